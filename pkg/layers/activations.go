@@ -1,0 +1,196 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+)
+
+// Element-wise activations. Each keeps the smallest cache its backward
+// needs and is a plain loop over the data slice.
+
+func checkSame[T Float](name string, a, b *Matrix[T]) {
+	if a == nil || a.Rows != b.Rows || a.Cols != b.Cols {
+		panic(fmt.Sprintf("layers: %s backward: dout shape does not match the last forward", name))
+	}
+}
+
+// ReLU is out = max(0, x).
+type ReLU[T Float] struct{ out, dx *Matrix[T] }
+
+// Forward keeps out: its sign is the mask backward needs.
+func (l *ReLU[T]) Forward(x *Matrix[T]) *Matrix[T] {
+	l.out = ensure(l.out, x.Rows, x.Cols)
+	for i, v := range x.Data {
+		l.out.Data[i] = max(v, 0)
+	}
+	return l.out
+}
+
+// Backward: dx = dout where out > 0, else 0.
+func (l *ReLU[T]) Backward(dout *Matrix[T]) *Matrix[T] {
+	checkSame("relu", l.out, dout)
+	l.dx = ensure(l.dx, dout.Rows, dout.Cols)
+	out := l.out.Data
+	for i, g := range dout.Data {
+		if out[i] > 0 {
+			l.dx.Data[i] = g
+		} else {
+			l.dx.Data[i] = 0
+		}
+	}
+	return l.dx
+}
+
+// Params is empty.
+func (l *ReLU[T]) Params() []*Param[T] { return nil }
+
+// LeakyReLU is out = x for x > 0, Alpha·x otherwise.
+type LeakyReLU[T Float] struct {
+	Alpha   T
+	x       *Matrix[T]
+	out, dx *Matrix[T]
+}
+
+// Forward keeps a reference to x.
+func (l *LeakyReLU[T]) Forward(x *Matrix[T]) *Matrix[T] {
+	l.x = x
+	l.out = ensure(l.out, x.Rows, x.Cols)
+	for i, v := range x.Data {
+		if v > 0 {
+			l.out.Data[i] = v
+		} else {
+			l.out.Data[i] = l.Alpha * v
+		}
+	}
+	return l.out
+}
+
+// Backward: dx = dout·(1 if x > 0 else Alpha).
+func (l *LeakyReLU[T]) Backward(dout *Matrix[T]) *Matrix[T] {
+	checkSame("leaky_relu", l.x, dout)
+	l.dx = ensure(l.dx, dout.Rows, dout.Cols)
+	x := l.x.Data
+	for i, g := range dout.Data {
+		if x[i] > 0 {
+			l.dx.Data[i] = g
+		} else {
+			l.dx.Data[i] = l.Alpha * g
+		}
+	}
+	return l.dx
+}
+
+// Params is empty.
+func (l *LeakyReLU[T]) Params() []*Param[T] { return nil }
+
+// sigmoid is σ(z) = 1/(1+e^(−z)), computed without overflow for either sign.
+func sigmoid[T Float](z T) T {
+	if z >= 0 {
+		return T(1 / (1 + math.Exp(-float64(z))))
+	}
+	e := math.Exp(float64(z))
+	return T(e / (1 + e))
+}
+
+// Sigmoid is out = σ(x).
+type Sigmoid[T Float] struct{ out, dx *Matrix[T] }
+
+// Forward keeps out = σ(x).
+func (l *Sigmoid[T]) Forward(x *Matrix[T]) *Matrix[T] {
+	l.out = ensure(l.out, x.Rows, x.Cols)
+	for i, v := range x.Data {
+		l.out.Data[i] = sigmoid(v)
+	}
+	return l.out
+}
+
+// Backward: dσ/dx = σ(1−σ), so dx = dout·out·(1−out).
+func (l *Sigmoid[T]) Backward(dout *Matrix[T]) *Matrix[T] {
+	checkSame("sigmoid", l.out, dout)
+	l.dx = ensure(l.dx, dout.Rows, dout.Cols)
+	for i, g := range dout.Data {
+		s := l.out.Data[i]
+		l.dx.Data[i] = g * s * (1 - s)
+	}
+	return l.dx
+}
+
+// Params is empty.
+func (l *Sigmoid[T]) Params() []*Param[T] { return nil }
+
+// Tanh is out = tanh(x).
+type Tanh[T Float] struct{ out, dx *Matrix[T] }
+
+// Forward keeps out = tanh(x).
+func (l *Tanh[T]) Forward(x *Matrix[T]) *Matrix[T] {
+	l.out = ensure(l.out, x.Rows, x.Cols)
+	for i, v := range x.Data {
+		l.out.Data[i] = T(math.Tanh(float64(v)))
+	}
+	return l.out
+}
+
+// Backward: dtanh/dx = 1−tanh², so dx = dout·(1−out²).
+func (l *Tanh[T]) Backward(dout *Matrix[T]) *Matrix[T] {
+	checkSame("tanh", l.out, dout)
+	l.dx = ensure(l.dx, dout.Rows, dout.Cols)
+	for i, g := range dout.Data {
+		t := l.out.Data[i]
+		l.dx.Data[i] = g * (1 - t*t)
+	}
+	return l.dx
+}
+
+// Params is empty.
+func (l *Tanh[T]) Params() []*Param[T] { return nil }
+
+// Swish (SiLU) is h = z·σ(z).
+type Swish[T Float] struct{ sig, out, dx *Matrix[T] }
+
+// Forward keeps σ(z) and h.
+func (l *Swish[T]) Forward(z *Matrix[T]) *Matrix[T] {
+	l.sig = ensure(l.sig, z.Rows, z.Cols)
+	l.out = ensure(l.out, z.Rows, z.Cols)
+	for i, v := range z.Data {
+		s := sigmoid(v)
+		l.sig.Data[i] = s
+		l.out.Data[i] = v * s
+	}
+	return l.out
+}
+
+// Backward: dh/dz = σ(z) + z·σ(z)·(1−σ(z)) = σ(z) + h·(1−σ(z)), reusing
+// the forward's σ and h.
+func (l *Swish[T]) Backward(dout *Matrix[T]) *Matrix[T] {
+	checkSame("swish", l.out, dout)
+	l.dx = ensure(l.dx, dout.Rows, dout.Cols)
+	for i, g := range dout.Data {
+		s, h := l.sig.Data[i], l.out.Data[i]
+		l.dx.Data[i] = g * (s + h*(1-s))
+	}
+	return l.dx
+}
+
+// Params is empty.
+func (l *Swish[T]) Params() []*Param[T] { return nil }
+
+// NewActivation returns the activation layer called name: relu, swish,
+// sigmoid, tanh or leaky_relu (with slope alpha for x < 0).
+func NewActivation[T Float](name string, alpha float64) (Layer[T], error) {
+	switch name {
+	case "relu":
+		return &ReLU[T]{}, nil
+	case "swish":
+		return &Swish[T]{}, nil
+	case "sigmoid":
+		return &Sigmoid[T]{}, nil
+	case "tanh":
+		return &Tanh[T]{}, nil
+	case "leaky_relu":
+		return &LeakyReLU[T]{Alpha: T(alpha)}, nil
+	}
+	return nil, fmt.Errorf("unknown activation %q (want relu, swish, sigmoid, tanh or leaky_relu)", name)
+}
+
+// Activations lists the names NewActivation accepts.
+var Activations = []string{"relu", "swish", "sigmoid", "tanh", "leaky_relu"}

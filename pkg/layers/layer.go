@@ -1,0 +1,15 @@
+package layers
+
+// Layer is one stage of a network; see the package documentation for the
+// contract of Forward and Backward.
+type Layer[T Float] interface {
+	Forward(x *Matrix[T]) *Matrix[T]
+	Backward(dout *Matrix[T]) *Matrix[T]
+	Params() []*Param[T]
+}
+
+// Trainer is implemented by layers that behave differently in training and
+// in evaluation (dropout, batch normalization).
+type Trainer interface {
+	SetTraining(training bool)
+}

@@ -1,0 +1,155 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+)
+
+// Loss turns class scores (N×C) and labels y (N, each in [0, C)) into the
+// mean loss over the batch and writes ∂loss/∂scores into dscores (N×C),
+// in one pass over the scores.
+type Loss[T Float] interface {
+	Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64
+}
+
+// NewLoss returns the loss called name: softmax, svm or mse.
+func NewLoss[T Float](name string) (Loss[T], error) {
+	switch name {
+	case "softmax":
+		return SoftmaxCrossEntropy[T]{}, nil
+	case "svm":
+		return Hinge[T]{Margin: 1}, nil
+	case "mse":
+		return MSE[T]{}, nil
+	}
+	return nil, fmt.Errorf("unknown loss %q (want softmax, svm or mse)", name)
+}
+
+// Losses lists the names NewLoss accepts.
+var Losses = []string{"softmax", "svm", "mse"}
+
+func checkLoss[T Float](scores *Matrix[T], y []int32, dscores *Matrix[T]) {
+	if len(y) != scores.Rows || dscores.Rows != scores.Rows || dscores.Cols != scores.Cols {
+		panic(fmt.Sprintf("layers: loss shapes: scores %d×%d, %d labels, dscores %d×%d",
+			scores.Rows, scores.Cols, len(y), dscores.Rows, dscores.Cols))
+	}
+}
+
+// SoftmaxCrossEntropy is L = (1/N) Σ_i −log softmax(s_i)[y_i], computed as
+// log-sum-exp minus the true score, with the row maximum subtracted: it
+// never takes the log of a probability that may have underflowed to 0.
+type SoftmaxCrossEntropy[T Float] struct{}
+
+// Loss: with p = softmax(s), ∂L/∂s_ij = (p_ij − 1{j = y_i}) / N.
+func (SoftmaxCrossEntropy[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64 {
+	checkLoss(scores, y, dscores)
+	n, c := scores.Rows, scores.Cols
+	inv := 1 / float64(n)
+	var total float64
+	for i := 0; i < n; i++ {
+		s, d := scores.Row(i), dscores.Row(i)
+		m := s[0]
+		for _, v := range s[1:] {
+			m = max(m, v)
+		}
+		var sum float64
+		for j, v := range s {
+			e := math.Exp(float64(v - m))
+			d[j] = T(e)
+			sum += e
+		}
+		yi := int(y[i])
+		if yi < 0 || yi >= c {
+			panic(fmt.Sprintf("layers: softmax label %d out of range [0,%d)", yi, c))
+		}
+		total += math.Log(sum) - float64(s[yi]-m)
+		scale := T(inv / sum)
+		for j := range d {
+			d[j] *= scale
+		}
+		d[yi] -= T(inv)
+	}
+	return total * inv
+}
+
+// Softmax writes the row-wise softmax of scores into probs (same shape).
+func Softmax[T Float](scores, probs *Matrix[T]) {
+	for i := 0; i < scores.Rows; i++ {
+		s, p := scores.Row(i), probs.Row(i)
+		m := s[0]
+		for _, v := range s[1:] {
+			m = max(m, v)
+		}
+		var sum float64
+		for j, v := range s {
+			e := math.Exp(float64(v - m))
+			p[j] = T(e)
+			sum += e
+		}
+		for j := range p {
+			p[j] = T(float64(p[j]) / sum)
+		}
+	}
+}
+
+// Hinge is the multiclass SVM loss of the course:
+// L = (1/N) Σ_i Σ_{j≠y_i} max(0, s_ij − s_iy_i + Margin).
+type Hinge[T Float] struct{ Margin T }
+
+// Loss: each positive margin adds 1/N to ∂L/∂s_ij and −1/N to ∂L/∂s_iy_i.
+func (h Hinge[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64 {
+	checkLoss(scores, y, dscores)
+	n := scores.Rows
+	inv := T(1 / float64(n))
+	var total float64
+	for i := 0; i < n; i++ {
+		s, d := scores.Row(i), dscores.Row(i)
+		yi := int(y[i])
+		if yi < 0 || yi >= len(s) {
+			panic(fmt.Sprintf("layers: svm label %d out of range [0,%d)", yi, len(s)))
+		}
+		sy := s[yi]
+		var count T
+		for j, v := range s {
+			d[j] = 0
+			if j == yi {
+				continue
+			}
+			if m := v - sy + h.Margin; m > 0 {
+				total += float64(m)
+				d[j] = inv
+				count++
+			}
+		}
+		d[yi] = -count * inv
+	}
+	return total / float64(n)
+}
+
+// MSE is the mean squared error against one-hot targets:
+// L = (1/2N) Σ_i Σ_j (s_ij − 1{j = y_i})².
+type MSE[T Float] struct{}
+
+// Loss: ∂L/∂s_ij = (s_ij − 1{j = y_i}) / N.
+func (MSE[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64 {
+	checkLoss(scores, y, dscores)
+	n := scores.Rows
+	inv := T(1 / float64(n))
+	var total float64
+	for i := 0; i < n; i++ {
+		s, d := scores.Row(i), dscores.Row(i)
+		yi := int(y[i])
+		if yi < 0 || yi >= len(s) {
+			panic(fmt.Sprintf("layers: mse label %d out of range [0,%d)", yi, len(s)))
+		}
+		for j, v := range s {
+			r := v
+			if j == yi {
+				r--
+			}
+			total += float64(r) * float64(r)
+			d[j] = r * inv
+		}
+	}
+	return total / (2 * float64(n))
+}
