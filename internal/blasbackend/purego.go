@@ -1,0 +1,37 @@
+//go:build !cgo || purego
+
+package blasbackend
+
+import "fmt"
+
+// Available reports whether this build can use OpenBLAS (true in the cgo
+// build, false in the pure-Go one).
+const Available = false
+
+// Init keeps gonum's pure-Go implementation; it only rejects a negative
+// thread count. It does not change GOMAXPROCS, which is what gonum's
+// kernels parallelise over.
+func Init(threads int) error {
+	if threads < 0 {
+		return fmt.Errorf("blasbackend: negative thread count %d", threads)
+	}
+	return nil
+}
+
+// Name returns "gonum (pure Go)".
+func Name() string { return pureName }
+
+// Threads returns runtime.GOMAXPROCS(0), the parallelism of gonum's kernels.
+func Threads() int { return goThreads() }
+
+// CoreName returns "": there is no OpenBLAS in this build.
+func CoreName() string { return "" }
+
+// Config returns "": there is no OpenBLAS in this build.
+func Config() string { return "" }
+
+// Version returns "": there is no OpenBLAS in this build.
+func Version() string { return "" }
+
+// Describe returns e.g. "gonum (pure Go), 2 threads (GOMAXPROCS)".
+func Describe() string { return describePure() }
