@@ -1,0 +1,90 @@
+package atomicfile
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// bufSize is the write buffer between the callback and the temporary file,
+// so callbacks that write many small pieces do not issue a syscall each.
+const bufSize = 64 << 10
+
+// Write atomically replaces the file at path with the bytes that write
+// produces, and gives it permissions perm. See the package documentation for
+// the guarantees. Every error names path.
+func Write(path string, perm os.FileMode, write func(w io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if base == "" {
+		return fmt.Errorf("atomicfile: write %q: path names a directory, not a file", path)
+	}
+
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		if os.IsNotExist(err) {
+			return fmt.Errorf("atomicfile: write %s: directory %s does not exist", path, dir)
+		}
+		return fmt.Errorf("atomicfile: write %s: create temporary file: %w", path, err)
+	}
+	tmp := f.Name()
+
+	// Until the rename succeeds, every exit (error return or panic) removes
+	// the temporary file. Close is idempotent enough: a second Close only
+	// returns an error, which we ignore here.
+	renamed := false
+	defer func() {
+		if !renamed {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+
+	if err := f.Chmod(perm); err != nil {
+		return fmt.Errorf("atomicfile: write %s: %w", path, err)
+	}
+	bw := bufio.NewWriterSize(f, bufSize)
+	if err := write(bw); err != nil {
+		return fmt.Errorf("atomicfile: write %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("atomicfile: write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("atomicfile: write %s: fsync: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("atomicfile: write %s: close: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("atomicfile: write %s: %w", path, err)
+	}
+	renamed = true
+
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("atomicfile: write %s: new contents in place, but fsync of directory failed: %w", path, err)
+	}
+	return nil
+}
+
+// syncDir flushes the directory entry changes (our rename) to stable storage.
+// Windows cannot fsync a directory and does not need to.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := d.Sync(); err != nil {
+		d.Close()
+		return err
+	}
+	return d.Close()
+}
