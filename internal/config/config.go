@@ -1,0 +1,551 @@
+// Package config is nnfc's run configuration: the YAML schema, its
+// defaults (in one place: Default), environment and flag overrides, and
+// validation that reports every problem with its key path at once. It is
+// the only user of viper in nnfc.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/optim"
+)
+
+// Config is one training run: seed, data, model, optimizer, schedule and
+// the run's own settings.
+type Config struct {
+	Seed      uint64               `mapstructure:"seed" yaml:"seed"`
+	Precision string               `mapstructure:"precision" yaml:"precision"` // float32 | float64
+	Data      Data                 `mapstructure:"data" yaml:"data"`
+	Model     Model                `mapstructure:"model" yaml:"model"`
+	Optimizer Optimizer            `mapstructure:"optimizer" yaml:"optimizer"`
+	Schedule  optim.ScheduleConfig `mapstructure:"schedule" yaml:"schedule"`
+	Train     Train                `mapstructure:"train" yaml:"train"`
+}
+
+// Data says where the samples come from and how they are prepared.
+type Data struct {
+	// Source is mnist | cifar10 | csv | npz | npy | spiral.
+	Source string `mapstructure:"source" yaml:"source"`
+	// Dir holds the files of mnist ({train,t10k}-*-ubyte[.gz]) and cifar10
+	// (data_batch_1..5.bin, test_batch.bin).
+	Dir string `mapstructure:"dir" yaml:"dir"`
+	// Train and Test are files for csv, npz and npy (features; the npy
+	// labels are TrainLabels / TestLabels). Test is optional.
+	Train       string `mapstructure:"train" yaml:"train"`
+	TrainLabels string `mapstructure:"train_labels" yaml:"train_labels"`
+	Test        string `mapstructure:"test" yaml:"test"`
+	TestLabels  string `mapstructure:"test_labels" yaml:"test_labels"`
+	// Validation carved from the training split: a count, or a fraction
+	// when ValCount is 0.
+	ValCount    int     `mapstructure:"val_count" yaml:"val_count"`
+	ValFraction float64 `mapstructure:"val_fraction" yaml:"val_fraction"`
+	// Normalize is none | scale | standardize | standardize_global, fitted
+	// on the training split and stored with the model.
+	Normalize   string `mapstructure:"normalize" yaml:"normalize"`
+	LabelColumn int    `mapstructure:"label_column" yaml:"label_column"` // csv: 0 first, -1 last
+	Header      string `mapstructure:"header" yaml:"header"`             // csv: auto | yes | no
+	XKey        string `mapstructure:"x_key" yaml:"x_key"`               // npz member with the features
+	YKey        string `mapstructure:"y_key" yaml:"y_key"`               // npz member with the labels
+	Classes     int    `mapstructure:"classes" yaml:"classes"`           // 0: from the data
+	Spiral      Spiral `mapstructure:"spiral" yaml:"spiral"`
+}
+
+// Spiral is the course's synthetic spiral data set.
+type Spiral struct {
+	PerClass int     `mapstructure:"per_class" yaml:"per_class"`
+	Classes  int     `mapstructure:"classes" yaml:"classes"`
+	Noise    float64 `mapstructure:"noise" yaml:"noise"`
+}
+
+// Model is the network; see model.Spec.
+type Model struct {
+	Hidden []int `mapstructure:"hidden" yaml:"hidden"`
+	// Activation applies to every hidden layer unless Activations lists
+	// one per hidden layer.
+	Activation  string   `mapstructure:"activation" yaml:"activation"`
+	Activations []string `mapstructure:"activations" yaml:"activations,omitempty"`
+	LeakyAlpha  float64  `mapstructure:"leaky_alpha" yaml:"leaky_alpha"`
+	Loss        string   `mapstructure:"loss" yaml:"loss"`
+	Init        string   `mapstructure:"init" yaml:"init"`
+	WeightScale float64  `mapstructure:"weight_scale" yaml:"weight_scale"`
+	Reg         float64  `mapstructure:"reg" yaml:"reg"`
+}
+
+// Optimizer is the update rule and its hyperparameters. Hyperparameters
+// the user does not set take the rule's defaults (optim.Defaults); one
+// that does not apply to the rule is an error.
+type Optimizer struct {
+	LR           float64 `mapstructure:"lr" yaml:"lr"`
+	optim.Config `mapstructure:",squash" yaml:",inline"`
+}
+
+// Train is the run itself.
+type Train struct {
+	Epochs    int `mapstructure:"epochs" yaml:"epochs"`
+	BatchSize int `mapstructure:"batch_size" yaml:"batch_size"`
+	// TrainAccSamples is the size of the fixed-size subsample of the
+	// training set whose accuracy is reported each epoch (the course
+	// Solver's num_train_samples).
+	TrainAccSamples int    `mapstructure:"train_acc_samples" yaml:"train_acc_samples"`
+	EvalBatch       int    `mapstructure:"eval_batch" yaml:"eval_batch"`
+	OutDir          string `mapstructure:"out_dir" yaml:"out_dir"`
+	InitFrom        string `mapstructure:"init_from" yaml:"init_from"`
+	// GradClip is the maximum global L2 norm of the gradient; 0 is off.
+	GradClip float64 `mapstructure:"grad_clip" yaml:"grad_clip"`
+	// EarlyStop stops after Patience epochs without the monitored
+	// validation metric improving by MinDelta; 0 is off.
+	Patience int     `mapstructure:"patience" yaml:"patience"`
+	MinDelta float64 `mapstructure:"min_delta" yaml:"min_delta"`
+	Monitor  string  `mapstructure:"monitor" yaml:"monitor"` // val_acc | val_loss
+	// Threads is the BLAS thread count; 0 leaves the backend's default.
+	Threads int `mapstructure:"threads" yaml:"threads"`
+}
+
+// Default returns the defaults of every key, the one place they live.
+// Optimizer hyperparameters default per rule (optim.Defaults) and schedule
+// parameters per kind (optim.DefaultSchedule).
+func Default() Config {
+	return Config{
+		Seed:      1,
+		Precision: "float32",
+		Data: Data{
+			Source: "mnist", Dir: "data/mnist", ValCount: 0, ValFraction: 0.1,
+			Normalize: "scale", LabelColumn: 0, Header: "auto", XKey: "x", YKey: "y",
+			Spiral: Spiral{PerClass: 300, Classes: 7, Noise: 0.2},
+		},
+		Model: Model{
+			Hidden: []int{100}, Activation: "relu", LeakyAlpha: 0.01,
+			Loss: "softmax", Init: "he", WeightScale: 1e-3, Reg: 0,
+		},
+		Optimizer: Optimizer{LR: 0.1, Config: optim.Config{Rule: "sgd"}},
+		Schedule:  optim.ScheduleConfig{Kind: "constant"},
+		Train: Train{
+			Epochs: 10, BatchSize: 128, TrainAccSamples: 1000, EvalBatch: 1000,
+			OutDir: "runs/run", Monitor: "val_acc",
+		},
+	}
+}
+
+// ruleKeys are the optimizer and schedule keys whose defaults depend on
+// the chosen rule or kind; they get no viper default.
+var ruleKeys = map[string]bool{}
+
+func init() {
+	for _, k := range Keys() {
+		if (strings.HasPrefix(k, "optimizer.") && k != "optimizer.rule" && k != "optimizer.lr") ||
+			(strings.HasPrefix(k, "schedule.") && k != "schedule.kind") {
+			ruleKeys[k] = true
+		}
+	}
+}
+
+// Keys lists every configuration key, dotted ("train.batch_size").
+func Keys() []string {
+	var keys []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("mapstructure"), ",")
+			if slices.Contains(tag[1:], "squash") {
+				walk(f.Type, prefix)
+				continue
+			}
+			if f.Type.Kind() == reflect.Struct {
+				walk(f.Type, prefix+tag[0]+".")
+				continue
+			}
+			keys = append(keys, prefix+tag[0])
+		}
+	}
+	walk(reflect.TypeOf(Config{}), "")
+	return keys
+}
+
+// EnvName is the environment variable that overrides key:
+// NNFC_TRAIN_BATCH_SIZE for train.batch_size.
+func EnvName(key string) string {
+	return "NNFC_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// Flag binds a command-line flag to a configuration key.
+type Flag struct {
+	Key  string
+	Flag *pflag.Flag
+}
+
+// Load reads path (may be "" for defaults only), applies NNFC_*
+// environment variables and the given flags (flags win), and returns the
+// resolved, validated config. The error lists every problem, each with
+// the file and key path.
+func Load(path string, flags []Flag) (Config, error) {
+	v := viper.New()
+	if path != "" {
+		v.SetConfigFile(path)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			if errors.Is(err, os.ErrNotExist) || os.IsNotExist(errors.Unwrap(err)) {
+				return Config{}, fmt.Errorf("%s: config file not found", path)
+			}
+			return Config{}, fmt.Errorf("%s: not valid YAML: %v", path, err)
+		}
+	}
+	src := path
+	if src == "" {
+		src = "config"
+	}
+	known := map[string]bool{}
+	for _, k := range Keys() {
+		known[k] = true
+	}
+	var errs []error
+	set := map[string]bool{}
+	for _, k := range v.AllKeys() {
+		if !known[k] {
+			errs = append(errs, fmt.Errorf("%s: unknown key %s%s", src, k, suggest(k)))
+		}
+		set[k] = true
+	}
+	for _, k := range Keys() {
+		if err := v.BindEnv(k, EnvName(k)); err != nil {
+			return Config{}, err
+		}
+		if _, ok := os.LookupEnv(EnvName(k)); ok {
+			set[k] = true
+		}
+	}
+	for _, f := range flags {
+		if f.Flag.Changed {
+			if err := v.BindPFlag(f.Key, f.Flag); err != nil {
+				return Config{}, err
+			}
+			set[f.Key] = true
+		}
+	}
+	defaults := flatten(Default())
+	for k, val := range defaults {
+		if !ruleKeys[k] {
+			v.SetDefault(k, val)
+		}
+	}
+	// Unknown keys are reported above, by name and with a suggestion;
+	// with none, UnmarshalExact guards the same rule once more.
+	unmarshal := v.UnmarshalExact
+	if len(errs) > 0 {
+		unmarshal = v.Unmarshal
+	}
+	var c Config
+	if err := unmarshal(&c); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %v", src, err))
+		return Config{}, errors.Join(errs...)
+	}
+	c.fillRuleDefaults(set)
+	for _, e := range c.validate(set) {
+		errs = append(errs, fmt.Errorf("%s: %w", src, e))
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// suggest names a known key close to an unknown one ("did you mean ...").
+func suggest(key string) string {
+	best, bestD := "", 3
+	for _, k := range Keys() {
+		if d := editDistance(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean " + best + "?)"
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// flatten turns a Config into dotted keys and values, as viper wants
+// its defaults.
+func flatten(c Config) map[string]any {
+	out := map[string]any{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, val := range m {
+			if sub, ok := val.(map[string]any); ok {
+				walk(prefix+k+".", sub)
+				continue
+			}
+			out[prefix+k] = val
+		}
+	}
+	walk("", toMap(reflect.ValueOf(c)))
+	return out
+}
+
+// toMap turns a struct into nested maps keyed by its mapstructure tags,
+// the names the YAML file uses.
+func toMap(v reflect.Value) map[string]any {
+	m := map[string]any{}
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("mapstructure"), ",")
+		switch {
+		case slices.Contains(tag[1:], "squash"):
+			for k, val := range toMap(v.Field(i)) {
+				m[k] = val
+			}
+		case f.Type.Kind() == reflect.Struct:
+			m[tag[0]] = toMap(v.Field(i))
+		default:
+			m[tag[0]] = v.Field(i).Interface()
+		}
+	}
+	return m
+}
+
+// fillRuleDefaults gives every optimizer and schedule key the user did not
+// set the default of the chosen rule and kind.
+func (c *Config) fillRuleDefaults(set map[string]bool) {
+	if d, err := optim.Defaults(c.Optimizer.Rule); err == nil {
+		o := &c.Optimizer.Config
+		pick := func(key string, dst *float64, def float64) {
+			if !set["optimizer."+key] {
+				*dst = def
+			}
+		}
+		pick("momentum", &o.Momentum, d.Momentum)
+		pick("decay", &o.Decay, d.Decay)
+		pick("beta1", &o.Beta1, d.Beta1)
+		pick("beta2", &o.Beta2, d.Beta2)
+		pick("eps", &o.Eps, d.Eps)
+		pick("weight_decay", &o.WeightDecay, d.WeightDecay)
+	}
+	if d, err := optim.DefaultSchedule(c.Schedule.Kind); err == nil {
+		s := &c.Schedule
+		if d.Kind == "cosine" && !set["schedule.epochs"] {
+			d.Epochs = c.Train.Epochs
+		}
+		pickF := func(key string, dst *float64, def float64) {
+			if !set["schedule."+key] {
+				*dst = def
+			}
+		}
+		pickI := func(key string, dst *int, def int) {
+			if !set["schedule."+key] {
+				*dst = def
+			}
+		}
+		pickF("gamma", &s.Gamma, d.Gamma)
+		pickI("every", &s.Every, d.Every)
+		pickI("epochs", &s.Epochs, d.Epochs)
+		pickF("min_lr", &s.MinLR, d.MinLR)
+		pickI("warmup", &s.Warmup, d.Warmup)
+		pickF("factor", &s.Factor, d.Factor)
+		pickI("patience", &s.Patience, d.Patience)
+		pickF("min_delta", &s.MinDelta, d.MinDelta)
+	}
+}
+
+var (
+	sources    = []string{"mnist", "cifar10", "csv", "npz", "npy", "spiral"}
+	normalizes = []string{"none", "scale", "standardize", "standardize_global"}
+)
+
+// validate reports every invalid value with its key path.
+func (c *Config) validate(set map[string]bool) []error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
+	}
+	oneOf := func(key, val string, allowed []string) {
+		if !slices.Contains(allowed, val) {
+			bad(key, "must be one of %s, got %q", strings.Join(allowed, ", "), val)
+		}
+	}
+	oneOf("precision", c.Precision, []string{"float32", "float64"})
+	d := c.Data
+	oneOf("data.source", d.Source, sources)
+	switch d.Source {
+	case "mnist", "cifar10":
+		if d.Dir == "" {
+			bad("data.dir", "must name the %s directory", d.Source)
+		}
+	case "csv", "npz", "npy":
+		if d.Train == "" {
+			bad("data.train", "must name the %s training file", d.Source)
+		}
+		if d.Source == "npy" && d.TrainLabels == "" {
+			bad("data.train_labels", "must name the .npy labels of data.train")
+		}
+		if d.Source == "npy" && d.Test != "" && d.TestLabels == "" {
+			bad("data.test_labels", "must name the .npy labels of data.test")
+		}
+	case "spiral":
+		if d.Spiral.PerClass < 2 {
+			bad("data.spiral.per_class", "must be ≥ 2, got %d", d.Spiral.PerClass)
+		}
+		if d.Spiral.Classes < 2 {
+			bad("data.spiral.classes", "must be ≥ 2, got %d", d.Spiral.Classes)
+		}
+		if !(d.Spiral.Noise >= 0) {
+			bad("data.spiral.noise", "must be ≥ 0, got %g", d.Spiral.Noise)
+		}
+	}
+	if d.ValCount < 0 {
+		bad("data.val_count", "must be ≥ 0, got %d", d.ValCount)
+	}
+	if !(d.ValFraction >= 0 && d.ValFraction < 1) {
+		bad("data.val_fraction", "must be in [0,1), got %g", d.ValFraction)
+	}
+	if d.ValCount == 0 && d.ValFraction == 0 {
+		bad("data.val_fraction", "a validation split is needed (set data.val_count or data.val_fraction > 0)")
+	}
+	oneOf("data.normalize", d.Normalize, normalizes)
+	oneOf("data.header", d.Header, []string{"auto", "yes", "no"})
+	if d.Classes < 0 {
+		bad("data.classes", "must be ≥ 0 (0: from the data), got %d", d.Classes)
+	}
+
+	m := c.Model
+	for i, h := range m.Hidden {
+		if h <= 0 {
+			bad(fmt.Sprintf("model.hidden[%d]", i), "must be > 0, got %d", h)
+		}
+	}
+	if len(m.Activations) > 0 {
+		if len(m.Activations) != len(m.Hidden) {
+			bad("model.activations", "must list one activation per hidden layer (%d), got %d", len(m.Hidden), len(m.Activations))
+		}
+		if set["model.activation"] {
+			bad("model.activation", "set model.activation or model.activations, not both")
+		}
+		for i, a := range m.Activations {
+			oneOf(fmt.Sprintf("model.activations[%d]", i), a, layers.Activations)
+		}
+	} else {
+		oneOf("model.activation", m.Activation, layers.Activations)
+	}
+	if !(m.LeakyAlpha >= 0 && m.LeakyAlpha < 1) {
+		bad("model.leaky_alpha", "must be in [0,1), got %g", m.LeakyAlpha)
+	}
+	oneOf("model.loss", m.Loss, layers.Losses)
+	oneOf("model.init", m.Init, layers.Inits)
+	if !(m.WeightScale > 0) {
+		bad("model.weight_scale", "must be > 0, got %g", m.WeightScale)
+	}
+	if set["model.weight_scale"] && m.Init != layers.InitNormal {
+		bad("model.weight_scale", "applies only to model.init normal, not %s", m.Init)
+	}
+	if !(m.Reg >= 0) || math.IsInf(m.Reg, 0) {
+		bad("model.reg", "must be ≥ 0, got %g", m.Reg)
+	}
+
+	if !(c.Optimizer.LR > 0) || math.IsInf(c.Optimizer.LR, 0) {
+		bad("optimizer.lr", "must be > 0, got %g", c.Optimizer.LR)
+	}
+	errs = append(errs, c.Optimizer.Config.Validate(set)...)
+	errs = append(errs, c.Schedule.Validate(set)...)
+	if c.Schedule.Kind == "cosine" || c.Schedule.Kind == "plateau" {
+		if c.Schedule.MinLR > c.Optimizer.LR {
+			bad("schedule.min_lr", "must be ≤ optimizer.lr (%g), got %g", c.Optimizer.LR, c.Schedule.MinLR)
+		}
+	}
+
+	t := c.Train
+	if t.Epochs <= 0 {
+		bad("train.epochs", "must be > 0, got %d", t.Epochs)
+	}
+	if t.BatchSize <= 0 {
+		bad("train.batch_size", "must be > 0, got %d", t.BatchSize)
+	}
+	if t.TrainAccSamples <= 0 {
+		bad("train.train_acc_samples", "must be > 0, got %d", t.TrainAccSamples)
+	}
+	if t.EvalBatch <= 0 {
+		bad("train.eval_batch", "must be > 0, got %d", t.EvalBatch)
+	}
+	if t.OutDir == "" {
+		bad("train.out_dir", "must not be empty")
+	}
+	if !(t.GradClip >= 0) {
+		bad("train.grad_clip", "must be ≥ 0 (0: off), got %g", t.GradClip)
+	}
+	if t.Patience < 0 {
+		bad("train.patience", "must be ≥ 0 (0: no early stopping), got %d", t.Patience)
+	}
+	if !(t.MinDelta >= 0) {
+		bad("train.min_delta", "must be ≥ 0, got %g", t.MinDelta)
+	}
+	oneOf("train.monitor", t.Monitor, []string{"val_acc", "val_loss"})
+	if t.Threads < 0 {
+		bad("train.threads", "must be ≥ 0 (0: the BLAS default), got %d", t.Threads)
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errs
+}
+
+// ActivationList returns the activation of each hidden layer.
+func (m Model) ActivationList() []string {
+	if len(m.Activations) > 0 {
+		return m.Activations
+	}
+	acts := make([]string, len(m.Hidden))
+	for i := range acts {
+		acts[i] = m.Activation
+	}
+	return acts
+}
+
+// YAML renders the resolved config, leaving out the keys that do not apply
+// (hyperparameters of other rules and schedule kinds, weight_scale without
+// init normal), so that the output loads back as the same config.
+func (c Config) YAML() string {
+	m := toMap(reflect.ValueOf(c))
+	for k := range ruleKeys {
+		section, key, _ := strings.Cut(k, ".")
+		sub := m[section].(map[string]any)
+		if reflect.ValueOf(sub[key]).IsZero() {
+			delete(sub, key)
+		}
+	}
+	if c.Model.Init != layers.InitNormal {
+		delete(m["model"].(map[string]any), "weight_scale")
+	}
+	b, err := yaml.Marshal(m)
+	if err != nil {
+		panic(err) // Config always marshals
+	}
+	return string(b)
+}
