@@ -2,8 +2,12 @@ package model_test
 
 import (
 	"fmt"
+	"github.com/nnfc/nnfc/internal/stfile"
+	"github.com/nnfc/nnfc/pkg/data"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -129,3 +133,54 @@ func TestStateDictNames(t *testing.T) {
 }
 
 func must[T any](a, _ T) T { return a }
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	spec := model.Spec{InputDim: 5, Hidden: []int{4, 3}, Activations: []string{"swish", "relu"}, Classes: 3, Loss: "softmax", Init: "he", Reg: 0.1}
+	net, err := model.New[float32](spec, rand.New(rand.NewPCG(2, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm := &data.Normalizer{Mode: "standardize", Shift: []float32{1, 2, 3, 4, 5}, Scale: []float32{.5, .5, .5, .5, .5}}
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := model.Save(path, net, norm); err != nil {
+		t.Fatal(err)
+	}
+	got, gotNorm, err := model.Load[float32](path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := net.Flat()
+	b, _ := got.Flat()
+	if !slices.Equal(a, b) {
+		t.Error("weights changed in the round trip")
+	}
+	if fmt.Sprint(got.Spec) != fmt.Sprint(spec) || !slices.Equal(gotNorm.Shift, norm.Shift) {
+		t.Errorf("spec/normalizer changed: %v %v", got.Spec, gotNorm)
+	}
+	// float32 file into a float64 net: values convert exactly.
+	g64, _, err := model.Load[float64](path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := g64.Flat()
+	for i := range a {
+		if float64(a[i]) != c[i] {
+			t.Fatalf("float64 load differs at %d", i)
+		}
+	}
+	// A model whose tensors do not fit the spec is rejected by name.
+	other := spec
+	other.Hidden = []int{4, 2}
+	onet, _ := model.New[float32](other, rand.New(rand.NewPCG(1, 1)))
+	meta, _ := model.Metadata(spec, nil)
+	bad := filepath.Join(t.TempDir(), "bad.safetensors")
+	if err := stfile.Write(bad, model.Tensors(onet, ""), meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := model.Load[float32](bad); err == nil || !strings.Contains(err.Error(), "2.weight") || !strings.Contains(err.Error(), bad) {
+		t.Errorf("mismatched tensors: %v", err)
+	}
+	if _, _, err := model.Load[float32](filepath.Join(t.TempDir(), "none")); err == nil {
+		t.Error("missing file loaded")
+	}
+}

@@ -20,7 +20,8 @@ type Net[T layers.Float] struct {
 }
 
 // New builds the network a valid spec describes and initializes its
-// weights from rng.
+// weights from rng; with a nil rng every parameter starts at zero (for
+// loading weights from a file).
 func New[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
@@ -29,8 +30,10 @@ func New[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	dims := spec.Dims()
 	for i := 0; i+1 < len(dims); i++ {
 		a := layers.NewAffine[T](fmt.Sprintf("%d.", len(n.Layers)), dims[i], dims[i+1])
-		if err := layers.InitAffine(a, spec.Init, spec.WeightScale, rng); err != nil {
-			return nil, err
+		if rng != nil {
+			if err := layers.InitAffine(a, spec.Init, spec.WeightScale, rng); err != nil {
+				return nil, err
+			}
 		}
 		n.Layers = append(n.Layers, a)
 		n.Affine = append(n.Affine, a)
