@@ -1,0 +1,164 @@
+package data
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// Dataset is a labelled set of samples held in one contiguous float32 buffer.
+type Dataset struct {
+	Name    string    // e.g. "mnist/train" or the file path
+	X       []float32 // N*D, row-major: sample i is X[i*D:(i+1)*D]
+	Y       []int32   // N labels in [0, Classes)
+	N, D    int
+	Classes int
+}
+
+// Row returns sample i as a view into d.X. Its capacity is limited to D,
+// so appending to it cannot overwrite the next sample.
+func (d *Dataset) Row(i int) []float32 {
+	if i < 0 || i >= d.N {
+		panic(fmt.Sprintf("data: Row(%d) out of range for %d samples", i, d.N))
+	}
+	return d.X[i*d.D : (i+1)*d.D : (i+1)*d.D]
+}
+
+// Subset returns a new Dataset holding copies of the rows idx, in that
+// order. Indices may repeat. Subset panics on an index out of range.
+func (d *Dataset) Subset(idx []int) *Dataset {
+	s := &Dataset{
+		Name:    d.Name,
+		X:       make([]float32, len(idx)*d.D),
+		Y:       make([]int32, len(idx)),
+		N:       len(idx),
+		D:       d.D,
+		Classes: d.Classes,
+	}
+	Gather(d, idx, s.X, s.Y)
+	return s
+}
+
+// Validate checks that the sizes agree, that every label lies in
+// [0, Classes) and that every feature is finite. The error names d.Name and
+// the first bad position.
+func (d *Dataset) Validate() error {
+	if d == nil {
+		return fmt.Errorf("data: nil dataset")
+	}
+	switch {
+	case d.N < 0 || d.D < 0:
+		return fmt.Errorf("%s: negative size N=%d, D=%d", d.Name, d.N, d.D)
+	case len(d.X) != d.N*d.D:
+		return fmt.Errorf("%s: len(X) is %d, expected N*D = %d*%d = %d", d.Name, len(d.X), d.N, d.D, d.N*d.D)
+	case len(d.Y) != d.N:
+		return fmt.Errorf("%s: len(Y) is %d, expected N = %d", d.Name, len(d.Y), d.N)
+	case d.N > 0 && d.Classes < 1:
+		return fmt.Errorf("%s: Classes is %d, expected at least 1", d.Name, d.Classes)
+	}
+	for i, y := range d.Y {
+		if y < 0 || int(y) >= d.Classes {
+			return fmt.Errorf("%s: sample %d: label %d out of range, expected 0..%d", d.Name, i, y, d.Classes-1)
+		}
+	}
+	for k, v := range d.X {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("%s: sample %d, feature %d: value %v, expected a finite number", d.Name, k/d.D, k%d.D, v)
+		}
+	}
+	return nil
+}
+
+// Split carves val samples chosen at random with rng out of d and returns
+// the rest as train. Both keep the original order of their rows, and both
+// are copies. The result depends only on d.N, val and the state of rng.
+// Split panics unless 0 <= val <= d.N; use ValCount to validate user input.
+func (d *Dataset) Split(val int, rng *rand.Rand) (train, valid *Dataset) {
+	if val < 0 || val > d.N {
+		panic(fmt.Sprintf("data: Split(%d) out of range for %d samples", val, d.N))
+	}
+	perm := make([]int, d.N)
+	for i := range perm {
+		perm[i] = i
+	}
+	Shuffle(perm, rng)
+	vi, ti := perm[:val], perm[val:]
+	slices.Sort(vi)
+	slices.Sort(ti)
+	train, valid = d.Subset(ti), d.Subset(vi)
+	train.Name, valid.Name = d.Name+"[train]", d.Name+"[val]"
+	return train, valid
+}
+
+// ValCount resolves a validation size given either as a count or as a
+// fraction of n samples into a count. At most one of count and fraction may
+// be non-zero; both zero means no validation split (0). A fraction is
+// rounded to the nearest count. The result must leave at least one
+// training sample, and a non-zero request must yield at least one
+// validation sample.
+func ValCount(n int, count int, fraction float64) (int, error) {
+	switch {
+	case n < 0:
+		return 0, fmt.Errorf("dataset size %d is negative", n)
+	case count < 0:
+		return 0, fmt.Errorf("validation count %d is negative, expected >= 0", count)
+	case math.IsNaN(fraction) || fraction < 0 || fraction >= 1:
+		return 0, fmt.Errorf("validation fraction %v out of range, expected 0 <= fraction < 1", fraction)
+	case count != 0 && fraction != 0:
+		return 0, fmt.Errorf("validation given both as count %d and as fraction %v, expected only one", count, fraction)
+	}
+	v := count
+	if fraction != 0 {
+		v = int(math.Round(fraction * float64(n)))
+		if v == 0 {
+			return 0, fmt.Errorf("validation fraction %v of %d samples rounds to 0 samples", fraction, n)
+		}
+	}
+	if v != 0 && v >= n {
+		return 0, fmt.Errorf("validation size %d leaves no training samples out of %d", v, n)
+	}
+	return v, nil
+}
+
+// Gather copies the rows idx of d into x (len(idx)*D, row-major) and their
+// labels into y (len(idx)). It does not allocate, so x and y can be reused
+// for every minibatch. Gather panics when the sizes do not match or an
+// index is out of range: those are programmer errors.
+func Gather[T float32 | float64](d *Dataset, idx []int, x []T, y []int32) {
+	D := d.D
+	if len(x) != len(idx)*D || len(y) != len(idx) {
+		panic(fmt.Sprintf("data: Gather: %d indices of %d features need len(x)=%d, len(y)=%d; got %d, %d",
+			len(idx), D, len(idx)*D, len(idx), len(x), len(y)))
+	}
+	for _, i := range idx {
+		if i < 0 || i >= d.N {
+			panic(fmt.Sprintf("data: Gather: index %d out of range for %d samples", i, d.N))
+		}
+	}
+	if x32, ok := any(x).([]float32); ok {
+		for k, i := range idx {
+			copy(x32[k*D:(k+1)*D], d.X[i*D:(i+1)*D])
+			y[k] = d.Y[i]
+		}
+		return
+	}
+	for k, i := range idx {
+		dst := x[k*D : (k+1)*D]
+		for j, v := range d.X[i*D : (i+1)*D] {
+			dst[j] = T(v)
+		}
+		y[k] = d.Y[i]
+	}
+}
+
+// Shuffle permutes perm in place with the Fisher–Yates algorithm, drawing
+// from rng only: for i from len(perm)-1 down to 1, swap perm[i] with
+// perm[rng.IntN(i+1)]. Identical rng states give identical permutations.
+// To draw a random permutation, fill perm with 0..n-1 first.
+func Shuffle(perm []int, rng *rand.Rand) {
+	for i := len(perm) - 1; i > 0; i-- {
+		j := rng.IntN(i + 1)
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+}
