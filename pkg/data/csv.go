@@ -16,7 +16,8 @@ import (
 // from the first column, detects a header row, and infers the classes.
 type CSVOptions struct {
 	// LabelColumn is the 0-based column holding the label; -1 is the last
-	// column.
+	// column; NoLabel reads every column as a feature (inputs to predict),
+	// with every label 0.
 	LabelColumn int
 	// Header is "auto" (or ""): the first row is a header when one of its
 	// fields is not a number; "yes": the first row is a header; "no": every
@@ -26,6 +27,9 @@ type CSVOptions struct {
 	// the largest label plus one.
 	Classes int
 }
+
+// NoLabel is the CSVOptions.LabelColumn of a file of features only.
+const NoLabel = -2
 
 // ReadCSV reads a comma-separated file whose rows are one label column and
 // D numeric feature columns, in their file order without the label. Labels
@@ -41,7 +45,7 @@ func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
 	default:
 		return nil, fmt.Errorf("%s: CSV header option %q, expected \"auto\", \"yes\" or \"no\"", path, opt.Header)
 	}
-	if opt.LabelColumn < -1 {
+	if opt.LabelColumn < NoLabel {
 		return nil, fmt.Errorf("%s: label column %d, expected -1 (last) or a 0-based column index", path, opt.LabelColumn)
 	}
 	if opt.Classes < 0 {
@@ -78,17 +82,21 @@ func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
 		}
 		if width < 0 {
 			width = len(rec)
-			if width < 2 {
+			if opt.LabelColumn == NoLabel {
+				labelCol, ds.D = NoLabel, width
+			} else if width < 2 {
 				return nil, fmt.Errorf("%s:%d: row has %d column, expected a label column and at least one feature", path, line, width)
 			}
-			labelCol = opt.LabelColumn
-			if labelCol == -1 {
-				labelCol = width - 1
+			if opt.LabelColumn != NoLabel {
+				labelCol = opt.LabelColumn
+				if labelCol == -1 {
+					labelCol = width - 1
+				}
+				if labelCol >= width {
+					return nil, fmt.Errorf("%s:%d: label column %d (0-based) out of range for %d columns", path, line, labelCol, width)
+				}
+				ds.D = width - 1
 			}
-			if labelCol >= width {
-				return nil, fmt.Errorf("%s:%d: label column %d (0-based) out of range for %d columns", path, line, labelCol, width)
-			}
-			ds.D = width - 1
 		}
 		if first {
 			first = false
@@ -121,6 +129,9 @@ func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
 				return nil, fmt.Errorf("%s:%d: column %d: %q is not a finite float32 number", path, line, j+1, field)
 			}
 			ds.X = append(ds.X, float32(v))
+		}
+		if labelCol == NoLabel {
+			ds.Y = append(ds.Y, 0)
 		}
 		ds.N++
 	}

@@ -337,7 +337,7 @@ func TestReadCSVErrors(t *testing.T) {
 		{"float32 overflow", write("big.csv", "1,1e39\n"), CSVOptions{}, `big.csv:1: column 2: "1e39" is not a finite float32`},
 		{"Inf", write("inf.csv", "1,2\n0,-Inf\n"), CSVOptions{}, `inf.csv:2: column 2: "-Inf" is not a finite`},
 		{"label column", fixture("noheader.csv"), CSVOptions{LabelColumn: 4}, "noheader.csv:1: label column 4 (0-based) out of range for 4 columns"},
-		{"label column negative", fixture("noheader.csv"), CSVOptions{LabelColumn: -2}, "label column -2"},
+		{"label column negative", fixture("noheader.csv"), CSVOptions{LabelColumn: -3}, "label column -3"},
 		{"one column", write("one.csv", "1\n2\n"), CSVOptions{}, "one.csv:1: row has 1 column"},
 		{"empty", write("empty.csv", ""), CSVOptions{}, "empty.csv: no data rows"},
 		{"header only", write("hdr.csv", "y,a\n"), CSVOptions{}, "hdr.csv: no data rows"},
