@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -191,6 +192,16 @@ type Flag struct {
 // resolved, validated config. The error lists every problem, each with
 // the file and key path.
 func Load(path string, flags []Flag) (Config, error) {
+	return load(path, flags, true)
+}
+
+// LoadStored reads a resolved config written into a run directory, with
+// no environment overrides: a resumed run must be the run that started.
+func LoadStored(path string) (Config, error) {
+	return load(path, nil, false)
+}
+
+func load(path string, flags []Flag, env bool) (Config, error) {
 	v := viper.New()
 	if path != "" {
 		v.SetConfigFile(path)
@@ -219,6 +230,9 @@ func Load(path string, flags []Flag) (Config, error) {
 		set[k] = true
 	}
 	for _, k := range Keys() {
+		if !env {
+			break
+		}
 		if err := v.BindEnv(k, EnvName(k)); err != nil {
 			return Config{}, err
 		}
@@ -247,8 +261,8 @@ func Load(path string, flags []Flag) (Config, error) {
 		unmarshal = v.Unmarshal
 	}
 	var c Config
-	if err := unmarshal(&c); err != nil {
-		errs = append(errs, fmt.Errorf("%s: %v", src, err))
+	if err := unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(listHook, mapstructure.StringToTimeDurationHookFunc()))); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %s", src, tidyDecodeError(err)))
 		return Config{}, errors.Join(errs...)
 	}
 	c.fillRuleDefaults(set)
@@ -259,6 +273,47 @@ func Load(path string, flags []Flag) (Config, error) {
 		return Config{}, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// listHook lets an environment variable give a list as "200,100",
+// "200 100" or "[200, 100]".
+func listHook(from, to reflect.Type, v any) (any, error) {
+	if from.Kind() != reflect.String || to.Kind() != reflect.Slice {
+		return v, nil
+	}
+	s := strings.Trim(strings.TrimSpace(v.(string)), "[]")
+	if s == "" {
+		return []string{}, nil
+	}
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }), nil
+}
+
+// tidyDecodeError turns mapstructure's multi-line report into one line
+// per problem: "model.hidden[0]: cannot parse value as 'int'".
+func tidyDecodeError(err error) string {
+	var parts []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "decoding failed") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "* ")
+		if i := strings.Index(line, ": strconv."); i >= 0 {
+			got := ""
+			if j := strings.Index(line[i:], "parsing "); j >= 0 {
+				got, _, _ = strings.Cut(line[i+j+len("parsing "):], ":")
+				got = ", got " + got
+			}
+			line = line[:i] + got
+		}
+		if strings.HasPrefix(line, "'") {
+			if j := strings.Index(line[1:], "'"); j >= 0 {
+				line = line[1:j+1] + ":" + line[j+2:]
+			}
+		}
+		parts = append(parts, line)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // suggest names a known key close to an unknown one ("did you mean ...").

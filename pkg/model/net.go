@@ -17,6 +17,7 @@ type Net[T layers.Float] struct {
 	params     []*layers.Param[T]
 	data, grad []T // every parameter's value / gradient, back to back
 	dscores    *layers.Matrix[T]
+	scores     *layers.Matrix[T] // output of the last forward pass
 }
 
 // New builds the network a valid spec describes and initializes its
@@ -97,6 +98,7 @@ func (n *Net[T]) Scores(x *layers.Matrix[T]) *layers.Matrix[T] {
 	for _, l := range n.Layers {
 		h = l.Forward(h)
 	}
+	n.scores = h
 	return h
 }
 
@@ -139,6 +141,9 @@ func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
 	}
 	return dataLoss + n.RegLoss(), dataLoss
 }
+
+// LastScores returns the scores of the last forward pass.
+func (n *Net[T]) LastScores() *layers.Matrix[T] { return n.scores }
 
 // EvalLoss returns the data loss of a batch without touching gradients.
 func (n *Net[T]) EvalLoss(x *layers.Matrix[T], y []int32) float64 {

@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/model"
+)
+
+type evalOptions struct {
+	io        IO
+	modelPath string
+	run       string
+	args      dataArgs
+	json      bool
+	batch     int
+}
+
+func newCmdEval(io IO) *cobra.Command {
+	o := &evalOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "eval (--run RUN_DIR | --model FILE (--data PATH | --config FILE))",
+		Short: "Evaluate a trained model: loss, accuracy, per-class accuracy, confusion matrix",
+		Long: `Evaluate a model file on labelled data. The data is normalized with the
+statistics stored in the model file. --run takes the model and the data of a
+training run directory; --data takes an MNIST or CIFAR-10 directory, or a
+.csv (label column first, see --label-column) or .npz (members x and y) file.`,
+		Example: `  nnfc eval --run runs/mnist-swish
+  nnfc eval --run runs/mnist-swish --split val --json
+  nnfc eval --model runs/mnist-swish/model.safetensors --data data/mnist --split test`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runEval(o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.modelPath, "model", "", "model file (.safetensors)")
+	f.StringVar(&o.run, "run", "", "training run directory: its model.safetensors and config.yaml")
+	f.StringVar(&o.args.data, "data", "", "data: MNIST/CIFAR-10 directory, .csv or .npz file")
+	f.StringVar(&o.args.configPath, "config", "", "take the data from this config's data section")
+	f.StringVar(&o.args.split, "split", "test", "split to evaluate: train, val (with --run/--config) or test")
+	f.IntVar(&o.args.labelColumn, "label-column", 0, "CSV label column (0-based; -1: last)")
+	f.BoolVar(&o.json, "json", false, "print JSON")
+	f.IntVar(&o.batch, "batch", 1000, "evaluation batch size")
+	return cmd
+}
+
+func runEval(o *evalOptions) error {
+	if o.run != "" {
+		if o.modelPath == "" {
+			o.modelPath = filepath.Join(o.run, "model.safetensors")
+		}
+		if o.args.data == "" && o.args.configPath == "" {
+			o.args.configPath = filepath.Join(o.run, "config.yaml")
+		}
+	}
+	if o.modelPath == "" {
+		return usageError{errors.New("eval: --model FILE or --run RUN_DIR is required")}
+	}
+	if (o.args.data == "") == (o.args.configPath == "") {
+		return usageError{errors.New("eval: give exactly one of --data PATH or --config FILE (or --run RUN_DIR)")}
+	}
+	if o.batch <= 0 {
+		return usageError{fmt.Errorf("--batch: must be > 0, got %d", o.batch)}
+	}
+	net, norm, err := model.Load[float32](o.modelPath)
+	if err != nil {
+		return err
+	}
+	ds, err := o.args.load()
+	if err != nil {
+		return err
+	}
+	if err := prepare(ds, net.Spec, norm, o.modelPath, true); err != nil {
+		return err
+	}
+	ev := (&train.Evaluator[float32]{Net: net, Batch: o.batch}).Evaluate(ds, nil, true)
+	if o.json {
+		out := struct {
+			Model string `json:"model"`
+			Data  string `json:"data"`
+			train.Eval
+			LossWithReg float64 `json:"loss_with_reg"`
+		}{o.modelPath, ds.Name, ev, ev.Loss + ev.RegLoss}
+		enc := json.NewEncoder(o.io.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	w := o.io.Out
+	fmt.Fprintf(w, "model     %s (%s)\n", o.modelPath, net.Spec)
+	fmt.Fprintf(w, "data      %s (%d samples)\n", ds.Name, ev.N)
+	fmt.Fprintf(w, "loss      %.6f (data), %.6f (with L2 term %.6f)\n", ev.Loss, ev.Loss+ev.RegLoss, ev.RegLoss)
+	fmt.Fprintf(w, "accuracy  %.2f%%\n\n", 100*ev.Accuracy)
+	fmt.Fprintln(w, "class  accuracy  confusion (rows: true class, columns: predicted)")
+	for i, row := range ev.Confusion {
+		cells := make([]string, len(row))
+		for j, v := range row {
+			cells[j] = fmt.Sprintf("%5d", v)
+		}
+		fmt.Fprintf(w, "%5d  %7.2f%%  %s\n", i, 100*ev.PerClass[i], strings.Join(cells, " "))
+	}
+	return nil
+}
+
+// prepare checks that ds fits the model and normalizes it with the
+// model's statistics.
+func prepare(ds *data.Dataset, spec model.Spec, norm *data.Normalizer, modelPath string, labelled bool) error {
+	if ds.D != spec.InputDim {
+		return fmt.Errorf("%s has %d features per sample, but the model %s expects %d", ds.Name, ds.D, modelPath, spec.InputDim)
+	}
+	if labelled && ds.Classes > spec.Classes {
+		return fmt.Errorf("%s has labels up to %d, but the model %s has %d classes", ds.Name, ds.Classes-1, modelPath, spec.Classes)
+	}
+	if norm != nil {
+		return norm.Apply(ds)
+	}
+	return nil
+}

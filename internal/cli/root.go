@@ -1,0 +1,124 @@
+// Package cli holds nnfc's cobra commands: one file per command, each with
+// an options struct, a constructor and a run function that does the work.
+// Results go to stdout, progress and logs to stderr; errors are printed in
+// one place (Main), which maps them to the documented exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/train"
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitError       = 1   // bad input (config, data, model file, flag) or I/O failure
+	ExitUsage       = 2   // unknown command or flag
+	ExitCheckFailed = 3   // nnfc gradcheck: a gradient check failed
+	ExitDiverged    = 4   // nnfc train: the loss became NaN or infinite
+	ExitInterrupted = 130 // nnfc train: stopped by SIGINT/SIGTERM, checkpoint written
+)
+
+// IO is the command's outside world, injected so that commands are tested
+// without a terminal.
+type IO struct {
+	In             io.Reader
+	Out, ErrOut    io.Writer
+	StderrTerminal bool
+}
+
+// SystemIO is the process's standard streams.
+func SystemIO() IO {
+	return IO{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, StderrTerminal: term.IsTerminal(int(os.Stderr.Fd()))}
+}
+
+// exitError carries a specific exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks a problem with the command line itself.
+type usageError struct{ error }
+
+// NewRoot builds the nnfc command tree.
+func NewRoot(io IO) *cobra.Command {
+	var threads int
+	root := &cobra.Command{
+		Use:   "nnfc",
+		Short: "Train, check and use fully connected neural networks",
+		Long: `nnfc trains fully connected neural networks described in one YAML file,
+with hand-written backward passes proven by finite differences.
+
+  nnfc train --config configs/mnist-swish.yaml    train, then evaluate on the test split
+  nnfc eval --run runs/mnist-swish                loss, accuracy, confusion matrix
+  nnfc predict --model M --input x.csv            class and probabilities per row
+  nnfc gradcheck                                  prove every backward pass`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version(),
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if threads < 0 {
+				return usageError{fmt.Errorf("--threads: must be ≥ 0, got %d", threads)}
+			}
+			return blasbackend.Init(threads)
+		},
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.PersistentFlags().IntVar(&threads, "threads", 0, "BLAS threads (0: the backend's default, OPENBLAS_NUM_THREADS or one per core)")
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newCmdTrain(io), newCmdEval(io), newCmdPredict(io), newCmdVersion(io))
+	return root
+}
+
+// Main runs nnfc with args and returns the process exit code; it is the
+// one place errors are printed.
+func Main(ctx context.Context, args []string, io IO) int {
+	root := NewRoot(io)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(io.ErrOut, "nnfc:", err)
+	var ee *exitError
+	var ue usageError
+	var nf *train.NonFiniteError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &nf):
+		return ExitDiverged
+	case errors.As(err, &ue), isCobraUsage(err):
+		return ExitUsage
+	}
+	return ExitError
+}
+
+// isCobraUsage recognizes cobra's own argument errors (unknown command,
+// wrong number of arguments).
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "accepts ", "requires ", "invalid argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}

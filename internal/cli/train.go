@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/train"
+)
+
+type trainOptions struct {
+	io          IO
+	configPath  string
+	resume      string
+	printConfig bool
+	progress    string
+	flags       []config.Flag
+}
+
+func newCmdTrain(io IO) *cobra.Command {
+	o := &trainOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "train --config FILE | --resume RUN_DIR",
+		Short: "Train a network described by a YAML config",
+		Long: `Train a network described by a YAML config with minibatch SGD (or another
+update rule), logging loss and accuracy per epoch to stdout and progress to
+stderr. The run directory (train.out_dir) receives config.yaml (the resolved
+config), metrics.jsonl, model.safetensors (the best model by validation) and
+checkpoint.safetensors (to resume from).
+
+Flags override the file; so do environment variables named after the key
+(NNFC_TRAIN_EPOCHS for train.epochs). Ctrl-C finishes the current step,
+writes a checkpoint and exits with status 130; --resume continues exactly
+where the run stopped. A NaN or infinite loss stops training with status 4,
+keeping the last good model.`,
+		Example: `  nnfc train --config configs/spiral-7.yaml
+  nnfc train --config configs/mnist-swish.yaml --epochs 2 --out runs/quick
+  nnfc train --config configs/mnist-swish.yaml --print-config
+  nnfc train --resume runs/mnist-swish`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runTrain(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.configPath, "config", "c", "", "YAML config file")
+	f.StringVar(&o.resume, "resume", "", "continue the interrupted run in this directory")
+	f.BoolVar(&o.printConfig, "print-config", false, "print the fully resolved config and exit")
+	f.StringVar(&o.progress, "progress", "auto", "progress display on stderr: auto, bar, plain or none")
+	f.Int("epochs", 0, "override train.epochs")
+	f.Float64("lr", 0, "override optimizer.lr")
+	f.Int("batch-size", 0, "override train.batch_size")
+	f.Uint64("seed", 0, "override seed")
+	f.String("out", "", "override train.out_dir")
+	f.String("precision", "", "override precision (float32 or float64)")
+	for flag, key := range map[string]string{"epochs": "train.epochs", "lr": "optimizer.lr", "batch-size": "train.batch_size",
+		"seed": "seed", "out": "train.out_dir", "precision": "precision"} {
+		o.flags = append(o.flags, config.Flag{Key: key, Flag: f.Lookup(flag)})
+	}
+	return cmd
+}
+
+func runTrain(cmd *cobra.Command, o *trainOptions) error {
+	if (o.configPath == "") == (o.resume == "") {
+		return usageError{errors.New("train: give exactly one of --config FILE or --resume RUN_DIR")}
+	}
+	mode := o.progress
+	switch mode {
+	case "auto":
+		mode = "plain"
+		if o.io.StderrTerminal {
+			mode = "bar"
+		}
+	case "bar", "plain", "none":
+	default:
+		return usageError{fmt.Errorf("--progress: must be auto, bar, plain or none, got %q", o.progress)}
+	}
+	opts := train.Options{Stdout: o.io.Out, Stderr: o.io.ErrOut, Progress: mode}
+	ctx := cmd.Context()
+	var res *train.Result
+	var err error
+	if o.resume != "" {
+		for _, f := range o.flags {
+			if f.Flag.Changed {
+				return usageError{fmt.Errorf("--%s: cannot change a run being resumed (its config is %s)", f.Flag.Name, filepath.Join(o.resume, "config.yaml"))}
+			}
+		}
+		res, err = train.Resume(ctx, o.resume, opts)
+	} else {
+		var c config.Config
+		c, err = config.Load(o.configPath, o.flags)
+		if err != nil {
+			return err
+		}
+		if o.printConfig {
+			fmt.Fprint(o.io.Out, c.YAML())
+			return nil
+		}
+		if c.Train.Threads > 0 && !cmd.Flags().Lookup("threads").Changed {
+			if err := blasbackend.Init(c.Train.Threads); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintln(o.io.ErrOut, "blas:", blasbackend.Describe())
+		res, err = train.Start(ctx, c, opts)
+	}
+	if errors.Is(err, train.ErrInterrupted) {
+		return &exitError{ExitInterrupted, err}
+	}
+	if err != nil {
+		return err
+	}
+	if res.Epochs > 0 && res.Seconds > 0 {
+		fmt.Fprintf(o.io.Out, "trained %d epochs in %.1fs (median %.0f samples/s); %s\n", res.Epochs, res.Seconds, res.SamplesPerSec, res.Reason)
+	}
+	fmt.Fprintf(o.io.Out, "best val_acc %.4f at epoch %d; model: %s\n", res.BestValAcc, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
+	if res.Test != nil {
+		fmt.Fprintf(o.io.Out, "test accuracy %.2f%% (%d samples), test loss %.4f\n", 100*res.Test.Accuracy, res.Test.N, res.Test.Loss)
+	}
+	return nil
+}

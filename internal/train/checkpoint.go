@@ -1,0 +1,146 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/nnfc/nnfc/internal/stfile"
+	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/optim"
+)
+
+// Metrics is one line of metrics.jsonl: the record of a finished epoch.
+type Metrics struct {
+	Epoch         int     `json:"epoch"` // 1-based
+	Loss          float64 `json:"loss"`  // mean training loss (with the L2 term) over the epoch's steps
+	TrainAcc      float64 `json:"train_acc"`
+	ValAcc        float64 `json:"val_acc"`
+	ValLoss       float64 `json:"val_loss"`
+	LR            float64 `json:"lr"`
+	GradNorm      float64 `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
+	Seconds       float64 `json:"seconds"`
+	SamplesPerSec float64 `json:"samples_per_s"`
+}
+
+// state is the position of a run, stored as JSON in the checkpoint's
+// metadata beside the weights and optimizer state.
+type state struct {
+	Epoch     int             `json:"epoch"` // epochs finished
+	Step      int             `json:"step"`  // batches finished in the current epoch
+	LossSum   float64         `json:"loss_sum"`
+	NormSum   float64         `json:"norm_sum"`
+	Seconds   float64         `json:"seconds"` // spent in the current epoch so far
+	OptSteps  int             `json:"opt_steps"`
+	History   []Metrics       `json:"history"`
+	Best      float64         `json:"best"` // best monitored value so far
+	BestEpoch int             `json:"best_epoch"`
+	Bad       int             `json:"bad_epochs"` // epochs without improvement
+	Schedule  json.RawMessage `json:"schedule,omitempty"`
+	Finished  bool            `json:"finished"`
+	Reason    string          `json:"reason,omitempty"` // why it finished
+}
+
+const (
+	metaState    = "nnfc.state"
+	optimPrefix  = "optim."
+	bestPrefix   = "best."
+	checkpointFn = "checkpoint.safetensors"
+	modelFn      = "model.safetensors"
+	metricsFn    = "metrics.jsonl"
+	configFn     = "config.yaml"
+)
+
+// saveCheckpoint writes weights, best weights, optimizer state and the
+// position atomically.
+func saveCheckpoint[T layers.Float](path string, net *model.Net[T], best []T, opt optim.Optimizer[T], norm *data.Normalizer, st *state) error {
+	meta, err := model.Metadata(net.Spec, norm)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	meta[metaState] = string(b)
+	ts := model.Tensors(net, "")
+	off := 0
+	for _, p := range net.Params() {
+		ts = append(ts, model.Tensor(bestPrefix+p.Name, p.Shape, best[off:off+p.Size()]))
+		off += p.Size()
+	}
+	for _, s := range opt.State() {
+		ts = append(ts, model.Tensor(optimPrefix+s.Name, []int{len(s.Data)}, s.Data))
+	}
+	return stfile.Write(path, ts, meta)
+}
+
+// loadCheckpoint restores weights, best weights and optimizer state into
+// net, best and opt, and returns the position.
+func loadCheckpoint[T layers.Float](path string, net *model.Net[T], best []T, opt optim.Optimizer[T]) (*state, error) {
+	ts, meta, err := stfile.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	raw, ok := meta[metaState]
+	if !ok {
+		return nil, fmt.Errorf("%s: not an nnfc checkpoint (no %s metadata)", path, metaState)
+	}
+	var st state
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		return nil, fmt.Errorf("%s: metadata %s is not valid JSON: %v", path, metaState, err)
+	}
+	if err := net.SetTensors(path, ts, ""); err != nil {
+		return nil, err
+	}
+	byName := map[string]stfile.Tensor{}
+	for _, t := range ts {
+		byName[t.Name] = t
+	}
+	off := 0
+	for _, p := range net.Params() {
+		t, ok := byName[bestPrefix+p.Name]
+		if !ok || len(t.F32)+len(t.F64) != p.Size() {
+			return nil, fmt.Errorf("%s: missing or mis-sized tensor %s%s", path, bestPrefix, p.Name)
+		}
+		copyInto(best[off:off+p.Size()], t)
+		off += p.Size()
+	}
+	for _, s := range opt.State() {
+		t, ok := byName[optimPrefix+s.Name]
+		if !ok || len(t.F32)+len(t.F64) != len(s.Data) {
+			return nil, fmt.Errorf("%s: missing or mis-sized optimizer state %s%s (was the optimizer changed?)", path, optimPrefix, s.Name)
+		}
+		copyInto(s.Data, t)
+	}
+	for name := range byName {
+		if strings.HasPrefix(name, optimPrefix) && !hasState(opt, strings.TrimPrefix(name, optimPrefix)) {
+			return nil, fmt.Errorf("%s: optimizer state %s does not belong to the configured optimizer", path, name)
+		}
+	}
+	opt.SetSteps(st.OptSteps)
+	return &st, nil
+}
+
+func hasState[T layers.Float](opt optim.Optimizer[T], name string) bool {
+	for _, s := range opt.State() {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func copyInto[T layers.Float](dst []T, t stfile.Tensor) {
+	if t.F32 != nil {
+		for i, v := range t.F32 {
+			dst[i] = T(v)
+		}
+		return
+	}
+	for i, v := range t.F64 {
+		dst[i] = T(v)
+	}
+}

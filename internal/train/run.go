@@ -1,0 +1,399 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/optim"
+)
+
+// Options are the run's outside world.
+type Options struct {
+	Stdout, Stderr io.Writer
+	// Progress is bar | plain | none.
+	Progress string
+	// StopAfter, when > 0, interrupts the run after that many optimizer
+	// steps in this process, as a signal would (for tests of resume).
+	StopAfter int
+}
+
+// Result summarizes a run.
+type Result struct {
+	Dir           string
+	Epochs        int     // epochs finished
+	BestEpoch     int     // 1-based
+	BestValAcc    float64 // validation accuracy at the best epoch
+	Test          *Eval   // the best model on the test split; nil without one
+	Seconds       float64 // training time in this process
+	SamplesPerSec float64 // median over this process's epochs
+	Reason        string  // why training ended
+}
+
+// ErrInterrupted is matched (errors.Is) by the InterruptedError returned
+// when the context was cancelled (Ctrl-C).
+var ErrInterrupted = errors.New("interrupted")
+
+// InterruptedError says where a run stopped: after a finished step, with a
+// checkpoint written to resume from.
+type InterruptedError struct {
+	Dir         string
+	Epoch, Step int // 1-based epoch; steps finished in it
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted at epoch %d, step %d; checkpoint written. Resume with: nnfc train --resume %s", e.Epoch, e.Step, e.Dir)
+}
+
+// Is makes errors.Is(err, ErrInterrupted) true.
+func (e *InterruptedError) Is(target error) bool { return target == ErrInterrupted }
+
+// NonFiniteError reports a NaN or infinite loss.
+type NonFiniteError struct {
+	Epoch, Step int
+	Loss, LR    float64
+	Dir         string
+}
+
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("loss became %v at epoch %d, step %d (optimizer.lr %g): training stopped; try a lower optimizer.lr. The last good model is %s",
+		e.Loss, e.Epoch, e.Step, e.LR, filepath.Join(e.Dir, modelFn))
+}
+
+// Start begins a new run in c.Train.OutDir. It refuses a directory that
+// already holds a run, so nothing good is ever overwritten.
+func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
+	dir := c.Train.OutDir
+	for _, f := range []string{checkpointFn, modelFn} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return nil, fmt.Errorf("train.out_dir: %s already holds a run (%s); resume it with --resume %s or choose another train.out_dir", dir, f, dir)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("train.out_dir: %v", err)
+	}
+	if err := atomicfile.Write(filepath.Join(dir, configFn), 0o644, func(w io.Writer) error {
+		_, err := io.WriteString(w, c.YAML())
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return dispatch(ctx, c, o, false)
+}
+
+// Resume continues the run in dir from its checkpoint, with the config it
+// was started with.
+func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
+	cp := filepath.Join(dir, checkpointFn)
+	if _, err := os.Stat(cp); err != nil {
+		return nil, fmt.Errorf("--resume %s: no checkpoint there (%s): nothing to resume", dir, checkpointFn)
+	}
+	c, err := config.LoadStored(filepath.Join(dir, configFn))
+	if err != nil {
+		return nil, err
+	}
+	c.Train.OutDir = dir
+	return dispatch(ctx, c, o, true)
+}
+
+func dispatch(ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	if c.Precision == "float64" {
+		return run[float64](ctx, c, o, resume)
+	}
+	return run[float32](ctx, c, o, resume)
+}
+
+// Spec derives the network spec of a config from its data.
+func Spec(c config.Config, train *data.Dataset) model.Spec {
+	classes := max(train.Classes, c.Data.Classes)
+	return model.Spec{
+		InputDim: train.D, Hidden: c.Model.Hidden, Activations: c.Model.ActivationList(),
+		LeakyAlpha: c.Model.LeakyAlpha, Classes: classes, Loss: c.Model.Loss,
+		Init: c.Model.Init, WeightScale: c.Model.WeightScale, Reg: c.Model.Reg,
+	}
+}
+
+func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
+	dir := c.Train.OutDir
+	splits, err := LoadData(c)
+	if err != nil {
+		return nil, err
+	}
+	spec := Spec(c, splits.Train)
+	net, err := model.New[T](spec, rand.New(rand.NewPCG(c.Seed, streamInit)))
+	if err != nil {
+		return nil, fmt.Errorf("model: %v", err)
+	}
+	if c.Train.InitFrom != "" && !resume {
+		src, _, err := model.Load[T](c.Train.InitFrom)
+		if err != nil {
+			return nil, fmt.Errorf("train.init_from: %v", err)
+		}
+		if src.Spec.String() != spec.String() {
+			return nil, fmt.Errorf("train.init_from: %s holds a %s network, the config describes %s", c.Train.InitFrom, src.Spec, spec)
+		}
+		a, _ := src.Flat()
+		b, _ := net.Flat()
+		copy(b, a)
+	}
+	opt, err := optim.New(c.Optimizer.Config, net.Params())
+	if err != nil {
+		return nil, fmt.Errorf("optimizer: %v", err)
+	}
+	sched, err := optim.NewSchedule(c.Schedule, c.Optimizer.LR)
+	if err != nil {
+		return nil, fmt.Errorf("schedule: %v", err)
+	}
+	params, _ := net.Flat()
+	best := slices.Clone(params)
+	st := &state{Best: math.Inf(-1)}
+	if resume {
+		if st, err = loadCheckpoint(filepath.Join(dir, checkpointFn), net, best, opt); err != nil {
+			return nil, err
+		}
+		if len(st.Schedule) > 0 {
+			if err := json.Unmarshal(st.Schedule, sched); err != nil {
+				return nil, fmt.Errorf("%s: schedule state: %v", filepath.Join(dir, checkpointFn), err)
+			}
+		}
+		if st.Finished {
+			fmt.Fprintf(o.Stdout, "run %s already finished (%s) after %d epochs; nothing to do\n", dir, st.Reason, st.Epoch)
+			return &Result{Dir: dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st)}, nil
+		}
+		fmt.Fprintf(o.Stderr, "resuming %s at epoch %d, step %d\n", dir, st.Epoch+1, st.Step)
+	}
+
+	tr := &trainer[T]{c: c, o: o, dir: dir, splits: splits, net: net, opt: opt, sched: sched, best: best, st: st,
+		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr)}
+	fmt.Fprintf(o.Stdout, "training %s on %s: %d train, %d val", spec, splits.Train.Name, splits.Train.N, splits.Val.N)
+	if splits.Test != nil {
+		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
+	}
+	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %d epochs, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, c.Train.Epochs, c.Precision)
+	return tr.loop(ctx)
+}
+
+func bestValAcc(st *state) float64 {
+	if st.BestEpoch >= 1 && st.BestEpoch <= len(st.History) {
+		return st.History[st.BestEpoch-1].ValAcc
+	}
+	return math.NaN()
+}
+
+type trainer[T layers.Float] struct {
+	c      config.Config
+	o      Options
+	dir    string
+	splits *Splits
+	net    *model.Net[T]
+	opt    optim.Optimizer[T]
+	sched  optim.Schedule
+	best   []T
+	st     *state
+	eval   *Evaluator[T]
+	prog   progress
+}
+
+func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
+	c, st, train := t.c, t.st, t.splits.Train
+	bs := c.Train.BatchSize
+	steps := (train.N + bs - 1) / bs
+	perm := make([]int, train.N)
+	x := &layers.Matrix[T]{}
+	y := make([]int32, bs)
+	var rates []float64
+	var total float64
+	stepsHere := 0
+	for st.Epoch < c.Train.Epochs {
+		e := st.Epoch
+		lr := t.sched.LR(e)
+		for i := range perm {
+			perm[i] = i
+		}
+		data.Shuffle(perm, rand.New(rand.NewPCG(c.Seed, streamShuffle+uint64(e))))
+		t0 := time.Now()
+		startStep := st.Step
+		t.prog.start(e+1, c.Train.Epochs, train.N)
+		for b := st.Step; b < steps; b++ {
+			idx := perm[b*bs : min((b+1)*bs, train.N)]
+			x.Resize(len(idx), train.D)
+			data.Gather(train, idx, x.Data, y[:len(idx)])
+			loss, _ := t.net.Loss(x, y[:len(idx)])
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				t.prog.end()
+				return nil, &NonFiniteError{Epoch: e + 1, Step: b + 1, Loss: loss, LR: lr, Dir: t.dir}
+			}
+			if c.Train.GradClip > 0 {
+				st.NormSum += optim.ClipGlobalNorm(t.net.Params(), c.Train.GradClip)
+			}
+			t.opt.Step(lr)
+			st.LossSum += loss
+			st.Step = b + 1
+			stepsHere++
+			t.prog.step(min((b+1)*bs, train.N), loss)
+			if ctx.Err() != nil || (t.o.StopAfter > 0 && stepsHere >= t.o.StopAfter) {
+				t.prog.end()
+				st.Seconds += time.Since(t0).Seconds()
+				if err := t.checkpoint(); err != nil {
+					return nil, err
+				}
+				return nil, &InterruptedError{Dir: t.dir, Epoch: e + 1, Step: st.Step}
+			}
+		}
+		t.prog.end()
+		secs := st.Seconds + time.Since(t0).Seconds()
+		done := float64((steps - startStep) * bs)
+		rate := min(done, float64(train.N)) / time.Since(t0).Seconds()
+		rates = append(rates, rate)
+		total += time.Since(t0).Seconds()
+		if err := t.endEpoch(lr, steps, secs, rate); err != nil {
+			return nil, err
+		}
+		if st.Finished {
+			break
+		}
+	}
+	if !st.Finished {
+		st.Finished, st.Reason = true, fmt.Sprintf("completed %d epochs", st.Epoch)
+		if err := t.checkpoint(); err != nil {
+			return nil, err
+		}
+	}
+	// Restore the best parameters (the course Solver's rule) and report
+	// the test split on them.
+	params, _ := t.net.Flat()
+	copy(params, t.best)
+	res := &Result{Dir: t.dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
+		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason}
+	if t.splits.Test != nil {
+		ev := t.eval.Evaluate(t.splits.Test, nil, false)
+		res.Test = &ev
+	}
+	return res, nil
+}
+
+// endEpoch measures the epoch, logs it, keeps the best model, writes the
+// metrics and the checkpoint, and decides about early stopping.
+func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
+	c, st := t.c, t.st
+	e := st.Epoch
+	sub := subsample(t.splits.Train.N, c.Train.TrainAccSamples, rand.New(rand.NewPCG(c.Seed, streamSubset+uint64(e))))
+	trainEv := t.eval.Evaluate(t.splits.Train, sub, false)
+	valEv := t.eval.Evaluate(t.splits.Val, nil, false)
+	m := Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy,
+		ValLoss: valEv.Loss + valEv.RegLoss, LR: lr, Seconds: secs, SamplesPerSec: rate}
+	if c.Train.GradClip > 0 {
+		m.GradNorm = st.NormSum / float64(steps)
+	}
+	st.History = append(st.History, m)
+	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.4f  train_acc %.4f  val_acc %.4f  val_loss %.4f  lr %.3g  %.1fs  %.0f samples/s\n",
+		m.Epoch, c.Train.Epochs, m.Loss, m.TrainAcc, m.ValAcc, m.ValLoss, lr, secs, rate)
+	t.sched.Observe(m.ValLoss)
+	monitored := m.ValAcc
+	if c.Train.Monitor == "val_loss" {
+		monitored = -m.ValLoss
+	}
+	params, _ := t.net.Flat()
+	if monitored > st.Best+c.Train.MinDelta || st.BestEpoch == 0 {
+		st.Best, st.BestEpoch, st.Bad = monitored, e+1, 0
+		copy(t.best, params)
+		if err := model.Save(filepath.Join(t.dir, modelFn), t.net, t.splits.Norm); err != nil {
+			return err
+		}
+	} else {
+		st.Bad++
+	}
+	st.Epoch, st.Step, st.LossSum, st.NormSum, st.Seconds = e+1, 0, 0, 0, 0
+	if c.Train.Patience > 0 && st.Bad >= c.Train.Patience {
+		st.Finished = true
+		st.Reason = fmt.Sprintf("early stop: %s did not improve by %g for %d epochs", c.Train.Monitor, c.Train.MinDelta, st.Bad)
+		fmt.Fprintln(t.o.Stdout, st.Reason)
+	}
+	if err := t.writeMetrics(); err != nil {
+		return err
+	}
+	return t.checkpoint()
+}
+
+func (t *trainer[T]) checkpoint() error {
+	t.st.OptSteps = t.opt.Steps()
+	b, err := json.Marshal(t.sched)
+	if err != nil {
+		return err
+	}
+	t.st.Schedule = b
+	return saveCheckpoint(filepath.Join(t.dir, checkpointFn), t.net, t.best, t.opt, t.splits.Norm, t.st)
+}
+
+// writeMetrics rewrites metrics.jsonl from the history, atomically, so it
+// always matches the checkpoint.
+func (t *trainer[T]) writeMetrics() error {
+	return atomicfile.Write(filepath.Join(t.dir, metricsFn), 0o644, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, m := range t.st.History {
+			if err := enc.Encode(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// subsample draws k distinct indices of [0, n) (all of them when k ≥ n).
+func subsample(n, k int, rng *rand.Rand) []int {
+	if k >= n {
+		return nil
+	}
+	p := rng.Perm(n)[:k]
+	slices.Sort(p)
+	return p
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// ReadMetrics reads a run's metrics.jsonl.
+func ReadMetrics(dir string) ([]Metrics, error) {
+	b, err := os.ReadFile(filepath.Join(dir, metricsFn))
+	if err != nil {
+		return nil, err
+	}
+	var ms []Metrics
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if line == "" {
+			continue
+		}
+		var m Metrics
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", filepath.Join(dir, metricsFn), i+1, err)
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
