@@ -484,6 +484,9 @@ func (c *Config) validate(set map[string]bool) []error {
 	if !(d.ValFraction >= 0 && d.ValFraction < 1) {
 		bad("data.val_fraction", "must be in [0,1), got %g", d.ValFraction)
 	}
+	if set["data.val_count"] && set["data.val_fraction"] && d.ValCount > 0 && d.ValFraction > 0 {
+		bad("data.val_count", "set data.val_count or data.val_fraction, not both")
+	}
 	if d.ValCount == 0 && d.ValFraction == 0 {
 		bad("data.val_fraction", "a validation split is needed (set data.val_count or data.val_fraction > 0)")
 	}

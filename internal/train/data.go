@@ -54,7 +54,11 @@ func RawSplits(c config.Config) (*Splits, error) {
 	if err != nil {
 		return nil, err
 	}
-	nval, err := data.ValCount(train.N, c.Data.ValCount, c.Data.ValFraction)
+	frac := c.Data.ValFraction
+	if c.Data.ValCount > 0 {
+		frac = 0 // a count wins over the default fraction
+	}
+	nval, err := data.ValCount(train.N, c.Data.ValCount, frac)
 	if err != nil {
 		return nil, fmt.Errorf("data: %v", err)
 	}
