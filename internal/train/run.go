@@ -166,7 +166,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	}
 	params, _ := net.Flat()
 	best := slices.Clone(params)
-	st := &state{Best: math.Inf(-1)}
+	st := &state{} // BestEpoch 0: no best yet
 	if resume {
 		if st, err = loadCheckpoint(filepath.Join(dir, checkpointFn), net, best, opt); err != nil {
 			return nil, err
@@ -262,8 +262,8 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 		}
 		t.prog.end()
 		secs := st.Seconds + time.Since(t0).Seconds()
-		done := float64((steps - startStep) * bs)
-		rate := min(done, float64(train.N)) / time.Since(t0).Seconds()
+		done := float64(train.N - startStep*bs) // samples trained in this process
+		rate := done / time.Since(t0).Seconds()
 		rates = append(rates, rate)
 		total += time.Since(t0).Seconds()
 		if err := t.endEpoch(lr, steps, secs, rate); err != nil {
@@ -313,8 +313,11 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	if c.Train.Monitor == "val_loss" {
 		monitored = -m.ValLoss
 	}
+	if math.IsNaN(monitored) || math.IsInf(monitored, 0) {
+		monitored = -math.MaxFloat64 // never an improvement; JSON-safe
+	}
 	params, _ := t.net.Flat()
-	if monitored > st.Best+c.Train.MinDelta || st.BestEpoch == 0 {
+	if st.BestEpoch == 0 || monitored > st.Best+c.Train.MinDelta {
 		st.Best, st.BestEpoch, st.Bad = monitored, e+1, 0
 		copy(t.best, params)
 		if err := model.Save(filepath.Join(t.dir, modelFn), t.net, t.splits.Norm); err != nil {
