@@ -1,6 +1,7 @@
 // Package layers holds the building blocks of a fully connected network:
-// the affine layer, activations and losses, each with a hand-written
-// backward pass next to its forward, plus parameters and initializers.
+// the affine layer, activations, dropout, batch normalization and losses,
+// each with a hand-written backward pass next to its forward, plus
+// parameters and initializers.
 //
 // # The layer contract
 //
@@ -19,6 +20,11 @@
 //
 // Buffers are sized on the first call and reused: once they exist, Forward
 // and Backward do not allocate.
+//
+// Dropout and BatchNorm behave differently in training and evaluation:
+// they implement Trainer and start in training mode, as PyTorch modules
+// do. BatchNorm's running mean and variance are Buffers (Stateful): state
+// a model file keeps, but not learnable Params.
 //
 // A Loss turns class scores and integer labels into a scalar loss and its
 // gradient with respect to the scores in one pass.
