@@ -393,6 +393,9 @@ func toMap(v reflect.Value) map[string]any {
 // fillRuleDefaults gives every optimizer and schedule key the user did not
 // set the default of the chosen rule and kind.
 func (c *Config) fillRuleDefaults(set map[string]bool) {
+	if c.Data.ValCount > 0 && !set["data.val_fraction"] {
+		c.Data.ValFraction = 0 // a count replaces the default fraction
+	}
 	if d, err := optim.Defaults(c.Optimizer.Rule); err == nil {
 		o := &c.Optimizer.Config
 		pick := func(key string, dst *float64, def float64) {

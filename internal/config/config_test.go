@@ -109,3 +109,20 @@ func TestYAMLRoundTrip(t *testing.T) {
 		t.Errorf("round trip changed the config:\n%s\nvs\n%s", got.YAML(), c.YAML())
 	}
 }
+
+func TestValCountReplacesDefaultFraction(t *testing.T) {
+	c, err := Load(write(t, "data:\n  val_count: 100\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Data.ValCount != 100 || c.Data.ValFraction != 0 {
+		t.Errorf("val_count %d val_fraction %g, want 100 and 0", c.Data.ValCount, c.Data.ValFraction)
+	}
+	// The resolved config, as a run directory stores it, loads back.
+	if _, err := LoadStored(write(t, c.YAML())); err != nil {
+		t.Errorf("stored config does not load: %v", err)
+	}
+	if _, err := Load(write(t, "data:\n  val_count: 100\n  val_fraction: 0.2\n"), nil); err == nil {
+		t.Error("both val_count and val_fraction accepted")
+	}
+}
