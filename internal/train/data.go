@@ -62,7 +62,7 @@ func RawSplits(c config.Config) (*Splits, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data: %v", err)
 	}
-	tr, val := train.Split(nval, rand.New(rand.NewPCG(c.Seed, streamSplit)))
+	tr, val := train.SplitInPlace(nval, rand.New(rand.NewPCG(c.Seed, streamSplit)))
 	return &Splits{Train: tr, Val: val, Test: test}, nil
 }
 

@@ -112,18 +112,37 @@ const (
 // readIDX reads an IDX file of unsigned bytes with ndims dimensions and
 // returns the dimensions and the payload.
 func readIDX(path string, ndims int) (dims []int64, payload []byte, err error) {
-	s, err := openSource(path)
+	s, dims, claimed, what, err := openIDX(path, ndims)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer s.Close()
+	payload, err = s.readPayload(int64(4+4*ndims), claimed, what)
+	return dims, payload, err
+}
+
+// openIDX opens an IDX file of unsigned bytes with ndims dimensions and
+// reads its header. It returns the source positioned at the payload, the
+// dimensions, the payload size they claim and a description of the claim
+// for error messages. The caller closes the source.
+func openIDX(path string, ndims int) (s *source, dims []int64, claimed int64, what string, err error) {
+	src, err := openSource(path)
+	if err != nil {
+		return nil, nil, 0, "", err
+	}
+	defer func() {
+		if err != nil {
+			src.Close()
+		}
+	}()
+	s = src
 	hdrLen := 4 + 4*ndims
 	hdr := make([]byte, hdrLen)
 	if n, err := io.ReadFull(s.r, hdr[:4]); err != nil {
 		if n == 0 {
-			return nil, nil, fmt.Errorf("%s: empty file, expected a %d-byte IDX header", path, hdrLen)
+			return nil, nil, 0, "", fmt.Errorf("%s: empty file, expected a %d-byte IDX header", path, hdrLen)
 		}
-		return nil, nil, fmt.Errorf("%s: file ends at byte %d inside the %d-byte IDX header", path, n, hdrLen)
+		return nil, nil, 0, "", fmt.Errorf("%s: file ends at byte %d inside the %d-byte IDX header", path, n, hdrLen)
 	}
 	want := uint32(0x0800 | ndims)
 	if magic := binary.BigEndian.Uint32(hdr); magic != want {
@@ -131,11 +150,11 @@ func readIDX(path string, ndims int) (dims []int64, payload []byte, err error) {
 		if ndims == 1 {
 			kind = "labels"
 		}
-		return nil, nil, fmt.Errorf("%s: bad magic 0x%08x at offset 0, expected 0x%08x (IDX %s: unsigned bytes, %d dimensions)",
+		return nil, nil, 0, "", fmt.Errorf("%s: bad magic 0x%08x at offset 0, expected 0x%08x (IDX %s: unsigned bytes, %d dimensions)",
 			path, magic, want, kind, ndims)
 	}
 	if n, err := io.ReadFull(s.r, hdr[4:]); err != nil {
-		return nil, nil, fmt.Errorf("%s: file ends at byte %d inside the %d-byte IDX header", path, 4+n, hdrLen)
+		return nil, nil, 0, "", fmt.Errorf("%s: file ends at byte %d inside the %d-byte IDX header", path, 4+n, hdrLen)
 	}
 	dims = make([]int64, ndims)
 	for i := range dims {
@@ -143,14 +162,78 @@ func readIDX(path string, ndims int) (dims []int64, payload []byte, err error) {
 	}
 	claimed, ok := mulClaim(dims...)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s: header dimensions %v are implausibly large", path, dims)
+		return nil, nil, 0, "", fmt.Errorf("%s: header dimensions %v are implausibly large", path, dims)
 	}
-	what := fmt.Sprintf("%d labels", dims[0])
+	what = fmt.Sprintf("%d labels", dims[0])
 	if ndims == 3 {
 		what = fmt.Sprintf("%d images of %dx%d", dims[0], dims[1], dims[2])
 	}
-	payload, err = s.readPayload(int64(hdrLen), claimed, what)
-	return dims, payload, err
+	return s, dims, claimed, what, nil
+}
+
+// maxDeflateRatio bounds how much DEFLATE can expand its input (about
+// 1032:1); a gzip file claiming more than that cannot hold its claim.
+const maxDeflateRatio = 1032
+
+// readIDXPixels reads the payload of an opened IDX image file straight
+// into float32 pixels, 64 KiB at a time, so the bytes of the file are never
+// held in memory next to the floats. The size checks and their errors are
+// readPayload's. A gzip claim larger than the compressed file could
+// possibly expand to goes through readPayload, which bounds memory by the
+// data actually present.
+func readIDXPixels(s *source, hdr, claimed int64, what string) ([]float32, error) {
+	if s.gzipped && claimed > maxDeflateRatio*s.size+(1<<16) {
+		pix, err := s.readPayload(hdr, claimed, what)
+		if err != nil {
+			return nil, err
+		}
+		x := make([]float32, len(pix))
+		for i, p := range pix {
+			x[i] = float32(p)
+		}
+		return x, nil
+	}
+	if !s.gzipped {
+		if have := s.size - hdr; have != claimed {
+			return nil, fmt.Errorf("%s: header claims %s (%d bytes after the %d-byte header) but the file holds %d",
+				s.path, what, claimed, hdr, have)
+		}
+	}
+	x := make([]float32, claimed)
+	buf := make([]byte, 1<<16)
+	r := io.LimitReader(s.r, claimed+1)
+	var off int64
+	for {
+		n, err := r.Read(buf)
+		if off+int64(n) > claimed {
+			return nil, fmt.Errorf("%s: header claims %s (%d bytes after the %d-byte header) but the decompressed file holds more",
+				s.path, what, claimed, hdr)
+		}
+		for i, p := range buf[:n] {
+			x[off+int64(i)] = float32(p)
+		}
+		off += int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if !s.gzipped {
+				return nil, fmt.Errorf("%s: reading %d bytes at offset %d: %v", s.path, claimed, hdr, err)
+			}
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("%s: decompressing at offset %d: %v", s.path, hdr+off, err)
+			}
+			break
+		}
+	}
+	if off < claimed {
+		if !s.gzipped {
+			return nil, fmt.Errorf("%s: reading %d bytes at offset %d: %v", s.path, claimed, hdr, io.ErrUnexpectedEOF)
+		}
+		return nil, fmt.Errorf("%s: header claims %s (%d bytes after the %d-byte header) but the decompressed file holds %d",
+			s.path, what, claimed, hdr, off)
+	}
+	return x, nil
 }
 
 // ReadIDX reads an IDX image file (magic 0x00000803: N×rows×cols unsigned
@@ -166,7 +249,12 @@ func ReadIDX(imagesPath, labelsPath string) (*Dataset, error) {
 // readIDXPair is ReadIDX; classes > 0 fixes the number of classes and
 // rejects labels outside [0, classes).
 func readIDXPair(imagesPath, labelsPath string, classes int) (*Dataset, error) {
-	dims, pix, err := readIDX(imagesPath, 3)
+	s, dims, claimed, what, err := openIDX(imagesPath, 3)
+	if err != nil {
+		return nil, err
+	}
+	x, err := readIDXPixels(s, 4+4*3, claimed, what)
+	s.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -181,16 +269,13 @@ func readIDXPair(imagesPath, labelsPath string, classes int) (*Dataset, error) {
 	if n == 0 || d == 0 {
 		return nil, fmt.Errorf("%s: header claims %d images of %dx%d: no data", imagesPath, dims[0], dims[1], dims[2])
 	}
-	ds := &Dataset{Name: imagesPath, X: make([]float32, n*d), Y: make([]int32, n), N: n, D: d, Classes: classes}
+	ds := &Dataset{Name: imagesPath, X: x, Y: make([]int32, n), N: n, D: d, Classes: classes}
 	ymax, err := bytesToLabels(labelsPath, lab, ds.Y, 8, 1, classes)
 	if err != nil {
 		return nil, err
 	}
 	if classes == 0 {
 		ds.Classes = ymax + 1
-	}
-	for i, p := range pix {
-		ds.X[i] = float32(p)
 	}
 	return ds, nil
 }

@@ -75,20 +75,71 @@ func (d *Dataset) Validate() error {
 // are copies. The result depends only on d.N, val and the state of rng.
 // Split panics unless 0 <= val <= d.N; use ValCount to validate user input.
 func (d *Dataset) Split(val int, rng *rand.Rand) (train, valid *Dataset) {
+	vi, ti := d.splitIndices("Split", val, rng)
+	train, valid = d.Subset(ti), d.Subset(vi)
+	train.Name, valid.Name = d.Name+"[train]", d.Name+"[val]"
+	return train, valid
+}
+
+// SplitInPlace is Split without copying: it reorders d's rows in place
+// so that the training rows come first and the validation rows after them,
+// each group in its original order, and returns two data sets that share
+// d's buffers (capacities limited, so appending to one cannot reach the
+// other). It draws the same split from rng as Split and returns equal data
+// sets, but d is consumed: its row order changes and it must not be used
+// afterwards. It is the loader's choice when the data set is most of the
+// memory a run uses: the split then costs one row of scratch space.
+func (d *Dataset) SplitInPlace(val int, rng *rand.Rand) (train, valid *Dataset) {
+	vi, ti := d.splitIndices("SplitInPlace", val, rng)
+	// Row k of the result is row order[k] of d. Apply the permutation
+	// cycle by cycle: each cycle moves its rows along with one row of
+	// scratch.
+	order := append(ti[:len(ti):len(ti)], vi...)
+	D := d.D
+	done := make([]bool, d.N)
+	tmp := make([]float32, D)
+	for k := range order {
+		if done[k] || order[k] == k {
+			done[k] = true
+			continue
+		}
+		copy(tmp, d.X[k*D:(k+1)*D])
+		ty := d.Y[k]
+		j := k
+		for {
+			done[j] = true
+			src := order[j]
+			if src == k {
+				copy(d.X[j*D:(j+1)*D], tmp)
+				d.Y[j] = ty
+				break
+			}
+			copy(d.X[j*D:(j+1)*D], d.X[src*D:(src+1)*D])
+			d.Y[j] = d.Y[src]
+			j = src
+		}
+	}
+	nt := len(ti)
+	train = &Dataset{Name: d.Name + "[train]", X: d.X[:nt*D : nt*D], Y: d.Y[:nt:nt], N: nt, D: D, Classes: d.Classes}
+	valid = &Dataset{Name: d.Name + "[val]", X: d.X[nt*D : d.N*D : d.N*D], Y: d.Y[nt:d.N:d.N], N: d.N - nt, D: D, Classes: d.Classes}
+	return train, valid
+}
+
+// splitIndices draws the validation and training rows of a split, each in
+// ascending order.
+func (d *Dataset) splitIndices(fn string, val int, rng *rand.Rand) (vi, ti []int) {
 	if val < 0 || val > d.N {
-		panic(fmt.Sprintf("data: Split(%d) out of range for %d samples", val, d.N))
+		panic(fmt.Sprintf("data: %s(%d) out of range for %d samples", fn, val, d.N))
 	}
 	perm := make([]int, d.N)
 	for i := range perm {
 		perm[i] = i
 	}
 	Shuffle(perm, rng)
-	vi, ti := perm[:val], perm[val:]
+	vi, ti = perm[:val], perm[val:]
 	slices.Sort(vi)
 	slices.Sort(ti)
-	train, valid = d.Subset(ti), d.Subset(vi)
-	train.Name, valid.Name = d.Name+"[train]", d.Name+"[val]"
-	return train, valid
+	return vi, ti
 }
 
 // ValCount resolves a validation size given either as a count or as a
