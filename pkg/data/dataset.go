@@ -120,7 +120,7 @@ func (d *Dataset) SplitInPlace(val int, rng *rand.Rand) (train, valid *Dataset) 
 		}
 	}
 	nt := len(ti)
-	train = &Dataset{Name: d.Name + "[train]", X: d.X[:nt*D : nt*D], Y: d.Y[:nt:nt], N: nt, D: D, Classes: d.Classes}
+	train = &Dataset{Name: d.Name + "[train]", X: d.X[: nt*D : nt*D], Y: d.Y[:nt:nt], N: nt, D: D, Classes: d.Classes}
 	valid = &Dataset{Name: d.Name + "[val]", X: d.X[nt*D : d.N*D : d.N*D], Y: d.Y[nt:d.N:d.N], N: d.N - nt, D: D, Classes: d.Classes}
 	return train, valid
 }
