@@ -67,11 +67,25 @@ type NonFiniteError struct {
 	Epoch, Step int
 	Loss, LR    float64
 	Dir         string
+	// Validation is true when the loss is the validation loss at the end
+	// of the epoch (of the weights after step Step, the epoch's last), not
+	// the training loss of step Step.
+	Validation bool
+	// Model is the last good model file, "" when no epoch finished.
+	Model string
 }
 
 func (e *NonFiniteError) Error() string {
-	return fmt.Sprintf("loss became %v at epoch %d, step %d (optimizer.lr %g): training stopped; try a lower optimizer.lr. The last good model is %s",
-		e.Loss, e.Epoch, e.Step, e.LR, filepath.Join(e.Dir, modelFn))
+	what, at := "loss", "at"
+	if e.Validation {
+		what, at = "validation loss", "after"
+	}
+	kept := "No epoch finished, so no model was saved."
+	if e.Model != "" {
+		kept = "The last good model is " + e.Model
+	}
+	return fmt.Sprintf("%s became %v %s epoch %d, step %d (optimizer.lr %g): training stopped; try a lower optimizer.lr. %s",
+		what, e.Loss, at, e.Epoch, e.Step, e.LR, kept)
 }
 
 // Start begins a new run in c.Train.OutDir. It refuses a directory that
@@ -241,7 +255,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 			loss, _ := t.net.Loss(x, y[:len(idx)])
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				t.prog.end()
-				return nil, &NonFiniteError{Epoch: e + 1, Step: b + 1, Loss: loss, LR: lr, Dir: t.dir}
+				return nil, &NonFiniteError{Epoch: e + 1, Step: b + 1, Loss: loss, LR: lr, Dir: t.dir, Model: t.lastModel()}
 			}
 			if c.Train.GradClip > 0 {
 				st.NormSum += optim.ClipGlobalNorm(t.net.Params(), c.Train.GradClip)
@@ -305,6 +319,12 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	if c.Train.GradClip > 0 {
 		m.GradNorm = st.NormSum / float64(steps)
 	}
+	// The loss of the epoch's last step was taken before its update, so
+	// the weights may have diverged unseen. Stop before anything is
+	// written: the model and checkpoint on disk stay the last good ones.
+	if l := m.ValLoss; math.IsNaN(l) || math.IsInf(l, 0) {
+		return &NonFiniteError{Epoch: e + 1, Step: steps, Loss: l, LR: lr, Dir: t.dir, Validation: true, Model: t.lastModel()}
+	}
 	st.History = append(st.History, m)
 	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.4f  train_acc %.4f  val_acc %.4f  val_loss %.4f  lr %.3g  %.1fs  %.0f samples/s\n",
 		m.Epoch, c.Train.Epochs, m.Loss, m.TrainAcc, m.ValAcc, m.ValLoss, lr, secs, rate)
@@ -336,6 +356,14 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 		return err
 	}
 	return t.checkpoint()
+}
+
+// lastModel is the model file of the best epoch so far, "" before one.
+func (t *trainer[T]) lastModel() string {
+	if t.st.BestEpoch == 0 {
+		return ""
+	}
+	return filepath.Join(t.dir, modelFn)
 }
 
 func (t *trainer[T]) checkpoint() error {
