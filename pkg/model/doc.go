@@ -9,6 +9,20 @@
 // so zeroing, an optimizer step, a checkpoint or a gradient check is one
 // loop (the llm.c layout).
 //
+// With Spec.BatchNorm and Spec.Dropout a hidden layer is Linear,
+// BatchNorm1d, activation, Dropout, still numbered as nn.Sequential numbers
+// them: for one hidden layer with both, "0.weight", "0.bias", then
+// "1.weight" (γ), "1.bias" (β), "1.running_mean", "1.running_var", then
+// "4.weight", "4.bias". The running statistics are buffers, not
+// parameters: they live in a third flat buffer (FlatBuffers), are saved
+// and loaded with the parameters, and no optimizer or L2 term sees them.
+// Such a file loads into
+//
+//	nn.Sequential(nn.Linear(D, H), nn.BatchNorm1d(H), nn.SiLU(), nn.Dropout(p), nn.Linear(H, C))
+//
+// with load_state_dict(safetensors.torch.load_file(path)) (PyTorch fills in
+// the num_batches_tracked counter nnfc does not store).
+//
 // The two-layer net of the course is simply Spec{Hidden: []int{H}}.
 //
 // Model files are safetensors with the state_dict layout above; the spec

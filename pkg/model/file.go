@@ -18,14 +18,27 @@ const (
 	MetaNormalizer = "nnfc.normalizer"
 	MetaVersion    = "nnfc.version"
 	fileVersion    = "1"
+	// fileVersionRegularized marks a file whose spec uses batchnorm or
+	// dropout, fields a version-1 reader would silently ignore (and then
+	// build a different network): it refuses the file instead.
+	fileVersionRegularized = "2"
 )
 
-// Tensors returns the network's parameters as safetensors tensors, in
-// state_dict order. The data are views, not copies.
+// Tensors returns the network's parameters and buffers (batch
+// normalization's running_mean and running_var) as safetensors tensors,
+// in state_dict order: layer by layer, parameters before buffers. The
+// data are views, not copies.
 func Tensors[T layers.Float](n *Net[T], prefix string) []stfile.Tensor {
 	var ts []stfile.Tensor
-	for _, p := range n.params {
-		ts = append(ts, Tensor(prefix+p.Name, p.Shape, p.Data))
+	for _, l := range n.Layers {
+		for _, p := range l.Params() {
+			ts = append(ts, Tensor(prefix+p.Name, p.Shape, p.Data))
+		}
+		if s, ok := l.(layers.Stateful[T]); ok {
+			for _, b := range s.Buffers() {
+				ts = append(ts, Tensor(prefix+b.Name, b.Shape, b.Data))
+			}
+		}
 	}
 	return ts
 }
@@ -48,7 +61,11 @@ func Metadata(spec Spec, norm *data.Normalizer) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta := map[string]string{MetaFormat: "pt", MetaSpec: string(s), MetaVersion: fileVersion}
+	version := fileVersion
+	if spec.BatchNorm || spec.Dropout > 0 {
+		version = fileVersionRegularized
+	}
+	meta := map[string]string{MetaFormat: "pt", MetaSpec: string(s), MetaVersion: version}
 	if norm != nil {
 		b, err := json.Marshal(norm)
 		if err != nil {
@@ -89,8 +106,8 @@ func FromTensors[T layers.Float](name string, tensors []stfile.Tensor, meta map[
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: not an nnfc model file (no %q metadata)", name, MetaSpec)
 	}
-	if v := meta[MetaVersion]; v != fileVersion {
-		return nil, nil, fmt.Errorf("%s: model file version %q, this nnfc reads version %s", name, v, fileVersion)
+	if v := meta[MetaVersion]; v != fileVersion && v != fileVersionRegularized {
+		return nil, nil, fmt.Errorf("%s: model file version %q, this nnfc reads versions %s and %s", name, v, fileVersion, fileVersionRegularized)
 	}
 	var spec Spec
 	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
@@ -120,29 +137,41 @@ func FromTensors[T layers.Float](name string, tensors []stfile.Tensor, meta map[
 }
 
 // SetTensors copies the tensors named prefix+param name into the network's
-// parameters. Every parameter must be present with its exact shape.
+// parameters, and those named prefix+buffer name into its buffers. Every
+// parameter and buffer must be present with its exact shape.
 func (n *Net[T]) SetTensors(name string, tensors []stfile.Tensor, prefix string) error {
 	byName := map[string]stfile.Tensor{}
 	for _, t := range tensors {
 		byName[t.Name] = t
 	}
-	for _, p := range n.params {
-		t, ok := byName[prefix+p.Name]
+	set := func(tensor string, shape []int, dst []T) error {
+		t, ok := byName[prefix+tensor]
 		if !ok {
-			return fmt.Errorf("%s: missing tensor %q (shape %v)", name, prefix+p.Name, p.Shape)
+			return fmt.Errorf("%s: missing tensor %q (shape %v)", name, prefix+tensor, shape)
 		}
-		if !slices.Equal(t.Shape, p.Shape) {
-			return fmt.Errorf("%s: tensor %q has shape %v, the model needs %v", name, t.Name, t.Shape, p.Shape)
+		if !slices.Equal(t.Shape, shape) {
+			return fmt.Errorf("%s: tensor %q has shape %v, the model needs %v", name, t.Name, t.Shape, shape)
 		}
 		switch {
 		case t.F32 != nil:
 			for i, v := range t.F32 {
-				p.Data[i] = T(v)
+				dst[i] = T(v)
 			}
 		case t.F64 != nil:
 			for i, v := range t.F64 {
-				p.Data[i] = T(v)
+				dst[i] = T(v)
 			}
+		}
+		return nil
+	}
+	for _, p := range n.params {
+		if err := set(p.Name, p.Shape, p.Data); err != nil {
+			return err
+		}
+	}
+	for _, b := range n.buffers {
+		if err := set(b.Name, b.Shape, b.Data); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -153,11 +182,21 @@ func newUninitialized[T layers.Float](spec Spec) (*Net[T], error) {
 	return New[T](spec, nil)
 }
 
-// String describes the architecture: "784-512(swish)-10 softmax".
+// String describes the architecture: "784-512(swish)-10 softmax", or
+// "784-512(bn,swish)-10 softmax dropout=0.5" with batch normalization and
+// dropout.
 func (s Spec) String() string {
 	out := strconv.Itoa(s.InputDim)
-	for i, h := range s.Hidden {
-		out += fmt.Sprintf("-%d(%s)", h, s.Activations[i])
+	bn := ""
+	if s.BatchNorm {
+		bn = "bn,"
 	}
-	return fmt.Sprintf("%s-%d %s", out, s.Classes, s.Loss)
+	for i, h := range s.Hidden {
+		out += fmt.Sprintf("-%d(%s%s)", h, bn, s.Activations[i])
+	}
+	out = fmt.Sprintf("%s-%d %s", out, s.Classes, s.Loss)
+	if s.Dropout > 0 {
+		out += fmt.Sprintf(" dropout=%g", s.Dropout)
+	}
+	return out
 }

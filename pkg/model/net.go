@@ -9,28 +9,40 @@ import (
 
 // Net is a sequential fully connected network over element type T.
 type Net[T layers.Float] struct {
-	Spec   Spec
-	Layers []layers.Layer[T]
-	Affine []*layers.Affine[T] // the affine layers, in order
-	loss   layers.Loss[T]
+	Spec      Spec
+	Layers    []layers.Layer[T]
+	Affine    []*layers.Affine[T]    // the affine layers, in order
+	BatchNorm []*layers.BatchNorm[T] // one per hidden layer with Spec.BatchNorm
+	Dropout   []*layers.Dropout[T]   // one per hidden layer with Spec.Dropout > 0
+	loss      layers.Loss[T]
 
 	params     []*layers.Param[T]
 	data, grad []T // every parameter's value / gradient, back to back
+	buffers    []*layers.Buffer[T]
+	stats      []T // every buffer's value, back to back
 	dscores    *layers.Matrix[T]
 	scores     *layers.Matrix[T] // output of the last forward pass
 }
 
 // New builds the network a valid spec describes and initializes its
-// weights from rng; with a nil rng every parameter starts at zero (for
-// loading weights from a file).
+// weights from rng; with a nil rng every affine parameter starts at zero
+// (for loading weights from a file). Each hidden layer is Affine, then
+// BatchNorm with Spec.BatchNorm, the activation, then Dropout with
+// Spec.Dropout > 0, numbered as nn.Sequential numbers its modules.
+// Batch normalization starts at γ = 1, β = 0, running mean 0, running
+// variance 1; the network starts in training mode. The dropout
+// generators are seeded from rng after the weights (the weights of a
+// spec are the same with and without dropout), or from 0 with a nil rng;
+// see SeedDropout.
 func New[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	n := &Net[T]{Spec: spec, dscores: &layers.Matrix[T]{}}
 	dims := spec.Dims()
+	prefix := func() string { return fmt.Sprintf("%d.", len(n.Layers)) }
 	for i := 0; i+1 < len(dims); i++ {
-		a := layers.NewAffine[T](fmt.Sprintf("%d.", len(n.Layers)), dims[i], dims[i+1])
+		a := layers.NewAffine[T](prefix(), dims[i], dims[i+1])
 		if rng != nil {
 			if err := layers.InitAffine(a, spec.Init, spec.WeightScale, rng); err != nil {
 				return nil, err
@@ -39,13 +51,28 @@ func New[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 		n.Layers = append(n.Layers, a)
 		n.Affine = append(n.Affine, a)
 		if i < len(spec.Hidden) {
+			if spec.BatchNorm {
+				bn := layers.NewBatchNorm[T](prefix(), dims[i+1])
+				n.Layers = append(n.Layers, bn)
+				n.BatchNorm = append(n.BatchNorm, bn)
+			}
 			act, err := layers.NewActivation[T](spec.Activations[i], spec.LeakyAlpha)
 			if err != nil {
 				return nil, err
 			}
 			n.Layers = append(n.Layers, act)
+			if spec.Dropout > 0 {
+				d := layers.NewDropout[T](spec.Dropout, 0)
+				n.Layers = append(n.Layers, d)
+				n.Dropout = append(n.Dropout, d)
+			}
 		}
 	}
+	var seed uint64
+	if rng != nil && len(n.Dropout) > 0 {
+		seed = rng.Uint64()
+	}
+	n.SeedDropout(seed)
 	n.Affine[0].SkipInputGrad = true
 	loss, err := layers.NewLoss[T](spec.Loss)
 	if err != nil {
@@ -57,13 +84,20 @@ func New[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 }
 
 // flatten moves every parameter into one value buffer and one gradient
-// buffer and re-points the parameters at their slices.
+// buffer, and every layer buffer into one more, and re-points the
+// parameters and buffers at their slices.
 func (n *Net[T]) flatten() {
-	total := 0
+	total, stats := 0, 0
 	for _, l := range n.Layers {
 		for _, p := range l.Params() {
 			n.params = append(n.params, p)
 			total += p.Size()
+		}
+		if s, ok := l.(layers.Stateful[T]); ok {
+			for _, b := range s.Buffers() {
+				n.buffers = append(n.buffers, b)
+				stats += len(b.Data)
+			}
 		}
 	}
 	n.data, n.grad = make([]T, total), make([]T, total)
@@ -74,6 +108,14 @@ func (n *Net[T]) flatten() {
 		p.Data, p.Grad = n.data[off:off+k:off+k], n.grad[off:off+k:off+k]
 		off += k
 	}
+	n.stats = make([]T, stats)
+	off = 0
+	for _, b := range n.buffers {
+		k := len(b.Data)
+		copy(n.stats[off:off+k], b.Data)
+		b.Data = n.stats[off : off+k : off+k]
+		off += k
+	}
 }
 
 // Params lists the parameters in state_dict order.
@@ -81,6 +123,33 @@ func (n *Net[T]) Params() []*layers.Param[T] { return n.params }
 
 // Flat returns the flat value and gradient buffers (views).
 func (n *Net[T]) Flat() (data, grad []T) { return n.data, n.grad }
+
+// Buffers lists the non-learnable state (batch normalization's running
+// mean and variance) in state_dict order; empty without batch
+// normalization. No optimizer and no L2 term touches them.
+func (n *Net[T]) Buffers() []*layers.Buffer[T] { return n.buffers }
+
+// FlatBuffers returns every buffer's value back to back (a view), the
+// companion of Flat: a copy of both is a copy of the whole model state.
+func (n *Net[T]) FlatBuffers() []T { return n.stats }
+
+// SeedDropout restarts the mask generator of every dropout layer, each
+// from its own seed derived from seed and its position. Reseeding with a
+// value derived from (run seed, epoch, step) before each step makes the
+// masks independent of where a run was interrupted and resumed.
+func (n *Net[T]) SeedDropout(seed uint64) {
+	for k, d := range n.Dropout {
+		d.Seed(splitmix64(seed + uint64(k+1)*0x9e3779b97f4a7c15))
+	}
+}
+
+// splitmix64 is the finalizer of Steele et al.'s SplitMix64: nearby
+// inputs give unrelated outputs.
+func splitmix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
 
 // SetTraining switches layers that behave differently in training.
 func (n *Net[T]) SetTraining(training bool) {

@@ -24,6 +24,15 @@ type Spec struct {
 	// Reg is the L2 strength: the loss gains 0.5·Reg·ΣW² over weights
 	// (not biases), as in the course code.
 	Reg float64 `json:"reg"`
+	// BatchNorm puts a batch normalization layer (PyTorch's BatchNorm1d)
+	// between each hidden affine layer and its activation. Its γ and β
+	// are learnable (no L2 term); its running mean and variance are
+	// saved in the model file.
+	BatchNorm bool `json:"batchnorm,omitempty"`
+	// Dropout is the drop probability (PyTorch's nn.Dropout(p), not the
+	// course's keep probability) of an inverted dropout layer after each
+	// hidden activation; 0 means no dropout layers.
+	Dropout float64 `json:"dropout,omitempty"`
 }
 
 // Validate reports every problem with the spec, each naming its field.
@@ -64,6 +73,17 @@ func (s Spec) Validate() error {
 	if s.LeakyAlpha < 0 || s.LeakyAlpha >= 1 {
 		bad("leaky_alpha: must be in [0,1), got %g", s.LeakyAlpha)
 	}
+	if !(s.Dropout >= 0 && s.Dropout < 1) {
+		bad("dropout: must be in [0,1), got %g", s.Dropout)
+	}
+	if len(s.Hidden) == 0 {
+		if s.BatchNorm {
+			bad("batchnorm: applies to hidden layers, and there are none")
+		}
+		if s.Dropout > 0 {
+			bad("dropout: applies to hidden layers, and there are none")
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -72,12 +92,18 @@ func (s Spec) Dims() []int {
 	return append(append([]int{s.InputDim}, s.Hidden...), s.Classes)
 }
 
-// NumParams is the number of learnable scalars.
+// NumParams is the number of learnable scalars (batch normalization's
+// running statistics are not learnable and not counted).
 func (s Spec) NumParams() int {
 	d := s.Dims()
 	n := 0
 	for i := 0; i+1 < len(d); i++ {
 		n += d[i]*d[i+1] + d[i+1]
+	}
+	if s.BatchNorm {
+		for _, h := range s.Hidden {
+			n += 2 * h // γ and β
+		}
 	}
 	return n
 }
