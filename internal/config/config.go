@@ -261,18 +261,81 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 		unmarshal = v.Unmarshal
 	}
 	var c Config
-	if err := unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(listHook, mapstructure.StringToTimeDurationHookFunc()))); err != nil {
-		errs = append(errs, fmt.Errorf("%s: %s", src, tidyDecodeError(err)))
+	// origin adds the environment variable to a problem with a key that
+	// one set (and no flag overrode): the file does not hold that value.
+	flagged := map[string]bool{}
+	for _, f := range flags {
+		flagged[f.Key] = f.Flag.Changed
+	}
+	origin := func(msg string) string {
+		key, rest, _ := strings.Cut(msg, ":")
+		base, _, _ := strings.Cut(key, "[")
+		if val, ok := os.LookupEnv(EnvName(base)); ok && env && known[base] && !flagged[base] {
+			return fmt.Sprintf("%s (from %s=%q):%s", key, EnvName(base), val, rest)
+		}
+		return msg
+	}
+	if err := unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(numberHook, listHook, mapstructure.StringToTimeDurationHookFunc()))); err != nil {
+		var parts []string
+		for _, p := range strings.Split(tidyDecodeError(err), "; ") {
+			parts = append(parts, origin(p))
+		}
+		errs = append(errs, fmt.Errorf("%s: %s", src, strings.Join(parts, "; ")))
 		return Config{}, errors.Join(errs...)
 	}
 	c.fillRuleDefaults(set)
 	for _, e := range c.validate(set) {
-		errs = append(errs, fmt.Errorf("%s: %w", src, e))
+		errs = append(errs, fmt.Errorf("%s: %s", src, origin(e.Error())))
 	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// numberHook keeps viper's weak typing (which environment variables need:
+// their values are strings) from changing a number silently: an integer
+// key rejects a fraction (epochs: 1.5 is not 1), a boolean, and a value out
+// of its range (seed: -1 is not 2⁶⁴−1); a float key rejects a boolean.
+func numberHook(from, to reflect.Type, v any) (any, error) {
+	isInt := to.Kind() >= reflect.Int && to.Kind() <= reflect.Int64
+	isUint := to.Kind() >= reflect.Uint && to.Kind() <= reflect.Uint64
+	isFloat := to.Kind() == reflect.Float32 || to.Kind() == reflect.Float64
+	if !isInt && !isUint && !isFloat {
+		return v, nil
+	}
+	want := "an integer"
+	if isUint {
+		want = "an integer ≥ 0"
+	} else if isFloat {
+		want = "a number"
+	}
+	bad := fmt.Errorf("must be %s, got %v", want, v)
+	rv := reflect.ValueOf(v)
+	switch {
+	case from.Kind() == reflect.Bool:
+		return nil, bad
+	case isFloat:
+		return v, nil
+	case from.Kind() == reflect.Float32 || from.Kind() == reflect.Float64:
+		f := rv.Float()
+		if f != math.Trunc(f) { // NaN and ±Inf too
+			return nil, bad
+		}
+		if isUint {
+			if f < 0 || f >= math.Exp2(float64(to.Bits())) {
+				return nil, bad
+			}
+			return uint64(f), nil
+		}
+		if f < -math.Exp2(float64(to.Bits()-1)) || f >= math.Exp2(float64(to.Bits()-1)) {
+			return nil, bad
+		}
+		return int64(f), nil
+	case isUint && rv.CanInt() && rv.Int() < 0:
+		return nil, bad
+	}
+	return v, nil
 }
 
 // listHook lets an environment variable give a list as "200,100",
@@ -591,7 +654,8 @@ func (m Model) ActivationList() []string {
 
 // YAML renders the resolved config, leaving out the keys that do not apply
 // (hyperparameters of other rules and schedule kinds, weight_scale without
-// init normal), so that the output loads back as the same config.
+// init normal, activation beside activations), so that the output loads
+// back as the same config.
 func (c Config) YAML() string {
 	m := toMap(reflect.ValueOf(c))
 	for k := range ruleKeys {
@@ -603,6 +667,9 @@ func (c Config) YAML() string {
 	}
 	if c.Model.Init != layers.InitNormal {
 		delete(m["model"].(map[string]any), "weight_scale")
+	}
+	if len(c.Model.Activations) > 0 {
+		delete(m["model"].(map[string]any), "activation") // one or the other
 	}
 	b, err := yaml.Marshal(m)
 	if err != nil {
