@@ -1,0 +1,165 @@
+package config
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+// TestBadConfigs: each invalid file is rejected with its path, the key
+// path and what was expected; nothing is silently converted or ignored.
+func TestBadConfigs(t *testing.T) {
+	clearEnv(t)
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		// Wrong types.
+		{"fractional int", "train: {epochs: 1.5}", []string{"train.epochs: must be an integer, got 1.5"}},
+		{"bool for int", "train: {batch_size: true}", []string{"train.batch_size: must be an integer, got true"}},
+		{"negative seed", "seed: -1", []string{"seed: must be an integer ≥ 0, got -1"}},
+		{"fractional seed", "seed: 2.5", []string{"seed: must be an integer ≥ 0, got 2.5"}},
+		{"seed beyond uint64", "seed: 99999999999999999999", []string{"seed: must be an integer ≥ 0"}},
+		{"fraction in a list", "model: {hidden: [64, 1.5]}", []string{"model.hidden[1]: must be an integer, got 1.5"}},
+		{"word in a list", "model: {hidden: [64, wide]}", []string{"model.hidden[1]: cannot parse"}},
+		{"bool for float", "optimizer: {lr: true}", []string{"optimizer.lr: must be a number, got true"}},
+		{"word for float", "optimizer: {lr: fast}", []string{"optimizer.lr"}},
+		{"number for enum", "precision: 32", []string{`precision: must be one of float32, float64, got "32"`}},
+		{"scalar for section", "data: 5", []string{"data"}},
+		// Unknown keys, nested ones included, with a suggestion.
+		{"unknown nested key", "data: {spiral: {perclass: 3}}", []string{"unknown key data.spiral.perclass (did you mean data.spiral.per_class?)"}},
+		{"unknown optimizer key", "optimizer: {rule: adam, beta_1: 0.8}", []string{"unknown key optimizer.beta_1 (did you mean optimizer.beta1?)"}},
+		{"unknown schedule key", "schedule: {kind: exponential, gama: 0.9}", []string{"unknown key schedule.gama (did you mean schedule.gamma?)"}},
+		{"map under a scalar key", "model: {hidden: {a: 1}}", []string{"unknown key model.hidden.a"}},
+		{"unknown section", "modle: {hidden: [10]}", []string{"unknown key modle.hidden"}},
+		// Conflicting or inapplicable settings.
+		{"activation and activations", "model: {hidden: [8, 8], activation: relu, activations: [relu, tanh]}",
+			[]string{"model.activation: set model.activation or model.activations, not both"}},
+		{"activations count", "model: {hidden: [8, 8], activations: [relu]}", []string{"model.activations: must list one activation per hidden layer (2), got 1"}},
+		{"unknown activation in list", "model: {hidden: [8], activations: [swsh]}", []string{"model.activations[0]: must be one of"}},
+		{"momentum with sgd", "optimizer: {rule: sgd, momentum: 0.9}", []string{"optimizer.momentum: does not apply to rule sgd"}},
+		{"decay with adam", "optimizer: {rule: adam, lr: 0.001, decay: 0.9}", []string{"optimizer.decay: does not apply to rule adam"}},
+		{"gamma with constant", "schedule: {kind: constant, gamma: 0.5}", []string{"schedule.gamma: does not apply to kind constant"}},
+		{"every with cosine", "schedule: {kind: cosine, every: 3}", []string{"schedule.every: does not apply to kind cosine"}},
+		{"weight_scale with he", "model: {init: he, weight_scale: 0.01}", []string{"model.weight_scale: applies only to model.init normal, not he"}},
+		{"count and fraction", "data: {val_count: 10, val_fraction: 0.2}", []string{"data.val_count: set data.val_count or data.val_fraction, not both"}},
+		{"no validation", "data: {val_fraction: 0}", []string{"data.val_fraction: a validation split is needed"}},
+		// Values out of range.
+		{"infinite lr", "optimizer: {lr: .inf}", []string{"optimizer.lr: must be > 0, got +Inf"}},
+		{"NaN lr", "optimizer: {lr: .nan}", []string{"optimizer.lr: must be > 0, got NaN"}},
+		{"beta1 of 1", "optimizer: {rule: adam, beta1: 1}", []string{"optimizer.beta1: must be in [0,1), got 1"}},
+		{"min_lr above lr", "optimizer: {lr: 0.1}\nschedule: {kind: cosine, min_lr: 0.5}", []string{"schedule.min_lr: must be ≤ optimizer.lr"}},
+		{"csv without file", "data: {source: csv}", []string{"data.train: must name the csv training file"}},
+		{"unknown source", "data: {source: imagenet}", []string{`data.source: must be one of mnist, cifar10, csv, npz, npy, spiral, got "imagenet"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := write(t, tt.yaml+"\n")
+			_, err := Load(p, nil)
+			if err == nil {
+				t.Fatalf("accepted:\n%s", tt.yaml)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, p+": ") {
+				t.Errorf("error does not name the file %s: %s", p, msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error lacks %q:\n%s", w, msg)
+				}
+			}
+		})
+	}
+}
+
+// TestGoodValuesStillLoad: the strict number rules keep what YAML users
+// write for integers and numbers.
+func TestGoodValuesStillLoad(t *testing.T) {
+	clearEnv(t)
+	c, err := Load(write(t, "seed: 18446744073709551615\ntrain: {batch_size: 1e3, epochs: 2.0}\noptimizer: {lr: 1}\nmodel: {hidden: [64, 32]}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Seed != 1<<64-1 || c.Train.BatchSize != 1000 || c.Train.Epochs != 2 || c.Optimizer.LR != 1 || !slices.Equal(c.Model.Hidden, []int{64, 32}) {
+		t.Errorf("values changed: seed %d batch %d epochs %d lr %g hidden %v", c.Seed, c.Train.BatchSize, c.Train.Epochs, c.Optimizer.LR, c.Model.Hidden)
+	}
+}
+
+// TestEnvAndFlagOverrides: NNFC_ variables override the file (nested keys
+// and lists too), flags override both, a stored run config ignores them,
+// and a bad environment value is reported with the variable's name.
+func TestEnvAndFlagOverrides(t *testing.T) {
+	clearEnv(t)
+	file := "seed: 3\nprecision: float32\ndata: {source: spiral, spiral: {classes: 3}}\nmodel: {hidden: [10]}\noptimizer: {rule: sgd, lr: 0.1}\ntrain: {epochs: 3}\n"
+	p := write(t, file)
+	t.Run("env", func(t *testing.T) {
+		t.Setenv("NNFC_DATA_SPIRAL_CLASSES", "5")
+		t.Setenv("NNFC_MODEL_HIDDEN", "64,32")
+		t.Setenv("NNFC_PRECISION", "float64")
+		t.Setenv("NNFC_OPTIMIZER_RULE", "adam")
+		t.Setenv("NNFC_TRAIN_EPOCHS", "7")
+		c, err := Load(p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Data.Spiral.Classes != 5 || !slices.Equal(c.Model.Hidden, []int{64, 32}) || c.Precision != "float64" || c.Train.Epochs != 7 {
+			t.Errorf("env not applied: classes %d hidden %v precision %s epochs %d", c.Data.Spiral.Classes, c.Model.Hidden, c.Precision, c.Train.Epochs)
+		}
+		// The rule from the environment gets its own defaults.
+		if c.Optimizer.Rule != "adam" || c.Optimizer.Beta1 != 0.9 || c.Optimizer.Beta2 != 0.999 {
+			t.Errorf("rule from env without its defaults: %+v", c.Optimizer)
+		}
+		// A stored run config is the run that started: no overrides.
+		s, err := LoadStored(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Train.Epochs != 3 || s.Precision != "float32" || s.Optimizer.Rule != "sgd" {
+			t.Errorf("LoadStored took the environment: %+v", s)
+		}
+	})
+	t.Run("flag beats env", func(t *testing.T) {
+		t.Setenv("NNFC_TRAIN_EPOCHS", "7")
+		fs := pflag.NewFlagSet("train", pflag.ContinueOnError)
+		fs.Int("epochs", 0, "")
+		fs.Float64("lr", 0, "")
+		if err := fs.Parse([]string{"--epochs", "9"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(p, []Flag{{Key: "train.epochs", Flag: fs.Lookup("epochs")}, {Key: "optimizer.lr", Flag: fs.Lookup("lr")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// An unchanged flag does not override the file with its zero default.
+		if c.Train.Epochs != 9 || c.Optimizer.LR != 0.1 {
+			t.Errorf("epochs %d (want the flag's 9), lr %g (want the file's 0.1)", c.Train.Epochs, c.Optimizer.LR)
+		}
+	})
+	bad := []struct {
+		name, env, value string
+		want             []string
+	}{
+		{"word for int", "NNFC_TRAIN_EPOCHS", "many", []string{`train.epochs (from NNFC_TRAIN_EPOCHS="many")`}},
+		{"fraction for int", "NNFC_TRAIN_EPOCHS", "2.5", []string{`train.epochs (from NNFC_TRAIN_EPOCHS="2.5")`}},
+		{"negative seed", "NNFC_SEED", "-4", []string{`seed (from NNFC_SEED="-4")`}},
+		{"out of range", "NNFC_TRAIN_EPOCHS", "0", []string{`train.epochs (from NNFC_TRAIN_EPOCHS="0"): must be > 0, got 0`}},
+		{"bad list", "NNFC_MODEL_HIDDEN", "64,x", []string{`model.hidden[1] (from NNFC_MODEL_HIDDEN="64,x")`}},
+		{"inapplicable", "NNFC_OPTIMIZER_MOMENTUM", "0.9", []string{`optimizer.momentum (from NNFC_OPTIMIZER_MOMENTUM="0.9"): does not apply to rule sgd`}},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(tt.env, tt.value)
+			_, err := Load(p, nil)
+			if err == nil {
+				t.Fatalf("%s=%s accepted", tt.env, tt.value)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
