@@ -230,6 +230,7 @@ train: {epochs: 60, batch_size: 50}
 // accuracy its comment promises, and that model.safetensors is the model
 // of the best epoch.
 func TestSpiral7(t *testing.T) {
+	t.Parallel() // the slowest test here: let the others run beside it
 	c, err := config.Load(filepath.Join("..", "..", "configs", "spiral-7.yaml"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -344,7 +345,7 @@ schedule: {kind: step, gamma: 0.5, every: 2}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base := "seed: 11\n" + smallSpiral + "model: {hidden: [16, 16], activation: tanh}\n" +
+			base := "seed: 11\n" + smallSpiral + "model: {hidden: [16, 16], activations: [tanh, swish]}\n" +
 				"train: {epochs: 4, batch_size: 16" + tt.train + "}\n" + tt.yaml
 			ref := loadConfig(t, base)
 			want, err := Start(context.Background(), ref, Options{})
