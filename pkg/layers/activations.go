@@ -17,25 +17,56 @@ func checkSame[T Float](name string, a, b *Matrix[T]) {
 // ReLU is out = max(0, x).
 type ReLU[T Float] struct{ out, dx *Matrix[T] }
 
-// Forward keeps out: its sign is the mask backward needs.
+// Forward keeps out: its sign is the mask backward needs. It clears the
+// value's bits when its sign bit is set instead of comparing, because the
+// signs of pre-activations are random and a branch on them mispredicts
+// half the time (max(v, 0) compiles to such a branch on amd64). −0 becomes
+// +0; a NaN keeps its payload when positive and becomes 0 when negative.
 func (l *ReLU[T]) Forward(x *Matrix[T]) *Matrix[T] {
 	l.out = ensure(l.out, x.Rows, x.Cols)
-	for i, v := range x.Data {
-		l.out.Data[i] = max(v, 0)
+	var zero T
+	switch any(zero).(type) {
+	case float32:
+		src, dst := f32(x.Data), f32(l.out.Data)
+		dst = dst[:len(src)]
+		for i, v := range src {
+			b := math.Float32bits(v)
+			dst[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+		}
+	case float64:
+		src, dst := f64(x.Data), f64(l.out.Data)
+		dst = dst[:len(src)]
+		for i, v := range src {
+			b := math.Float64bits(v)
+			dst[i] = math.Float64frombits(b &^ uint64(int64(b)>>63))
+		}
 	}
 	return l.out
 }
 
-// Backward: dx = dout where out > 0, else 0.
+// Backward: dx = dout where out > 0, else 0. out ≥ 0, so out > 0 exactly
+// when its bits are not zero; the mask is built from the bits without a
+// branch (see Forward).
 func (l *ReLU[T]) Backward(dout *Matrix[T]) *Matrix[T] {
 	checkSame("relu", l.out, dout)
 	l.dx = ensure(l.dx, dout.Rows, dout.Cols)
-	out := l.out.Data
-	for i, g := range dout.Data {
-		if out[i] > 0 {
-			l.dx.Data[i] = g
-		} else {
-			l.dx.Data[i] = 0
+	var zero T
+	switch any(zero).(type) {
+	case float32:
+		g, out, dx := f32(dout.Data), f32(l.out.Data), f32(l.dx.Data)
+		out, dx = out[:len(g)], dx[:len(g)]
+		for i, v := range g {
+			o := math.Float32bits(out[i])
+			mask := uint32(int32(o|-o) >> 31) // all ones when o ≠ 0
+			dx[i] = math.Float32frombits(math.Float32bits(v) & mask)
+		}
+	case float64:
+		g, out, dx := f64(dout.Data), f64(l.out.Data), f64(l.dx.Data)
+		out, dx = out[:len(g)], dx[:len(g)]
+		for i, v := range g {
+			o := math.Float64bits(out[i])
+			mask := uint64(int64(o|-o) >> 63)
+			dx[i] = math.Float64frombits(math.Float64bits(v) & mask)
 		}
 	}
 	return l.dx
@@ -95,9 +126,14 @@ func sigmoid[T Float](z T) T {
 // Sigmoid is out = σ(x).
 type Sigmoid[T Float] struct{ out, dx *Matrix[T] }
 
-// Forward keeps out = σ(x).
+// Forward keeps out = σ(x). Float32 uses the fast exp32, float64
+// math.Exp.
 func (l *Sigmoid[T]) Forward(x *Matrix[T]) *Matrix[T] {
 	l.out = ensure(l.out, x.Rows, x.Cols)
+	if src, ok := any(x.Data).([]float32); ok {
+		sigmoid32s(f32(l.out.Data), src)
+		return l.out
+	}
 	for i, v := range x.Data {
 		l.out.Data[i] = sigmoid(v)
 	}
@@ -147,10 +183,19 @@ func (l *Tanh[T]) Params() []*Param[T] { return nil }
 // Swish (SiLU) is h = z·σ(z).
 type Swish[T Float] struct{ sig, out, dx *Matrix[T] }
 
-// Forward keeps σ(z) and h.
+// Forward keeps σ(z) and h. Float32 uses the fast exp32, float64
+// math.Exp.
 func (l *Swish[T]) Forward(z *Matrix[T]) *Matrix[T] {
 	l.sig = ensure(l.sig, z.Rows, z.Cols)
 	l.out = ensure(l.out, z.Rows, z.Cols)
+	if src, ok := any(z.Data).([]float32); ok {
+		sig, out := f32(l.sig.Data)[:len(src)], f32(l.out.Data)[:len(src)]
+		sigmoid32s(sig, src)
+		for i, v := range src {
+			out[i] = v * sig[i]
+		}
+		return l.out
+	}
 	for i, v := range z.Data {
 		s := sigmoid(v)
 		l.sig.Data[i] = s

@@ -29,10 +29,8 @@ func (o *SGD[T]) Step(lr float64) {
 	o.t++
 	l := T(lr)
 	for _, p := range o.params {
-		w, dw := p.Data, p.Grad[:len(p.Data)]
-		for j := range w {
-			w[j] -= l * dw[j]
-		}
+		// w -= lr·dw, as w += (−lr)·dw in one BLAS axpy.
+		axpy(-l, p.Grad[:len(p.Data)], p.Data)
 	}
 }
 
