@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/nnfc/nnfc/internal/bench"
+)
+
+type benchOptions struct {
+	io IO
+	bench.Options
+}
+
+func newCmdBench(io IO) *cobra.Command {
+	o := &benchOptions{io: io, Options: bench.Defaults()}
+	cmd := &cobra.Command{
+		Use:    "bench",
+		Short:  "Measure training and evaluation throughput against the peer scripts",
+		Hidden: true,
+		Long: `Train the peers' benchmark network (784-512-10, softmax, plain SGD lr 0.1,
+batch 128) on synthetic MNIST-shaped data (60000×784 uniform [0,1), labels
+from a fixed random linear teacher) and print one JSON line per epoch and a
+final "SUMMARY {json}" line in the field names of ../shared/bench/torch_mlp.py
+and numpy_mlp.py, plus the GEMM-only bound of one step measured in the same
+process (gemm_bound_samples_per_s_median) and fraction_of_gemm_bound.
+
+The global --threads sets the BLAS thread count (0: the backend's default).
+FLOPs per training sample: 1,636,352 (forward 813,056, backward 823,296).`,
+		Example: `  nnfc bench --threads 1 --precision float32 --act relu --epochs 3
+  nnfc bench --threads 2 --precision float64 --act swish`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runBench(o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Act, "act", o.Act, "hidden activation: relu or swish")
+	f.StringVar(&o.Precision, "precision", o.Precision, "float32 or float64")
+	f.IntVar(&o.Epochs, "epochs", o.Epochs, "timed epochs (the median is reported)")
+	f.IntVar(&o.Batch, "batch", o.Batch, "training batch size")
+	f.IntVar(&o.EvalBatch, "eval-batch", o.EvalBatch, "evaluation batch size")
+	f.Float64Var(&o.LR, "lr", o.LR, "SGD learning rate")
+	f.Uint64Var(&o.Seed, "seed", o.Seed, "seed of initialization and shuffling")
+	f.Float64Var(&o.GemmSeconds, "gemm-seconds", o.GemmSeconds, "duration of each GEMM-only bound measurement")
+	return cmd
+}
+
+func runBench(o *benchOptions) error {
+	if err := o.Options.Validate(); err != nil {
+		return usageError{err}
+	}
+	o.Out = o.io.Out
+	_, err := bench.Run(o.Options)
+	return err
+}

@@ -1,0 +1,102 @@
+package model_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/optim"
+)
+
+var initBLAS sync.Once
+
+// useBLAS registers the build's fast BLAS (OpenBLAS with one thread in the
+// cgo build) for the benchmarks only; the tests keep gonum's pure-Go
+// kernels. In the pure-Go build Init changes nothing, and gonum's GEMM
+// starts goroutines that allocate: the step then reports a few allocs/op,
+// all of them inside gonum.
+func useBLAS(b *testing.B) {
+	initBLAS.Do(func() {
+		if err := blasbackend.Init(1); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// benchStep times one full training step, Net.Loss (forward, softmax loss,
+// backward) plus an SGD update, on a batch of n random samples.
+func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int) {
+	useBLAS(b)
+	spec := model.Spec{InputDim: d, Hidden: []int{h}, Activations: []string{act}, Classes: c, Loss: "softmax", Init: "he"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	net, err := model.New[T](spec, rng)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt, err := optim.New(optim.Config{Rule: "sgd"}, net.Params())
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := layers.NewMatrix[T](n, d)
+	for i := range x.Data {
+		x.Data[i] = T(rng.Float64())
+	}
+	y := make([]int32, n)
+	for i := range y {
+		y[i] = int32(rng.IntN(c))
+	}
+	// Warm-up: the first step sizes every buffer.
+	net.Loss(x, y)
+	opt.Step(1e-3)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		net.Loss(x, y)
+		opt.Step(1e-3)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkTrainStep is the step the peers benchmark: 784-512-10, batch
+// 128 (see internal/bench and ../shared/bench). With OpenBLAS it must
+// report 0 allocs/op.
+func BenchmarkTrainStep(b *testing.B) {
+	const n, d, h, c = 128, 784, 512, 10
+	for _, act := range []string{"relu", "swish"} {
+		b.Run(fmt.Sprintf("T=float32,N=%d,D=%d,H=%d,C=%d,act=%s", n, d, h, c, act), func(b *testing.B) {
+			benchStep[float32](b, act, n, d, h, c)
+		})
+		b.Run(fmt.Sprintf("T=float64,N=%d,D=%d,H=%d,C=%d,act=%s", n, d, h, c, act), func(b *testing.B) {
+			benchStep[float64](b, act, n, d, h, c)
+		})
+	}
+}
+
+// BenchmarkScores is the evaluation forward pass at the peers' eval batch
+// of 1000.
+func BenchmarkScores(b *testing.B) {
+	const n, d, h, c = 1000, 784, 512, 10
+	for _, act := range []string{"relu", "swish"} {
+		b.Run(fmt.Sprintf("T=float32,N=%d,D=%d,H=%d,C=%d,act=%s", n, d, h, c, act), func(b *testing.B) {
+			useBLAS(b)
+			spec := model.Spec{InputDim: d, Hidden: []int{h}, Activations: []string{act}, Classes: c, Loss: "softmax", Init: "he"}
+			rng := rand.New(rand.NewPCG(1, 2))
+			net, _ := model.New[float32](spec, rng)
+			x := layers.NewMatrix[float32](n, d)
+			for i := range x.Data {
+				x.Data[i] = float32(rng.Float64())
+			}
+			net.Scores(x)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				net.Scores(x)
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}
