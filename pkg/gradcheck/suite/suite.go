@@ -40,8 +40,10 @@ const kinkMargin = 0.05
 func All() []Check {
 	var cs []Check
 	cs = append(cs, layerChecks()...)
+	cs = append(cs, regularizationLayerChecks()...)
 	cs = append(cs, lossChecks()...)
 	cs = append(cs, netChecks()...)
+	cs = append(cs, regularizationNetChecks()...)
 	cs = append(cs, autoencoderCheck(), gplvmCheck(), swishnetCheck())
 	return cs
 }
