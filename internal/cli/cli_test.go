@@ -1,0 +1,328 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/nnfc/nnfc/internal/train"
+)
+
+// spiralConfig is the example config the tests train, shortened by flags.
+var spiralConfig = filepath.Join("..", "..", "configs", "spiral-7.yaml")
+
+// nnfc runs Main with injected streams and returns the exit code, stdout
+// and stderr. A panic fails the test instead of crashing it.
+func nnfc(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("nnfc %s panicked: %v", strings.Join(args, " "), r)
+			}
+		}()
+		code = Main(ctx, args, IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	}()
+	return code, out.String(), errOut.String()
+}
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// trainSpiral trains spiral-7 for a few epochs into a fresh directory and
+// returns it.
+func trainSpiral(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "spiral")
+	code, out, errOut := nnfc(t, context.Background(), "train", "--config", spiralConfig, "--epochs", "15", "--out", dir, "--progress", "none")
+	if code != ExitOK {
+		t.Fatalf("train exited %d:\n%s\n%s", code, out, errOut)
+	}
+	return dir
+}
+
+// TestTrainEvalPredict runs the user's path: train with flag overrides,
+// evaluate the run, predict on new points.
+func TestTrainEvalPredict(t *testing.T) {
+	dir := trainSpiral(t)
+	ctx := context.Background()
+
+	// The flags took effect: 15 epochs, in dir, recorded in config.yaml.
+	ms, err := train.ReadMetrics(dir)
+	if err != nil || len(ms) != 15 {
+		t.Fatalf("metrics: %d epochs, %v; want 15 (--epochs)", len(ms), err)
+	}
+	stored, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
+	if err != nil || !strings.Contains(string(stored), "epochs: 15") || !strings.Contains(string(stored), "out_dir: "+dir) {
+		t.Errorf("config.yaml does not record the overrides (%v):\n%s", err, stored)
+	}
+	// Resuming the finished run does nothing and says so.
+	code, out, errOut := nnfc(t, ctx, "train", "--resume", dir)
+	if code != ExitOK || !strings.Contains(out, "already finished") {
+		t.Errorf("resume of a finished run: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	t.Run("eval", func(t *testing.T) {
+		code, out, errOut := nnfc(t, ctx, "eval", "--run", dir)
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if !strings.Contains(out, "\naccuracy  ") || !strings.Contains(out, "%") {
+			t.Errorf("no accuracy line:\n%s", out)
+		}
+	})
+	// The test split of spiral-7 is 150 points of each of 7 classes; the
+	// validation split is 20% of 2100.
+	for _, tt := range []struct {
+		split string
+		n     int
+	}{{"test", 1050}, {"val", 420}} {
+		t.Run("eval-json-"+tt.split, func(t *testing.T) {
+			code, out, errOut := nnfc(t, ctx, "eval", "--run", dir, "--split", tt.split, "--json")
+			if code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var r struct {
+				N           int       `json:"n"`
+				Accuracy    float64   `json:"accuracy"`
+				Loss        float64   `json:"loss"`
+				LossWithReg float64   `json:"loss_with_reg"`
+				PerClass    []float64 `json:"per_class_accuracy"`
+				Confusion   [][]int   `json:"confusion"`
+			}
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatalf("--json output does not parse: %v\n%s", err, out)
+			}
+			sum, diag := 0, 0
+			for i, row := range r.Confusion {
+				for j, v := range row {
+					sum += v
+					if i == j {
+						diag += v
+					}
+				}
+			}
+			if r.N != tt.n || sum != r.N || len(r.Confusion) != 7 || len(r.PerClass) != 7 {
+				t.Errorf("n %d (want %d), confusion sums to %d over %d classes, %d per-class accuracies", r.N, tt.n, sum, len(r.Confusion), len(r.PerClass))
+			}
+			if r.Accuracy != float64(diag)/float64(r.N) || !(r.Accuracy > 0.5) {
+				t.Errorf("accuracy %g, confusion diagonal %d/%d", r.Accuracy, diag, r.N)
+			}
+			if !(r.LossWithReg > r.Loss) {
+				t.Errorf("loss with the L2 term %g is not above the data loss %g (spiral-7 has reg > 0)", r.LossWithReg, r.Loss)
+			}
+		})
+	}
+
+	t.Run("predict", func(t *testing.T) {
+		const n = 25
+		rng := rand.New(rand.NewPCG(25, 25))
+		var in strings.Builder
+		in.WriteString("x0,x1\n")
+		for range n {
+			fmt.Fprintf(&in, "%.4f,%.4f\n", 2*rng.Float64()-1, 2*rng.Float64()-1)
+		}
+		input := writeFile(t, t.TempDir(), "points.csv", in.String())
+		model := filepath.Join(dir, "model.safetensors")
+		code, out, errOut := nnfc(t, ctx, "predict", "--model", model, "--input", input)
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+		if err != nil {
+			t.Fatalf("output is not CSV: %v\n%s", err, out)
+		}
+		if len(rows) != n+1 || strings.Join(rows[0], ",") != "row,class,p0,p1,p2,p3,p4,p5,p6" {
+			t.Fatalf("%d rows, header %v; want %d rows and row,class,p0..p6", len(rows)-1, rows[0], n)
+		}
+		// Probabilities are printed with 6 significant digits.
+		const tol = 1e-5
+		for i, row := range rows[1:] {
+			if row[0] != strconv.Itoa(i) {
+				t.Errorf("row %d is numbered %s", i, row[0])
+			}
+			class, _ := strconv.Atoi(row[1])
+			sum, maxP := 0.0, 0.0
+			for _, s := range row[2:] {
+				p, err := strconv.ParseFloat(s, 64)
+				if err != nil || p < 0 || p > 1 {
+					t.Fatalf("row %d: probability %q", i, s)
+				}
+				sum += p
+				maxP = math.Max(maxP, p)
+			}
+			if math.Abs(sum-1) > tol {
+				t.Errorf("row %d: probabilities sum to %g", i, sum)
+			}
+			if p, _ := strconv.ParseFloat(row[2+class], 64); p != maxP {
+				t.Errorf("row %d: class %d has p %g, the largest is %g", i, class, p, maxP)
+			}
+		}
+		// --output writes the same CSV to a file.
+		outFile := filepath.Join(t.TempDir(), "pred.csv")
+		if code, _, errOut := nnfc(t, ctx, "predict", "--model", model, "--input", input, "--output", outFile); code != ExitOK {
+			t.Fatalf("--output: exit %d: %s", code, errOut)
+		}
+		if b, err := os.ReadFile(outFile); err != nil || string(b) != out {
+			t.Errorf("--output file differs from stdout (%v)", err)
+		}
+	})
+}
+
+// TestInterruptAndResume: a cancelled context (Ctrl-C) exits 130 with a
+// line saying how to resume; --resume then finishes the run.
+func TestInterruptAndResume(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	code, _, errOut := nnfc(t, ctx, "train", "--config", spiralConfig, "--epochs", "3", "--out", dir, "--progress", "none")
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d:\n%s", code, ExitInterrupted, errOut)
+	}
+	if last := lastLine(errOut); !strings.HasPrefix(last, "nnfc: interrupted") || !strings.Contains(last, "nnfc train --resume "+dir) {
+		t.Errorf("last stderr line %q does not say how to resume", last)
+	}
+	code, out, errOut := nnfc(t, context.Background(), "train", "--resume", dir, "--progress", "none")
+	if code != ExitOK || !strings.Contains(out, "best val_acc") {
+		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if ms, err := train.ReadMetrics(dir); err != nil || len(ms) != 3 {
+		t.Errorf("resumed run has %d epochs (%v), want 3", len(ms), err)
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestBadInput: every bad input ends in one error line on stderr that
+// names the file or flag at fault, and the documented exit code.
+func TestBadInput(t *testing.T) {
+	run := trainSpiral(t)
+	model := filepath.Join(run, "model.safetensors")
+	tmp := t.TempDir()
+	b, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := writeFile(t, tmp, "truncated.safetensors", string(b[:len(b)*2/3]))
+	headerOnly := writeFile(t, tmp, "header.safetensors", string(b[:10]))
+	unknownKey := writeFile(t, tmp, "typo.yaml", "seed: 1\ndata: {source: spiral}\ntrain: {epohcs: 3}\n")
+	threeFeatures := writeFile(t, tmp, "three.csv", "0,1,2,3\n1,4,5,6\n")
+	threeInputs := writeFile(t, tmp, "three-inputs.csv", "1,2,3\n4,5,6\n")
+	ragged := writeFile(t, tmp, "ragged.csv", "0.1,0.2\n0.3,0.4\n0.5\n")
+	nonFinite := writeFile(t, tmp, "nan.csv", "0.1,0.2\nNaN,0.4\n")
+	noCheckpoint := t.TempDir()
+	diverges := writeFile(t, tmp, "diverges.yaml", fmt.Sprintf(`seed: 1
+data: {source: spiral, spiral: {per_class: 40, classes: 3}, val_fraction: 0.25, normalize: none}
+model: {hidden: [], loss: mse}
+optimizer: {lr: 1e6}
+train: {epochs: 20, batch_size: 16, out_dir: %s}
+`, filepath.Join(tmp, "diverged")))
+
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string // in the error line
+	}{
+		{"missing config", []string{"train", "--config", filepath.Join(tmp, "nope.yaml")}, ExitError, []string{"nope.yaml", "not found"}},
+		{"unknown config key", []string{"train", "--config", unknownKey}, ExitError, []string{unknownKey, "train.epohcs", "did you mean train.epochs"}},
+		{"existing run", []string{"train", "--config", spiralConfig, "--out", run}, ExitError, []string{"train.out_dir", run, "already holds a run"}},
+		{"resume without checkpoint", []string{"train", "--resume", noCheckpoint}, ExitError, []string{"--resume " + noCheckpoint, "no checkpoint"}},
+		{"resume a missing dir", []string{"train", "--resume", filepath.Join(tmp, "gone")}, ExitError, []string{"--resume " + filepath.Join(tmp, "gone")}},
+		{"diverging run", []string{"train", "--config", diverges, "--progress", "none"}, ExitDiverged, []string{"loss became", "epoch 2, step 2", "lower optimizer.lr"}},
+		{"eval data with wrong feature count", []string{"eval", "--model", model, "--data", threeFeatures}, ExitError, []string{threeFeatures, "3 features", model, "expects 2"}},
+		{"eval truncated model", []string{"eval", "--model", truncated, "--data", threeFeatures}, ExitError, []string{truncated}},
+		{"eval header-only model", []string{"eval", "--model", headerOnly, "--data", threeFeatures}, ExitError, []string{headerOnly}},
+		{"eval missing data", []string{"eval", "--model", model, "--data", filepath.Join(tmp, "none.csv")}, ExitError, []string{"--data", "none.csv"}},
+		{"predict input with wrong feature count", []string{"predict", "--model", model, "--input", threeInputs}, ExitError, []string{threeInputs, "3 features", "expects 2"}},
+		{"predict truncated model", []string{"predict", "--model", truncated, "--input", ragged}, ExitError, []string{truncated}},
+		{"predict ragged rows", []string{"predict", "--model", model, "--input", ragged}, ExitError, []string{ragged + ":3"}},
+		{"predict non-finite input", []string{"predict", "--model", model, "--input", nonFinite}, ExitError, []string{nonFinite}},
+		{"predict missing input", []string{"predict", "--model", model, "--input", filepath.Join(tmp, "none.csv")}, ExitError, []string{"none.csv"}},
+		// Usage errors.
+		{"train without config", []string{"train"}, ExitUsage, []string{"--config", "--resume"}},
+		{"train with config and resume", []string{"train", "--config", spiralConfig, "--resume", run}, ExitUsage, []string{"--config", "--resume"}},
+		{"override on resume", []string{"train", "--resume", run, "--epochs", "30"}, ExitUsage, []string{"--epochs", "resumed"}},
+		{"flag of the wrong type", []string{"train", "--config", spiralConfig, "--epochs", "many"}, ExitUsage, []string{"--epochs", "many"}},
+		{"unknown flag", []string{"train", "--epoch", "3"}, ExitUsage, []string{"--epoch"}},
+		{"unknown command", []string{"trian"}, ExitUsage, []string{"trian"}},
+		{"bad progress", []string{"train", "--config", spiralConfig, "--progress", "fancy"}, ExitUsage, []string{"--progress", "fancy"}},
+		{"eval without model", []string{"eval", "--data", threeFeatures}, ExitUsage, []string{"--model"}},
+		{"eval bad split", []string{"eval", "--run", run, "--split", "dev"}, ExitUsage, []string{"--split", "dev"}},
+		{"predict without input", []string{"predict", "--model", model}, ExitUsage, []string{"--input"}},
+		{"predict bad batch", []string{"predict", "--model", model, "--input", ragged, "--batch", "0"}, ExitUsage, []string{"--batch"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := nnfc(t, context.Background(), tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, errOut)
+			}
+			errLines := []string{}
+			for _, l := range strings.Split(strings.TrimRight(errOut, "\n"), "\n") {
+				if strings.HasPrefix(l, "nnfc: ") {
+					errLines = append(errLines, l)
+				}
+			}
+			if len(errLines) != 1 {
+				t.Fatalf("want one error line; stderr:\n%s", errOut)
+			}
+			// Only cobra's suggestion for a mistyped command may follow it.
+			if _, tail, _ := strings.Cut(errOut, errLines[0]+"\n"); tail != "" && !strings.HasPrefix(tail, "\nDid you mean this?") {
+				t.Fatalf("the error line is not the last on stderr:\n%s", errOut)
+			}
+			t.Log(errLines[0])
+			for _, w := range tt.want {
+				if !strings.Contains(errLines[0], w) {
+					t.Errorf("error line lacks %q: %s", w, errLines[0])
+				}
+			}
+		})
+	}
+	// Nothing above touched the trained run.
+	if after, err := os.ReadFile(model); err != nil || !bytes.Equal(after, b) {
+		t.Errorf("the run's model changed (%v)", err)
+	}
+}
+
+// TestPrintConfig: --print-config prints the resolved config with the
+// flags applied, in a form that loads back, and trains nothing.
+func TestPrintConfig(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "never")
+	code, out, errOut := nnfc(t, context.Background(), "train", "--config", spiralConfig, "--print-config", "--epochs", "3", "--lr", "0.25", "--out", dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, w := range []string{"epochs: 3", "lr: 0.25", "out_dir: " + dir, "source: spiral"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("printed config lacks %q:\n%s", w, out)
+		}
+	}
+	p := writeFile(t, t.TempDir(), "printed.yaml", out)
+	code, again, errOut := nnfc(t, context.Background(), "train", "--config", p, "--print-config")
+	if code != ExitOK || again != out {
+		t.Errorf("printed config does not load back the same (exit %d, %s):\n%s\nvs\n%s", code, errOut, again, out)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("--print-config created %s", dir)
+	}
+}
