@@ -82,6 +82,12 @@ type Model struct {
 	Init        string   `mapstructure:"init" yaml:"init"`
 	WeightScale float64  `mapstructure:"weight_scale" yaml:"weight_scale"`
 	Reg         float64  `mapstructure:"reg" yaml:"reg"`
+	// BatchNorm inserts batch normalization (BatchNorm1d) between each
+	// hidden affine layer and its activation.
+	BatchNorm bool `mapstructure:"batchnorm" yaml:"batchnorm"`
+	// Dropout is the drop probability of an inverted dropout layer after
+	// each hidden activation (PyTorch's nn.Dropout(p)); 0 is off.
+	Dropout float64 `mapstructure:"dropout" yaml:"dropout"`
 }
 
 // Optimizer is the update rule and its hyperparameters. Hyperparameters
@@ -594,6 +600,12 @@ func (c *Config) validate(set map[string]bool) []error {
 	}
 	if !(m.Reg >= 0) || math.IsInf(m.Reg, 0) {
 		bad("model.reg", "must be ≥ 0, got %g", m.Reg)
+	}
+	if !(m.Dropout >= 0 && m.Dropout < 1) {
+		bad("model.dropout", "must be in [0,1) (the drop probability), got %g", m.Dropout)
+	}
+	if len(m.Hidden) == 0 && (m.BatchNorm || m.Dropout > 0) {
+		bad("model.hidden", "batchnorm and dropout need at least one hidden layer")
 	}
 
 	if !(c.Optimizer.LR > 0) || math.IsInf(c.Optimizer.LR, 0) {

@@ -55,7 +55,7 @@ const (
 
 // saveCheckpoint writes weights, best weights, optimizer state and the
 // position atomically.
-func saveCheckpoint[T layers.Float](path string, net *model.Net[T], best []T, opt optim.Optimizer[T], norm *data.Normalizer, st *state) error {
+func saveCheckpoint[T layers.Float](path string, net, best *model.Net[T], opt optim.Optimizer[T], norm *data.Normalizer, st *state) error {
 	meta, err := model.Metadata(net.Spec, norm)
 	if err != nil {
 		return err
@@ -65,12 +65,7 @@ func saveCheckpoint[T layers.Float](path string, net *model.Net[T], best []T, op
 		return err
 	}
 	meta[metaState] = string(b)
-	ts := model.Tensors(net, "")
-	off := 0
-	for _, p := range net.Params() {
-		ts = append(ts, model.Tensor(bestPrefix+p.Name, p.Shape, best[off:off+p.Size()]))
-		off += p.Size()
-	}
+	ts := append(model.Tensors(net, ""), model.Tensors(best, bestPrefix)...)
 	for _, s := range opt.State() {
 		ts = append(ts, model.Tensor(optimPrefix+s.Name, []int{len(s.Data)}, s.Data))
 	}
@@ -79,7 +74,7 @@ func saveCheckpoint[T layers.Float](path string, net *model.Net[T], best []T, op
 
 // loadCheckpoint restores weights, best weights and optimizer state into
 // net, best and opt, and returns the position.
-func loadCheckpoint[T layers.Float](path string, net *model.Net[T], best []T, opt optim.Optimizer[T]) (*state, error) {
+func loadCheckpoint[T layers.Float](path string, net, best *model.Net[T], opt optim.Optimizer[T]) (*state, error) {
 	ts, meta, err := stfile.Read(path)
 	if err != nil {
 		return nil, err
@@ -95,18 +90,12 @@ func loadCheckpoint[T layers.Float](path string, net *model.Net[T], best []T, op
 	if err := net.SetTensors(path, ts, ""); err != nil {
 		return nil, err
 	}
+	if err := best.SetTensors(path, ts, bestPrefix); err != nil {
+		return nil, err
+	}
 	byName := map[string]stfile.Tensor{}
 	for _, t := range ts {
 		byName[t.Name] = t
-	}
-	off := 0
-	for _, p := range net.Params() {
-		t, ok := byName[bestPrefix+p.Name]
-		if !ok || len(t.F32)+len(t.F64) != p.Size() {
-			return nil, fmt.Errorf("%s: missing or mis-sized tensor %s%s", path, bestPrefix, p.Name)
-		}
-		copyInto(best[off:off+p.Size()], t)
-		off += p.Size()
 	}
 	for _, s := range opt.State() {
 		t, ok := byName[optimPrefix+s.Name]

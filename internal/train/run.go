@@ -144,6 +144,7 @@ func Spec(c config.Config, train *data.Dataset) model.Spec {
 		InputDim: train.D, Hidden: c.Model.Hidden, Activations: c.Model.ActivationList(),
 		LeakyAlpha: c.Model.LeakyAlpha, Classes: classes, Loss: c.Model.Loss,
 		Init: c.Model.Init, WeightScale: c.Model.WeightScale, Reg: c.Model.Reg,
+		BatchNorm: c.Model.BatchNorm, Dropout: c.Model.Dropout,
 	}
 }
 
@@ -163,12 +164,10 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 		if err != nil {
 			return nil, fmt.Errorf("train.init_from: %v", err)
 		}
-		if src.Spec.String() != spec.String() {
+		if !sameShapes(src, net) {
 			return nil, fmt.Errorf("train.init_from: %s holds a %s network, the config describes %s", c.Train.InitFrom, src.Spec, spec)
 		}
-		a, _ := src.Flat()
-		b, _ := net.Flat()
-		copy(b, a)
+		copyState(net, src)
 	}
 	opt, err := optim.New(c.Optimizer.Config, net.Params())
 	if err != nil {
@@ -178,8 +177,10 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	if err != nil {
 		return nil, fmt.Errorf("schedule: %v", err)
 	}
-	params, _ := net.Flat()
-	best := slices.Clone(params)
+	// best holds the best-validation model: parameters and batch
+	// normalization statistics.
+	best, _ := model.New[T](spec, nil)
+	copyState(best, net)
 	st := &state{} // BestEpoch 0: no best yet
 	if resume {
 		if st, err = loadCheckpoint(filepath.Join(dir, checkpointFn), net, best, opt); err != nil {
@@ -222,7 +223,7 @@ type trainer[T layers.Float] struct {
 	net    *model.Net[T]
 	opt    optim.Optimizer[T]
 	sched  optim.Schedule
-	best   []T
+	best   *model.Net[T]
 	st     *state
 	eval   *Evaluator[T]
 	prog   progress
@@ -232,6 +233,9 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	c, st, train := t.c, t.st, t.splits.Train
 	bs := c.Train.BatchSize
 	steps := (train.N + bs - 1) / bs
+	if c.Model.BatchNorm && train.N%bs == 1 {
+		steps-- // batch statistics of a single sample are undefined: drop it
+	}
 	perm := make([]int, train.N)
 	x := &layers.Matrix[T]{}
 	y := make([]int32, bs)
@@ -252,6 +256,10 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 			idx := perm[b*bs : min((b+1)*bs, train.N)]
 			x.Resize(len(idx), train.D)
 			data.Gather(train, idx, x.Data, y[:len(idx)])
+			if len(t.net.Dropout) > 0 {
+				// Masks depend only on (seed, epoch, step): exact resume.
+				t.net.SeedDropout(c.Seed ^ uint64(e)<<32 ^ uint64(b))
+			}
 			loss, _ := t.net.Loss(x, y[:len(idx)])
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				t.prog.end()
@@ -295,8 +303,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	}
 	// Restore the best parameters (the course Solver's rule) and report
 	// the test split on them.
-	params, _ := t.net.Flat()
-	copy(params, t.best)
+	copyState(t.net, t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
 		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason}
 	if t.splits.Test != nil {
@@ -336,11 +343,10 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	if math.IsNaN(monitored) || math.IsInf(monitored, 0) {
 		monitored = -math.MaxFloat64 // never an improvement; JSON-safe
 	}
-	params, _ := t.net.Flat()
 	if st.BestEpoch == 0 || monitored > st.Best+c.Train.MinDelta {
 		st.Best, st.BestEpoch, st.Bad = monitored, e+1, 0
-		copy(t.best, params)
-		if err := model.Save(filepath.Join(t.dir, modelFn), t.net, t.splits.Norm); err != nil {
+		copyState(t.best, t.net)
+		if err := model.Save(filepath.Join(t.dir, modelFn), t.best, t.splits.Norm); err != nil {
 			return err
 		}
 	} else {
@@ -388,6 +394,29 @@ func (t *trainer[T]) writeMetrics() error {
 		}
 		return nil
 	})
+}
+
+// copyState copies parameters and batch normalization statistics of src
+// into dst, a network of the same shapes.
+func copyState[T layers.Float](dst, src *model.Net[T]) {
+	a, _ := src.Flat()
+	b, _ := dst.Flat()
+	copy(b, a)
+	copy(dst.FlatBuffers(), src.FlatBuffers())
+}
+
+// sameShapes reports whether two networks have the same tensors.
+func sameShapes[T layers.Float](a, b *model.Net[T]) bool {
+	pa, pb := model.Tensors(a, ""), model.Tensors(b, "")
+	if len(pa) != len(pb) {
+		return false
+	}
+	for i := range pa {
+		if pa[i].Name != pb[i].Name || !slices.Equal(pa[i].Shape, pb[i].Shape) {
+			return false
+		}
+	}
+	return true
 }
 
 // subsample draws k distinct indices of [0, n) (all of them when k ≥ n).

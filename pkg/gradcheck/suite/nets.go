@@ -147,10 +147,27 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 	if err != nil {
 		return []gradcheck.Result{{Check: check, Threshold: threshold, Err: err.Error()}}
 	}
-	x, y, ok := batchAwayFromKinks(net, n, rng)
-	if !ok {
-		return []gradcheck.Result{{Check: check, Threshold: threshold,
-			Err: "could not draw a batch whose SVM margins all stay 0.05 away from 0"}}
+	var x *layers.Matrix[float64]
+	var y []int32
+	regularized := spec.BatchNorm || spec.Dropout > 0
+	if regularized {
+		// Fixed dropout masks, and biases or β shifted off the ReLU kinks
+		// with the layer-by-layer walk that knows batchnorm and dropout.
+		for _, d := range net.Dropout {
+			d.FixedMask = true
+		}
+		x = randMatrix(rng, n, spec.InputDim)
+		y = make([]int32, n)
+		for i := range y {
+			y[i] = int32(rng.IntN(spec.Classes))
+		}
+		offKinks(net, x)
+	} else {
+		var ok bool
+		if x, y, ok = batchAwayFromKinks(net, n, rng); !ok {
+			return []gradcheck.Result{{Check: check, Threshold: threshold,
+				Err: "could not draw a batch whose SVM margins all stay 0.05 away from 0"}}
+		}
 	}
 	net.Loss(x, y)
 	analytic := make([][]float64, len(net.Params()))
@@ -170,9 +187,13 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 		}
 	}
 	f := func() float64 { return net.EvalLoss(x, y) + net.RegLoss() }
-	cmp := compare
+	cmp, h := compare, gradcheck.DefaultStep
 	if floored {
 		floor := noiseFloor(f())
+		if spec.BatchNorm {
+			h = regStep // see regularization.go: batchnorm's truncation error
+			floor = regNoiseFloor(f(), h)
+		}
 		cmp = func(check, tensor string, a, n []float64) gradcheck.Result {
 			return compareFloor(check, tensor, a, n, floor)
 		}
@@ -180,7 +201,7 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 	var rs []gradcheck.Result
 	for i, p := range net.Params() {
 		if limit <= 0 || p.Size() <= limit {
-			rs = append(rs, cmp(check, p.Name, analytic[i], gradcheck.Numerical(f, p.Data, gradcheck.DefaultStep)))
+			rs = append(rs, cmp(check, p.Name, analytic[i], gradcheck.Numerical(f, p.Data, h)))
 			continue
 		}
 		idx := rng.Perm(p.Size())[:limit]
@@ -188,7 +209,7 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 		a, num := make([]float64, limit), make([]float64, limit)
 		for k, j := range idx {
 			a[k] = analytic[i][j]
-			num[k] = gradcheck.Numerical(f, p.Data[j:j+1], gradcheck.DefaultStep)[0]
+			num[k] = gradcheck.Numerical(f, p.Data[j:j+1], h)[0]
 		}
 		r := cmp(check, fmt.Sprintf("%s (%d of %d entries)", p.Name, limit, p.Size()), a, num)
 		r.Worst = idx[r.Worst]

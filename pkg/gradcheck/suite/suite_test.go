@@ -176,3 +176,23 @@ func TestForSpecInvalid(t *testing.T) {
 		t.Errorf("invalid spec: %+v", rs)
 	}
 }
+
+// TestForSpecRegularized: ForSpec checks nets with batchnorm and dropout
+// (fixed masks), and their negative twins fail.
+func TestForSpecRegularized(t *testing.T) {
+	for _, spec := range []model.Spec{
+		{InputDim: 6, Hidden: []int{8, 5}, Activations: []string{"relu", "swish"}, Classes: 4, Loss: "softmax", Init: "he", BatchNorm: true},
+		{InputDim: 6, Hidden: []int{8}, Activations: []string{"relu"}, Classes: 3, Loss: "softmax", Init: "he", Dropout: 0.3, Reg: 0.1},
+		{InputDim: 40, Hidden: []int{16}, Activations: []string{"tanh"}, Classes: 5, Loss: "softmax", Init: "xavier", BatchNorm: true, Dropout: 0.5},
+	} {
+		c := suite.ForSpec(spec, 3)
+		if bad := gradcheck.Failed(c.Run()); len(bad) > 0 {
+			for _, r := range bad {
+				t.Errorf("%s %s: rel error %.3g (%s)", c.Name, r.Tensor, r.MaxRel, r.Err)
+			}
+		}
+		if len(gradcheck.Failed(c.Negative())) == 0 {
+			t.Errorf("%s: negative twin passed", c.Name)
+		}
+	}
+}
