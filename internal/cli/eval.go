@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -69,6 +70,9 @@ func runEval(o *evalOptions) error {
 		return usageError{fmt.Errorf("--batch: must be > 0, got %d", o.batch)}
 	}
 	net, norm, err := model.Load[float32](o.modelPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("--model %s: no such file", o.modelPath)
+	}
 	if err != nil {
 		return err
 	}

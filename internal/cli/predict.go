@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -53,10 +54,16 @@ func runPredict(o *predictOptions) error {
 		return usageError{fmt.Errorf("--batch: must be > 0, got %d", o.batch)}
 	}
 	net, norm, err := model.Load[float32](o.modelPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("--model %s: no such file", o.modelPath)
+	}
 	if err != nil {
 		return err
 	}
 	ds, err := data.ReadCSV(o.input, data.CSVOptions{LabelColumn: data.NoLabel})
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("--input %s: no such file", o.input)
+	}
 	if err != nil {
 		return err
 	}

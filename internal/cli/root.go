@@ -83,7 +83,7 @@ with hand-written backward passes proven by finite differences.
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCmdTrain(io), newCmdEval(io), newCmdPredict(io), newCmdGradcheck(io), newCmdVersion(io), newCmdBench(io))
+	root.AddCommand(newCmdTrain(io), newCmdEval(io), newCmdPredict(io), newCmdGradcheck(io), newCmdPlot(io), newCmdVersion(io), newCmdBench(io))
 	return root
 }
 
@@ -96,7 +96,12 @@ func Main(ctx context.Context, args []string, io IO) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(io.ErrOut, "nnfc:", err)
+	msg := err.Error()
+	if isCobraUsage(err) {
+		// cobra's "Did you mean this?" spans lines; keep one.
+		msg = strings.Join(strings.Fields(msg), " ")
+	}
+	fmt.Fprintln(io.ErrOut, "nnfc:", msg)
 	var ee *exitError
 	var ue usageError
 	var nf *train.NonFiniteError
