@@ -316,36 +316,44 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		yaml  string
 		train string // more keys of the train section
 		stops []int  // steps before each interruption; 4 epochs have 24
+		model string // more keys of the model section
 	}{
 		{"float32/sgd/exponential/first-step", `
 precision: float32
 optimizer: {rule: sgd, lr: 0.5}
 schedule: {kind: exponential, gamma: 0.8}
-`, "", []int{1}},
+`, "", []int{1}, ""},
 		{"float64/adam/plateau/every-7-steps", `
 precision: float64
 optimizer: {rule: adam, lr: 0.01}
 schedule: {kind: plateau, patience: 0, factor: 0.5, min_delta: 0.2}
-`, "", []int{7, 7, 7}},
+`, "", []int{7, 7, 7}, ""},
 		{"float32/adam/plateau/epoch-boundary", `
 precision: float32
 optimizer: {rule: adam, lr: 0.01, beta1: 0.8}
 schedule: {kind: plateau, patience: 0, factor: 0.5, min_delta: 0.2}
-`, "", []int{smallSteps, smallSteps}},
+`, "", []int{smallSteps, smallSteps}, ""},
 		{"float64/sgd/exponential/boundary-then-next-step", `
 precision: float64
 optimizer: {rule: sgd, lr: 0.5}
 schedule: {kind: exponential, gamma: 0.9}
-`, "", []int{2 * smallSteps, 1, smallSteps - 1}},
+`, "", []int{2 * smallSteps, 1, smallSteps - 1}, ""},
 		{"float32/momentum/step/clip/last-step", `
 precision: float32
 optimizer: {rule: momentum, lr: 0.2}
 schedule: {kind: step, gamma: 0.5, every: 2}
-`, ", grad_clip: 0.5", []int{4*smallSteps - 1}},
+`, ", grad_clip: 0.5", []int{4*smallSteps - 1}, ""},
+		// Dropout masks and batchnorm running statistics must survive an
+		// interruption mid-epoch.
+		{"float32/adamw/cosine/batchnorm+dropout/every-5-steps", `
+precision: float32
+optimizer: {rule: adamw, lr: 0.01}
+schedule: {kind: cosine, warmup: 1}
+`, "", []int{5, 5, 5, 5}, ", batchnorm: true, dropout: 0.3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base := "seed: 11\n" + smallSpiral + "model: {hidden: [16, 16], activations: [tanh, swish]}\n" +
+			base := "seed: 11\n" + smallSpiral + "model: {hidden: [16, 16], activations: [tanh, swish]" + tt.model + "}\n" +
 				"train: {epochs: 4, batch_size: 16" + tt.train + "}\n" + tt.yaml
 			ref := loadConfig(t, base)
 			want, err := Start(context.Background(), ref, Options{})
