@@ -45,8 +45,15 @@ train: build data ## the main job: train $(CONFIG) on real MNIST, then evaluate 
 	  echo "$$run already holds a run: resuming it (rm -rf $$run to start over)"; $(BIN) train --resume $$run; \
 	else $(BIN) train --config $(CONFIG); fi && $(BIN) eval --run $$run
 
-bench: deps ## Go micro-benchmarks of layers and the full training step
-	$(GO) test -run '^$$' -bench . -benchmem ./pkg/layers/ ./pkg/model/
+bench: deps ## nnfc's train/eval samples/s (1, 2 threads × float32, float64; SUMMARY JSON) and the Go micro-benchmarks
+	$(GO) build -o $(BIN) ./cmd/nnfc
+	@for p in float32 float64; do for t in 1 2; do \
+	  $(BIN) bench --threads $$t --precision $$p --act relu --epochs 3 | grep '^SUMMARY ' || exit 1; \
+	done; done
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/layers/ ./pkg/model/ ./pkg/optim/
+
+bench-compare: deps ## nnfc vs ../shared/bench peers (torch, numpy), alternating, ≥3 rounds: medians, ratios, targets MET/NOT MET
+	scripts/bench-compare.sh
 
 clean: ## remove build output (keeps data/ and runs/)
 	rm -rf bin
