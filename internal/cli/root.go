@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,7 @@ type usageError struct{ error }
 // NewRoot builds the nnfc command tree.
 func NewRoot(io IO) *cobra.Command {
 	var threads int
+	var cpuProfile string
 	root := &cobra.Command{
 		Use:   "nnfc",
 		Short: "Train, check and use fully connected neural networks",
@@ -74,10 +76,26 @@ with hand-written backward passes proven by finite differences.
 			if threads < 0 {
 				return usageError{fmt.Errorf("--threads: must be ≥ 0, got %d", threads)}
 			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("--cpuprofile: %v", err)
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("--cpuprofile: %v", err)
+				}
+			}
 			return blasbackend.Init(threads)
+		},
+		PersistentPostRun: func(cmd *cobra.Command, args []string) {
+			if cpuProfile != "" {
+				pprof.StopCPUProfile()
+			}
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file (for go tool pprof)")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentFlags().IntVar(&threads, "threads", 0, "BLAS threads (0: the backend's default, OPENBLAS_NUM_THREADS or one per core)")
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
