@@ -48,20 +48,11 @@ func (SoftmaxCrossEntropy[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix
 	var total float64
 	for i := 0; i < n; i++ {
 		s, d := scores.Row(i), dscores.Row(i)
-		m := s[0]
-		for _, v := range s[1:] {
-			m = max(m, v)
-		}
-		var sum float64
-		for j, v := range s {
-			e := math.Exp(float64(v - m))
-			d[j] = T(e)
-			sum += e
-		}
 		yi := int(y[i])
 		if yi < 0 || yi >= c {
 			panic(fmt.Sprintf("layers: softmax label %d out of range [0,%d)", yi, c))
 		}
+		m, sum := expShifted(s, d)
 		total += math.Log(sum) - float64(s[yi]-m)
 		scale := T(inv / sum)
 		for j := range d {
@@ -75,21 +66,28 @@ func (SoftmaxCrossEntropy[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix
 // Softmax writes the row-wise softmax of scores into probs (same shape).
 func Softmax[T Float](scores, probs *Matrix[T]) {
 	for i := 0; i < scores.Rows; i++ {
-		s, p := scores.Row(i), probs.Row(i)
-		m := s[0]
-		for _, v := range s[1:] {
-			m = max(m, v)
-		}
-		var sum float64
-		for j, v := range s {
-			e := math.Exp(float64(v - m))
-			p[j] = T(e)
-			sum += e
-		}
+		p := probs.Row(i)
+		_, sum := expShifted(scores.Row(i), p)
 		for j := range p {
 			p[j] = T(float64(p[j]) / sum)
 		}
 	}
+}
+
+// expShifted writes e^(s_j − m) into e, where m = max_j s_j, and returns m
+// and Σ_j e^(s_j − m) ≥ 1: the log-sum-exp of s is m + log(sum), and no
+// exponent overflows.
+func expShifted[T Float](s, e []T) (m T, sum float64) {
+	m = s[0]
+	for _, v := range s[1:] {
+		m = max(m, v)
+	}
+	for j, v := range s {
+		x := math.Exp(float64(v - m))
+		e[j] = T(x)
+		sum += x
+	}
+	return m, sum
 }
 
 // Hinge is the multiclass SVM loss of the course:
