@@ -69,10 +69,7 @@ func runEval(o *evalOptions) error {
 	if o.batch <= 0 {
 		return usageError{fmt.Errorf("--batch: must be > 0, got %d", o.batch)}
 	}
-	net, norm, err := model.Load[float32](o.modelPath)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("--model %s: no such file", o.modelPath)
-	}
+	net, norm, err := loadModel(o.modelPath)
 	if err != nil {
 		return err
 	}
@@ -124,4 +121,14 @@ func prepare(ds *data.Dataset, spec model.Spec, norm *data.Normalizer, modelPath
 		return norm.Apply(ds)
 	}
 	return nil
+}
+
+// loadModel reads a model file for eval and predict, naming the --model
+// flag when the file is missing.
+func loadModel(path string) (*model.Net[float32], *data.Normalizer, error) {
+	net, norm, err := model.Load[float32](path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("--model %s: no such file", path)
+	}
+	return net, norm, err
 }

@@ -53,10 +53,7 @@ func runPredict(o *predictOptions) error {
 	if o.batch <= 0 {
 		return usageError{fmt.Errorf("--batch: must be > 0, got %d", o.batch)}
 	}
-	net, norm, err := model.Load[float32](o.modelPath)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("--model %s: no such file", o.modelPath)
-	}
+	net, norm, err := loadModel(o.modelPath)
 	if err != nil {
 		return err
 	}
