@@ -27,15 +27,20 @@ type Splits struct {
 // LoadData reads the data a config names, carves the validation split
 // from the training data, fits the normalizer on the training split only
 // and applies it to all splits.
-func LoadData(c config.Config) (*Splits, error) {
+//
+// A given norm (from the model a run fine-tunes, or from the checkpoint
+// it resumes) is applied instead of fitting a new one: the weights were
+// trained on inputs normalized that way.
+func LoadData(c config.Config, norm *data.Normalizer) (*Splits, error) {
 	s, err := RawSplits(c)
 	if err != nil {
 		return nil, err
 	}
 	tr, val, test := s.Train, s.Val, s.Test
-	norm, err := data.FitNormalizer(c.Data.Normalize, tr)
-	if err != nil {
-		return nil, fmt.Errorf("data.normalize: %v", err)
+	if norm == nil {
+		if norm, err = data.FitNormalizer(c.Data.Normalize, tr); err != nil {
+			return nil, fmt.Errorf("data.normalize: %v", err)
+		}
 	}
 	for _, d := range []*data.Dataset{tr, val, test} {
 		if d != nil {

@@ -150,7 +150,22 @@ func Spec(c config.Config, train *data.Dataset) model.Spec {
 
 func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
 	dir := c.Train.OutDir
-	splits, err := LoadData(c)
+	// The input normalization: the checkpoint's when resuming, the source
+	// model's when fine-tuning, else fitted on the training split.
+	var norm *data.Normalizer
+	var src *model.Net[T]
+	var err error
+	switch {
+	case resume:
+		if _, norm, err = model.Load[T](filepath.Join(dir, checkpointFn)); err != nil {
+			return nil, err
+		}
+	case c.Train.InitFrom != "":
+		if src, norm, err = model.Load[T](c.Train.InitFrom); err != nil {
+			return nil, fmt.Errorf("train.init_from: %v", err)
+		}
+	}
+	splits, err := LoadData(c, norm)
 	if err != nil {
 		return nil, err
 	}
@@ -159,11 +174,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	if err != nil {
 		return nil, fmt.Errorf("model: %v", err)
 	}
-	if c.Train.InitFrom != "" && !resume {
-		src, _, err := model.Load[T](c.Train.InitFrom)
-		if err != nil {
-			return nil, fmt.Errorf("train.init_from: %v", err)
-		}
+	if src != nil {
 		if !sameShapes(src, net) {
 			return nil, fmt.Errorf("train.init_from: %s holds a %s network, the config describes %s", c.Train.InitFrom, src.Spec, spec)
 		}

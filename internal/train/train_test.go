@@ -201,7 +201,7 @@ train: {epochs: 60, batch_size: 50}
 			if err != nil {
 				t.Fatal(err)
 			}
-			splits, err := LoadData(c)
+			splits, err := LoadData(c, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -254,7 +254,7 @@ func TestSpiral7(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	splits, err := LoadData(c)
+	splits, err := LoadData(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,7 +594,7 @@ func TestInitFrom(t *testing.T) {
 		t.Fatal(err)
 	}
 	saved := filepath.Join(src.Train.OutDir, modelFn)
-	srcNet, _, err := model.Load[float64](saved)
+	srcNet, srcNorm, err := model.Load[float64](saved)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -603,13 +603,19 @@ func TestInitFrom(t *testing.T) {
 	// A learning rate far below float32 resolution leaves the weights
 	// where init_from put them: the result is the source model (up to the
 	// entries that are exactly zero).
-	tune := loadConfig(t, "seed: 99\n"+smallSpiral+net+"optimizer: {lr: 1e-30}\ntrain: {epochs: 1, batch_size: 16, init_from: "+saved+"}\n")
+	// The tuning config asks for another normalization: the source's wins.
+	tune := loadConfig(t, "seed: 99\n"+strings.Replace(smallSpiral, "normalize: none", "normalize: standardize", 1)+net+"optimizer: {lr: 1e-30}\ntrain: {epochs: 1, batch_size: 16, init_from: "+saved+"}\n")
 	if _, err := Start(context.Background(), tune, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	tuned, _, err := model.Load[float64](filepath.Join(tune.Train.OutDir, modelFn))
+	tuned, tunedNorm, err := model.Load[float64](filepath.Join(tune.Train.OutDir, modelFn))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The weights expect the source's input normalization, fitted on the
+	// source's data (another seed here): fine-tuning keeps it.
+	if !reflect.DeepEqual(tunedNorm, srcNorm) {
+		t.Errorf("normalizer %+v, the init_from model has %+v", tunedNorm, srcNorm)
 	}
 	got, _ := tuned.Flat()
 	for i := range want {
