@@ -669,23 +669,52 @@ func (m Model) ActivationList() []string {
 // init normal, activation beside activations), so that the output loads
 // back as the same config.
 func (c Config) YAML() string {
-	m := toMap(reflect.ValueOf(c))
+	omit := map[string]bool{}
+	flat := flatten(c)
 	for k := range ruleKeys {
-		section, key, _ := strings.Cut(k, ".")
-		sub := m[section].(map[string]any)
-		if reflect.ValueOf(sub[key]).IsZero() {
-			delete(sub, key)
+		if reflect.ValueOf(flat[k]).IsZero() {
+			omit[k] = true
 		}
 	}
 	if c.Model.Init != layers.InitNormal {
-		delete(m["model"].(map[string]any), "weight_scale")
+		omit["model.weight_scale"] = true
 	}
 	if len(c.Model.Activations) > 0 {
-		delete(m["model"].(map[string]any), "activation") // one or the other
+		omit["model.activation"] = true // one or the other
+	} else {
+		omit["model.activations"] = true
 	}
-	b, err := yaml.Marshal(m)
+	b, err := yaml.Marshal(toNode(reflect.ValueOf(c), "", omit))
 	if err != nil {
 		panic(err) // Config always marshals
 	}
 	return string(b)
+}
+
+// toNode renders a struct as a YAML mapping in field order (the order of
+// the schema, not the alphabet), keyed by the mapstructure tags and
+// leaving out the dotted keys in omit.
+func toNode(v reflect.Value, prefix string, omit map[string]bool) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("mapstructure"), ",")
+		if slices.Contains(tag[1:], "squash") {
+			n.Content = append(n.Content, toNode(v.Field(i), prefix, omit).Content...)
+			continue
+		}
+		key := prefix + tag[0]
+		if omit[key] {
+			continue
+		}
+		var val yaml.Node
+		if f.Type.Kind() == reflect.Struct {
+			val = *toNode(v.Field(i), key+".", omit)
+		} else if err := val.Encode(v.Field(i).Interface()); err != nil {
+			panic(err) // plain values always encode
+		}
+		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: tag[0]}, &val)
+	}
+	return n
 }
