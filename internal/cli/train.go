@@ -112,8 +112,12 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	if res.Epochs > 0 && res.Seconds > 0 {
-		fmt.Fprintf(o.io.Out, "trained %d epochs in %.1fs (median %.0f samples/s); %s\n", res.Epochs, res.Seconds, res.SamplesPerSec, res.Reason)
+	if res.EpochsHere > 0 {
+		fmt.Fprintf(o.io.Out, "trained %d epochs in %.1fs (median %.0f samples/s)", res.EpochsHere, res.Seconds, res.SamplesPerSec)
+		if res.EpochsHere != res.Epochs {
+			fmt.Fprintf(o.io.Out, ", %d in all", res.Epochs)
+		}
+		fmt.Fprintf(o.io.Out, "; %s\n", res.Reason)
 	}
 	fmt.Fprintf(o.io.Out, "best val_acc %.4f at epoch %d; model: %s\n", res.BestValAcc, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
 	if res.Test != nil {

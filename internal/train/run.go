@@ -36,6 +36,7 @@ type Options struct {
 type Result struct {
 	Dir           string
 	Epochs        int     // epochs finished
+	EpochsHere    int     // of those, epochs finished in this process
 	BestEpoch     int     // 1-based
 	BestValAcc    float64 // validation accuracy at the best epoch
 	Test          *Eval   // the best model on the test split; nil without one
@@ -252,7 +253,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	y := make([]int32, bs)
 	var rates []float64
 	var total float64
-	stepsHere := 0
+	stepsHere, epochsHere := 0, 0
 	for st.Epoch < c.Train.Epochs {
 		e := st.Epoch
 		lr := t.sched.LR(e)
@@ -302,6 +303,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 		if err := t.endEpoch(lr, steps, secs, rate); err != nil {
 			return nil, err
 		}
+		epochsHere++
 		if st.Finished {
 			break
 		}
@@ -315,7 +317,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	// Restore the best parameters (the course Solver's rule) and report
 	// the test split on them.
 	copyState(t.net, t.best)
-	res := &Result{Dir: t.dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
+	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: epochsHere, BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
 		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason}
 	if t.splits.Test != nil {
 		ev := t.eval.Evaluate(t.splits.Test, nil, false)
