@@ -54,12 +54,20 @@ def main():
     for i in range(len(dims) - 1):
         layers.append(torch.nn.Linear(dims[i], dims[i + 1]))
         if i < len(spec["hidden"]):
+            if spec.get("batchnorm"):
+                layers.append(torch.nn.BatchNorm1d(dims[i + 1]))
             act = spec["activations"][i]
             layers.append(ACTS[act](spec.get("leaky_alpha", 0.01)) if act == "leaky_relu" else ACTS[act]())
+            if spec.get("dropout", 0) > 0:
+                layers.append(torch.nn.Dropout(spec["dropout"]))
     net = torch.nn.Sequential(*layers)
+    net.eval()  # dropout off, batchnorm on its running statistics
     dtype = next(iter(state.values())).dtype
     net = net.to(dtype)
-    net.load_state_dict(state)  # strict: every key and shape must match
+    # strict: every key and shape must match. BatchNorm1d's num_batches_tracked
+    # is not in the file (safetensors F32/F64 only); PyTorch fills it in for
+    # a state_dict without version metadata.
+    net.load_state_dict(state)
     x = load_idx(f"{mnist_dir}/t10k-images-idx3-ubyte.gz").reshape(-1, 784).astype(np.float64)
     y = load_idx(f"{mnist_dir}/t10k-labels-idx1-ubyte.gz").astype(np.int64)
     if norm is not None:
