@@ -10,6 +10,13 @@ type Affine[T Float] struct {
 	// SkipInputGrad makes Backward skip dx (and return nil): the first
 	// layer of a network has no use for the gradient of its input.
 	SkipInputGrad bool
+	// OverwriteGrad makes Backward WRITE dW and db instead of adding to
+	// them (dW from a GEMM with beta = 0). It is an opt-in fast path for a
+	// caller that knows the gradients would be zero before this Backward,
+	// such as a network whose every parameter gets exactly one gradient
+	// per step: that caller then skips the clear. Default (false): the
+	// accumulating contract of the package.
+	OverwriteGrad bool
 
 	x       *Matrix[T] // cache: the input of the last Forward (not a copy)
 	out, dx *Matrix[T]
@@ -45,14 +52,20 @@ func (l *Affine[T]) Forward(x *Matrix[T]) *Matrix[T] {
 }
 
 // Backward: forward was out = x·Wᵀ + b, so
-// dW += doutᵀ·x, db += Σ_rows dout, dx = dout·W.
+// dW += doutᵀ·x, db += Σ_rows dout, dx = dout·W
+// (dW = doutᵀ·x and db = Σ_rows dout with OverwriteGrad).
 func (l *Affine[T]) Backward(dout *Matrix[T]) *Matrix[T] {
 	x := l.x
 	if dout.Rows != x.Rows || dout.Cols != l.Out {
 		panic(fmt.Sprintf("layers: affine %s backward got dout %d×%d, want %d×%d", l.W.Name, dout.Rows, dout.Cols, x.Rows, l.Out))
 	}
-	Gemm(true, false, 1, dout, x, 1, l.W.AsMatrix(true))
+	var beta T = 1
 	db := l.B.Grad
+	if l.OverwriteGrad {
+		beta = 0
+		clear(db)
+	}
+	Gemm(true, false, 1, dout, x, beta, l.W.AsMatrix(true))
 	for i := 0; i < dout.Rows; i++ {
 		for j, g := range dout.Row(i) {
 			db[j] += g

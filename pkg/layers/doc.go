@@ -18,6 +18,14 @@
 //     SkipInputGrad returns nil: the first layer of a network needs no dx.
 //   - Params() lists the learnable parameters, value and gradient together.
 //
+// One opt-in exception to "Backward adds": an Affine with OverwriteGrad
+// set WRITES dW and db (its weight GEMM runs with beta = 0). A caller sets
+// it only when it knows the gradients would be zero before that Backward:
+// pkg/model does so when the affine layers own every parameter of a
+// network, each gets exactly one gradient per step, and the per-step clear
+// of the gradient buffer then disappears. Everything else, and every
+// Affine by default, accumulates.
+//
 // Buffers are sized on the first call and reused: once they exist, Forward
 // and Backward do not allocate.
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/nnfc/nnfc/pkg/gradcheck"
@@ -252,6 +253,45 @@ func TestNoAllocs(t *testing.T) {
 		l.Backward(dout)
 		if a := testing.AllocsPerRun(10, func() { l.Forward(x); l.Backward(dout) }); a != 0 {
 			t.Errorf("%s: %v allocations per forward+backward", name, a)
+		}
+	}
+}
+
+// TestAffineOverwriteGrad: by default Backward adds into W.Grad and
+// B.Grad (two calls give twice the gradient); with OverwriteGrad a second
+// call gives the same gradient as the first, whatever Grad held before.
+func TestAffineOverwriteGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	a := layers.NewAffine[float64]("", 6, 4)
+	for i := range a.W.Data {
+		a.W.Data[i] = rng.NormFloat64()
+	}
+	x, dout := layers.NewMatrix[float64](5, 6), layers.NewMatrix[float64](5, 4)
+	for i := range x.Data {
+		x.Data[i] = rng.NormFloat64()
+	}
+	for i := range dout.Data {
+		dout.Data[i] = rng.NormFloat64()
+	}
+	a.Forward(x)
+	a.Backward(dout)
+	w1, b1 := slices.Clone(a.W.Grad), slices.Clone(a.B.Grad)
+	a.Backward(dout)
+	for i := range w1 {
+		if math.Abs(a.W.Grad[i]-2*w1[i]) > 1e-12 {
+			t.Fatalf("accumulate: dW[%d] = %v, want %v", i, a.W.Grad[i], 2*w1[i])
+		}
+	}
+	a.OverwriteGrad = true
+	a.Backward(dout)
+	for i := range w1 {
+		if math.Abs(a.W.Grad[i]-w1[i]) > 1e-12 {
+			t.Fatalf("overwrite: dW[%d] = %v, want %v", i, a.W.Grad[i], w1[i])
+		}
+	}
+	for i := range b1 {
+		if math.Abs(a.B.Grad[i]-b1[i]) > 1e-12 {
+			t.Fatalf("overwrite: db[%d] = %v, want %v", i, a.B.Grad[i], b1[i])
 		}
 	}
 }

@@ -29,13 +29,21 @@ func useBLAS(b *testing.B) {
 
 // benchStep times one full training step, Net.Loss (forward, softmax loss,
 // backward) plus an SGD update, on a batch of n random samples.
-func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int) {
+// With ref, the network runs the per-layer reference path (Fused off,
+// accumulating gradients cleared each step) for comparison.
+func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, ref bool) {
 	useBLAS(b)
 	spec := model.Spec{InputDim: d, Hidden: []int{h}, Activations: []string{act}, Classes: c, Loss: "softmax", Init: "he"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	net, err := model.New[T](spec, rng)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if ref {
+		net.Fused = false
+		for _, a := range net.Affine {
+			a.OverwriteGrad = false
+		}
 	}
 	opt, err := optim.New(optim.Config{Rule: "sgd"}, net.Params())
 	if err != nil {
@@ -67,12 +75,15 @@ func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int) {
 func BenchmarkTrainStep(b *testing.B) {
 	const n, d, h, c = 128, 784, 512, 10
 	for _, act := range []string{"relu", "swish"} {
-		b.Run(fmt.Sprintf("T=float32,N=%d,D=%d,H=%d,C=%d,act=%s", n, d, h, c, act), func(b *testing.B) {
-			benchStep[float32](b, act, n, d, h, c)
-		})
-		b.Run(fmt.Sprintf("T=float64,N=%d,D=%d,H=%d,C=%d,act=%s", n, d, h, c, act), func(b *testing.B) {
-			benchStep[float64](b, act, n, d, h, c)
-		})
+		for _, path := range []string{"fused", "reference"} {
+			ref := path == "reference"
+			b.Run(fmt.Sprintf("T=float32,N=%d,D=%d,H=%d,C=%d,act=%s,path=%s", n, d, h, c, act, path), func(b *testing.B) {
+				benchStep[float32](b, act, n, d, h, c, ref)
+			})
+			b.Run(fmt.Sprintf("T=float64,N=%d,D=%d,H=%d,C=%d,act=%s,path=%s", n, d, h, c, act, path), func(b *testing.B) {
+				benchStep[float64](b, act, n, d, h, c, ref)
+			})
+		}
 	}
 }
 

@@ -23,6 +23,18 @@
 // with load_state_dict(safetensors.torch.load_file(path)) (PyTorch fills in
 // the num_batches_tracked counter nnfc does not store).
 //
+// # Fast path
+//
+// New selects a fused path (Net.Fused, fused.go) for every Affine directly
+// followed by a ReLU: forward is one GEMM with beta = 0 and one pass
+// h = max(0, h + b); backward masks the upstream gradient and sums it into
+// db in one pass before the weight GEMM. When the affine layers own every
+// parameter (no batch normalization) New also sets their OverwriteGrad, so
+// Loss writes each gradient once instead of clearing the gradient buffer
+// and accumulating. Net.Fused = false runs every layer's own Forward and
+// Backward: the reference the fused path is tested against
+// (TestFusedMatchesReference; BenchmarkTrainStep's path=reference).
+//
 // The two-layer net of the course is simply Spec{Hidden: []int{H}}.
 //
 // Model files are safetensors with the state_dict layout above; the spec

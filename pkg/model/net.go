@@ -15,6 +15,14 @@ type Net[T layers.Float] struct {
 	BatchNorm []*layers.BatchNorm[T] // one per hidden layer with Spec.BatchNorm
 	Dropout   []*layers.Dropout[T]   // one per hidden layer with Spec.Dropout > 0
 	loss      layers.Loss[T]
+	// Fused selects the fused path (fused.go) for every Affine directly
+	// followed by a ReLU; New sets it. With Fused = false every layer runs
+	// its own Forward and Backward: the reference the fused path is tested
+	// against. Both give the same results up to rounding.
+	Fused bool
+
+	fused     []*affineReLU[T] // fused[i] != nil: Layers[i], Layers[i+1] can run fused
+	overwrite bool             // every parameter is an affine's with OverwriteGrad: Loss skips the clear
 
 	params     []*layers.Param[T]
 	data, grad []T // every parameter's value / gradient, back to back
@@ -80,7 +88,50 @@ func New[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	}
 	n.loss = loss
 	n.flatten()
+	n.fuse()
 	return n, nil
+}
+
+// fuse prepares the fast paths: the fused Affine+ReLU stages, and, when
+// the affine layers own every parameter (no batch normalization), each
+// affine's OverwriteGrad, so that the one Backward per step writes its
+// gradients and Loss need not clear them first.
+func (n *Net[T]) fuse() {
+	n.Fused = true
+	n.fused = make([]*affineReLU[T], len(n.Layers))
+	for i := 0; i+1 < len(n.Layers); i++ {
+		a, ok1 := n.Layers[i].(*layers.Affine[T])
+		r, ok2 := n.Layers[i+1].(*layers.ReLU[T])
+		if ok1 && ok2 {
+			n.fused[i] = &affineReLU[T]{a: a, r: r, h: &layers.Matrix[T]{}, dx: &layers.Matrix[T]{}}
+		}
+	}
+	owned := 0
+	for _, a := range n.Affine {
+		owned += len(a.Params())
+	}
+	n.overwrite = owned == len(n.params)
+	for _, a := range n.Affine {
+		a.OverwriteGrad = n.overwrite
+	}
+}
+
+// fusedAt returns the fused stage for Layers[i] and Layers[i+1], or nil
+// when the reference path must run: Fused is off, or the layers are not
+// the Affine and ReLU the stage was built for (a caller may have replaced
+// them).
+func (n *Net[T]) fusedAt(i int) *affineReLU[T] {
+	if !n.Fused || i < 0 || i+1 >= len(n.Layers) || i >= len(n.fused) || n.fused[i] == nil {
+		return nil
+	}
+	f := n.fused[i]
+	if a, ok := n.Layers[i].(*layers.Affine[T]); !ok || a != f.a {
+		return nil
+	}
+	if r, ok := n.Layers[i+1].(*layers.ReLU[T]); !ok || r != f.r {
+		return nil
+	}
+	return f
 }
 
 // flatten moves every parameter into one value buffer and one gradient
@@ -164,8 +215,13 @@ func (n *Net[T]) SetTraining(training bool) {
 // owned by the network and overwritten by the next call.
 func (n *Net[T]) Scores(x *layers.Matrix[T]) *layers.Matrix[T] {
 	h := x
-	for _, l := range n.Layers {
-		h = l.Forward(h)
+	for i := 0; i < len(n.Layers); i++ {
+		if f := n.fusedAt(i); f != nil {
+			h = f.forward(h)
+			i++
+			continue
+		}
+		h = n.Layers[i].Forward(h)
 	}
 	n.scores = h
 	return h
@@ -194,9 +250,16 @@ func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
 	scores := n.Scores(x)
 	n.dscores.Resize(scores.Rows, scores.Cols)
 	dataLoss = n.loss.Loss(scores, y, n.dscores)
-	clear(n.grad)
+	if !n.overwrite || !n.everyAffineOverwrites() {
+		clear(n.grad)
+	}
 	d := n.dscores
 	for i := len(n.Layers) - 1; i >= 0; i-- {
+		if f := n.fusedAt(i - 1); f != nil {
+			d = f.backward(d)
+			i--
+			continue
+		}
 		d = n.Layers[i].Backward(d)
 	}
 	if reg := T(n.Spec.Reg); reg != 0 {
@@ -209,6 +272,17 @@ func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
 		}
 	}
 	return dataLoss + n.RegLoss(), dataLoss
+}
+
+// everyAffineOverwrites reports whether every affine still has
+// OverwriteGrad (a caller may have turned it off to accumulate).
+func (n *Net[T]) everyAffineOverwrites() bool {
+	for _, a := range n.Affine {
+		if !a.OverwriteGrad {
+			return false
+		}
+	}
+	return true
 }
 
 // LastScores returns the scores of the last forward pass.
