@@ -201,6 +201,19 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One training step as the trainer runs it (internal/train): plain SGD
+	// folded into the weight GEMMs (model.Net.LossSGD) when the network
+	// allows it, else Loss then the optimizer.
+	step := func(x *layers.Matrix[T], y []int32) float64 {
+		if net.CanLossSGD() {
+			loss, _ := net.LossSGD(x, y, o.LR)
+			opt.SetSteps(opt.Steps() + 1)
+			return loss
+		}
+		loss, _ := net.Loss(x, y)
+		opt.Step(o.LR)
+		return loss
+	}
 	ev := &train.Evaluator[T]{Net: net, Batch: o.EvalBatch}
 	gb := newGemmStep[T](o.Batch, o.Hidden)
 
@@ -220,8 +233,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 		idx := perm[b*bs : (b+1)*bs]
 		x.Resize(len(idx), ds.D)
 		data.Gather(ds, idx, x.Data, y)
-		net.Loss(x, y)
-		opt.Step(o.LR)
+		step(x, y)
 	}
 	copy(params, saved)
 	ev.Evaluate(ds, nil, false)
@@ -241,8 +253,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 			idx := perm[lo:min(lo+bs, n)]
 			x.Resize(len(idx), ds.D)
 			data.Gather(ds, idx, x.Data, y[:len(idx)])
-			loss, _ := net.Loss(x, y[:len(idx)])
-			opt.Step(o.LR)
+			loss := step(x, y[:len(idx)])
 			lossSum += loss * float64(len(idx))
 		}
 		trainS := time.Since(t0).Seconds()

@@ -29,8 +29,10 @@ func newGemmStep[T layers.Float](n, hidden int) *gemmStep[T] {
 		ds: r(n, Classes), dw2: r(Classes, hidden), dh: r(n, hidden), dw1: r(hidden, Inputs)}
 }
 
-// step runs the five GEMMs of a training step, each as pkg/layers issues
-// it through layers.Gemm (parameter gradients accumulate, beta = 1).
+// step runs the five GEMMs of a training step, each as the step issues it
+// through layers.Gemm. With model.Net.LossSGD the two weight GEMMs update
+// W in place (W ← W − lr·doutᵀ·x: beta = 1, same shapes and cost as an
+// accumulating dW += doutᵀ·x, which is what is timed here).
 func (g *gemmStep[T]) step() {
 	layers.Gemm(false, true, 1, g.x, g.w1, 0, g.h)    // h = x·W1ᵀ
 	layers.Gemm(false, true, 1, g.h, g.w2, 0, g.s)    // s = h·W2ᵀ

@@ -254,6 +254,10 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	var rates []float64
 	var total float64
 	stepsHere, epochsHere := 0, 0
+	// Plain SGD without clipping on a network of affine layers: the update
+	// runs inside the weight GEMMs (model.Net.LossSGD), the same arithmetic
+	// as Loss then opt.Step, without writing the weight gradients.
+	fusedSGD := c.Optimizer.Rule == "sgd" && c.Train.GradClip == 0 && t.net.CanLossSGD()
 	for st.Epoch < c.Train.Epochs {
 		e := st.Epoch
 		lr := t.sched.LR(e)
@@ -272,15 +276,24 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 				// Masks depend only on (seed, epoch, step): exact resume.
 				t.net.SeedDropout(c.Seed ^ uint64(e)<<32 ^ uint64(b))
 			}
-			loss, _ := t.net.Loss(x, y[:len(idx)])
+			var loss float64
+			if fusedSGD {
+				loss, _ = t.net.LossSGD(x, y[:len(idx)], lr) // parameters untouched when loss is not finite
+			} else {
+				loss, _ = t.net.Loss(x, y[:len(idx)])
+			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				t.prog.end()
 				return nil, &NonFiniteError{Epoch: e + 1, Step: b + 1, Loss: loss, LR: lr, Dir: t.dir, Model: t.lastModel()}
 			}
-			if c.Train.GradClip > 0 {
-				st.NormSum += optim.ClipGlobalNorm(t.net.Params(), c.Train.GradClip)
+			if fusedSGD {
+				t.opt.SetSteps(t.opt.Steps() + 1)
+			} else {
+				if c.Train.GradClip > 0 {
+					st.NormSum += optim.ClipGlobalNorm(t.net.Params(), c.Train.GradClip)
+				}
+				t.opt.Step(lr)
 			}
-			t.opt.Step(lr)
 			st.LossSum += loss
 			st.Step = b + 1
 			stepsHere++

@@ -79,5 +79,42 @@ func (l *Affine[T]) Backward(dout *Matrix[T]) *Matrix[T] {
 	return l.dx
 }
 
+// BackwardSGD is Backward followed by a plain SGD step on W and b,
+// without materializing dW: the update is folded into the weight GEMM,
+//
+//	W ← (1 − lr·decay)·W − lr·doutᵀ·x   (one GEMM, alpha −lr, beta 1 − lr·decay)
+//	b ← b − lr·Σ_rows dout
+//
+// which is W −= lr·(dW + decay·W), b −= lr·db as an optimizer would apply
+// them after Backward (decay is the L2 coefficient on weights; biases have
+// none). dx = dout·W is computed first, with the W of the forward pass.
+// B.Grad receives db (written, not added); W.Grad is left untouched and
+// does NOT hold this step's gradient. For a caller that needs no
+// gradients, only the update (pkg/model's Net.LossSGD).
+func (l *Affine[T]) BackwardSGD(dout *Matrix[T], lr, decay T) *Matrix[T] {
+	x := l.x
+	if dout.Rows != x.Rows || dout.Cols != l.Out {
+		panic(fmt.Sprintf("layers: affine %s backward got dout %d×%d, want %d×%d", l.W.Name, dout.Rows, dout.Cols, x.Rows, l.Out))
+	}
+	db := l.B.Grad
+	clear(db)
+	for i := 0; i < dout.Rows; i++ {
+		for j, g := range dout.Row(i) {
+			db[j] += g
+		}
+	}
+	var dx *Matrix[T]
+	if !l.SkipInputGrad {
+		l.dx = ensure(l.dx, x.Rows, l.In)
+		Gemm(false, false, 1, dout, l.W.AsMatrix(false), 0, l.dx)
+		dx = l.dx
+	}
+	Gemm(true, false, -lr, dout, x, 1-lr*decay, l.W.AsMatrix(false))
+	for j, g := range db {
+		l.B.Data[j] -= lr * g
+	}
+	return dx
+}
+
 // Params returns W and b.
 func (l *Affine[T]) Params() []*Param[T] { return []*Param[T]{l.W, l.B} }

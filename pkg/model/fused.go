@@ -65,6 +65,31 @@ func (f *affineReLU[T]) backward(dout *layers.Matrix[T]) *layers.Matrix[T] {
 	return f.dx
 }
 
+// backwardSGD is backward followed by an SGD step on W and b with the
+// weight GEMM doing the update (see layers.Affine.BackwardSGD): dx first,
+// with the forward's W, then W ← (1 − lr·decay)·W − lr·dzᵀ·x and
+// b ← b − lr·db. W.Grad is not written.
+func (f *affineReLU[T]) backwardSGD(dout *layers.Matrix[T], lr, decay T) *layers.Matrix[T] {
+	a := f.a
+	if dout.Rows != f.h.Rows || dout.Cols != f.h.Cols {
+		panic(fmt.Sprintf("model: affine+relu %s backward got dout %d×%d, want %d×%d", a.W.Name, dout.Rows, dout.Cols, f.h.Rows, f.h.Cols))
+	}
+	db := a.B.Grad
+	clear(db)
+	reluMaskBiasGrad(dout, f.h, db)
+	var dx *layers.Matrix[T]
+	if !a.SkipInputGrad {
+		f.dx.Resize(dout.Rows, a.In)
+		layers.Gemm(false, false, 1, dout, a.W.AsMatrix(false), 0, f.dx)
+		dx = f.dx
+	}
+	layers.Gemm(true, false, -lr, dout, f.x, 1-lr*decay, a.W.AsMatrix(false))
+	for j, g := range db {
+		a.B.Data[j] -= lr * g
+	}
+	return dx
+}
+
 // biasReLU sets every row r of h to max(0, r + b). As layers.ReLU, it
 // clears the bits of a negative value instead of comparing (the signs are
 // random, a branch mispredicts half the time): −0 becomes +0, a NaN keeps

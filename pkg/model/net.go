@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -272,6 +273,48 @@ func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
 		}
 	}
 	return dataLoss + n.RegLoss(), dataLoss
+}
+
+// CanLossSGD reports whether LossSGD applies: the affine layers own every
+// parameter (no batch normalization) and all still overwrite their
+// gradients.
+func (n *Net[T]) CanLossSGD() bool { return n.overwrite && n.everyAffineOverwrites() }
+
+// LossSGD is Loss followed by plain SGD with learning rate lr (what
+// optim's "sgd" rule does with Grad after Loss: w −= lr·(∂loss/∂w),
+// including the L2 term), with each weight update folded into that
+// layer's weight GEMM (layers.Affine.BackwardSGD), so the weight
+// gradients are never written and no separate update pass runs. The
+// parameters' Grad are not this step's gradients afterwards: use Loss and
+// an optimizer when they are needed (gradient clipping, any other rule).
+// When the loss is not finite, LossSGD returns it without touching the
+// parameters. It panics unless CanLossSGD.
+func (n *Net[T]) LossSGD(x *layers.Matrix[T], y []int32, lr float64) (loss, dataLoss float64) {
+	if !n.CanLossSGD() {
+		panic("model: LossSGD on a network whose parameters are not all affine (see CanLossSGD)")
+	}
+	scores := n.Scores(x)
+	n.dscores.Resize(scores.Rows, scores.Cols)
+	dataLoss = n.loss.Loss(scores, y, n.dscores)
+	loss = dataLoss + n.RegLoss()
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, dataLoss
+	}
+	step, decay := T(lr), T(n.Spec.Reg)
+	d := n.dscores
+	for i := len(n.Layers) - 1; i >= 0; i-- {
+		if f := n.fusedAt(i - 1); f != nil {
+			d = f.backwardSGD(d, step, decay)
+			i--
+			continue
+		}
+		if a, ok := n.Layers[i].(*layers.Affine[T]); ok {
+			d = a.BackwardSGD(d, step, decay)
+			continue
+		}
+		d = n.Layers[i].Backward(d)
+	}
+	return loss, dataLoss
 }
 
 // everyAffineOverwrites reports whether every affine still has
