@@ -7,6 +7,8 @@
 #   scripts/bench-compare.sh            (make bench-compare)
 #   REPS=5 EPOCHS=3 ACT=relu scripts/bench-compare.sh
 #
+# Every implementation runs with OPENBLAS_NUM_THREADS set to the thread
+# count (nnfc also gets --threads), so none keeps idle OpenBLAS workers.
 # OPENBLAS_CORETYPE is never set by this script. When the environment
 # presets it, the whole comparison runs twice, once as preset and once
 # with it removed (the environment notes), and both are reported.
@@ -42,7 +44,7 @@ one_pass() {
 			dt=f32; [ $prec = float64 ] && dt=f64
 			for th in 1 2; do
 				echo "[$label] round $rep/$REPS: $prec, $th thread(s)" >&2
-				s=$("$BIN" bench --threads "$th" --precision $prec --act "$ACT" --epochs "$EPOCHS" | sed -n 's/^SUMMARY //p')
+				s=$(OPENBLAS_NUM_THREADS=$th "$BIN" bench --threads "$th" --precision $prec --act "$ACT" --epochs "$EPOCHS" | sed -n 's/^SUMMARY //p')
 				echo "{\"who\":\"nnfc\",\"prec\":\"$prec\",\"threads\":$th,\"s\":$s}" >>"$res"
 				s=$(OPENBLAS_NUM_THREADS=$th "$PY" "$PEERS/torch_mlp.py" --threads "$th" --dtype $dt --act $peer_act --epochs "$EPOCHS" | sed -n 's/^SUMMARY //p')
 				echo "{\"who\":\"torch\",\"prec\":\"$prec\",\"threads\":$th,\"s\":$s}" >>"$res"
