@@ -29,9 +29,11 @@ func useBLAS(b *testing.B) {
 
 // benchStep times one full training step, Net.Loss (forward, softmax loss,
 // backward) plus an SGD update, on a batch of n random samples.
-// With ref, the network runs the per-layer reference path (Fused off,
-// accumulating gradients cleared each step) for comparison.
-func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, ref bool) {
+// path "fused" is Net.Loss then the sgd optimizer on the fused path (the
+// default), "reference" the same on the per-layer path (Fused off,
+// accumulating gradients cleared each step), "losssgd" Net.LossSGD, the
+// update folded into the weight GEMMs, as the trainer runs plain SGD.
+func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, path string) {
 	useBLAS(b)
 	spec := model.Spec{InputDim: d, Hidden: []int{h}, Activations: []string{act}, Classes: c, Loss: "softmax", Init: "he"}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -39,7 +41,7 @@ func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, ref boo
 	if err != nil {
 		b.Fatal(err)
 	}
-	if ref {
+	if path == "reference" {
 		net.Fused = false
 		for _, a := range net.Affine {
 			a.OverwriteGrad = false
@@ -57,14 +59,19 @@ func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, ref boo
 	for i := range y {
 		y[i] = int32(rng.IntN(c))
 	}
+	step := func() {
+		net.Loss(x, y)
+		opt.Step(1e-3)
+	}
+	if path == "losssgd" {
+		step = func() { net.LossSGD(x, y, 1e-3) }
+	}
 	// Warm-up: the first step sizes every buffer.
-	net.Loss(x, y)
-	opt.Step(1e-3)
+	step()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		net.Loss(x, y)
-		opt.Step(1e-3)
+		step()
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
@@ -75,13 +82,12 @@ func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, ref boo
 func BenchmarkTrainStep(b *testing.B) {
 	const n, d, h, c = 128, 784, 512, 10
 	for _, act := range []string{"relu", "swish"} {
-		for _, path := range []string{"fused", "reference"} {
-			ref := path == "reference"
+		for _, path := range []string{"fused", "reference", "losssgd"} {
 			b.Run(fmt.Sprintf("T=float32,N=%d,D=%d,H=%d,C=%d,act=%s,path=%s", n, d, h, c, act, path), func(b *testing.B) {
-				benchStep[float32](b, act, n, d, h, c, ref)
+				benchStep[float32](b, act, n, d, h, c, path)
 			})
 			b.Run(fmt.Sprintf("T=float64,N=%d,D=%d,H=%d,C=%d,act=%s,path=%s", n, d, h, c, act, path), func(b *testing.B) {
-				benchStep[float64](b, act, n, d, h, c, ref)
+				benchStep[float64](b, act, n, d, h, c, path)
 			})
 		}
 	}
