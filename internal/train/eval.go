@@ -57,11 +57,18 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 			}
 		}
 		b := hi - lo
-		e.x.Resize(b, ds.D)
 		e.y = grow(e.y, b)
 		e.pred = grow(e.pred, b)
-		data.Gather(ds, e.idx, e.x.Data, e.y)
-		lossSum += e.Net.EvalLoss(&e.x, e.y) * float64(b)
+		x := &e.x
+		if rows, ok := any(ds.X).([]T); ok && idx == nil {
+			// float32 and consecutive rows: a view of the data, no copy.
+			x = &layers.Matrix[T]{Rows: b, Cols: ds.D, Data: rows[lo*ds.D : hi*ds.D]}
+			copy(e.y, ds.Y[lo:hi])
+		} else {
+			e.x.Resize(b, ds.D)
+			data.Gather(ds, e.idx, e.x.Data, e.y)
+		}
+		lossSum += e.Net.EvalLoss(x, e.y) * float64(b)
 		// EvalLoss ran the forward pass: the scores are the last layer's output.
 		model.Predict(e.Net.LastScores(), e.pred)
 		for i, p := range e.pred {
