@@ -3,7 +3,10 @@ package layers_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
+
+	"github.com/nnfc/nnfc/internal/blasbackend"
 
 	"github.com/nnfc/nnfc/pkg/layers"
 )
@@ -16,7 +19,21 @@ func randM[T layers.Float](rng *rand.Rand, rows, cols int) *layers.Matrix[T] {
 	return m
 }
 
+var initBLAS sync.Once
+
+// useBLAS registers the build's fast BLAS (OpenBLAS, one thread, in the cgo
+// build) for the benchmarks only; the tests keep gonum's pure-Go kernels,
+// whose GEMM starts goroutines that allocate.
+func useBLAS(b *testing.B) {
+	initBLAS.Do(func() {
+		if err := blasbackend.Init(1); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
 func benchAffine[T layers.Float](b *testing.B, n, d, m int, backward bool) {
+	useBLAS(b)
 	rng := rand.New(rand.NewPCG(1, 1))
 	l := layers.NewAffine[T]("0.", d, m)
 	_ = layers.InitAffine(l, layers.InitHe, 0, rng)
