@@ -35,6 +35,15 @@ func checkLoss[T Float](scores *Matrix[T], y []int32, dscores *Matrix[T]) {
 	}
 }
 
+// label returns y as an index into c classes; a label out of range is a
+// programmer error here (the data readers check labels).
+func label(loss string, y int32, c int) int {
+	if y < 0 || int(y) >= c {
+		panic(fmt.Sprintf("layers: %s label %d out of range [0,%d)", loss, y, c))
+	}
+	return int(y)
+}
+
 // SoftmaxCrossEntropy is L = (1/N) Σ_i −log softmax(s_i)[y_i], computed as
 // log-sum-exp minus the true score, with the row maximum subtracted: it
 // never takes the log of a probability that may have underflowed to 0.
@@ -48,10 +57,7 @@ func (SoftmaxCrossEntropy[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix
 	var total float64
 	for i := 0; i < n; i++ {
 		s, d := scores.Row(i), dscores.Row(i)
-		yi := int(y[i])
-		if yi < 0 || yi >= c {
-			panic(fmt.Sprintf("layers: softmax label %d out of range [0,%d)", yi, c))
-		}
+		yi := label("softmax", y[i], c)
 		m, sum := expShifted(s, d)
 		total += math.Log(sum) - float64(s[yi]-m)
 		scale := T(inv / sum)
@@ -102,10 +108,7 @@ func (h Hinge[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64
 	var total float64
 	for i := 0; i < n; i++ {
 		s, d := scores.Row(i), dscores.Row(i)
-		yi := int(y[i])
-		if yi < 0 || yi >= len(s) {
-			panic(fmt.Sprintf("layers: svm label %d out of range [0,%d)", yi, len(s)))
-		}
+		yi := label("svm", y[i], len(s))
 		sy := s[yi]
 		var count T
 		for j, v := range s {
@@ -136,10 +139,7 @@ func (MSE[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64 {
 	var total float64
 	for i := 0; i < n; i++ {
 		s, d := scores.Row(i), dscores.Row(i)
-		yi := int(y[i])
-		if yi < 0 || yi >= len(s) {
-			panic(fmt.Sprintf("layers: mse label %d out of range [0,%d)", yi, len(s)))
-		}
+		yi := label("mse", y[i], len(s))
 		for j, v := range s {
 			r := v
 			if j == yi {
