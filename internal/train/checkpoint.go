@@ -102,7 +102,7 @@ func loadCheckpoint[T layers.Float](path string, net, best *model.Net[T], opt op
 		if !ok || len(t.F32)+len(t.F64) != len(s.Data) {
 			return nil, fmt.Errorf("%s: missing or mis-sized optimizer state %s%s (was the optimizer changed?)", path, optimPrefix, s.Name)
 		}
-		copyInto(s.Data, t)
+		model.CopyTensor(s.Data, t)
 	}
 	for name := range byName {
 		if strings.HasPrefix(name, optimPrefix) && !hasState(opt, strings.TrimPrefix(name, optimPrefix)) {
@@ -120,16 +120,4 @@ func hasState[T layers.Float](opt optim.Optimizer[T], name string) bool {
 		}
 	}
 	return false
-}
-
-func copyInto[T layers.Float](dst []T, t stfile.Tensor) {
-	if t.F32 != nil {
-		for i, v := range t.F32 {
-			dst[i] = T(v)
-		}
-		return
-	}
-	for i, v := range t.F64 {
-		dst[i] = T(v)
-	}
 }

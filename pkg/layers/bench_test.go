@@ -63,22 +63,11 @@ func BenchmarkAffineBackward(b *testing.B) {
 }
 
 func benchActivation[T layers.Float](b *testing.B, name string, n, m int, backward bool) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	l, _ := layers.NewActivation[T](name, 0.01)
-	x := randM[T](rng, n, m)
-	dout := randM[T](rng, n, m)
-	l.Forward(x)
-	l.Backward(dout)
-	b.ReportAllocs()
-	b.SetBytes(int64(n * m * 4))
-	b.ResetTimer()
-	for range b.N {
-		if backward {
-			l.Backward(dout)
-		} else {
-			l.Forward(x)
-		}
+	l, err := layers.NewActivation[T](name, 0.01)
+	if err != nil {
+		b.Fatal(err)
 	}
+	benchLayer(b, l, n, m, backward) // regularization_test.go
 }
 
 func BenchmarkActivation(b *testing.B) {

@@ -152,16 +152,7 @@ func (n *Net[T]) SetTensors(name string, tensors []stfile.Tensor, prefix string)
 		if !slices.Equal(t.Shape, shape) {
 			return fmt.Errorf("%s: tensor %q has shape %v, the model needs %v", name, t.Name, t.Shape, shape)
 		}
-		switch {
-		case t.F32 != nil:
-			for i, v := range t.F32 {
-				dst[i] = T(v)
-			}
-		case t.F64 != nil:
-			for i, v := range t.F64 {
-				dst[i] = T(v)
-			}
-		}
+		CopyTensor(dst, t)
 		return nil
 	}
 	for _, p := range n.params {
@@ -175,6 +166,17 @@ func (n *Net[T]) SetTensors(name string, tensors []stfile.Tensor, prefix string)
 		}
 	}
 	return nil
+}
+
+// CopyTensor copies a tensor's values into dst (of the tensor's size),
+// converting from the stored dtype to T.
+func CopyTensor[T layers.Float](dst []T, t stfile.Tensor) {
+	for i, v := range t.F32 {
+		dst[i] = T(v)
+	}
+	for i, v := range t.F64 {
+		dst[i] = T(v)
+	}
 }
 
 // newUninitialized builds the network of spec with zero weights.
