@@ -2,9 +2,9 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"unsafe"
 
+	"github.com/nnfc/nnfc/internal/vec"
 	"github.com/nnfc/nnfc/pkg/layers"
 )
 
@@ -90,64 +90,29 @@ func (f *affineReLU[T]) backwardSGD(dout *layers.Matrix[T], lr, decay T) *layers
 	return dx
 }
 
-// biasReLU sets every row r of h to max(0, r + b). As layers.ReLU, it
-// clears the bits of a negative value instead of comparing (the signs are
-// random, a branch mispredicts half the time): −0 becomes +0, a NaN keeps
-// its payload when positive and becomes 0 when negative.
+// biasReLU sets every row r of h to max(0, r + b) in place
+// (vec.BiasReLU32/64: C vectorized in the cgo build, the Go reference
+// loop otherwise; a negative sum and −0 become +0).
 func biasReLU[T layers.Float](h *layers.Matrix[T], b []T) {
 	var zero T
-	c := h.Cols
 	switch any(zero).(type) {
 	case float32:
-		d, b := f32(h.Data), f32(b)[:c]
-		for i := 0; i+c <= len(d); i += c {
-			row := d[i : i+c]
-			for j, v := range row {
-				u := math.Float32bits(v + b[j])
-				row[j] = math.Float32frombits(u &^ uint32(int32(u)>>31))
-			}
-		}
+		vec.BiasReLU32(f32(h.Data), h.Cols, f32(b))
 	case float64:
-		d, b := f64(h.Data), f64(b)[:c]
-		for i := 0; i+c <= len(d); i += c {
-			row := d[i : i+c]
-			for j, v := range row {
-				u := math.Float64bits(v + b[j])
-				row[j] = math.Float64frombits(u &^ uint64(int64(u)>>63))
-			}
-		}
+		vec.BiasReLU64(f64(h.Data), h.Cols, f64(b))
 	}
 }
 
 // reluMaskBiasGrad sets d = d where h ≠ 0 (h ≥ 0 is a ReLU output), else
-// 0, and adds the column sums of the result into db, in one pass. The mask
-// is built from h's bits without a branch, as in layers.ReLU.Backward.
+// 0, and adds the column sums of the result into db, in one pass
+// (vec.ReLUMaskBiasGrad32/64).
 func reluMaskBiasGrad[T layers.Float](d, h *layers.Matrix[T], db []T) {
 	var zero T
-	c := d.Cols
 	switch any(zero).(type) {
 	case float32:
-		g, o, db := f32(d.Data), f32(h.Data)[:len(d.Data)], f32(db)[:c]
-		for i := 0; i+c <= len(g); i += c {
-			gr, or := g[i:i+c], o[i:i+c]
-			for j, v := range gr {
-				u := math.Float32bits(or[j])
-				v = math.Float32frombits(math.Float32bits(v) & uint32(int32(u|-u)>>31))
-				gr[j] = v
-				db[j] += v
-			}
-		}
+		vec.ReLUMaskBiasGrad32(f32(d.Data), f32(h.Data), d.Cols, f32(db))
 	case float64:
-		g, o, db := f64(d.Data), f64(h.Data)[:len(d.Data)], f64(db)[:c]
-		for i := 0; i+c <= len(g); i += c {
-			gr, or := g[i:i+c], o[i:i+c]
-			for j, v := range gr {
-				u := math.Float64bits(or[j])
-				v = math.Float64frombits(math.Float64bits(v) & uint64(int64(u|-u)>>63))
-				gr[j] = v
-				db[j] += v
-			}
-		}
+		vec.ReLUMaskBiasGrad64(f64(d.Data), f64(h.Data), d.Cols, f64(db))
 	}
 }
 

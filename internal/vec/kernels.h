@@ -1,0 +1,8 @@
+// The C kernels of package vec; see doc.go. Matrices are row-major,
+// rows × cols, contiguous.
+#include <stdint.h>
+
+void nnfc_bias_relu_f32(float *h, const float *b, int64_t rows, int64_t cols);
+void nnfc_bias_relu_f64(double *h, const double *b, int64_t rows, int64_t cols);
+void nnfc_relu_mask_bias_grad_f32(float *d, const float *h, float *db, int64_t rows, int64_t cols);
+void nnfc_relu_mask_bias_grad_f64(double *d, const double *h, double *db, int64_t rows, int64_t cols);

@@ -1,0 +1,17 @@
+//go:build !cgo || purego
+
+package vec
+
+// Backend names the implementation this build uses.
+const Backend = "go"
+
+func biasReLU32(h []float32, cols int, b []float32) { biasReLURef32(h, cols, b) }
+func biasReLU64(h []float64, cols int, b []float64) { biasReLURef64(h, cols, b) }
+
+func reluMaskBiasGrad32(d, h []float32, cols int, db []float32) {
+	reluMaskBiasGradRef32(d, h, cols, db)
+}
+
+func reluMaskBiasGrad64(d, h []float64, cols int, db []float64) {
+	reluMaskBiasGradRef64(d, h, cols, db)
+}
