@@ -190,20 +190,21 @@ func Run(o Options) (*Summary, error) {
 	return run[float32](o, ds)
 }
 
-func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
+// newStep builds the benchmark network and returns it with one training
+// step as the trainer runs it (internal/train): plain SGD folded into the
+// weight GEMMs (model.Net.LossSGD) when the network allows it, else Loss
+// then the optimizer.
+func newStep[T layers.Float](o Options) (*model.Net[T], func(x *layers.Matrix[T], y []int32) float64, error) {
 	spec := model.Spec{InputDim: Inputs, Hidden: []int{o.Hidden}, Activations: []string{o.Act}, Classes: Classes,
 		Loss: "softmax", Init: layers.InitHe}
 	net, err := model.New[T](spec, rand.New(rand.NewPCG(o.Seed, 1)))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opt, err := optim.New(optim.Config{Rule: "sgd"}, net.Params())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// One training step as the trainer runs it (internal/train): plain SGD
-	// folded into the weight GEMMs (model.Net.LossSGD) when the network
-	// allows it, else Loss then the optimizer.
 	step := func(x *layers.Matrix[T], y []int32) float64 {
 		if net.CanLossSGD() {
 			loss, _ := net.LossSGD(x, y, o.LR)
@@ -213,6 +214,14 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 		loss, _ := net.Loss(x, y)
 		opt.Step(o.LR)
 		return loss
+	}
+	return net, step, nil
+}
+
+func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
+	net, step, err := newStep[T](o)
+	if err != nil {
+		return nil, err
 	}
 	ev := &train.Evaluator[T]{Net: net, Batch: o.EvalBatch}
 	gb := newGemmStep[T](o.Batch, o.Hidden)
@@ -229,7 +238,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 	// buffer sizing; the parameters are restored afterwards, as the peers do.
 	params, _ := net.Flat()
 	saved := slices.Clone(params)
-	for b := 0; b < 20; b++ {
+	for b := 0; b < min(20, n/bs); b++ {
 		idx := perm[b*bs : (b+1)*bs]
 		x.Resize(len(idx), ds.D)
 		data.Gather(ds, idx, x.Data, y)

@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/bench"
@@ -9,6 +13,8 @@ import (
 type benchOptions struct {
 	io IO
 	bench.Options
+	scaling       bool
+	rounds, steps int
 }
 
 func newCmdBench(io IO) *cobra.Command {
@@ -25,9 +31,16 @@ and numpy_mlp.py, plus the GEMM-only bound of one step measured in the same
 process (gemm_bound_samples_per_s_median) and fraction_of_gemm_bound.
 
 The global --threads sets the BLAS thread count (0: the backend's default).
-FLOPs per training sample: 1,636,352 (forward 813,056, backward 823,296).`,
+FLOPs per training sample: 1,636,352 (forward 813,056, backward 823,296).
+
+With --scaling (OpenBLAS build only) it instead measures, in one process,
+training steps and the GEMMs alone at 1 and at 2 OpenBLAS threads in
+interleaved blocks (--rounds rounds of --steps steps per block), and prints
+"SCALING {json}": the median samples/s of each, the median within-round
+2-thread/1-thread speedups and the fractions of the GEMM-only bound.`,
 		Example: `  nnfc bench --threads 1 --precision float32 --act relu --epochs 3
-  nnfc bench --threads 2 --precision float64 --act swish`,
+  nnfc bench --threads 2 --precision float64 --act swish
+  nnfc bench --scaling --precision float32 --rounds 30 --steps 20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runBench(o) },
 	}
@@ -40,6 +53,9 @@ FLOPs per training sample: 1,636,352 (forward 813,056, backward 823,296).`,
 	f.Float64Var(&o.LR, "lr", o.LR, "SGD learning rate")
 	f.Uint64Var(&o.Seed, "seed", o.Seed, "seed of initialization and shuffling")
 	f.Float64Var(&o.GemmSeconds, "gemm-seconds", o.GemmSeconds, "duration of each GEMM-only bound measurement")
+	f.BoolVar(&o.scaling, "scaling", false, "measure the 1→2 thread speedup of training and of the GEMMs alone, interleaved")
+	f.IntVar(&o.rounds, "rounds", 30, "with --scaling: rounds of interleaved blocks")
+	f.IntVar(&o.steps, "steps", 20, "with --scaling: training steps per block")
 	return cmd
 }
 
@@ -48,6 +64,22 @@ func runBench(o *benchOptions) error {
 		return usageError{err}
 	}
 	o.Out = o.io.Out
+	if o.scaling {
+		s, err := bench.RunScaling(o.Options, o.rounds, o.steps)
+		if err != nil {
+			return err
+		}
+		return writeJSONLine(o.io.Out, "SCALING ", s)
+	}
 	_, err := bench.Run(o.Options)
+	return err
+}
+
+func writeJSONLine(w io.Writer, prefix string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s%s\n", prefix, b)
 	return err
 }

@@ -1,0 +1,114 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/nnfc/nnfc/internal/blasbackend"
+)
+
+func small() Options {
+	o := Defaults()
+	o.Samples, o.Hidden, o.Batch, o.EvalBatch, o.Epochs, o.GemmSeconds = 1024, 32, 64, 256, 2, 0.01
+	return o
+}
+
+// TestRunOutput: one JSON line per epoch, then a SUMMARY whose medians
+// are the epochs' and whose fraction is train/bound.
+func TestRunOutput(t *testing.T) {
+	o := small()
+	var buf bytes.Buffer
+	o.Out = &buf
+	s, err := Run(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var epochs []Epoch
+	var summary *Summary
+	sc := bufio.NewScanner(&buf)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "SUMMARY "); ok {
+			summary = &Summary{}
+			if err := json.Unmarshal([]byte(rest), summary); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		var e Epoch
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		epochs = append(epochs, e)
+	}
+	if len(epochs) != o.Epochs || summary == nil {
+		t.Fatalf("got %d epoch lines and summary %v, want %d and a summary", len(epochs), summary != nil, o.Epochs)
+	}
+	if summary.TrainSamplesPerSMedian != s.TrainSamplesPerSMedian || s.TrainSamplesPerSMedian <= 0 || s.GemmBoundSamplesPerSMedian <= 0 {
+		t.Errorf("summary rates: printed %v, returned %v, bound %v", summary.TrainSamplesPerSMedian, s.TrainSamplesPerSMedian, s.GemmBoundSamplesPerSMedian)
+	}
+	want := median([]float64{epochs[0].TrainSamplesPerS, epochs[1].TrainSamplesPerS})
+	if s.TrainSamplesPerSMedian != want {
+		t.Errorf("train median %v, epochs give %v", s.TrainSamplesPerSMedian, want)
+	}
+	if f := round(s.TrainSamplesPerSMedian/s.GemmBoundSamplesPerSMedian, 4); s.FractionOfGemmBound != f {
+		t.Errorf("fraction %v, want %v", s.FractionOfGemmBound, f)
+	}
+	if s.FinalEvalAcc <= 0.1 || s.FinalEvalAcc > 1 {
+		t.Errorf("final accuracy %v: the net did not learn the teacher", s.FinalEvalAcc)
+	}
+	if s.TrainFLOPPerSample != 2*(Inputs*32+32*Classes)+2*(Inputs*32+2*32*Classes) {
+		t.Errorf("FLOP per sample %d", s.TrainFLOPPerSample)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	bad := []func(*Options){
+		func(o *Options) { o.Act = "gelu" },
+		func(o *Options) { o.Precision = "float16" },
+		func(o *Options) { o.Epochs = 0 },
+		func(o *Options) { o.Samples = o.Batch - 1 },
+		func(o *Options) { o.LR = 0 },
+	}
+	for i, f := range bad {
+		o := small()
+		f(&o)
+		if _, err := Run(o); err == nil {
+			t.Errorf("case %d: no error", i)
+		}
+	}
+	if _, err := RunScaling(small(), 0, 5); err == nil {
+		t.Error("RunScaling with 0 rounds: no error")
+	}
+}
+
+// TestScaling: in the OpenBLAS build every rate is measured and the
+// thread count is restored; in the pure-Go build it is an error.
+func TestScaling(t *testing.T) {
+	if !blasbackend.Available {
+		if _, err := RunScaling(small(), 2, 2); err == nil {
+			t.Fatal("pure-Go build: RunScaling gave no error")
+		}
+		return
+	}
+	if err := blasbackend.Init(1); err != nil {
+		t.Fatal(err)
+	}
+	defer blasbackend.Init(1)
+	s, err := RunScaling(small(), 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]float64{"train1": s.Train1, "train2": s.Train2, "gemm1": s.Gemm1, "gemm2": s.Gemm2,
+		"speedup": s.TrainSpeedup, "gemm speedup": s.GemmSpeedup, "fraction1": s.Fraction1, "fraction2": s.Fraction2} {
+		if !(v > 0) {
+			t.Errorf("%s = %v, want > 0", name, v)
+		}
+	}
+	if got := blasbackend.Threads(); got != 1 {
+		t.Errorf("threads after RunScaling = %d, want 1 (restored)", got)
+	}
+}
