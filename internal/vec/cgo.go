@@ -48,3 +48,26 @@ func reluMaskBiasGrad64(d, h []float64, cols int, db []float64) {
 	C.nnfc_relu_mask_bias_grad_f64((*C.double)(unsafe.Pointer(&d[0])), (*C.double)(unsafe.Pointer(&h[0])),
 		(*C.double)(unsafe.Pointer(&db[0])), C.int64_t(len(d)/cols), C.int64_t(cols))
 }
+
+func sigmoid32(dst, src []float32) {
+	if len(src) == 0 {
+		return
+	}
+	C.nnfc_sigmoid_f32((*C.float)(unsafe.Pointer(&dst[0])), (*C.float)(unsafe.Pointer(&src[0])), C.int64_t(len(src)))
+}
+
+func swish32(out, sig, z []float32) {
+	if len(z) == 0 {
+		return
+	}
+	C.nnfc_swish_f32((*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sig[0])),
+		(*C.float)(unsafe.Pointer(&z[0])), C.int64_t(len(z)))
+}
+
+func swishBackward32(dx, g, sig, out []float32) {
+	if len(g) == 0 {
+		return
+	}
+	C.nnfc_swish_backward_f32((*C.float)(unsafe.Pointer(&dx[0])), (*C.float)(unsafe.Pointer(&g[0])),
+		(*C.float)(unsafe.Pointer(&sig[0])), (*C.float)(unsafe.Pointer(&out[0])), C.int64_t(len(g)))
+}

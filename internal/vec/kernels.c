@@ -67,3 +67,67 @@ CLONES void nnfc_relu_mask_bias_grad_f64(double *d, const double *h, double *db,
 		}
 	}
 }
+
+// exp32 of ref.go (Cephes' expf) without a branch, for the sigmoid and
+// swish loops. Every constant is ref.go's, as a float literal (gcc rounds
+// a decimal literal to the nearest float, as Go rounds a constant); every
+// operation is a float operation in ref.go's order. The polynomial is
+// computed for every element with x clamped to [EXP32_LO, EXP32_HI] (NaN
+// to EXP32_LO), where it is exactly ref.go's exp32In and the conversion to
+// int32 is in range; then the tails are put in as exp32 returns them:
+// x itself for NaN, 0 below the range, +Inf above.
+//
+// The clamp and the tails are blends of bits under masks, not selects
+// (?:). With selects gcc threads the clamped ends into paths of their own
+// or sinks the polynomial into the branch that uses it, and a polynomial
+// left on a branch is not vectorized: its operations may raise FP
+// exceptions, so gcc does not execute them speculatively.
+#define EXP32_LO (-87.33654f)
+#define EXP32_HI 88.72283f
+
+static inline float exp32(float x) {
+	uint32_t ge_lo = 0u - (uint32_t)(x >= EXP32_LO); // all ones when x ≥ LO (not NaN)
+	uint32_t le_hi = 0u - (uint32_t)(x <= EXP32_HI);
+	uint32_t in = ge_lo & le_hi;                    // in range: the polynomial's result
+	uint32_t over = ge_lo & ~le_hi;                 // above: +Inf
+	uint32_t nan = ~ge_lo & (0u - (uint32_t)(x != x)); // NaN: x; the rest (below): 0
+	uint32_t end = (bits32(EXP32_HI) & ge_lo) | (bits32(EXP32_LO) & ~ge_lo);
+	float xc = from32((bits32(x) & in) | (end & ~in));
+
+	float t = xc * 1.44269504088896341f + 12582912.0f;
+	float fn = t - 12582912.0f;
+	float r = xc - fn * 0.693359375f - fn * -2.12194440e-4f;
+	float p = 1.9875691500e-4f * r + 1.3981999507e-3f;
+	p = p * r + 8.3334519073e-3f;
+	p = p * r + 4.1665795894e-2f;
+	p = p * r + 1.6666665459e-1f;
+	p = p * r + 5.0000001201e-1f;
+	float y = p * (r * r) + r + 1.0f;
+	int32_t n = (int32_t)fn; // truncation, as Go's int32(fn); fn is an integer
+	int32_t n1 = n >> 1;
+	float e = y * from32((uint32_t)(n1 + 127) << 23) * from32((uint32_t)(n - n1 + 127) << 23);
+
+	return from32((bits32(e) & in) | (0x7f800000u & over) | (bits32(x) & nan));
+}
+
+CLONES void nnfc_sigmoid_f32(float *dst, const float *src, int64_t n) {
+	for (int64_t i = 0; i < n; i++) {
+		dst[i] = 1.0f / (1.0f + exp32(-src[i]));
+	}
+}
+
+CLONES void nnfc_swish_f32(float *out, float *sig, const float *z, int64_t n) {
+	for (int64_t i = 0; i < n; i++) {
+		float v = z[i];
+		float s = 1.0f / (1.0f + exp32(-v));
+		sig[i] = s;
+		out[i] = v * s;
+	}
+}
+
+CLONES void nnfc_swish_backward_f32(float *dx, const float *g, const float *sig, const float *out, int64_t n) {
+	for (int64_t i = 0; i < n; i++) {
+		float s = sig[i];
+		dx[i] = g[i] * (s + out[i] * (1.0f - s));
+	}
+}

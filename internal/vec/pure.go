@@ -15,3 +15,7 @@ func reluMaskBiasGrad32(d, h []float32, cols int, db []float32) {
 func reluMaskBiasGrad64(d, h []float64, cols int, db []float64) {
 	reluMaskBiasGradRef64(d, h, cols, db)
 }
+
+func sigmoid32(dst, src []float32)              { sigmoidRef32(dst, src) }
+func swish32(out, sig, z []float32)             { swishRef32(out, sig, z) }
+func swishBackward32(dx, g, sig, out []float32) { swishBackwardRef32(dx, g, sig, out) }

@@ -60,3 +60,124 @@ func reluMaskBiasGradRef64(d, h []float64, cols int, db []float64) {
 		}
 	}
 }
+
+// Fast float32 exponential for the float32 sigmoid and swish. math.Exp
+// works in float64 and costs several times more than float32 training
+// needs; exp32 is Cephes' expf: range reduction x = n·ln2 + r with
+// |r| ≤ ln2/2 (ln2 split in two parts, so r is exact), a degree-7
+// polynomial for e^r, and 2^n assembled in the exponent bits. It has no
+// data-dependent branch in range, so its cost does not depend on the signs
+// of the inputs. Float64 activations keep math.Exp: gradient checks run in
+// float64 and their precision is untouched.
+//
+// Accuracy (TestExp32): within 2 ulp of float32(math.Exp(x)) for every x in
+// [−87.33, 88.72], the range where e^x is a normal float32. Below it
+// (where e^x would be subnormal) exp32 returns 0; above it +Inf; NaN gives
+// NaN.
+//
+// Every product that feeds a sum is converted to float32 explicitly: Go
+// may fuse a·b+c into one FMA (it does on arm64 and with GOAMD64=v3),
+// which rounds once instead of twice; an explicit conversion forbids the
+// fusion, so the reference rounds each operation on every target, as the
+// C kernels do (fp-contract=off).
+
+const (
+	exp32Lo   = -87.33654 // e^x is subnormal below: return 0
+	exp32Hi   = 88.72283  // e^x overflows float32 above: return +Inf
+	exp32Log2 = 1.44269504088896341
+	exp32C1   = 0.693359375    // ln2 high part: few bits, so n·C1 is exact
+	exp32C2   = -2.12194440e-4 // ln2 − C1
+	exp32Mag  = 12582912       // 1.5·2^23: adding it rounds to an integer
+
+	// The polynomial's coefficients, highest degree first.
+	exp32P0 = 1.9875691500e-4
+	exp32P1 = 1.3981999507e-3
+	exp32P2 = 8.3334519073e-3
+	exp32P3 = 4.1665795894e-2
+	exp32P4 = 1.6666665459e-1
+	exp32P5 = 5.0000001201e-1
+)
+
+// exp32 returns e^x for a float32 x (see the accuracy note above).
+func exp32(x float32) float32 {
+	if !(x >= exp32Lo) { // also NaN
+		if x != x {
+			return x
+		}
+		return 0
+	}
+	if x > exp32Hi {
+		return float32(math.Inf(1))
+	}
+	return exp32In(x)
+}
+
+// exp32In is exp32's body for x in [exp32Lo, exp32Hi], without branches.
+func exp32In(x float32) float32 {
+	// n = round(x/ln2) by the 1.5·2^23 trick (Go evaluates float32
+	// expressions in float32, so each sum is rounded).
+	t := float32(x*exp32Log2) + exp32Mag
+	fn := t - exp32Mag
+	r := x - float32(fn*exp32C1) - float32(fn*exp32C2)
+	p := float32(exp32P0*r) + exp32P1
+	p = float32(p*r) + exp32P2
+	p = float32(p*r) + exp32P3
+	p = float32(p*r) + exp32P4
+	p = float32(p*r) + exp32P5
+	y := float32(p*float32(r*r)) + r + 1
+	// 2^n in two factors, each a normal float32 for n in [−126, 128].
+	n := int32(fn)
+	n1 := n >> 1
+	n2 := n - n1
+	return y * math.Float32frombits(uint32(n1+127)<<23) * math.Float32frombits(uint32(n2+127)<<23)
+}
+
+// sigmoidRef32 writes σ(src[i]) = 1/(1+e^(−src[i])) into dst[i]: exp32
+// with its body inlined into the loop (exp32 is too large for the compiler
+// to inline, and the call was a third of the cost; TestSigmoidRefMatchesExp32
+// checks the copy). The tails go through exp32 by a rarely taken branch. For very negative z, e^(−z) overflows to
+// +Inf and σ is 0, the correctly rounded limit up to subnormals; for very
+// positive z, e^(−z) is 0 and σ is 1; NaN gives NaN.
+func sigmoidRef32(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, z := range src {
+		x := -z
+		var e float32
+		if !(x >= exp32Lo) || x > exp32Hi { // tails and NaN, rare
+			e = exp32(x)
+		} else { // exp32In
+			t := float32(x*exp32Log2) + exp32Mag
+			fn := t - exp32Mag
+			r := x - float32(fn*exp32C1) - float32(fn*exp32C2)
+			p := float32(exp32P0*r) + exp32P1
+			p = float32(p*r) + exp32P2
+			p = float32(p*r) + exp32P3
+			p = float32(p*r) + exp32P4
+			p = float32(p*r) + exp32P5
+			y := float32(p*float32(r*r)) + r + 1
+			n := int32(fn)
+			n1 := n >> 1
+			e = y * math.Float32frombits(uint32(n1+127)<<23) * math.Float32frombits(uint32(n-n1+127)<<23)
+		}
+		dst[i] = 1 / (1 + e)
+	}
+}
+
+// swishRef32 writes sig[i] = σ(z[i]) and out[i] = z[i]·σ(z[i]).
+func swishRef32(out, sig, z []float32) {
+	sig, out = sig[:len(z)], out[:len(z)]
+	sigmoidRef32(sig, z)
+	for i, v := range z {
+		out[i] = v * sig[i]
+	}
+}
+
+// swishBackwardRef32 writes dx[i] = g[i]·(s + h·(1−s)) with s = sig[i],
+// h = out[i]: dh/dz = σ + z·σ·(1−σ) = σ + h·(1−σ).
+func swishBackwardRef32(dx, g, sig, out []float32) {
+	dx, sig, out = dx[:len(g)], sig[:len(g)], out[:len(g)]
+	for i, v := range g {
+		s := sig[i]
+		dx[i] = v * (s + float32(out[i]*(1-s)))
+	}
+}

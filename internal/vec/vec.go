@@ -33,6 +33,38 @@ func ReLUMaskBiasGrad64(d, h []float64, cols int, db []float64) {
 	reluMaskBiasGrad64(d, h, cols, db)
 }
 
+// Sigmoid32 writes σ(src[i]) = 1/(1+e^(−src[i])) into dst[i] (len(dst) ≥
+// len(src); the two must not overlap), with e^x from exp32, Cephes' expf
+// (≤ 2 ulp where e^x is a normal float32; see ref.go), rounding each
+// operation to float32. σ is 1 above 87.33654 (where exp32 returns 0 for
+// e^(−z)) and +0 below −88.72283 (where it returns +Inf); ±Inf give 1 and
+// +0, NaN gives NaN. Within 4 ulp of the exact σ (TestSigmoid32Accuracy).
+func Sigmoid32(dst, src []float32) {
+	checkSame("Sigmoid32", len(src), len(dst))
+	sigmoid32(dst, src)
+}
+
+// Swish32 is the swish (SiLU) forward pass: sig[i] = σ(z[i]) as in
+// Sigmoid32, and out[i] = z[i]·sig[i], rounded to float32. out and sig
+// need len(z) elements or more; none of the three may overlap another.
+func Swish32(out, sig, z []float32) {
+	checkSame("Swish32", len(z), len(out))
+	checkSame("Swish32", len(z), len(sig))
+	swish32(out, sig, z)
+}
+
+// SwishBackward32 is the backward pass of Swish32 for the gradient g:
+// dx[i] = g[i]·(s + h·(1−s)) with s = sig[i] and h = out[i], Swish32's
+// outputs (dh/dz = σ + z·σ·(1−σ) = σ + h·(1−σ)), each operation rounded
+// to float32 in that order. dx, sig and out need len(g) elements or
+// more; dx may be g itself but must not overlap sig or out.
+func SwishBackward32(dx, g, sig, out []float32) {
+	checkSame("SwishBackward32", len(g), len(dx))
+	checkSame("SwishBackward32", len(g), len(sig))
+	checkSame("SwishBackward32", len(g), len(out))
+	swishBackward32(dx, g, sig, out)
+}
+
 func checkRows(name string, n, cols, nb int) {
 	if cols < 1 || n%cols != 0 || nb < cols {
 		panic(fmt.Sprintf("vec: %s: %d elements in rows of %d columns with a vector of %d", name, n, cols, nb))

@@ -3,6 +3,8 @@ package layers
 import (
 	"fmt"
 	"math"
+
+	"github.com/nnfc/nnfc/internal/vec"
 )
 
 // Element-wise activations. Each keeps the smallest cache its backward
@@ -126,12 +128,12 @@ func sigmoid[T Float](z T) T {
 // Sigmoid is out = σ(x).
 type Sigmoid[T Float] struct{ out, dx *Matrix[T] }
 
-// Forward keeps out = σ(x). Float32 uses the fast exp32, float64
-// math.Exp.
+// Forward keeps out = σ(x). Float32 uses vec.Sigmoid32 (a fast float32
+// exp, C vectorized in the cgo build), float64 math.Exp.
 func (l *Sigmoid[T]) Forward(x *Matrix[T]) *Matrix[T] {
 	l.out = ensure(l.out, x.Rows, x.Cols)
 	if src, ok := any(x.Data).([]float32); ok {
-		sigmoid32s(f32(l.out.Data), src)
+		vec.Sigmoid32(f32(l.out.Data), src)
 		return l.out
 	}
 	for i, v := range x.Data {
@@ -183,17 +185,13 @@ func (l *Tanh[T]) Params() []*Param[T] { return nil }
 // Swish (SiLU) is h = z·σ(z).
 type Swish[T Float] struct{ sig, out, dx *Matrix[T] }
 
-// Forward keeps σ(z) and h. Float32 uses the fast exp32, float64
-// math.Exp.
+// Forward keeps σ(z) and h. Float32 uses vec.Swish32 (a fast float32
+// exp, C vectorized in the cgo build), float64 math.Exp.
 func (l *Swish[T]) Forward(z *Matrix[T]) *Matrix[T] {
 	l.sig = ensure(l.sig, z.Rows, z.Cols)
 	l.out = ensure(l.out, z.Rows, z.Cols)
 	if src, ok := any(z.Data).([]float32); ok {
-		sig, out := f32(l.sig.Data)[:len(src)], f32(l.out.Data)[:len(src)]
-		sigmoid32s(sig, src)
-		for i, v := range src {
-			out[i] = v * sig[i]
-		}
+		vec.Swish32(f32(l.out.Data), f32(l.sig.Data), src)
 		return l.out
 	}
 	for i, v := range z.Data {
@@ -205,10 +203,14 @@ func (l *Swish[T]) Forward(z *Matrix[T]) *Matrix[T] {
 }
 
 // Backward: dh/dz = σ(z) + z·σ(z)·(1−σ(z)) = σ(z) + h·(1−σ(z)), reusing
-// the forward's σ and h.
+// the forward's σ and h. Float32 uses vec.SwishBackward32.
 func (l *Swish[T]) Backward(dout *Matrix[T]) *Matrix[T] {
 	checkSame("swish", l.out, dout)
 	l.dx = ensure(l.dx, dout.Rows, dout.Cols)
+	if g, ok := any(dout.Data).([]float32); ok {
+		vec.SwishBackward32(f32(l.dx.Data), g, f32(l.sig.Data), f32(l.out.Data))
+		return l.dx
+	}
 	for i, g := range dout.Data {
 		s, h := l.sig.Data[i], l.out.Data[i]
 		l.dx.Data[i] = g * (s + h*(1-s))
