@@ -60,13 +60,21 @@ one_pass() {
 		echo "[$label] pure-Go build, round $rep/$REPS" >&2
 		GOMAXPROCS=1 "$PUREBIN" bench --precision float32 --act "$ACT" --epochs 1 --gemm-seconds 1 | sed -n 's/^SUMMARY //p' >>"$OUT/purego-$label.jsonl"
 	done
-	report "$label" "$res" "$OUT/purego-$label.jsonl"
+	# The 1→2 thread speedup of training and of the five GEMMs alone, in
+	# one process, interleaved blocks (nnfc bench --scaling): how much of
+	# the 2-thread target the GEMMs themselves allow on this machine.
+	: >"$OUT/scaling-$label.jsonl"
+	for prec in float32 float64; do
+		echo "[$label] scaling, $prec" >&2
+		"$BIN" bench --scaling --precision $prec --act "$ACT" --rounds 40 --steps 20 | sed -n 's/^SCALING //p' >>"$OUT/scaling-$label.jsonl"
+	done
+	report "$label" "$res" "$OUT/purego-$label.jsonl" "$OUT/scaling-$label.jsonl"
 }
 
 report() {
 	"$PY" - "$@" "${MAXRSS_KB:-}" <<'PYEOF'
 import json, statistics, sys
-label, res, pure, rss = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+label, res, pure, scal, rss = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 rows = [json.loads(l) for l in open(res) if l.strip()]
 def med(who, prec, th, key):
     v = [r["s"][key] for r in rows if r["who"] == who and r["prec"] == prec and r["threads"] == th]
@@ -112,6 +120,13 @@ if rss:
     tgt("peak RSS training MNIST <= data set in float32 + 64 MiB", kb <= lim, f"{kb/1024:.1f} MiB <= {lim/1024:.1f} MiB")
 for name, ok, fig in targets:
     print(f"{'MET    ' if ok else 'NOT MET'}  {name}: {fig}")
+sc = [json.loads(l) for l in open(scal) if l.strip()]
+if sc:
+    print("\n1 -> 2 threads in one process, interleaved blocks (nnfc bench --scaling; medians of within-round ratios):")
+    for x in sc:
+        print(f"  {x['dtype']}: training {x['train_speedup_2t_over_1t']:.2f}x ({x['train_1t_samples_per_s']:.0f} -> {x['train_2t_samples_per_s']:.0f} samples/s), "
+              f"the five GEMMs alone {x['gemm_speedup_2t_over_1t']:.2f}x ({x['gemm_1t_samples_per_s']:.0f} -> {x['gemm_2t_samples_per_s']:.0f}); "
+              f"training at {x['fraction_of_gemm_bound_1t']:.2f} / {x['fraction_of_gemm_bound_2t']:.2f} of the GEMM-only rate (1 / 2 threads)")
 PYEOF
 }
 
