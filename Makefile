@@ -50,7 +50,7 @@ bench: deps ## nnfc's train/eval samples/s (1, 2 threads × float32, float64; SU
 	@for p in float32 float64; do for t in 1 2; do \
 	  $(BIN) bench --threads $$t --precision $$p --act relu --epochs 3 | grep '^SUMMARY ' || exit 1; \
 	done; done
-	$(GO) test -run '^$$' -bench . -benchmem ./pkg/layers/ ./pkg/model/ ./pkg/optim/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/vec/ ./pkg/layers/ ./pkg/model/ ./pkg/optim/
 
 bench-compare: deps ## nnfc vs ../shared/bench peers (torch, numpy), alternating, ≥3 rounds: medians, ratios, targets MET/NOT MET
 	scripts/bench-compare.sh
