@@ -7,7 +7,7 @@ MNIST_DIR := data/mnist
 CONFIG    ?= configs/mnist-swish.yaml
 PY        := /usr/bin/python3
 
-.PHONY: help deps build test lint gradcheck bench bench-compare data train clean purego-test
+.PHONY: help deps build test lint gradcheck bench bench-compare data train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -21,7 +21,7 @@ build: deps ## build bin/nnfc
 test: deps ## vet, gofmt, the whole test suite, and the pure-Go build's tests
 	@$(MAKE) --no-print-directory lint
 	$(GO) test ./...
-	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/
+	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/
 
 lint: ## gofmt -l and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
