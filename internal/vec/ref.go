@@ -109,11 +109,6 @@ func exp32(x float32) float32 {
 	if x > exp32Hi {
 		return float32(math.Inf(1))
 	}
-	return exp32In(x)
-}
-
-// exp32In is exp32's body for x in [exp32Lo, exp32Hi], without branches.
-func exp32In(x float32) float32 {
 	// n = round(x/ln2) by the 1.5·2^23 trick (Go evaluates float32
 	// expressions in float32, so each sum is rounded).
 	t := float32(x*exp32Log2) + exp32Mag
@@ -132,34 +127,14 @@ func exp32In(x float32) float32 {
 	return y * math.Float32frombits(uint32(n1+127)<<23) * math.Float32frombits(uint32(n2+127)<<23)
 }
 
-// sigmoidRef32 writes σ(src[i]) = 1/(1+e^(−src[i])) into dst[i]: exp32
-// with its body inlined into the loop (exp32 is too large for the compiler
-// to inline, and the call was a third of the cost; TestSigmoidRefMatchesExp32
-// checks the copy). The tails go through exp32 by a rarely taken branch. For very negative z, e^(−z) overflows to
-// +Inf and σ is 0, the correctly rounded limit up to subnormals; for very
-// positive z, e^(−z) is 0 and σ is 1; NaN gives NaN.
+// sigmoidRef32 writes σ(src[i]) = 1/(1+e^(−src[i])) into dst[i]. For very
+// negative z, e^(−z) overflows to +Inf and σ is 0, the correctly rounded
+// limit up to subnormals; for very positive z, e^(−z) is 0 and σ is 1; NaN
+// gives NaN.
 func sigmoidRef32(dst, src []float32) {
 	dst = dst[:len(src)]
 	for i, z := range src {
-		x := -z
-		var e float32
-		if !(x >= exp32Lo) || x > exp32Hi { // tails and NaN, rare
-			e = exp32(x)
-		} else { // exp32In
-			t := float32(x*exp32Log2) + exp32Mag
-			fn := t - exp32Mag
-			r := x - float32(fn*exp32C1) - float32(fn*exp32C2)
-			p := float32(exp32P0*r) + exp32P1
-			p = float32(p*r) + exp32P2
-			p = float32(p*r) + exp32P3
-			p = float32(p*r) + exp32P4
-			p = float32(p*r) + exp32P5
-			y := float32(p*float32(r*r)) + r + 1
-			n := int32(fn)
-			n1 := n >> 1
-			e = y * math.Float32frombits(uint32(n1+127)<<23) * math.Float32frombits(uint32(n-n1+127)<<23)
-		}
-		dst[i] = 1 / (1 + e)
+		dst[i] = 1 / (1 + exp32(-z))
 	}
 }
 
