@@ -9,9 +9,20 @@
 
 // No a·b+c fused into one FMA: Go rounds each operation (cgo's CFLAGS
 // allowlist has no -ffp-contract, hence the pragma).
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")
+#endif
 
+// One copy per instruction set, picked at load time (an ifunc), where the
+// compiler and the platform support it: x86-64 Linux with gcc or clang ≥ 14.
+// Elsewhere (arm64, macOS) one copy for the baseline target.
+#if defined(__x86_64__) && defined(__linux__) && (!defined(__clang__) || __clang_major__ >= 14)
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
 
 static inline uint32_t bits32(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float from32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
