@@ -5,9 +5,10 @@
 //     build (CGO_ENABLED=0 or -tags purego);
 //   - a C loop (kernels.c) in the cgo build, the same arithmetic written so
 //     that gcc vectorizes it, with the same results bit for bit except for
-//     which NaN comes out of an operation on two NaNs. Each C function is
-//     compiled three times (target_clones: AVX-512, AVX2 and baseline
-//     x86-64) and the dynamic loader picks the one the CPU runs. A pragma
+//     which NaN comes out of an operation on two NaNs. On x86-64 Linux each
+//     C function is compiled three times (target_clones: AVX-512, AVX2 and
+//     baseline x86-64) and the dynamic loader picks the one the CPU runs;
+//     elsewhere once, for the baseline target. A pragma
 //     (fp-contract=off) keeps gcc from fusing a·b+c into an FMA, which
 //     rounds once where Go rounds twice; in ref.go an explicit float32()
 //     conversion of each product that feeds a sum keeps Go from fusing
