@@ -5,7 +5,7 @@ import "math"
 // The Go reference of every pass. The exported functions call these in the
 // pure-Go build; the tests compare the C kernels with them.
 
-// biasReLURef sets every row r of h to max(0, r + b), clearing the bits of
+// biasReLURef32 sets every row r of h to max(0, r + b), clearing the bits of
 // a negative sum instead of comparing (no branch on random signs): −0
 // becomes +0, a NaN keeps its payload when positive and becomes +0 when
 // negative.
@@ -31,7 +31,7 @@ func biasReLURef64(h []float64, cols int, b []float64) {
 	}
 }
 
-// reluMaskBiasGradRef keeps d where h ≠ 0 (h is a ReLU output, so h > 0)
+// reluMaskBiasGradRef32 keeps d where h ≠ 0 (h is a ReLU output, so h > 0)
 // and sets it to +0 elsewhere, and adds each column's sum into db, rows in
 // order. The mask comes from h's bits without a branch: u|−u has its sign
 // bit set exactly when u ≠ 0.

@@ -2,7 +2,7 @@ package vec
 
 import "fmt"
 
-// BiasReLU sets every row r of the row-major matrix h (cols columns) to
+// BiasReLU32 sets every row r of the row-major matrix h (cols columns) to
 // max(0, r + b), in place. A negative sum and −0 become +0; a NaN stays
 // when its sign bit is clear and becomes +0 when set.
 func BiasReLU32(h []float32, cols int, b []float32) {
