@@ -4,6 +4,9 @@ package vec
 
 /*
 #cgo CFLAGS: -O3
+#cgo LDFLAGS: -lm
+// (-lm for sqrtf/sqrt, should a compiler call the library rather than
+// inline the instruction.)
 #include "kernels.h"
 */
 import "C"
@@ -70,4 +73,86 @@ func swishBackward32(dx, g, sig, out []float32) {
 	}
 	C.nnfc_swish_backward_f32((*C.float)(unsafe.Pointer(&dx[0])), (*C.float)(unsafe.Pointer(&g[0])),
 		(*C.float)(unsafe.Pointer(&sig[0])), (*C.float)(unsafe.Pointer(&out[0])), C.int64_t(len(g)))
+}
+
+// The optimizer rules: the wrappers checked that every slice has len(w)
+// elements, so with len(w) > 0 each has a first element.
+
+func f32p(s []float32) *C.float  { return (*C.float)(unsafe.Pointer(&s[0])) }
+func f64p(s []float64) *C.double { return (*C.double)(unsafe.Pointer(&s[0])) }
+
+func momentum32(w, dw, v []float32, mu, lr float32) {
+	if len(w) == 0 {
+		return
+	}
+	C.nnfc_momentum_f32(f32p(w), f32p(dw), f32p(v), C.float(mu), C.float(lr), C.int64_t(len(w)))
+}
+
+func momentum64(w, dw, v []float64, mu, lr float64) {
+	if len(w) == 0 {
+		return
+	}
+	C.nnfc_momentum_f64(f64p(w), f64p(dw), f64p(v), C.double(mu), C.double(lr), C.int64_t(len(w)))
+}
+
+func nesterov32(w, dw, v []float32, mu, mu1, lr float32) {
+	if len(w) == 0 {
+		return
+	}
+	C.nnfc_nesterov_f32(f32p(w), f32p(dw), f32p(v), C.float(mu), C.float(mu1), C.float(lr), C.int64_t(len(w)))
+}
+
+func nesterov64(w, dw, v []float64, mu, mu1, lr float64) {
+	if len(w) == 0 {
+		return
+	}
+	C.nnfc_nesterov_f64(f64p(w), f64p(dw), f64p(v), C.double(mu), C.double(mu1), C.double(lr), C.int64_t(len(w)))
+}
+
+func rmsProp32(w, dw, cache []float32, decay, decay1, eps, lr float32) {
+	if len(w) == 0 {
+		return
+	}
+	C.nnfc_rmsprop_f32(f32p(w), f32p(dw), f32p(cache), C.float(decay), C.float(decay1), C.float(eps), C.float(lr),
+		C.int64_t(len(w)))
+}
+
+func rmsProp64(w, dw, cache []float64, decay, decay1, eps, lr float64) {
+	if len(w) == 0 {
+		return
+	}
+	C.nnfc_rmsprop_f64(f64p(w), f64p(dw), f64p(cache), C.double(decay), C.double(decay1), C.double(eps), C.double(lr),
+		C.int64_t(len(w)))
+}
+
+func adam32(w, dw, m, v []float32, b1, c1, b2, c2, a, s, eps float32) {
+	if len(w) == 0 {
+		return
+	}
+	C.nnfc_adam_f32(f32p(w), f32p(dw), f32p(m), f32p(v), C.float(b1), C.float(c1), C.float(b2), C.float(c2),
+		C.float(a), C.float(s), C.float(eps), C.int64_t(len(w)))
+}
+
+func adam64(w, dw, m, v []float64, b1, c1, b2, c2, a, s, eps float64) {
+	if len(w) == 0 {
+		return
+	}
+	C.nnfc_adam_f64(f64p(w), f64p(dw), f64p(m), f64p(v), C.double(b1), C.double(c1), C.double(b2), C.double(c2),
+		C.double(a), C.double(s), C.double(eps), C.int64_t(len(w)))
+}
+
+func adamW32(w, dw, m, v []float32, b1, c1, b2, c2, a, s, eps, wd float32) {
+	if len(w) == 0 {
+		return
+	}
+	C.nnfc_adamw_f32(f32p(w), f32p(dw), f32p(m), f32p(v), C.float(b1), C.float(c1), C.float(b2), C.float(c2),
+		C.float(a), C.float(s), C.float(eps), C.float(wd), C.int64_t(len(w)))
+}
+
+func adamW64(w, dw, m, v []float64, b1, c1, b2, c2, a, s, eps, wd float64) {
+	if len(w) == 0 {
+		return
+	}
+	C.nnfc_adamw_f64(f64p(w), f64p(dw), f64p(m), f64p(v), C.double(b1), C.double(c1), C.double(b2), C.double(c2),
+		C.double(a), C.double(s), C.double(eps), C.double(wd), C.int64_t(len(w)))
 }

@@ -25,6 +25,12 @@
 // expf, ≤ 2 ulp), in C without a branch: the polynomial for every element
 // on its input clamped to exp32's range, the tails blended in after.
 //
+// The optimizer update rules of pkg/optim (Momentum, Nesterov, RMSProp,
+// Adam, AdamW; vec_optim.go) are element-wise over a parameter, its
+// gradient and the rule's state. Their C loops are memory-bound: on
+// 407,050 float32 parameters (BenchmarkOptim, one run) Adam takes about
+// 0.3 ms in C and 1.1 ms in Go, AdamW 0.27 and 1.7 ms.
+//
 // The ReLU passes take row-major matrices as flat slices with their column
 // count; len(h) must be a multiple of cols and len(b) ≥ cols. The sigmoid
 // and swish passes are element-wise over flat slices; the outputs must be

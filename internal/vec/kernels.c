@@ -4,6 +4,7 @@
 // in loops gcc vectorizes. Bits are moved between float and integer with
 // memcpy (well defined; compiled to nothing or a register move).
 
+#include <math.h>
 #include <string.h>
 #include "kernels.h"
 
@@ -14,6 +15,18 @@
 #elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")
 #endif
+
+// sqrtf and sqrt without errno, so that gcc vectorizes the optimizer loops
+// ((v)sqrtps/(v)sqrtpd, the correctly rounded square root, as Go's
+// math.Sqrt). With errno (the default) gcc follows each square root of a
+// negative number with a library call that sets errno, and a loop with a
+// call is not vectorized. cgo's CFLAGS allowlist has no -fno-math-errno,
+// and gcc ignores it in a pragma or an optimize attribute (the builtins'
+// attributes are fixed when the compiler starts); declaring the functions
+// const (no side effects: errno is never read here) lets gcc treat them as
+// the pure operation. The results do not depend on it, only the speed.
+float sqrtf(float) __attribute__((const));
+double sqrt(double) __attribute__((const));
 
 // One copy per instruction set, picked at load time (an ifunc), where the
 // compiler and the platform support it: x86-64 Linux with gcc or clang ≥ 14.
@@ -140,5 +153,112 @@ CLONES void nnfc_swish_backward_f32(float *dx, const float *g, const float *sig,
 	for (int64_t i = 0; i < n; i++) {
 		float s = sig[i];
 		dx[i] = g[i] * (s + out[i] * (1.0f - s));
+	}
+}
+
+// The optimizer update rules (pkg/optim), one element at a time in ref.go's
+// order: every product rounded on its own (no FMA), w op= x as w = w op x.
+// The per-step constants come from the caller. sqrtf and sqrt are correctly
+// rounded, as Go's float32(math.Sqrt(float64(x))) and math.Sqrt.
+
+CLONES void nnfc_momentum_f32(float *w, const float *dw, float *v, float mu, float lr, int64_t n) {
+	for (int64_t j = 0; j < n; j++) {
+		float vj = mu * v[j] - lr * dw[j];
+		v[j] = vj;
+		w[j] = w[j] + vj;
+	}
+}
+
+CLONES void nnfc_momentum_f64(double *w, const double *dw, double *v, double mu, double lr, int64_t n) {
+	for (int64_t j = 0; j < n; j++) {
+		double vj = mu * v[j] - lr * dw[j];
+		v[j] = vj;
+		w[j] = w[j] + vj;
+	}
+}
+
+CLONES void nnfc_nesterov_f32(float *w, const float *dw, float *v, float mu, float mu1, float lr, int64_t n) {
+	for (int64_t j = 0; j < n; j++) {
+		float vp = v[j];
+		float vj = mu * vp - lr * dw[j];
+		v[j] = vj;
+		w[j] = w[j] + ((-mu) * vp + mu1 * vj);
+	}
+}
+
+CLONES void nnfc_nesterov_f64(double *w, const double *dw, double *v, double mu, double mu1, double lr, int64_t n) {
+	for (int64_t j = 0; j < n; j++) {
+		double vp = v[j];
+		double vj = mu * vp - lr * dw[j];
+		v[j] = vj;
+		w[j] = w[j] + ((-mu) * vp + mu1 * vj);
+	}
+}
+
+CLONES void nnfc_rmsprop_f32(float *w, const float *dw, float *cache, float decay, float decay1, float eps,
+                             float lr, int64_t n) {
+	for (int64_t j = 0; j < n; j++) {
+		float g = dw[j];
+		float cj = decay * cache[j] + decay1 * g * g;
+		cache[j] = cj;
+		w[j] = w[j] - lr * g / (sqrtf(cj) + eps);
+	}
+}
+
+CLONES void nnfc_rmsprop_f64(double *w, const double *dw, double *cache, double decay, double decay1, double eps,
+                             double lr, int64_t n) {
+	for (int64_t j = 0; j < n; j++) {
+		double g = dw[j];
+		double cj = decay * cache[j] + decay1 * g * g;
+		cache[j] = cj;
+		w[j] = w[j] - lr * g / (sqrt(cj) + eps);
+	}
+}
+
+CLONES void nnfc_adam_f32(float *w, const float *dw, float *m, float *v, float b1, float c1, float b2, float c2,
+                          float a, float s, float eps, int64_t n) {
+	for (int64_t j = 0; j < n; j++) {
+		float g = dw[j];
+		float mj = b1 * m[j] + c1 * g;
+		float vj = b2 * v[j] + c2 * g * g;
+		m[j] = mj;
+		v[j] = vj;
+		w[j] = w[j] - a * mj / (sqrtf(vj) * s + eps);
+	}
+}
+
+CLONES void nnfc_adam_f64(double *w, const double *dw, double *m, double *v, double b1, double c1, double b2,
+                          double c2, double a, double s, double eps, int64_t n) {
+	for (int64_t j = 0; j < n; j++) {
+		double g = dw[j];
+		double mj = b1 * m[j] + c1 * g;
+		double vj = b2 * v[j] + c2 * g * g;
+		m[j] = mj;
+		v[j] = vj;
+		w[j] = w[j] - a * mj / (sqrt(vj) * s + eps);
+	}
+}
+
+CLONES void nnfc_adamw_f32(float *w, const float *dw, float *m, float *v, float b1, float c1, float b2, float c2,
+                           float a, float s, float eps, float wd, int64_t n) {
+	for (int64_t j = 0; j < n; j++) {
+		float g = dw[j], wj = w[j];
+		float mj = b1 * m[j] + c1 * g;
+		float vj = b2 * v[j] + c2 * g * g;
+		m[j] = mj;
+		v[j] = vj;
+		w[j] = wj - a * mj / (sqrtf(vj) * s + eps) - wd * wj;
+	}
+}
+
+CLONES void nnfc_adamw_f64(double *w, const double *dw, double *m, double *v, double b1, double c1, double b2,
+                           double c2, double a, double s, double eps, double wd, int64_t n) {
+	for (int64_t j = 0; j < n; j++) {
+		double g = dw[j], wj = w[j];
+		double mj = b1 * m[j] + c1 * g;
+		double vj = b2 * v[j] + c2 * g * g;
+		m[j] = mj;
+		v[j] = vj;
+		w[j] = wj - a * mj / (sqrt(vj) * s + eps) - wd * wj;
 	}
 }

@@ -10,3 +10,21 @@ void nnfc_relu_mask_bias_grad_f64(double *d, const double *h, double *db, int64_
 void nnfc_sigmoid_f32(float *dst, const float *src, int64_t n);
 void nnfc_swish_f32(float *out, float *sig, const float *z, int64_t n);
 void nnfc_swish_backward_f32(float *dx, const float *g, const float *sig, const float *out, int64_t n);
+
+// The optimizer update rules of pkg/optim over n elements (see vec_optim.go).
+void nnfc_momentum_f32(float *w, const float *dw, float *v, float mu, float lr, int64_t n);
+void nnfc_momentum_f64(double *w, const double *dw, double *v, double mu, double lr, int64_t n);
+void nnfc_nesterov_f32(float *w, const float *dw, float *v, float mu, float mu1, float lr, int64_t n);
+void nnfc_nesterov_f64(double *w, const double *dw, double *v, double mu, double mu1, double lr, int64_t n);
+void nnfc_rmsprop_f32(float *w, const float *dw, float *cache, float decay, float decay1, float eps, float lr,
+                      int64_t n);
+void nnfc_rmsprop_f64(double *w, const double *dw, double *cache, double decay, double decay1, double eps,
+                      double lr, int64_t n);
+void nnfc_adam_f32(float *w, const float *dw, float *m, float *v, float b1, float c1, float b2, float c2, float a,
+                   float s, float eps, int64_t n);
+void nnfc_adam_f64(double *w, const double *dw, double *m, double *v, double b1, double c1, double b2, double c2,
+                   double a, double s, double eps, int64_t n);
+void nnfc_adamw_f32(float *w, const float *dw, float *m, float *v, float b1, float c1, float b2, float c2, float a,
+                    float s, float eps, float wd, int64_t n);
+void nnfc_adamw_f64(double *w, const double *dw, double *m, double *v, double b1, double c1, double b2, double c2,
+                    double a, double s, double eps, double wd, int64_t n);
