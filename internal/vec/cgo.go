@@ -16,9 +16,9 @@ import "unsafe"
 // Backend names the implementation this build uses.
 const Backend = "c"
 
-// The slices are non-empty here: the exported wrappers checked the shapes,
-// and an empty h has rows = 0 (the C loops then do nothing), so &h[0] is
-// only taken when there is a first element.
+// The exported wrappers have checked the shapes. Each function returns
+// early on empty input, so &x[0] is only taken when there is a first
+// element (and the other slices, at least as long, have one too).
 
 func biasReLU32(h []float32, cols int, b []float32) {
 	if len(h) == 0 {
