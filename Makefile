@@ -7,20 +7,30 @@ MNIST_DIR := data/mnist
 CONFIG    ?= configs/mnist-swish.yaml
 PY        := /usr/bin/python3
 
-.PHONY: help deps build test lint gradcheck bench bench-compare data train clean
+.PHONY: help deps bench-deps build test lint gradcheck bench bench-compare data train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
-deps: ## install OpenBLAS (cgo BLAS backend) when missing
-	@dpkg -s libopenblas-dev >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libopenblas-dev)
+# Debian packages the build and the tests need: OpenBLAS and oneDNN (cgo BLAS
+# backends), Slurm and munge (nnfc sweep's slurm executor, tested against a
+# real single-node cluster), Chromium (the report's browser test).
+DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium
+# The peers of make bench-compare (../shared/bench).
+BENCH_PKGS := python3-torch python3-numpy
+
+deps: ## install the Debian packages the build and the tests need, when missing
+	@scripts/apt-ensure.sh $(DEB_PKGS)
+
+bench-deps: deps ## also install the benchmark peers (PyTorch, NumPy)
+	@scripts/apt-ensure.sh $(BENCH_PKGS)
 
 build: deps ## build bin/nnfc
 	$(GO) build -o $(BIN) ./cmd/nnfc
 
-test: deps ## vet, gofmt, the whole test suite, and the pure-Go build's tests
+test: deps data ## vet, gofmt, the whole test suite (real MNIST included), and the pure-Go build's tests
 	@$(MAKE) --no-print-directory lint
-	$(GO) test ./...
+	NNFC_MNIST_DIR=$(CURDIR)/$(MNIST_DIR) $(GO) test ./...
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/
 
 lint: ## gofmt -l and go vet
@@ -52,7 +62,7 @@ bench: deps ## nnfc's train/eval samples/s (1, 2 threads × float32, float64; SU
 	done; done
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/vec/ ./pkg/layers/ ./pkg/model/ ./pkg/optim/
 
-bench-compare: deps ## nnfc vs ../shared/bench peers (torch, numpy), alternating, ≥3 rounds: medians, ratios, targets MET/NOT MET
+bench-compare: bench-deps ## nnfc vs ../shared/bench peers (torch, numpy), alternating, ≥3 rounds: medians, ratios, targets MET/NOT MET
 	scripts/bench-compare.sh
 
 clean: ## remove build output (keeps data/ and runs/)
