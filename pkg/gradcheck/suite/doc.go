@@ -69,6 +69,19 @@
 // model.Net of the same architecture holding the same weights. Negative
 // twin: ∂h1/∂z1 = σ(z1)⊙(1−σ(z1)), the sigmoid's derivative.
 //
+// embed/gplvm/{linear,rbf}: the GP-LVM that `nnfc embed` optimizes
+// (pkg/embed), with log-parametrized hyperparameters learned beside X:
+//
+//	G = ∂L/∂K = ½(K⁻¹YYᵀK⁻¹ − D·K⁻¹),
+//	∂L/∂log α = Σ G ⊙ k(X, X),  ∂L/∂log β = −β⁻¹·tr(G),
+//	linear: ∂L/∂X = 2αGX;  rbf: ∂L/∂x_i = −2γ Σ_j G_ij k_ij (x_i − x_j),
+//	rbf: ∂L/∂log γ = −(γ/2) Σ G_ij k_ij ‖x_i − x_j‖²,
+//
+// with N=7, Q=2, D=5, α=1.3, β=2, γ=0.7, against finite differences.
+// Negative twins: ∂L/∂α given for ∂L/∂log α and the sign of ∂L/∂log β
+// flipped (linear); ∂L/∂X halved and the factor γ of ∂L/∂log γ dropped
+// (rbf).
+//
 // # Checking a configured network
 //
 // ForSpec builds the check of the network a config describes: the same
