@@ -278,6 +278,9 @@ func (g *GPLVM) Optimize(o Options) (*Fit, error) {
 		Alpha: math.Exp(theta[n*g.Q]), Beta: math.Exp(theta[n*g.Q+1]),
 		LogLikInit: l0, LogLik: l1, Iterations: res.Stats.MajorIterations, Evals: res.Stats.FuncEvaluations,
 		Status: res.Status.String()}
+	if err != nil {
+		fit.Status += ": " + err.Error()
+	}
 	if g.Kernel == RBF {
 		fit.Gamma = math.Exp(theta[n*g.Q+2])
 	}

@@ -66,6 +66,11 @@ func WriteScatter(w io.Writer, x mat.Matrix, y []int32, o ScatterOptions) error 
 	p.X.Label.Text = o.XLabel
 	p.Y.Label.Text = o.YLabel
 	p.Add(plotter.NewGrid(), sc)
+	// 3% margins: glyphs at the extremes stay whole inside the axes.
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		pad := 0.03 * (ax.Max - ax.Min)
+		ax.Min, ax.Max = ax.Min-pad, ax.Max+pad
+	}
 
 	leg := plot.NewLegend()
 	leg.Top = true

@@ -1,0 +1,67 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nnfc/nnfc/pkg/layers"
+)
+
+// Layer outputs are numbered 0 (the input) to len(Hidden)+1 (the class
+// scores); 1..len(Hidden) are the hidden layers after their activation
+// (and batch normalization and dropout), named h1, h2, ... LayerNames
+// lists the names in that order.
+func (s Spec) LayerNames() []string {
+	names := []string{"input"}
+	for i := range s.Hidden {
+		names = append(names, fmt.Sprintf("h%d", i+1))
+	}
+	return append(names, "scores")
+}
+
+// LayerIndex resolves a layer given by name (input, h1, ..., scores) or
+// by number (0 .. len(Hidden)+1); "" is the last hidden layer (the input
+// when there is none). The error names the layers that exist.
+func (s Spec) LayerIndex(layer string) (int, error) {
+	names := s.LayerNames()
+	if layer == "" {
+		return max(len(s.Hidden), 0), nil
+	}
+	if k, err := strconv.Atoi(layer); err == nil {
+		if k >= 0 && k < len(names) {
+			return k, nil
+		}
+		return 0, fmt.Errorf("layer %d: the %s network has layers 0..%d (%s)", k, s, len(names)-1, strings.Join(names, ", "))
+	}
+	for k, n := range names {
+		if strings.EqualFold(n, layer) {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("layer %q: the %s network has layers %s (or their numbers 0..%d)", layer, s, strings.Join(names, ", "), len(names)-1)
+}
+
+// LayerOutput runs the forward pass on x and returns the output of layer
+// k (see LayerNames), owned by the network and overwritten by the next
+// pass. Call SetTraining(false) first for evaluation-mode outputs.
+func (n *Net[T]) LayerOutput(x *layers.Matrix[T], k int) *layers.Matrix[T] {
+	if k < 0 || k > len(n.Spec.Hidden)+1 {
+		panic(fmt.Sprintf("model: LayerOutput(%d) of a network with %d hidden layers", k, len(n.Spec.Hidden)))
+	}
+	if k == 0 {
+		return x
+	}
+	affine := 0
+	h := x
+	for _, l := range n.Layers {
+		if _, ok := l.(*layers.Affine[T]); ok {
+			if affine == k {
+				return h
+			}
+			affine++
+		}
+		h = l.Forward(h)
+	}
+	return h
+}
