@@ -245,7 +245,7 @@ train: {epochs: 20, batch_size: 16, out_dir: %s}
 	}{
 		{"missing config", []string{"train", "--config", filepath.Join(tmp, "nope.yaml")}, ExitError, []string{"nope.yaml", "not found"}},
 		{"unknown config key", []string{"train", "--config", unknownKey}, ExitError, []string{unknownKey, "train.epohcs", "did you mean train.epochs"}},
-		{"existing run", []string{"train", "--config", spiralConfig, "--out", run}, ExitError, []string{"train.out_dir", run, "already holds a run"}},
+		{"existing run", []string{"train", "--config", spiralConfig, "--out", run}, ExitError, []string{"train.out_dir", run, "holds a finished run", "--force"}},
 		{"resume without checkpoint", []string{"train", "--resume", noCheckpoint}, ExitError, []string{"--resume " + noCheckpoint, "no checkpoint"}},
 		{"resume a missing dir", []string{"train", "--resume", filepath.Join(tmp, "gone")}, ExitError, []string{"--resume " + filepath.Join(tmp, "gone")}},
 		{"diverging run", []string{"train", "--config", diverges, "--progress", "none"}, ExitDiverged, []string{"loss became", "epoch 2, step 2", "lower optimizer.lr"}},
@@ -264,7 +264,7 @@ train: {epochs: 20, batch_size: 16, out_dir: %s}
 		{"override on resume", []string{"train", "--resume", run, "--epochs", "30"}, ExitUsage, []string{"--epochs", "resumed"}},
 		{"flag of the wrong type", []string{"train", "--config", spiralConfig, "--epochs", "many"}, ExitUsage, []string{"--epochs", "many"}},
 		{"unknown flag", []string{"train", "--epoch", "3"}, ExitUsage, []string{"--epoch"}},
-		{"unknown command", []string{"trian"}, ExitUsage, []string{"trian"}},
+		{"unknown command", []string{"trian"}, ExitUsage, []string{"trian"}}, // and "Did you mean this? train" on the next line
 		{"bad progress", []string{"train", "--config", spiralConfig, "--progress", "fancy"}, ExitUsage, []string{"--progress", "fancy"}},
 		{"eval without model", []string{"eval", "--data", threeFeatures}, ExitUsage, []string{"--model"}},
 		{"eval bad split", []string{"eval", "--run", run, "--split", "dev"}, ExitUsage, []string{"--split", "dev"}},
@@ -286,8 +286,9 @@ train: {epochs: 20, batch_size: 16, out_dir: %s}
 			if len(errLines) != 1 {
 				t.Fatalf("want one error line; stderr:\n%s", errOut)
 			}
-			// Only cobra's suggestion for a mistyped command may follow it.
-			if _, tail, _ := strings.Cut(errOut, errLines[0]+"\n"); tail != "" && !strings.HasPrefix(tail, "\nDid you mean this?") {
+			// Only cobra's suggestion for a mistyped command may follow it,
+			// on a line of its own.
+			if _, tail, _ := strings.Cut(errOut, errLines[0]+"\n"); tail != "" && tail != "Did you mean this? train\n" {
 				t.Fatalf("the error line is not the last on stderr:\n%s", errOut)
 			}
 			t.Log(errLines[0])

@@ -29,6 +29,25 @@ func TestPlot(t *testing.T) {
 		t.Errorf("curves.png is not a PNG image (%d bytes)", len(png))
 	}
 
+	// Two runs overlay into --output; a missing run is an error naming it.
+	other := t.TempDir()
+	if err := os.WriteFile(filepath.Join(other, "metrics.jsonl"), []byte(metrics), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	both := filepath.Join(t.TempDir(), "both.png")
+	out.Reset()
+	if code := Main(context.Background(), []string{"plot", "--run", dir, "--run", other, "--output", both}, IO{Out: &out, ErrOut: &errOut}); code != ExitOK || out.String() != both+"\n" {
+		t.Fatalf("overlay: exit %d, stdout %q: %s", code, out.String(), errOut.String())
+	}
+	if png, err := os.ReadFile(both); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("overlay PNG: %v", err)
+	}
+	errOut.Reset()
+	gone := filepath.Join(other, "gone")
+	if code := Main(context.Background(), []string{"plot", "--run", dir, "--run", gone, "--output", both}, IO{Out: &out, ErrOut: &errOut}); code != ExitError || !strings.Contains(errOut.String(), gone) {
+		t.Errorf("overlay with a missing run: exit %d, %q", code, errOut.String())
+	}
+
 	// A malformed metrics file is a one-line error naming file and line.
 	if err := os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte(metrics+"{oops\n"), 0o644); err != nil {
 		t.Fatal(err)

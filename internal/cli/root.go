@@ -36,11 +36,20 @@ type IO struct {
 	In             io.Reader
 	Out, ErrOut    io.Writer
 	StderrTerminal bool
+	// Width is the terminal's width in columns (nil: 80).
+	Width func() int
 }
 
 // SystemIO is the process's standard streams.
 func SystemIO() IO {
-	return IO{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, StderrTerminal: term.IsTerminal(int(os.Stderr.Fd()))}
+	fd := int(os.Stderr.Fd())
+	return IO{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, StderrTerminal: term.IsTerminal(fd),
+		Width: func() int {
+			if w, _, err := term.GetSize(fd); err == nil && w > 0 {
+				return w
+			}
+			return 80
+		}}
 }
 
 // exitError carries a specific exit code.
@@ -114,12 +123,7 @@ func Main(ctx context.Context, args []string, io IO) int {
 	if err == nil {
 		return ExitOK
 	}
-	msg := err.Error()
-	if isCobraUsage(err) {
-		// cobra's "Did you mean this?" spans lines; keep one.
-		msg = strings.Join(strings.Fields(msg), " ")
-	}
-	fmt.Fprintln(io.ErrOut, "nnfc:", msg)
+	fmt.Fprintln(io.ErrOut, "nnfc:", errorText(err))
 	var ee *exitError
 	var ue usageError
 	var nf *train.NonFiniteError
@@ -132,6 +136,17 @@ func Main(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	return ExitError
+}
+
+// errorText is err as printed: one line, except that cobra's "Did you mean
+// this?" suggestions go on a line of their own after the error.
+func errorText(err error) string {
+	msg, suggestions, found := strings.Cut(err.Error(), "Did you mean this?")
+	msg = strings.Join(strings.Fields(msg), " ")
+	if found {
+		msg += "\nDid you mean this? " + strings.Join(strings.Fields(suggestions), ", ")
+	}
+	return msg
 }
 
 // isCobraUsage recognizes cobra's own argument errors (unknown command,

@@ -18,6 +18,7 @@ type trainOptions struct {
 	resume      string
 	printConfig bool
 	progress    string
+	force       bool
 	flags       []config.Flag
 }
 
@@ -48,7 +49,8 @@ keeping the last good model.`,
 	f.StringVarP(&o.configPath, "config", "c", "", "YAML config file")
 	f.StringVar(&o.resume, "resume", "", "continue the interrupted run in this directory")
 	f.BoolVar(&o.printConfig, "print-config", false, "print the fully resolved config and exit")
-	f.StringVar(&o.progress, "progress", "auto", "progress display on stderr: auto, bar, plain or none")
+	f.StringVar(&o.progress, "progress", "auto", "progress display on stderr: auto (bar on a terminal, else plain), bar, plain or none")
+	f.BoolVar(&o.force, "force", false, "replace a run already in the output directory (deletes its files)")
 	f.Int("epochs", 0, "override train.epochs")
 	f.Float64("lr", 0, "override optimizer.lr")
 	f.Int("batch-size", 0, "override train.batch_size")
@@ -77,7 +79,7 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	default:
 		return usageError{fmt.Errorf("--progress: must be auto, bar, plain or none, got %q", o.progress)}
 	}
-	opts := train.Options{Stdout: o.io.Out, Stderr: o.io.ErrOut, Progress: mode}
+	opts := train.Options{Stdout: o.io.Out, Stderr: o.io.ErrOut, Progress: mode, Width: o.io.Width, Force: o.force}
 	ctx := cmd.Context()
 	var res *train.Result
 	var err error
@@ -121,7 +123,14 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	}
 	fmt.Fprintf(o.io.Out, "best val_acc %.4f at epoch %d; model: %s\n", res.BestValAcc, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
 	if res.Test != nil {
-		fmt.Fprintf(o.io.Out, "test accuracy %.2f%% (%d samples), test loss %.4f\n", 100*res.Test.Accuracy, res.Test.N, res.Test.Loss)
+		fmt.Fprintf(o.io.Out, "test accuracy %.2f%% (%d samples), test loss %.4f (data loss, like val_loss; L2 term %.4f)\n",
+			100*res.Test.Accuracy, res.Test.N, res.Test.Loss, res.Test.RegLoss)
+	}
+	if res.EpochsHere > 0 || res.Test != nil {
+		fmt.Fprintf(o.io.Out, "results: %s\n", filepath.Join(res.Dir, train.ResultsFile))
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(o.io.Out, "warning:", w)
 	}
 	return nil
 }

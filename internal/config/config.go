@@ -118,6 +118,12 @@ type Train struct {
 	Monitor  string  `mapstructure:"monitor" yaml:"monitor"` // val_acc | val_loss
 	// Threads is the BLAS thread count; 0 leaves the backend's default.
 	Threads int `mapstructure:"threads" yaml:"threads"`
+	// The checkpoint (with metrics.jsonl and the best model) is written at
+	// the end of an epoch once CheckpointEvery epochs or CheckpointSeconds
+	// seconds have passed since the last one (0 turns either off), and
+	// always at the end of the run, on early stopping and on Ctrl-C.
+	CheckpointEvery   int     `mapstructure:"checkpoint_every" yaml:"checkpoint_every"`
+	CheckpointSeconds float64 `mapstructure:"checkpoint_seconds" yaml:"checkpoint_seconds"`
 }
 
 // Default returns the defaults of every key, the one place they live.
@@ -140,7 +146,7 @@ func Default() Config {
 		Schedule:  optim.ScheduleConfig{Kind: "constant"},
 		Train: Train{
 			Epochs: 10, BatchSize: 128, TrainAccSamples: 1000, EvalBatch: 1000,
-			OutDir: "runs/run", Monitor: "val_acc",
+			OutDir: "runs/run", Monitor: "val_acc", CheckpointSeconds: 10,
 		},
 	}
 }
@@ -647,6 +653,12 @@ func (c *Config) validate(set map[string]bool) []error {
 	oneOf("train.monitor", t.Monitor, []string{"val_acc", "val_loss"})
 	if t.Threads < 0 {
 		bad("train.threads", "must be ≥ 0 (0: the BLAS default), got %d", t.Threads)
+	}
+	if t.CheckpointEvery < 0 {
+		bad("train.checkpoint_every", "must be ≥ 0 epochs (0: off), got %d", t.CheckpointEvery)
+	}
+	if !(t.CheckpointSeconds >= 0) || math.IsInf(t.CheckpointSeconds, 0) {
+		bad("train.checkpoint_seconds", "must be ≥ 0 seconds (0: off), got %g", t.CheckpointSeconds)
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errs

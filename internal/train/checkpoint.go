@@ -14,11 +14,13 @@ import (
 
 // Metrics is one line of metrics.jsonl: the record of a finished epoch.
 type Metrics struct {
-	Epoch         int     `json:"epoch"` // 1-based
-	Loss          float64 `json:"loss"`  // mean training loss (with the L2 term) over the epoch's steps
+	Epoch         int     `json:"epoch"`     // 1-based
+	Loss          float64 `json:"loss"`      // mean training objective over the epoch's steps: data loss + L2 term
+	DataLoss      float64 `json:"data_loss"` // mean training data loss (without the L2 term)
+	L2            float64 `json:"l2"`        // the L2 term 0.5·reg·ΣW² at the end of the epoch
 	TrainAcc      float64 `json:"train_acc"`
 	ValAcc        float64 `json:"val_acc"`
-	ValLoss       float64 `json:"val_loss"`
+	ValLoss       float64 `json:"val_loss"` // validation data loss (without the L2 term), like the test loss
 	LR            float64 `json:"lr"`
 	GradNorm      float64 `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
 	Seconds       float64 `json:"seconds"`
@@ -28,9 +30,15 @@ type Metrics struct {
 // state is the position of a run, stored as JSON in the checkpoint's
 // metadata beside the weights and optimizer state.
 type state struct {
-	Epoch     int             `json:"epoch"` // epochs finished
-	Step      int             `json:"step"`  // batches finished in the current epoch
-	LossSum   float64         `json:"loss_sum"`
+	Epoch   int     `json:"epoch"` // epochs finished
+	Step    int     `json:"step"`  // batches finished in the current epoch
+	LossSum float64 `json:"loss_sum"`
+	// DataLossSum is LossSum without the L2 term.
+	DataLossSum float64 `json:"data_loss_sum"`
+	// LossFloor is the lowest training loss seen (the first step's, then
+	// epoch means), the yardstick of the divergence warning.
+	LossFloor float64         `json:"loss_floor"`
+	Warnings  []string        `json:"warnings,omitempty"`
 	NormSum   float64         `json:"norm_sum"`
 	Seconds   float64         `json:"seconds"` // spent in the current epoch so far
 	OptSteps  int             `json:"opt_steps"`
@@ -70,6 +78,19 @@ func saveCheckpoint[T layers.Float](path string, net, best *model.Net[T], opt op
 		ts = append(ts, model.Tensor(optimPrefix+s.Name, []int{len(s.Data)}, s.Data))
 	}
 	return stfile.Write(path, ts, meta)
+}
+
+// peekState reads only the position of the checkpoint at path.
+func peekState(path string) (*state, error) {
+	_, meta, err := stfile.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	var st state
+	if err := json.Unmarshal([]byte(meta[metaState]), &st); err != nil {
+		return nil, fmt.Errorf("%s: metadata %s is not valid JSON: %v", path, metaState, err)
+	}
+	return &st, nil
 }
 
 // loadCheckpoint restores weights, best weights and optimizer state into

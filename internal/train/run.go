@@ -27,6 +27,10 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	// Progress is bar | plain | none.
 	Progress string
+	// Width is the terminal's width in columns, for the bar; nil: 80.
+	Width func() int
+	// Force lets Start replace a run directory that holds a run.
+	Force bool
 	// StopAfter, when > 0, interrupts the run after that many optimizer
 	// steps in this process, as a signal would (for tests of resume).
 	StopAfter int
@@ -43,6 +47,8 @@ type Result struct {
 	Seconds       float64 // training time in this process
 	SamplesPerSec float64 // median over this process's epochs
 	Reason        string  // why training ended
+	// Warnings are problems a finished run had (a diverging loss).
+	Warnings []string
 }
 
 // ErrInterrupted is matched (errors.Is) by the InterruptedError returned
@@ -93,10 +99,8 @@ func (e *NonFiniteError) Error() string {
 // already holds a run, so nothing good is ever overwritten.
 func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 	dir := c.Train.OutDir
-	for _, f := range []string{checkpointFn, modelFn} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return nil, fmt.Errorf("train.out_dir: %s already holds a run (%s); resume it with --resume %s or choose another train.out_dir", dir, f, dir)
-		}
+	if err := checkFresh(dir, o.Force); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("train.out_dir: %v", err)
@@ -125,6 +129,39 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	return dispatch(ctx, c, o, true)
 }
 
+// runFiles are the files a run writes into its directory.
+var runFiles = []string{checkpointFn, modelFn, metricsFn, ResultsFile, configFn, "curves.png"}
+
+// checkFresh refuses a directory that holds a run, saying what the run is
+// and what to do instead; with force it removes the run's files.
+func checkFresh(dir string, force bool) error {
+	var held string
+	for _, f := range []string{checkpointFn, modelFn} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			held = f
+			break
+		}
+	}
+	if held == "" {
+		return nil
+	}
+	if force {
+		for _, f := range runFiles {
+			if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("--force: %v", err)
+			}
+		}
+		return nil
+	}
+	if st, err := peekState(filepath.Join(dir, checkpointFn)); err == nil && !st.Finished {
+		return fmt.Errorf("train.out_dir: %s holds an unfinished run (stopped in epoch %d); continue it with nnfc train --resume %s, or start over with --force (deletes it) or another --out",
+			dir, st.Epoch+1, dir)
+	} else if err == nil {
+		return fmt.Errorf("train.out_dir: %s holds a finished run (%s); choose another --out, or replace it with --force", dir, st.Reason)
+	}
+	return fmt.Errorf("train.out_dir: %s already holds a run (%s); choose another --out, or replace it with --force", dir, held)
+}
+
 func dispatch(ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
@@ -150,6 +187,7 @@ func Spec(c config.Config, train *data.Dataset) model.Spec {
 }
 
 func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
+	wallStart := time.Now()
 	dir := c.Train.OutDir
 	// The input normalization: the checkpoint's when resuming, the source
 	// model's when fine-tuning, else fitted on the training split.
@@ -204,14 +242,16 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 			}
 		}
 		if st.Finished {
-			fmt.Fprintf(o.Stdout, "run %s already finished (%s) after %d epochs; nothing to do\n", dir, st.Reason, st.Epoch)
+			fmt.Fprintf(o.Stdout, "run %s already finished (%s) after %d epochs; nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
+				dir, st.Reason, st.Epoch, filepath.Join(dir, configFn))
 			return &Result{Dir: dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st)}, nil
 		}
 		fmt.Fprintf(o.Stderr, "resuming %s at epoch %d, step %d\n", dir, st.Epoch+1, st.Step)
 	}
 
 	tr := &trainer[T]{c: c, o: o, dir: dir, splits: splits, net: net, opt: opt, sched: sched, best: best, st: st,
-		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr)}
+		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr, o.Width),
+		wallStart: wallStart, lastSave: time.Now()}
 	fmt.Fprintf(o.Stdout, "training %s on %s: %d train, %d val", spec, splits.Train.Name, splits.Train.N, splits.Val.N)
 	if splits.Test != nil {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
@@ -239,6 +279,11 @@ type trainer[T layers.Float] struct {
 	st     *state
 	eval   *Evaluator[T]
 	prog   progress
+
+	wallStart  time.Time // this process's start
+	lastSave   time.Time // of the last checkpoint
+	sinceSave  int       // epochs finished since the last checkpoint
+	modelDirty bool      // best holds a model not yet in model.safetensors
 }
 
 func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
@@ -267,7 +312,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 		data.Shuffle(perm, rand.New(rand.NewPCG(c.Seed, streamShuffle+uint64(e))))
 		t0 := time.Now()
 		startStep := st.Step
-		t.prog.start(e+1, c.Train.Epochs, train.N)
+		t.prog.start(e+1, c.Train.Epochs, train.N, min(st.Step*bs, train.N))
 		for b := st.Step; b < steps; b++ {
 			idx := perm[b*bs : min((b+1)*bs, train.N)]
 			x.Resize(len(idx), train.D)
@@ -276,15 +321,18 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 				// Masks depend only on (seed, epoch, step): exact resume.
 				t.net.SeedDropout(c.Seed ^ uint64(e)<<32 ^ uint64(b))
 			}
-			var loss float64
+			var loss, dataLoss float64
 			if fusedSGD {
-				loss, _ = t.net.LossSGD(x, y[:len(idx)], lr) // parameters untouched when loss is not finite
+				loss, dataLoss = t.net.LossSGD(x, y[:len(idx)], lr) // parameters untouched when loss is not finite
 			} else {
-				loss, _ = t.net.Loss(x, y[:len(idx)])
+				loss, dataLoss = t.net.Loss(x, y[:len(idx)])
 			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				t.prog.end()
-				return nil, &NonFiniteError{Epoch: e + 1, Step: b + 1, Loss: loss, LR: lr, Dir: t.dir, Model: t.lastModel()}
+				return nil, t.diverged(&NonFiniteError{Epoch: e + 1, Step: b + 1, Loss: loss, LR: lr, Dir: t.dir, Model: t.lastModel()})
+			}
+			if st.LossFloor == 0 || loss < st.LossFloor {
+				st.LossFloor = loss // the lowest loss seen: the first step's, then epoch means
 			}
 			if fusedSGD {
 				t.opt.SetSteps(t.opt.Steps() + 1)
@@ -295,16 +343,21 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 				t.opt.Step(lr)
 			}
 			st.LossSum += loss
+			st.DataLossSum += dataLoss
 			st.Step = b + 1
 			stepsHere++
-			t.prog.step(min((b+1)*bs, train.N), loss)
+			t.prog.step(min((b+1)*bs, train.N), st.LossSum/float64(st.Step))
 			if ctx.Err() != nil || (t.o.StopAfter > 0 && stepsHere >= t.o.StopAfter) {
 				t.prog.end()
 				st.Seconds += time.Since(t0).Seconds()
-				if err := t.checkpoint(); err != nil {
+				if err := t.persist(); err != nil {
 					return nil, err
 				}
-				return nil, &InterruptedError{Dir: t.dir, Epoch: e + 1, Step: st.Step}
+				ie := &InterruptedError{Dir: t.dir, Epoch: e + 1, Step: st.Step}
+				if err := writeResults(t.dir, t.results("interrupted", ie.Error(), nil)); err != nil {
+					return nil, err
+				}
+				return nil, ie
 			}
 		}
 		t.prog.end()
@@ -323,7 +376,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	}
 	if !st.Finished {
 		st.Finished, st.Reason = true, fmt.Sprintf("completed %d epochs", st.Epoch)
-		if err := t.checkpoint(); err != nil {
+		if err := t.persist(); err != nil {
 			return nil, err
 		}
 	}
@@ -331,12 +384,36 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	// the test split on them.
 	copyState(t.net, t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: epochsHere, BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
-		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason}
+		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason, Warnings: st.Warnings}
 	if t.splits.Test != nil {
 		ev := t.eval.Evaluate(t.splits.Test, nil, false)
 		res.Test = &ev
 	}
+	if err := writeResults(t.dir, t.results("finished", st.Reason, res.Test)); err != nil {
+		return nil, err
+	}
 	return res, nil
+}
+
+// diverged writes what is good of a run whose loss became NaN or
+// infinite: the best model (finished epochs only), metrics.jsonl and
+// results.json. The checkpoint stays the last one written, from before.
+func (t *trainer[T]) diverged(nf *NonFiniteError) error {
+	if t.modelDirty {
+		if err := model.Save(filepath.Join(t.dir, modelFn), t.best, t.splits.Norm); err != nil {
+			return err
+		}
+		t.modelDirty = false
+	}
+	if len(t.st.History) > 0 {
+		if err := t.writeMetrics(); err != nil {
+			return err
+		}
+	}
+	if err := writeResults(t.dir, t.results("diverged", nf.Error(), nil)); err != nil {
+		return err
+	}
+	return nf
 }
 
 // endEpoch measures the epoch, logs it, keeps the best model, writes the
@@ -347,20 +424,25 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	sub := subsample(t.splits.Train.N, c.Train.TrainAccSamples, rand.New(rand.NewPCG(c.Seed, streamSubset+uint64(e))))
 	trainEv := t.eval.Evaluate(t.splits.Train, sub, false)
 	valEv := t.eval.Evaluate(t.splits.Val, nil, false)
-	m := Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy,
-		ValLoss: valEv.Loss + valEv.RegLoss, LR: lr, Seconds: secs, SamplesPerSec: rate}
+	m := Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
+		TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy, ValLoss: valEv.Loss, LR: lr, Seconds: secs, SamplesPerSec: rate}
 	if c.Train.GradClip > 0 {
 		m.GradNorm = st.NormSum / float64(steps)
 	}
 	// The loss of the epoch's last step was taken before its update, so
 	// the weights may have diverged unseen. Stop before anything is
 	// written: the model and checkpoint on disk stay the last good ones.
-	if l := m.ValLoss; math.IsNaN(l) || math.IsInf(l, 0) {
-		return &NonFiniteError{Epoch: e + 1, Step: steps, Loss: l, LR: lr, Dir: t.dir, Validation: true, Model: t.lastModel()}
+	if l := m.ValLoss + m.L2; math.IsNaN(l) || math.IsInf(l, 0) {
+		return t.diverged(&NonFiniteError{Epoch: e + 1, Step: steps, Loss: l, LR: lr, Dir: t.dir, Validation: true, Model: t.lastModel()})
 	}
 	st.History = append(st.History, m)
-	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.4f  train_acc %.4f  val_acc %.4f  val_loss %.4f  lr %.3g  %.1fs  %.0f samples/s\n",
-		m.Epoch, c.Train.Epochs, m.Loss, m.TrainAcc, m.ValAcc, m.ValLoss, lr, secs, rate)
+	l2 := ""
+	if c.Model.Reg > 0 {
+		l2 = fmt.Sprintf(" (L2 %.4f)", m.L2)
+	}
+	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.4f%s  train_acc %.4f  val_acc %.4f  val_loss %.4f  lr %.3g  %.1fs  %.0f samples/s\n",
+		m.Epoch, c.Train.Epochs, m.Loss, l2, m.TrainAcc, m.ValAcc, m.ValLoss, lr, secs, rate)
+	t.watchDivergence(m)
 	t.sched.Observe(m.ValLoss)
 	monitored := m.ValAcc
 	if c.Train.Monitor == "val_loss" {
@@ -372,22 +454,63 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	if st.BestEpoch == 0 || monitored > st.Best+c.Train.MinDelta {
 		st.Best, st.BestEpoch, st.Bad = monitored, e+1, 0
 		copyState(t.best, t.net)
-		if err := model.Save(filepath.Join(t.dir, modelFn), t.best, t.splits.Norm); err != nil {
-			return err
-		}
+		t.modelDirty = true
 	} else {
 		st.Bad++
 	}
-	st.Epoch, st.Step, st.LossSum, st.NormSum, st.Seconds = e+1, 0, 0, 0, 0
+	st.Epoch, st.Step, st.LossSum, st.DataLossSum, st.NormSum, st.Seconds = e+1, 0, 0, 0, 0, 0
 	if c.Train.Patience > 0 && st.Bad >= c.Train.Patience {
 		st.Finished = true
 		st.Reason = fmt.Sprintf("early stop: %s did not improve by %g for %d epochs", c.Train.Monitor, c.Train.MinDelta, st.Bad)
 		fmt.Fprintln(t.o.Stdout, st.Reason)
 	}
+	t.sinceSave++
+	every, secs := c.Train.CheckpointEvery, c.Train.CheckpointSeconds
+	if st.Finished || (every > 0 && t.sinceSave >= every) || (secs > 0 && time.Since(t.lastSave).Seconds() >= secs) {
+		return t.persist()
+	}
+	return nil
+}
+
+// Divergence that stays finite: a training loss this many times the
+// lowest seen (the first step's or an epoch's mean) draws a warning.
+const divergeFactor = 100
+
+// watchDivergence warns, once per run, when the epoch's mean training
+// loss has grown by two orders of magnitude over the lowest seen: the
+// run is diverging without (yet) becoming NaN.
+func (t *trainer[T]) watchDivergence(m Metrics) {
+	st := t.st
+	if st.LossFloor > 0 && m.Loss > divergeFactor*st.LossFloor && len(st.Warnings) == 0 {
+		w := fmt.Sprintf("the training loss grew to %.4g at epoch %d, %.0f× the lowest seen (%.4g): the run is diverging; try a lower optimizer.lr (%g)",
+			m.Loss, m.Epoch, m.Loss/st.LossFloor, st.LossFloor, t.c.Optimizer.LR)
+		st.Warnings = append(st.Warnings, w)
+		t.prog.end()
+		fmt.Fprintln(t.o.Stderr, "warning:", w)
+	}
+	if m.Loss > 0 && m.Loss < st.LossFloor {
+		st.LossFloor = m.Loss
+	}
+}
+
+// persist writes the best model (when it changed), metrics.jsonl and the
+// checkpoint, in that order: a crash between them leaves a checkpoint
+// that resumes to the same files.
+func (t *trainer[T]) persist() error {
+	if t.modelDirty {
+		if err := model.Save(filepath.Join(t.dir, modelFn), t.best, t.splits.Norm); err != nil {
+			return err
+		}
+		t.modelDirty = false
+	}
 	if err := t.writeMetrics(); err != nil {
 		return err
 	}
-	return t.checkpoint()
+	if err := t.checkpoint(); err != nil {
+		return err
+	}
+	t.lastSave, t.sinceSave = time.Now(), 0
+	return nil
 }
 
 // lastModel is the model file of the best epoch so far, "" before one.
@@ -475,9 +598,12 @@ func ReadMetrics(dir string) ([]Metrics, error) {
 		if line == "" {
 			continue
 		}
-		var m Metrics
+		m := Metrics{DataLoss: math.NaN()}
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", filepath.Join(dir, metricsFn), i+1, err)
+		}
+		if math.IsNaN(m.DataLoss) {
+			m.DataLoss = m.Loss // written before data_loss was recorded
 		}
 		ms = append(ms, m)
 	}
