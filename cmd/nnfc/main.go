@@ -8,10 +8,14 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/cli"
 )
 
 func main() {
+	// Before anything else: if OpenBLAS picked kernels older than this CPU
+	// (and OPENBLAS_CORETYPE is unset), re-execute with the right core.
+	blasbackend.GuardOpenBLAS(os.Stderr)
 	// The first SIGINT/SIGTERM cancels the context: training finishes its
 	// step and writes a checkpoint. A second one kills the process.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -49,8 +49,8 @@ func RunScaling(o Options, rounds, steps int) (*Scaling, error) {
 	if rounds < 1 || steps < 1 {
 		return nil, fmt.Errorf("bench: --rounds and --steps must be ≥ 1, got %d and %d", rounds, steps)
 	}
-	if !blasbackend.Available || blasbackend.Name() != "openblas" {
-		return nil, fmt.Errorf("bench: --scaling needs the OpenBLAS build (this one uses %s)", blasbackend.Name())
+	if !blasbackend.Available || (blasbackend.Name() != blasbackend.OpenBLASName && blasbackend.Name() != blasbackend.OneDNNName) {
+		return nil, fmt.Errorf("bench: --scaling needs the OpenBLAS or oneDNN backend (this one uses %s)", blasbackend.Name())
 	}
 	ds := Synthetic(o.Samples, o.DataSeed)
 	if o.Precision == "float64" {
@@ -122,7 +122,7 @@ func scaling[T layers.Float](o Options, ds *data.Dataset, rounds, steps int) (*S
 		dtype = "f64"
 	}
 	return &Scaling{
-		Impl: "nnfc-openblas", Backend: fmt.Sprintf("openblas %s, core %s", blasbackend.Version(), blasbackend.CoreName()), Act: o.Act, DType: dtype, Batch: bs,
+		Impl: "nnfc-" + blasbackend.Name(), Backend: blasbackend.Describe(), Act: o.Act, DType: dtype, Batch: bs,
 		Rounds: rounds, Steps: steps,
 		Train1: round(median(rates[0]), 1), Train2: round(median(rates[1]), 1),
 		Gemm1: round(median(rates[2]), 1), Gemm2: round(median(rates[3]), 1),

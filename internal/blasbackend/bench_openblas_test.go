@@ -2,12 +2,18 @@
 
 package blasbackend
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
-// benchThreads registers OpenBLAS with the given thread count.
+// benchThreads sets GOMAXPROCS, the parallelism of gonum's pure-Go GEMM,
+// to threads for the sub-benchmark when gonum is the registered backend
+// (useBackend has set the C libraries' thread count).
 func benchThreads(b *testing.B, threads int) {
 	b.Helper()
-	if err := Init(threads); err != nil {
-		b.Fatal(err)
+	if Name() == pureName {
+		old := runtime.GOMAXPROCS(threads)
+		b.Cleanup(func() { runtime.GOMAXPROCS(old) })
 	}
 }

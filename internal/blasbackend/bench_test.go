@@ -66,31 +66,34 @@ func step64(p *stepBufs[float64]) {
 }
 
 // BenchmarkGemmStep times the five GEMMs of one training step and reports
-// samples/s. In the cgo build it runs OpenBLAS with the given thread count;
-// with -tags purego (or CGO_ENABLED=0) it runs gonum's pure-Go kernels with
-// GOMAXPROCS set to the thread count for the sub-benchmark.
+// samples/s, for every backend of the build (cgo: onednn, openblas, gonum;
+// -tags purego or CGO_ENABLED=0: gonum) at 1 and 2 threads (for gonum,
+// GOMAXPROCS set to the thread count for the sub-benchmark).
 func BenchmarkGemmStep(b *testing.B) {
-	for _, typ := range []string{"float32", "float64"} {
-		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("T=%s,threads=%d", typ, threads), func(b *testing.B) {
-				benchThreads(b, threads)
-				b.Logf("backend: %s", Describe())
-				var run func()
-				if typ == "float32" {
-					p := newStepBufs[float32]()
-					run = func() { step32(p) }
-				} else {
-					p := newStepBufs[float64]()
-					run = func() { step64(p) }
-				}
-				run() // warm up (thread pool start, page faults)
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					run()
-				}
-				b.StopTimer()
-				b.ReportMetric(bN*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
-			})
+	for _, backend := range Backends() {
+		for _, typ := range []string{"float32", "float64"} {
+			for _, threads := range []int{1, 2} {
+				b.Run(fmt.Sprintf("blas=%s,T=%s,threads=%d", backend, typ, threads), func(b *testing.B) {
+					useBackend(b, backend, threads)
+					benchThreads(b, threads)
+					b.Logf("backend: %s", Describe())
+					var run func()
+					if typ == "float32" {
+						p := newStepBufs[float32]()
+						run = func() { step32(p) }
+					} else {
+						p := newStepBufs[float64]()
+						run = func() { step64(p) }
+					}
+					run() // warm up (thread pool start, page faults)
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						run()
+					}
+					b.StopTimer()
+					b.ReportMetric(bN*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+				})
+			}
 		}
 	}
 }

@@ -1,24 +1,42 @@
 // Package blasbackend chooses the BLAS implementation behind every matrix
-// product in nnfc.
+// product in nnfc, and guards against OpenBLAS running slow kernels.
 //
 // All GEMMs go through layers.Gemm, which calls
 // blas32.Implementation().Sgemm / blas64.Implementation().Dgemm. By default
-// those are gonum's pure-Go kernels. Init swaps in OpenBLAS, through gonum's
-// own cgo binding gonum.org/v1/netlib/blas/netlib, for both float32 and
-// float64.
+// those are gonum's pure-Go kernels. Init registers the backend chosen with
+// Select (nnfc's --blas flag):
+//
+//   - "onednn" (the default in the cgo build): float32 GEMMs run oneDNN's
+//     dnnl_sgemm (Intel's deep-learning library, Debian's libdnnl-dev; it
+//     JIT-compiles its kernels for the instruction set it finds at run
+//     time, on Intel and AMD alike), through the OneDNN type; float64 and
+//     every other BLAS routine run OpenBLAS, as oneDNN has no dgemm.
+//     oneDNN threads through OpenMP (libgomp).
+//   - "openblas": everything on OpenBLAS, through gonum's own cgo binding
+//     gonum.org/v1/netlib/blas/netlib.
+//   - "gonum": gonum's pure-Go kernels, parallel over GOMAXPROCS
+//     goroutines.
 //
 // Two builds, one API:
 //
-//   - cgo build (CGO_ENABLED=1, no "purego" tag): Init registers OpenBLAS.
-//     The package carries "#cgo LDFLAGS: -lopenblas", so a plain
-//     `go build` / `go test` links the system libopenblas (Debian:
-//     libopenblas-dev at build time, libopenblas0 at run time) with no
-//     CGO_LDFLAGS in the environment. Init(threads) with threads > 0 calls
-//     openblas_set_num_threads; threads == 0 leaves OpenBLAS's default
-//     (OPENBLAS_NUM_THREADS, else one thread per core).
-//   - pure-Go build (CGO_ENABLED=0 or -tags purego): Init only validates its
-//     argument and keeps gonum's implementation, which parallelises over
-//     runtime.GOMAXPROCS(0) goroutines; Threads reports that number.
+//   - cgo build (CGO_ENABLED=1, no "purego" tag): the package carries
+//     "#cgo LDFLAGS: -lopenblas -ldnnl -lgomp", so a plain `go build` /
+//     `go test` links the system libraries (Debian: libopenblas-dev and
+//     libdnnl-dev at build time; `make deps` installs both). Init(threads)
+//     with threads > 0 sets the thread count of OpenBLAS and of oneDNN's
+//     OpenMP calls; threads == 0 leaves their defaults (OPENBLAS_NUM_THREADS
+//     and OMP_NUM_THREADS, else one thread per core).
+//   - pure-Go build (CGO_ENABLED=0 or -tags purego): only "gonum"; Init only
+//     validates its argument; Threads reports runtime.GOMAXPROCS(0).
+//
+// GuardOpenBLAS (guard.go): Debian's OpenBLAS 0.3.21 picks its kernels
+// when it loads, and on a CPU newer than itself (Intel family 6 model 207,
+// for one) falls back to Prescott (SSE3), several times slower. The guard
+// compares openblas_get_corename() with the CPU's flags
+// (golang.org/x/sys/cpu) and, unless the user set OPENBLAS_CORETYPE,
+// re-executes the program with OPENBLAS_CORETYPE set to the best core for
+// the CPU (SkylakeX for AVX-512, Haswell for AVX2), or prints one warning
+// with that fix if it cannot. cmd/nnfc calls it first thing in main.
 //
 // Init is deliberately not run from an init function, so a program (or a
 // test) decides whether and when the backend changes. Call it once, early,

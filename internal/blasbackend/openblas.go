@@ -20,49 +20,77 @@ import (
 
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/blas/gonum"
 	"gonum.org/v1/netlib/blas/netlib"
 )
 
-// Available reports whether this build can use OpenBLAS (true in the cgo
-// build, false in the pure-Go one).
+// Available reports whether this build can use the C backends, OpenBLAS
+// and oneDNN (true in the cgo build, false in the pure-Go one).
 const Available = true
 
-// Init registers OpenBLAS as the float32 and float64 BLAS used by gonum
-// (and so by layers.Gemm). threads > 0 sets OpenBLAS's thread count;
-// threads == 0 leaves its default. A negative count is an error and changes
-// nothing.
+// DefaultBackend is the backend Init registers unless Select chose
+// another: oneDNN for the float32 GEMM, OpenBLAS for the rest.
+const DefaultBackend = OneDNNName
+
+// Backends lists the names Select accepts in this build.
+func Backends() []string { return []string{OneDNNName, OpenBLASName, GonumName} }
+
+// Init registers the selected backend (see Select) as the float32 and
+// float64 BLAS used by gonum, and so by layers.Gemm. threads > 0 sets the
+// thread count of OpenBLAS and of oneDNN's OpenMP pool; threads == 0
+// leaves their defaults (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, else one
+// per core). A negative count is an error and changes nothing.
 func Init(threads int) error {
 	if threads < 0 {
 		return fmt.Errorf("blasbackend: negative thread count %d", threads)
 	}
 	if threads > 0 {
 		C.openblas_set_num_threads(C.int(threads))
+		setOMPThreads(threads)
 	}
-	blas32.Use(netlib.Implementation{})
-	blas64.Use(netlib.Implementation{})
+	switch selected {
+	case OneDNNName:
+		blas32.Use(OneDNN{})
+		blas64.Use(netlib.Implementation{})
+	case OpenBLASName:
+		blas32.Use(netlib.Implementation{})
+		blas64.Use(netlib.Implementation{})
+	default:
+		blas32.Use(gonum.Implementation{})
+		blas64.Use(gonum.Implementation{})
+	}
 	return nil
 }
 
-// Name returns "openblas" when OpenBLAS is the registered implementation
-// for both float32 and float64, else "gonum (pure Go)".
+// Name returns the registered backend: "onednn" (oneDNN's float32 GEMM,
+// OpenBLAS for the rest), "openblas", or "gonum (pure Go)".
 func Name() string {
-	_, ok32 := blas32.Implementation().(netlib.Implementation)
-	_, ok64 := blas64.Implementation().(netlib.Implementation)
-	if ok32 && ok64 {
-		return "openblas"
+	_, dnnl := blas32.Implementation().(OneDNN)
+	_, ob32 := blas32.Implementation().(netlib.Implementation)
+	_, ob64 := blas64.Implementation().(netlib.Implementation)
+	switch {
+	case dnnl && ob64:
+		return OneDNNName
+	case ob32 && ob64:
+		return OpenBLASName
 	}
 	return pureName
 }
 
-// Threads returns the number of threads the active implementation uses:
-// openblas_get_num_threads() once OpenBLAS is registered, else
-// runtime.GOMAXPROCS(0).
+// Threads returns the number of threads the registered backend's float32
+// GEMM uses: oneDNN's OpenMP count, openblas_get_num_threads(), or
+// runtime.GOMAXPROCS(0) for gonum.
 func Threads() int {
-	if Name() == "openblas" {
-		return int(C.openblas_get_num_threads())
+	switch Name() {
+	case OneDNNName:
+		return setOMPThreads(0)
+	case OpenBLASName:
+		return openBLASThreads()
 	}
 	return goThreads()
 }
+
+func openBLASThreads() int { return int(C.openblas_get_num_threads()) }
 
 // CoreName returns OpenBLAS's openblas_get_corename(): the kernel set it
 // picked for this CPU (e.g. "SkylakeX", "Haswell"), or "" in the pure-Go
@@ -86,15 +114,26 @@ func Version() string {
 	return ""
 }
 
-// Describe returns a one-line summary for logs, e.g.
-// "openblas 0.3.21, 1 thread, core SkylakeX".
-func Describe() string {
-	if Name() != "openblas" {
-		return describePure()
-	}
+// describeOpenBLAS is e.g. "openblas 0.3.21, 1 thread, core SkylakeX",
+// followed by how the core was chosen when nnfc chose it.
+func describeOpenBLAS() string {
 	v := Version()
 	if v == "" {
 		v = "(unknown version)"
 	}
-	return fmt.Sprintf("openblas %s, %s, core %s", v, plural(Threads(), "thread"), CoreName())
+	return fmt.Sprintf("openblas %s, %s, core %s%s", v, plural(openBLASThreads(), "thread"), CoreName(), coreNote())
+}
+
+// Describe returns a one-line summary for logs, e.g.
+// "onednn 2.6.3 (float32 GEMM; ISA avx512_core_bf16, 2 threads, OpenMP); float64 and the rest: openblas 0.3.21, 2 threads, core SkylakeX"
+// or "openblas 0.3.21, 1 thread, core SkylakeX".
+func Describe() string {
+	switch Name() {
+	case OneDNNName:
+		return fmt.Sprintf("onednn %s (float32 GEMM; ISA %s, %s, OpenMP); float64 and the rest: %s",
+			OneDNNVersion(), OneDNNISA(), plural(Threads(), "thread"), describeOpenBLAS())
+	case OpenBLASName:
+		return describeOpenBLAS()
+	}
+	return describePure()
 }

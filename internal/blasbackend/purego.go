@@ -4,9 +4,16 @@ package blasbackend
 
 import "fmt"
 
-// Available reports whether this build can use OpenBLAS (true in the cgo
-// build, false in the pure-Go one).
+// Available reports whether this build can use the C backends, OpenBLAS
+// and oneDNN (true in the cgo build, false in the pure-Go one).
 const Available = false
+
+// DefaultBackend is the backend Init registers unless Select chose
+// another: gonum's pure-Go kernels, the only one in this build.
+const DefaultBackend = GonumName
+
+// Backends lists the names Select accepts in this build.
+func Backends() []string { return []string{GonumName} }
 
 // Init keeps gonum's pure-Go implementation; it only rejects a negative
 // thread count. It does not change GOMAXPROCS, which is what gonum's
@@ -35,3 +42,9 @@ func Version() string { return "" }
 
 // Describe returns e.g. "gonum (pure Go), 2 threads (GOMAXPROCS)".
 func Describe() string { return describePure() }
+
+// OneDNNVersion returns "": there is no oneDNN in this build.
+func OneDNNVersion() string { return "" }
+
+// OneDNNISA returns "": there is no oneDNN in this build.
+func OneDNNISA() string { return "" }

@@ -67,6 +67,7 @@ type usageError struct{ error }
 // NewRoot builds the nnfc command tree.
 func NewRoot(io IO) *cobra.Command {
 	var threads int
+	var blas string
 	var cpuProfile string
 	root := &cobra.Command{
 		Use:   "nnfc",
@@ -94,6 +95,9 @@ with hand-written backward passes proven by finite differences.
 					return fmt.Errorf("--cpuprofile: %v", err)
 				}
 			}
+			if err := blasbackend.Select(blas); err != nil {
+				return usageError{fmt.Errorf("--blas: %v", err)}
+			}
 			return blasbackend.Init(threads)
 		},
 		PersistentPostRun: func(cmd *cobra.Command, args []string) {
@@ -105,7 +109,9 @@ with hand-written backward passes proven by finite differences.
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file (for go tool pprof)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
-	root.PersistentFlags().IntVar(&threads, "threads", 0, "BLAS threads (0: the backend's default, OPENBLAS_NUM_THREADS or one per core)")
+	root.PersistentFlags().IntVar(&threads, "threads", 0, "BLAS threads (0: the backend's default, OPENBLAS_NUM_THREADS / OMP_NUM_THREADS or one per core)")
+	root.PersistentFlags().StringVar(&blas, "blas", blasbackend.DefaultBackend,
+		"BLAS backend: "+strings.Join(blasbackend.Backends(), ", ")+" (onednn: oneDNN's float32 GEMM, OpenBLAS for float64 and the rest)")
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)

@@ -1,0 +1,183 @@
+//go:build cgo && !purego
+
+package blasbackend
+
+/*
+#cgo LDFLAGS: -ldnnl -lgomp
+#include <stdint.h>
+#include <oneapi/dnnl/dnnl.h>
+
+// OpenMP's thread count is an internal control variable of the calling
+// thread, and Go runs cgo calls on whichever OS thread the goroutine is on,
+// so the count is set on that thread before each call (a thread-local
+// read when it is already right).
+int omp_get_max_threads(void);
+void omp_set_num_threads(int);
+
+static int nnfc_dnnl_sgemm(int threads, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
+		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+	if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
+	return (int)dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+static int nnfc_omp_threads(int threads) {
+	if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
+	return omp_get_max_threads();
+}
+
+static int nnfc_dnnl_isa(void) { return (int)dnnl_get_effective_cpu_isa(); }
+static void nnfc_dnnl_version(int *v) {
+	const dnnl_version_t *d = dnnl_version();
+	v[0] = d->major; v[1] = d->minor; v[2] = d->patch;
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"sync/atomic"
+	"unsafe"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+	"gonum.org/v1/netlib/blas/netlib"
+)
+
+// ompThreads is the OpenMP thread count oneDNN's calls use (0: OpenMP's
+// default, OMP_NUM_THREADS or one per core).
+var ompThreads atomic.Int32
+
+// OneDNN is a gonum blas.Float32 (and blas.Float64) whose Sgemm is oneDNN's
+// dnnl_sgemm; every other routine, float64 included, is OpenBLAS's, through
+// the embedded netlib.Implementation. oneDNN has no double-precision GEMM.
+type OneDNN struct {
+	netlib.Implementation
+}
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major A, B and C
+// with dnnl_sgemm (row-major too, so the arguments pass through). It
+// checks its arguments as gonum's implementations do and panics with
+// their messages; with beta = 0, C is not read.
+func (OneDNN) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int,
+	beta float32, c []float32, ldc int) {
+	ta, ok := transChar(tA)
+	if !ok {
+		panic("blas: illegal transpose")
+	}
+	tb, ok := transChar(tB)
+	if !ok {
+		panic("blas: illegal transpose")
+	}
+	if m < 0 {
+		panic("blas: m < 0")
+	}
+	if n < 0 {
+		panic("blas: n < 0")
+	}
+	if k < 0 {
+		panic("blas: k < 0")
+	}
+	rowA, colA := m, k
+	if ta == 'T' {
+		rowA, colA = k, m
+	}
+	rowB, colB := k, n
+	if tb == 'T' {
+		rowB, colB = n, k
+	}
+	if lda < max(1, colA) {
+		panic("blas: bad leading dimension of A")
+	}
+	if ldb < max(1, colB) {
+		panic("blas: bad leading dimension of B")
+	}
+	if ldc < max(1, n) {
+		panic("blas: bad leading dimension of C")
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		// C = beta·C: dnnl_sgemm rejects k = 0; gonum's loop is as good.
+		gonum.Implementation{}.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if len(a) < lda*(rowA-1)+colA {
+		panic("blas: insufficient length of a")
+	}
+	if len(b) < ldb*(rowB-1)+colB {
+		panic("blas: insufficient length of b")
+	}
+	if len(c) < ldc*(m-1)+n {
+		panic("blas: insufficient length of c")
+	}
+	var pa, pb *C.float
+	if len(a) > 0 {
+		pa = (*C.float)(unsafe.Pointer(&a[0]))
+	}
+	if len(b) > 0 {
+		pb = (*C.float)(unsafe.Pointer(&b[0]))
+	}
+	st := C.nnfc_dnnl_sgemm(C.int(ompThreads.Load()), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k),
+		C.float(alpha), pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc))
+	if st != C.dnnl_success {
+		panic(fmt.Sprintf("blasbackend: dnnl_sgemm(%c, %c, %d, %d, %d, lda %d, ldb %d, ldc %d) returned status %d",
+			ta, tb, m, n, k, lda, ldb, ldc, int(st)))
+	}
+}
+
+func transChar(t blas.Transpose) (byte, bool) {
+	switch t {
+	case blas.NoTrans:
+		return 'N', true
+	case blas.Trans, blas.ConjTrans: // real matrices: conjugation is a no-op
+		return 'T', true
+	}
+	return 0, false
+}
+
+// setOMPThreads sets the thread count of oneDNN's calls (threads > 0) and
+// returns the count in effect on the calling thread.
+func setOMPThreads(threads int) int {
+	if threads > 0 {
+		ompThreads.Store(int32(threads))
+	}
+	return int(C.nnfc_omp_threads(C.int(ompThreads.Load())))
+}
+
+// OneDNNVersion returns oneDNN's version, e.g. "2.6.3".
+func OneDNNVersion() string {
+	var v [3]C.int
+	C.nnfc_dnnl_version(&v[0])
+	return fmt.Sprintf("%d.%d.%d", v[0], v[1], v[2])
+}
+
+// OneDNNISA returns the instruction set oneDNN's JIT kernels use on this
+// CPU (dnnl_get_effective_cpu_isa), e.g. "avx512_core_bf16".
+func OneDNNISA() string {
+	switch C.nnfc_dnnl_isa() {
+	case C.dnnl_cpu_isa_sse41:
+		return "sse41"
+	case C.dnnl_cpu_isa_avx:
+		return "avx"
+	case C.dnnl_cpu_isa_avx2:
+		return "avx2"
+	case C.dnnl_cpu_isa_avx2_vnni:
+		return "avx2_vnni"
+	case C.dnnl_cpu_isa_avx512_mic:
+		return "avx512_mic"
+	case C.dnnl_cpu_isa_avx512_mic_4ops:
+		return "avx512_mic_4ops"
+	case C.dnnl_cpu_isa_avx512_core:
+		return "avx512_core"
+	case C.dnnl_cpu_isa_avx512_core_vnni:
+		return "avx512_core_vnni"
+	case C.dnnl_cpu_isa_avx512_core_bf16:
+		return "avx512_core_bf16"
+	case C.dnnl_cpu_isa_avx512_core_amx:
+		return "avx512_core_amx"
+	case C.dnnl_cpu_isa_all:
+		return "all"
+	}
+	return fmt.Sprintf("isa 0x%x", int(C.nnfc_dnnl_isa()))
+}
