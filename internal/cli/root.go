@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/internal/train"
 )
 
@@ -68,7 +69,7 @@ type usageError struct{ error }
 func NewRoot(io IO) *cobra.Command {
 	var threads int
 	var blas string
-	var cpuProfile string
+	var cpuProfile, maxMemory string
 	root := &cobra.Command{
 		Use:   "nnfc",
 		Short: "Train, check and use fully connected neural networks",
@@ -85,6 +86,13 @@ with hand-written backward passes proven by finite differences.
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if threads < 0 {
 				return usageError{fmt.Errorf("--threads: must be ≥ 0, got %d", threads)}
+			}
+			if maxMemory != "" {
+				n, err := limits.Parse(maxMemory)
+				if err != nil {
+					return usageError{fmt.Errorf("--max-memory: %v", err)}
+				}
+				limits.SetMax(n)
 			}
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)
@@ -112,6 +120,7 @@ with hand-written backward passes proven by finite differences.
 	root.PersistentFlags().IntVar(&threads, "threads", 0, "BLAS threads (0: the backend's default, OPENBLAS_NUM_THREADS / OMP_NUM_THREADS or one per core)")
 	root.PersistentFlags().StringVar(&blas, "blas", blasbackend.DefaultBackend,
 		"BLAS backend: "+strings.Join(blasbackend.Backends(), ", ")+" (onednn: oneDNN's float32 GEMM, OpenBLAS for float64 and the rest)")
+	root.PersistentFlags().StringVar(&maxMemory, "max-memory", "", "refuse networks, data and model files needing more memory than this (e.g. 4G; default: the available memory)")
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)

@@ -5,6 +5,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -19,6 +20,7 @@ import (
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/optim"
 )
@@ -216,13 +218,16 @@ func LoadStored(path string) (Config, error) {
 func load(path string, flags []Flag, env bool) (Config, error) {
 	v := viper.New()
 	if path != "" {
-		v.SetConfigFile(path)
+		b, err := readCapped(path)
+		if err != nil {
+			return Config{}, err
+		}
+		if err := CheckYAML(path, b); err != nil {
+			return Config{}, err
+		}
 		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
-			if errors.Is(err, os.ErrNotExist) || os.IsNotExist(errors.Unwrap(err)) {
-				return Config{}, fmt.Errorf("%s: config file not found", path)
-			}
-			return Config{}, fmt.Errorf("%s: not valid YAML: %v", path, err)
+		if err := v.ReadConfig(bytes.NewReader(b)); err != nil {
+			return Config{}, fmt.Errorf("%s: not valid YAML: %s", path, oneLine(err.Error()))
 		}
 	}
 	src := path
@@ -468,8 +473,10 @@ func toMap(v reflect.Value) map[string]any {
 // fillRuleDefaults gives every optimizer and schedule key the user did not
 // set the default of the chosen rule and kind.
 func (c *Config) fillRuleDefaults(set map[string]bool) {
-	if c.Data.ValCount > 0 && !set["data.val_fraction"] {
-		c.Data.ValFraction = 0 // a count replaces the default fraction
+	if set["data.val_count"] && !set["data.val_fraction"] {
+		// A count replaces the default fraction; val_count: 0 means no
+		// validation split.
+		c.Data.ValFraction = 0
 	}
 	if d, err := optim.Defaults(c.Optimizer.Rule); err == nil {
 		o := &c.Optimizer.Config
@@ -566,7 +573,13 @@ func (c *Config) validate(set map[string]bool) []error {
 		bad("data.val_count", "set data.val_count or data.val_fraction, not both")
 	}
 	if d.ValCount == 0 && d.ValFraction == 0 {
-		bad("data.val_fraction", "a validation split is needed (set data.val_count or data.val_fraction > 0)")
+		// No validation split: nothing can be monitored.
+		if c.Train.Patience > 0 {
+			bad("train.patience", "early stopping needs a validation split (data.val_count or data.val_fraction > 0)")
+		}
+		if c.Schedule.Kind == "plateau" {
+			bad("schedule.kind", "plateau watches the validation loss and needs a validation split (data.val_count or data.val_fraction > 0)")
+		}
 	}
 	oneOf("data.normalize", d.Normalize, normalizes)
 	oneOf("data.header", d.Header, []string{"auto", "yes", "no"})
@@ -575,6 +588,10 @@ func (c *Config) validate(set map[string]bool) []error {
 	}
 
 	m := c.Model
+	if len(m.Hidden) > limits.MaxHiddenLayers {
+		bad("model.hidden", "lists %d layers, at most %d are allowed", len(m.Hidden), limits.MaxHiddenLayers)
+		m.Hidden = m.Hidden[:limits.MaxHiddenLayers] // report the first ones only
+	}
 	for i, h := range m.Hidden {
 		if h <= 0 {
 			bad(fmt.Sprintf("model.hidden[%d]", i), "must be > 0, got %d", h)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -45,7 +46,19 @@ func TestBadConfigs(t *testing.T) {
 		{"every with cosine", "schedule: {kind: cosine, every: 3}", []string{"schedule.every: does not apply to kind cosine"}},
 		{"weight_scale with he", "model: {init: he, weight_scale: 0.01}", []string{"model.weight_scale: applies only to model.init normal, not he"}},
 		{"count and fraction", "data: {val_count: 10, val_fraction: 0.2}", []string{"data.val_count: set data.val_count or data.val_fraction, not both"}},
-		{"no validation", "data: {val_fraction: 0}", []string{"data.val_fraction: a validation split is needed"}},
+		{"patience without validation", "data: {val_count: 0}\ntrain: {patience: 3}", []string{"train.patience: early stopping needs a validation split"}},
+		{"plateau without validation", "data: {val_fraction: 0}\nschedule: {kind: plateau}", []string{"schedule.kind: plateau watches the validation loss"}},
+		{"too many hidden layers", "model: {hidden: [" + strings.Repeat("1,", 1500) + "1]}", []string{"model.hidden: lists 1501 layers, at most 1000"}},
+		// YAML the parser rejects, and shapes refused before viper: one line each.
+		{"duplicate key", "seed: 1\nseed: 2", []string{`not valid YAML: line 2: mapping key "seed" already defined at line 1`}},
+		{"bad indentation", "data:\n  source: csv\n bad: 1", []string{"not valid YAML: line 2: did not find expected key"}},
+		{"tab indentation", "data:\n\tsource: csv", []string{"not valid YAML: line 2: found character that cannot start any token"}},
+		{"list at top", "- 1\n- 2", []string{"line 1: the config must be a mapping"}},
+		{"scalar at top", "hello", []string{`line 1: the config must be a mapping of keys (seed:, data:, model:, ...), got the value "hello"`}},
+		{"deep flow nesting", "seed: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000), []string{"line 1: nested more than 16 levels deep"}},
+		{"deep block nesting", "bogus:\n" + deepBlock(40), []string{"nested more than 16 levels deep"}},
+		{"alias bomb", aliasBomb(), []string{"holds more than 10000 values"}},
+		{"huge list", "model: {hidden: [" + strings.Repeat("1,", 20000) + "1]}", []string{"holds more than 10000 values"}},
 		// Values out of range.
 		{"infinite lr", "optimizer: {lr: .inf}", []string{"optimizer.lr: must be > 0, got +Inf"}},
 		{"NaN lr", "optimizer: {lr: .nan}", []string{"optimizer.lr: must be > 0, got NaN"}},
@@ -161,5 +174,63 @@ func TestEnvAndFlagOverrides(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// deepBlock is a block mapping nested n levels deep, indented by one
+// level.
+func deepBlock(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "%sk%d:\n", strings.Repeat("  ", i+1), i)
+	}
+	fmt.Fprintf(&b, "%sv: 1\n", strings.Repeat("  ", n+1))
+	return b.String()
+}
+
+// aliasBomb is the "billion laughs" document: each level lists the one
+// before it ten times, 10^9 values once aliases are expanded.
+func aliasBomb() string {
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 9; i++ {
+		p := fmt.Sprintf("*a%d", i-1)
+		fmt.Fprintf(&b, "a%d: &a%d [%s]\n", i, i, strings.Repeat(p+", ", 9)+p)
+	}
+	return b.String()
+}
+
+// TestOversizedConfig: a file over the size cap is refused before it is
+// parsed.
+func TestOversizedConfig(t *testing.T) {
+	clearEnv(t)
+	p := write(t, "seed: 1\n#"+strings.Repeat("x", 2<<20)+"\n")
+	_, err := Load(p, nil)
+	if err == nil || !strings.Contains(err.Error(), p+": config file larger than 1048576 bytes") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestNoValidationSplit: val_count: 0 (or val_fraction: 0) is a run
+// without a validation split, not the default fraction.
+func TestNoValidationSplit(t *testing.T) {
+	clearEnv(t)
+	for _, y := range []string{"data: {val_count: 0}", "data: {val_fraction: 0}", "data: {val_count: 0, val_fraction: 0}"} {
+		c, err := Load(write(t, y+"\n"), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", y, err)
+		}
+		if c.Data.ValCount != 0 || c.Data.ValFraction != 0 {
+			t.Errorf("%s: val_count %d val_fraction %g, want 0 and 0", y, c.Data.ValCount, c.Data.ValFraction)
+		}
+		// The stored config reads back the same way.
+		c2, err := LoadStored(write(t, c.YAML()))
+		if err != nil || c2.Data.ValCount != 0 || c2.Data.ValFraction != 0 {
+			t.Errorf("%s: stored config reads back as %d, %g, %v", y, c2.Data.ValCount, c2.Data.ValFraction, err)
+		}
+	}
+	c, err := Load(write(t, "seed: 2\n"), nil)
+	if err != nil || c.Data.ValFraction != 0.1 {
+		t.Errorf("default split: val_fraction %g, %v; want 0.1", c.Data.ValFraction, err)
 	}
 }
