@@ -18,6 +18,7 @@ import (
 	"github.com/nlpodyssey/safetensors"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/limits"
 )
 
 // Tensor is one named tensor of a model file. Exactly one of F32 and F64 is
@@ -39,6 +40,17 @@ const (
 	// nlpodyssey library and of the reference Rust implementation.
 	maxHeaderLen = 100_000_000
 
+	// maxReadHeaderLen is the largest header Read accepts: nnfc's headers
+	// take about 100 bytes per tensor, so even a checkpoint of a network
+	// with the maximum 1000 hidden layers stays far below it, while a
+	// header near maxHeaderLen would cost hundreds of megabytes to parse.
+	maxReadHeaderLen = 16 << 20
+
+	// MetaSHA256 is the metadata key of the file's integrity check: the
+	// hex SHA-256 of the tensor table, the other metadata and the data
+	// (see digest). Write adds it; Read verifies it when present.
+	MetaSHA256 = "nnfc.sha256"
+
 	// metadataKey is the reserved header key of the string→string map.
 	metadataKey = "__metadata__"
 
@@ -48,14 +60,25 @@ const (
 )
 
 // Write writes tensors, in the order given, and meta to path in safetensors
-// format, replacing any existing file atomically. A nil or empty meta writes
-// no "__metadata__" entry.
+// format, replacing any existing file atomically. The metadata always
+// gains MetaSHA256, the file's checksum (any value meta holds for it is
+// replaced).
 //
 // Write reports an error, and leaves path untouched, if a tensor is
 // malformed: an empty, duplicate, reserved or non-UTF-8 name, a negative
 // dimension, not exactly one of F32/F64 set, or a data length that is not
 // the product of Shape.
 func Write(path string, tensors []Tensor, meta map[string]string) error {
+	meta = maps.Clone(meta)
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	delete(meta, MetaSHA256)
+	sum, err := digestTensors(tensors, meta)
+	if err != nil {
+		return fmt.Errorf("stfile: write %s: %w", path, err)
+	}
+	meta[MetaSHA256] = sum
 	header, err := encodeHeader(tensors, meta)
 	if err != nil {
 		return fmt.Errorf("stfile: write %s: %w", path, err)
@@ -220,7 +243,9 @@ func writeData(w io.Writer, t *Tensor) error {
 
 // Read reads the tensors and metadata of the safetensors file at path. The
 // tensors come in the order of their data in the file. meta is nil when the
-// file has no "__metadata__".
+// file has no "__metadata__". When the metadata holds MetaSHA256 (every
+// file Write produced does), Read verifies it and leaves it out of meta;
+// files without it (older nnfc, other tools) are read unverified.
 //
 // Every error is one line naming path and the problem; a malformed file
 // (truncated, bad header length, invalid JSON, offsets that do not tile the
@@ -263,6 +288,10 @@ func readFile(path string) ([]byte, error) {
 	if err := checkHeaderLen(binary.LittleEndian.Uint64(nb[:]), uint64(size)); err != nil {
 		return nil, err
 	}
+	// The file is held once as bytes and once as decoded tensors.
+	if err := limits.Check("reading it", 2*float64(size)); err != nil {
+		return nil, err
+	}
 	buf := make([]byte, size)
 	if _, err := f.ReadAt(buf, 0); err != nil {
 		return nil, fmt.Errorf("file changed while reading: %w", err)
@@ -274,6 +303,9 @@ func readFile(path string) ([]byte, error) {
 func checkHeaderLen(n, size uint64) error {
 	if n > maxHeaderLen {
 		return fmt.Errorf("header length %d exceeds the %d-byte limit (corrupt or not a safetensors file)", n, maxHeaderLen)
+	}
+	if n > maxReadHeaderLen {
+		return fmt.Errorf("header length %d exceeds the %d bytes nnfc reads (an nnfc header takes about 100 bytes per tensor)", n, maxReadHeaderLen)
 	}
 	if n > size-8 {
 		return fmt.Errorf("truncated: header length %d is larger than the %d bytes after it", n, size-8)
@@ -303,6 +335,13 @@ func parse(buf []byte) ([]Tensor, map[string]string, error) {
 			return nil, nil, errors.New(msg)
 		}
 		return nil, nil, fmt.Errorf("invalid safetensors header: %w", err)
+	}
+	if !utf8.Valid(buf[8 : 8+n]) {
+		// JSON decoders replace invalid bytes silently.
+		return nil, nil, errors.New("header is not valid UTF-8 (corrupt or not a safetensors file)")
+	}
+	if err := checkDuplicates(buf[8 : 8+n]); err != nil {
+		return nil, nil, err
 	}
 	data := buf[8+n:]
 
@@ -356,5 +395,20 @@ func parse(buf []byte) ([]Tensor, map[string]string, error) {
 		}
 		tensors[i] = t
 	}
-	return tensors, md.Metadata(), nil
+	meta := md.Metadata()
+	for k := range meta {
+		if oneByteOff(k, MetaSHA256) {
+			return nil, nil, fmt.Errorf("metadata key %q is one byte off %s: the file is corrupted", k, MetaSHA256)
+		}
+	}
+	if want, ok := meta[MetaSHA256]; ok {
+		if err := verify(want, tensors, meta, data); err != nil {
+			return nil, nil, err
+		}
+		delete(meta, MetaSHA256)
+		if len(meta) == 0 {
+			meta = nil
+		}
+	}
+	return tensors, meta, nil
 }

@@ -120,7 +120,11 @@ func TestWrittenBytes(t *testing.T) {
 		t.Fatalf("header is not JSON: %v", err)
 	}
 	var meta map[string]string
-	if err := json.Unmarshal(h["__metadata__"], &meta); err != nil || !reflect.DeepEqual(meta, sampleMeta) {
+	if err := json.Unmarshal(h["__metadata__"], &meta); err != nil || len(meta[MetaSHA256]) != 64 {
+		t.Errorf("__metadata__ %v lacks a %s checksum (%v)", meta, MetaSHA256, err)
+	}
+	delete(meta, MetaSHA256)
+	if !reflect.DeepEqual(meta, sampleMeta) {
 		t.Errorf("__metadata__ = %v (%v), want %v", meta, err, sampleMeta)
 	}
 	if len(h) != len(tensors)+1 {
@@ -265,6 +269,12 @@ func TestReadRejectsMalformed(t *testing.T) {
 		{"shape overflow", rawFile(`{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}`, nil), "overflow"},
 		{"negative shape", rawFile(`{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}`, nil), "invalid \"shape\""},
 		{"non-string metadata", rawFile(`{"__metadata__":{"k":1}}`, nil), "expected string"},
+		{"duplicate tensor name", rawFile(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, eight[:4]), `tensor "w": duplicate name`},
+		{"duplicate metadata key", rawFile(`{"__metadata__":{"k":"a","k":"b"}}`, nil), `metadata key "k" given twice`},
+		{"metadata twice", rawFile(`{"__metadata__":{"k":"a"},"__metadata__":{"k":"a"}}`, nil), `"__metadata__" twice`},
+		{"header over the read cap", withHeaderLen(maxReadHeaderLen + 8), "exceeds the 16777216 bytes nnfc reads"},
+		{"bad checksum value", rawFile(`{"__metadata__":{"nnfc.sha256":"xyz"}}`, nil), `nnfc.sha256 "xyz" is not a lowercase hex SHA-256`},
+		{"wrong checksum", rawFile(`{"__metadata__":{"nnfc.sha256":"`+strings.Repeat("ab", 32)+`"}}`, nil), "do not match the nnfc.sha256 checksum"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "bad.safetensors")
@@ -334,4 +344,65 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("rewrite changed the contents")
 		}
 	})
+}
+
+// TestChecksumCatchesCorruption flips every bit of a written file, one at
+// a time: each copy is either refused or reads back exactly the original
+// contents (a flip inside the header's padding can turn a space into other
+// JSON whitespace). Without the checksum, flips inside the data section
+// would be read silently as other weights.
+func TestChecksumCatchesCorruption(t *testing.T) {
+	valid := validFile(t)
+	want, wantMeta, err := parse(valid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for i := range valid {
+		for bit := range 8 {
+			b := bytes.Clone(valid)
+			b[i] ^= 1 << bit
+			got, meta, err := parse(b)
+			if err != nil {
+				refused++
+				if strings.Contains(err.Error(), "\n") {
+					t.Fatalf("byte %d bit %d: error is not one line: %q", i, bit, err)
+				}
+				continue
+			}
+			if !sameTensors(got, want) || !reflect.DeepEqual(meta, wantMeta) {
+				t.Fatalf("byte %d bit %d: corrupted file read as different contents", i, bit)
+			}
+		}
+	}
+	if refused < 8*len(valid)*9/10 {
+		t.Errorf("only %d of %d bit flips refused", refused, 8*len(valid))
+	}
+
+	// The same file without its checksum (as written by older nnfc)
+	// still reads, and then a flip in the data goes unnoticed: the
+	// negative twin showing the check is what catches it.
+	old := rawFile(oldHeader(t, valid), valid[8+binary.LittleEndian.Uint64(valid):])
+	if _, _, err := parse(old); err != nil {
+		t.Fatalf("file without checksum: %v", err)
+	}
+	old[len(old)-1] ^= 1
+	if _, _, err := parse(old); err != nil {
+		t.Errorf("file without checksum: a data flip was refused (%v), expected it to go unnoticed", err)
+	}
+}
+
+// oldHeader is the header of a file with the checksum entry removed.
+func oldHeader(t *testing.T, file []byte) string {
+	n := binary.LittleEndian.Uint64(file)
+	var h map[string]json.RawMessage
+	if err := json.Unmarshal(file[8:8+n], &h); err != nil {
+		t.Fatal(err)
+	}
+	var meta map[string]string
+	json.Unmarshal(h["__metadata__"], &meta)
+	delete(meta, MetaSHA256)
+	h["__metadata__"], _ = json.Marshal(meta)
+	b, _ := json.Marshal(h)
+	return string(b)
 }
