@@ -88,3 +88,24 @@ func syncDir(dir string) error {
 	}
 	return d.Close()
 }
+
+// RemoveStale removes the temporary files that Write leaves behind when
+// the process is killed before its rename (".NAME.tmp-*" in dir, for each
+// NAME in names) and returns their paths. Call it only when no other
+// process is writing those files.
+func RemoveStale(dir string, names ...string) ([]string, error) {
+	var removed []string
+	for _, name := range names {
+		matches, err := filepath.Glob(filepath.Join(dir, "."+name+".tmp-*"))
+		if err != nil {
+			return removed, err
+		}
+		for _, m := range matches {
+			if err := os.Remove(m); err != nil && !os.IsNotExist(err) {
+				return removed, fmt.Errorf("atomicfile: remove stale %s: %w", m, err)
+			}
+			removed = append(removed, m)
+		}
+	}
+	return removed, nil
+}

@@ -151,3 +151,26 @@ func TestWriteOverDirectoryFails(t *testing.T) {
 	}
 	assertOnlyFile(t, dir, "sub")
 }
+
+// TestRemoveStale removes the leftovers of killed writes of the named
+// files and nothing else.
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{".model.safetensors.tmp-123", ".model.safetensors.tmp-9", ".metrics.jsonl.tmp-1", "model.safetensors", ".other.tmp-1", "keep.tmp-1"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := RemoveStale(dir, "model.safetensors", "metrics.jsonl", "checkpoint.safetensors")
+	if err != nil || len(removed) != 3 {
+		t.Fatalf("removed %v, %v; want the 3 temporary files", removed, err)
+	}
+	left, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range left {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != ".other.tmp-1 keep.tmp-1 model.safetensors" {
+		t.Errorf("left %v", names)
+	}
+}

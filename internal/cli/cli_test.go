@@ -246,7 +246,7 @@ train: {epochs: 20, batch_size: 16, out_dir: %s}
 		{"missing config", []string{"train", "--config", filepath.Join(tmp, "nope.yaml")}, ExitError, []string{"nope.yaml", "not found"}},
 		{"unknown config key", []string{"train", "--config", unknownKey}, ExitError, []string{unknownKey, "train.epohcs", "did you mean train.epochs"}},
 		{"existing run", []string{"train", "--config", spiralConfig, "--out", run}, ExitError, []string{"train.out_dir", run, "holds a finished run", "--force"}},
-		{"resume without checkpoint", []string{"train", "--resume", noCheckpoint}, ExitError, []string{"--resume " + noCheckpoint, "no checkpoint"}},
+		{"resume without checkpoint", []string{"train", "--resume", noCheckpoint}, ExitError, []string{"--resume " + noCheckpoint, "no run there"}},
 		{"resume a missing dir", []string{"train", "--resume", filepath.Join(tmp, "gone")}, ExitError, []string{"--resume " + filepath.Join(tmp, "gone")}},
 		{"diverging run", []string{"train", "--config", diverges, "--progress", "none"}, ExitDiverged, []string{"loss became", "epoch 2, step 2", "lower optimizer.lr"}},
 		{"eval data with wrong feature count", []string{"eval", "--model", model, "--data", threeFeatures}, ExitError, []string{threeFeatures, "3 features", model, "expects 2"}},

@@ -121,7 +121,11 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 		}
 		fmt.Fprintf(o.io.Out, "; %s\n", res.Reason)
 	}
-	fmt.Fprintf(o.io.Out, "best val_acc %.4f at epoch %d; model: %s\n", res.BestValAcc, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
+	if res.NoValidation {
+		fmt.Fprintf(o.io.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
+	} else {
+		fmt.Fprintf(o.io.Out, "best val_acc %.4f at epoch %d; model: %s\n", res.BestValAcc, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
+	}
 	if res.Test != nil {
 		fmt.Fprintf(o.io.Out, "test accuracy %.2f%% (%d samples), test loss %.4f (data loss, like val_loss; L2 term %.4f)\n",
 			100*res.Test.Accuracy, res.Test.N, res.Test.Loss, res.Test.RegLoss)

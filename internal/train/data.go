@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/pkg/data"
 )
 
@@ -94,6 +95,7 @@ func Read(d config.Data, seed uint64) (train, test *data.Dataset, err error) {
 			return nil, nil, err
 		}
 		if d.Test != "" {
+			opt.Classes = train.Classes // the test labels must fall in the training classes
 			test, err = data.ReadCSV(d.Test, opt)
 		}
 	case "npz":
@@ -102,6 +104,7 @@ func Read(d config.Data, seed uint64) (train, test *data.Dataset, err error) {
 			return nil, nil, err
 		}
 		if d.Test != "" {
+			opt.Classes = train.Classes
 			test, err = data.ReadNPZ(d.Test, opt)
 		}
 	case "npy":
@@ -109,10 +112,14 @@ func Read(d config.Data, seed uint64) (train, test *data.Dataset, err error) {
 			return nil, nil, err
 		}
 		if d.Test != "" {
-			test, err = data.ReadNPY(d.Test, d.TestLabels, d.Classes)
+			test, err = data.ReadNPY(d.Test, d.TestLabels, train.Classes)
 		}
 	case "spiral":
 		s := d.Spiral
+		// x (2 float32) and y (int32) per point, the test half included.
+		if err := limits.Check(fmt.Sprintf("data.spiral: %d points per class × %d classes", s.PerClass, s.Classes), 1.5*limits.Mul(s.PerClass, s.Classes, 12)); err != nil {
+			return nil, nil, err
+		}
 		train = data.Spiral(s.PerClass, s.Classes, s.Noise, seed)
 		test = data.Spiral(s.PerClass/2, s.Classes, s.Noise, seed+streamSpiral)
 	default:
@@ -128,4 +135,30 @@ func Read(d config.Data, seed uint64) (train, test *data.Dataset, err error) {
 		return nil, nil, fmt.Errorf("%s: labels up to %d, but the training data %s has %d classes", test.Name, test.Classes-1, train.Name, train.Classes)
 	}
 	return train, test, nil
+}
+
+// minInputDim is the input width a data source is known to have before
+// it is read: MNIST's 784, CIFAR-10's 3072, the spiral's 2, else 1.
+func minInputDim(d config.Data) int {
+	switch d.Source {
+	case "mnist":
+		return 28 * 28
+	case "cifar10":
+		return 3 * 32 * 32
+	case "spiral":
+		return 2
+	}
+	return 1
+}
+
+// minClasses is the number of classes a data source is known to have
+// before it is read (at least 2).
+func minClasses(d config.Data) int {
+	switch d.Source {
+	case "mnist", "cifar10":
+		return 10
+	case "spiral":
+		return max(2, d.Spiral.Classes)
+	}
+	return max(2, d.Classes)
 }

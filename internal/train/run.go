@@ -16,6 +16,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -49,6 +50,7 @@ type Result struct {
 	Reason        string  // why training ended
 	// Warnings are problems a finished run had (a diverging loss).
 	Warnings []string
+	NoValidation bool // no validation split: the model is the last epoch's
 }
 
 // ErrInterrupted is matched (errors.Is) by the InterruptedError returned
@@ -97,6 +99,11 @@ func (e *NonFiniteError) Error() string {
 
 // Start begins a new run in c.Train.OutDir. It refuses a directory that
 // already holds a run, so nothing good is ever overwritten.
+//
+// A directory without a checkpoint holds no run yet, whatever else it
+// holds: a run killed before its first checkpoint leaves config.yaml and
+// perhaps model.safetensors, and starting afresh there is what --resume
+// would do too. Temporary files of killed writes are removed.
 func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 	dir := c.Train.OutDir
 	if err := checkFresh(dir, o.Force); err != nil {
@@ -105,6 +112,15 @@ func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("train.out_dir: %v", err)
 	}
+	if err := cleanDir(dir, o.Stderr); err != nil {
+		return nil, err
+	}
+	return start(ctx, c, o)
+}
+
+// start writes the config of a new run into its directory and runs it.
+func start(ctx context.Context, c config.Config, o Options) (*Result, error) {
+	dir := c.Train.OutDir
 	if err := atomicfile.Write(filepath.Join(dir, configFn), 0o644, func(w io.Writer) error {
 		_, err := io.WriteString(w, c.YAML())
 		return err
@@ -116,16 +132,33 @@ func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 
 // Resume continues the run in dir from its checkpoint, with the config it
 // was started with.
+//
+// A directory with the run's config.yaml but no checkpoint yet (the run
+// was killed before its first checkpoint) is started afresh from that
+// config: resuming from nothing.
 func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
-	cp := filepath.Join(dir, checkpointFn)
-	if _, err := os.Stat(cp); err != nil {
-		return nil, fmt.Errorf("--resume %s: no checkpoint there (%s): nothing to resume", dir, checkpointFn)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("--resume %s: no such run directory", dir)
+	}
+	_, errCP := os.Stat(filepath.Join(dir, checkpointFn))
+	_, errCfg := os.Stat(filepath.Join(dir, configFn))
+	if errCP != nil && errCfg != nil {
+		return nil, fmt.Errorf("--resume %s: no run there (neither %s nor %s); start one with nnfc train --config FILE", dir, checkpointFn, configFn)
 	}
 	c, err := config.LoadStored(filepath.Join(dir, configFn))
 	if err != nil {
 		return nil, err
 	}
 	c.Train.OutDir = dir
+	if err := cleanDir(dir, o.Stderr); err != nil {
+		return nil, err
+	}
+	if errCP != nil {
+		if o.Stderr != nil {
+			fmt.Fprintf(o.Stderr, "%s has no checkpoint yet (the run stopped before its first epoch ended): starting it from epoch 1 with its %s\n", dir, configFn)
+		}
+		return start(ctx, c, o)
+	}
 	return dispatch(ctx, c, o, true)
 }
 
@@ -135,14 +168,11 @@ var runFiles = []string{checkpointFn, modelFn, metricsFn, ResultsFile, configFn,
 // checkFresh refuses a directory that holds a run, saying what the run is
 // and what to do instead; with force it removes the run's files.
 func checkFresh(dir string, force bool) error {
-	var held string
-	for _, f := range []string{checkpointFn, modelFn} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			held = f
-			break
-		}
-	}
-	if held == "" {
+	// Only a checkpoint makes a run: without one (a run killed before its
+	// first checkpoint) there is nothing to resume, and starting afresh is
+	// what --resume would do too.
+	held := checkpointFn
+	if _, err := os.Stat(filepath.Join(dir, held)); err != nil {
 		return nil
 	}
 	if force {
@@ -160,6 +190,19 @@ func checkFresh(dir string, force bool) error {
 		return fmt.Errorf("train.out_dir: %s holds a finished run (%s); choose another --out, or replace it with --force", dir, st.Reason)
 	}
 	return fmt.Errorf("train.out_dir: %s already holds a run (%s); choose another --out, or replace it with --force", dir, held)
+}
+
+// cleanDir removes the temporary files that killed writes left in a run
+// directory, saying so on w.
+func cleanDir(dir string, w io.Writer) error {
+	removed, err := atomicfile.RemoveStale(dir, checkpointFn, modelFn, metricsFn, configFn)
+	if err != nil {
+		return err
+	}
+	if len(removed) > 0 && w != nil {
+		fmt.Fprintf(w, "removed %d temporary file(s) of an interrupted write in %s\n", len(removed), dir)
+	}
+	return nil
 }
 
 func dispatch(ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
@@ -194,9 +237,20 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	var norm *data.Normalizer
 	var src *model.Net[T]
 	var err error
+	// Refuse a network too large for memory before reading any data; the
+	// input width is not known yet, so the data source's known width (or
+	// 1) stands in. The exact check follows once the data is read.
+	if err := checkMemory[T](c, Spec(c, &data.Dataset{D: minInputDim(c.Data), Classes: minClasses(c.Data)}), 1); err != nil {
+		return nil, err
+	}
 	switch {
 	case resume:
-		if _, norm, err = model.Load[T](filepath.Join(dir, checkpointFn)); err != nil {
+		cp := filepath.Join(dir, checkpointFn)
+		ts, meta, err := stfile.Read(cp)
+		if err != nil {
+			return nil, err
+		}
+		if _, norm, err = model.FromTensors[T](cp, ts, meta, ""); err != nil {
 			return nil, err
 		}
 	case c.Train.InitFrom != "":
@@ -209,6 +263,9 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 		return nil, err
 	}
 	spec := Spec(c, splits.Train)
+	if err := checkMemory[T](c, spec, splits.Train.N); err != nil {
+		return nil, err
+	}
 	net, err := model.New[T](spec, rand.New(rand.NewPCG(c.Seed, streamInit)))
 	if err != nil {
 		return nil, fmt.Errorf("model: %v", err)
@@ -252,12 +309,29 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	tr := &trainer[T]{c: c, o: o, dir: dir, splits: splits, net: net, opt: opt, sched: sched, best: best, st: st,
 		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr, o.Width),
 		wallStart: wallStart, lastSave: time.Now()}
-	fmt.Fprintf(o.Stdout, "training %s on %s: %d train, %d val", spec, splits.Train.Name, splits.Train.N, splits.Val.N)
+	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, classesNote(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
 	if splits.Test != nil {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
 	}
 	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %d epochs, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, c.Train.Epochs, c.Precision)
+	if splits.Val.N == 0 {
+		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(dir, modelFn))
+	}
 	return tr.loop(ctx)
+}
+
+// classesNote says where the number of classes came from, for the
+// "training ..." line.
+func classesNote(d config.Data, classes int) string {
+	switch {
+	case d.Source == "mnist" || d.Source == "cifar10":
+		return fmt.Sprintf("%d classes", classes)
+	case d.Classes > 0:
+		return fmt.Sprintf("%d classes (data.classes)", classes)
+	case d.Source == "spiral":
+		return fmt.Sprintf("%d classes (data.spiral.classes)", classes)
+	}
+	return fmt.Sprintf("%d classes (inferred from the labels; data.classes declares more)", classes)
 }
 
 func bestValAcc(st *state) float64 {
@@ -295,7 +369,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	}
 	perm := make([]int, train.N)
 	x := &layers.Matrix[T]{}
-	y := make([]int32, bs)
+	y := make([]int32, min(bs, train.N))
 	var rates []float64
 	var total float64
 	stepsHere, epochsHere := 0, 0
@@ -384,7 +458,8 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	// the test split on them.
 	copyState(t.net, t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: epochsHere, BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
-		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason, Warnings: st.Warnings}
+		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason, Warnings: st.Warnings,
+		NoValidation: t.splits.Val.N == 0}
 	if t.splits.Test != nil {
 		ev := t.eval.Evaluate(t.splits.Test, nil, false)
 		res.Test = &ev
@@ -451,7 +526,9 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	if math.IsNaN(monitored) || math.IsInf(monitored, 0) {
 		monitored = -math.MaxFloat64 // never an improvement; JSON-safe
 	}
-	if st.BestEpoch == 0 || monitored > st.Best+c.Train.MinDelta {
+	// Without a validation split every epoch is the best so far: the
+	// model file is the last epoch's.
+	if st.BestEpoch == 0 || monitored > st.Best+c.Train.MinDelta || t.splits.Val.N == 0 {
 		st.Best, st.BestEpoch, st.Bad = monitored, e+1, 0
 		copyState(t.best, t.net)
 		t.modelDirty = true

@@ -120,3 +120,31 @@ func (n *Normalizer) Apply(d *Dataset) error {
 	}
 	return nil
 }
+
+// Validate checks a normalizer read from a file: a known mode, as many
+// shifts as scales, every value finite and no scale zero (which would map
+// every input to the same point).
+func (n *Normalizer) Validate() error {
+	known := false
+	for _, m := range NormModes {
+		known = known || m == n.Mode
+	}
+	if !known {
+		return fmt.Errorf("mode %q unknown, expected one of %q", n.Mode, NormModes)
+	}
+	if len(n.Shift) != len(n.Scale) {
+		return fmt.Errorf("%d shifts but %d scales", len(n.Shift), len(n.Scale))
+	}
+	for j := range n.Shift {
+		sh, sc := float64(n.Shift[j]), float64(n.Scale[j])
+		switch {
+		case math.IsNaN(sh) || math.IsInf(sh, 0):
+			return fmt.Errorf("shift[%d] is %v, expected a finite number", j, sh)
+		case math.IsNaN(sc) || math.IsInf(sc, 0):
+			return fmt.Errorf("scale[%d] is %v, expected a finite number", j, sc)
+		case sc == 0:
+			return fmt.Errorf("scale[%d] is 0: every input would map to the same value", j)
+		}
+	}
+	return nil
+}

@@ -3,8 +3,10 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
@@ -90,12 +92,66 @@ func Save[T layers.Float](path string, n *Net[T], norm *data.Normalizer) error {
 // Load reads a model file written by Save into a network of element type
 // T (converting from the stored dtype if needed), with its normalizer
 // (nil if the file has none). Errors name the file and what is wrong.
+//
+// Load is strict: besides what FromTensors checks, a tensor the spec does
+// not name is an error. The file's SHA-256 (written by every nnfc since it
+// was added) is verified by stfile.Read.
 func Load[T layers.Float](path string) (*Net[T], *data.Normalizer, error) {
-	tensors, meta, err := stfile.Read(path)
+	f, err := Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	return FromTensors[T](path, tensors, meta, "")
+	return LoadFile[T](f)
+}
+
+// File is a model file read into memory: its tensors and metadata, before
+// a network of some precision is built from them.
+type File struct {
+	Path    string
+	Tensors []stfile.Tensor
+	Meta    map[string]string
+}
+
+// Open reads a model file (see Load for what is checked when).
+func Open(path string) (*File, error) {
+	tensors, meta, err := stfile.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	return &File{Path: path, Tensors: tensors, Meta: meta}, nil
+}
+
+// Precision is the precision the file's weights were saved in: "float64"
+// when every tensor is F64, else "float32".
+func (f *File) Precision() string {
+	for _, t := range f.Tensors {
+		if t.F64 == nil {
+			return "float32"
+		}
+	}
+	if len(f.Tensors) == 0 {
+		return "float32"
+	}
+	return "float64"
+}
+
+// LoadFile builds the network of element type T and the normalizer that f
+// holds, strictly (see Load).
+func LoadFile[T layers.Float](f *File) (*Net[T], *data.Normalizer, error) {
+	net, norm, err := FromTensors[T](f.Path, f.Tensors, f.Meta, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	want := map[string]bool{}
+	for _, t := range Tensors(net, "") {
+		want[t.Name] = true
+	}
+	for _, t := range f.Tensors {
+		if !want[t.Name] {
+			return nil, nil, fmt.Errorf("%s: tensor %q (shape %v) is not part of the %s network the metadata describes", f.Path, t.Name, t.Shape, net.Spec)
+		}
+	}
+	return net, norm, nil
 }
 
 // FromTensors builds a network from a model file's tensors and metadata;
@@ -114,7 +170,23 @@ func FromTensors[T layers.Float](name string, tensors []stfile.Tensor, meta map[
 		return nil, nil, fmt.Errorf("%s: metadata %s is not valid JSON: %v", name, MetaSpec, err)
 	}
 	if err := spec.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("%s: invalid spec in metadata: %v", name, err)
+		return nil, nil, fmt.Errorf("%s: invalid spec in metadata: %s", name, strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	// The spec is a claim: before building its network, check that the
+	// file holds every tensor of it with its shape, so a spec of absurd
+	// size is refused without allocating it.
+	byName := make(map[string]*stfile.Tensor, len(tensors))
+	for i := range tensors {
+		byName[tensors[i].Name] = &tensors[i]
+	}
+	for _, ts := range spec.TensorShapes() {
+		t, ok := byName[prefix+ts.Name]
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: missing tensor %q (shape %v) of the %s network its metadata describes", name, prefix+ts.Name, ts.Shape, spec)
+		}
+		if !slices.Equal(t.Shape, ts.Shape) {
+			return nil, nil, fmt.Errorf("%s: tensor %q has shape %v, the %s network its metadata describes needs %v", name, t.Name, t.Shape, spec, ts.Shape)
+		}
 	}
 	net, err := newUninitialized[T](spec)
 	if err != nil {
@@ -131,6 +203,9 @@ func FromTensors[T layers.Float](name string, tensors []stfile.Tensor, meta map[
 		}
 		if len(norm.Shift) != spec.InputDim || len(norm.Scale) != spec.InputDim {
 			return nil, nil, fmt.Errorf("%s: normalizer has %d/%d values, the model has %d inputs", name, len(norm.Shift), len(norm.Scale), spec.InputDim)
+		}
+		if err := norm.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("%s: metadata %s: %v", name, MetaNormalizer, err)
 		}
 	}
 	return net, norm, nil
@@ -153,7 +228,7 @@ func (n *Net[T]) SetTensors(name string, tensors []stfile.Tensor, prefix string)
 			return fmt.Errorf("%s: tensor %q has shape %v, the model needs %v", name, t.Name, t.Shape, shape)
 		}
 		CopyTensor(dst, t)
-		return nil
+		return CheckFinite(name, t, dst)
 	}
 	for _, p := range n.params {
 		if err := set(p.Name, p.Shape, p.Data); err != nil {
@@ -177,6 +252,29 @@ func CopyTensor[T layers.Float](dst []T, t stfile.Tensor) {
 	for i, v := range t.F64 {
 		dst[i] = T(v)
 	}
+}
+
+// CheckFinite reports the first value of t that is NaN or infinite, as
+// stored or once converted into dst (a float64 beyond float32's range
+// becomes infinite), naming the file, the tensor and the index.
+func CheckFinite[T layers.Float](name string, t stfile.Tensor, dst []T) error {
+	for i, v := range dst {
+		f := float64(v)
+		if !math.IsNaN(f) && !math.IsInf(f, 0) {
+			continue
+		}
+		stored := f
+		if t.F64 != nil {
+			stored = t.F64[i]
+		} else if t.F32 != nil {
+			stored = float64(t.F32[i])
+		}
+		if !math.IsNaN(stored) && !math.IsInf(stored, 0) {
+			return fmt.Errorf("%s: tensor %q element %d is %g, beyond the range of %T", name, t.Name, i, stored, v)
+		}
+		return fmt.Errorf("%s: tensor %q element %d (of shape %v) is %v, expected a finite number", name, t.Name, i, t.Shape, stored)
+	}
+	return nil
 }
 
 // newUninitialized builds the network of spec with zero weights.

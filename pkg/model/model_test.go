@@ -184,3 +184,35 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Error("missing file loaded")
 	}
 }
+
+// TestTensorShapes: the tensors a spec lists without building its network
+// are those of the network New builds.
+func TestTensorShapes(t *testing.T) {
+	for _, spec := range []model.Spec{
+		{InputDim: 3, Classes: 2, Loss: "softmax", Init: "he"},
+		{InputDim: 5, Hidden: []int{4, 3}, Activations: []string{"relu", "tanh"}, Classes: 3, Loss: "svm", Init: "he"},
+		{InputDim: 5, Hidden: []int{4, 3}, Activations: []string{"relu", "tanh"}, Classes: 3, Loss: "softmax", Init: "he", BatchNorm: true},
+		{InputDim: 5, Hidden: []int{4, 3, 2}, Activations: []string{"relu", "tanh", "swish"}, Classes: 3, Loss: "softmax", Init: "he", Dropout: 0.5},
+		{InputDim: 5, Hidden: []int{4}, Activations: []string{"relu"}, Classes: 3, Loss: "mse", Init: "he", BatchNorm: true, Dropout: 0.5},
+	} {
+		net, err := model.New[float32](spec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := model.Tensors(net, "")
+		got := spec.TensorShapes()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d tensors listed, the network has %d", spec, len(got), len(want))
+		}
+		values := 0
+		for i := range got {
+			if got[i].Name != want[i].Name || !slices.Equal(got[i].Shape, want[i].Shape) {
+				t.Errorf("%s: tensor %d listed as %s %v, the network has %s %v", spec, i, got[i].Name, got[i].Shape, want[i].Name, want[i].Shape)
+			}
+			values += len(want[i].F32)
+		}
+		if spec.Values() != float64(values) {
+			t.Errorf("%s: Values() = %g, the network holds %d", spec, spec.Values(), values)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/nnfc/nnfc/pkg/layers"
 )
@@ -42,7 +43,10 @@ func (s Spec) Validate() error {
 	if s.InputDim <= 0 {
 		bad("input_dim: must be > 0, got %d", s.InputDim)
 	}
-	for i, h := range s.Hidden {
+	if len(s.Hidden) > MaxHidden {
+		bad("hidden: %d layers, at most %d are allowed", len(s.Hidden), MaxHidden)
+	}
+	for i, h := range s.Hidden[:min(len(s.Hidden), MaxHidden)] {
 		if h <= 0 {
 			bad("hidden[%d]: must be > 0, got %d", i, h)
 		}
@@ -50,7 +54,7 @@ func (s Spec) Validate() error {
 	if len(s.Activations) != len(s.Hidden) {
 		bad("activations: need one per hidden layer (%d), got %d", len(s.Hidden), len(s.Activations))
 	}
-	for i, a := range s.Activations {
+	for i, a := range s.Activations[:min(len(s.Activations), MaxHidden)] {
 		if !slices.Contains(layers.Activations, a) {
 			bad("activations[%d]: unknown %q, want one of %v", i, a, layers.Activations)
 		}
@@ -103,6 +107,61 @@ func (s Spec) NumParams() int {
 	if s.BatchNorm {
 		for _, h := range s.Hidden {
 			n += 2 * h // γ and β
+		}
+	}
+	return n
+}
+
+// MaxHidden is the most hidden layers a spec may have.
+const MaxHidden = 1000
+
+// TensorShape names one tensor of a network and its shape.
+type TensorShape struct {
+	Name  string
+	Shape []int
+}
+
+// TensorShapes lists the tensors of the network New builds from s (names
+// and shapes, in state_dict order, as Tensors returns them) without
+// building it: a model file's tensors are checked against it before any
+// weight is allocated.
+func (s Spec) TensorShapes() []TensorShape {
+	var ts []TensorShape
+	dims := s.Dims()
+	k := 0 // module index, as nn.Sequential numbers them
+	for i := 0; i+1 < len(dims); i++ {
+		p := strconv.Itoa(k) + "."
+		ts = append(ts, TensorShape{p + "weight", []int{dims[i+1], dims[i]}}, TensorShape{p + "bias", []int{dims[i+1]}})
+		k++
+		if i < len(s.Hidden) {
+			if s.BatchNorm {
+				p := strconv.Itoa(k) + "."
+				for _, n := range []string{"weight", "bias", "running_mean", "running_var"} {
+					ts = append(ts, TensorShape{p + n, []int{dims[i+1]}})
+				}
+				k++
+			}
+			k++ // activation
+			if s.Dropout > 0 {
+				k++
+			}
+		}
+	}
+	return ts
+}
+
+// Values is the number of values the network's tensors hold: parameters
+// and batch normalization's running statistics. It is a float64 so that
+// the spec of a corrupt or hostile file cannot overflow it.
+func (s Spec) Values() float64 {
+	d := s.Dims()
+	n := 0.0
+	for i := 0; i+1 < len(d); i++ {
+		n += float64(d[i])*float64(d[i+1]) + float64(d[i+1])
+	}
+	if s.BatchNorm {
+		for _, h := range s.Hidden {
+			n += 4 * float64(h) // γ, β, running mean and variance
 		}
 	}
 	return n

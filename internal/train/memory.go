@@ -1,0 +1,39 @@
+package train
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/model"
+)
+
+// optimizerCopies is the number of parameter-sized state vectors each
+// update rule keeps.
+var optimizerCopies = map[string]float64{"sgd": 0, "momentum": 1, "nesterov": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
+
+// checkMemory estimates the memory a run of spec needs with n training
+// samples and refuses it, naming model.hidden, when it exceeds the limit:
+// the parameters with their gradients, the best copy and the optimizer
+// state, and the activations of a training batch and an evaluation batch
+// (a few buffers per layer each).
+func checkMemory[T layers.Float](c config.Config, spec model.Spec, n int) error {
+	var zero T
+	elt := float64(unsafe.Sizeof(zero))
+	copies, ok := optimizerCopies[c.Optimizer.Rule]
+	if !ok {
+		copies = 2
+	}
+	params := spec.Values()
+	width := 0.0
+	for _, d := range spec.Dims() {
+		width += float64(d)
+	}
+	batch := float64(min(c.Train.BatchSize, n))
+	evalBatch := float64(min(c.Train.EvalBatch, n))
+	need := elt * (params*(3+copies) + (4*batch+2*evalBatch)*width)
+	return limits.Check(fmt.Sprintf("model.hidden: the %s network (%.3g parameters in %s, with gradients, the best copy and %s state)",
+		spec, spec.Values(), c.Precision, c.Optimizer.Rule), need)
+}
