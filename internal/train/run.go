@@ -49,7 +49,7 @@ type Result struct {
 	SamplesPerSec float64 // median over this process's epochs
 	Reason        string  // why training ended
 	// Warnings are problems a finished run had (a diverging loss).
-	Warnings []string
+	Warnings     []string
 	NoValidation bool // no validation split: the model is the last epoch's
 }
 
