@@ -23,7 +23,7 @@ die() { echo "slurm-up: $*" >&2; exit 1; }
 for b in munged slurmctld slurmd sinfo scontrol; do
 	command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || die "$b not found: install the Debian packages slurm-wlm and munge (scripts/apt-ensure.sh slurm-wlm munge)"
 done
-[ "$(id -u)" -eq 0 ] || die "must run as root (writes $CONF, starts munged, slurmctld, slurmd)"
+[ "$(id -u)" -eq 0 ] || exec sudo "$0" "$@" # writes $CONF, starts munged, slurmctld, slurmd
 export PATH="$PATH:/usr/sbin"
 
 pidof_daemon() { pgrep -x "$1" >/dev/null 2>&1; }

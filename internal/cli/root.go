@@ -125,7 +125,7 @@ with hand-written backward passes proven by finite differences.
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCmdTrain(io), newCmdEval(io), newCmdPredict(io), newCmdGradcheck(io), newCmdPlot(io), newCmdEmbed(io), newCmdVersion(io), newCmdBench(io))
+	root.AddCommand(newCmdTrain(io), newCmdEval(io), newCmdPredict(io), newCmdGradcheck(io), newCmdPlot(io), newCmdEmbed(io), newCmdVersion(io), newCmdBench(io), newCmdSweep(io))
 	return root
 }
 

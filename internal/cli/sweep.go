@@ -1,0 +1,385 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnfc/nnfc/internal/sweep"
+)
+
+type sweepOptions struct {
+	io          IO
+	configPath  string
+	out         string
+	executor    string
+	parallel    int
+	retryFailed bool
+	wait        bool
+	scancel     bool
+	binary      string
+	slurm       sweep.SlurmOptions
+}
+
+func newCmdSweep(io IO) *cobra.Command {
+	o := &sweepOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "sweep --config SWEEP.yaml [--executor local|slurm]",
+		Short: "Search hyperparameters: run a grid or random sweep locally or as a Slurm job array",
+		Long: `Run a hyperparameter search described by a sweep file: a base run config
+and a search space over the run config's own dotted keys (optimizer.lr,
+model.reg, model.hidden, train.batch_size, ...), as a grid (every
+combination) or random draws (choice, uniform, log_uniform, int) from a seed.
+
+Each trial is an ordinary run directory, SWEEP_DIR/trials/NNN, holding its
+resolved config.yaml: nnfc train --resume, eval and plot accept it. The
+sweep directory (--out, or the file's out_dir, or runs/sweeps/NAME) holds the
+manifest sweep.json.
+
+Executors:
+  local (default)  --parallel trials at once (default: cores / --threads),
+                   each trial "nnfc --threads T train" in its own process
+                   (T = the global --threads, default 1), one progress line
+                   per trial and an overall bar with ETA on stderr.
+  slurm            one job array, sbatch --array=0-(K-1)%M (M = --parallel)
+                   of the generated script SWEEP_DIR/sweep.sbatch; every task
+                   runs nnfc train for the trial of its index. --wait follows
+                   it with squeue, otherwise the job id is printed at once.
+
+Re-running the command on the same directory skips finished trials, resumes
+interrupted ones from their checkpoints, and runs failed or NaN-stopped ones
+again only with --retry-failed. A sweep file changed against the directory
+is refused, naming what changed. Ctrl-C stops cleanly: local trials
+checkpoint; with slurm --wait it stops following the job (--scancel
+cancels the array, and its trials checkpoint).
+
+Trial states: pending, running, done, failed, nan-stopped (nnfc train
+exited 4). The results table ranks trials by the base config's
+train.monitor; SWEEP_DIR/search.png plots the search.`,
+		Example: `  nnfc sweep --config configs/sweep-spiral-7.yaml
+  nnfc --threads 1 sweep --config configs/sweep-mnist.yaml --parallel 2
+  nnfc sweep --config configs/sweep-spiral-7.yaml --executor slurm --parallel 4 --wait
+  nnfc sweep --config configs/sweep-spiral-7.yaml --retry-failed
+  nnfc sweep status runs/sweeps/spiral-7
+  nnfc sweep results runs/sweeps/spiral-7 --csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runSweep(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.configPath, "config", "c", "", "sweep file (YAML)")
+	f.StringVar(&o.out, "out", "", "sweep directory (default: the file's out_dir, else runs/sweeps/NAME)")
+	f.StringVar(&o.executor, "executor", "local", "local or slurm")
+	f.IntVar(&o.parallel, "parallel", 0, "trials at once (local; default cores / threads) or the array's %M throttle (slurm; default none)")
+	f.BoolVar(&o.retryFailed, "retry-failed", false, "run failed and NaN-stopped trials again")
+	f.BoolVar(&o.wait, "wait", false, "slurm: follow the job array with squeue until it ends, then print the results")
+	f.BoolVar(&o.scancel, "scancel", false, "slurm --wait: on Ctrl-C, cancel the job array (its trials checkpoint)")
+	f.StringVar(&o.slurm.Partition, "partition", "", "slurm: partition (overrides the file's slurm.partition)")
+	f.StringVar(&o.slurm.Time, "time", "", "slurm: time limit per trial, e.g. 00:30:00 (overrides slurm.time)")
+	f.IntVar(&o.slurm.CPUsPerTask, "cpus-per-task", 0, "slurm: CPUs per trial (default: slurm.cpus_per_task, else the threads per trial)")
+	f.StringVar(&o.slurm.Mem, "mem", "", "slurm: memory per trial, e.g. 2G (overrides slurm.mem)")
+	f.StringArrayVar(&o.slurm.ExtraArgs, "sbatch-arg", nil, "slurm: an extra sbatch argument, e.g. --sbatch-arg=--qos=short (repeatable; added to slurm.extra_args)")
+	f.StringVar(&o.binary, "nnfc-binary", "", "the nnfc executable trials run (default: this one)")
+	_ = f.MarkHidden("nnfc-binary")
+	cmd.AddCommand(newCmdSweepStatus(io), newCmdSweepResults(io))
+	return cmd
+}
+
+func runSweep(cmd *cobra.Command, o *sweepOptions) error {
+	if o.configPath == "" {
+		return usageError{errors.New("sweep: --config SWEEP.yaml is required (or: nnfc sweep status|results DIR)")}
+	}
+	if o.executor != "local" && o.executor != "slurm" {
+		return usageError{fmt.Errorf("--executor: must be local or slurm, got %q", o.executor)}
+	}
+	if o.parallel < 0 {
+		return usageError{fmt.Errorf("--parallel: must be ≥ 0, got %d", o.parallel)}
+	}
+	if o.slurm.CPUsPerTask < 0 {
+		return usageError{fmt.Errorf("--cpus-per-task: must be ≥ 1, got %d", o.slurm.CPUsPerTask)}
+	}
+	if o.executor == "local" {
+		for _, name := range []string{"wait", "scancel", "partition", "time", "cpus-per-task", "mem", "sbatch-arg"} {
+			if cmd.Flags().Lookup(name).Changed {
+				return usageError{fmt.Errorf("--%s: applies to --executor slurm only", name)}
+			}
+		}
+	}
+	threads, _ := strconv.Atoi(cmd.Flag("threads").Value.String())
+	if threads == 0 {
+		threads = 1
+	}
+	s, err := sweep.Parse(o.configPath)
+	if err != nil {
+		return err
+	}
+	dir := o.out
+	if dir == "" {
+		dir = s.OutDir
+	}
+	if dir == "" {
+		dir = filepath.Join("runs", "sweeps", s.Name)
+	}
+	if _, err := sweep.Prepare(s, dir); err != nil {
+		return err
+	}
+	bin := o.binary
+	if bin == "" {
+		if bin, err = os.Executable(); err != nil {
+			return fmt.Errorf("sweep: cannot find the nnfc executable: %v", err)
+		}
+	}
+	if bin, err = filepath.Abs(bin); err != nil {
+		return err
+	}
+	opts := sweep.Options{Binary: bin, Threads: threads, Parallel: o.parallel, RetryFailed: o.retryFailed,
+		Stderr: o.io.ErrOut, Terminal: o.io.StderrTerminal}
+	ctx := cmd.Context()
+	if o.executor == "slurm" {
+		so := s.Slurm
+		if o.slurm.Partition != "" {
+			so.Partition = o.slurm.Partition
+		}
+		if o.slurm.Time != "" {
+			so.Time = o.slurm.Time
+		}
+		if o.slurm.CPUsPerTask > 0 {
+			so.CPUsPerTask = o.slurm.CPUsPerTask
+		}
+		if o.slurm.Mem != "" {
+			so.Mem = o.slurm.Mem
+		}
+		so.ExtraArgs = append(append([]string(nil), so.ExtraArgs...), o.slurm.ExtraArgs...)
+		job, err := sweep.SubmitSlurm(ctx, dir, opts, so)
+		if err != nil {
+			return err
+		}
+		if job != "" && !o.wait {
+			fmt.Fprintf(o.io.Out, "job %s\n", job)
+			fmt.Fprintf(o.io.ErrOut, "follow it with: nnfc sweep status %s\n", dir)
+			return nil
+		}
+		if job != "" {
+			err = sweep.WaitSlurm(ctx, dir, job, o.scancel, opts)
+		}
+		if err != nil {
+			if errors.Is(err, sweep.ErrInterrupted) {
+				return &exitError{ExitInterrupted, err}
+			}
+			return err
+		}
+	} else {
+		if opts.Parallel == 0 {
+			opts.Parallel = max(1, runtime.NumCPU()/threads)
+		}
+		if err := sweep.RunLocal(ctx, dir, opts); err != nil {
+			if errors.Is(err, sweep.ErrInterrupted) {
+				return &exitError{ExitInterrupted, err}
+			}
+			return err
+		}
+	}
+	tab, err := sweep.Results(dir)
+	if err != nil {
+		return err
+	}
+	printTable(o.io.Out, tab, false)
+	writePlot(o.io.ErrOut, tab, filepath.Join(dir, "search.png"))
+	return nil
+}
+
+// writePlot draws the search plot, saying on w where it went.
+func writePlot(w io.Writer, tab *sweep.Table, path string) {
+	switch err := sweep.Plot(tab, path); {
+	case err == nil:
+		fmt.Fprintf(w, "search plot: %s\n", path)
+	case errors.Is(err, sweep.ErrNoPlot):
+	default:
+		fmt.Fprintf(w, "search plot: %v\n", err)
+	}
+}
+
+func newCmdSweepStatus(io IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status SWEEP_DIR",
+		Short: "Show the state of every trial of a sweep",
+		Long: `Show every trial of a sweep in index order: its searched values, state
+(pending, running, done, failed, nan-stopped), best validation accuracy,
+epochs finished and training time, and the counts per state.`,
+		Example: `  nnfc sweep status runs/sweeps/spiral-7`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tab, err := sweep.Results(args[0])
+			if err != nil {
+				return err
+			}
+			printTable(io.Out, tab, true)
+			return nil
+		},
+	}
+}
+
+func newCmdSweepResults(io IO) *cobra.Command {
+	var asJSON, asCSV bool
+	var plotPath string
+	cmd := &cobra.Command{
+		Use:   "results SWEEP_DIR [--json | --csv]",
+		Short: "Rank a sweep's trials by the monitored metric and name the best",
+		Long: `Print the trials table of a sweep ranked by the monitored validation metric
+(train.monitor of the base config; best validation accuracy by default),
+best first, and name the best trial with its model file. --json and --csv
+print the same table for other programs. The search plot (a heat map of
+the best validation accuracy per learning rate × regularization cell, or a
+scatter for random search) is written to SWEEP_DIR/search.png or --plot.`,
+		Example: `  nnfc sweep results runs/sweeps/spiral-7
+  nnfc sweep results runs/sweeps/spiral-7 --json | jq '.best.dir'
+  nnfc sweep results runs/sweeps/spiral-7 --csv > trials.csv`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if asJSON && asCSV {
+				return usageError{errors.New("results: give --json or --csv, not both")}
+			}
+			tab, err := sweep.Results(args[0])
+			if err != nil {
+				return err
+			}
+			switch {
+			case asJSON:
+				enc := json.NewEncoder(io.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(tab)
+			case asCSV:
+				return writeCSV(io.Out, tab)
+			}
+			printTable(io.Out, tab, false)
+			if plotPath == "" {
+				plotPath = filepath.Join(args[0], "search.png")
+			}
+			writePlot(io.ErrOut, tab, plotPath)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the table as JSON")
+	cmd.Flags().BoolVar(&asCSV, "csv", false, "print the table as CSV")
+	cmd.Flags().StringVar(&plotPath, "plot", "", "write the search plot here (default SWEEP_DIR/search.png)")
+	return cmd
+}
+
+func fmtAcc(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return fmt.Sprintf("%.4f", x)
+}
+
+func paramValue(t sweep.Trial, key string) string {
+	for _, p := range t.Params {
+		if p.Key == key {
+			return sweep.FormatValue(p.Value)
+		}
+	}
+	return ""
+}
+
+// printTable writes the trials table; byIndex keeps the sweep's order
+// (status) instead of the ranking (results).
+func printTable(w io.Writer, tab *sweep.Table, byIndex bool) {
+	trials := tab.Trials
+	if byIndex {
+		trials = append([]sweep.Trial(nil), trials...)
+		for i := 1; i < len(trials); i++ {
+			for j := i; j > 0 && trials[j].Index < trials[j-1].Index; j-- {
+				trials[j], trials[j-1] = trials[j-1], trials[j]
+			}
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := []string{"rank", "trial"}
+	if byIndex {
+		head = head[1:]
+	}
+	head = append(head, tab.Keys...)
+	head = append(head, "state", "best val_acc")
+	if tab.Metric == "val_loss" {
+		head = append(head, "best val_loss")
+	}
+	head = append(head, "best epoch", "epochs", "time")
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for i, t := range trials {
+		var row []string
+		if !byIndex {
+			rank := "-"
+			if t.Epochs > 0 {
+				rank = strconv.Itoa(i + 1)
+			}
+			row = append(row, rank)
+		}
+		row = append(row, fmt.Sprintf("%03d", t.Index))
+		for _, k := range tab.Keys {
+			row = append(row, paramValue(t, k))
+		}
+		row = append(row, t.State, fmtAcc(t.BestValAcc))
+		if tab.Metric == "val_loss" {
+			row = append(row, fmtAcc(t.BestValLoss))
+		}
+		row = append(row, strconv.Itoa(t.BestEpoch), fmt.Sprintf("%d/%d", t.Epochs, t.MaxEpochs), fmt.Sprintf("%.1fs", t.Seconds))
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	tw.Flush()
+	var counts []string
+	for _, s := range []string{sweep.Done, sweep.Running, sweep.Pending, sweep.Failed, sweep.NaNStopped} {
+		if n := tab.Counts[s]; n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	fmt.Fprintf(w, "%d trials: %s\n", len(tab.Trials), strings.Join(counts, ", "))
+	if b := tab.Best; b != nil {
+		var ps []string
+		for _, p := range b.Params {
+			ps = append(ps, p.Text())
+		}
+		model := b.Model
+		if model == "" {
+			model = "(no model file)"
+		}
+		fmt.Fprintf(w, "best: trial %03d (%s) val_acc %s at epoch %d; model: %s\n", b.Index, strings.Join(ps, " "), fmtAcc(b.BestValAcc), b.BestEpoch, model)
+	}
+}
+
+func writeCSV(w io.Writer, tab *sweep.Table) error {
+	cw := csv.NewWriter(w)
+	head := append([]string{"rank", "trial"}, tab.Keys...)
+	head = append(head, "state", "best_val_acc", "best_val_loss", "best_epoch", "epochs", "max_epochs", "seconds", "dir", "model")
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	num := func(x float64) string {
+		if math.IsNaN(x) {
+			return ""
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	for i, t := range tab.Trials {
+		row := []string{strconv.Itoa(i + 1), strconv.Itoa(t.Index)}
+		for _, k := range tab.Keys {
+			row = append(row, paramValue(t, k))
+		}
+		row = append(row, t.State, num(t.BestValAcc), num(t.BestValLoss), strconv.Itoa(t.BestEpoch),
+			strconv.Itoa(t.Epochs), strconv.Itoa(t.MaxEpochs), strconv.FormatFloat(t.Seconds, 'f', 3, 64), t.Dir, t.Model)
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

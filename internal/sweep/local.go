@@ -1,0 +1,417 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/nnfc/nnfc/internal/train"
+)
+
+// Options are an executor's settings and outside world.
+type Options struct {
+	// Binary is the absolute path of the nnfc executable each trial runs.
+	Binary string
+	// Parallel is the number of trials run at once (local) or the array's
+	// %M throttle (slurm); Threads the BLAS threads of each trial.
+	Parallel, Threads int
+	// RetryFailed runs failed and NaN-stopped trials again.
+	RetryFailed bool
+	// Stderr receives progress; Terminal redraws it in place.
+	Stderr   io.Writer
+	Terminal bool
+}
+
+// ErrInterrupted is matched by the error of an executor stopped by its
+// context (Ctrl-C): running trials were checkpointed.
+var ErrInterrupted = errors.New("sweep interrupted")
+
+// ToRun returns the trials an executor starts: pending ones (never
+// started, or interrupted: they resume from their checkpoint), and failed
+// and NaN-stopped ones only with retryFailed. Running and done trials are
+// skipped.
+func ToRun(tab *Table, retryFailed bool) []Trial {
+	var out []Trial
+	for _, t := range tab.Trials {
+		switch t.State {
+		case Pending:
+			out = append(out, t)
+		case Failed, NaNStopped:
+			if retryFailed {
+				out = append(out, t)
+			}
+		}
+	}
+	// Index order: the order of the sweep file.
+	sortByIndex(out)
+	return out
+}
+
+func sortByIndex(ts []Trial) {
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && ts[j].Index < ts[j-1].Index; j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}
+
+// trialArgs is the nnfc command line of a trial: resume it when it holds a
+// checkpoint, else start it from its config.yaml.
+func trialArgs(dir string, threads int) []string {
+	args := []string{"--threads", strconv.Itoa(threads), "train"}
+	if _, err := os.Stat(filepath.Join(dir, "checkpoint.safetensors")); err == nil {
+		// A failed or NaN-stopped trial retried starts over: its
+		// checkpoint is the state that failed.
+		return append(args, "--resume", dir, "--progress", "none")
+	}
+	return append(args, "--config", filepath.Join(dir, "config.yaml"), "--progress", "none")
+}
+
+// trialEnv is the environment of a trial: the sweep's own, without NNFC_*
+// overrides (a trial's config.yaml is the whole config).
+func trialEnv() []string {
+	var env []string
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "NNFC_") {
+			env = append(env, e)
+		}
+	}
+	return env
+}
+
+// RunLocal runs the sweep's pending trials on this machine, o.Parallel at
+// a time, each as `nnfc --threads T train` in its own process (its output
+// in the trial's train.log). Cancelling ctx sends each running trial one
+// SIGINT: it checkpoints and exits 130, and the sweep returns
+// ErrInterrupted; running the sweep again resumes it.
+func RunLocal(ctx context.Context, dir string, o Options) error {
+	tab, err := Results(dir)
+	if err != nil {
+		return err
+	}
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return err
+	}
+	if o.Parallel < 1 {
+		o.Parallel = 1
+	}
+	if o.Threads < 1 {
+		o.Threads = 1
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	if !filepath.IsAbs(o.Binary) {
+		return fmt.Errorf("sweep: the nnfc binary path must be absolute, got %q", o.Binary)
+	}
+	todo := ToRun(tab, o.RetryFailed)
+	skipped := len(tab.Trials) - len(todo)
+	fmt.Fprintf(o.Stderr, "sweep %s: %d trials, %d to run (%d skipped: %s), %d at a time, %d BLAS thread(s) each\n",
+		tab.Dir, len(tab.Trials), len(todo), skipped, countsText(tab.Counts), o.Parallel, o.Threads)
+	if len(todo) == 0 {
+		return nil
+	}
+	host, _ := os.Hostname()
+	prog := newLocalProgress(o, todo)
+	stopProg := prog.run()
+	defer stopProg()
+
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, o.Parallel)
+	var wg sync.WaitGroup
+	for _, t := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func(t Trial) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			prog.started(t.Index)
+			code, err := runTrial(ctx, m, t, o, host)
+			prog.finished(t.Index, code)
+			if err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}(t)
+	}
+	wg.Wait()
+	stopProg()
+	if firstErr != nil {
+		return firstErr
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: running trials checkpointed; run the same nnfc sweep command again to resume (%s)", ErrInterrupted, dir)
+	}
+	return nil
+}
+
+// runTrial runs one trial to its end and records its exit in trial.json.
+// The error is for the sweep itself failing (a trial's own failure is its
+// state).
+func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string) (int, error) {
+	dir := t.Dir
+	if t.State == Failed || t.State == NaNStopped {
+		// A retry starts over: the failed attempt's files move aside.
+		stamp := time.Now().Format("20060102-150405")
+		for _, f := range []string{"checkpoint.safetensors", "model.safetensors", "metrics.jsonl", StatusFile} {
+			_ = os.Rename(filepath.Join(dir, f), filepath.Join(dir, "failed-"+stamp+"-"+f))
+		}
+	}
+	logf, err := os.OpenFile(filepath.Join(dir, "train.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return -1, err
+	}
+	defer logf.Close()
+	cmd := exec.Command(o.Binary, trialArgs(dir, o.Threads)...)
+	cmd.Dir = m.Workdir
+	cmd.Env = trialEnv()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Its own process group: a terminal's Ctrl-C reaches the sweep only,
+	// which forwards exactly one SIGINT (a second would kill the trial
+	// before its checkpoint). If the sweep dies, the trial gets SIGTERM
+	// and checkpoints.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	st := &TrialStatus{State: "running", Started: unixNow(), Executor: "local", Host: host}
+	fmt.Fprintf(logf, "# %s %s\n", o.Binary, strings.Join(cmd.Args[1:], " "))
+	if err := cmd.Start(); err != nil {
+		return -1, fmt.Errorf("trial %d: cannot start %s: %v", t.Index, o.Binary, err)
+	}
+	st.PID = cmd.Process.Pid
+	if err := writeJSON(filepath.Join(dir, StatusFile), st); err != nil {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		return -1, err
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = cmd.Process.Signal(os.Interrupt)
+		case <-done:
+		}
+	}()
+	werr := cmd.Wait()
+	close(done)
+	code := 0
+	if werr != nil {
+		var ee *exec.ExitError
+		if !errors.As(werr, &ee) {
+			return -1, fmt.Errorf("trial %d: %v", t.Index, werr)
+		}
+		code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+	}
+	st.State, st.ExitCode, st.Ended, st.PID = "exited", code, unixNow(), 0
+	return code, writeJSON(filepath.Join(dir, StatusFile), st)
+}
+
+func unixNow() float64 { return float64(time.Now().UnixNano()) / 1e9 }
+
+func countsText(c map[string]int) string {
+	var parts []string
+	for _, s := range []string{Done, Running, Failed, NaNStopped, Pending} {
+		if c[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// localProgress shows one line per running trial (its values, epoch and
+// validation accuracy) and an overall bar with an ETA, redrawn in place on
+// a terminal; elsewhere it prints a line when a trial starts or ends.
+type localProgress struct {
+	o       Options
+	mu      sync.Mutex
+	trials  map[int]Trial
+	running []int
+	done    int
+	total   int
+	// epochs to train at the start, and the epochs each trial had then.
+	epochsTotal int
+	epochs0     map[int]int
+	t0          time.Time
+	drawn       int // lines drawn last time (terminal)
+	lastLine    time.Time
+}
+
+func newLocalProgress(o Options, todo []Trial) *localProgress {
+	p := &localProgress{o: o, trials: map[int]Trial{}, total: len(todo), epochs0: map[int]int{}, t0: time.Now()}
+	for _, t := range todo {
+		p.trials[t.Index] = t
+		e0 := t.Epochs
+		if t.State == Failed || t.State == NaNStopped {
+			e0 = 0
+		}
+		p.epochs0[t.Index] = e0
+		p.epochsTotal += t.MaxEpochs - e0
+	}
+	return p
+}
+
+func (p *localProgress) started(i int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running = append(p.running, i)
+	if !p.o.Terminal {
+		t := p.trials[i]
+		fmt.Fprintf(p.o.Stderr, "trial %03d start  %s\n", i, paramsText(t.Params))
+	}
+}
+
+func (p *localProgress) finished(i, code int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, r := range p.running {
+		if r == i {
+			p.running = append(p.running[:k], p.running[k+1:]...)
+			break
+		}
+	}
+	p.done++
+	if !p.o.Terminal {
+		t := p.trials[i]
+		ep, acc := trialProgress(t.Dir)
+		fmt.Fprintf(p.o.Stderr, "trial %03d %-11s %s  epochs %d/%d  val_acc %s  %s\n", i, stateOfExit(code), paramsText(t.Params),
+			ep, t.MaxEpochs, accText(acc), p.overallLocked())
+	}
+}
+
+func stateOfExit(code int) string {
+	switch code {
+	case 0:
+		return Done
+	case exitDiverged:
+		return NaNStopped
+	case exitInterrupted, exitTerminated:
+		return "interrupted"
+	}
+	return Failed
+}
+
+// trialProgress reads a trial's finished epochs and last validation
+// accuracy from its metrics.jsonl.
+func trialProgress(dir string) (int, float64) {
+	ms, err := train.ReadMetrics(dir)
+	if err != nil || len(ms) == 0 {
+		return 0, -1
+	}
+	return len(ms), ms[len(ms)-1].ValAcc
+}
+
+func accText(a float64) string {
+	if a < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.4f", a)
+}
+
+func paramsText(ps []Param) string {
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, p.Text())
+	}
+	return strings.Join(parts, " ")
+}
+
+// overallLocked is the overall bar: trials finished, epochs trained and
+// the ETA from the epoch rate so far.
+func (p *localProgress) overallLocked() string {
+	trained := 0
+	for i, t := range p.trials {
+		ep, _ := trialProgress(t.Dir)
+		trained += max(0, ep-p.epochs0[i])
+	}
+	const width = 20
+	frac := 1.0
+	if p.epochsTotal > 0 {
+		frac = min(1, float64(trained)/float64(p.epochsTotal))
+	}
+	n := int(frac * width)
+	bar := strings.Repeat("#", n) + strings.Repeat(".", width-n)
+	el := time.Since(p.t0)
+	eta := "?"
+	if trained > 0 && p.epochsTotal > trained {
+		eta = (time.Duration(float64(el) * float64(p.epochsTotal-trained) / float64(trained))).Round(time.Second).String()
+	} else if p.epochsTotal <= trained {
+		eta = "0s"
+	}
+	return fmt.Sprintf("[%s] %d/%d trials, %d running, %s elapsed, ETA %s", bar, p.done, p.total, len(p.running), el.Round(time.Second), eta)
+}
+
+// run redraws the terminal display until the returned stop is called.
+func (p *localProgress) run() (stop func()) {
+	if !p.o.Terminal {
+		return func() {}
+	}
+	quit := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			p.draw()
+			select {
+			case <-quit:
+				p.draw()
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() {
+		once.Do(func() { close(quit); wg.Wait() })
+	}
+}
+
+func (p *localProgress) draw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var b strings.Builder
+	if p.drawn > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA", p.drawn)
+	}
+	lines := 0
+	for _, i := range p.running {
+		t := p.trials[i]
+		ep, acc := trialProgress(t.Dir)
+		fmt.Fprintf(&b, "\r\x1b[Ktrial %03d  %s  epoch %d/%d  val_acc %s\n", i, paramsText(t.Params), ep, t.MaxEpochs, accText(acc))
+		lines++
+	}
+	fmt.Fprintf(&b, "\r\x1b[K%s\n", p.overallLocked())
+	lines++
+	for ; lines < p.drawn; lines++ {
+		b.WriteString("\r\x1b[K\n")
+	}
+	p.drawn = lines
+	fmt.Fprint(p.o.Stderr, b.String())
+}

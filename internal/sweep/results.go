@@ -1,0 +1,257 @@
+package sweep
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/nnfc/nnfc/internal/train"
+)
+
+// Trial states.
+const (
+	Pending    = "pending" // not started, or interrupted (resumable from its checkpoint)
+	Running    = "running"
+	Done       = "done"
+	Failed     = "failed"      // nnfc train exited with an error
+	NaNStopped = "nan-stopped" // the loss became NaN or infinite (nnfc train's exit 4)
+)
+
+// StatusFile is a trial's record of its last attempt, written by the
+// executor (local) or the batch script (slurm).
+const StatusFile = "trial.json"
+
+// TrialStatus is the content of trial.json.
+type TrialStatus struct {
+	State    string  `json:"state"` // running | exited
+	ExitCode int     `json:"exit_code"`
+	Started  float64 `json:"started"` // Unix seconds
+	Ended    float64 `json:"ended,omitempty"`
+	Executor string  `json:"executor"`
+	Job      string  `json:"job,omitempty"` // Slurm array task, "JOBID_TASK"
+	Host     string  `json:"host,omitempty"`
+	PID      int     `json:"pid,omitempty"`
+}
+
+// Exit codes of nnfc train (internal/cli) the sweep tells apart.
+const (
+	exitDiverged    = 4
+	exitInterrupted = 130
+	exitTerminated  = 143 // killed by SIGTERM before nnfc could handle it
+)
+
+// Trial is one row of the trials table.
+type Trial struct {
+	Index  int     `json:"index"`
+	Dir    string  `json:"dir"` // the trial's run directory
+	Params []Param `json:"params"`
+	State  string  `json:"state"`
+	// BestValAcc is the validation accuracy at the best epoch by the
+	// monitored metric (NaN, "null" in JSON, before a finished epoch).
+	BestValAcc  float64 `json:"-"`
+	BestValLoss float64 `json:"-"`
+	BestEpoch   int     `json:"best_epoch"`
+	Epochs      int     `json:"epochs"`     // finished epochs
+	MaxEpochs   int     `json:"max_epochs"` // train.epochs
+	Seconds     float64 `json:"seconds"`    // training time, summed over the epochs
+	ExitCode    *int    `json:"exit_code,omitempty"`
+	Model       string  `json:"model,omitempty"` // the best model file, when one was written
+	Job         string  `json:"job,omitempty"`
+}
+
+// MarshalJSON writes NaN metrics as null.
+func (t Trial) MarshalJSON() ([]byte, error) {
+	type plain Trial
+	num := func(x float64) *float64 {
+		if math.IsNaN(x) {
+			return nil
+		}
+		return &x
+	}
+	return json.Marshal(struct {
+		plain
+		BestValAcc  *float64 `json:"best_val_acc"`
+		BestValLoss *float64 `json:"best_val_loss"`
+	}{plain(t), num(t.BestValAcc), num(t.BestValLoss)})
+}
+
+// Table is a sweep's trials, ranked.
+type Table struct {
+	Dir    string   `json:"dir"`
+	Name   string   `json:"name"`
+	Keys   []string `json:"keys"`   // the searched config keys
+	Metric string   `json:"metric"` // val_acc or val_loss (train.monitor)
+	// Trials are sorted by the metric, best first; trials without a
+	// finished epoch follow in index order.
+	Trials []Trial        `json:"trials"`
+	Counts map[string]int `json:"counts"` // trials per state
+	Best   *Trial         `json:"best,omitempty"`
+}
+
+// Results reads the sweep directory dir and returns its trials table,
+// sorted by the monitored metric (best validation accuracy, or lowest
+// validation loss when train.monitor is val_loss), best first; Best is the
+// best trial that finished at least one epoch. Running trials are told from
+// interrupted ones by their process (local) or by squeue (slurm).
+func Results(dir string) (*Table, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	tab := &Table{Dir: abs, Name: m.Name, Keys: m.Keys, Metric: m.Monitor, Counts: map[string]int{}}
+	live := newLiveness()
+	for _, mt := range m.Trials {
+		t, err := readTrial(filepath.Join(abs, "trials", mt.Dir), mt, m.Monitor, live)
+		if err != nil {
+			return nil, err
+		}
+		tab.Trials = append(tab.Trials, t)
+		tab.Counts[t.State]++
+	}
+	slices.SortStableFunc(tab.Trials, func(a, b Trial) int { return compareTrials(a, b, tab.Metric) })
+	for i := range tab.Trials {
+		if tab.Trials[i].Epochs > 0 {
+			tab.Best = &tab.Trials[i]
+			break
+		}
+	}
+	return tab, nil
+}
+
+func compareTrials(a, b Trial, metric string) int {
+	ha, hb := a.Epochs > 0, b.Epochs > 0
+	switch {
+	case ha && !hb:
+		return -1
+	case !ha && hb:
+		return 1
+	case !ha && !hb:
+		return a.Index - b.Index
+	}
+	va, vb := a.BestValAcc, b.BestValAcc
+	if metric == "val_loss" {
+		va, vb = -a.BestValLoss, -b.BestValLoss
+	}
+	switch {
+	case va > vb:
+		return -1
+	case va < vb:
+		return 1
+	}
+	return a.Index - b.Index
+}
+
+func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Trial, error) {
+	t := Trial{Index: mt.Index, Dir: dir, Params: mt.Params, MaxEpochs: mt.Epochs, State: Pending,
+		BestValAcc: math.NaN(), BestValLoss: math.NaN()}
+	ms, err := train.ReadMetrics(dir)
+	if err != nil && !os.IsNotExist(err) {
+		return t, err
+	}
+	t.Epochs = len(ms)
+	for i, e := range ms {
+		t.Seconds += e.Seconds
+		better := i == 0
+		if !better && monitor == "val_loss" {
+			better = e.ValLoss < t.BestValLoss
+		} else if !better {
+			better = e.ValAcc > t.BestValAcc
+		}
+		if better {
+			t.BestValAcc, t.BestValLoss, t.BestEpoch = e.ValAcc, e.ValLoss, e.Epoch
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err == nil {
+		t.Model = filepath.Join(dir, "model.safetensors")
+	}
+	st, err := ReadStatus(dir)
+	if err != nil || st == nil {
+		return t, err
+	}
+	t.Job = st.Job
+	switch st.State {
+	case "running":
+		if live.alive(st) {
+			t.State = Running
+		}
+	case "exited":
+		code := st.ExitCode
+		t.ExitCode = &code
+		switch code {
+		case 0:
+			t.State = Done
+		case exitDiverged:
+			t.State = NaNStopped
+		case exitInterrupted, exitTerminated:
+			t.State = Pending
+		default:
+			t.State = Failed
+		}
+	}
+	return t, nil
+}
+
+// ReadStatus reads a trial's trial.json; nil when there is none.
+func ReadStatus(dir string) (*TrialStatus, error) {
+	b, err := os.ReadFile(filepath.Join(dir, StatusFile))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var st TrialStatus
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("%s: not valid JSON: %v", filepath.Join(dir, StatusFile), err)
+	}
+	return &st, nil
+}
+
+// liveness tells whether a trial marked running still runs: its Slurm
+// array task is in squeue, or (local) its process exists on this host.
+type liveness struct {
+	host   string
+	queued map[string]bool // array tasks squeue lists, "JOBID_TASK"
+	asked  bool
+	failed bool
+}
+
+func newLiveness() *liveness {
+	h, _ := os.Hostname()
+	return &liveness{host: h}
+}
+
+func (l *liveness) alive(st *TrialStatus) bool {
+	if st.Job != "" {
+		if !l.asked {
+			l.asked = true
+			out, err := exec.Command("squeue", "-h", "-r", "-o", "%i").Output()
+			if err != nil {
+				l.failed = true
+			} else {
+				l.queued = map[string]bool{}
+				for _, f := range strings.Fields(string(out)) {
+					l.queued[f] = true
+				}
+			}
+		}
+		if l.failed {
+			return true // cannot tell: trust the record
+		}
+		return l.queued[st.Job]
+	}
+	if st.PID > 0 && (st.Host == "" || st.Host == l.host) {
+		return syscall.Kill(st.PID, 0) == nil
+	}
+	return false
+}
