@@ -7,7 +7,7 @@ MNIST_DIR := data/mnist
 CONFIG    ?= configs/mnist-swish.yaml
 PY        := /usr/bin/python3
 
-.PHONY: help deps bench-deps build test lint gradcheck bench bench-compare data train clean
+.PHONY: help deps bench-deps slurm-up build test lint gradcheck bench bench-compare data train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -25,10 +25,13 @@ deps: ## install the Debian packages the build and the tests need, when missing
 bench-deps: deps ## also install the benchmark peers (PyTorch, NumPy)
 	@scripts/apt-ensure.sh $(BENCH_PKGS)
 
+slurm-up: deps ## start the single-node Slurm cluster nnfc sweep's tests submit to (idempotent)
+	@scripts/slurm-up.sh
+
 build: deps ## build bin/nnfc
 	$(GO) build -o $(BIN) ./cmd/nnfc
 
-test: deps data ## vet, gofmt, the whole test suite (real MNIST included), and the pure-Go build's tests
+test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST included), and the pure-Go build's tests
 	@$(MAKE) --no-print-directory lint
 	NNFC_MNIST_DIR=$(CURDIR)/$(MNIST_DIR) $(GO) test ./...
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/

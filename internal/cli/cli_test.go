@@ -327,3 +327,24 @@ func TestPrintConfig(t *testing.T) {
 		t.Errorf("--print-config created %s", dir)
 	}
 }
+
+// TestSweepBadFile: a bad sweep file is bad input (exit 1), every problem
+// on its own line with the file and key path; a bad executor is a bad
+// command line (exit 2).
+func TestSweepBadFile(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "s.yaml", "base: ../../configs/nope.yaml\nspace:\n  model.regg: [0.1]\n")
+	code, _, errOut := nnfc(t, context.Background(), "sweep", "--config", p)
+	if code != ExitError || !strings.Contains(errOut, p+": base: cannot read the base config") ||
+		!strings.Contains(errOut, p+": space.model.regg: unknown config key (did you mean model.reg?)") {
+		t.Errorf("bad sweep file: exit %d\n%s", code, errOut)
+	}
+	code, _, errOut = nnfc(t, context.Background(), "sweep", "--config", p, "--executor", "cloud")
+	if code != ExitUsage || !strings.Contains(errOut, "--executor: must be local or slurm") {
+		t.Errorf("bad executor: exit %d\n%s", code, errOut)
+	}
+	code, _, errOut = nnfc(t, context.Background(), "sweep", "status", dir)
+	if code != ExitError || !strings.Contains(errOut, "not a sweep directory") {
+		t.Errorf("status of a non-sweep dir: exit %d\n%s", code, errOut)
+	}
+}
