@@ -67,10 +67,10 @@ cancels the array, and its trials checkpoint).
 Trial states: pending, running, done, failed, nan-stopped (nnfc train
 exited 4). The results table ranks trials by the base config's
 train.monitor; SWEEP_DIR/search.png plots the search.`,
-		Example: `  nnfc sweep --config configs/sweep-spiral-7.yaml
-  nnfc --threads 1 sweep --config configs/sweep-mnist.yaml --parallel 2
-  nnfc sweep --config configs/sweep-spiral-7.yaml --executor slurm --parallel 4 --wait
-  nnfc sweep --config configs/sweep-spiral-7.yaml --retry-failed
+		Example: `  nnfc sweep --config configs/sweeps/spiral-7.yaml
+  nnfc --threads 1 sweep --config configs/sweeps/mnist.yaml --parallel 2
+  nnfc sweep --config configs/sweeps/spiral-7.yaml --executor slurm --parallel 4 --wait
+  nnfc sweep --config configs/sweeps/spiral-7.yaml --retry-failed
   nnfc sweep status runs/sweeps/spiral-7
   nnfc sweep results runs/sweeps/spiral-7 --csv`,
 		Args: cobra.NoArgs,

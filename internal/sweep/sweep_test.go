@@ -21,7 +21,7 @@ import (
 // The tests run trials with a real nnfc binary, built once by TestMain.
 var nnfcBin string
 
-const exampleSweep = "../../configs/sweep-spiral-7.yaml"
+const exampleSweep = "../../configs/sweeps/spiral-7.yaml"
 
 func TestMain(m *testing.M) {
 	tmp, err := os.MkdirTemp("", "nnfc-sweep-test-")
@@ -589,5 +589,27 @@ func TestRunLocalNeedsAbsoluteBinary(t *testing.T) {
 	err = sweep.RunLocal(context.Background(), out, sweep.Options{Binary: "bin/nnfc"})
 	if err == nil || !strings.Contains(err.Error(), "must be absolute") {
 		t.Errorf("relative binary: %v", err)
+	}
+}
+
+// TestExampleSweepFiles parses every shipped sweep file, so the examples
+// cannot rot.
+func TestExampleSweepFiles(t *testing.T) {
+	files, err := filepath.Glob("../../configs/sweeps/*.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("configs/sweeps: %v %v", files, err)
+	}
+	minTrials := map[string]int{"spiral-7": 12, "mnist": 16}
+	for _, f := range files {
+		s, err := sweep.Parse(f)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		ts, _ := s.Expand()
+		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		if len(ts) < minTrials[name] {
+			t.Errorf("%s: %d trials, want ≥ %d", f, len(ts), minTrials[name])
+		}
 	}
 }
