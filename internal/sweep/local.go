@@ -316,13 +316,50 @@ func stateOfExit(code int) string {
 }
 
 // trialProgress reads a trial's finished epochs and last validation
-// accuracy from its metrics.jsonl.
+// accuracy from the epoch lines nnfc train logs into train.log
+// (metrics.jsonl is written only with each checkpoint), or from
+// metrics.jsonl when the log has none.
 func trialProgress(dir string) (int, float64) {
+	if ep, acc, ok := lastEpochLine(filepath.Join(dir, "train.log")); ok {
+		return ep, acc
+	}
 	ms, err := train.ReadMetrics(dir)
 	if err != nil || len(ms) == 0 {
 		return 0, -1
 	}
 	return len(ms), ms[len(ms)-1].ValAcc
+}
+
+// lastEpochLine parses the last "epoch N/M ... val_acc X" line of a log.
+func lastEpochLine(path string) (int, float64, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, false
+	}
+	defer f.Close()
+	const tail = 8192
+	if fi, err := f.Stat(); err == nil && fi.Size() > tail {
+		_, _ = f.Seek(fi.Size()-tail, io.SeekStart)
+	}
+	b, _ := io.ReadAll(f)
+	lines := strings.Split(string(b), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
+		if !strings.HasPrefix(l, "epoch ") || !strings.Contains(l, "val_acc ") {
+			continue
+		}
+		var ep, total int
+		if _, err := fmt.Sscanf(l, "epoch %d/%d", &ep, &total); err != nil {
+			continue
+		}
+		_, rest, _ := strings.Cut(l, "val_acc ")
+		acc, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
+		if err != nil {
+			continue
+		}
+		return ep, acc, true
+	}
+	return 0, 0, false
 }
 
 func accText(a float64) string {

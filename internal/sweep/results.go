@@ -183,6 +183,11 @@ func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Tr
 	case "running":
 		if live.alive(st) {
 			t.State = Running
+			// metrics.jsonl is written with each checkpoint; the log
+			// has every finished epoch.
+			if ep, _, ok := lastEpochLine(filepath.Join(dir, "train.log")); ok && ep > t.Epochs {
+				t.Epochs = ep
+			}
 		}
 	case "exited":
 		code := st.ExitCode

@@ -510,9 +510,24 @@ space:
 // finished trial, resumes the interrupted one, and ends with the same
 // results as the uninterrupted local run.
 func TestInterruptResume(t *testing.T) {
-	local := localExample(t)
-	out := filepath.Join(t.TempDir(), "resume")
-	cmd := exec.Command(nnfcBin, "--threads", "1", "sweep", "--config", exampleSweep, "--out", out, "--parallel", "1")
+	// Trials long enough (about a second each) to stop one part-way.
+	dir := t.TempDir()
+	p := writeFile(t, dir, "s.yaml", `base: `+filepath.Join(wd(t), "../../configs/spiral-7.yaml")+`
+set:
+  train.epochs: 150
+space:
+  optimizer.lr: [0.3, 1.0]
+`)
+	ref := filepath.Join(dir, "ref")
+	if code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", p, "--out", ref, "--parallel", "2"); code != 0 {
+		t.Fatalf("uninterrupted sweep exited %d\n%s\n%s", code, stdout, stderr)
+	}
+	local, err := sweep.Results(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "resume")
+	cmd := exec.Command(nnfcBin, "--threads", "1", "sweep", "--config", p, "--out", out, "--parallel", "1")
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
@@ -522,8 +537,8 @@ func TestInterruptResume(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		st, _ := sweep.ReadStatus(sweep.TrialDir(out, 0))
-		m, _ := os.ReadFile(filepath.Join(sweep.TrialDir(out, 1), "metrics.jsonl"))
-		if st != nil && st.State == "exited" && bytes.Count(m, []byte("\n")) >= 2 {
+		log, _ := os.ReadFile(filepath.Join(sweep.TrialDir(out, 1), "train.log"))
+		if st != nil && st.State == "exited" && strings.Contains(string(log), "\nepoch 3/") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -533,7 +548,7 @@ func TestInterruptResume(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cmd.Process.Signal(os.Interrupt)
-	err := cmd.Wait()
+	err = cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
 		t.Fatalf("interrupted sweep: %v, want exit 130\n%s", err, errb.String())
 	}
@@ -542,14 +557,14 @@ func TestInterruptResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := byIndex(tab)
-	if tr[0].State != sweep.Done || tr[1].State != sweep.Pending || tr[1].Epochs < 2 || tr[1].Epochs == tr[1].MaxEpochs || tr[2].Epochs != 0 {
-		t.Fatalf("after SIGINT: trial 0 %s, trial 1 %s with %d/%d epochs, trial 2 %d epochs", tr[0].State, tr[1].State, tr[1].Epochs, tr[1].MaxEpochs, tr[2].Epochs)
+	if tr[0].State != sweep.Done || tr[1].State != sweep.Pending || tr[1].Epochs < 3 || tr[1].Epochs == tr[1].MaxEpochs {
+		t.Fatalf("after SIGINT: trial 0 %s, trial 1 %s with %d/%d epochs", tr[0].State, tr[1].State, tr[1].Epochs, tr[1].MaxEpochs)
 	}
 	if _, err := os.Stat(filepath.Join(tr[1].Dir, "checkpoint.safetensors")); err != nil {
 		t.Fatalf("interrupted trial has no checkpoint: %v", err)
 	}
 	st0, _ := sweep.ReadStatus(tr[0].Dir)
-	code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", exampleSweep, "--out", out, "--parallel", "2")
+	code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", p, "--out", out, "--parallel", "2")
 	if code != 0 {
 		t.Fatalf("resumed sweep exited %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -571,6 +586,15 @@ func TestInterruptResume(t *testing.T) {
 			t.Errorf("trial %d: %s, val acc %v; the uninterrupted run has %v", s.Index, s.State, s.BestValAcc, lt[s.Index].BestValAcc)
 		}
 	}
+}
+
+func wd(t *testing.T) string {
+	t.Helper()
+	d, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // TestRunLocalNeedsAbsoluteBinary: the executor refuses a relative binary
