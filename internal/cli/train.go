@@ -121,6 +121,13 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 		}
 		fmt.Fprintf(o.io.Out, "; %s\n", res.Reason)
 	}
+	if res.Autoencoder {
+		fmt.Fprintf(o.io.Out, "best val_mse %.6f at epoch %d; model: %s\n", res.BestValMSE, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
+		if res.Test != nil {
+			fmt.Fprintf(o.io.Out, "test reconstruction MSE %.6f (%d samples), test loss %.5f\n", res.Test.MSE, res.Test.N, res.Test.Loss)
+		}
+		return nil
+	}
 	if res.NoValidation {
 		fmt.Fprintf(o.io.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
 	} else {

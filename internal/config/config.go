@@ -74,7 +74,12 @@ type Spiral struct {
 
 // Model is the network; see model.Spec.
 type Model struct {
-	Hidden []int `mapstructure:"hidden" yaml:"hidden"`
+	// Kind is classifier (the default) or autoencoder: the seed's
+	// tied-weight autoencoder ½‖f(Wᵀf(Wx)) − x‖² with W code_dim × input
+	// dimension and f the activation (default identity).
+	Kind    string `mapstructure:"kind" yaml:"kind"`
+	CodeDim int    `mapstructure:"code_dim" yaml:"code_dim"`
+	Hidden  []int  `mapstructure:"hidden" yaml:"hidden"`
 	// Activation applies to every hidden layer unless Activations lists
 	// one per hidden layer.
 	Activation  string   `mapstructure:"activation" yaml:"activation"`
@@ -141,7 +146,7 @@ func Default() Config {
 			Spiral: Spiral{PerClass: 300, Classes: 7, Noise: 0.2},
 		},
 		Model: Model{
-			Hidden: []int{100}, Activation: "relu", LeakyAlpha: 0.01,
+			Kind: "classifier", Hidden: []int{100}, Activation: "relu", LeakyAlpha: 0.01,
 			Loss: "softmax", Init: "he", WeightScale: 1e-3, Reg: 0,
 		},
 		Optimizer: Optimizer{LR: 0.1, Config: optim.Config{Rule: "sgd"}},
@@ -473,6 +478,20 @@ func toMap(v reflect.Value) map[string]any {
 // fillRuleDefaults gives every optimizer and schedule key the user did not
 // set the default of the chosen rule and kind.
 func (c *Config) fillRuleDefaults(set map[string]bool) {
+	if c.Model.Kind == "autoencoder" {
+		// An autoencoder has no classes: its defaults are the identity
+		// activation, no hidden layers, and monitoring the validation
+		// loss (accuracy does not apply).
+		if !set["model.activation"] {
+			c.Model.Activation = "identity"
+		}
+		if !set["model.hidden"] {
+			c.Model.Hidden = nil
+		}
+		if !set["train.monitor"] {
+			c.Train.Monitor = "val_loss"
+		}
+	}
 	if set["data.val_count"] && !set["data.val_fraction"] {
 		// A count replaces the default fraction; val_count: 0 means no
 		// validation split.
@@ -588,6 +607,12 @@ func (c *Config) validate(set map[string]bool) []error {
 	}
 
 	m := c.Model
+	oneOf("model.kind", m.Kind, []string{"classifier", "autoencoder"})
+	if m.Kind == "autoencoder" {
+		errs = append(errs, c.validateAutoencoder(set)...)
+	} else if set["model.code_dim"] {
+		bad("model.code_dim", "applies only to model.kind autoencoder")
+	}
 	if len(m.Hidden) > limits.MaxHiddenLayers {
 		bad("model.hidden", "lists %d layers, at most %d are allowed", len(m.Hidden), limits.MaxHiddenLayers)
 		m.Hidden = m.Hidden[:limits.MaxHiddenLayers] // report the first ones only
@@ -607,7 +632,7 @@ func (c *Config) validate(set map[string]bool) []error {
 		for i, a := range m.Activations {
 			oneOf(fmt.Sprintf("model.activations[%d]", i), a, layers.Activations)
 		}
-	} else {
+	} else if m.Kind != "autoencoder" {
 		oneOf("model.activation", m.Activation, layers.Activations)
 	}
 	if !(m.LeakyAlpha >= 0 && m.LeakyAlpha < 1) {
@@ -681,6 +706,34 @@ func (c *Config) validate(set map[string]bool) []error {
 	return errs
 }
 
+// validateAutoencoder reports the keys that do not fit model.kind
+// autoencoder. model.code_dim below the input dimension is checked when
+// the data is read.
+func (c *Config) validateAutoencoder(set map[string]bool) []error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
+	}
+	m := c.Model
+	if m.CodeDim <= 0 {
+		bad("model.code_dim", "must be > 0 with model.kind autoencoder (the code width m), got %d", m.CodeDim)
+	}
+	acts := append([]string{"identity"}, layers.Activations...)
+	if !slices.Contains(acts, m.Activation) {
+		bad("model.activation", "must be one of %s with model.kind autoencoder, got %q", strings.Join(acts, ", "), m.Activation)
+	}
+	for k, used := range map[string]bool{"model.hidden": len(m.Hidden) > 0, "model.activations": len(m.Activations) > 0,
+		"model.loss": set["model.loss"], "model.batchnorm": m.BatchNorm, "model.dropout": m.Dropout > 0} {
+		if used {
+			bad(k, "does not apply to model.kind autoencoder (its one layer is the code, model.code_dim; its loss the reconstruction error)")
+		}
+	}
+	if c.Train.Monitor != "val_loss" {
+		bad("train.monitor", "must be val_loss with model.kind autoencoder (it has no accuracy), got %s", c.Train.Monitor)
+	}
+	return errs
+}
+
 // ActivationList returns the activation of each hidden layer.
 func (m Model) ActivationList() []string {
 	if len(m.Activations) > 0 {
@@ -707,6 +760,13 @@ func (c Config) YAML() string {
 	}
 	if c.Model.Init != layers.InitNormal {
 		omit["model.weight_scale"] = true
+	}
+	if c.Model.Kind == "autoencoder" {
+		for _, k := range []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout"} {
+			omit[k] = true
+		}
+	} else {
+		omit["model.code_dim"] = true
 	}
 	if len(c.Model.Activations) > 0 {
 		omit["model.activation"] = true // one or the other

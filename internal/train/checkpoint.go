@@ -14,13 +14,17 @@ import (
 
 // Metrics is one line of metrics.jsonl: the record of a finished epoch.
 type Metrics struct {
-	Epoch         int     `json:"epoch"`     // 1-based
-	Loss          float64 `json:"loss"`      // mean training objective over the epoch's steps: data loss + L2 term
-	DataLoss      float64 `json:"data_loss"` // mean training data loss (without the L2 term)
-	L2            float64 `json:"l2"`        // the L2 term 0.5·reg·ΣW² at the end of the epoch
-	TrainAcc      float64 `json:"train_acc"`
-	ValAcc        float64 `json:"val_acc"`
-	ValLoss       float64 `json:"val_loss"` // validation data loss (without the L2 term), like the test loss
+	Epoch    int     `json:"epoch"`     // 1-based
+	Loss     float64 `json:"loss"`      // mean training objective over the epoch's steps: data loss + L2 term
+	DataLoss float64 `json:"data_loss"` // mean training data loss (without the L2 term)
+	L2       float64 `json:"l2"`        // the L2 term 0.5·reg·ΣW² at the end of the epoch
+	TrainAcc float64 `json:"train_acc"`
+	ValAcc   float64 `json:"val_acc"`
+	ValLoss  float64 `json:"val_loss"` // validation data loss (without the L2 term), like the test loss
+	// TrainMSE and ValMSE are an autoencoder's reconstruction mean squared
+	// error per input entry (its accuracies stay 0).
+	TrainMSE      float64 `json:"train_mse,omitempty"`
+	ValMSE        float64 `json:"val_mse,omitempty"`
 	LR            float64 `json:"lr"`
 	GradNorm      float64 `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
 	Seconds       float64 `json:"seconds"`

@@ -8,10 +8,13 @@ import (
 
 // Eval is the outcome of evaluating a network on a data set.
 type Eval struct {
-	N        int       `json:"n"`
-	Loss     float64   `json:"loss"`     // data loss, mean over samples
-	RegLoss  float64   `json:"reg_loss"` // the L2 term 0.5·reg·ΣW²
-	Accuracy float64   `json:"accuracy"` // fraction correct
+	N        int     `json:"n"`
+	Loss     float64 `json:"loss"`     // data loss, mean over samples
+	RegLoss  float64 `json:"reg_loss"` // the L2 term 0.5·reg·ΣW²
+	Accuracy float64 `json:"accuracy"` // fraction correct (0 for an autoencoder)
+	// MSE is an autoencoder's reconstruction mean squared error per input
+	// entry, mean over samples and entries of (r − x)²: 2·Loss/D.
+	MSE      float64   `json:"mse,omitempty"`
 	PerClass []float64 `json:"per_class_accuracy,omitempty"`
 	// Confusion[i][j] counts samples of true class i predicted as j.
 	Confusion [][]int `json:"confusion,omitempty"`
@@ -36,6 +39,8 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 	}
 	c := e.Net.Spec.Classes
 	r := Eval{N: n, RegLoss: e.Net.RegLoss()}
+	ae := e.Net.Spec.IsAutoencoder()
+	confusion = confusion && !ae
 	if confusion {
 		r.Confusion = make([][]int, c)
 		for i := range r.Confusion {
@@ -69,6 +74,9 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 			data.Gather(ds, e.idx, e.x.Data, e.y)
 		}
 		lossSum += e.Net.EvalLoss(x, e.y) * float64(b)
+		if ae {
+			continue
+		}
 		// EvalLoss ran the forward pass: the scores are the last layer's output.
 		model.Predict(e.Net.LastScores(), e.pred)
 		for i, p := range e.pred {
@@ -83,6 +91,9 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 	if n > 0 {
 		r.Loss = lossSum / float64(n)
 		r.Accuracy = float64(correct) / float64(n)
+		if ae {
+			r.MSE = 2 * r.Loss / float64(ds.D)
+		}
 	}
 	if confusion {
 		r.PerClass = make([]float64, c)

@@ -44,6 +44,8 @@ type Result struct {
 	EpochsHere    int     // of those, epochs finished in this process
 	BestEpoch     int     // 1-based
 	BestValAcc    float64 // validation accuracy at the best epoch
+	Autoencoder   bool    // model.kind autoencoder: BestValMSE, not BestValAcc
+	BestValMSE    float64 // an autoencoder's validation MSE at the best epoch
 	Test          *Eval   // the best model on the test split; nil without one
 	Seconds       float64 // training time in this process
 	SamplesPerSec float64 // median over this process's epochs
@@ -220,6 +222,11 @@ func dispatch(ctx context.Context, c config.Config, o Options, resume bool) (*Re
 
 // Spec derives the network spec of a config from its data.
 func Spec(c config.Config, train *data.Dataset) model.Spec {
+	if c.Model.Kind == model.KindAutoencoder {
+		return model.Spec{Kind: model.KindAutoencoder, InputDim: train.D, CodeDim: c.Model.CodeDim,
+			Activations: []string{c.Model.Activation}, LeakyAlpha: c.Model.LeakyAlpha,
+			Init: c.Model.Init, WeightScale: c.Model.WeightScale, Reg: c.Model.Reg}
+	}
 	classes := max(train.Classes, c.Data.Classes)
 	return model.Spec{
 		InputDim: train.D, Hidden: c.Model.Hidden, Activations: c.Model.ActivationList(),
@@ -263,6 +270,9 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 		return nil, err
 	}
 	spec := Spec(c, splits.Train)
+	if spec.IsAutoencoder() && spec.CodeDim >= spec.InputDim {
+		return nil, fmt.Errorf("model.code_dim: must be below the input dimension %d of %s, got %d", spec.InputDim, splits.Train.Name, spec.CodeDim)
+	}
 	if err := checkMemory[T](c, spec, splits.Train.N); err != nil {
 		return nil, err
 	}
@@ -301,7 +311,8 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 		if st.Finished {
 			fmt.Fprintf(o.Stdout, "run %s already finished (%s) after %d epochs; nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
 				dir, st.Reason, st.Epoch, filepath.Join(dir, configFn))
-			return &Result{Dir: dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st)}, nil
+			return &Result{Dir: dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
+				Autoencoder: spec.IsAutoencoder(), BestValMSE: bestValMSE(st)}, nil
 		}
 		fmt.Fprintf(o.Stderr, "resuming %s at epoch %d, step %d\n", dir, st.Epoch+1, st.Step)
 	}
@@ -337,6 +348,13 @@ func classesNote(d config.Data, classes int) string {
 func bestValAcc(st *state) float64 {
 	if st.BestEpoch >= 1 && st.BestEpoch <= len(st.History) {
 		return st.History[st.BestEpoch-1].ValAcc
+	}
+	return math.NaN()
+}
+
+func bestValMSE(st *state) float64 {
+	if st.BestEpoch >= 1 && st.BestEpoch <= len(st.History) {
+		return st.History[st.BestEpoch-1].ValMSE
 	}
 	return math.NaN()
 }
@@ -458,6 +476,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	// the test split on them.
 	copyState(t.net, t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: epochsHere, BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
+		Autoencoder: t.net.Spec.IsAutoencoder(), BestValMSE: bestValMSE(st),
 		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason, Warnings: st.Warnings,
 		NoValidation: t.splits.Val.N == 0}
 	if t.splits.Test != nil {
@@ -500,7 +519,8 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	trainEv := t.eval.Evaluate(t.splits.Train, sub, false)
 	valEv := t.eval.Evaluate(t.splits.Val, nil, false)
 	m := Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
-		TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy, ValLoss: valEv.Loss, LR: lr, Seconds: secs, SamplesPerSec: rate}
+		TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy, ValLoss: valEv.Loss, LR: lr, Seconds: secs, SamplesPerSec: rate,
+		TrainMSE: trainEv.MSE, ValMSE: valEv.MSE}
 	if c.Train.GradClip > 0 {
 		m.GradNorm = st.NormSum / float64(steps)
 	}
@@ -515,8 +535,13 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	if c.Model.Reg > 0 {
 		l2 = fmt.Sprintf(" (L2 %.4f)", m.L2)
 	}
-	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.4f%s  train_acc %.4f  val_acc %.4f  val_loss %.4f  lr %.3g  %.1fs  %.0f samples/s\n",
-		m.Epoch, c.Train.Epochs, m.Loss, l2, m.TrainAcc, m.ValAcc, m.ValLoss, lr, secs, rate)
+	if t.net.Spec.IsAutoencoder() {
+		fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.5f%s  train_mse %.6f  val_mse %.6f  val_loss %.5f  lr %.3g  %.1fs  %.0f samples/s\n",
+			m.Epoch, c.Train.Epochs, m.Loss, l2, m.TrainMSE, m.ValMSE, m.ValLoss, lr, secs, rate)
+	} else {
+		fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.4f%s  train_acc %.4f  val_acc %.4f  val_loss %.4f  lr %.3g  %.1fs  %.0f samples/s\n",
+			m.Epoch, c.Train.Epochs, m.Loss, l2, m.TrainAcc, m.ValAcc, m.ValLoss, lr, secs, rate)
+	}
 	t.watchDivergence(m)
 	t.sched.Observe(m.ValLoss)
 	monitored := m.ValAcc

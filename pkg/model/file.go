@@ -24,6 +24,9 @@ const (
 	// dropout, fields a version-1 reader would silently ignore (and then
 	// build a different network): it refuses the file instead.
 	fileVersionRegularized = "2"
+	// fileVersionAutoencoder marks an autoencoder (spec kind, code_dim): a
+	// reader of versions 1 and 2 would not know the kind and refuses it.
+	fileVersionAutoencoder = "3"
 )
 
 // Tensors returns the network's parameters and buffers (batch
@@ -66,6 +69,9 @@ func Metadata(spec Spec, norm *data.Normalizer) (map[string]string, error) {
 	version := fileVersion
 	if spec.BatchNorm || spec.Dropout > 0 {
 		version = fileVersionRegularized
+	}
+	if spec.IsAutoencoder() {
+		version = fileVersionAutoencoder
 	}
 	meta := map[string]string{MetaFormat: "pt", MetaSpec: string(s), MetaVersion: version}
 	if norm != nil {
@@ -162,8 +168,8 @@ func FromTensors[T layers.Float](name string, tensors []stfile.Tensor, meta map[
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: not an nnfc model file (no %q metadata)", name, MetaSpec)
 	}
-	if v := meta[MetaVersion]; v != fileVersion && v != fileVersionRegularized {
-		return nil, nil, fmt.Errorf("%s: model file version %q, this nnfc reads versions %s and %s", name, v, fileVersion, fileVersionRegularized)
+	if v := meta[MetaVersion]; v != fileVersion && v != fileVersionRegularized && v != fileVersionAutoencoder {
+		return nil, nil, fmt.Errorf("%s: model file version %q, this nnfc reads versions %s, %s and %s", name, v, fileVersion, fileVersionRegularized, fileVersionAutoencoder)
 	}
 	var spec Spec
 	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
@@ -286,6 +292,9 @@ func newUninitialized[T layers.Float](spec Spec) (*Net[T], error) {
 // "784-512(bn,swish)-10 softmax dropout=0.5" with batch normalization and
 // dropout.
 func (s Spec) String() string {
+	if s.IsAutoencoder() {
+		return fmt.Sprintf("%d-%d(%s)-%d tied autoencoder", s.InputDim, s.CodeDim, s.Activations[0], s.InputDim)
+	}
 	out := strconv.Itoa(s.InputDim)
 	bn := ""
 	if s.BatchNorm {

@@ -11,8 +11,12 @@ import (
 // Layer outputs are numbered 0 (the input) to len(Hidden)+1 (the class
 // scores); 1..len(Hidden) are the hidden layers after their activation
 // (and batch normalization and dropout), named h1, h2, ... LayerNames
-// lists the names in that order.
+// lists the names in that order. An autoencoder's are input, code and
+// reconstruction.
 func (s Spec) LayerNames() []string {
+	if s.IsAutoencoder() {
+		return []string{"input", "code", "reconstruction"}
+	}
 	names := []string{"input"}
 	for i := range s.Hidden {
 		names = append(names, fmt.Sprintf("h%d", i+1))
@@ -26,7 +30,7 @@ func (s Spec) LayerNames() []string {
 func (s Spec) LayerIndex(layer string) (int, error) {
 	names := s.LayerNames()
 	if layer == "" {
-		return max(len(s.Hidden), 0), nil
+		return len(names) - 2, nil
 	}
 	if k, err := strconv.Atoi(layer); err == nil {
 		if k >= 0 && k < len(names) {
@@ -46,11 +50,17 @@ func (s Spec) LayerIndex(layer string) (int, error) {
 // k (see LayerNames), owned by the network and overwritten by the next
 // pass. Call SetTraining(false) first for evaluation-mode outputs.
 func (n *Net[T]) LayerOutput(x *layers.Matrix[T], k int) *layers.Matrix[T] {
-	if k < 0 || k > len(n.Spec.Hidden)+1 {
-		panic(fmt.Sprintf("model: LayerOutput(%d) of a network with %d hidden layers", k, len(n.Spec.Hidden)))
+	if k < 0 || k >= len(n.Spec.LayerNames()) {
+		panic(fmt.Sprintf("model: LayerOutput(%d) of a network with layers %v", k, n.Spec.LayerNames()))
 	}
 	if k == 0 {
 		return x
+	}
+	if n.Spec.IsAutoencoder() {
+		if k == 1 {
+			return n.Code(x)
+		}
+		return n.Scores(x)
 	}
 	affine := 0
 	h := x

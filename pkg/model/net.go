@@ -47,6 +47,9 @@ func New[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	if spec.IsAutoencoder() {
+		return newAutoencoder[T](spec, rng)
+	}
 	n := &Net[T]{Spec: spec, dscores: &layers.Matrix[T]{}}
 	dims := spec.Dims()
 	prefix := func() string { return fmt.Sprintf("%d.", len(n.Layers)) }
@@ -249,8 +252,7 @@ func (n *Net[T]) RegLoss() float64 {
 // every parameter's Grad holds ∂loss/∂param, including reg·W for weights.
 func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
 	scores := n.Scores(x)
-	n.dscores.Resize(scores.Rows, scores.Cols)
-	dataLoss = n.loss.Loss(scores, y, n.dscores)
+	dataLoss = n.dataLoss(scores, x, y)
 	if !n.overwrite || !n.everyAffineOverwrites() {
 		clear(n.grad)
 	}
@@ -333,7 +335,15 @@ func (n *Net[T]) LastScores() *layers.Matrix[T] { return n.scores }
 
 // EvalLoss returns the data loss of a batch without touching gradients.
 func (n *Net[T]) EvalLoss(x *layers.Matrix[T], y []int32) float64 {
-	scores := n.Scores(x)
+	return n.dataLoss(n.Scores(x), x, y)
+}
+
+// dataLoss is the loss of the scores (for an autoencoder, of the
+// reconstruction of x), with its gradient in dscores.
+func (n *Net[T]) dataLoss(scores, x *layers.Matrix[T], y []int32) float64 {
+	if n.Spec.IsAutoencoder() {
+		return reconstructionLoss(scores, x, n.dscores)
+	}
 	n.dscores.Resize(scores.Rows, scores.Cols)
 	return n.loss.Loss(scores, y, n.dscores)
 }

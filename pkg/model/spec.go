@@ -9,10 +9,16 @@ import (
 	"github.com/nnfc/nnfc/pkg/layers"
 )
 
-// Spec describes a fully connected network.
+// Spec describes a fully connected network, or (Kind autoencoder) the
+// seed's tied-weight autoencoder.
 type Spec struct {
-	InputDim int   `json:"input_dim"`
-	Hidden   []int `json:"hidden"`
+	// Kind is "" or classifier, or autoencoder: then CodeDim is the code
+	// width m, Activations holds its one activation f (or identity), the
+	// loss is the reconstruction ½‖f(Wᵀf(Wx)) − x‖² and Classes is 0.
+	Kind     string `json:"kind,omitempty"`
+	CodeDim  int    `json:"code_dim,omitempty"`
+	InputDim int    `json:"input_dim"`
+	Hidden   []int  `json:"hidden"`
 	// Activations has one name per hidden layer (see layers.Activations).
 	Activations []string `json:"activations"`
 	// LeakyAlpha is the negative slope of leaky_relu.
@@ -38,6 +44,13 @@ type Spec struct {
 
 // Validate reports every problem with the spec, each naming its field.
 func (s Spec) Validate() error {
+	switch s.Kind {
+	case "", KindClassifier:
+	case KindAutoencoder:
+		return errors.Join(s.validateAutoencoder()...)
+	default:
+		return fmt.Errorf("kind: unknown %q, want %s or %s", s.Kind, KindClassifier, KindAutoencoder)
+	}
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if s.InputDim <= 0 {
@@ -93,12 +106,18 @@ func (s Spec) Validate() error {
 
 // Dims returns the layer widths: input, hidden..., classes.
 func (s Spec) Dims() []int {
+	if s.IsAutoencoder() {
+		return []int{s.InputDim, s.CodeDim, s.InputDim}
+	}
 	return append(append([]int{s.InputDim}, s.Hidden...), s.Classes)
 }
 
 // NumParams is the number of learnable scalars (batch normalization's
 // running statistics are not learnable and not counted).
 func (s Spec) NumParams() int {
+	if s.IsAutoencoder() {
+		return s.CodeDim * s.InputDim
+	}
 	d := s.Dims()
 	n := 0
 	for i := 0; i+1 < len(d); i++ {

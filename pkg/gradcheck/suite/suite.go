@@ -45,6 +45,7 @@ func All() []Check {
 	cs = append(cs, netChecks()...)
 	cs = append(cs, regularizationNetChecks()...)
 	cs = append(cs, autoencoderCheck(), gplvmCheck(), swishnetCheck())
+	cs = append(cs, autoencoderNetChecks()...)
 	cs = append(cs, embedChecks()...)
 	return cs
 }
