@@ -145,6 +145,9 @@ type TensorShape struct {
 // building it: a model file's tensors are checked against it before any
 // weight is allocated.
 func (s Spec) TensorShapes() []TensorShape {
+	if s.IsAutoencoder() {
+		return []TensorShape{{WeightName, []int{s.CodeDim, s.InputDim}}}
+	}
 	var ts []TensorShape
 	dims := s.Dims()
 	k := 0 // module index, as nn.Sequential numbers them
@@ -173,6 +176,9 @@ func (s Spec) TensorShapes() []TensorShape {
 // and batch normalization's running statistics. It is a float64 so that
 // the spec of a corrupt or hostile file cannot overflow it.
 func (s Spec) Values() float64 {
+	if s.IsAutoencoder() {
+		return float64(s.CodeDim) * float64(s.InputDim)
+	}
 	d := s.Dims()
 	n := 0.0
 	for i := 0; i+1 < len(d); i++ {
