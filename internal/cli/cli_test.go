@@ -230,6 +230,8 @@ func TestBadInput(t *testing.T) {
 	ragged := writeFile(t, tmp, "ragged.csv", "0.1,0.2\n0.3,0.4\n0.5\n")
 	nonFinite := writeFile(t, tmp, "nan.csv", "0.1,0.2\nNaN,0.4\n")
 	noCheckpoint := t.TempDir()
+	noMNIST := writeFile(t, tmp, "no-mnist.yaml", "data: {source: mnist, dir: "+filepath.Join(tmp, "no-mnist")+"}\ntrain: {out_dir: "+filepath.Join(tmp, "no-mnist-run")+"}\n")
+	tenEpochs := writeFile(t, tmp, "ten.yaml", "seed: 1\ntrain: {epochs: \"ten\"}\n")
 	diverges := writeFile(t, tmp, "diverges.yaml", fmt.Sprintf(`seed: 1
 data: {source: spiral, spiral: {per_class: 40, classes: 3}, val_fraction: 0.25, normalize: none}
 model: {hidden: [], loss: mse}
@@ -258,6 +260,11 @@ train: {epochs: 20, batch_size: 16, out_dir: %s}
 		{"predict ragged rows", []string{"predict", "--model", model, "--input", ragged}, ExitError, []string{ragged + ":3"}},
 		{"predict non-finite input", []string{"predict", "--model", model, "--input", nonFinite}, ExitError, []string{nonFinite}},
 		{"predict missing input", []string{"predict", "--model", model, "--input", filepath.Join(tmp, "none.csv")}, ExitError, []string{"none.csv"}},
+		{"config is a directory", []string{"train", "--config", tmp}, ExitError, []string{tmp, "is a directory"}},
+		{"text file as a model", []string{"eval", "--model", threeFeatures, "--data", threeFeatures}, ExitError, []string{threeFeatures, "not a safetensors file"}},
+		{"missing MNIST", []string{"train", "--config", noMNIST}, ExitError, []string{"data.dir", filepath.Join(tmp, "no-mnist"), "make data"}},
+		{"bad flag value", []string{"train", "--config", spiralConfig, "--lr", "-1"}, ExitError, []string{"--lr -1: optimizer.lr: must be > 0"}},
+		{"word for a number", []string{"train", "--config", tenEpochs}, ExitError, []string{tenEpochs + ":2: train.epochs", `got "ten"`}},
 		// Usage errors.
 		{"train without config", []string{"train"}, ExitUsage, []string{"--config", "--resume"}},
 		{"train with config and resume", []string{"train", "--config", spiralConfig, "--resume", run}, ExitUsage, []string{"--config", "--resume"}},
@@ -346,5 +353,16 @@ func TestSweepBadFile(t *testing.T) {
 	code, _, errOut = nnfc(t, context.Background(), "sweep", "status", dir)
 	if code != ExitError || !strings.Contains(errOut, "not a sweep directory") {
 		t.Errorf("status of a non-sweep dir: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestUnknownEnvWarns: a misspelled NNFC_ variable draws a warning naming
+// the one meant, instead of being ignored without a word.
+func TestUnknownEnvWarns(t *testing.T) {
+	t.Setenv("NNFC_TRAIN_EPOCH", "5")
+	code, out, errOut := nnfc(t, context.Background(), "train", "--config", spiralConfig, "--print-config")
+	if code != ExitOK || !strings.Contains(errOut, "warning: NNFC_TRAIN_EPOCH is not a configuration variable") ||
+		!strings.Contains(errOut, "did you mean NNFC_TRAIN_EPOCHS?") || !strings.Contains(out, "epochs: 400") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }

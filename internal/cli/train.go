@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -91,6 +92,9 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 		}
 		res, err = train.Resume(ctx, o.resume, opts)
 	} else {
+		for _, w := range config.UnknownEnv(os.Environ()) {
+			fmt.Fprintln(o.io.ErrOut, "nnfc: warning:", w)
+		}
 		var c config.Config
 		c, err = config.Load(o.configPath, o.flags)
 		if err != nil {

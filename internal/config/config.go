@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -200,6 +201,47 @@ func EnvName(key string) string {
 	return "NNFC_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
+// OtherEnv are the NNFC_* environment variables nnfc reads that are not
+// configuration keys; UnknownEnv does not warn about them (nor about
+// NNFC_TEST_*, the tests' own).
+var OtherEnv = []string{"NNFC_OPENBLAS_GUARD", "NNFC_GUARD_CHILD", "NNFC_MNIST_DIR"}
+
+// UnknownEnv returns a warning for each variable in environ ("NAME=value"
+// pairs, as os.Environ returns them) that starts with NNFC_ but names no
+// configuration key: a misspelled NNFC_TRAIN_EPOCH would otherwise be
+// ignored without a word, while a misspelled YAML key is an error.
+func UnknownEnv(environ []string) []string {
+	known := map[string]bool{}
+	for _, k := range Keys() {
+		known[EnvName(k)] = true
+	}
+	for _, n := range OtherEnv {
+		known[n] = true
+	}
+	var warns []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "NNFC_") || known[name] || strings.HasPrefix(name, "NNFC_TEST_") {
+			continue
+		}
+		w := fmt.Sprintf("%s is not a configuration variable and is ignored", name)
+		best, bestD := "", 3
+		for _, k := range Keys() {
+			if d := editDistance(name, EnvName(k)); d < bestD {
+				best, bestD = EnvName(k), d
+			}
+		}
+		if best != "" {
+			w += " (did you mean " + best + "?)"
+		} else {
+			w += " (variables are NNFC_ and the key in capitals, dots as underscores: NNFC_TRAIN_EPOCHS for train.epochs)"
+		}
+		warns = append(warns, w)
+	}
+	sort.Strings(warns)
+	return warns
+}
+
 // Flag binds a command-line flag to a configuration key.
 type Flag struct {
 	Key  string
@@ -222,6 +264,9 @@ func LoadStored(path string) (Config, error) {
 
 func load(path string, flags []Flag, env bool) (Config, error) {
 	v := viper.New()
+	if st, err := os.Stat(path); path != "" && err == nil && st.IsDir() {
+		return Config{}, fmt.Errorf("%s: is a directory, not a YAML config file", path)
+	}
 	if path != "" {
 		b, err := readCapped(path)
 		if err != nil {
@@ -289,6 +334,16 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 	for _, f := range flags {
 		flagged[f.Key] = f.Flag.Changed
 	}
+	lines := map[string]int{}
+	if path != "" {
+		lines = keyLines(path)
+	}
+	flagOf := map[string]*pflag.Flag{}
+	for _, f := range flags {
+		if f.Flag.Changed {
+			flagOf[f.Key] = f.Flag
+		}
+	}
 	origin := func(msg string) string {
 		key, rest, _ := strings.Cut(msg, ":")
 		base, _, _ := strings.Cut(key, "[")
@@ -297,17 +352,31 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 		}
 		return msg
 	}
-	if err := unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(numberHook, listHook, mapstructure.StringToTimeDurationHookFunc()))); err != nil {
-		var parts []string
-		for _, p := range strings.Split(tidyDecodeError(err), "; ") {
-			parts = append(parts, origin(p))
+	// blame names what set the value of a problem: the flag when one did
+	// (the file does not hold that value), else the file.
+	blame := func(msg string) string {
+		key, _, _ := strings.Cut(msg, ":")
+		base, _, _ := strings.Cut(key, "[")
+		if f := flagOf[base]; f != nil {
+			return fmt.Sprintf("--%s %s: %s", f.Name, f.Value.String(), msg)
 		}
-		errs = append(errs, fmt.Errorf("%s: %s", src, strings.Join(parts, "; ")))
+		if o := origin(msg); o != msg {
+			return src + ": " + o // the environment set it
+		}
+		if n := lines[base]; n > 0 {
+			return fmt.Sprintf("%s:%d: %s", src, n, msg)
+		}
+		return src + ": " + origin(msg)
+	}
+	if err := unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(numberHook, listHook, mapstructure.StringToTimeDurationHookFunc()))); err != nil {
+		for _, p := range strings.Split(tidyDecodeError(err), "; ") {
+			errs = append(errs, errors.New(blame(p)))
+		}
 		return Config{}, errors.Join(errs...)
 	}
 	c.fillRuleDefaults(set)
 	for _, e := range c.validate(set) {
-		errs = append(errs, fmt.Errorf("%s: %s", src, origin(e.Error())))
+		errs = append(errs, errors.New(blame(e.Error())))
 	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
@@ -334,6 +403,20 @@ func numberHook(from, to reflect.Type, v any) (any, error) {
 	}
 	bad := fmt.Errorf("must be %s, got %v", want, v)
 	rv := reflect.ValueOf(v)
+	if from.Kind() == reflect.String {
+		// A word where a number belongs (epochs: "ten", or an environment
+		// variable): say what was expected and what was found.
+		str := strings.TrimSpace(rv.String())
+		f, err := strconv.ParseFloat(str, 64)
+		if err != nil {
+			return nil, fmt.Errorf("must be %s, got %q", want, rv.String())
+		}
+		if isFloat {
+			return f, nil
+		}
+		v, from, rv = f, reflect.TypeOf(f), reflect.ValueOf(f)
+		bad = fmt.Errorf("must be %s, got %s", want, str)
+	}
 	switch {
 	case from.Kind() == reflect.Bool:
 		return nil, bad
@@ -806,4 +889,33 @@ func toNode(v reflect.Value, prefix string, omit map[string]bool) *yaml.Node {
 		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: tag[0]}, &val)
 	}
 	return n
+}
+
+// keyLines maps each dotted key of the YAML file at path to the line it
+// is on, for error messages ("configs/x.yaml:12: train.epochs: ...").
+// It is empty when the file does not parse (the parse error says where).
+func keyLines(path string) map[string]int {
+	lines := map[string]int{}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return lines
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(b, &doc) != nil || len(doc.Content) == 0 {
+		return lines
+	}
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			key := prefix + strings.ToLower(k.Value)
+			lines[key] = k.Line
+			walk(v, key+".")
+		}
+	}
+	walk(doc.Content[0], "")
+	return lines
 }

@@ -281,11 +281,17 @@ func readFile(path string) ([]byte, error) {
 	if size < 8 {
 		return nil, fmt.Errorf("truncated: %d bytes, shorter than the 8-byte header length", size)
 	}
-	var nb [8]byte
-	if _, err := io.ReadFull(f, nb[:]); err != nil {
+	var nb [9]byte
+	if _, err := io.ReadFull(f, nb[:min(size, 9)]); err != nil {
 		return nil, err
 	}
-	if err := checkHeaderLen(binary.LittleEndian.Uint64(nb[:]), uint64(size)); err != nil {
+	if err := checkHeaderLen(binary.LittleEndian.Uint64(nb[:8]), uint64(size)); err != nil {
+		// A safetensors file is an 8-byte length and a JSON header that
+		// opens with '{'. Without the '{' (a text file, an image), say
+		// that, rather than quote the absurd length its bytes make.
+		if size > 8 && nb[8] != '{' {
+			return nil, fmt.Errorf("not a safetensors file (it begins with %q, not an 8-byte header length and a JSON header)", nb[:8])
+		}
 		return nil, err
 	}
 	// The file is held once as bytes and once as decoded tensors.

@@ -1,8 +1,10 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 
 	"github.com/nnfc/nnfc/internal/config"
@@ -76,8 +78,11 @@ func RawSplits(c config.Config) (*Splits, error) {
 func Read(d config.Data, seed uint64) (train, test *data.Dataset, err error) {
 	switch d.Source {
 	case "mnist":
+		if _, err := os.Stat(d.Dir); errors.Is(err, os.ErrNotExist) {
+			return nil, nil, fmt.Errorf("data.dir: the MNIST directory %s does not exist; make data fetches MNIST into data/mnist", d.Dir)
+		}
 		if train, err = data.LoadMNIST(d.Dir, "train"); err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("%v (make data fetches MNIST into data/mnist)", err)
 		}
 		test, err = data.LoadMNIST(d.Dir, "test")
 	case "cifar10":

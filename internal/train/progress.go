@@ -134,24 +134,37 @@ func (p *barProgress) end() {
 
 // barLine renders the display in at most width columns:
 //
-//	epoch 3/15 [#####-----] 45% loss 0.1234 61.2k/s 0:04 run 1:10
+//	epoch 3/15 [#####-----]  45% loss 0.1234 61.2k/s ETA 0:04 run 1:10
+//
+// where ETA is the epoch's time left and run the run's. When the line does
+// not fit, the fields go in this order: the epoch's ETA, the rate, the
+// run's time left, the loss; then the bar narrows to its minimum.
 func barLine(m *meter, width int) string {
 	label := fmt.Sprintf("epoch %d/%d", m.epoch, m.epochs)
 	pct := fmt.Sprintf("%3d%%", 100*m.done/max(m.samples, 1))
-	fields := []string{fmt.Sprintf("loss %.4f", m.loss)}
+	type field struct {
+		text string
+		keep int // the higher, the later it is dropped
+	}
+	fields := []field{{fmt.Sprintf("loss %.4f", m.loss), 4}}
 	eEta, rEta := m.etas()
 	if r := m.rate(); r > 0 {
-		fields = append(fields, si(r)+"/s", clock(eEta), "run "+clock(rEta))
+		fields = append(fields, field{si(r) + "/s", 2}, field{"ETA " + clock(eEta), 1}, field{"run " + clock(rEta), 3})
 	}
-	// Drop fields from the right until a bar of at least 10 columns fits.
-	const minBar = 10
-	for {
-		tail := strings.Join(fields, " ")
-		fixed := len(label) + 1 + 2 + 1 + len(pct) // "label [" "] " pct
+	const minBar, maxBar = 8, 30
+	for keep := 0; keep <= 5; keep++ {
+		var kept []string
+		for _, f := range fields {
+			if f.keep > keep {
+				kept = append(kept, f.text)
+			}
+		}
+		tail := strings.Join(kept, " ")
+		fixed := len(label) + len(" [") + len("] ") + len(pct)
 		if tail != "" {
 			fixed += 1 + len(tail)
 		}
-		if barW := min(width-fixed, 30); barW >= minBar {
+		if barW := min(width-fixed, maxBar); barW >= minBar {
 			fill := barW * m.done / max(m.samples, 1)
 			s := label + " [" + strings.Repeat("#", fill) + strings.Repeat("-", barW-fill) + "] " + pct
 			if tail != "" {
@@ -159,10 +172,6 @@ func barLine(m *meter, width int) string {
 			}
 			return s
 		}
-		if len(fields) == 0 {
-			break
-		}
-		fields = fields[:len(fields)-1]
 	}
 	// Too narrow for any bar: the bare numbers, cut to width.
 	s := label + " " + pct + " " + fmt.Sprintf("loss %.4f", m.loss)

@@ -47,6 +47,7 @@ type Results struct {
 	TrainSeconds  float64  `json:"train_seconds"` // over every epoch, across resumes
 	WallSeconds   float64  `json:"wall_seconds"`  // this process: loading, training, evaluation
 	SamplesPerSec float64  `json:"samples_per_s"` // median over the epochs
+	Checkpoints   int      `json:"checkpoints"`   // written by this process
 	Warnings      []string `json:"warnings,omitempty"`
 
 	sysinfo.Info
@@ -92,7 +93,7 @@ func (t *trainer[T]) results(status, reason string, test *Eval) *Results {
 		Model: t.net.Spec.String(), Data: t.splits.Train.Name, Optimizer: c.Optimizer.Rule + " " + c.Schedule.Kind,
 		LR: c.Optimizer.LR, BatchSize: c.Train.BatchSize, Seed: c.Seed, Precision: c.Precision,
 		Epochs: len(st.History), EpochsPlanned: c.Train.Epochs, Monitor: c.Train.Monitor, BestEpoch: st.BestEpoch,
-		WallSeconds: time.Since(t.wallStart).Seconds(), Warnings: st.Warnings, Info: sysinfo.Get(),
+		WallSeconds: time.Since(t.wallStart).Seconds(), Checkpoints: t.saves, Warnings: st.Warnings, Info: sysinfo.Get(),
 	}
 	var rates []float64
 	for _, m := range st.History {

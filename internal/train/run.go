@@ -53,6 +53,8 @@ type Result struct {
 	// Warnings are problems a finished run had (a diverging loss).
 	Warnings     []string
 	NoValidation bool // no validation split: the model is the last epoch's
+	// Checkpoints is the number of checkpoints written in this process.
+	Checkpoints int
 }
 
 // ErrInterrupted is matched (errors.Is) by the InterruptedError returned
@@ -376,6 +378,7 @@ type trainer[T layers.Float] struct {
 	lastSave   time.Time // of the last checkpoint
 	sinceSave  int       // epochs finished since the last checkpoint
 	modelDirty bool      // best holds a model not yet in model.safetensors
+	saves      int       // checkpoints written in this process
 }
 
 func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
@@ -478,7 +481,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: epochsHere, BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
 		Autoencoder: t.net.Spec.IsAutoencoder(), BestValMSE: bestValMSE(st),
 		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason, Warnings: st.Warnings,
-		NoValidation: t.splits.Val.N == 0}
+		NoValidation: t.splits.Val.N == 0, Checkpoints: t.saves}
 	if t.splits.Test != nil {
 		ev := t.eval.Evaluate(t.splits.Test, nil, false)
 		res.Test = &ev
@@ -566,6 +569,9 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 		st.Reason = fmt.Sprintf("early stop: %s did not improve by %g for %d epochs", c.Train.Monitor, c.Train.MinDelta, st.Bad)
 		fmt.Fprintln(t.o.Stdout, st.Reason)
 	}
+	if !st.Finished && st.Epoch >= c.Train.Epochs {
+		st.Finished, st.Reason = true, fmt.Sprintf("completed %d epochs", st.Epoch)
+	}
 	t.sinceSave++
 	every, secs := c.Train.CheckpointEvery, c.Train.CheckpointSeconds
 	if st.Finished || (every > 0 && t.sinceSave >= every) || (secs > 0 && time.Since(t.lastSave).Seconds() >= secs) {
@@ -612,6 +618,7 @@ func (t *trainer[T]) persist() error {
 		return err
 	}
 	t.lastSave, t.sinceSave = time.Now(), 0
+	t.saves++
 	return nil
 }
 
