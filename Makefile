@@ -52,11 +52,11 @@ $(MNIST_DIR)/train-images-idx3-ubyte.gz:
 	test -n "$$dir" || { echo "make data: go mod download of $(MNIST_MOD) failed"; exit 1; }; \
 	cp "$$dir"/data/*-ubyte.gz $(MNIST_DIR)/ && chmod 644 $(MNIST_DIR)/*.gz && ls -l $(MNIST_DIR)
 
-train: build data ## the main job: train $(CONFIG) on real MNIST, then evaluate on the test set
+train: build data ## the main job: train $(CONFIG) on real MNIST, evaluate on the test set, write the HTML report
 	@run=$$(sed -n 's/^ *out_dir: *//p' $(CONFIG)); \
 	if [ -f "$$run/checkpoint.safetensors" ]; then \
-	  echo "$$run already holds a run: resuming it (rm -rf $$run to start over)"; $(BIN) train --resume $$run; \
-	else $(BIN) train --config $(CONFIG); fi && $(BIN) eval --run $$run
+	  echo "$$run already holds a run: resuming it (rm -rf $$run to start over)"; $(BIN) train --resume $$run --report; \
+	else $(BIN) train --config $(CONFIG) --report; fi && $(BIN) eval --run $$run && echo "open $(CURDIR)/$$run/report.html in a browser"
 
 bench: deps ## nnfc's train/eval samples/s (1, 2 threads × float32, float64; SUMMARY JSON) and the Go micro-benchmarks
 	$(GO) build -o $(BIN) ./cmd/nnfc

@@ -126,6 +126,7 @@ with hand-written backward passes proven by finite differences.
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newCmdTrain(io), newCmdEval(io), newCmdPredict(io), newCmdGradcheck(io), newCmdPlot(io), newCmdEmbed(io), newCmdVersion(io), newCmdBench(io), newCmdSweep(io))
+	root.AddCommand(newCmdReport(io))
 	return root
 }
 

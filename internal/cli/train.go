@@ -10,6 +10,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/report"
 	"github.com/nnfc/nnfc/internal/train"
 )
 
@@ -20,6 +21,7 @@ type trainOptions struct {
 	printConfig bool
 	progress    string
 	force       bool
+	report      bool
 	flags       []config.Flag
 }
 
@@ -38,11 +40,13 @@ Flags override the file; so do environment variables named after the key
 (NNFC_TRAIN_EPOCHS for train.epochs). Ctrl-C finishes the current step,
 writes a checkpoint and exits with status 130; --resume continues exactly
 where the run stopped. A NaN or infinite loss stops training with status 4,
-keeping the last good model.`,
+keeping the last good model. --report writes the run's HTML report
+(RUN_DIR/report.html, as nnfc report does) at the end and prints its path.`,
 		Example: `  nnfc train --config configs/spiral-7.yaml
   nnfc train --config configs/mnist-swish.yaml --epochs 2 --out runs/quick
   nnfc train --config configs/mnist-swish.yaml --print-config
-  nnfc train --resume runs/mnist-swish`,
+  nnfc train --resume runs/mnist-swish
+  nnfc train --config configs/spiral-7.yaml --report`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTrain(cmd, o) },
 	}
@@ -52,6 +56,7 @@ keeping the last good model.`,
 	f.BoolVar(&o.printConfig, "print-config", false, "print the fully resolved config and exit")
 	f.StringVar(&o.progress, "progress", "auto", "progress display on stderr: auto (bar on a terminal, else plain), bar, plain or none")
 	f.BoolVar(&o.force, "force", false, "replace a run already in the output directory (deletes its files)")
+	f.BoolVar(&o.report, "report", false, "write the run's HTML report (RUN_DIR/report.html, see nnfc report) at the end")
 	f.Int("epochs", 0, "override train.epochs")
 	f.Float64("lr", 0, "override optimizer.lr")
 	f.Int("batch-size", 0, "override train.batch_size")
@@ -146,6 +151,13 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintln(o.io.Out, "warning:", w)
+	}
+	if o.report {
+		path, err := report.Write(res.Dir, "", report.Options{})
+		if err != nil {
+			return fmt.Errorf("report: %v", err)
+		}
+		fmt.Fprintf(o.io.Out, "report: %s\n", path)
 	}
 	return nil
 }

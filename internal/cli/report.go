@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnfc/nnfc/internal/report"
+)
+
+type reportOptions struct {
+	io     IO
+	run    string
+	output string
+}
+
+func newCmdReport(io IO) *cobra.Command {
+	o := &reportOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "report --run RUN_DIR [--output FILE.html]",
+		Short: "Write a run's report: one self-contained HTML page (RUN_DIR/report.html)",
+		Long: `Write one HTML page about a training run that opens offline in any browser
+(every plot is an embedded PNG; no script, no font or style sheet is
+fetched): the resolved config, the network with its parameter counts, loss,
+train and validation accuracy and learning rate per epoch with the best
+epoch marked, the test metrics, the confusion matrix as a heat map with
+counts and the per-class accuracy. For square image inputs (MNIST) it adds
+the first layer's weights as images and the most confidently wrong test
+images; for 2-D inputs (the spiral) the decision regions over the plane;
+and the scatter plots of nnfc embed when RUN_DIR/embed holds them.
+
+The model is evaluated on the test split (the validation split when the
+data has none) with the data the run's config.yaml names, read relative to
+the working directory as nnfc eval --run does. The page replaces the old one
+atomically; its path is printed on stdout.`,
+		Example: `  nnfc report --run runs/mnist-swish
+  nnfc report --run runs/spiral-7 --output /tmp/spiral.html
+  nnfc train --config configs/spiral-7.yaml --report`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runReport(o) },
+	}
+	cmd.Flags().StringVar(&o.run, "run", "", "training run directory")
+	cmd.Flags().StringVar(&o.output, "output", "", "HTML file to write (default RUN_DIR/report.html)")
+	return cmd
+}
+
+func runReport(o *reportOptions) error {
+	if o.run == "" {
+		return usageError{errors.New("report: --run RUN_DIR is required")}
+	}
+	path, err := report.Write(o.run, o.output, report.Options{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(o.io.Out, path)
+	return nil
+}

@@ -1,0 +1,36 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+)
+
+//go:embed page.html.tmpl
+var pageSource string
+
+var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"pct":  func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
+	"f4":   func(v float64) string { return fmt.Sprintf("%.4f", v) },
+	"g3":   func(v float64) string { return fmt.Sprintf("%.3g", v) },
+	"secs": func(v float64) string { return fmt.Sprintf("%.2f s", v) },
+	"rate": func(v float64) string { return groupThousands(int(v + 0.5)) },
+	"int":  func(v int) string { return groupThousands(v) },
+	"px":   func(v int) template.CSS { return template.CSS(fmt.Sprintf("width:%dpx", v)) },
+}).Parse(pageSource))
+
+// Render writes the page as HTML.
+func Render(w io.Writer, p *Page) error { return page.Execute(w, p) }
+
+// groupThousands formats 407050 as "407,050".
+func groupThousands(v int) string {
+	s := fmt.Sprint(v)
+	if v < 0 {
+		return "-" + groupThousands(-v)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

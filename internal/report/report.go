@@ -1,0 +1,461 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/model"
+)
+
+// File is the report's name in the run directory.
+const File = "report.html"
+
+// Page is everything the report shows, ready for the template.
+type Page struct {
+	Dir       string
+	Generated string
+	Spec      string // e.g. "784-512(swish)-10 softmax"
+	Data      string // data source and split sizes
+	Config    string // the resolved YAML
+	Layers    []LayerRow
+	Params    int
+
+	Curves    template.URL // PNG data URI
+	Epochs    []EpochRow
+	EpochsOf  string // "all 15 epochs" or which ones the table shows
+	Best      EpochRow
+	NumEpochs int
+	Monitor   string
+	Reason    string // why training ended, when known
+
+	Test     TestRow
+	Results  []KV // results.json's scalar fields, when the run has one
+	Classes  []ClassRow
+	Conf     template.URL // confusion heat map
+	PerClass template.URL // per-class error bar chart
+
+	Weights   *Figure   // first-layer weight images (square inputs)
+	Mistakes  []Mistake // most confidently wrong test images (square inputs)
+	ImageSide int
+	Regions   *Figure  // decision regions (2-D inputs)
+	Embeds    []Figure // nnfc embed's scatter plots
+}
+
+// LayerRow is one module of the nn.Sequential the model is.
+type LayerRow struct {
+	Index  int
+	Kind   string // Linear, BatchNorm1d, ReLU, Dropout ...
+	Shape  string // e.g. "784 → 512"
+	Params int
+}
+
+// EpochRow is one line of metrics.jsonl.
+type EpochRow struct {
+	train.Metrics
+	Best bool
+}
+
+// TestRow holds the test metrics of the best model.
+type TestRow struct {
+	Split    string // "test" (or "validation" when the data has no test split)
+	N        int
+	Loss     float64 // data loss
+	RegLoss  float64
+	Accuracy float64
+	Errors   int
+}
+
+// KV is a key and its formatted value.
+type KV struct{ Key, Value string }
+
+// ClassRow is one class's line of the per-class table.
+type ClassRow struct {
+	Class        string
+	N, Correct   int
+	Accuracy     float64
+	Confused     string // the most frequent wrong prediction, e.g. "9 (12×)"
+	WorstOfClass bool
+}
+
+// Figure is an embedded picture with its caption.
+type Figure struct {
+	Title   string
+	Img     template.URL
+	Caption string
+	Pixel   bool // scale up without smoothing
+	Width   int  // CSS width in px, 0: natural
+}
+
+// Mistake is a wrongly classified test image.
+type Mistake struct {
+	Img         template.URL
+	Index       int // position in the test split
+	True, Pred  string
+	Probability float64 // the predicted class's softmax probability
+}
+
+// Options tune Build.
+type Options struct {
+	// MaxMistakes is how many confidently wrong images to show (default 24).
+	MaxMistakes int
+	// MaxUnits is how many first-layer units to draw (default 100).
+	MaxUnits int
+	// Now stamps the page (default time.Now).
+	Now func() time.Time
+}
+
+// Write builds the report of the run in dir and writes it to out
+// (dir/report.html when out is ""), replacing any old one atomically. It
+// returns the path written.
+func Write(dir, out string, o Options) (string, error) {
+	p, err := Build(dir, o)
+	if err != nil {
+		return "", err
+	}
+	if out == "" {
+		out = filepath.Join(dir, File)
+	}
+	return out, atomicfile.Write(out, 0o644, func(w io.Writer) error { return Render(w, p) })
+}
+
+// Build gathers the run in dir: its config, metrics, model, the model's
+// evaluation on the test split and the embeddings nnfc embed wrote. The
+// data the config names is read relative to the working directory, as
+// nnfc eval --run does.
+func Build(dir string, o Options) (*Page, error) {
+	if o.MaxMistakes <= 0 {
+		o.MaxMistakes = 24
+	}
+	if o.MaxUnits <= 0 {
+		o.MaxUnits = 100
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("--run %s: not a run directory", dir)
+	}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	cfgText, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v (is %s a training run directory?)", cfgPath, errors.Unwrap(err), dir)
+	}
+	c, err := config.LoadStored(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := train.ReadMetrics(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no metrics yet: the run has not finished an epoch", filepath.Join(dir, "metrics.jsonl"))
+		}
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, fmt.Errorf("%s: no finished epoch to report", filepath.Join(dir, "metrics.jsonl"))
+	}
+	modelPath := filepath.Join(dir, "model.safetensors")
+	net, norm, err := model.Load[float32](modelPath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such file: the run has no model yet", modelPath)
+		}
+		return nil, err
+	}
+
+	p := &Page{Dir: dir, Generated: o.Now().UTC().Format("2006-01-02 15:04 MST"), Spec: net.Spec.String(),
+		Config: string(cfgText), Params: net.Spec.NumParams(), Monitor: c.Train.Monitor}
+	p.Layers = layerRows(net)
+	p.NumEpochs = len(ms)
+	p.Best = bestEpoch(ms, c.Train.Monitor, c.Train.MinDelta)
+	p.Epochs, p.EpochsOf = epochTable(ms, p.Best.Epoch)
+	if p.Curves, err = curvesPlot(ms, p.Best); err != nil {
+		return nil, err
+	}
+	if p.Results, err = readResults(filepath.Join(dir, "results.json")); err != nil {
+		return nil, err
+	}
+
+	// The test split, raw: the images are drawn from the raw pixels, the
+	// network sees them normalized with the model's statistics.
+	splits, err := train.RawSplits(c)
+	if err != nil {
+		return nil, err
+	}
+	p.Data = fmt.Sprintf("%s: %d train, %d validation", c.Data.Source, splits.Train.N, splits.Val.N)
+	raw, split := splits.Test, "test"
+	if raw == nil {
+		raw, split = splits.Val, "validation"
+	} else {
+		p.Data += fmt.Sprintf(", %d test", raw.N)
+	}
+	if raw.D != net.Spec.InputDim {
+		return nil, fmt.Errorf("%s has %d features per sample, but the model %s expects %d", raw.Name, raw.D, modelPath, net.Spec.InputDim)
+	}
+	ds := &data.Dataset{Name: raw.Name, X: append([]float32(nil), raw.X...), Y: raw.Y, N: raw.N, D: raw.D, Classes: raw.Classes}
+	if norm != nil {
+		if err := norm.Apply(ds); err != nil {
+			return nil, err
+		}
+	}
+	ev := (&train.Evaluator[float32]{Net: net, Batch: 1000}).Evaluate(ds, nil, true)
+	p.Test = TestRow{Split: split, N: ev.N, Loss: ev.Loss, RegLoss: ev.RegLoss, Accuracy: ev.Accuracy,
+		Errors: ev.N - int(math.Round(ev.Accuracy*float64(ev.N)))}
+	names := classNames(c.Data.Source, net.Spec.Classes)
+	p.Classes = classRows(ev.Confusion, names)
+	if p.Conf, err = confusionPlot(ev.Confusion, names); err != nil {
+		return nil, err
+	}
+	if p.PerClass, err = perClassPlot(p.Classes); err != nil {
+		return nil, err
+	}
+
+	switch side := squareSide(net.Spec.InputDim); {
+	case net.Spec.InputDim == 2:
+		if p.Regions, err = regionsPlot(net, norm, raw, split, names); err != nil {
+			return nil, err
+		}
+	case side > 0:
+		p.ImageSide = side
+		p.Weights = weightImages(net, side, o.MaxUnits)
+		probs := probabilities(net, ds)
+		p.Mistakes = mistakes(raw, probs, net.Spec.Classes, side, names, o.MaxMistakes)
+	}
+	if p.Embeds, err = embeddings(filepath.Join(dir, "embed")); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// layerRows lists the network's modules as nn.Sequential numbers them.
+func layerRows(net *model.Net[float32]) []LayerRow {
+	var rows []LayerRow
+	act := 0
+	for i, l := range net.Layers {
+		r := LayerRow{Index: i}
+		switch l := l.(type) {
+		case *layers.Affine[float32]:
+			r.Kind, r.Shape, r.Params = "Linear", fmt.Sprintf("%d → %d", l.In, l.Out), l.In*l.Out+l.Out
+		case *layers.BatchNorm[float32]:
+			n := 0
+			for _, p := range l.Params() {
+				n += p.Size()
+			}
+			r.Kind, r.Shape, r.Params = "BatchNorm1d", fmt.Sprint(n/2), n
+		case *layers.Dropout[float32]:
+			r.Kind, r.Shape = "Dropout", fmt.Sprintf("p = %g", net.Spec.Dropout)
+		default:
+			r.Kind = fmt.Sprintf("activation (%s)", net.Spec.Activations[act])
+			act++
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// bestEpoch applies the trainer's rule to the history: the first epoch
+// whose monitored value beats the best so far by more than minDelta.
+func bestEpoch(ms []train.Metrics, monitor string, minDelta float64) EpochRow {
+	best, at := 0.0, -1
+	for i, m := range ms {
+		v := m.ValAcc
+		if monitor == "val_loss" {
+			v = -m.ValLoss
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			v = -math.MaxFloat64
+		}
+		if at < 0 || v > best+minDelta {
+			best, at = v, i
+		}
+	}
+	return EpochRow{Metrics: ms[at], Best: true}
+}
+
+// epochTable returns the rows of the epoch table: every epoch of a short
+// run; of a long one about 25 evenly spaced epochs plus the best and the
+// last, so the table stays readable (metrics.jsonl has them all).
+func epochTable(ms []train.Metrics, best int) ([]EpochRow, string) {
+	const maxRows = 30
+	every := 1
+	if len(ms) > maxRows {
+		every = (len(ms) + 24) / 25
+	}
+	var rows []EpochRow
+	for i, m := range ms {
+		if m.Epoch == best || i == 0 || i == len(ms)-1 || (i+1)%every == 0 {
+			rows = append(rows, EpochRow{Metrics: m, Best: m.Epoch == best})
+		}
+	}
+	if every == 1 {
+		return rows, fmt.Sprintf("all %d epochs", len(ms))
+	}
+	return rows, fmt.Sprintf("every %dth of %d epochs, the first, the best and the last (metrics.jsonl has every epoch)", every, len(ms))
+}
+
+// readResults reads the scalar fields of a run's results.json, nil when
+// there is none.
+func readResults(path string) ([]KV, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	var kv []KV
+	for k, v := range m {
+		switch v := v.(type) {
+		case string:
+			kv = append(kv, KV{k, v})
+		case float64:
+			kv = append(kv, KV{k, fmt.Sprintf("%.6g", v)})
+		case bool:
+			kv = append(kv, KV{k, fmt.Sprint(v)})
+		}
+	}
+	sort.Slice(kv, func(i, j int) bool { return kv[i].Key < kv[j].Key })
+	return kv, nil
+}
+
+// classNames are the labels of the classes: CIFAR-10's names, else the
+// class index.
+func classNames(source string, n int) []string {
+	cifar := []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprint(i)
+		if source == "cifar10" && i < len(cifar) {
+			names[i] = cifar[i]
+		}
+	}
+	return names
+}
+
+func classRows(conf [][]int, names []string) []ClassRow {
+	rows := make([]ClassRow, len(conf))
+	worst := -1
+	for i, row := range conf {
+		r := ClassRow{Class: names[i]}
+		wrong, wrongN := -1, 0
+		for j, v := range row {
+			r.N += v
+			if j != i && v > wrongN {
+				wrong, wrongN = j, v
+			}
+		}
+		r.Correct = row[i]
+		if r.N > 0 {
+			r.Accuracy = float64(r.Correct) / float64(r.N)
+			if worst < 0 || r.Accuracy < rows[worst].Accuracy {
+				worst = i
+			}
+		}
+		if wrong >= 0 {
+			r.Confused = fmt.Sprintf("%s (%d×)", names[wrong], wrongN)
+		}
+		rows[i] = r
+	}
+	if worst >= 0 {
+		rows[worst].WorstOfClass = true
+	}
+	return rows
+}
+
+// squareSide returns s when d = s·s for an image-sized s ≥ 4, else 0.
+func squareSide(d int) int {
+	s := int(math.Round(math.Sqrt(float64(d))))
+	if s >= 4 && s*s == d {
+		return s
+	}
+	return 0
+}
+
+// probabilities returns the softmax of the network's scores for every
+// sample of ds (N×Classes, row-major).
+func probabilities(net *model.Net[float32], ds *data.Dataset) []float32 {
+	c := net.Spec.Classes
+	out := make([]float32, ds.N*c)
+	net.SetTraining(false)
+	defer net.SetTraining(true)
+	const batch = 1000
+	for lo := 0; lo < ds.N; lo += batch {
+		hi := min(lo+batch, ds.N)
+		x := &layers.Matrix[float32]{Rows: hi - lo, Cols: ds.D, Data: ds.X[lo*ds.D : hi*ds.D]}
+		s := net.Scores(x)
+		layers.Softmax(s, &layers.Matrix[float32]{Rows: hi - lo, Cols: c, Data: out[lo*c : hi*c]})
+	}
+	return out
+}
+
+// embeddings reads the PNGs nnfc embed wrote into dir, with the fields of
+// their .json files as captions.
+func embeddings(dir string) ([]Figure, error) {
+	pngs, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	sort.Strings(pngs)
+	var figs []Figure
+	for _, f := range pngs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if !isPNG(b) {
+			return nil, fmt.Errorf("%s: not a PNG file", f)
+		}
+		fig := Figure{Title: strings.TrimSuffix(filepath.Base(f), ".png"), Img: pngURI(b)}
+		if meta, err := os.ReadFile(strings.TrimSuffix(f, ".png") + ".json"); err == nil {
+			fig.Caption = embedCaption(meta)
+		}
+		figs = append(figs, fig)
+	}
+	return figs, nil
+}
+
+// embedCaption summarizes nnfc embed's JSON (method, layer, points,
+// explained_variance, loglik_init, loglik_final, knn1_error).
+func embedCaption(b []byte) string {
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return ""
+	}
+	var parts []string
+	for _, k := range []string{"method", "layer", "points", "explained_variance", "loglik_init", "loglik_final", "knn1_error"} {
+		v, ok := m[k]
+		if !ok || v == nil {
+			continue
+		}
+		switch v := v.(type) {
+		case float64:
+			parts = append(parts, fmt.Sprintf("%s %.4g", k, v))
+		case []any:
+			var s []string
+			for _, e := range v {
+				if f, ok := e.(float64); ok {
+					s = append(s, fmt.Sprintf("%.3g", f))
+				}
+			}
+			parts = append(parts, fmt.Sprintf("%s [%s]", k, strings.Join(s, ", ")))
+		default:
+			parts = append(parts, fmt.Sprintf("%s %v", k, v))
+		}
+	}
+	return strings.Join(parts, " · ")
+}

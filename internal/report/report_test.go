@@ -1,0 +1,269 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/train"
+)
+
+// tinySpiral is a run of a few seconds: 5 arms of 60 points, 60 epochs.
+const tinySpiral = `
+seed: 3
+data:
+  source: spiral
+  spiral: {per_class: 60, classes: 5, noise: 0.1}
+  val_fraction: 0.25
+  normalize: none
+model:
+  hidden: [64]
+  activation: relu
+optimizer:
+  rule: sgd
+  lr: 1.0
+train:
+  epochs: 60
+  batch_size: 32
+`
+
+// trainRun trains the config text into a fresh run directory.
+func trainRun(t *testing.T, text string) (string, *train.Result) {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "run.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(p, nil)
+	if err != nil {
+		t.Fatalf("config does not load: %v\n%s", err, text)
+	}
+	c.Train.OutDir = filepath.Join(dir, "run")
+	res, err := train.Start(context.Background(), c, train.Options{Progress: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Train.OutDir, res
+}
+
+// TestBuildSpiral checks the page of a 2-D run against the trainer's own
+// figures: the best epoch, the test accuracy and the parameter count.
+func TestBuildSpiral(t *testing.T) {
+	dir, res := trainRun(t, tinySpiral)
+	p, err := Build(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Best.Epoch != res.BestEpoch {
+		t.Errorf("best epoch %d, the trainer chose %d", p.Best.Epoch, res.BestEpoch)
+	}
+	if p.Test.N != res.Test.N || math.Abs(p.Test.Accuracy-res.Test.Accuracy) > 1e-12 {
+		t.Errorf("test: %d samples, accuracy %v; the trainer measured %d, %v", p.Test.N, p.Test.Accuracy, res.Test.N, res.Test.Accuracy)
+	}
+	if want := 2*64 + 64 + 64*5 + 5; p.Params != want {
+		t.Errorf("params %d, want %d", p.Params, want)
+	}
+	sum := 0
+	for _, l := range p.Layers {
+		sum += l.Params
+	}
+	if sum != p.Params || len(p.Layers) != 3 || p.Layers[0].Shape != "2 → 64" || p.Layers[1].Kind != "activation (relu)" {
+		t.Errorf("layer table %+v does not add up to %d", p.Layers, p.Params)
+	}
+	n, correct := 0, 0
+	for _, c := range p.Classes {
+		n += c.N
+		correct += c.Correct
+	}
+	if n != p.Test.N || correct != p.Test.N-p.Test.Errors {
+		t.Errorf("per-class table counts %d samples, %d correct; test has %d, %d wrong", n, correct, p.Test.N, p.Test.Errors)
+	}
+	if p.Regions == nil || p.Weights != nil || p.Mistakes != nil {
+		t.Errorf("2-D inputs: want decision regions and no images, got regions %v, weights %v, %d mistakes", p.Regions != nil, p.Weights != nil, len(p.Mistakes))
+	}
+	var b bytes.Buffer
+	if err := Render(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, id := range []string{"summary", "curves", "epochs", "test", "confusion", "per-class", "classes", "regions", "network", "layers", "config"} {
+		if !strings.Contains(html, `id="`+id+`"`) {
+			t.Errorf("section %q missing", id)
+		}
+	}
+	for _, no := range []string{`id="weights"`, `id="mistakes"`, "<script", "http://", "https://"} {
+		if strings.Contains(html, no) {
+			t.Errorf("page holds %q", no)
+		}
+	}
+	if !strings.Contains(html, "★ best") {
+		t.Error("the best epoch is not marked in the table")
+	}
+}
+
+// writeSquares writes a CSV of 4×4 images of three classes (a horizontal
+// bar, a vertical bar, the diagonal) with noise; label first.
+func writeSquares(t *testing.T, path string, n int, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		y := i % 3
+		k := rng.IntN(4)
+		fmt.Fprint(&b, y)
+		for r := 0; r < 4; r++ {
+			for c := 0; c < 4; c++ {
+				on := (y == 0 && r == k) || (y == 1 && c == k) || (y == 2 && r == c)
+				v := 0.6 * rng.Float64()
+				if on {
+					v += 0.7
+				}
+				fmt.Fprintf(&b, ",%.3f", v)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBuildSquareImages: square inputs get the weight images and the most
+// confidently wrong test images, most confident first.
+func TestBuildSquareImages(t *testing.T) {
+	tmp := t.TempDir()
+	tr, te := filepath.Join(tmp, "train.csv"), filepath.Join(tmp, "test.csv")
+	writeSquares(t, tr, 300, 1)
+	writeSquares(t, te, 150, 2)
+	dir, _ := trainRun(t, fmt.Sprintf(`
+data: {source: csv, train: %s, test: %s, val_fraction: 0.2, normalize: standardize}
+model: {hidden: [12], activation: tanh}
+optimizer: {rule: sgd, lr: 0.05}
+train: {epochs: 2, batch_size: 32}
+`, tr, te))
+	p, err := Build(dir, Options{MaxMistakes: 5, MaxUnits: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ImageSide != 4 || p.Weights == nil || p.Regions != nil {
+		t.Fatalf("16 inputs: want 4×4 images and no regions, got side %d, weights %v, regions %v", p.ImageSide, p.Weights != nil, p.Regions != nil)
+	}
+	if !strings.Contains(p.Weights.Caption, "first 9 of the layer's 12") {
+		t.Errorf("weights caption %q", p.Weights.Caption)
+	}
+	if p.Test.Errors == 0 {
+		t.Fatal("the two-epoch model makes no mistake: the test cannot check the mistakes grid")
+	}
+	if want := min(5, p.Test.Errors); len(p.Mistakes) != want {
+		t.Fatalf("%d mistakes shown, want %d", len(p.Mistakes), want)
+	}
+	for i, m := range p.Mistakes {
+		if m.True == m.Pred {
+			t.Errorf("mistake %d: true %s = predicted %s", i, m.True, m.Pred)
+		}
+		if i > 0 && m.Probability > p.Mistakes[i-1].Probability {
+			t.Errorf("mistakes not sorted by confidence: %v after %v", m.Probability, p.Mistakes[i-1].Probability)
+		}
+		if !strings.HasPrefix(string(m.Img), "data:image/png;base64,") {
+			t.Errorf("mistake %d: image %.40q is not a PNG data URI", i, m.Img)
+		}
+	}
+}
+
+func TestBestEpoch(t *testing.T) {
+	ms := []train.Metrics{{Epoch: 1, ValAcc: 0.5, ValLoss: 1}, {Epoch: 2, ValAcc: 0.7, ValLoss: 0.6},
+		{Epoch: 3, ValAcc: 0.705, ValLoss: 0.5}, {Epoch: 4, ValAcc: 0.7, ValLoss: 0.55}, {Epoch: 5, ValAcc: math.NaN(), ValLoss: math.NaN()}}
+	for _, c := range []struct {
+		monitor string
+		delta   float64
+		want    int
+	}{{"val_acc", 0, 3}, {"val_acc", 0.01, 2}, {"val_loss", 0, 3}, {"val_loss", 0.2, 2}} {
+		if got := bestEpoch(ms, c.monitor, c.delta).Epoch; got != c.want {
+			t.Errorf("bestEpoch(%s, min_delta %g) = %d, want %d", c.monitor, c.delta, got, c.want)
+		}
+	}
+}
+
+func TestEpochTable(t *testing.T) {
+	var ms []train.Metrics
+	for e := 1; e <= 400; e++ {
+		ms = append(ms, train.Metrics{Epoch: e})
+	}
+	rows, note := epochTable(ms, 383)
+	if len(rows) > 30 || rows[0].Epoch != 1 || rows[len(rows)-1].Epoch != 400 {
+		t.Errorf("%d rows from %d to %d", len(rows), rows[0].Epoch, rows[len(rows)-1].Epoch)
+	}
+	best := 0
+	for _, r := range rows {
+		if r.Best {
+			best = r.Epoch
+		}
+	}
+	if best != 383 || !strings.Contains(note, "of 400 epochs") {
+		t.Errorf("best row %d, note %q", best, note)
+	}
+	if rows, note := epochTable(ms[:12], 5); len(rows) != 12 || note != "all 12 epochs" {
+		t.Errorf("a short run shows %d rows (%q), want all 12", len(rows), note)
+	}
+}
+
+// TestBadRunDir: each missing piece is named; an old report survives a
+// failed rewrite.
+func TestBadRunDir(t *testing.T) {
+	dir, _ := trainRun(t, tinySpiral)
+	if _, err := Write(dir, "", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte("{not json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(dir, "", Options{}); err == nil || !strings.Contains(err.Error(), "metrics.jsonl:1") {
+		t.Errorf("broken metrics.jsonl: err = %v", err)
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, File)); !bytes.Equal(now, good) {
+		t.Error("a failed report replaced the good one")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "metrics.jsonl"), good[:0], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(dir, Options{}); err == nil || !strings.Contains(err.Error(), "no finished epoch") {
+		t.Errorf("empty metrics.jsonl: err = %v", err)
+	}
+	if err := os.Remove(filepath.Join(dir, "metrics.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(dir, Options{}); err == nil || !strings.Contains(err.Error(), "metrics.jsonl: no metrics yet") {
+		t.Errorf("no metrics.jsonl: err = %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "metrics.jsonl"), metrics, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "model.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(dir, Options{}); err == nil || !strings.Contains(err.Error(), "model.safetensors: no such file") {
+		t.Errorf("no model: err = %v", err)
+	}
+	empty := t.TempDir()
+	if _, err := Build(empty, Options{}); err == nil || !strings.Contains(err.Error(), filepath.Join(empty, "config.yaml")) {
+		t.Errorf("no config.yaml: err = %v", err)
+	}
+	if _, err := Build(filepath.Join(empty, "nope"), Options{}); err == nil || !strings.Contains(err.Error(), "not a run directory") {
+		t.Errorf("no directory: err = %v", err)
+	}
+}
