@@ -63,7 +63,7 @@ func openInChromium(t *testing.T, page string) browserRun {
 		t.Fatal(err)
 	}
 	cmd := exec.CommandContext(ctx, chromiumPath(t),
-		"--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+		"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
 		"--user-data-dir="+filepath.Join(tmp, "profile"),
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
 		// Offline: whatever the page asks for fails, and is logged.
