@@ -19,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -68,8 +69,11 @@ func isPNG(b []byte) bool { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n"
 
 // sansPlot returns a new plot that writes in Liberation Sans, like the
 // page around it (gonum's default is the serif face).
-func sansPlot() *plot.Plot {
-	p := plot.New()
+func sansPlot() *plot.Plot { return sans(plot.New()) }
+
+// sans sets p's texts in Liberation Sans at the page's sizes.
+func sans(p *plot.Plot) *plot.Plot {
+	p.Title.TextStyle.Font.Size = vg.Points(13)
 	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
 		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font, &p.Legend.TextStyle.Font} {
 		f.Variant = "Sans"
@@ -78,6 +82,7 @@ func sansPlot() *plot.Plot {
 	p.Y.Label.TextStyle.Font.Size = vg.Points(12)
 	p.X.Tick.Label.Font.Size = vg.Points(11)
 	p.Y.Tick.Label.Font.Size = vg.Points(11)
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
 	return p
 }
 
@@ -92,73 +97,42 @@ func newPlot(title, x, y string) *plot.Plot {
 	return p
 }
 
-// curvesPlot draws loss, accuracy and learning rate per epoch side by side
-// with the best epoch marked in each.
-func curvesPlot(ms []train.Metrics, best EpochRow) (template.URL, error) {
-	loss := newPlot("Loss", "epoch", "loss (with L2 term)")
-	acc := newPlot("Accuracy", "epoch", "accuracy (%)")
+// curvesPlot draws the loss and accuracy curves of the shared plots
+// package (best epoch marked) and, beside them, the learning rate.
+func curvesPlot(ms []train.Metrics, best int) (template.URL, error) {
+	loss, acc, err := plots.Curves([]plots.Run{{Metrics: ms, BestEpoch: best}})
+	if err != nil {
+		return "", err
+	}
+	loss.Title.Text, acc.Title.Text = "Loss", "Accuracy"
 	lr := newPlot("Learning rate", "epoch", "learning rate")
-	series := func(f func(train.Metrics) float64) plotter.XYs {
-		xy := make(plotter.XYs, len(ms))
-		for i, m := range ms {
-			xy[i] = plotter.XY{X: float64(m.Epoch), Y: f(m)}
-		}
-		return xy
+	lr.X.Tick.Marker = loss.X.Tick.Marker // whole epochs
+	xy := make(plotter.XYs, len(ms))
+	top := 0.0
+	for i, m := range ms {
+		xy[i] = plotter.XY{X: float64(m.Epoch), Y: m.LR}
+		top = math.Max(top, m.LR)
 	}
-	dots := len(ms) <= 30
-	for _, s := range []struct {
-		p     *plot.Plot
-		name  string
-		f     func(train.Metrics) float64
-		color color.Color
-	}{
-		{loss, "train (mean over the epoch)", func(m train.Metrics) float64 { return m.Loss }, blue},
-		{loss, "validation", func(m train.Metrics) float64 { return m.ValLoss }, orange},
-		{acc, "train (subsample)", func(m train.Metrics) float64 { return 100 * m.TrainAcc }, blue},
-		{acc, "validation", func(m train.Metrics) float64 { return 100 * m.ValAcc }, orange},
-		{lr, "learning rate", func(m train.Metrics) float64 { return m.LR }, green},
-	} {
-		xy := series(s.f)
-		l, pts, err := plotter.NewLinePoints(xy)
-		if err != nil {
-			return "", fmt.Errorf("metrics.jsonl: %v", err)
-		}
-		l.Color, l.Width = s.color, vg.Points(1.5)
-		pts.Color, pts.Shape, pts.Radius = s.color, draw.CircleGlyph{}, vg.Points(2)
-		s.p.Add(l)
-		if dots {
-			s.p.Add(pts)
-		}
-		if s.p != lr {
-			s.p.Legend.Add(s.name, l)
-		}
+	l, err := plotter.NewLine(xy)
+	if err != nil {
+		return "", fmt.Errorf("metrics.jsonl: %v", err)
 	}
-	// The best epoch: a dashed vertical line over each panel's data range
-	// and a star on the validation accuracy it was chosen by.
-	b := float64(best.Epoch)
-	for _, p := range []*plot.Plot{loss, acc, lr} {
-		p.X.Min = math.Min(p.X.Min, 1)
-		p.Y.Min, p.Y.Max = padRange(p.Y.Min, p.Y.Max)
-		l, _ := plotter.NewLine(plotter.XYs{{X: b, Y: p.Y.Min}, {X: b, Y: p.Y.Max}})
-		l.Color, l.Width, l.Dashes = grey, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
-		p.Add(l)
-		if p == loss {
-			p.Legend.Add(fmt.Sprintf("best epoch (%d)", best.Epoch), l)
-		}
+	l.Color, l.Width = green, vg.Points(1.5)
+	lr.Add(l)
+	// From 0: a constant rate is a flat line, not noise around a value.
+	lr.Y.Min, lr.Y.Max = 0, 1.15*top
+	if top == 0 {
+		lr.Y.Max = 1
 	}
-	// The learning rate from 0: a constant rate is a flat line, not noise.
-	lr.Y.Min, lr.Y.Max = 0, 1.15*lr.Y.Max
-	star, _ := plotter.NewScatter(plotter.XYs{{X: b, Y: 100 * best.ValAcc}})
-	star.Shape, star.Radius, star.Color = draw.PyramidGlyph{}, vg.Points(5), color.Black
-	acc.Add(star)
-	acc.Legend.Add(fmt.Sprintf("best: %.2f%% at epoch %d", 100*best.ValAcc, best.Epoch), star)
-	loss.Legend.Top = true
-	acc.Legend.Top, acc.Legend.Left = false, false
+	b, _ := plotter.NewLine(plotter.XYs{{X: float64(best), Y: 0}, {X: float64(best), Y: lr.Y.Max}})
+	b.Color, b.Width, b.Dashes = color.Gray{90}, vg.Points(1), []vg.Length{vg.Points(2), vg.Points(2)}
+	lr.Add(b)
+	lr.Legend.Add(fmt.Sprintf("best epoch %d", best), b)
+	lr.Legend.Top, lr.Legend.Left = false, false
 	for _, p := range []*plot.Plot{loss, acc} {
-		p.Legend.TextStyle.Font.Size = vg.Points(9)
-		p.Legend.ThumbnailWidth = vg.Points(16)
+		sans(p)
 	}
-	return render(13*vg.Inch, 4*vg.Inch, [][]*plot.Plot{{loss, acc, lr}})
+	return render(13*vg.Inch, 4.2*vg.Inch, [][]*plot.Plot{{loss, acc, lr}})
 }
 
 // padRange widens [lo, hi] by 5% each way (by 1% of the value when the

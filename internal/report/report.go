@@ -38,12 +38,13 @@ type Page struct {
 	Epochs    []EpochRow
 	EpochsOf  string // "all 15 epochs" or which ones the table shows
 	Best      EpochRow
+	ShowL2    bool // some epoch has an L2 term
 	NumEpochs int
 	Monitor   string
 	Reason    string // why training ended, when known
 
 	Test     TestRow
-	Results  []KV // results.json's scalar fields, when the run has one
+	Results  []KV // from results.json, when the run has one
 	Classes  []ClassRow
 	Conf     template.URL // confusion heat map
 	PerClass template.URL // per-class error bar chart
@@ -181,12 +182,19 @@ func Build(dir string, o Options) (*Page, error) {
 		Config: string(cfgText), Params: net.Spec.NumParams(), Monitor: c.Train.Monitor}
 	p.Layers = layerRows(net)
 	p.NumEpochs = len(ms)
-	p.Best = bestEpoch(ms, c.Train.Monitor, c.Train.MinDelta)
-	p.Epochs, p.EpochsOf = epochTable(ms, p.Best.Epoch)
-	if p.Curves, err = curvesPlot(ms, p.Best); err != nil {
+	best := train.BestEpoch(dir, ms)
+	p.Best = EpochRow{Metrics: ms[best-1], Best: true}
+	p.Epochs, p.EpochsOf = epochTable(ms, best)
+	for _, m := range ms {
+		p.ShowL2 = p.ShowL2 || m.L2 > 0
+	}
+	if p.Curves, err = curvesPlot(ms, best); err != nil {
 		return nil, err
 	}
-	if p.Results, err = readResults(filepath.Join(dir, "results.json")); err != nil {
+	switch r, err := train.ReadResults(dir); {
+	case err == nil:
+		p.Results, p.Reason = resultRows(r), r.Reason
+	case !errors.Is(err, os.ErrNotExist):
 		return nil, err
 	}
 
@@ -267,25 +275,6 @@ func layerRows(net *model.Net[float32]) []LayerRow {
 	return rows
 }
 
-// bestEpoch applies the trainer's rule to the history: the first epoch
-// whose monitored value beats the best so far by more than minDelta.
-func bestEpoch(ms []train.Metrics, monitor string, minDelta float64) EpochRow {
-	best, at := 0.0, -1
-	for i, m := range ms {
-		v := m.ValAcc
-		if monitor == "val_loss" {
-			v = -m.ValLoss
-		}
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			v = -math.MaxFloat64
-		}
-		if at < 0 || v > best+minDelta {
-			best, at = v, i
-		}
-	}
-	return EpochRow{Metrics: ms[at], Best: true}
-}
-
 // epochTable returns the rows of the epoch table: every epoch of a short
 // run; of a long one about 25 evenly spaced epochs plus the best and the
 // last, so the table stays readable (metrics.jsonl has them all).
@@ -302,38 +291,41 @@ func epochTable(ms []train.Metrics, best int) ([]EpochRow, string) {
 		}
 	}
 	if every == 1 {
-		return rows, fmt.Sprintf("all %d epochs", len(ms))
+		return rows, fmt.Sprintf("All %d epochs.", len(ms))
 	}
-	return rows, fmt.Sprintf("every %dth of %d epochs, the first, the best and the last (metrics.jsonl has every epoch)", every, len(ms))
+	return rows, fmt.Sprintf("Every %dth of the %d epochs, and the first, the best and the last; metrics.jsonl has them all.", every, len(ms))
 }
 
-// readResults reads the scalar fields of a run's results.json, nil when
-// there is none.
-func readResults(path string) ([]KV, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+// resultRows are the lines of the run table from results.json.
+func resultRows(r *train.Results) []KV {
+	status := r.Status
+	if r.Reason != "" {
+		status += " (" + r.Reason + ")"
 	}
-	if err != nil {
-		return nil, err
+	kv := []KV{
+		{"status", status},
+		{"epochs", fmt.Sprintf("%d of %d planned", r.Epochs, r.EpochsPlanned)},
+		{"training time", fmt.Sprintf("%.1f s, median %s samples/s", r.TrainSeconds, groupThousands(int(r.SamplesPerSec+0.5)))},
+		{"wall time", fmt.Sprintf("%.1f s (the last training process: loading, training, evaluation)", r.WallSeconds)},
+		{"optimizer", fmt.Sprintf("%s, lr %g, batch %d, seed %d, %s", r.Optimizer, r.LR, r.BatchSize, r.Seed, r.Precision)},
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+	if r.Test != nil {
+		kv = append(kv, KV{"test (at training)", fmt.Sprintf("%.2f%% accuracy, loss %.4f, %d samples", 100*r.Test.Accuracy, r.Test.Loss, r.Test.N)})
 	}
-	var kv []KV
-	for k, v := range m {
-		switch v := v.(type) {
-		case string:
-			kv = append(kv, KV{k, v})
-		case float64:
-			kv = append(kv, KV{k, fmt.Sprintf("%.6g", v)})
-		case bool:
-			kv = append(kv, KV{k, fmt.Sprint(v)})
-		}
+	b := r.BLAS
+	blas := b.Backend
+	if b.Kernels != "" {
+		blas += " " + b.Kernels + " kernels"
 	}
-	sort.Slice(kv, func(i, j int) bool { return kv[i].Key < kv[j].Key })
-	return kv, nil
+	blas += fmt.Sprintf(", %d threads, element-wise kernels: %s", b.Threads, b.Vec)
+	kv = append(kv, KV{"BLAS", blas}, KV{"CPU", r.CPU}, KV{"build", r.Build.String()})
+	if !r.Written.IsZero() {
+		kv = append(kv, KV{"written", r.Written.UTC().Format("2006-01-02 15:04:05 MST")})
+	}
+	for _, w := range r.Warnings {
+		kv = append(kv, KV{"warning", w})
+	}
+	return kv
 }
 
 // classNames are the labels of the classes: CIFAR-10's names, else the

@@ -177,20 +177,6 @@ train: {epochs: 2, batch_size: 32}
 	}
 }
 
-func TestBestEpoch(t *testing.T) {
-	ms := []train.Metrics{{Epoch: 1, ValAcc: 0.5, ValLoss: 1}, {Epoch: 2, ValAcc: 0.7, ValLoss: 0.6},
-		{Epoch: 3, ValAcc: 0.705, ValLoss: 0.5}, {Epoch: 4, ValAcc: 0.7, ValLoss: 0.55}, {Epoch: 5, ValAcc: math.NaN(), ValLoss: math.NaN()}}
-	for _, c := range []struct {
-		monitor string
-		delta   float64
-		want    int
-	}{{"val_acc", 0, 3}, {"val_acc", 0.01, 2}, {"val_loss", 0, 3}, {"val_loss", 0.2, 2}} {
-		if got := bestEpoch(ms, c.monitor, c.delta).Epoch; got != c.want {
-			t.Errorf("bestEpoch(%s, min_delta %g) = %d, want %d", c.monitor, c.delta, got, c.want)
-		}
-	}
-}
-
 func TestEpochTable(t *testing.T) {
 	var ms []train.Metrics
 	for e := 1; e <= 400; e++ {
@@ -206,10 +192,10 @@ func TestEpochTable(t *testing.T) {
 			best = r.Epoch
 		}
 	}
-	if best != 383 || !strings.Contains(note, "of 400 epochs") {
+	if best != 383 || !strings.Contains(note, "of the 400 epochs") {
 		t.Errorf("best row %d, note %q", best, note)
 	}
-	if rows, note := epochTable(ms[:12], 5); len(rows) != 12 || note != "all 12 epochs" {
+	if rows, note := epochTable(ms[:12], 5); len(rows) != 12 || note != "All 12 epochs." {
 		t.Errorf("a short run shows %d rows (%q), want all 12", len(rows), note)
 	}
 }
