@@ -402,7 +402,9 @@ func probabilities(net *model.Net[float32], ds *data.Dataset) []float32 {
 // their .json files as captions.
 func embeddings(dir string) ([]Figure, error) {
 	pngs, _ := filepath.Glob(filepath.Join(dir, "*.png"))
-	sort.Strings(pngs)
+	// By layer, PCA (the baseline) before the others.
+	key := func(f string) string { return strings.Replace(filepath.Base(f), "-pca.", "-0pca.", 1) }
+	sort.Slice(pngs, func(i, j int) bool { return key(pngs[i]) < key(pngs[j]) })
 	var figs []Figure
 	for _, f := range pngs {
 		b, err := os.ReadFile(f)
@@ -421,33 +423,55 @@ func embeddings(dir string) ([]Figure, error) {
 	return figs, nil
 }
 
-// embedCaption summarizes nnfc embed's JSON (method, layer, points,
-// explained_variance, loglik_init, loglik_final, knn1_error).
+// embedCaption summarizes nnfc embed's JSON, e.g. "PCA of layer h1 (200
+// dimensions), 300 test points: explained variance 37.6% + 30.5%; 1-NN
+// error 6.00%".
 func embedCaption(b []byte) string {
-	var m map[string]any
-	if json.Unmarshal(b, &m) != nil {
+	var e struct {
+		Method            string    `json:"method"`
+		Layer             string    `json:"layer"`
+		Dims              int       `json:"dims"`
+		Points            int       `json:"points"`
+		Split             string    `json:"split"`
+		Kernel            string    `json:"kernel"`
+		ExplainedVariance []float64 `json:"explained_variance"`
+		LoglikInit        *float64  `json:"loglik_init"`
+		LoglikFinal       *float64  `json:"loglik_final"`
+		KNN1Error         *float64  `json:"knn1_error"`
+	}
+	if json.Unmarshal(b, &e) != nil || e.Method == "" {
 		return ""
 	}
-	var parts []string
-	for _, k := range []string{"method", "layer", "points", "explained_variance", "loglik_init", "loglik_final", "knn1_error"} {
-		v, ok := m[k]
-		if !ok || v == nil {
-			continue
-		}
-		switch v := v.(type) {
-		case float64:
-			parts = append(parts, fmt.Sprintf("%s %.4g", k, v))
-		case []any:
-			var s []string
-			for _, e := range v {
-				if f, ok := e.(float64); ok {
-					s = append(s, fmt.Sprintf("%.3g", f))
-				}
-			}
-			parts = append(parts, fmt.Sprintf("%s [%s]", k, strings.Join(s, ", ")))
-		default:
-			parts = append(parts, fmt.Sprintf("%s %v", k, v))
+	method := strings.ToUpper(e.Method)
+	if e.Method == "gplvm" {
+		method = "GP-LVM"
+		if e.Kernel != "" {
+			method += " (" + e.Kernel + " kernel)"
 		}
 	}
-	return strings.Join(parts, " · ")
+	s := fmt.Sprintf("%s of layer %s", method, e.Layer)
+	if e.Dims > 0 {
+		s += fmt.Sprintf(" (%d dimensions)", e.Dims)
+	}
+	if e.Points > 0 {
+		s += fmt.Sprintf(", %d %s points", e.Points, e.Split)
+	}
+	var parts []string
+	if len(e.ExplainedVariance) > 0 {
+		var v []string
+		for _, x := range e.ExplainedVariance {
+			v = append(v, fmt.Sprintf("%.1f%%", 100*x))
+		}
+		parts = append(parts, "explained variance "+strings.Join(v, " + "))
+	}
+	if e.LoglikInit != nil && e.LoglikFinal != nil {
+		parts = append(parts, fmt.Sprintf("log-likelihood %.6g → %.6g", *e.LoglikInit, *e.LoglikFinal))
+	}
+	if e.KNN1Error != nil {
+		parts = append(parts, fmt.Sprintf("1-NN error %.2f%%", 100**e.KNN1Error))
+	}
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, "; ")
+	}
+	return s
 }

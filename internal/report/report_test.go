@@ -253,3 +253,46 @@ func TestBadRunDir(t *testing.T) {
 		t.Errorf("no directory: err = %v", err)
 	}
 }
+
+// TestEmbeddings: nnfc embed's PNGs are embedded, PCA first, captioned
+// from their JSON; a file that is not a PNG is an error naming it.
+func TestEmbeddings(t *testing.T) {
+	dir := t.TempDir()
+	var png bytes.Buffer
+	png.WriteString("\x89PNG\r\n\x1a\n")
+	for _, f := range []struct{ name, text string }{
+		{"h1-gplvm.png", png.String()},
+		{"h1-gplvm.json", `{"method":"gplvm","layer":"h1","dims":200,"points":300,"split":"test","kernel":"rbf","loglik_init":-10.5,"loglik_final":3.25,"knn1_error":0.06}`},
+		{"h1-pca.png", png.String()},
+		{"h1-pca.json", `{"method":"pca","layer":"h1","dims":200,"points":300,"split":"test","explained_variance":[0.3756,0.305],"knn1_error":0.0567,"extra":[1,2]}`},
+		{"h1-pca.csv", "row,label,x,y\n"},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	figs, err := embeddings(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs) != 2 || figs[0].Title != "h1-pca" || figs[1].Title != "h1-gplvm" {
+		t.Fatalf("figures %v, want h1-pca then h1-gplvm", figs)
+	}
+	for i, want := range []string{
+		"PCA of layer h1 (200 dimensions), 300 test points: explained variance 37.6% + 30.5%; 1-NN error 5.67%",
+		"GP-LVM (rbf kernel) of layer h1 (200 dimensions), 300 test points: log-likelihood -10.5 → 3.25; 1-NN error 6.00%",
+	} {
+		if figs[i].Caption != want {
+			t.Errorf("caption %q, want %q", figs[i].Caption, want)
+		}
+	}
+	if figs, err := embeddings(filepath.Join(dir, "none")); err != nil || figs != nil {
+		t.Errorf("no embed directory: %v, %v", figs, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "h2-pca.png"), []byte("GIF89a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := embeddings(dir); err == nil || !strings.Contains(err.Error(), "h2-pca.png: not a PNG file") {
+		t.Errorf("a GIF named .png: err = %v", err)
+	}
+}
