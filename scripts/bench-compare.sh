@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # bench-compare: nnfc against the shared peers (PyTorch, NumPy) on the same
-# 784-512-10 / batch 128 / SGD benchmark, run ALTERNATELY under the same
-# OpenBLAS settings and thread count, REPS times each; prints medians, the
-# ratios and every target of issue 4 as MET / NOT MET with its figures.
+# 784-512-10 / batch 128 / plain SGD benchmark, against the machine's own
+# FMA peak, in one run; prints medians, ratios, fractions of peak and every
+# target of issue 9 as MET / NOT MET with its figures.
 #
 #   scripts/bench-compare.sh            (make bench-compare)
 #   REPS=5 EPOCHS=3 ACT=relu scripts/bench-compare.sh
 #
-# Every implementation runs with OPENBLAS_NUM_THREADS set to the thread
-# count (nnfc also gets --threads), so none keeps idle OpenBLAS workers.
-# OPENBLAS_CORETYPE is never set by this script. When the environment
-# presets it, the whole comparison runs twice, once as preset and once
-# with it removed (the issue's environment notes), and both are reported.
+# What runs, REPS rounds, every implementation alternating inside a round,
+# for float32 and float64 at 1 and 2 threads:
+#   nnfc --blas onednn and nnfc --blas openblas, as installed (no
+#     OPENBLAS_CORETYPE: nnfc's guard picks the core itself);
+#   torch_mlp.py and numpy_mlp.py (../shared/bench) as installed (no
+#     OPENBLAS_CORETYPE) and with the best OPENBLAS_CORETYPE for this CPU
+#     (the core nnfc's guard picks, e.g. SkylakeX).
+# Every run gets OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set to its thread
+# count (nnfc also --threads). Each nnfc run also reports the five GEMMs of
+# a step alone, timed in the same process (the GEMM-only bound of its
+# backend). The FMA peak comes from scripts/fma_peak.c (register-only
+# AVX-512 / AVX2 FMA streams), measured before and after the runs. The
+# load average is printed with the figures: the machine may be shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,132 +27,162 @@ REPS=${REPS:-3}
 EPOCHS=${EPOCHS:-3}
 ACT=${ACT:-relu}
 PY=${PY:-/usr/bin/python3}
-PEERS=${PEERS:-../shared/bench}
+# The peers live in ../shared/bench beside the clone (for a git worktree,
+# beside the main checkout).
+if [ -z "${PEERS:-}" ]; then
+	PEERS=../shared/bench
+	common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
+	[ -f "$PEERS/torch_mlp.py" ] || [ -z "$common" ] || PEERS=$(dirname "$(dirname "$common")")/shared/bench
+fi
 OUT=${OUT:-$(mktemp -d /tmp/nnfc-bench-compare.XXXXXX)}
 BIN=$OUT/nnfc
-PUREBIN=$OUT/nnfc-purego
 
+if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+	echo "note: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE in the environment is removed: this script sets it per run" >&2
+	unset OPENBLAS_CORETYPE
+fi
+unset NNFC_OPENBLAS_GUARD OMP_NUM_THREADS OPENBLAS_NUM_THREADS
 if ! "$PY" -c 'import torch, numpy' 2>/dev/null; then
 	echo "installing python3-torch python3-numpy (the peers' dependencies)" >&2
-	apt-get update -qq && apt-get install -y -qq python3-torch python3-numpy >&2
+	scripts/apt-ensure.sh python3-torch python3-numpy >&2
 fi
+[ -f "$PEERS/torch_mlp.py" ] || { echo "bench-compare: $PEERS/torch_mlp.py missing (set PEERS=dir of the shared peer scripts)" >&2; exit 1; }
 go build -o "$BIN" ./cmd/nnfc
-CGO_ENABLED=0 go build -o "$PUREBIN" ./cmd/nnfc
+gcc -O2 -fopenmp scripts/fma_peak.c -o "$OUT/fma_peak"
+
+# The best core: what nnfc's guard chose, or OpenBLAS's own choice when it
+# knew the CPU.
+BEST=$("$BIN" --blas openblas version | sed -n 's/.*, core \([A-Za-z0-9_]*\).*/\1/p')
+echo "best OPENBLAS_CORETYPE for this CPU: $BEST" >&2
+"$BIN" version >"$OUT/version.txt"
+cat "$OUT/version.txt" >&2
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "{\"when\":\"start\",\"load\":\"$(load)\"}" >"$OUT/load.jsonl"
+"$OUT/fma_peak" >"$OUT/fma-1.txt"
 
 peer_act=$ACT
 [ "$ACT" = swish ] && peer_act=silu
-
-# one_pass LABEL: every (precision, threads) cell, REPS rounds, the three
-# implementations alternating inside each round.
-one_pass() {
-	local label=$1 res=$OUT/results-$1.jsonl
-	: >"$res"
-	for rep in $(seq 1 "$REPS"); do
-		for prec in float32 float64; do
-			dt=f32; [ $prec = float64 ] && dt=f64
-			for th in 1 2; do
-				echo "[$label] round $rep/$REPS: $prec, $th thread(s)" >&2
-				s=$(OPENBLAS_NUM_THREADS=$th "$BIN" bench --threads "$th" --precision $prec --act "$ACT" --epochs "$EPOCHS" | sed -n 's/^SUMMARY //p')
-				echo "{\"who\":\"nnfc\",\"prec\":\"$prec\",\"threads\":$th,\"s\":$s}" >>"$res"
-				s=$(OPENBLAS_NUM_THREADS=$th "$PY" "$PEERS/torch_mlp.py" --threads "$th" --dtype $dt --act $peer_act --epochs "$EPOCHS" | sed -n 's/^SUMMARY //p')
-				echo "{\"who\":\"torch\",\"prec\":\"$prec\",\"threads\":$th,\"s\":$s}" >>"$res"
-				s=$(OPENBLAS_NUM_THREADS=$th "$PY" "$PEERS/numpy_mlp.py" --threads "$th" --dtype $dt --act $peer_act --epochs "$EPOCHS" | sed -n 's/^SUMMARY //p')
-				echo "{\"who\":\"numpy\",\"prec\":\"$prec\",\"threads\":$th,\"s\":$s}" >>"$res"
+res=$OUT/results.jsonl
+: >"$res"
+row() { # who core prec threads summary-json
+	[ -n "$5" ] || { echo "bench-compare: $1 ($3, $4 threads) printed no SUMMARY" >&2; exit 1; }
+	echo "{\"who\":\"$1\",\"core\":\"$2\",\"prec\":\"$3\",\"threads\":$4,\"load\":\"$(load)\",\"s\":$5}" >>"$res"
+}
+summary() { sed -n 's/^SUMMARY //p'; }
+for rep in $(seq 1 "$REPS"); do
+	for prec in float32 float64; do
+		dt=f32; [ $prec = float64 ] && dt=f64
+		for th in 1 2; do
+			echo "round $rep/$REPS: $prec, $th thread(s); load $(load)" >&2
+			export OPENBLAS_NUM_THREADS=$th OMP_NUM_THREADS=$th
+			for blas in onednn openblas; do
+				row "nnfc-$blas" installed $prec $th "$("$BIN" --blas $blas --threads "$th" bench --precision $prec --act "$ACT" --epochs "$EPOCHS" | summary)"
 			done
+			for peer in torch numpy; do
+				row "$peer" installed $prec $th "$("$PY" "$PEERS/${peer}_mlp.py" --threads "$th" --dtype $dt --act $peer_act --epochs "$EPOCHS" | summary)"
+				row "$peer" best $prec $th "$(OPENBLAS_CORETYPE=$BEST "$PY" "$PEERS/${peer}_mlp.py" --threads "$th" --dtype $dt --act $peer_act --epochs "$EPOCHS" | summary)"
+			done
+			unset OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 		done
 	done
-	# Pure-Go build: its training rate against its own in-process gonum
-	# GEMM-only bound (GOMAXPROCS=1, the 1-thread case).
-	: >"$OUT/purego-$label.jsonl"
-	for rep in $(seq 1 "$REPS"); do
-		echo "[$label] pure-Go build, round $rep/$REPS" >&2
-		GOMAXPROCS=1 "$PUREBIN" bench --precision float32 --act "$ACT" --epochs 1 --gemm-seconds 1 | sed -n 's/^SUMMARY //p' >>"$OUT/purego-$label.jsonl"
-	done
-	# The 1→2 thread speedup of training and of the five GEMMs alone, in
-	# one process, interleaved blocks (nnfc bench --scaling): how much of
-	# the 2-thread target the GEMMs themselves allow on this machine.
-	: >"$OUT/scaling-$label.jsonl"
-	for prec in float32 float64; do
-		echo "[$label] scaling, $prec" >&2
-		"$BIN" bench --scaling --precision $prec --act "$ACT" --rounds 40 --steps 20 | sed -n 's/^SCALING //p' >>"$OUT/scaling-$label.jsonl"
-	done
-	report "$label" "$res" "$OUT/purego-$label.jsonl" "$OUT/scaling-$label.jsonl"
-}
+done
+# 1 -> 2 threads in one process, interleaved blocks (nnfc bench --scaling),
+# training and the five GEMMs alone, float32, each backend.
+: >"$OUT/scaling.jsonl"
+for blas in onednn openblas; do
+	echo "scaling, $blas, float32; load $(load)" >&2
+	"$BIN" --blas $blas bench --scaling --precision float32 --act "$ACT" --rounds 30 --steps 20 | sed -n 's/^SCALING //p' >>"$OUT/scaling.jsonl"
+done
+"$OUT/fma_peak" >"$OUT/fma-2.txt"
+echo "{\"when\":\"end\",\"load\":\"$(load)\"}" >>"$OUT/load.jsonl"
 
-report() {
-	"$PY" - "$@" "${MAXRSS_KB:-}" <<'PYEOF'
-import json, statistics, sys
-label, res, pure, scal, rss = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-rows = [json.loads(l) for l in open(res) if l.strip()]
-def med(who, prec, th, key):
-    v = [r["s"][key] for r in rows if r["who"] == who and r["prec"] == prec and r["threads"] == th]
-    return statistics.median(v) if v else float("nan"), len(v)
-core = rows[0]["s"].get("openblas_coretype", "auto") if rows else "?"
-print(f"\n== {label}: OPENBLAS_CORETYPE={core}, OpenBLAS core {next((r['s']['backend'] for r in rows if r['who']=='nnfc'), '?')}")
-print("median train samples/s (eval samples/s) over %d alternating runs each" % len([r for r in rows if r['who']=='nnfc' and r['prec']=='float32' and r['threads']==1]))
-print(f"{'precision':9} {'thr':>3} | {'nnfc':>17} | {'torch':>17} | {'numpy':>17} | {'GEMM bound':>10} | {'/torch':>6} {'/numpy':>6} {'of bound':>8}")
+"$PY" - "$OUT" "$BEST" <<'PYEOF'
+import json, re, statistics, sys
+out, best = sys.argv[1], sys.argv[2]
+FLOP = 1636352  # per training sample, 784-512-10
+rows = [json.loads(l) for l in open(f"{out}/results.jsonl") if l.strip()]
+loads = [json.loads(l)["load"] for l in open(f"{out}/load.jsonl")] + [r["load"] for r in rows]
+def peak(kind, th):
+    v = []
+    for f in ("fma-1.txt", "fma-2.txt"):
+        for line in open(f"{out}/{f}"):
+            m = re.match(rf"{re.escape(kind)}\s+threads={th}\s+([\d.]+) GFLOP/s", line)
+            if m:
+                v.append(float(m.group(1)))
+    return max(v) if v else float("nan")  # the less disturbed of the two
+def med(who, core, prec, th, key="train_samples_per_s_median"):
+    v = [r["s"][key] for r in rows if r["who"] == who and r["core"] == core and r["prec"] == prec and r["threads"] == th]
+    return statistics.median(v) if v else float("nan")
+print(open(f"{out}/version.txt").read().strip())
+print(f"load average (1/5/15 min) at start, per run, at end: {loads[0]} ... {loads[1]}; "
+      f"1-min range over the runs {min(float(x.split()[0]) for x in loads):.2f}-{max(float(x.split()[0]) for x in loads):.2f}")
+pk = {(p, th): peak(f"avx512-fma {p}", th) for p in ("f32", "f64") for th in (1, 2)}
+if any(v != v for v in pk.values()):
+    pk = {(p, th): peak(f"avx2-fma {p}", th) for p in ("f32", "f64") for th in (1, 2)}
+print("FMA peak (scripts/fma_peak.c, best of the runs before and after): " + ", ".join(
+    f"{p} {th} thread(s) {pk[p, th]:.1f} GFLOP/s = {pk[p, th] * 1e9 / FLOP:.0f} samples/s" for p in ("f32", "f64") for th in (1, 2)))
+n_runs = len([r for r in rows if r["who"] == "nnfc-onednn" and r["prec"] == "float32" and r["threads"] == 1])
+print(f"\nmedian train samples/s (eval samples/s) over {n_runs} alternating runs x {rows[0]['s'].get('epochs', '?')} epochs; "
+      f"'best' = OPENBLAS_CORETYPE={best}; GEMM bound = the five GEMMs of a step alone, in the nnfc process")
+cols = [("nnfc-onednn", "installed"), ("nnfc-openblas", "installed"), ("torch", "installed"), ("torch", "best"),
+        ("numpy", "installed"), ("numpy", "best")]
+hdr = f"{'prec':7} {'thr':>3} | " + " | ".join(f"{(w.replace('nnfc-', '') + ' ' + c)[:17]:>17}" for w, c in cols)
+print(hdr + " | bound onednn | bound openblas | onednn of peak")
 R = {}
 for prec in ("float32", "float64"):
+    p = "f32" if prec == "float32" else "f64"
     for th in (1, 2):
-        n, _ = med("nnfc", prec, th, "train_samples_per_s_median")
-        ne, _ = med("nnfc", prec, th, "eval_samples_per_s_median")
-        t, _ = med("torch", prec, th, "train_samples_per_s_median")
-        te, _ = med("torch", prec, th, "eval_samples_per_s_median")
-        p, _ = med("numpy", prec, th, "train_samples_per_s_median")
-        pe, _ = med("numpy", prec, th, "eval_samples_per_s_median")
-        b, _ = med("nnfc", prec, th, "gemm_bound_samples_per_s_median")
-        f, _ = med("nnfc", prec, th, "fraction_of_gemm_bound")
-        R[prec, th] = dict(n=n, ne=ne, t=t, p=p, b=b, f=f)
-        print(f"{prec:9} {th:>3} | {n:>8.0f} ({ne:>6.0f}) | {t:>8.0f} ({te:>6.0f}) | {p:>8.0f} ({pe:>6.0f}) | {b:>10.0f} | {n/t:>6.2f} {n/p:>6.2f} {f:>8.2f}")
-pr = [json.loads(l) for l in open(pure) if l.strip()]
+        cells = []
+        for w, c in cols:
+            tr, ev = med(w, c, prec, th), med(w, c, prec, th, "eval_samples_per_s_median")
+            R[w, c, prec, th] = tr
+            R[w, c, prec, th, "eval"] = ev
+            cells.append(f"{tr:>8.0f} ({ev:>6.0f})")
+        bo, bb = med("nnfc-onednn", "installed", prec, th, "gemm_bound_samples_per_s_median"), med("nnfc-openblas", "installed", prec, th, "gemm_bound_samples_per_s_median")
+        R["bound", "onednn", prec, th], R["bound", "openblas", prec, th] = bo, bb
+        frac = R["nnfc-onednn", "installed", prec, th] * FLOP / 1e9 / pk[p, th]
+        print(f"{prec:7} {th:>3} | " + " | ".join(cells) + f" | {bo:>12.0f} | {bb:>14.0f} | {frac:>14.2f}")
+print("\nfractions of the FMA peak (train samples/s x 1.636 MFLOP / peak):")
+for prec in ("float32", "float64"):
+    p = "f32" if prec == "float32" else "f64"
+    for th in (1, 2):
+        f = lambda v: v * FLOP / 1e9 / pk[p, th]
+        print(f"  {prec} {th} thread(s): nnfc onednn {f(R['nnfc-onednn','installed',prec,th]):.2f}, nnfc openblas {f(R['nnfc-openblas','installed',prec,th]):.2f}, "
+              f"torch {f(R['torch','installed',prec,th]):.2f} / {f(R['torch','best',prec,th]):.2f} (installed / best), "
+              f"numpy {f(R['numpy','installed',prec,th]):.2f} / {f(R['numpy','best',prec,th]):.2f}; "
+              f"GEMM bound onednn {f(R['bound','onednn',prec,th]):.2f}, openblas {f(R['bound','openblas',prec,th]):.2f}")
 targets = []
 def tgt(name, ok, fig):
     targets.append((name, ok, fig))
-a = R["float32", 1]
-tgt("float32 1 thread: nnfc >= 1.2x PyTorch", a["n"] >= 1.2 * a["t"], f"{a['n']:.0f} / {a['t']:.0f} = {a['n']/a['t']:.2f}x")
-tgt("float32 1 thread: nnfc >= 1.0x NumPy", a["n"] >= 1.0 * a["p"], f"{a['n']:.0f} / {a['p']:.0f} = {a['n']/a['p']:.2f}x")
-tgt("float32 1 thread: >= 85% of the GEMM-only bound", a["f"] >= 0.85, f"median fraction {a['f']:.2f} (bound {a['b']:.0f} samples/s)")
-d = R["float64", 1]
-tgt("float64 1 thread: nnfc >= 1.2x PyTorch", d["n"] >= 1.2 * d["t"], f"{d['n']:.0f} / {d['t']:.0f} = {d['n']/d['t']:.2f}x")
+def ratio(a, b):
+    return f"{a:.0f} / {b:.0f} = {a / b:.2f}x"
+n1 = R["nnfc-onednn", "installed", "float32", 1]
+for th in (1, 2):
+    n = R["nnfc-onednn", "installed", "float32", th]
+    tgt(f"as installed, float32 {th} thread(s): nnfc >= 1.8x PyTorch as installed", n >= 1.8 * R["torch", "installed", "float32", th], ratio(n, R["torch", "installed", "float32", th]))
+    tgt(f"as installed, float32 {th} thread(s): nnfc >= 1.5x NumPy as installed", n >= 1.5 * R["numpy", "installed", "float32", th], ratio(n, R["numpy", "installed", "float32", th]))
+    tgt(f"float32 {th} thread(s): nnfc >= 1.3x PyTorch with OPENBLAS_CORETYPE={best}", n >= 1.3 * R["torch", "best", "float32", th], ratio(n, R["torch", "best", "float32", th]))
+pk1 = pk["f32", 1] * 1e9 / FLOP
+tgt("float32 1 thread: >= 70% of the measured FMA peak", n1 >= 0.7 * pk1, f"{n1:.0f} / {pk1:.0f} samples/s = {n1 / pk1:.2f}")
+e1 = R["nnfc-onednn", "installed", "float32", 1, "eval"]
+tgt("float32 1 thread: eval >= 2x training", e1 >= 2 * n1, ratio(e1, n1))
 for prec in ("float32", "float64"):
-    s = R[prec, 2]["n"] / R[prec, 1]["n"]
-    tgt(f"{prec}: 2 threads >= 1.6x own 1 thread", s >= 1.6, f"{R[prec,2]['n']:.0f} / {R[prec,1]['n']:.0f} = {s:.2f}x")
-tgt("float32 1 thread: eval >= 2x training", a["ne"] >= 2 * a["n"], f"{a['ne']:.0f} / {a['n']:.0f} = {a['ne']/a['n']:.2f}x")
-if pr:
-    tr = statistics.median(x["train_samples_per_s_median"] for x in pr)
-    bd = statistics.median(x["gemm_bound_samples_per_s_median"] for x in pr)
-    tgt("pure-Go build: within 1.3x of the gonum GEMM-only bound", bd <= 1.3 * tr, f"bound {bd:.0f} / train {tr:.0f} = {bd/tr:.2f}x")
-if rss:
-    lim = (60000 + 10000) * 784 * 4 / 1024 + 64 * 1024
-    kb = int(rss)
-    tgt("peak RSS training MNIST <= data set in float32 + 64 MiB", kb <= lim, f"{kb/1024:.1f} MiB <= {lim/1024:.1f} MiB")
+    a, b = R["nnfc-onednn", "installed", prec, 2], R["nnfc-onednn", "installed", prec, 1]
+    tgt(f"{prec}: 2 threads >= 1.7x own 1 thread (separate runs)", a >= 1.7 * b, ratio(a, b))
+for th in (1, 2):
+    for c in ("installed", "best"):
+        d, t = R["nnfc-onednn", "installed", "float64", th], R["torch", c, "float64", th]
+        tgt(f"float64 {th} thread(s): nnfc >= 1.3x PyTorch float64 ({c})", d >= 1.3 * t, ratio(d, t))
+print()
 for name, ok, fig in targets:
     print(f"{'MET    ' if ok else 'NOT MET'}  {name}: {fig}")
-sc = [json.loads(l) for l in open(scal) if l.strip()]
+sc = [json.loads(l) for l in open(f"{out}/scaling.jsonl") if l.strip()]
 if sc:
-    print("\n1 -> 2 threads in one process, interleaved blocks (nnfc bench --scaling; medians of within-round ratios):")
+    print("\n1 -> 2 threads in one process, interleaved 20-step blocks (nnfc bench --scaling; medians of within-round ratios):")
     for x in sc:
-        print(f"  {x['dtype']}: training {x['train_speedup_2t_over_1t']:.2f}x ({x['train_1t_samples_per_s']:.0f} -> {x['train_2t_samples_per_s']:.0f} samples/s), "
+        print(f"  {x['impl']} {x['dtype']}: training {x['train_speedup_2t_over_1t']:.2f}x ({x['train_1t_samples_per_s']:.0f} -> {x['train_2t_samples_per_s']:.0f} samples/s), "
               f"the five GEMMs alone {x['gemm_speedup_2t_over_1t']:.2f}x ({x['gemm_1t_samples_per_s']:.0f} -> {x['gemm_2t_samples_per_s']:.0f}); "
-              f"training at {x['fraction_of_gemm_bound_1t']:.2f} / {x['fraction_of_gemm_bound_2t']:.2f} of the GEMM-only rate (1 / 2 threads)")
+              f"training at {x['fraction_of_gemm_bound_1t']:.2f} / {x['fraction_of_gemm_bound_2t']:.2f} of the GEMM-only rate")
 PYEOF
-}
-
-# Peak memory of a real MNIST run (needs `make data`).
-MAXRSS_KB=
-if [ -f data/mnist/train-images-idx3-ubyte.gz ] || [ -f data/mnist/train-images-idx3-ubyte ]; then
-	rm -rf "$OUT/rss-run"
-	MAXRSS_KB=$(/usr/bin/time -f '%M' "$BIN" train --config configs/mnist-relu.yaml --epochs 1 --out "$OUT/rss-run" --progress none 2>&1 >/dev/null | tail -1)
-	echo "peak RSS of 'nnfc train --config configs/mnist-relu.yaml --epochs 1': $MAXRSS_KB KiB" >&2
-else
-	echo "data/mnist missing (run make data): peak-memory target not measured" >&2
-fi
-export MAXRSS_KB
-
-if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
-	one_pass "preset-${OPENBLAS_CORETYPE}"
-	(unset OPENBLAS_CORETYPE; one_pass auto)
-else
-	one_pass auto
-fi
 echo "raw results: $OUT" >&2

@@ -22,6 +22,8 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/blas/gonum"
 	"gonum.org/v1/netlib/blas/netlib"
+
+	"github.com/nnfc/nnfc/internal/vec"
 )
 
 // Available reports whether this build can use the C backends, OpenBLAS
@@ -48,10 +50,13 @@ func Init(threads int) error {
 		C.openblas_set_num_threads(C.int(threads))
 		setOMPThreads(threads)
 	}
+	vec.SetThreads(1)
 	switch selected {
 	case OneDNNName:
 		blas32.Use(OneDNN{})
 		blas64.Use(netlib.Implementation{})
+		// The activation passes share oneDNN's OpenMP pool.
+		vec.SetThreads(setOMPThreads(0))
 	case OpenBLASName:
 		blas32.Use(netlib.Implementation{})
 		blas64.Use(netlib.Implementation{})

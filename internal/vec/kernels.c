@@ -66,10 +66,10 @@ CLONES void nnfc_bias_relu_f64(double *h, const double *b, int64_t rows, int64_t
 	}
 }
 
-CLONES void nnfc_relu_mask_bias_grad_f32(float *d, const float *h, float *db, int64_t rows, int64_t cols) {
+CLONES void nnfc_relu_mask_bias_grad_f32(float *d, const float *h, float *db, int64_t rows, int64_t cols, int64_t ld) {
 	for (int64_t i = 0; i < rows; i++) {
-		float *dr = d + i * cols;
-		const float *hr = h + i * cols;
+		float *dr = d + i * ld;
+		const float *hr = h + i * ld;
 		for (int64_t j = 0; j < cols; j++) {
 			uint32_t u = bits32(hr[j]);
 			float v = from32(bits32(dr[j]) & sign32(u | (0u - u)));
@@ -79,10 +79,10 @@ CLONES void nnfc_relu_mask_bias_grad_f32(float *d, const float *h, float *db, in
 	}
 }
 
-CLONES void nnfc_relu_mask_bias_grad_f64(double *d, const double *h, double *db, int64_t rows, int64_t cols) {
+CLONES void nnfc_relu_mask_bias_grad_f64(double *d, const double *h, double *db, int64_t rows, int64_t cols, int64_t ld) {
 	for (int64_t i = 0; i < rows; i++) {
-		double *dr = d + i * cols;
-		const double *hr = h + i * cols;
+		double *dr = d + i * ld;
+		const double *hr = h + i * ld;
 		for (int64_t j = 0; j < cols; j++) {
 			uint64_t u = bits64(hr[j]);
 			double v = from64(bits64(dr[j]) & sign64(u | (0u - u)));
