@@ -20,9 +20,8 @@ type benchOptions struct {
 func newCmdBench(io IO) *cobra.Command {
 	o := &benchOptions{io: io, Options: bench.Defaults()}
 	cmd := &cobra.Command{
-		Use:    "bench",
-		Short:  "Measure training and evaluation throughput against the peer scripts",
-		Hidden: true,
+		Use:   "bench",
+		Short: "Measure training and evaluation throughput against the peer scripts",
 		Long: `Train the peers' benchmark network (784-512-10, softmax, plain SGD lr 0.1,
 batch 128) on synthetic MNIST-shaped data (60000×784 uniform [0,1), labels
 from a fixed random linear teacher) and print one JSON line per epoch and a

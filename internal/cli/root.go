@@ -77,9 +77,12 @@ func NewRoot(io IO) *cobra.Command {
 with hand-written backward passes proven by finite differences.
 
   nnfc train --config configs/mnist-swish.yaml    train, then evaluate on the test split
+  nnfc runs                                       list the runs under runs/ with their metrics
   nnfc eval --run runs/mnist-swish                loss, accuracy, confusion matrix
-  nnfc predict --model M --input x.csv            class and probabilities per row
-  nnfc gradcheck                                  prove every backward pass`,
+  nnfc plot --run runs/mnist-swish                loss and accuracy curves as a PNG
+  nnfc predict --model M --input x.csv            class and probabilities per row (CSV, IDX, PNG, JPEG)
+  nnfc gradcheck                                  prove every backward pass
+  nnfc bench                                      training and evaluation samples/s`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
@@ -125,8 +128,17 @@ with hand-written backward passes proven by finite differences.
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCmdTrain(io), newCmdEval(io), newCmdPredict(io), newCmdGradcheck(io), newCmdPlot(io), newCmdEmbed(io), newCmdVersion(io), newCmdBench(io), newCmdSweep(io))
+	root.AddCommand(newCmdTrain(io), newCmdEval(io), newCmdPredict(io), newCmdGradcheck(io), newCmdPlot(io), newCmdEmbed(io), newCmdVersion(io), newCmdRuns(io), newCmdBench(io), newCmdSweep(io))
 	root.AddCommand(newCmdReport(io))
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = `  source <(nnfc completion bash)                          # this shell
+  nnfc completion bash > /etc/bash_completion.d/nnfc       # every new bash
+  nnfc completion zsh > "${fpath[1]}/_nnfc"                # zsh
+  nnfc completion fish > ~/.config/fish/completions/nnfc.fish`
+		}
+	}
 	return root
 }
 

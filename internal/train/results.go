@@ -2,6 +2,7 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -136,4 +137,55 @@ func argBest(ms []Metrics, f func(Metrics) float64) int {
 		}
 	}
 	return at
+}
+
+// Summary is a run directory at a glance, for listings: results.json when
+// the run wrote one, else what config.yaml and metrics.jsonl say.
+type Summary struct {
+	Dir string `json:"dir"`
+	Results
+}
+
+// Summarize reads the run in dir. It fails when dir holds no config.yaml.
+func Summarize(dir string) (*Summary, error) {
+	if r, err := ReadResults(dir); err == nil {
+		return &Summary{Dir: dir, Results: *r}, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	c, err := config.LoadStored(filepath.Join(dir, configFn))
+	if err != nil {
+		return nil, err
+	}
+	s := &Summary{Dir: dir, Results: Results{Status: "no results.json", Optimizer: c.Optimizer.Rule + " " + c.Schedule.Kind,
+		LR: c.Optimizer.LR, BatchSize: c.Train.BatchSize, Seed: c.Seed, Precision: c.Precision,
+		EpochsPlanned: c.Train.Epochs, Monitor: c.Train.Monitor, Model: fmt.Sprintf("hidden %v %s", c.Model.Hidden, c.Model.Activation)}}
+	ms, err := ReadMetrics(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	s.Epochs = len(ms)
+	if len(ms) > 0 {
+		s.BestEpoch = BestEpoch(dir, ms)
+		best, final := ms[s.BestEpoch-1], ms[len(ms)-1]
+		s.Best, s.Final = &best, &final
+		for _, m := range ms {
+			s.TrainSeconds += m.Seconds
+		}
+	}
+	return s, nil
+}
+
+// IsRun reports whether dir looks like a run directory: a config.yaml
+// beside a metrics.jsonl, results.json or checkpoint.
+func IsRun(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, configFn)); err != nil {
+		return false
+	}
+	for _, f := range []string{metricsFn, ResultsFile, checkpointFn} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
 }

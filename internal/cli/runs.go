@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnfc/nnfc/internal/train"
+)
+
+type runsOptions struct {
+	io   IO
+	sort string
+	json bool
+}
+
+// runSorts are the --sort keys: how to compare two runs, best first.
+var runSorts = map[string]func(a, b *train.Summary) int{
+	"name":     func(a, b *train.Summary) int { return strings.Compare(a.Dir, b.Dir) },
+	"val_acc":  func(a, b *train.Summary) int { return cmp.Compare(metric(b.Best, valAcc), metric(a.Best, valAcc)) },
+	"val_loss": func(a, b *train.Summary) int { return cmp.Compare(lossKey(a.Best), lossKey(b.Best)) },
+	"test_acc": func(a, b *train.Summary) int { return cmp.Compare(testAcc(b), testAcc(a)) },
+	"time":     func(a, b *train.Summary) int { return cmp.Compare(a.TrainSeconds, b.TrainSeconds) },
+	"lr":       func(a, b *train.Summary) int { return cmp.Compare(a.LR, b.LR) },
+	"written":  func(a, b *train.Summary) int { return b.Written.Compare(a.Written) },
+}
+
+func newCmdRuns(io IO) *cobra.Command {
+	o := &runsOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "runs [DIR]",
+		Short: "List the training runs under a directory, with settings and metrics",
+		Long: `List every run directory under DIR (default runs), searched three levels
+deep: one line per run with its status, epochs, network, optimizer, learning
+rate, batch size, the best validation accuracy and its epoch, the test
+accuracy and data loss, and the training time. The figures come from each
+run's results.json (or, for runs that did not write one, config.yaml and
+metrics.jsonl).
+
+--sort orders the list: name (default), val_acc, test_acc (highest first),
+val_loss (lowest first), time, lr, or written (newest first).`,
+		Example: `  nnfc runs
+  nnfc runs runs --sort test_acc
+  nnfc runs sweeps/mnist-2layer --sort val_acc --json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root := "runs"
+			if len(args) == 1 {
+				root = args[0]
+			}
+			return runRuns(o, root)
+		},
+	}
+	cmd.Flags().StringVar(&o.sort, "sort", "name", "order: name, val_acc, test_acc, val_loss, time, lr or written")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array instead of a table")
+	return cmd
+}
+
+func runRuns(o *runsOptions, root string) error {
+	less, ok := runSorts[o.sort]
+	if !ok {
+		keys := make([]string, 0, len(runSorts))
+		for k := range runSorts {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		return usageError{fmt.Errorf("--sort: must be one of %s, got %q", strings.Join(keys, ", "), o.sort)}
+	}
+	if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s: not a directory of runs", root)
+	}
+	var runs []*train.Summary
+	var problems []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if train.IsRun(p) {
+			s, err := train.Summarize(p)
+			if err != nil {
+				problems = append(problems, err.Error())
+			} else {
+				runs = append(runs, s)
+			}
+			return filepath.SkipDir
+		}
+		if rel, _ := filepath.Rel(root, p); strings.Count(rel, string(filepath.Separator)) >= 2 {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(runs, func(a, b *train.Summary) int {
+		if c := less(a, b); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Dir, b.Dir)
+	})
+	for _, p := range problems {
+		fmt.Fprintln(o.io.ErrOut, "nnfc: warning: skipped", p)
+	}
+	if o.json {
+		if runs == nil {
+			runs = []*train.Summary{}
+		}
+		enc := json.NewEncoder(o.io.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(runs)
+	}
+	if len(runs) == 0 {
+		if len(problems) > 0 {
+			return errors.New("no readable run")
+		}
+		fmt.Fprintf(o.io.ErrOut, "no runs under %s (a run directory holds config.yaml and metrics.jsonl)\n", root)
+		return nil
+	}
+	w := tabwriter.NewWriter(o.io.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "RUN\tSTATUS\tEPOCHS\tMODEL\tOPTIMIZER\tLR\tBATCH\tBEST VAL_ACC\tTEST ACC\tTEST LOSS\tTRAIN TIME")
+	for _, r := range runs {
+		best, test, tloss := "-", "-", "-"
+		if r.Best != nil {
+			best = fmt.Sprintf("%.2f%% @%d", 100*r.Best.ValAcc, r.BestEpoch)
+		}
+		if r.Test != nil {
+			test, tloss = fmt.Sprintf("%.2f%%", 100*r.Test.Accuracy), fmt.Sprintf("%.4f", r.Test.Loss)
+		}
+		status := r.Status
+		if len(r.Warnings) > 0 {
+			status += " (diverging)"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%s\t%g\t%d\t%s\t%s\t%s\t%.1fs\n", r.Dir, status, r.Epochs, r.EpochsPlanned,
+			r.Model, r.Optimizer, r.LR, r.BatchSize, best, test, tloss, r.TrainSeconds)
+	}
+	return w.Flush()
+}
+
+func valAcc(m *train.Metrics) float64 { return m.ValAcc }
+
+// metric is f of m, or -Inf for a run without one (sorted last).
+func metric(m *train.Metrics, f func(*train.Metrics) float64) float64 {
+	if m == nil {
+		return math.Inf(-1)
+	}
+	return f(m)
+}
+
+func lossKey(m *train.Metrics) float64 {
+	if m == nil {
+		return math.Inf(1)
+	}
+	return m.ValLoss
+}
+
+func testAcc(s *train.Summary) float64 {
+	if s.Test == nil {
+		return math.Inf(-1)
+	}
+	return s.Test.Accuracy
+}
