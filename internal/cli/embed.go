@@ -163,7 +163,7 @@ func runEmbed(o *embedOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := prepare(ds, net.Spec, norm, o.modelPath, true); err != nil {
+	if err := prepare(ds, net.Spec, norm, o.modelPath, !net.Spec.IsAutoencoder()); err != nil {
 		return err
 	}
 	rows := make([]int, ds.N)

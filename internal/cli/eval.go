@@ -77,7 +77,8 @@ func runEval(o *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := prepare(ds, net.Spec, norm, o.modelPath, true); err != nil {
+	ae := net.Spec.IsAutoencoder()
+	if err := prepare(ds, net.Spec, norm, o.modelPath, !ae); err != nil {
 		return err
 	}
 	ev := (&train.Evaluator[float32]{Net: net, Batch: o.batch}).Evaluate(ds, nil, true)
@@ -96,6 +97,12 @@ func runEval(o *evalOptions) error {
 	fmt.Fprintf(w, "model     %s (%s)\n", o.modelPath, net.Spec)
 	fmt.Fprintf(w, "data      %s (%d samples)\n", ds.Name, ev.N)
 	fmt.Fprintf(w, "loss      %.6f (data), %.6f (with L2 term %.6f)\n", ev.Loss, ev.Loss+ev.RegLoss, ev.RegLoss)
+	if ae {
+		// The loss is the mean of ½‖r − x‖² per sample; the MSE is per
+		// input entry, in the normalized units the model sees.
+		fmt.Fprintf(w, "reconstruction MSE  %.6f per entry (mean of (r − x)² over %d samples × %d inputs, normalized units)\n", ev.MSE, ev.N, ds.D)
+		return nil
+	}
 	fmt.Fprintf(w, "accuracy  %.2f%%\n\n", 100*ev.Accuracy)
 	fmt.Fprintln(w, "class  accuracy  confusion (rows: true class, columns: predicted)")
 	for i, row := range ev.Confusion {

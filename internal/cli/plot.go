@@ -75,5 +75,14 @@ func runPlot(o *plotOptions) error {
 		return err
 	}
 	fmt.Fprintln(o.io.Out, out)
+	if len(o.runs) == 1 {
+		files, err := plotAutoencoder(o.runs[0])
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			fmt.Fprintln(o.io.Out, f)
+		}
+	}
 	return nil
 }

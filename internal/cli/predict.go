@@ -57,6 +57,9 @@ func runPredict(o *predictOptions) error {
 	if err != nil {
 		return err
 	}
+	if net.Spec.IsAutoencoder() {
+		return fmt.Errorf("--model %s: an autoencoder predicts no classes; use nnfc eval for its reconstruction error, nnfc embed --layer code for its codes", o.modelPath)
+	}
 	ds, err := data.ReadCSV(o.input, data.CSVOptions{LabelColumn: data.NoLabel})
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("--input %s: no such file", o.input)

@@ -54,6 +54,7 @@ func Curves(runs []Run) (loss, acc *plot.Plot, err error) {
 type figure struct {
 	loss, acc *plot.Plot
 	legend    map[*plot.Plot][]string
+	ae        bool // the right plot is an autoencoder's MSE, not accuracy
 }
 
 func (f *figure) add(p *plot.Plot, name string, th plot.Thumbnailer) {
@@ -72,6 +73,13 @@ func curves(runs []Run) (*figure, error) {
 	}
 	loss, acc := plot.New(), plot.New()
 	f := &figure{loss: loss, acc: acc, legend: map[*plot.Plot][]string{}}
+	// An autoencoder (model.kind autoencoder) has no accuracy: its right
+	// plot is the reconstruction MSE.
+	f.ae = runs[0].Metrics[0].ValMSE > 0 || runs[0].Metrics[0].TrainMSE > 0
+	trainAcc, valAcc := func(m train.Metrics) float64 { return m.TrainAcc }, func(m train.Metrics) float64 { return m.ValAcc }
+	if f.ae {
+		trainAcc, valAcc = func(m train.Metrics) float64 { return m.TrainMSE }, func(m train.Metrics) float64 { return m.ValMSE }
+	}
 	title := runs[0].Name
 	if len(runs) > 1 {
 		title = fmt.Sprintf("%d runs", len(runs))
@@ -89,6 +97,12 @@ func curves(runs []Run) (*figure, error) {
 	acc.Y.Label.Text = "accuracy"
 	acc.Y.Max = 1
 	acc.Legend.Top, acc.Legend.Left = false, false
+	if f.ae {
+		acc.Title.Text = title + ": reconstruction MSE"
+		acc.Y.Label.Text = "MSE per input entry"
+		acc.Y.Max = math.Inf(-1) // as plot.New leaves it: the data set it
+		acc.Legend.Top = true
+	}
 	loss.Legend.Top = true
 
 	var all []float64
@@ -146,8 +160,8 @@ func curves(runs []Run) (*figure, error) {
 		}{
 			{loss, trainName, func(m train.Metrics) float64 { return m.DataLoss }, trainColor, trainDash},
 			{loss, valName, func(m train.Metrics) float64 { return m.ValLoss }, valColor, nil},
-			{acc, trainName + " (subsample)", func(m train.Metrics) float64 { return m.TrainAcc }, trainColor, trainDash},
-			{acc, valName, func(m train.Metrics) float64 { return m.ValAcc }, valColor, nil},
+			{acc, trainName + " (subsample)", trainAcc, trainColor, trainDash},
+			{acc, valName, valAcc, valColor, nil},
 		} {
 			l, err := plotter.NewLine(series(r.Metrics, s.f))
 			if err != nil {
@@ -179,7 +193,7 @@ func (f *figure) markBest(r Run, c color.Color, line bool) error {
 	for _, pt := range []struct {
 		p *plot.Plot
 		y float64
-	}{{f.loss, m.ValLoss}, {f.acc, m.ValAcc}} {
+	}{{f.loss, m.ValLoss}, {f.acc, map[bool]float64{false: m.ValAcc, true: m.ValMSE}[f.ae]}} {
 		s, err := plotter.NewScatter(plotter.XYs{{X: float64(m.Epoch), Y: pt.y}})
 		if err != nil {
 			return err
