@@ -313,7 +313,7 @@ func printTable(w io.Writer, tab *sweep.Table, byIndex bool) {
 	if tab.Metric == "val_loss" {
 		head = append(head, "best val_loss")
 	}
-	head = append(head, "best epoch", "epochs", "time")
+	head = append(head, "best epoch", "epochs", "train time", "wall time")
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for i, t := range trials {
 		var row []string
@@ -332,7 +332,7 @@ func printTable(w io.Writer, tab *sweep.Table, byIndex bool) {
 		if tab.Metric == "val_loss" {
 			row = append(row, fmtAcc(t.BestValLoss))
 		}
-		row = append(row, strconv.Itoa(t.BestEpoch), fmt.Sprintf("%d/%d", t.Epochs, t.MaxEpochs), fmt.Sprintf("%.1fs", t.Seconds))
+		row = append(row, strconv.Itoa(t.BestEpoch), fmt.Sprintf("%d/%d", t.Epochs, t.MaxEpochs), fmt.Sprintf("%.1fs", t.Seconds), fmt.Sprintf("%.1fs", t.WallSeconds))
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	tw.Flush()
@@ -359,7 +359,7 @@ func printTable(w io.Writer, tab *sweep.Table, byIndex bool) {
 func writeCSV(w io.Writer, tab *sweep.Table) error {
 	cw := csv.NewWriter(w)
 	head := append([]string{"rank", "trial"}, tab.Keys...)
-	head = append(head, "state", "best_val_acc", "best_val_loss", "best_epoch", "epochs", "max_epochs", "seconds", "dir", "model")
+	head = append(head, "state", "best_val_acc", "best_val_loss", "best_epoch", "epochs", "max_epochs", "seconds", "wall_seconds", "dir", "model")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -375,7 +375,7 @@ func writeCSV(w io.Writer, tab *sweep.Table) error {
 			row = append(row, paramValue(t, k))
 		}
 		row = append(row, t.State, num(t.BestValAcc), num(t.BestValLoss), strconv.Itoa(t.BestEpoch),
-			strconv.Itoa(t.Epochs), strconv.Itoa(t.MaxEpochs), strconv.FormatFloat(t.Seconds, 'f', 3, 64), t.Dir, t.Model)
+			strconv.Itoa(t.Epochs), strconv.Itoa(t.MaxEpochs), strconv.FormatFloat(t.Seconds, 'f', 3, 64), strconv.FormatFloat(t.WallSeconds, 'f', 3, 64), t.Dir, t.Model)
 		if err := cw.Write(row); err != nil {
 			return err
 		}

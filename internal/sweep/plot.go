@@ -150,8 +150,12 @@ func Plot(tab *Table, path string) error {
 				l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
 				l.TextStyle[i].Font.Size = vg.Points(9)
 				z := g.z[int(lab.XYs[i].Y)*len(xs)+int(lab.XYs[i].X)]
-				if f := (z - lo) / (hi - lo); f < 0.2 || f > 0.8 {
-					l.TextStyle[i].Color = color.White
+				// White text on dark cells, black on light ones.
+				if c, err := cmap.At(z); err == nil {
+					r, g, b, _ := c.RGBA()
+					if 0.299*float64(r)+0.587*float64(g)+0.114*float64(b) < 0.55*0xffff {
+						l.TextStyle[i].Color = color.White
+					}
 				}
 			}
 			p.Add(l)

@@ -60,6 +60,9 @@ type Trial struct {
 	Epochs      int     `json:"epochs"`     // finished epochs
 	MaxEpochs   int     `json:"max_epochs"` // train.epochs
 	Seconds     float64 `json:"seconds"`    // training time, summed over the epochs
+	// WallSeconds is the last attempt's wall time, data loading and
+	// evaluation included (0 while it runs).
+	WallSeconds float64 `json:"wall_seconds"`
 	ExitCode    *int    `json:"exit_code,omitempty"`
 	Model       string  `json:"model,omitempty"` // the best model file, when one was written
 	Job         string  `json:"job,omitempty"`
@@ -190,6 +193,7 @@ func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Tr
 			}
 		}
 	case "exited":
+		t.WallSeconds = st.Ended - st.Started
 		code := st.ExitCode
 		t.ExitCode = &code
 		switch code {

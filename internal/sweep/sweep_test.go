@@ -3,12 +3,15 @@ package sweep_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -342,6 +345,39 @@ func TestExampleLocal(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(tab.Dir, "search.png")); err != nil {
 		t.Errorf("no search plot: %v", err)
 	}
+	// The same table for programs.
+	code, out, errOut = runSweep(t, "sweep", "results", tab.Dir, "--json")
+	var js struct {
+		Keys   []string `json:"keys"`
+		Trials []struct {
+			Index      int      `json:"index"`
+			State      string   `json:"state"`
+			BestValAcc *float64 `json:"best_val_acc"`
+			Dir        string   `json:"dir"`
+		} `json:"trials"`
+		Best struct {
+			Index int    `json:"index"`
+			Model string `json:"model"`
+		} `json:"best"`
+	}
+	if err := json.Unmarshal([]byte(out), &js); err != nil || code != 0 {
+		t.Fatalf("results --json: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	if js.Best.Index != best.Index || js.Best.Model != best.Model || len(js.Trials) != len(tab.Trials) ||
+		js.Trials[0].BestValAcc == nil || *js.Trials[0].BestValAcc != best.BestValAcc || len(js.Keys) != 3 {
+		t.Errorf("results --json disagrees with the table:\n%s", out)
+	}
+	code, out, _ = runSweep(t, "sweep", "results", tab.Dir, "--csv")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || code != 0 || len(rows) != len(tab.Trials)+1 || rows[1][1] != strconv.Itoa(best.Index) || rows[0][2] != "optimizer.lr" {
+		t.Errorf("results --csv: exit %d, %v\n%s", code, err, out)
+	}
+	// status lists the trials in index order.
+	code, out, _ = runSweep(t, "sweep", "status", tab.Dir)
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("%d trials: %d done", len(tab.Trials), len(tab.Trials))) ||
+		strings.Index(out, "\n000 ") > strings.Index(out, "\n001 ") {
+		t.Errorf("status:\n%s", out)
+	}
 }
 
 // slurmUp starts the single-node cluster (idempotent).
@@ -634,6 +670,85 @@ func TestExampleSweepFiles(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
 		if len(ts) < minTrials[name] {
 			t.Errorf("%s: %d trials, want ≥ %d", f, len(ts), minTrials[name])
+		}
+	}
+}
+
+// TestSlurmCancelResume: without --wait the job id is printed at once;
+// following it with --wait --scancel and Ctrl-C cancels the array, the
+// running trial checkpoints on Slurm's SIGTERM, and submitting again
+// finishes the sweep with the results of an uninterrupted local run.
+func TestSlurmCancelResume(t *testing.T) {
+	slurmUp(t)
+	dir := t.TempDir()
+	p := writeFile(t, dir, "s.yaml", `base: `+filepath.Join(wd(t), "../../configs/spiral-7.yaml")+`
+set:
+  train.epochs: 150
+space:
+  optimizer.lr: [0.3, 1.0]
+`)
+	ref := filepath.Join(dir, "ref")
+	if code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", p, "--out", ref, "--parallel", "2"); code != 0 {
+		t.Fatalf("local sweep exited %d\n%s\n%s", code, stdout, stderr)
+	}
+	local, err := sweep.Results(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "slurm")
+	cmd := exec.Command(nnfcBin, "--threads", "1", "sweep", "--config", p, "--out", out, "--executor", "slurm", "--parallel", "1", "--wait", "--scancel")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		log, _ := os.ReadFile(filepath.Join(sweep.TrialDir(out, 0), "train.log"))
+		if strings.Contains(string(log), "\nepoch 3/") {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("trial 0 did not start within 60 s:\n%s", errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 || !strings.Contains(errb.String(), "cancelled") {
+		t.Fatalf("interrupted slurm sweep: %v, want exit 130\n%s", err, errb.String())
+	}
+	tab, err := sweep.Results(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := byIndex(tab)
+	st, _ := sweep.ReadStatus(tr[0].Dir)
+	if tr[0].State != sweep.Pending || st == nil || st.ExitCode != 130 || tr[0].Epochs == tr[0].MaxEpochs {
+		t.Fatalf("after scancel: trial 0 %s, %d/%d epochs, status %+v", tr[0].State, tr[0].Epochs, tr[0].MaxEpochs, st)
+	}
+	// Submitted again, without --wait: the job id comes back at once.
+	code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", p, "--out", out, "--executor", "slurm")
+	job := strings.TrimPrefix(strings.TrimSpace(stdout), "job ")
+	if code != 0 || job == "" || strings.Contains(job, " ") {
+		t.Fatalf("submit without --wait: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if err := sweep.WaitSlurm(context.Background(), out, job, false, sweep.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := os.ReadFile(filepath.Join(tr[0].Dir, "train.log"))
+	if !strings.Contains(string(log), "train --resume") {
+		t.Errorf("trial 0 was not resumed:\n%s", log)
+	}
+	tab, err = sweep.Results(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt := byIndex(local)
+	for _, s := range tab.Trials {
+		if s.State != sweep.Done || math.Float64bits(s.BestValAcc) != math.Float64bits(lt[s.Index].BestValAcc) {
+			t.Errorf("trial %d: %s, val acc %v; the local run has %v", s.Index, s.State, s.BestValAcc, lt[s.Index].BestValAcc)
 		}
 	}
 }
