@@ -346,6 +346,9 @@ func TestSweepBadFile(t *testing.T) {
 		!strings.Contains(errOut, p+": space.model.regg: unknown config key (did you mean model.reg?)") {
 		t.Errorf("bad sweep file: exit %d\n%s", code, errOut)
 	}
+	if lines := strings.Split(strings.TrimSpace(errOut), "\n"); len(lines) != 2 {
+		t.Errorf("two problems, want one line each:\n%s", errOut)
+	}
 	code, _, errOut = nnfc(t, context.Background(), "sweep", "--config", p, "--executor", "cloud")
 	if code != ExitUsage || !strings.Contains(errOut, "--executor: must be local or slurm") {
 		t.Errorf("bad executor: exit %d\n%s", code, errOut)

@@ -170,7 +170,15 @@ func Main(ctx context.Context, args []string, io IO) int {
 // this?" suggestions go on a line of their own after the error.
 func errorText(err error) string {
 	msg, suggestions, found := strings.Cut(err.Error(), "Did you mean this?")
-	msg = strings.Join(strings.Fields(msg), " ")
+	// Whitespace is tidied within each line; the lines themselves stay:
+	// a config or sweep file with several problems lists one per line.
+	var lines []string
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.Join(strings.Fields(l), " "); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	msg = strings.Join(lines, "\n")
 	if found {
 		msg += "\nDid you mean this? " + strings.Join(strings.Fields(suggestions), ", ")
 	}

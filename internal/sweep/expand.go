@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -130,7 +131,10 @@ func (s *Sweep) trialConfig(params []Param) (config.Config, error) {
 			}
 			where = "trial " + strings.Join(ps, " ")
 		}
-		msg := strings.ReplaceAll(err.Error(), f.Name()+": ", s.Path+": "+where+": ")
+		// The temporary file's name (and line, which means nothing to
+		// the user) becomes the sweep file and the trial.
+		re := regexp.MustCompile(regexp.QuoteMeta(f.Name()) + `(:\d+)?: `)
+		msg := re.ReplaceAllLiteralString(err.Error(), s.Path+": "+where+": ")
 		return config.Config{}, errors.New(msg)
 	}
 	return c, nil

@@ -104,11 +104,15 @@ func Parse(path string) (*Sweep, error) {
 	}
 	p := &parser{path: path}
 	s := p.sweep(&doc)
+	// The trials' values are checked too when the base config was read:
+	// every problem at once.
+	if s.Base != nil && (s.Method == "grid" || s.Trials > 0) {
+		if _, err := s.Expand(); err != nil {
+			p.errs = append(p.errs, err)
+		}
+	}
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
-	}
-	if _, err := s.Expand(); err != nil {
-		return nil, err
 	}
 	return s, nil
 }
