@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 
@@ -19,7 +21,8 @@ import (
 type predictOptions struct {
 	io        IO
 	modelPath string
-	input     string
+	inputs    []string
+	invert    bool
 	output    string
 	batch     int
 }
@@ -27,27 +30,40 @@ type predictOptions struct {
 func newCmdPredict(io IO) *cobra.Command {
 	o := &predictOptions{io: io}
 	cmd := &cobra.Command{
-		Use:   "predict --model FILE --input FILE.csv [--output FILE]",
-		Short: "Predict the class and class probabilities of each input row, as CSV",
-		Long: `Read feature rows from a CSV file (one sample per row, features only; a
-header row is detected), normalize them with the model's stored statistics,
-and write one CSV row per sample: row index, predicted class, and the
-softmax probability of each class.`,
+		Use:   "predict --model FILE --input FILE [--input FILE ...] [--output FILE]",
+		Short: "Predict the class and class probabilities of each input sample, as CSV",
+		Long: `Read samples, normalize them with the model's stored statistics, and write
+one CSV row per sample: row index, predicted class, and the softmax
+probability of each class. Rows are numbered from 0 across the inputs, in
+the order given. The kind of each input is recognized from its contents:
+
+  CSV         one sample per row, features only (a header row is detected)
+  IDX         an IDX image file (magic 0x00000803, as MNIST's
+              t10k-images-idx3-ubyte, gzipped or not): one sample per image
+  PNG, JPEG   one sample per file: converted to grayscale (transparent
+              pixels over white), resized (stretched) to the model's input
+              when that is a square image (784 = 28×28), 0..255 like MNIST's
+              pixels before normalization
+
+MNIST digits are white on black: a dark digit on white paper needs
+--invert.`,
 		Example: `  nnfc predict --model runs/spiral-7/model.safetensors --input points.csv
-  nnfc predict --model m.safetensors --input x.csv --output predictions.csv`,
+  nnfc predict --model runs/mnist-swish/model.safetensors --input data/mnist/t10k-images-idx3-ubyte.gz --output predictions.csv
+  nnfc predict --model runs/mnist-swish/model.safetensors --input digit.png --input seven.jpg --invert`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runPredict(o) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.modelPath, "model", "", "model file (.safetensors)")
-	f.StringVar(&o.input, "input", "", "CSV file of feature rows")
+	f.StringArrayVar(&o.inputs, "input", nil, "CSV, IDX, PNG or JPEG file (repeat for several)")
+	f.BoolVar(&o.invert, "invert", false, "images: map each gray level v to 255−v (dark ink on light paper → MNIST's white on black)")
 	f.StringVar(&o.output, "output", "", "write the CSV here (atomically) instead of stdout")
 	f.IntVar(&o.batch, "batch", 1000, "batch size")
 	return cmd
 }
 
 func runPredict(o *predictOptions) error {
-	if o.modelPath == "" || o.input == "" {
+	if o.modelPath == "" || len(o.inputs) == 0 {
 		return usageError{errors.New("predict: --model FILE and --input FILE are required")}
 	}
 	if o.batch <= 0 {
@@ -60,17 +76,29 @@ func runPredict(o *predictOptions) error {
 	if net.Spec.IsAutoencoder() {
 		return fmt.Errorf("--model %s: an autoencoder predicts no classes; use nnfc eval for its reconstruction error, nnfc embed --layer code for its codes", o.modelPath)
 	}
-	ds, err := data.ReadCSV(o.input, data.CSVOptions{LabelColumn: data.NoLabel})
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("--input %s: no such file", o.input)
+	var all *data.Dataset
+	for _, in := range o.inputs {
+		ds, err := readPredictInput(in, net.Spec.InputDim, o.invert)
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("--input %s: no such file", in)
+		}
+		if err != nil {
+			return err
+		}
+		if ds.D != net.Spec.InputDim {
+			return fmt.Errorf("%s has %d features per sample, but the model %s expects %d", ds.Name, ds.D, o.modelPath, net.Spec.InputDim)
+		}
+		if all == nil {
+			all = ds
+			continue
+		}
+		all.X = append(all.X, ds.X...)
+		all.N += ds.N
 	}
-	if err != nil {
+	if err := prepare(all, net.Spec, norm, o.modelPath, false); err != nil {
 		return err
 	}
-	if err := prepare(ds, net.Spec, norm, o.modelPath, false); err != nil {
-		return err
-	}
-	write := func(w io.Writer) error { return writePredictions(w, net, ds, o.batch) }
+	write := func(w io.Writer) error { return writePredictions(w, net, all, o.batch) }
 	if o.output != "" {
 		return atomicfile.Write(o.output, 0o644, write)
 	}
@@ -79,6 +107,34 @@ func runPredict(o *predictOptions) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// readPredictInput reads one --input by its leading bytes: PNG, JPEG, IDX
+// (plain or gzipped), else CSV. Images become one sample of dim features.
+func readPredictInput(path string, dim int, invert bool) (*data.Dataset, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	head = head[:n]
+	switch {
+	case bytes.HasPrefix(head, []byte("\x89PNG")), bytes.HasPrefix(head, []byte{0xff, 0xd8}):
+		side := int(math.Round(math.Sqrt(float64(dim))))
+		if side*side != dim {
+			return nil, fmt.Errorf("--input %s: an image, but the model's input of %d features is not a square image", path, dim)
+		}
+		x, err := data.ReadImage(path, side, invert)
+		if err != nil {
+			return nil, err
+		}
+		return &data.Dataset{Name: path, X: x, N: 1, D: dim}, nil
+	case bytes.HasPrefix(head, []byte{0, 0, 8, 3}), bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		return data.ReadIDXImages(path)
+	}
+	return data.ReadCSV(path, data.CSVOptions{LabelColumn: data.NoLabel})
 }
 
 func writePredictions(w io.Writer, net *model.Net[float32], ds *data.Dataset, batch int) error {
