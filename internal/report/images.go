@@ -35,29 +35,32 @@ func weightImages(net *model.Net[float32], side, maxUnits int) *Figure {
 	cm.SetMax(1)
 	for u := 0; u < units; u++ {
 		w := a.W.Data[u*a.In : (u+1)*a.In]
+		// Scale: three standard deviations of the tile's weights (about
+		// zero), so that a few large weights do not wash out the rest.
 		m := 0.0
 		for _, v := range w {
-			m = math.Max(m, math.Abs(float64(v)))
+			m += float64(v) * float64(v)
 		}
+		m = 3 * math.Sqrt(m/float64(len(w)))
 		if m == 0 {
 			m = 1
 		}
 		x0, y0 := (u%cols)*(side+gap), (u/cols)*(side+gap)
 		for k, v := range w {
-			c, err := cm.At(float64(v) / m)
+			c, err := cm.At(max(-1, min(1, float64(v)/m)))
 			if err != nil {
 				c = color.Black
 			}
 			img.Set(x0+k%side, y0+k/side, c)
 		}
 	}
-	caption := fmt.Sprintf("Each tile is one hidden unit's %d input weights drawn as a %d×%d image: red positive, blue negative, grey zero; every tile is scaled to its own largest |w|.", a.In, side, side)
+	caption := fmt.Sprintf("Each tile is one hidden unit's %d input weights drawn as a %d×%d image: red positive, blue negative, grey zero; every tile is scaled to ±3 root-mean-square of its weights (beyond that the colour saturates).", a.In, side, side)
 	if units < a.Out {
 		caption += fmt.Sprintf(" The first %d of the layer's %d units.", units, a.Out)
 	} else {
 		caption += fmt.Sprintf(" All %d units.", a.Out)
 	}
-	scale := max(1, 640/img.Bounds().Dx())
+	scale := max(1, 900/img.Bounds().Dx())
 	return &Figure{Title: "First-layer weights", Img: imageURI(img), Caption: caption, Pixel: true, Width: scale * img.Bounds().Dx()}
 }
 

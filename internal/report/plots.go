@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -258,6 +259,30 @@ func confusionPlot(conf [][]int, names []string) (template.URL, error) {
 	return render(side, side, [][]*plot.Plot{{p}})
 }
 
+// niceTicks labels every multiple of the step 1, 2 or 5 times a power of
+// ten that gives 4 to 10 labels (gonum's default labels as few as two).
+type niceTicks struct{}
+
+func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) {
+		return []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 4, 64)}}
+	}
+	p := math.Pow(10, math.Floor(math.Log10(hi-lo)))
+	step := p
+	for _, m := range []float64{0.1, 0.2, 0.5, 1, 2, 5} {
+		if (hi-lo)/(m*p) <= 10 {
+			step = m * p
+			break
+		}
+	}
+	var ts []plot.Tick
+	for i := math.Ceil(lo / step); i*step <= hi*(1+1e-12); i++ {
+		v := i * step
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+	}
+	return ts
+}
+
 // fixedPalette is a palette.Palette of given colors.
 type fixedPalette []color.Color
 
@@ -280,6 +305,7 @@ func perClassPlot(rows []ClassRow) (template.URL, error) {
 	bars.Color, bars.LineStyle.Width = orange, 0
 	p.Add(bars)
 	p.NominalX(names...)
+	p.Y.Tick.Marker = niceTicks{}
 	p.Y.Min = 0
 	if p.Y.Max == 0 {
 		p.Y.Max = 1
