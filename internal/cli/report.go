@@ -12,14 +12,15 @@ import (
 type reportOptions struct {
 	io     IO
 	run    string
+	sweep  string
 	output string
 }
 
 func newCmdReport(io IO) *cobra.Command {
 	o := &reportOptions{io: io}
 	cmd := &cobra.Command{
-		Use:   "report --run RUN_DIR [--output FILE.html]",
-		Short: "Write a run's report: one self-contained HTML page (RUN_DIR/report.html)",
+		Use:   "report (--run RUN_DIR | --sweep SWEEP_DIR) [--output FILE.html]",
+		Short: "Write a run's or a sweep's report: one self-contained HTML page (DIR/report.html)",
 		Long: `Write one HTML page about a training run that opens offline in any browser
 (every plot is an embedded PNG; no script, no font or style sheet is
 fetched): the resolved config, the network with its parameter counts, loss,
@@ -32,24 +33,36 @@ and the scatter plots of nnfc embed when RUN_DIR/embed holds them.
 
 The model is evaluated on the test split (the validation split when the
 data has none) with the data the run's config.yaml names, read relative to
-the working directory as nnfc eval --run does. The page replaces the old one
-atomically; its path is printed on stdout.`,
+the working directory as nnfc eval --run does.
+
+--sweep reports a sweep directory (nnfc sweep): every trial in a table
+ranked by the monitored validation metric with its searched values, the
+search plot, and the learning curves of the five best trials.
+
+The page replaces the old one atomically; its path is printed on stdout.`,
 		Example: `  nnfc report --run runs/mnist-swish
   nnfc report --run runs/spiral-7 --output /tmp/spiral.html
+  nnfc report --sweep runs/sweeps/spiral-7
   nnfc train --config configs/spiral-7.yaml --report`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runReport(o) },
 	}
 	cmd.Flags().StringVar(&o.run, "run", "", "training run directory")
+	cmd.Flags().StringVar(&o.sweep, "sweep", "", "sweep directory (nnfc sweep --out)")
 	cmd.Flags().StringVar(&o.output, "output", "", "HTML file to write (default RUN_DIR/report.html)")
 	return cmd
 }
 
 func runReport(o *reportOptions) error {
-	if o.run == "" {
-		return usageError{errors.New("report: --run RUN_DIR is required")}
+	if (o.run == "") == (o.sweep == "") {
+		return usageError{errors.New("report: give exactly one of --run RUN_DIR or --sweep SWEEP_DIR")}
 	}
-	path, err := report.Write(o.run, o.output, report.Options{})
+	write := report.Write
+	dir := o.run
+	if o.sweep != "" {
+		write, dir = report.WriteSweep, o.sweep
+	}
+	path, err := write(dir, o.output, report.Options{})
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,9 @@ func TestReport(t *testing.T) {
 	}{
 		{[]string{"report", "--run", dir}, ExitOK, page + "\n"},
 		{[]string{"report", "--run", dir, "--output", other}, ExitOK, other + "\n"},
-		{[]string{"report"}, ExitUsage, "nnfc: report: --run RUN_DIR is required"},
+		{[]string{"report"}, ExitUsage, "nnfc: report: give exactly one of --run RUN_DIR or --sweep SWEEP_DIR"},
+		{[]string{"report", "--run", dir, "--sweep", dir}, ExitUsage, "nnfc: report: give exactly one"},
+		{[]string{"report", "--sweep", dir}, ExitError, "nnfc: " + dir + ": not a sweep directory"},
 		{[]string{"report", "--run", filepath.Join(dir, "nope")}, ExitError, "nnfc: --run " + filepath.Join(dir, "nope") + ": not a run directory"},
 		{[]string{"report", "--run", t.TempDir()}, ExitError, "nnfc: "},
 	} {

@@ -10,7 +10,15 @@ import (
 //go:embed page.html.tmpl
 var pageSource string
 
-var page = template.Must(template.New("report").Funcs(template.FuncMap{
+//go:embed sweep.html.tmpl
+var sweepSource string
+
+// style is the style sheet of both pages, inlined into each.
+//
+//go:embed style.css
+var style string
+
+var funcs = template.FuncMap{
 	"pct":  func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
 	"f4":   func(v float64) string { return fmt.Sprintf("%.4f", v) },
 	"g3":   func(v float64) string { return fmt.Sprintf("%.3g", v) },
@@ -21,10 +29,19 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	// src writes an image's src attribute as is: html/template would
 	// escape every "+" of the base64 data as "&#43;" (a third more bytes).
 	"src": func(u template.URL) template.HTMLAttr { return template.HTMLAttr(`src="` + string(u) + `"`) },
-}).Parse(pageSource))
+	"css": func() template.CSS { return template.CSS(style) },
+}
+
+var (
+	page      = template.Must(template.New("report").Funcs(funcs).Parse(pageSource))
+	sweepPage = template.Must(template.New("sweep").Funcs(funcs).Parse(sweepSource))
+)
 
 // Render writes the page as HTML.
 func Render(w io.Writer, p *Page) error { return page.Execute(w, p) }
+
+// RenderSweep writes the sweep page as HTML.
+func RenderSweep(w io.Writer, p *SweepPage) error { return sweepPage.Execute(w, p) }
 
 // groupThousands formats 407050 as "407,050".
 func groupThousands(v int) string {
