@@ -257,8 +257,8 @@ type localProgress struct {
 	epochsTotal int
 	epochs0     map[int]int
 	t0          time.Time
-	drawn       int // lines drawn last time (terminal)
-	lastLine    time.Time
+	drawn       int      // live lines drawn last time (terminal)
+	logs        []string // finished trials' lines not yet printed (terminal)
 }
 
 func newLocalProgress(o Options, todo []Trial) *localProgress {
@@ -295,11 +295,13 @@ func (p *localProgress) finished(i, code int) {
 		}
 	}
 	p.done++
-	if !p.o.Terminal {
-		t := p.trials[i]
-		ep, acc := trialProgress(t.Dir)
-		fmt.Fprintf(p.o.Stderr, "trial %03d %-11s %s  epochs %d/%d  val_acc %s  %s\n", i, stateOfExit(code), paramsText(t.Params),
-			ep, t.MaxEpochs, accText(acc), p.overallLocked())
+	t := p.trials[i]
+	ep, acc := trialProgress(t.Dir)
+	line := fmt.Sprintf("trial %03d %-11s %s  epochs %d/%d  val_acc %s", i, stateOfExit(code), paramsText(t.Params), ep, t.MaxEpochs, accText(acc))
+	if p.o.Terminal {
+		p.logs = append(p.logs, line) // printed above the live lines by draw
+	} else {
+		fmt.Fprintf(p.o.Stderr, "%s  %s\n", line, p.overallLocked())
 	}
 }
 
@@ -437,6 +439,10 @@ func (p *localProgress) draw() {
 	if p.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA", p.drawn)
 	}
+	for _, l := range p.logs {
+		fmt.Fprintf(&b, "\r\x1b[K%s\n", l)
+	}
+	p.logs = p.logs[:0]
 	lines := 0
 	for _, i := range p.running {
 		t := p.trials[i]

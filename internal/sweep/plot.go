@@ -119,7 +119,10 @@ func Plot(tab *Table, path string) error {
 	others := len(tab.Keys) > 2
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("sweep %s: best validation accuracy", tab.Name)
-	if others {
+	switch {
+	case !grid:
+		p.Title.Text = fmt.Sprintf("sweep %s: best validation accuracy of each trial", tab.Name)
+	case others:
 		p.Title.Text += " (best over the other keys)"
 	}
 	p.X.Label.Text = xk
@@ -181,12 +184,23 @@ func Plot(tab *Table, path string) error {
 			return draw.GlyphStyle{Color: c, Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
 		}
 		p.Add(sc)
-		if logAxis(xs) {
-			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		// Axes with a margin, so that no marker is cut at the edge.
+		pad := func(ax *plot.Axis, vs []float64) {
+			lo, hi := vs[0], vs[len(vs)-1]
+			if logAxis(vs) {
+				ax.Scale, ax.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+				f := math.Pow(hi/lo, 0.05)
+				ax.Min, ax.Max = lo/f, hi*f
+				return
+			}
+			m := 0.05 * (hi - lo)
+			if m == 0 {
+				m = 0.5 * math.Max(math.Abs(lo), 1)
+			}
+			ax.Min, ax.Max = lo-m, hi+m
 		}
-		if logAxis(ys) {
-			p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
-		}
+		pad(&p.X, xs)
+		pad(&p.Y, ys)
 	}
 
 	bar := plot.New()
