@@ -33,8 +33,11 @@ func newCmdTrain(io IO) *cobra.Command {
 		Long: `Train a network described by a YAML config with minibatch SGD (or another
 update rule), logging loss and accuracy per epoch to stdout and progress to
 stderr. The run directory (train.out_dir) receives config.yaml (the resolved
-config), metrics.jsonl, model.safetensors (the best model by validation) and
-checkpoint.safetensors (to resume from).
+config), metrics.jsonl, model.safetensors (the best model by validation),
+checkpoint.safetensors (to resume from; written every train.checkpoint_seconds
+or train.checkpoint_every epochs, at the end and on Ctrl-C) and results.json
+(final and test metrics, times, version, BLAS backend and kernels, CPU).
+A directory that holds a run is refused; --force replaces it.
 
 Flags override the file; so do environment variables named after the key
 (NNFC_TRAIN_EPOCHS for train.epochs). Ctrl-C finishes the current step,
