@@ -10,7 +10,8 @@
 # What runs, REPS rounds, every implementation alternating inside a round,
 # for float32 and float64 at 1 and 2 threads:
 #   nnfc --blas onednn and nnfc --blas openblas, as installed (no
-#     OPENBLAS_CORETYPE: nnfc's guard picks the core itself);
+#     OPENBLAS_CORETYPE: nnfc's guard picks the core itself), and nnfc
+#     --blas gonum (pure Go) at 1 thread for one epoch;
 #   torch_mlp.py and numpy_mlp.py (../shared/bench) as installed (no
 #     OPENBLAS_CORETYPE) and with the best OPENBLAS_CORETYPE for this CPU
 #     (the core nnfc's guard picks, e.g. SkylakeX).
@@ -37,6 +38,11 @@ fi
 OUT=${OUT:-$(mktemp -d /tmp/nnfc-bench-compare.XXXXXX)}
 BIN=$OUT/nnfc
 
+if [ -n "${REPORT_ONLY:-}" ]; then
+	# Print the report of an earlier run's raw results again.
+	OUT=$REPORT_ONLY
+	BEST=$(cat "$OUT/best.txt")
+else
 if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
 	echo "note: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE in the environment is removed: this script sets it per run" >&2
 	unset OPENBLAS_CORETYPE
@@ -54,6 +60,7 @@ gcc -O2 -fopenmp scripts/fma_peak.c -o "$OUT/fma_peak"
 # knew the CPU.
 BEST=$("$BIN" --blas openblas version | sed -n 's/.*, core \([A-Za-z0-9_]*\).*/\1/p')
 echo "best OPENBLAS_CORETYPE for this CPU: $BEST" >&2
+echo "$BEST" >"$OUT/best.txt"
 "$BIN" version >"$OUT/version.txt"
 cat "$OUT/version.txt" >&2
 
@@ -83,6 +90,9 @@ for rep in $(seq 1 "$REPS"); do
 				row "$peer" installed $prec $th "$("$PY" "$PEERS/${peer}_mlp.py" --threads "$th" --dtype $dt --act $peer_act --epochs "$EPOCHS" | summary)"
 				row "$peer" best $prec $th "$(OPENBLAS_CORETYPE=$BEST "$PY" "$PEERS/${peer}_mlp.py" --threads "$th" --dtype $dt --act $peer_act --epochs "$EPOCHS" | summary)"
 			done
+			if [ $th = 1 ]; then # the pure-Go kernels, one epoch (they are slow)
+				row nnfc-gonum installed $prec $th "$(GOMAXPROCS=1 "$BIN" --blas gonum bench --precision $prec --act "$ACT" --epochs 1 | summary)"
+			fi
 			unset OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 		done
 	done
@@ -96,17 +106,23 @@ for blas in onednn openblas; do
 done
 "$OUT/fma_peak" >"$OUT/fma-2.txt"
 echo "{\"when\":\"end\",\"load\":\"$(load)\"}" >>"$OUT/load.jsonl"
+fi
 
 "$PY" - "$OUT" "$BEST" <<'PYEOF'
 import json, re, statistics, sys
 out, best = sys.argv[1], sys.argv[2]
 FLOP = 1636352  # per training sample, 784-512-10
 rows = [json.loads(l) for l in open(f"{out}/results.jsonl") if l.strip()]
-loads = [json.loads(l)["load"] for l in open(f"{out}/load.jsonl")] + [r["load"] for r in rows]
+loads = [json.loads(l)["load"] for l in open(f"{out}/load.jsonl")]
+loads = [loads[0], loads[-1]] + [r["load"] for r in rows]
 def peak(kind, th):
     v = []
     for f in ("fma-1.txt", "fma-2.txt"):
-        for line in open(f"{out}/{f}"):
+        try:
+            lines = open(f"{out}/{f}").readlines()
+        except FileNotFoundError:
+            continue
+        for line in lines:
             m = re.match(rf"{re.escape(kind)}\s+threads={th}\s+([\d.]+) GFLOP/s", line)
             if m:
                 v.append(float(m.group(1)))
@@ -127,7 +143,8 @@ print(f"\nmedian train samples/s (eval samples/s) over {n_runs} alternating runs
       f"'best' = OPENBLAS_CORETYPE={best}; GEMM bound = the five GEMMs of a step alone, in the nnfc process")
 cols = [("nnfc-onednn", "installed"), ("nnfc-openblas", "installed"), ("torch", "installed"), ("torch", "best"),
         ("numpy", "installed"), ("numpy", "best")]
-hdr = f"{'prec':7} {'thr':>3} | " + " | ".join(f"{(w.replace('nnfc-', '') + ' ' + c)[:17]:>17}" for w, c in cols)
+label = {"installed": "inst", "best": "best"}
+hdr = f"{'prec':7} {'thr':>3} | " + " | ".join(f"{(w.replace('nnfc-', 'nnfc ') if w.startswith('nnfc') else w + ' ' + label[c]):>17}" for w, c in cols)
 print(hdr + " | bound onednn | bound openblas | onednn of peak")
 R = {}
 for prec in ("float32", "float64"):
@@ -143,6 +160,9 @@ for prec in ("float32", "float64"):
         R["bound", "onednn", prec, th], R["bound", "openblas", prec, th] = bo, bb
         frac = R["nnfc-onednn", "installed", prec, th] * FLOP / 1e9 / pk[p, th]
         print(f"{prec:7} {th:>3} | " + " | ".join(cells) + f" | {bo:>12.0f} | {bb:>14.0f} | {frac:>14.2f}")
+for prec in ("float32", "float64"):
+    print(f"nnfc --blas gonum (pure Go, GOMAXPROCS=1) {prec} 1 thread: {med('nnfc-gonum', 'installed', prec, 1):.0f} samples/s, "
+          f"its five GEMMs alone {med('nnfc-gonum', 'installed', prec, 1, 'gemm_bound_samples_per_s_median'):.0f}")
 print("\nfractions of the FMA peak (train samples/s x 1.636 MFLOP / peak):")
 for prec in ("float32", "float64"):
     p = "f32" if prec == "float32" else "f64"
@@ -177,7 +197,10 @@ for th in (1, 2):
 print()
 for name, ok, fig in targets:
     print(f"{'MET    ' if ok else 'NOT MET'}  {name}: {fig}")
-sc = [json.loads(l) for l in open(f"{out}/scaling.jsonl") if l.strip()]
+try:
+    sc = [json.loads(l) for l in open(f"{out}/scaling.jsonl") if l.strip()]
+except FileNotFoundError:
+    sc = []
 if sc:
     print("\n1 -> 2 threads in one process, interleaved 20-step blocks (nnfc bench --scaling; medians of within-round ratios):")
     for x in sc:
