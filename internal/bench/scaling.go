@@ -11,7 +11,8 @@ import (
 )
 
 // Scaling is the result of RunScaling: training and the GEMMs alone, at 1
-// and at 2 OpenBLAS threads, measured in one process in interleaved blocks.
+// and at 2 threads of the backend (oneDNN or OpenBLAS), measured in one
+// process in interleaved blocks.
 type Scaling struct {
 	Impl    string `json:"impl"`
 	Backend string `json:"backend"`
@@ -37,11 +38,11 @@ type Scaling struct {
 // and how much of that do the GEMMs alone allow?" with the machine's
 // drift taken out: each round times a block of steps training steps
 // (gather + step, as an epoch runs them) and a block of the step's GEMMs
-// alone, each at 1 and at 2 OpenBLAS threads (switched with
-// openblas_set_num_threads between blocks, one untimed step after each
+// alone, each at 1 and at 2 threads (switched with blasbackend.Init, i.e.
+// the OpenBLAS and OpenMP thread counts, between blocks; one untimed step after each
 // switch), in an order that rotates from round to round. Ratios are taken
 // within a round, then the median over rounds is reported. It needs the
-// OpenBLAS build and restores the thread count it found.
+// oneDNN or OpenBLAS backend and restores the thread count it found.
 func RunScaling(o Options, rounds, steps int) (*Scaling, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err

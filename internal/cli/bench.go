@@ -32,8 +32,8 @@ process (gemm_bound_samples_per_s_median) and fraction_of_gemm_bound.
 The global --threads sets the BLAS thread count (0: the backend's default).
 FLOPs per training sample: 1,636,352 (forward 813,056, backward 823,296).
 
-With --scaling (OpenBLAS build only) it instead measures, in one process,
-training steps and the GEMMs alone at 1 and at 2 OpenBLAS threads in
+With --scaling (oneDNN or OpenBLAS backend) it instead measures, in one process,
+training steps and the GEMMs alone at 1 and at 2 BLAS threads in
 interleaved blocks (--rounds rounds of --steps steps per block), and prints
 "SCALING {json}": the median samples/s of each, the median within-round
 2-thread/1-thread speedups and the fractions of the GEMM-only bound.`,
