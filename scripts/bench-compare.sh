@@ -207,5 +207,10 @@ if sc:
         print(f"  {x['impl']} {x['dtype']}: training {x['train_speedup_2t_over_1t']:.2f}x ({x['train_1t_samples_per_s']:.0f} -> {x['train_2t_samples_per_s']:.0f} samples/s), "
               f"the five GEMMs alone {x['gemm_speedup_2t_over_1t']:.2f}x ({x['gemm_1t_samples_per_s']:.0f} -> {x['gemm_2t_samples_per_s']:.0f}); "
               f"training at {x['fraction_of_gemm_bound_1t']:.2f} / {x['fraction_of_gemm_bound_2t']:.2f} of the GEMM-only rate")
+        if "train_1t_best_block_samples_per_s" in x:
+            t1, t2 = x["train_1t_best_block_samples_per_s"], x["train_2t_best_block_samples_per_s"]
+            g1, g2 = x["gemm_1t_best_block_samples_per_s"], x["gemm_2t_best_block_samples_per_s"]
+            print(f"    fastest 20-step block: training {t1:.0f} (1 thread, {t1 * FLOP / 1e9 / pk['f32', 1]:.2f} of the FMA peak) and {t2:.0f} (2 threads, {t2 / t1:.2f}x); "
+                  f"GEMMs alone {g1:.0f} ({g1 * FLOP / 1e9 / pk['f32', 1]:.2f} of peak) and {g2:.0f} ({g2 / g1:.2f}x)")
 PYEOF
 echo "raw results: $OUT" >&2

@@ -103,10 +103,14 @@ func TestScaling(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, v := range map[string]float64{"train1": s.Train1, "train2": s.Train2, "gemm1": s.Gemm1, "gemm2": s.Gemm2,
-		"speedup": s.TrainSpeedup, "gemm speedup": s.GemmSpeedup, "fraction1": s.Fraction1, "fraction2": s.Fraction2} {
+		"speedup": s.TrainSpeedup, "gemm speedup": s.GemmSpeedup, "fraction1": s.Fraction1, "fraction2": s.Fraction2,
+		"train1 best": s.Train1Best, "train2 best": s.Train2Best, "gemm1 best": s.Gemm1Best, "gemm2 best": s.Gemm2Best} {
 		if !(v > 0) {
 			t.Errorf("%s = %v, want > 0", name, v)
 		}
+	}
+	if s.Train1Best < s.Train1 || s.Gemm2Best < s.Gemm2 {
+		t.Errorf("best blocks %v, %v below the medians %v, %v", s.Train1Best, s.Gemm2Best, s.Train1, s.Gemm2)
 	}
 	if got := blasbackend.Threads(); got != 1 {
 		t.Errorf("threads after RunScaling = %d, want 1 (restored)", got)

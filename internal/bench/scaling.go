@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
@@ -32,6 +33,12 @@ type Scaling struct {
 	// Median over rounds of training / GEMM-only at the same threads.
 	Fraction1 float64 `json:"fraction_of_gemm_bound_1t"`
 	Fraction2 float64 `json:"fraction_of_gemm_bound_2t"`
+	// The fastest block of each: on a machine shared with other work, what
+	// the code does when it gets the cores.
+	Train1Best float64 `json:"train_1t_best_block_samples_per_s"`
+	Train2Best float64 `json:"train_2t_best_block_samples_per_s"`
+	Gemm1Best  float64 `json:"gemm_1t_best_block_samples_per_s"`
+	Gemm2Best  float64 `json:"gemm_2t_best_block_samples_per_s"`
 }
 
 // RunScaling answers "how much faster is a step on 2 threads than on 1,
@@ -129,5 +136,7 @@ func scaling[T layers.Float](o Options, ds *data.Dataset, rounds, steps int) (*S
 		Gemm1: round(median(rates[2]), 1), Gemm2: round(median(rates[3]), 1),
 		TrainSpeedup: ratio(1, 0), GemmSpeedup: ratio(3, 2),
 		Fraction1: ratio(0, 2), Fraction2: ratio(1, 3),
+		Train1Best: round(slices.Max(rates[0]), 1), Train2Best: round(slices.Max(rates[1]), 1),
+		Gemm1Best: round(slices.Max(rates[2]), 1), Gemm2Best: round(slices.Max(rates[3]), 1),
 	}, nil
 }
