@@ -169,7 +169,7 @@ var external = regexp.MustCompile(`(?i)((src|href)\s*=\s*["']?\s*(https?:)?//|ur
 // opens it in chromium.
 func TestReportInBrowser(t *testing.T) {
 	chromiumPath(t) // fail early, before training
-	dir, _ := trainRun(t, tinySpiral)
+	dir, _ := sharedSpiral(t)
 	path, err := Write(dir, "", Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -54,7 +54,11 @@ func weightImages(net *model.Net[float32], side, maxUnits int) *Figure {
 			img.Set(x0+k%side, y0+k/side, c)
 		}
 	}
-	caption := fmt.Sprintf("Each tile is one hidden unit's %d input weights drawn as a %d×%d image: red positive, blue negative, grey zero; every tile is scaled to ±3 root-mean-square of its weights (beyond that the colour saturates).", a.In, side, side)
+	unit := "hidden unit"
+	if len(net.Spec.Hidden) == 0 {
+		unit = "class score" // a linear classifier: the tiles are class templates
+	}
+	caption := fmt.Sprintf("Each tile is one "+unit+"'s %d input weights drawn as a %d×%d image: red positive, blue negative, grey zero; every tile is scaled to ±3 root-mean-square of its weights (beyond that the colour saturates).", a.In, side, side)
 	if units < a.Out {
 		caption += fmt.Sprintf(" The first %d of the layer's %d units.", units, a.Out)
 	} else {

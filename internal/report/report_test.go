@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/config"
@@ -54,10 +55,62 @@ func trainRun(t *testing.T, text string) (string, *train.Result) {
 	return c.Train.OutDir, res
 }
 
+var (
+	spiralOnce sync.Once
+	spiralDir  string
+	spiralRes  *train.Result
+	spiralErr  error
+)
+
+// sharedSpiral trains tinySpiral once for the tests that only read the run
+// (and write report.html into it); the directory is removed by TestMain.
+func sharedSpiral(t *testing.T) (string, *train.Result) {
+	t.Helper()
+	spiralOnce.Do(func() {
+		var c config.Config
+		yaml := writeTemp(tinySpiral)
+		defer os.Remove(yaml)
+		if c, spiralErr = config.Load(yaml, nil); spiralErr != nil {
+			return
+		}
+		if spiralDir, spiralErr = os.MkdirTemp("", "nnfc-report-test-"); spiralErr != nil {
+			return
+		}
+		c.Train.OutDir = filepath.Join(spiralDir, "run")
+		spiralRes, spiralErr = train.Start(context.Background(), c, train.Options{Progress: "none"})
+	})
+	if spiralErr != nil {
+		t.Fatal(spiralErr)
+	}
+	return spiralRes.Dir, spiralRes
+}
+
+func writeTemp(text string) string {
+	f, err := os.CreateTemp("", "nnfc-report-*.yaml")
+	if err != nil {
+		panic(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		panic(err)
+	}
+	if err := f.Close(); err != nil {
+		panic(err)
+	}
+	return f.Name()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if spiralDir != "" {
+		os.RemoveAll(spiralDir)
+	}
+	os.Exit(code)
+}
+
 // TestBuildSpiral checks the page of a 2-D run against the trainer's own
 // figures: the best epoch, the test accuracy and the parameter count.
 func TestBuildSpiral(t *testing.T) {
-	dir, res := trainRun(t, tinySpiral)
+	dir, res := sharedSpiral(t)
 	p, err := Build(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
