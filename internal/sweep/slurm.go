@@ -152,13 +152,13 @@ func SubmitSlurm(ctx context.Context, dir string, o Options, so SlurmOptions) (s
 	if o.Parallel < 1 {
 		o.Parallel = len(tab.Trials)
 	}
-	if err := ping(); err != nil {
-		return "", err
-	}
 	todo := ToRun(tab, o.RetryFailed)
 	fmt.Fprintf(o.Stderr, "sweep %s: %d trials, %d to submit (skipped: %s)\n", dir, len(tab.Trials), len(todo), countsText(tab.Counts))
 	if len(todo) == 0 {
 		return "", nil
+	}
+	if err := ping(); err != nil {
+		return "", err
 	}
 	var idx []int
 	stamp := time.Now().Format("20060102-150405")
