@@ -474,8 +474,10 @@ func TestSlurmErrors(t *testing.T) {
 	if code != 1 || !strings.HasPrefix(last, "nnfc: slurm: the controller does not answer") || !strings.Contains(last, "DOWN") {
 		t.Errorf("dead slurmctld: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	if d := time.Since(t0); d > 5*time.Second {
-		t.Errorf("the dead controller took %v to report", d)
+	// A hang guard, not a speed target: Slurm's clients retry for
+	// MessageTimeout (10 s) before they give up; a loaded CI machine is slower.
+	if d := time.Since(t0); d > 60*time.Second {
+		t.Errorf("the dead controller took %v to report (hang?)", d)
 	}
 }
 
