@@ -369,3 +369,51 @@ func TestUnknownEnvWarns(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestEvalInModelPrecision: a float64 model is evaluated and used for
+// prediction in float64 unless --precision says otherwise, and the two
+// precisions give different (close) losses: the flag is not ignored.
+func TestEvalInModelPrecision(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run64")
+	code, out, errOut := nnfc(t, context.Background(), "train", "--config", spiralConfig, "--epochs", "3", "--out", dir, "--precision", "float64", "--progress", "none")
+	if code != ExitOK {
+		t.Fatalf("train exited %d:\n%s\n%s", code, out, errOut)
+	}
+	loss := func(args ...string) float64 {
+		t.Helper()
+		code, out, errOut := nnfc(t, context.Background(), append([]string{"eval", "--run", dir, "--json"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("eval %v exited %d: %s", args, code, errOut)
+		}
+		var r struct{ Loss float64 }
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r.Loss
+	}
+	own, f32, f64 := loss(), loss("--precision", "float32"), loss("--precision", "float64")
+	if own != f64 {
+		t.Errorf("default precision loss %v, float64 loss %v: the float64 model was not evaluated in float64", own, f64)
+	}
+	if f32 == f64 || math.Abs(f32-f64) > 1e-5*math.Abs(f64) {
+		t.Errorf("float32 loss %v vs float64 loss %v: want close but different", f32, f64)
+	}
+	_, out, _ = nnfc(t, context.Background(), "eval", "--run", dir)
+	if !strings.Contains(out, "float64)") {
+		t.Errorf("eval does not say it computes in float64:\n%s", out)
+	}
+	code, _, errOut = nnfc(t, context.Background(), "eval", "--run", dir, "--precision", "float16")
+	if code != ExitUsage || !strings.Contains(errOut, "--precision: must be float32 or float64") {
+		t.Errorf("--precision float16: exit %d, %q", code, errOut)
+	}
+	in := writeFile(t, t.TempDir(), "x.csv", "0.1,0.2\n-0.5,0.3\n")
+	for _, p := range []string{"", "float32"} {
+		args := []string{"predict", "--model", filepath.Join(dir, "model.safetensors"), "--input", in}
+		if p != "" {
+			args = append(args, "--precision", p)
+		}
+		if code, out, errOut := nnfc(t, context.Background(), args...); code != ExitOK || strings.Count(out, "\n") != 3 {
+			t.Errorf("predict %s: exit %d\n%s%s", p, code, out, errOut)
+		}
+	}
+}

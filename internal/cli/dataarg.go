@@ -17,12 +17,13 @@ type dataArgs struct {
 	configPath  string // or the data section of a config
 	split       string // train | val | test
 	labelColumn int
+	classes     int // the model's: labels must be below it (0: inferred)
 }
 
 // load reads the raw (unnormalized) data the flags name.
 func (a dataArgs) load() (*data.Dataset, error) {
 	if a.data != "" {
-		return readDataPath(a.data, a.split, a.labelColumn)
+		return readDataPath(a.data, a.split, a.labelColumn, a.classes)
 	}
 	c, err := config.LoadStored(a.configPath)
 	if err != nil {
@@ -36,6 +37,9 @@ func (a dataArgs) load() (*data.Dataset, error) {
 	case "train":
 		return s.Train, nil
 	case "val":
+		if s.Val.N == 0 {
+			return nil, fmt.Errorf("%s: the run has no validation split (data.val_count and data.val_fraction are 0); use --split train or test", a.configPath)
+		}
 		return s.Val, nil
 	case "test":
 		if s.Test == nil {
@@ -48,7 +52,7 @@ func (a dataArgs) load() (*data.Dataset, error) {
 
 // readDataPath reads a data file by its extension, or an MNIST or
 // CIFAR-10 directory by its contents.
-func readDataPath(path, split string, labelColumn int) (*data.Dataset, error) {
+func readDataPath(path, split string, labelColumn, classes int) (*data.Dataset, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("--data %s: %v", path, err)
@@ -71,9 +75,9 @@ func readDataPath(path, split string, labelColumn int) (*data.Dataset, error) {
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
-		return data.ReadCSV(path, data.CSVOptions{LabelColumn: labelColumn})
+		return data.ReadCSV(path, data.CSVOptions{LabelColumn: labelColumn, Classes: classes})
 	case ".npz":
-		return data.ReadNPZ(path, data.NPYOptions{})
+		return data.ReadNPZ(path, data.NPYOptions{Classes: classes})
 	}
 	return nil, fmt.Errorf("--data %s: expected a .csv or .npz file, or an MNIST or CIFAR-10 directory", path)
 }

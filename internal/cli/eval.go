@@ -12,6 +12,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -22,6 +23,7 @@ type evalOptions struct {
 	args      dataArgs
 	json      bool
 	batch     int
+	precision string
 }
 
 func newCmdEval(io IO) *cobra.Command {
@@ -48,6 +50,7 @@ training run directory; --data takes an MNIST or CIFAR-10 directory, or a
 	f.IntVar(&o.args.labelColumn, "label-column", 0, "CSV label column (0-based; -1: last)")
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	f.IntVar(&o.batch, "batch", 1000, "evaluation batch size")
+	f.StringVar(&o.precision, "precision", "", "compute in float32 or float64 (default: the precision the model was saved in)")
 	return cmd
 }
 
@@ -69,10 +72,23 @@ func runEval(o *evalOptions) error {
 	if o.batch <= 0 {
 		return usageError{fmt.Errorf("--batch: must be > 0, got %d", o.batch)}
 	}
-	net, norm, err := loadModel(o.modelPath)
+	f, prec, err := openModel(o.modelPath, o.precision)
 	if err != nil {
 		return err
 	}
+	if prec == "float64" {
+		return evalWith[float64](o, f)
+	}
+	return evalWith[float32](o, f)
+}
+
+// evalWith evaluates the model file f in precision T.
+func evalWith[T layers.Float](o *evalOptions, f *model.File) error {
+	net, norm, err := model.LoadFile[T](f)
+	if err != nil {
+		return err
+	}
+	o.args.classes = net.Spec.Classes
 	ds, err := o.args.load()
 	if err != nil {
 		return err
@@ -81,7 +97,7 @@ func runEval(o *evalOptions) error {
 	if err := prepare(ds, net.Spec, norm, o.modelPath, !ae); err != nil {
 		return err
 	}
-	ev := (&train.Evaluator[float32]{Net: net, Batch: o.batch}).Evaluate(ds, nil, true)
+	ev := (&train.Evaluator[T]{Net: net, Batch: o.batch}).Evaluate(ds, nil, true)
 	if o.json {
 		out := struct {
 			Model string `json:"model"`
@@ -94,7 +110,8 @@ func runEval(o *evalOptions) error {
 		return enc.Encode(out)
 	}
 	w := o.io.Out
-	fmt.Fprintf(w, "model     %s (%s)\n", o.modelPath, net.Spec)
+	var zero T
+	fmt.Fprintf(w, "model     %s (%s, %T)\n", o.modelPath, net.Spec, zero)
 	fmt.Fprintf(w, "data      %s (%d samples)\n", ds.Name, ev.N)
 	fmt.Fprintf(w, "loss      %.6f (data), %.6f (with L2 term %.6f)\n", ev.Loss, ev.Loss+ev.RegLoss, ev.RegLoss)
 	if ae {
@@ -128,6 +145,28 @@ func prepare(ds *data.Dataset, spec model.Spec, norm *data.Normalizer, modelPath
 		return norm.Apply(ds)
 	}
 	return nil
+}
+
+// openModel reads a model file for eval and predict, naming the --model
+// flag when the file is missing, and resolves the precision to compute
+// in: the --precision flag, else the file's own.
+func openModel(path, precision string) (*model.File, string, error) {
+	switch precision {
+	case "", "float32", "float64":
+	default:
+		return nil, "", usageError{fmt.Errorf("--precision: must be float32 or float64, got %q", precision)}
+	}
+	f, err := model.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, "", fmt.Errorf("--model %s: no such file", path)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if precision == "" {
+		precision = f.Precision()
+	}
+	return f, precision, nil
 }
 
 // loadModel reads a model file for eval and predict, naming the --model

@@ -25,6 +25,7 @@ type predictOptions struct {
 	invert    bool
 	output    string
 	batch     int
+	precision string
 }
 
 func newCmdPredict(io IO) *cobra.Command {
@@ -59,6 +60,7 @@ MNIST digits are white on black: a dark digit on white paper needs
 	f.BoolVar(&o.invert, "invert", false, "images: map each gray level v to 255−v (dark ink on light paper → MNIST's white on black)")
 	f.StringVar(&o.output, "output", "", "write the CSV here (atomically) instead of stdout")
 	f.IntVar(&o.batch, "batch", 1000, "batch size")
+	f.StringVar(&o.precision, "precision", "", "compute in float32 or float64 (default: the precision the model was saved in)")
 	return cmd
 }
 
@@ -69,7 +71,19 @@ func runPredict(o *predictOptions) error {
 	if o.batch <= 0 {
 		return usageError{fmt.Errorf("--batch: must be > 0, got %d", o.batch)}
 	}
-	net, norm, err := loadModel(o.modelPath)
+	f, prec, err := openModel(o.modelPath, o.precision)
+	if err != nil {
+		return err
+	}
+	if prec == "float64" {
+		return predictWith[float64](o, f)
+	}
+	return predictWith[float32](o, f)
+}
+
+// predictWith predicts with the model file f in precision T.
+func predictWith[T layers.Float](o *predictOptions, f *model.File) error {
+	net, norm, err := model.LoadFile[T](f)
 	if err != nil {
 		return err
 	}
@@ -137,7 +151,7 @@ func readPredictInput(path string, dim int, invert bool) (*data.Dataset, error) 
 	return data.ReadCSV(path, data.CSVOptions{LabelColumn: data.NoLabel})
 }
 
-func writePredictions(w io.Writer, net *model.Net[float32], ds *data.Dataset, batch int) error {
+func writePredictions[T layers.Float](w io.Writer, net *model.Net[T], ds *data.Dataset, batch int) error {
 	c := net.Spec.Classes
 	head := []byte("row,class")
 	for j := 0; j < c; j++ {
@@ -147,13 +161,25 @@ func writePredictions(w io.Writer, net *model.Net[float32], ds *data.Dataset, ba
 		return err
 	}
 	net.SetTraining(false)
-	x := &layers.Matrix[float32]{}
-	probs := &layers.Matrix[float32]{}
+	x := &layers.Matrix[T]{}
+	probs := &layers.Matrix[T]{}
+	batch = min(batch, ds.N)
 	pred := make([]int32, batch)
+	idx := make([]int, 0, batch)
+	y := make([]int32, batch)
 	var line []byte
 	for lo := 0; lo < ds.N; lo += batch {
 		hi := min(lo+batch, ds.N)
-		*x = layers.Matrix[float32]{Rows: hi - lo, Cols: ds.D, Data: ds.X[lo*ds.D : hi*ds.D]}
+		if rows, ok := any(ds.X).([]T); ok {
+			*x = layers.Matrix[T]{Rows: hi - lo, Cols: ds.D, Data: rows[lo*ds.D : hi*ds.D]}
+		} else {
+			idx = idx[:0]
+			for i := lo; i < hi; i++ {
+				idx = append(idx, i)
+			}
+			x.Resize(hi-lo, ds.D)
+			data.Gather(ds, idx, x.Data, y[:hi-lo])
+		}
 		scores := net.Scores(x)
 		probs.Resize(scores.Rows, scores.Cols)
 		layers.Softmax(scores, probs)

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/nnfc/nnfc/internal/limits"
 )
 
 // maxClaim bounds any size computed from a file header so that products of
@@ -117,6 +119,9 @@ func readIDX(path string, ndims int) (dims []int64, payload []byte, err error) {
 		return nil, nil, err
 	}
 	defer s.Close()
+	if err := limits.Check(fmt.Sprintf("%s: the header's claim of %s", path, what), float64(claimed)); err != nil {
+		return nil, nil, err
+	}
 	payload, err = s.readPayload(int64(4+4*ndims), claimed, what)
 	return dims, payload, err
 }
@@ -182,6 +187,10 @@ const maxDeflateRatio = 1032
 // possibly expand to goes through readPayload, which bounds memory by the
 // data actually present.
 func readIDXPixels(s *source, hdr, claimed int64, what string) ([]float32, error) {
+	// The bytes as float32, plus the bytes themselves on the gzip path.
+	if err := limits.Check(fmt.Sprintf("%s: the header's claim of %s", s.path, what), 5*float64(claimed)); err != nil {
+		return nil, err
+	}
 	if s.gzipped && claimed > maxDeflateRatio*s.size+(1<<16) {
 		pix, err := s.readPayload(hdr, claimed, what)
 		if err != nil {
@@ -276,6 +285,9 @@ func readIDXPair(imagesPath, labelsPath string, classes int) (*Dataset, error) {
 	}
 	if classes == 0 {
 		ds.Classes = ymax + 1
+		if at, distinct := sparseLabels(ds.Y); at >= 0 {
+			return nil, sparseError(fmt.Sprintf("%s: sample %d (byte offset %d)", labelsPath, at, 8+at), ds.Y[at], distinct)
+		}
 	}
 	return ds, nil
 }
@@ -374,7 +386,12 @@ func readCIFARBatch(path string, ds *Dataset) error {
 	}
 	defer s.Close()
 	var buf []byte
+	// The records, then their pixels as float32.
+	lim, _ := limits.Limit()
 	if !s.gzipped {
+		if err := limits.Check(path, 5*float64(s.size)); err != nil {
+			return err
+		}
 		if s.size == 0 || s.size%cifarRecord != 0 {
 			return fmt.Errorf("%s: file holds %d bytes, expected a positive multiple of the %d-byte record (%d whole records, %d bytes left over)",
 				path, s.size, cifarRecord, s.size/cifarRecord, s.size%cifarRecord)
@@ -384,9 +401,14 @@ func readCIFARBatch(path string, ds *Dataset) error {
 			return fmt.Errorf("%s: reading: %v", path, err)
 		}
 	} else {
-		buf, err = io.ReadAll(s.r)
+		// A gzip stream's size is unknown until it is read: stop reading
+		// where the data could no longer fit.
+		buf, err = io.ReadAll(io.LimitReader(s.r, lim/5+1))
 		if err != nil {
 			return fmt.Errorf("%s: decompressing at offset %d: %v", path, len(buf), err)
+		}
+		if err := limits.Check(path+": the decompressed data", 5*float64(len(buf))); err != nil {
+			return err
 		}
 		if len(buf) == 0 || len(buf)%cifarRecord != 0 {
 			return fmt.Errorf("%s: decompressed data holds %d bytes, expected a positive multiple of the %d-byte record (%d whole records, %d bytes left over)",

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/nnfc/nnfc/internal/limits"
 )
 
 // CSVOptions says how to read a CSV file. The zero value reads the label
@@ -56,13 +58,20 @@ func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
 		return nil, err
 	}
 	defer f.Close()
+	// A value takes at least 2 bytes of text ("0,") and becomes a 4-byte
+	// float32 in a slice that grows by doubling.
+	if st, err := f.Stat(); err == nil {
+		if err := limits.Check(path, 4*float64(st.Size())); err != nil {
+			return nil, err
+		}
+	}
 	r := csv.NewReader(bufio.NewReaderSize(f, 1<<16))
 	r.FieldsPerRecord = -1 // row lengths are checked below, with a clearer message
 	r.ReuseRecord = true
 	r.TrimLeadingSpace = true
 
 	ds := &Dataset{Name: path, Classes: opt.Classes}
-	width, labelCol, ymax := -1, -1, int64(-1)
+	width, labelCol, ymax, maxLine := -1, -1, int64(-1), 0
 	first := true
 	for {
 		rec, err := r.Read()
@@ -117,7 +126,9 @@ func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
 				if opt.Classes > 0 && y >= int64(opt.Classes) {
 					return nil, fmt.Errorf("%s:%d: label %d out of range, expected 0..%d", path, line, y, opt.Classes-1)
 				}
-				ymax = max(ymax, y)
+				if y > ymax {
+					ymax, maxLine = y, line
+				}
 				ds.Y = append(ds.Y, int32(y))
 				continue
 			}
@@ -140,6 +151,11 @@ func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
 	}
 	if opt.Classes == 0 {
 		ds.Classes = int(ymax) + 1
+		if labelCol != NoLabel {
+			if at, distinct := sparseLabels(ds.Y); at >= 0 {
+				return nil, sparseError(fmt.Sprintf("%s:%d", path, maxLine), int32(ymax), distinct)
+			}
+		}
 	}
 	return ds, nil
 }

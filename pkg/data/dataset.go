@@ -213,3 +213,40 @@ func Shuffle(perm []int, rng *rand.Rand) {
 		perm[i], perm[j] = perm[j], perm[i]
 	}
 }
+
+// sparseLabels checks labels whose number of classes is inferred (the
+// largest label plus one). It returns the index of the first sample with
+// the largest label when that label would leave more than half of the
+// inferred classes without a sample (labels 0..3 and one 99 would make
+// 100 classes, 95 of them empty: a typo or a stray value, not a class
+// count), else -1; and the number of distinct labels.
+func sparseLabels(y []int32) (at, distinct int) {
+	ymax := int32(-1)
+	for _, v := range y {
+		ymax = max(ymax, v)
+	}
+	if ymax < 0 {
+		return -1, 0
+	}
+	seen := make([]bool, int(ymax)+1)
+	at = -1
+	for i, v := range y {
+		if !seen[v] {
+			seen[v] = true
+			distinct++
+		}
+		if v == ymax && at < 0 {
+			at = i
+		}
+	}
+	if 2*distinct >= int(ymax)+1 {
+		return -1, distinct
+	}
+	return at, distinct
+}
+
+// sparseError is the error for sparseLabels' finding: label v at pos.
+func sparseError(pos string, v int32, distinct int) error {
+	return fmt.Errorf("%s: label %d would make %d classes, %d of them without a sample (the labels take %d distinct values); if the data has %d classes, declare them with data.classes: %d",
+		pos, v, v+1, int(v)+1-distinct, distinct, v+1, v+1)
+}

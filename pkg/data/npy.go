@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
+
+	"github.com/nnfc/nnfc/internal/limits"
 )
 
 // NPYOptions says how to read NumPy arrays.
@@ -94,6 +96,10 @@ func readNPY(name string, r io.Reader, size int64) (arr *npyArray, err error) {
 	nbytes, ok2 := mulClaim(nelem, int64(esize))
 	if !ok || !ok2 {
 		return nil, fmt.Errorf("%s: header shape %s is implausibly large", name, shapeString(h.Shape))
+	}
+	// The elements as read, and converted (float32 or int64, ≤ 8 bytes).
+	if err := limits.Check(fmt.Sprintf("%s: header shape %s of %s", name, shapeString(h.Shape), arr.dtype), float64(nbytes)+8*float64(nelem)); err != nil {
+		return nil, err
 	}
 	if have := size - cr.n; have != nbytes {
 		return nil, fmt.Errorf("%s: header claims shape %s of %s (%d bytes after the %d-byte header) but the file holds %d",
@@ -320,6 +326,9 @@ func (a *npyArray) labels(n, classes int) (y []int32, ncls int, err error) {
 	ncls = classes
 	if ncls == 0 {
 		ncls = int(ymax) + 1
+		if at, distinct := sparseLabels(y); at >= 0 {
+			return nil, 0, sparseError(fmt.Sprintf("%s: label %d", a.name, at), y[at], distinct)
+		}
 	}
 	return y, ncls, nil
 }
@@ -388,6 +397,9 @@ func ReadNPZ(path string, opt NPYOptions) (*Dataset, error) {
 			defer rc.Close()
 			if f.UncompressedSize64 >= math.MaxInt64 {
 				return nil, fmt.Errorf("%s[%s]: implausible size %d", path, key, f.UncompressedSize64)
+			}
+			if err := limits.Check(fmt.Sprintf("%s[%s]: a member of %d bytes", path, key, f.UncompressedSize64), 2*float64(f.UncompressedSize64)); err != nil {
+				return nil, err
 			}
 			// The declared size is a claim: read through a limit into a
 			// growing buffer, so memory is bounded by the data present.
