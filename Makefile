@@ -15,7 +15,7 @@ LDFLAGS   := -X github.com/nnfc/nnfc/internal/sysinfo.Version=$(VERSION) -X gith
 # install puts commands), e.g. make install INSTALL_DIR=/usr/local/bin.
 INSTALL_DIR ?= $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)
 
-.PHONY: help deps bench-deps slurm-up build install test lint gradcheck bench bench-compare data train clean
+.PHONY: help deps bench-deps slurm-up build install test fuzz lint gradcheck bench bench-compare data train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -43,10 +43,23 @@ install: build ## build, then copy bin/nnfc to INSTALL_DIR (default GOBIN or GOP
 	@mkdir -p $(INSTALL_DIR) && install -m 755 $(BIN) $(INSTALL_DIR)/nnfc && echo "installed $(INSTALL_DIR)/nnfc"
 	@case ":$$PATH:" in *":$(INSTALL_DIR):"*) ;; *) echo "$(INSTALL_DIR) is not on your PATH: export PATH=\"$(INSTALL_DIR):\$$PATH\" (or run bin/nnfc)";; esac
 
-test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST included), and the pure-Go build's tests
+test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST included), a short fuzz of every reader, and the pure-Go build's tests
 	@$(MAKE) --no-print-directory lint
 	NNFC_MNIST_DIR=$(CURDIR)/$(MNIST_DIR) $(GO) test ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/
+
+# The fuzz targets, package:target: every reader of a file or config.
+# go test -fuzz takes one target per package per run, hence the loop.
+FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ \
+	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad
+FUZZTIME ?= 2m
+
+fuzz: ## fuzz every reader for FUZZTIME each (default 2m; make test runs 3s each)
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 lint: ## gofmt -l and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

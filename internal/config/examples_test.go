@@ -10,7 +10,7 @@ import (
 
 // clearEnv unsets every NNFC_ variable of a key for the test, so that the
 // caller's environment cannot change what a config file says.
-func clearEnv(t *testing.T) {
+func clearEnv(t testing.TB) {
 	t.Helper()
 	for _, k := range Keys() {
 		if _, ok := os.LookupEnv(EnvName(k)); ok {

@@ -150,7 +150,7 @@ func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
 		return nil, fmt.Errorf("%s: no data rows", path)
 	}
 	if opt.Classes == 0 {
-		ds.Classes = int(ymax) + 1
+		ds.Classes = max(int(ymax)+1, 1) // every label of NoLabel data is 0
 		if labelCol != NoLabel {
 			if at, distinct := sparseLabels(ds.Y); at >= 0 {
 				return nil, sparseError(fmt.Sprintf("%s:%d", path, maxLine), int32(ymax), distinct)

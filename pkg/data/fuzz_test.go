@@ -1,0 +1,177 @@
+package data
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nnfc/nnfc/internal/limits"
+)
+
+// The fuzz targets feed every reader arbitrary bytes. A reader must never
+// panic or hang; an error is one line naming the file; what it accepts
+// passes Dataset.Validate. The memory limit is lowered to 64 MiB so that a
+// size claim the checks let through shows up as a failure, not as the
+// fuzzing machine swapping. `go test` runs the seeds; search with
+//
+//	go test -run '^$' -fuzz '^FuzzIDX$' -fuzztime 2m ./pkg/data/
+
+// fuzzFile writes b to a fresh file named name.
+func fuzzFile(t *testing.T, dir, name string, b []byte) string {
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// checkRead checks the outcome of one read of the files paths.
+func checkRead(t *testing.T, ds *Dataset, err error, took time.Duration, paths ...string) {
+	t.Helper()
+	if took > 2*time.Second {
+		t.Errorf("read took %v", took)
+	}
+	if err != nil {
+		msg := err.Error()
+		if strings.Contains(msg, "\n") {
+			t.Fatalf("error is not one line: %q", msg)
+		}
+		named := false
+		for _, p := range paths {
+			named = named || strings.Contains(msg, p)
+		}
+		if !named {
+			t.Fatalf("error %q names none of %q", msg, paths)
+		}
+		return
+	}
+	if ds.N == 0 || ds.D == 0 {
+		t.Fatalf("accepted an empty data set: N=%d D=%d", ds.N, ds.D)
+	}
+	if err := ds.Validate(); err != nil {
+		t.Fatalf("accepted data that does not validate: %v", err)
+	}
+}
+
+func fuzzLimit(t testing.TB) {
+	limits.SetMax(64 << 20)
+	t.Cleanup(func() { limits.SetMax(0) })
+}
+
+func readFixture(f *testing.F, name string) []byte {
+	b, err := os.ReadFile(fixture(name))
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}
+
+func FuzzIDX(f *testing.F) {
+	fuzzLimit(f)
+	for _, pair := range [][2]string{
+		{"tiny-images-idx3-ubyte", "tiny-labels-idx1-ubyte"},
+		{"tiny-images-idx3-ubyte.gz", "tiny-labels-idx1-ubyte.gz"},
+		{"truncated-images-idx3-ubyte", "tiny-labels-idx1-ubyte"},
+		{"truncated-images-idx3-ubyte.gz", "badlabel-labels-idx1-ubyte"},
+		{"bigclaim-images-idx3-ubyte.gz", "tiny-labels-idx1-ubyte"},
+		{"badmagic-images-idx3-ubyte", "tiny-labels-idx1-ubyte"},
+	} {
+		f.Add(readFixture(f, pair[0]), readFixture(f, pair[1]))
+	}
+	f.Fuzz(func(t *testing.T, images, labels []byte) {
+		dir := t.TempDir()
+		ip, lp := fuzzFile(t, dir, "images", images), fuzzFile(t, dir, "labels", labels)
+		t0 := time.Now()
+		ds, err := ReadIDX(ip, lp)
+		checkRead(t, ds, err, time.Since(t0), ip, lp)
+	})
+}
+
+func FuzzCIFAR(f *testing.F) {
+	fuzzLimit(f)
+	for _, name := range []string{"tiny-cifar.bin", "truncated-cifar.bin", "badlabel-cifar.bin"} {
+		f.Add(readFixture(f, name))
+	}
+	f.Add(gzipBytes(readFixture(f, "tiny-cifar.bin")))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := fuzzFile(t, t.TempDir(), "data_batch_1.bin", b)
+		t0 := time.Now()
+		ds, err := ReadCIFAR10(p)
+		checkRead(t, ds, err, time.Since(t0), p)
+	})
+}
+
+func FuzzCSV(f *testing.F) {
+	fuzzLimit(f)
+	for _, name := range []string{"abc.csv", "header.csv", "labellast.csv", "nan.csv", "neglabel.csv", "noheader.csv", "ragged.csv"} {
+		f.Add(readFixture(f, name), int8(0), uint8(0))
+	}
+	f.Add([]byte("y,a,b\n0,1,2\n1,3,4\n"), int8(-1), uint8(1))
+	f.Add([]byte("\ufeff1,\"2\",3e40\n"), int8(0), uint8(2))
+	f.Fuzz(func(t *testing.T, b []byte, labelCol int8, header uint8) {
+		p := fuzzFile(t, t.TempDir(), "d.csv", b)
+		opt := CSVOptions{LabelColumn: int(labelCol), Header: []string{"auto", "yes", "no"}[header%3]}
+		t0 := time.Now()
+		ds, err := ReadCSV(p, opt)
+		checkRead(t, ds, err, time.Since(t0), p)
+	})
+}
+
+func FuzzNPY(f *testing.F) {
+	fuzzLimit(f)
+	f.Add(rawNPY("<f4", false, "(2, 2)", f32bytes(1, 2, 3, 4)), rawNPY("<i8", false, "(2,)", []byte{0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}))
+	f.Add(rawNPY("<f8", true, "(2, 1)", make([]byte, 16)), rawNPY("|u1", false, "(2, 1)", []byte{3, 0}))
+	f.Add(rawNPY("<f4", false, "(99999999, 2)", f32bytes(1, 2)), rawNPY("<i4", false, "(1,)", []byte{0, 0, 0, 0}))
+	f.Add([]byte("\x93NUMPY\x02\x00\xff\xff\xff\xff"), []byte("\x93NUMPY\x01\x00"))
+	f.Fuzz(func(t *testing.T, x, y []byte) {
+		dir := t.TempDir()
+		xp, yp := fuzzFile(t, dir, "x.npy", x), fuzzFile(t, dir, "y.npy", y)
+		t0 := time.Now()
+		ds, err := ReadNPY(xp, yp, 0)
+		checkRead(t, ds, err, time.Since(t0), xp, yp)
+	})
+}
+
+func FuzzNPZ(f *testing.F) {
+	fuzzLimit(f)
+	x := rawNPY("<f4", false, "(2, 2)", f32bytes(1, 2, 3, 4))
+	y := rawNPY("<i8", false, "(2,)", make([]byte, 16))
+	f.Add(zipBytes(f, map[string][]byte{"x.npy": x, "y.npy": y}, zip.Deflate))
+	f.Add(zipBytes(f, map[string][]byte{"x.npy": x, "y.npy": y}, zip.Store))
+	f.Add(zipBytes(f, map[string][]byte{"x": x}, zip.Store))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := fuzzFile(t, t.TempDir(), "d.npz", b)
+		t0 := time.Now()
+		ds, err := ReadNPZ(p, NPYOptions{})
+		checkRead(t, ds, err, time.Since(t0), p)
+	})
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+func zipBytes(f *testing.F, members map[string][]byte, method uint16) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, b := range members {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+		if err != nil {
+			f.Fatal(err)
+		}
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		f.Fatal(err)
+	}
+	return buf.Bytes()
+}
