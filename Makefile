@@ -22,8 +22,9 @@ help: ## list the targets
 
 # Debian packages the build and the tests need: OpenBLAS and oneDNN (cgo BLAS
 # backends), Slurm and munge (nnfc sweep's slurm executor, tested against a
-# real single-node cluster), Chromium (the report's browser test).
-DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium
+# real single-node cluster), Chromium (the report's browser test), GNU time
+# (the bad-input test measures nnfc's peak memory with it).
+DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium time
 # The peers of make bench-compare (../shared/bench).
 BENCH_PKGS := python3-torch python3-numpy
 

@@ -119,8 +119,12 @@ func readIDX(path string, ndims int) (dims []int64, payload []byte, err error) {
 		return nil, nil, err
 	}
 	defer s.Close()
-	if err := limits.Check(fmt.Sprintf("%s: the header's claim of %s", path, what), float64(claimed)); err != nil {
-		return nil, nil, err
+	if s.gzipped {
+		// A plain file's claim is checked against its size; a gzip
+		// stream is read into a buffer that grows up to the claim.
+		if err := limits.Check(fmt.Sprintf("%s: the header's claim of %s", path, what), float64(claimed)); err != nil {
+			return nil, nil, err
+		}
 	}
 	payload, err = s.readPayload(int64(4+4*ndims), claimed, what)
 	return dims, payload, err
@@ -187,26 +191,18 @@ const maxDeflateRatio = 1032
 // possibly expand to goes through readPayload, which bounds memory by the
 // data actually present.
 func readIDXPixels(s *source, hdr, claimed int64, what string) ([]float32, error) {
-	// The bytes as float32, plus the bytes themselves on the gzip path.
-	if err := limits.Check(fmt.Sprintf("%s: the header's claim of %s", s.path, what), 5*float64(claimed)); err != nil {
-		return nil, err
-	}
 	if s.gzipped && claimed > maxDeflateRatio*s.size+(1<<16) {
-		pix, err := s.readPayload(hdr, claimed, what)
-		if err != nil {
-			return nil, err
-		}
-		x := make([]float32, len(pix))
-		for i, p := range pix {
-			x[i] = float32(p)
-		}
-		return x, nil
+		return nil, fmt.Errorf("%s: header claims %s (%d bytes after the %d-byte header) but %d gzipped bytes decompress to at most %d",
+			s.path, what, claimed, hdr, s.size, maxDeflateRatio*s.size+(1<<16))
 	}
 	if !s.gzipped {
 		if have := s.size - hdr; have != claimed {
 			return nil, fmt.Errorf("%s: header claims %s (%d bytes after the %d-byte header) but the file holds %d",
 				s.path, what, claimed, hdr, have)
 		}
+	}
+	if err := limits.Check(fmt.Sprintf("%s: the header's claim of %s", s.path, what), 4*float64(claimed)); err != nil {
+		return nil, err
 	}
 	x := make([]float32, claimed)
 	buf := make([]byte, 1<<16)
