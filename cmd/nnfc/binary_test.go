@@ -65,6 +65,7 @@ func run(t *testing.T, timeout time.Duration, env []string, args ...string) outc
 	rss := filepath.Join(t.TempDir(), "maxrss")
 	cmd := exec.CommandContext(ctx, gnuTime, append([]string{"-f", "%M", "-o", rss, nnfcBin}, args...)...)
 	cmd.Env = append(cleanEnv(), env...)
+	cmd.Dir = t.TempDir() // relative paths (the default runs/run) land there
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	t0 := time.Now()
