@@ -55,11 +55,23 @@ type figure struct {
 	loss, acc *plot.Plot
 	legend    map[*plot.Plot][]string
 	ae        bool // the right plot is an autoencoder's MSE, not accuracy
+	// side, with several runs, is one legend for both plots, drawn to
+	// their right: a color per run and a key to the line styles (its
+	// texts are legend[nil]).
+	side *plot.Legend
 }
 
 func (f *figure) add(p *plot.Plot, name string, th plot.Thumbnailer) {
+	if f.side != nil {
+		return // several runs: the side legend says it all
+	}
 	p.Legend.Add(name, th)
 	f.legend[p] = append(f.legend[p], name)
+}
+
+func (f *figure) addSide(name string, th plot.Thumbnailer) {
+	f.side.Add(name, th)
+	f.legend[nil] = append(f.legend[nil], name)
 }
 
 func curves(runs []Run) (*figure, error) {
@@ -73,6 +85,12 @@ func curves(runs []Run) (*figure, error) {
 	}
 	loss, acc := plot.New(), plot.New()
 	f := &figure{loss: loss, acc: acc, legend: map[*plot.Plot][]string{}}
+	multi := len(runs) > 1
+	if multi {
+		l := plot.NewLegend()
+		l.Top, l.Left = true, true
+		f.side = &l
+	}
 	// An autoencoder (model.kind autoencoder) has no accuracy: its right
 	// plot is the reconstruction MSE.
 	f.ae = runs[0].Metrics[0].ValMSE > 0 || runs[0].Metrics[0].TrainMSE > 0
@@ -123,7 +141,9 @@ func curves(runs []Run) (*figure, error) {
 		loss.Y.Scale = plot.LogScale{}
 		loss.Y.Tick.Marker = logTicks{}
 		loss.Y.Label.Text += " (log scale)"
-		hi *= 5 // head room for the legend, top right, above the curves
+		if !multi {
+			hi *= 5 // head room for the legend, top right, above the curves
+		}
 	} else if r := robustMax(all); r < hi {
 		hi = r
 		loss.Y.Label.Text += fmt.Sprintf(" (clipped at %.3g)", hi)
@@ -172,12 +192,36 @@ func curves(runs []Run) (*figure, error) {
 			l.Dashes = s.dash
 			s.p.Add(l)
 			f.add(s.p, s.name, l)
+			if multi && s.p == loss && s.dash == nil {
+				f.addSide(r.Name, l)
+			}
 		}
 		if r.BestEpoch >= 1 && r.BestEpoch <= len(r.Metrics) {
-			if err := f.markBest(r, valColor, len(runs) == 1); err != nil {
+			if err := f.markBest(r, valColor, !multi); err != nil {
 				return nil, err
 			}
 		}
+	}
+	if multi {
+		// The key to the styles, in gray.
+		gray := color.Gray{90}
+		for _, k := range []struct {
+			name string
+			dash []vg.Length
+		}{{"train (dashed)", []vg.Length{vg.Points(4), vg.Points(3)}}, {"validation (solid)", nil}} {
+			l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}})
+			if err != nil {
+				return nil, err
+			}
+			l.Color, l.Width, l.Dashes = gray, vg.Points(1.5), k.dash
+			f.addSide(k.name, l)
+		}
+		ring, err := plotter.NewScatter(plotter.XYs{{X: 0, Y: 0}})
+		if err != nil {
+			return nil, err
+		}
+		ring.Shape, ring.Radius, ring.Color = draw.RingGlyph{}, vg.Points(5), gray
+		f.addSide("best epoch", ring)
 	}
 	return f, nil
 }
@@ -242,9 +286,20 @@ func robustMax(xs []float64) float64 {
 
 // Draw lays the loss and accuracy plots of runs side by side on c.
 func Draw(c draw.Canvas, runs []Run) error {
-	loss, acc, err := Curves(runs)
+	f, err := curves(runs)
 	if err != nil {
 		return err
+	}
+	loss, acc := f.loss, f.acc
+	if f.side != nil {
+		// The legend's column at the right, as wide as its longest entry.
+		w := vg.Length(0)
+		for _, n := range f.legend[nil] {
+			w = max(w, f.side.TextStyle.Width(n))
+		}
+		w += f.side.ThumbnailWidth + 8*vg.Millimeter
+		f.side.Draw(draw.Crop(c, c.Size().X-w, 0, 0, -12*vg.Millimeter))
+		c = draw.Crop(c, 0, -w, 0, 0)
 	}
 	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 6, PadTop: vg.Millimeter * 2,
 		PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 4}
@@ -300,7 +355,7 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 			t := plot.Tick{Value: v}
 			if i == 1 || i == 2 || i == 5 {
-				t.Label = strconv.FormatFloat(v, 'g', 3, 64)
+				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
 			}
 			ts = append(ts, t)
 		}

@@ -66,10 +66,12 @@ func TestOverlay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loss, names := f.loss, f.legend[f.loss]
-	want := "a train|a val|a best epoch 9|b train|b val|b best epoch 3"
-	if got := strings.Join(names, "|"); got != want || loss.Title.Text != "2 runs: loss" {
-		t.Errorf("legend %q, title %q; want %q and \"2 runs: loss\"", got, loss.Title.Text, want)
+	// One legend beside both plots: a color per run, then the key to
+	// the styles; none inside the plots.
+	loss, names := f.loss, f.legend[nil]
+	want := "a|b|train (dashed)|validation (solid)|best epoch"
+	if got := strings.Join(names, "|"); got != want || loss.Title.Text != "2 runs: loss" || len(f.legend[f.loss])+len(f.legend[f.acc]) > 0 {
+		t.Errorf("side legend %q, plot legends %q %q, title %q; want %q and \"2 runs: loss\"", got, f.legend[f.loss], f.legend[f.acc], loss.Title.Text, want)
 	}
 	var buf bytes.Buffer
 	if err := WritePNG(&buf, runs); err != nil {
