@@ -311,8 +311,8 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 			}
 		}
 		if st.Finished {
-			fmt.Fprintf(o.Stdout, "run %s already finished (%s) after %d epochs; nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
-				dir, st.Reason, st.Epoch, filepath.Join(dir, configFn))
+			fmt.Fprintf(o.Stdout, "run %s already finished (%s); nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
+				dir, st.Reason, filepath.Join(dir, configFn))
 			return &Result{Dir: dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
 				Autoencoder: spec.IsAutoencoder(), BestValMSE: bestValMSE(st)}, nil
 		}
