@@ -10,7 +10,13 @@
 //	metrics.jsonl          one JSON object per finished epoch
 //	model.safetensors      the best model so far (by the monitored metric)
 //	checkpoint.safetensors the last state: weights, optimizer state, position
+//	results.json           the outcome and provenance (Results), written when
+//	                       the process ends: finished, interrupted or diverged
 //
+// metrics.jsonl, model.safetensors and the checkpoint are written together
+// (persist) at the end of an epoch once train.checkpoint_every epochs or
+// train.checkpoint_seconds have passed, and always at the end, on early
+// stopping and on Ctrl-C, so metrics.jsonl always matches the checkpoint.
 // Every file is replaced atomically. The shuffling of epoch e is drawn from
 // a generator seeded by (seed, e), and the train-accuracy subsample of
 // epoch e likewise, so the position (epoch, step) plus weights and
