@@ -165,52 +165,75 @@ func tail(s string, n int) string {
 // CSS url() with a network address, or a script.
 var external = regexp.MustCompile(`(?i)((src|href)\s*=\s*["']?\s*(https?:)?//|url\(\s*["']?\s*(https?:)?//|<script)`)
 
-// TestReportInBrowser trains a small spiral run, writes its report and
-// opens it in chromium.
+// TestReportInBrowser writes the report of a small spiral run (2-D inputs:
+// decision regions) and of a run on 4×4 images (weight images and
+// mistakes) and opens each in chromium.
 func TestReportInBrowser(t *testing.T) {
 	chromiumPath(t) // fail early, before training
-	dir, _ := sharedSpiral(t)
-	path, err := Write(dir, "", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	html, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := external.Find(html); m != nil {
-		t.Errorf("%s: the page would fetch or run something: %q", path, m)
-	}
-	r := openInChromium(t, path)
-	if save := os.Getenv("NNFC_REPORT_SHOTS"); save != "" {
-		writePNG(t, filepath.Join(save, "report-spiral.png"), r.shot)
-	}
-	for _, msg := range r.console {
-		t.Errorf("console message: %s", msg)
-	}
-	for _, u := range r.requests {
-		t.Errorf("network request: %s", u)
-	}
-	for _, id := range []string{"summary", "curves", "epochs", "test", "confusion", "per-class", "classes", "regions", "network", "layers", "config"} {
-		if !strings.Contains(r.dom, `id="`+id+`"`) {
-			t.Errorf("the DOM has no element id=%q", id)
-		}
-	}
-	// Every picture is a PNG data URI: curves, confusion, per-class, regions.
-	if n := strings.Count(r.dom, `src="data:image/png;base64,`); n != 4 {
-		t.Errorf("the DOM has %d embedded PNG images, want 4", n)
-	}
-	// The page was laid out and painted, plots included: the screenshot is
-	// a long page (but shorter than the window, so it is the whole page)
-	// and shows the per-class bars' orange and the decision regions' tint.
-	if h := r.shot.Bounds().Dy(); h < 2500 || h > r.height-100 {
-		t.Errorf("screenshot content is %d px tall: want the whole page, between 2500 and %d", h, r.height-100)
-	}
-	if n := countColor(r.shot, orange); n < 500 {
-		t.Errorf("screenshot has %d pixels of the bar chart's orange: the per-class plot did not render", n)
-	}
-	if n := countColor(r.shot, tint(classColors(5)[0], 0.72)); n < 2000 {
-		t.Errorf("screenshot has %d pixels of class 0's region tint: the decision regions did not render", n)
+	spiral, _ := sharedSpiral(t)
+	for _, c := range []struct {
+		name    string
+		dir     string
+		ids     []string // sections that must be in the DOM
+		not     []string // and must not
+		minImgs int      // embedded PNGs at least
+		colors  map[string]color.RGBA
+	}{
+		{"spiral", spiral, []string{"regions"}, []string{"weights", "mistakes"}, 4,
+			map[string]color.RGBA{"the decision regions' tint of class 0": tint(classColors(5)[0], 0.72)}},
+		{"squares", squaresRun(t), []string{"weights", "mistakes"}, []string{"regions"}, 6, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path, err := Write(c.dir, "", Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			html, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := external.Find(html); m != nil {
+				t.Errorf("%s: the page would fetch or run something: %q", path, m)
+			}
+			r := openInChromium(t, path)
+			if save := os.Getenv("NNFC_REPORT_SHOTS"); save != "" {
+				writePNG(t, filepath.Join(save, "report-"+c.name+".png"), r.shot)
+			}
+			for _, msg := range r.console {
+				t.Errorf("console message: %s", msg)
+			}
+			for _, u := range r.requests {
+				t.Errorf("network request: %s", u)
+			}
+			for _, id := range append([]string{"summary", "curves", "epochs", "test", "confusion", "per-class", "classes", "network", "layers", "config"}, c.ids...) {
+				if !strings.Contains(r.dom, `id="`+id+`"`) {
+					t.Errorf("the DOM has no element id=%q", id)
+				}
+			}
+			for _, id := range c.not {
+				if strings.Contains(r.dom, `id="`+id+`"`) {
+					t.Errorf("the DOM has a section id=%q", id)
+				}
+			}
+			if n := strings.Count(r.dom, `src="data:image/png;base64,`); n < c.minImgs {
+				t.Errorf("the DOM has %d embedded PNG images, want at least %d", n, c.minImgs)
+			}
+			// The page was laid out and painted, plots included: the
+			// screenshot is a long page (but shorter than the window, so it
+			// is the whole page) and shows the per-class bars' orange.
+			if h := r.shot.Bounds().Dy(); h < 2500 || h > r.height-100 {
+				t.Errorf("screenshot content is %d px tall: want the whole page, between 2500 and %d", h, r.height-100)
+			}
+			colors := map[string]color.RGBA{"the per-class bars' orange": orange}
+			for k, v := range c.colors {
+				colors[k] = v
+			}
+			for what, col := range colors {
+				if n := countColor(r.shot, col); n < 500 {
+					t.Errorf("screenshot has %d pixels of %s: that plot did not render", n, what)
+				}
+			}
+		})
 	}
 }
 

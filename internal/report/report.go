@@ -26,13 +26,14 @@ const File = "report.html"
 
 // Page is everything the report shows, ready for the template.
 type Page struct {
-	Dir       string
-	Generated string
-	Spec      string // e.g. "784-512(swish)-10 softmax"
-	Data      string // data source and split sizes
-	Config    string // the resolved YAML
-	Layers    []LayerRow
-	Params    int
+	Dir        string
+	Generated  string
+	Spec       string // e.g. "784-512(swish)-10 softmax"
+	Data       string // data source and split sizes
+	Config     string // the resolved YAML
+	ConfigCols bool   // short lines: set the YAML in columns
+	Layers     []LayerRow
+	Params     int
 
 	Curves    template.URL // PNG data URI
 	Epochs    []EpochRow
@@ -178,9 +179,16 @@ func Build(dir string, o Options) (*Page, error) {
 		return nil, err
 	}
 
+	if net.Spec.Kind == model.KindAutoencoder {
+		return nil, fmt.Errorf("%s: an autoencoder (model.kind autoencoder): nnfc report covers classifiers; nnfc plot --run %s draws its reconstruction curves and images", modelPath, dir)
+	}
 	p := &Page{Dir: dir, Generated: o.Now().UTC().Format("2006-01-02 15:04 MST"), Spec: net.Spec.String(),
 		Config: string(cfgText), Params: net.Spec.NumParams(), Monitor: c.Train.Monitor}
 	p.Layers = layerRows(net)
+	p.ConfigCols = true
+	for _, l := range strings.Split(p.Config, "\n") {
+		p.ConfigCols = p.ConfigCols && len([]rune(l)) <= 44
+	}
 	p.NumEpochs = len(ms)
 	best := train.BestEpoch(dir, ms)
 	p.Best = EpochRow{Metrics: ms[best-1], Best: true}

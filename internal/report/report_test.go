@@ -188,9 +188,9 @@ func writeSquares(t *testing.T, path string, n int, seed uint64) {
 	}
 }
 
-// TestBuildSquareImages: square inputs get the weight images and the most
-// confidently wrong test images, most confident first.
-func TestBuildSquareImages(t *testing.T) {
+// squaresRun trains two epochs of a 16-12-3 tanh network on 4×4 images
+// and returns the run directory.
+func squaresRun(t *testing.T) string {
 	tmp := t.TempDir()
 	tr, te := filepath.Join(tmp, "train.csv"), filepath.Join(tmp, "test.csv")
 	writeSquares(t, tr, 300, 1)
@@ -201,7 +201,13 @@ model: {hidden: [12], activation: tanh}
 optimizer: {rule: sgd, lr: 0.05}
 train: {epochs: 2, batch_size: 32}
 `, tr, te))
-	p, err := Build(dir, Options{MaxMistakes: 5, MaxUnits: 9})
+	return dir
+}
+
+// TestBuildSquareImages: square inputs get the weight images and the most
+// confidently wrong test images, most confident first.
+func TestBuildSquareImages(t *testing.T) {
+	p, err := Build(squaresRun(t), Options{MaxMistakes: 5, MaxUnits: 9})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,5 +353,20 @@ func TestEmbeddings(t *testing.T) {
 	}
 	if _, err := embeddings(dir); err == nil || !strings.Contains(err.Error(), "h2-pca.png: not a PNG file") {
 		t.Errorf("a GIF named .png: err = %v", err)
+	}
+}
+
+// TestAutoencoderRefused: an autoencoder run is a one-line error that
+// points to nnfc plot, not a panic or a page of empty class tables.
+func TestAutoencoderRefused(t *testing.T) {
+	dir, _ := trainRun(t, `
+data: {source: spiral, spiral: {per_class: 30, classes: 3, noise: 0.1}, val_fraction: 0.2, normalize: standardize}
+model: {kind: autoencoder, code_dim: 1}
+optimizer: {rule: sgd, lr: 0.05}
+train: {epochs: 1, batch_size: 16}
+`)
+	_, err := Build(dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "an autoencoder") || !strings.Contains(err.Error(), "nnfc plot --run "+dir) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("autoencoder run: err = %v", err)
 	}
 }
