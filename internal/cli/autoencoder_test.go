@@ -66,6 +66,22 @@ train: {epochs: 3, batch_size: 16}
 		}
 		fh.Close()
 	}
+	// gradcheck --config checks the configured autoencoder, and refuses
+	// a ReLU one (no bias to keep it off the kink) in one line.
+	code, out, errOut = nnfc(t, ctx, "gradcheck", "--config", cfg)
+	if code != ExitOK || !strings.Contains(out, "spec/784-4-784/identity/autoencoder/reg=0") || !strings.Contains(out, "PASS") {
+		t.Errorf("gradcheck --config: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, _, errOut = nnfc(t, ctx, "gradcheck", "--config", cfg, "--negative")
+	if code != ExitOK || !strings.Contains(errOut, "1 of 1 negative twins caught") {
+		t.Errorf("gradcheck --config --negative: exit %d\n%s", code, errOut)
+	}
+	relu := writeFile(t, dir, "relu.yaml", strings.Replace(readText(t, cfg), "code_dim: 4}", "code_dim: 4, activation: relu}", 1))
+	code, _, errOut = nnfc(t, ctx, "gradcheck", "--config", relu)
+	if code != ExitError || !strings.Contains(errOut, "model.activation relu: an autoencoder has no bias") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("gradcheck of a ReLU autoencoder: exit %d, %q", code, errOut)
+	}
+
 	// The code layer embeds; predict refuses an autoencoder in one line.
 	code, out, errOut = nnfc(t, ctx, "embed", "--run", run, "--split", "val", "--method", "pca")
 	if code != ExitOK || !strings.Contains(out, "layer code (4-d)") {
@@ -75,4 +91,13 @@ train: {epochs: 3, batch_size: 16}
 	if code != ExitError || !strings.Contains(errOut, "an autoencoder predicts no classes") || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("predict: exit %d, %q", code, errOut)
 	}
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -73,6 +73,9 @@ func runGradcheck(o *gradcheckOptions) error {
 		if err := spec.Validate(); err != nil {
 			return fmt.Errorf("%s: %v", o.configPath, err)
 		}
+		if a := spec.Activations; spec.IsAutoencoder() && (a[0] == "relu" || a[0] == "leaky_relu") {
+			return fmt.Errorf("%s: model.activation %s: an autoencoder has no bias to keep its pre-activations off the kink at 0, so finite differences cannot check it; nnfc gradcheck --only layer/%s --only net/autoencoder checks its parts", o.configPath, a[0], a[0])
+		}
 		checks = []suite.Check{suite.ForSpec(spec, c.Seed)}
 	}
 	if len(o.only) > 0 {

@@ -90,7 +90,11 @@ const (
 // can resolve, and the course's formula would fail them at random. Such
 // entries are in effect compared absolutely, to within the noise.
 func ForSpec(spec model.Spec, seed uint64) Check {
-	name := "spec/" + dimString(spec) + "/" + spec.Loss + fmt.Sprintf("/reg=%g", spec.Reg)
+	loss := spec.Loss
+	if spec.IsAutoencoder() {
+		loss = "autoencoder" // the reconstruction loss of a tied W
+	}
+	name := "spec/" + dimString(spec) + "/" + loss + fmt.Sprintf("/reg=%g", spec.Reg)
 	batch := 8
 	if spec.InputDim > 100 {
 		batch = 4
@@ -150,7 +154,16 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 	var x *layers.Matrix[float64]
 	var y []int32
 	regularized := spec.BatchNorm || spec.Dropout > 0
-	if regularized {
+	if spec.IsAutoencoder() {
+		// No labels, and no biases to move the pre-activations off a
+		// kink: a random batch, for smooth activations only.
+		if a := spec.Activations[0]; a == "relu" || a == "leaky_relu" {
+			return []gradcheck.Result{{Check: check, Threshold: threshold,
+				Err: "an autoencoder with activation " + a + " has no bias to keep its pre-activations off the kink at 0, " +
+					"so finite differences cannot check it (layer/" + a + " and net/autoencoder/* check its parts)"}}
+		}
+		x = randMatrix(rng, n, spec.InputDim)
+	} else if regularized {
 		// Fixed dropout masks, and biases or β shifted off the ReLU kinks
 		// with the layer-by-layer walk that knows batchnorm and dropout.
 		for _, d := range net.Dropout {
