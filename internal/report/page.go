@@ -30,6 +30,13 @@ var funcs = template.FuncMap{
 	// escape every "+" of the base64 data as "&#43;" (a third more bytes).
 	"src": func(u template.URL) template.HTMLAttr { return template.HTMLAttr(`src="` + string(u) + `"`) },
 	"css": func() template.CSS { return template.CSS(style) },
+	// prob keeps a digit more near certainty: 0.9996, not 1.000.
+	"prob": func(p float64) string {
+		if p >= 0.9995 {
+			return fmt.Sprintf("%.4f", p)
+		}
+		return fmt.Sprintf("%.3f", p)
+	},
 }
 
 var (
