@@ -37,6 +37,13 @@
 //
 // The two-layer net of the course is simply Spec{Hidden: []int{H}}.
 //
+// Spec{Kind: KindAutoencoder, CodeDim: m} is instead the seed's tied-weight
+// autoencoder ½‖f(Wᵀf(Wx)) − x‖² (autoencoder.go): one layer holding W
+// (m × input_dim, the tensor encoder.weight), trained by the same Loss with
+// the input as its target; Code gives f(Wx). LayerOutput returns any layer's
+// activations (input, hidden layers, scores; for an autoencoder input,
+// code, reconstruction) for nnfc embed.
+//
 // Model files are safetensors with the state_dict layout above; the spec
 // and the input normalization travel in the file's metadata (see Save and
 // Load).

@@ -69,6 +69,12 @@
 // model.Net of the same architecture holding the same weights. Negative
 // twin: ∂h1/∂z1 = σ(z1)⊙(1−σ(z1)), the sigmoid's derivative.
 //
+// net/autoencoder/{identity,tanh,swish}: ∇W of model.Net of kind
+// autoencoder (W 3×5, batch 4, reg 0 and 0.3) against finite differences,
+// against the same autoencoder composed of bias-free layers.Affine and the
+// activation layers, and for the identity against derivation/autoencoder's
+// closed form. Negative twin: the decoder's term dropped.
+//
 // embed/gplvm/{linear,rbf}: the GP-LVM that `nnfc embed` optimizes
 // (pkg/embed), with log-parametrized hyperparameters learned beside X:
 //
