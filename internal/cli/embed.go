@@ -208,7 +208,13 @@ func runEmbed(o *embedOptions) error {
 			if err != nil {
 				return fmt.Errorf("%s: layer %s: %v", o.modelPath, layerName, err)
 			}
-			fmt.Fprintf(o.io.ErrOut, "gplvm: stopped after %d iterations (%s)\n", fit.Iterations, fit.Status)
+			why := fit.Status
+			if strings.HasPrefix(why, "Failure") {
+				// gonum's word for a line search that cannot improve L
+				// any more: at the optimum to rounding, as a rule.
+				why = "no further progress, gonum/optimize: " + why
+			}
+			fmt.Fprintf(o.io.ErrOut, "gplvm: stopped after %d iterations (%s)\n", fit.Iterations, why)
 			xy = fit.X
 			r.Kernel, r.LogLikInit, r.LogLikFinal = o.kernel, &fit.LogLikInit, &fit.LogLik
 			r.Alpha, r.Beta, r.Iterations, r.Status = fit.Alpha, fit.Beta, fit.Iterations, fit.Status
