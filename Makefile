@@ -53,7 +53,7 @@ test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST include
 # The fuzz targets, package:target: every reader of a file or config.
 # go test -fuzz takes one target per package per run, hence the loop.
 FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ \
-	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad
+	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse
 FUZZTIME ?= 2m
 
 fuzz: ## fuzz every reader for FUZZTIME each (default 2m; make test runs 3s each)

@@ -46,31 +46,46 @@ func readCapped(path string) ([]byte, error) {
 // (aliases counted at every use), and no duplicate keys. A YAML syntax
 // error becomes one line with its line number.
 func CheckYAML(name string, b []byte) error {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return fmt.Errorf("%s: not valid YAML: %s", name, oneLine(err.Error()))
+	root, err := CheckYAMLShape(name, b)
+	if err != nil || root == nil {
+		return err
 	}
-	if len(doc.Content) == 0 {
-		return nil // empty file: defaults
-	}
-	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 			return nil
 		}
 		return fmt.Errorf("%s: line %d: the config must be a mapping of keys (seed:, data:, model:, ...), got %s", name, root.Line, kindName(root))
 	}
+	return nil
+}
+
+// CheckYAMLShape is CheckYAML for any YAML file nnfc reads (configs,
+// sweep files): the size, nesting, value-count and duplicate-key checks,
+// without the schema's top-level mapping. It returns the root node (nil
+// for an empty document).
+func CheckYAMLShape(name string, b []byte) (*yaml.Node, error) {
+	if len(b) > limits.MaxConfigBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes", name, limits.MaxConfigBytes)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: not valid YAML: %s", name, oneLine(err.Error()))
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil // empty file
+	}
+	root := doc.Content[0]
 	w := walker{name: name}
 	if err := w.walk(root, 1); err != nil {
-		return err
+		return nil, err
 	}
 	// Duplicate keys and similar decode errors: the parse into a map
 	// reports them (viper would too, over several lines).
-	var m map[string]any
-	if err := yaml.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("%s: not valid YAML: %s", name, oneLine(err.Error()))
+	var v any
+	if err := yaml.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("%s: not valid YAML: %s", name, oneLine(err.Error()))
 	}
-	return nil
+	return root, nil
 }
 
 type walker struct {
@@ -81,7 +96,7 @@ type walker struct {
 func (w *walker) walk(n *yaml.Node, depth int) error {
 	w.nodes++
 	if w.nodes > maxConfigNodes {
-		return fmt.Errorf("%s: line %d: the config holds more than %d values (a config has under a hundred)", w.name, n.Line, maxConfigNodes)
+		return fmt.Errorf("%s: line %d: holds more than %d values (a config has under a hundred)", w.name, n.Line, maxConfigNodes)
 	}
 	if depth > limits.MaxConfigDepth {
 		return fmt.Errorf("%s: line %d: nested more than %d levels deep (nnfc's keys are at most 3 deep)", w.name, n.Line, limits.MaxConfigDepth)

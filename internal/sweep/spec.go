@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/limits"
 )
 
 // Sweep is a parsed and validated sweep file.
@@ -91,7 +92,7 @@ var (
 // Parse reads and validates a sweep file. The error lists every problem,
 // one per line, each with the file and key path.
 func Parse(path string) (*Sweep, error) {
-	b, err := os.ReadFile(path)
+	b, err := readYAML(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%s: sweep file not found", path)
@@ -104,9 +105,12 @@ func Parse(path string) (*Sweep, error) {
 	}
 	p := &parser{path: path}
 	s := p.sweep(&doc)
+	if n := s.count(); n > maxTrials {
+		p.errs = append(p.errs, fmt.Errorf("%s: space: %.3g trials, at most %d are allowed", path, n, maxTrials))
+	}
 	// The trials' values are checked too when the base config was read:
 	// every problem at once.
-	if s.Base != nil && (s.Method == "grid" || s.Trials > 0) {
+	if s.Base != nil && (s.Method == "grid" || s.Trials > 0) && s.count() <= maxTrials {
 		if _, err := s.Expand(); err != nil {
 			p.errs = append(p.errs, err)
 		}
@@ -253,7 +257,7 @@ func (p *parser) base(s *Sweep, v, root *yaml.Node) {
 		if !filepath.IsAbs(s.BasePath) {
 			s.BasePath = filepath.Join(filepath.Dir(p.path), s.BasePath)
 		}
-		b, err := os.ReadFile(s.BasePath)
+		b, err := readYAML(s.BasePath)
 		if err != nil {
 			p.bad("base", v, "cannot read the base config %s: %v", s.BasePath, unwrapPath(err))
 			return
@@ -429,4 +433,40 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// maxTrials bounds the trials of a sweep: each is a training run.
+const maxTrials = 100000
+
+// count is the number of trials the sweep describes, as a float64 so that
+// a grid of many large lists cannot overflow it.
+func (s *Sweep) count() float64 {
+	if s.Method == "random" {
+		return float64(s.Trials)
+	}
+	n := 1.0
+	for _, d := range s.Space {
+		n *= float64(len(d.Values))
+	}
+	return n
+}
+
+// readYAML reads a YAML file with config's caps on size, nesting and
+// value count checked before anything is decoded.
+func readYAML(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > limits.MaxConfigBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, limits.MaxConfigBytes)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := config.CheckYAMLShape(path, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
