@@ -58,7 +58,7 @@ func LoadData(c config.Config, norm *data.Normalizer) (*Splits, error) {
 // RawSplits reads the data of a config and carves the validation split,
 // without normalizing: the same split every time for the same seed.
 func RawSplits(c config.Config) (*Splits, error) {
-	train, test, err := Read(c.Data, c.Seed)
+	train, test, err := read(c.Data, c.Seed, c.Precision == "float64")
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +76,12 @@ func RawSplits(c config.Config) (*Splits, error) {
 
 // Read reads the raw training and (optional) test data of a data config.
 func Read(d config.Data, seed uint64) (train, test *data.Dataset, err error) {
+	return read(d, seed, false)
+}
+
+// read is Read; with f64, text data (CSV) keeps its float64 values too
+// (Dataset.X64), for a float64 run.
+func read(d config.Data, seed uint64, f64 bool) (train, test *data.Dataset, err error) {
 	switch d.Source {
 	case "mnist":
 		if _, err := os.Stat(d.Dir); errors.Is(err, os.ErrNotExist) {
@@ -95,7 +101,7 @@ func Read(d config.Data, seed uint64) (train, test *data.Dataset, err error) {
 		}
 		test, err = data.ReadCIFAR10(filepath.Join(d.Dir, "test_batch.bin"))
 	case "csv":
-		opt := data.CSVOptions{LabelColumn: d.LabelColumn, Header: d.Header, Classes: d.Classes}
+		opt := data.CSVOptions{LabelColumn: d.LabelColumn, Header: d.Header, Classes: d.Classes, Float64: f64}
 		if train, err = data.ReadCSV(d.Train, opt); err != nil {
 			return nil, nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -145,5 +146,37 @@ func TestMemoryCheck(t *testing.T) {
 	c = loadConfig(t, "seed: 1\ndata: {source: spiral, spiral: {per_class: 1000000000000}}\n")
 	if _, err := Start(context.Background(), c, Options{}); err == nil || !strings.Contains(err.Error(), "data.spiral: 1000000000000 points per class × 7 classes needs") {
 		t.Errorf("spiral of 10^12 points: got %v", err)
+	}
+}
+
+// TestFloat64CSVKeepsFloat64: a float64 run reads CSV values in float64
+// (the model sees 0.1, not float32(0.1)); a float32 run does not keep a
+// float64 copy.
+func TestFloat64CSVKeepsFloat64(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "d.csv")
+	os.WriteFile(p, []byte("0,0.1,0.2\n1,0.3,0.7\n0,0.5,0.1\n1,0.9,0.3\n"), 0o644)
+	for _, prec := range []string{"float64", "float32"} {
+		c := loadConfig(t, "precision: "+prec+"\ndata: {source: csv, train: "+p+", val_count: 0, normalize: none}\n")
+		s, err := LoadData(c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prec == "float32" {
+			if s.Train.X64 != nil {
+				t.Error("float32 run keeps a float64 copy of the data")
+			}
+			continue
+		}
+		x := make([]float64, 2)
+		y := make([]int32, 1)
+		found := false
+		for i := range s.Train.N {
+			data.Gather(s.Train, []int{i}, x, y)
+			found = found || x[0] == 0.1
+		}
+		if !found {
+			t.Error("float64 run: 0.1 does not reach a batch as float64 0.1")
+		}
 	}
 }

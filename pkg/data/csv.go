@@ -28,6 +28,9 @@ type CSVOptions struct {
 	// Classes is the number of classes; labels must be below it. 0 means
 	// the largest label plus one.
 	Classes int
+	// Float64 keeps the features as parsed, in Dataset.X64, beside their
+	// float32 roundings in X: for float64 training.
+	Float64 bool
 }
 
 // NoLabel is the CSVOptions.LabelColumn of a file of features only.
@@ -61,7 +64,11 @@ func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
 	// A value takes at least 2 bytes of text ("0,") and becomes a 4-byte
 	// float32 in a slice that grows by doubling.
 	if st, err := f.Stat(); err == nil {
-		if err := limits.Check(path, 4*float64(st.Size())); err != nil {
+		perValue := 4.0 // float32 bytes per 2 bytes of text, doubled by append
+		if opt.Float64 {
+			perValue = 12 // and the float64 copy
+		}
+		if err := limits.Check(path, perValue*float64(st.Size())); err != nil {
 			return nil, err
 		}
 	}
@@ -140,6 +147,9 @@ func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
 				return nil, fmt.Errorf("%s:%d: column %d: %q is not a finite float32 number", path, line, j+1, field)
 			}
 			ds.X = append(ds.X, float32(v))
+			if opt.Float64 {
+				ds.X64 = append(ds.X64, v)
+			}
 		}
 		if labelCol == NoLabel {
 			ds.Y = append(ds.Y, 0)

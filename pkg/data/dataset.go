@@ -11,6 +11,11 @@ import (
 type Dataset struct {
 	Name    string    // e.g. "mnist/train" or the file path
 	X       []float32 // N*D, row-major: sample i is X[i*D:(i+1)*D]
+	// X64, when not nil, holds the same features in float64, as read from
+	// a text file (CSVOptions.Float64): X has them rounded to float32.
+	// Gather into a float64 batch copies from X64, so float64 training
+	// sees the values of the file, not their float32 roundings.
+	X64     []float64
 	Y       []int32   // N labels in [0, Classes)
 	N, D    int
 	Classes int
@@ -37,6 +42,10 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 		Classes: d.Classes,
 	}
 	Gather(d, idx, s.X, s.Y)
+	if d.X64 != nil {
+		s.X64 = make([]float64, len(idx)*d.D)
+		Gather(d, idx, s.X64, s.Y)
+	}
 	return s
 }
 
@@ -52,6 +61,8 @@ func (d *Dataset) Validate() error {
 		return fmt.Errorf("%s: negative size N=%d, D=%d", d.Name, d.N, d.D)
 	case len(d.X) != d.N*d.D:
 		return fmt.Errorf("%s: len(X) is %d, expected N*D = %d*%d = %d", d.Name, len(d.X), d.N, d.D, d.N*d.D)
+	case d.X64 != nil && len(d.X64) != d.N*d.D:
+		return fmt.Errorf("%s: len(X64) is %d, expected N*D = %d*%d = %d", d.Name, len(d.X64), d.N, d.D, d.N*d.D)
 	case len(d.Y) != d.N:
 		return fmt.Errorf("%s: len(Y) is %d, expected N = %d", d.Name, len(d.Y), d.N)
 	case d.N > 0 && d.Classes < 1:
@@ -96,33 +107,44 @@ func (d *Dataset) SplitInPlace(val int, rng *rand.Rand) (train, valid *Dataset) 
 	// scratch.
 	order := append(ti[:len(ti):len(ti)], vi...)
 	D := d.D
-	done := make([]bool, d.N)
-	tmp := make([]float32, D)
+	permuteRows(d.X, D, order)
+	if d.X64 != nil {
+		permuteRows(d.X64, D, order)
+	}
+	nt := len(ti)
+	permuteRows(d.Y, 1, order)
+	train = &Dataset{Name: d.Name + "[train]", X: d.X[: nt*D : nt*D], Y: d.Y[:nt:nt], N: nt, D: D, Classes: d.Classes}
+	valid = &Dataset{Name: d.Name + "[val]", X: d.X[nt*D : d.N*D : d.N*D], Y: d.Y[nt:d.N:d.N], N: d.N - nt, D: D, Classes: d.Classes}
+	if d.X64 != nil {
+		train.X64, valid.X64 = d.X64[:nt*D:nt*D], d.X64[nt*D:d.N*D:d.N*D]
+	}
+	return train, valid
+}
+
+// permuteRows reorders the rows of x (of width D) in place so that row k
+// of the result is row order[k] of x, cycle by cycle with one row of
+// scratch.
+func permuteRows[E any](x []E, D int, order []int) {
+	done := make([]bool, len(order))
+	tmp := make([]E, D)
 	for k := range order {
 		if done[k] || order[k] == k {
 			done[k] = true
 			continue
 		}
-		copy(tmp, d.X[k*D:(k+1)*D])
-		ty := d.Y[k]
+		copy(tmp, x[k*D:(k+1)*D])
 		j := k
 		for {
 			done[j] = true
 			src := order[j]
 			if src == k {
-				copy(d.X[j*D:(j+1)*D], tmp)
-				d.Y[j] = ty
+				copy(x[j*D:(j+1)*D], tmp)
 				break
 			}
-			copy(d.X[j*D:(j+1)*D], d.X[src*D:(src+1)*D])
-			d.Y[j] = d.Y[src]
+			copy(x[j*D:(j+1)*D], x[src*D:(src+1)*D])
 			j = src
 		}
 	}
-	nt := len(ti)
-	train = &Dataset{Name: d.Name + "[train]", X: d.X[: nt*D : nt*D], Y: d.Y[:nt:nt], N: nt, D: D, Classes: d.Classes}
-	valid = &Dataset{Name: d.Name + "[val]", X: d.X[nt*D : d.N*D : d.N*D], Y: d.Y[nt:d.N:d.N], N: d.N - nt, D: D, Classes: d.Classes}
-	return train, valid
 }
 
 // splitIndices draws the validation and training rows of a split, each in
@@ -190,6 +212,13 @@ func Gather[T float32 | float64](d *Dataset, idx []int, x []T, y []int32) {
 	if x32, ok := any(x).([]float32); ok {
 		for k, i := range idx {
 			copy(x32[k*D:(k+1)*D], d.X[i*D:(i+1)*D])
+			y[k] = d.Y[i]
+		}
+		return
+	}
+	if x64, ok := any(x).([]float64); ok && d.X64 != nil {
+		for k, i := range idx {
+			copy(x64[k*D:(k+1)*D], d.X64[i*D:(i+1)*D])
 			y[k] = d.Y[i]
 		}
 		return

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,3 +132,63 @@ func TestNormalizerValidate(t *testing.T) {
 }
 
 func zero() float64 { return 0 }
+
+// TestCSVFloat64: with Float64 a CSV keeps its values in float64 through
+// the split, Gather and normalization; without it (the float32 twin) the
+// same values are rounded to float32.
+func TestCSVFloat64(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "d.csv")
+	var b strings.Builder
+	for i := range 40 {
+		v := 0.1 + float64(i)/3 // not float32-representable
+		fmt.Fprintf(&b, "%d,%.17g,1\n", i%4+4*(i/4%2), v)
+	}
+	os.WriteFile(p, []byte(b.String()), 0o644)
+	ds, err := ReadCSV(p, CSVOptions{Float64: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.X64) != len(ds.X) {
+		t.Fatalf("X64 has %d values, X %d", len(ds.X64), len(ds.X))
+	}
+	for i := range ds.N {
+		if got, w := ds.X64[2*i], 0.1+float64(i)/3; got != w {
+			t.Fatalf("row %d: X64 %v, want %v", i, got, w)
+		}
+	}
+	// Tag each row by its feature to follow it through the split.
+	tr, va := ds.SplitInPlace(10, rand.New(rand.NewPCG(1, 2)))
+	for _, part := range []*Dataset{tr, va} {
+		if err := part.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range part.N {
+			if float32(part.X64[2*i]) != part.X[2*i] {
+				t.Fatalf("%s row %d: X64 %v and X %v are different rows", part.Name, i, part.X64[2*i], part.X[2*i])
+			}
+		}
+	}
+	nm, err := FitNormalizer(NormStandardize, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x64 := make([]float64, 2)
+	y := make([]int32, 1)
+	before := tr.X64[0]
+	if err := nm.Apply(tr); err != nil {
+		t.Fatal(err)
+	}
+	Gather(tr, []int{0}, x64, y)
+	if w := (before - float64(nm.Shift[0])) * float64(nm.Scale[0]); x64[0] != w {
+		t.Errorf("normalized float64 value %v, want %v", x64[0], w)
+	}
+	// The float32 twin: the values reach a float64 batch rounded.
+	d32, _ := ReadCSV(p, CSVOptions{})
+	if d32.X64 != nil {
+		t.Fatal("X64 without Float64")
+	}
+	Gather(d32, []int{1}, x64, y)
+	if x64[0] == 0.1+1.0/3 || x64[0] != float64(float32(0.1+1.0/3)) {
+		t.Errorf("float32 read: %v reaches the batch, want the float32 rounding %v", x64[0], float64(float32(0.1+1.0/3)))
+	}
+}

@@ -52,30 +52,39 @@ func FitNormalizer(mode string, train *Dataset) (*Normalizer, error) {
 			nm.Shift[j], nm.Scale[j] = float32(shift), float32(scale)
 		}
 	}
+	if train.X64 != nil {
+		fit(nm, mode, train.X64, D, fill)
+	} else {
+		fit(nm, mode, train.X, D, fill)
+	}
+	return nm, nil
+}
+
+// fit computes the statistics of mode over x (N×D), in float64.
+func fit[F float32 | float64](nm *Normalizer, mode string, x []F, D int, fill func(shift, scale float64)) {
 	switch mode {
 	case NormNone:
 		fill(0, 1)
 	case NormScale:
 		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, v := range train.X {
+		for _, v := range x {
 			lo, hi = min(lo, float64(v)), max(hi, float64(v))
 		}
 		fill(lo, inv(hi-lo, lo == hi))
 	case NormStandardizeGlobal:
-		mean, std, constant := moments(train.X, 0, 1)
+		mean, std, constant := moments(x, 0, 1)
 		fill(mean, inv(std, constant))
 	case NormStandardize:
 		for j := range D {
-			mean, std, constant := moments(train.X, j, D)
+			mean, std, constant := moments(x, j, D)
 			nm.Shift[j], nm.Scale[j] = float32(mean), float32(inv(std, constant))
 		}
 	}
-	return nm, nil
 }
 
 // moments returns the mean and population standard deviation of
 // x[off], x[off+stride], … in two passes, and whether all values are equal.
-func moments(x []float32, off, stride int) (mean, std float64, constant bool) {
+func moments[F float32 | float64](x []F, off, stride int) (mean, std float64, constant bool) {
 	var sum float64
 	n := 0
 	first := x[off]
@@ -116,6 +125,14 @@ func (n *Normalizer) Apply(d *Dataset) error {
 		row := d.X[i*D : (i+1)*D]
 		for j, v := range row {
 			row[j] = (v - n.Shift[j]) * n.Scale[j]
+		}
+	}
+	if d.X64 != nil {
+		for i := range d.N {
+			row := d.X64[i*D : (i+1)*D]
+			for j, v := range row {
+				row[j] = (v - float64(n.Shift[j])) * float64(n.Scale[j])
+			}
 		}
 	}
 	return nil
