@@ -9,14 +9,14 @@ import (
 
 // Dataset is a labelled set of samples held in one contiguous float32 buffer.
 type Dataset struct {
-	Name    string    // e.g. "mnist/train" or the file path
-	X       []float32 // N*D, row-major: sample i is X[i*D:(i+1)*D]
+	Name string    // e.g. "mnist/train" or the file path
+	X    []float32 // N*D, row-major: sample i is X[i*D:(i+1)*D]
 	// X64, when not nil, holds the same features in float64, as read from
 	// a text file (CSVOptions.Float64): X has them rounded to float32.
 	// Gather into a float64 batch copies from X64, so float64 training
 	// sees the values of the file, not their float32 roundings.
 	X64     []float64
-	Y       []int32   // N labels in [0, Classes)
+	Y       []int32 // N labels in [0, Classes)
 	N, D    int
 	Classes int
 }
