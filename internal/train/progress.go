@@ -99,8 +99,8 @@ func (m *meter) etas() (epoch, run float64) {
 
 // barProgress redraws one line in place ("\r", clear to end of line),
 // never wider than the terminal less one column, so it never wraps and
-// scrolls. Narrow terminals drop fields from the right; the bar shrinks
-// first.
+// scrolls: on a narrow terminal the bar shrinks first, then fields go
+// (barLine).
 type barProgress struct {
 	w     io.Writer
 	width func() int
@@ -137,8 +137,8 @@ func (p *barProgress) end() {
 //	epoch 3/15 [#####-----]  45% loss 0.1234 61.2k/s ETA 0:04 run 1:10
 //
 // where ETA is the epoch's time left and run the run's. When the line does
-// not fit, the fields go in this order: the epoch's ETA, the rate, the
-// run's time left, the loss; then the bar narrows to its minimum.
+// not fit, the bar narrows (from 30 columns to 8), then the fields go in
+// this order: the epoch's ETA, the rate, the run's time left, the loss.
 func barLine(m *meter, width int) string {
 	label := fmt.Sprintf("epoch %d/%d", m.epoch, m.epochs)
 	pct := fmt.Sprintf("%3d%%", 100*m.done/max(m.samples, 1))
