@@ -40,11 +40,12 @@ func newCmdRuns(io IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runs [DIR]",
 		Short: "List the training runs under a directory, with settings and metrics",
-		Long: `List every run directory under DIR (default runs), searched three levels
-deep: one line per run with its status, epochs, network, optimizer, learning
-rate, batch size, the best validation accuracy and its epoch, the test
-accuracy and data loss, and the training time. The figures come from each
-run's results.json (or, for runs that did not write one, config.yaml and
+		Long: `List every run directory under DIR (default runs), searched four levels
+deep (so a sweep's trials, runs/sweeps/NAME/trials/NNN, are included): one
+line per run with its status, epochs, network, optimizer, learning rate,
+batch size, the best validation accuracy and its epoch, the test accuracy
+and data loss, and the training time. The figures come from each run's
+results.json (or, for runs that did not write one, config.yaml and
 metrics.jsonl).
 
 --sort orders the list: name (default), val_acc, test_acc (highest first),
@@ -97,7 +98,7 @@ func runRuns(o *runsOptions, root string) error {
 			}
 			return filepath.SkipDir
 		}
-		if rel, _ := filepath.Rel(root, p); strings.Count(rel, string(filepath.Separator)) >= 2 {
+		if rel, _ := filepath.Rel(root, p); strings.Count(rel, string(filepath.Separator)) >= 3 {
 			return filepath.SkipDir
 		}
 		return nil
