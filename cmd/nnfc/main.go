@@ -17,10 +17,15 @@ func main() {
 	// (and OPENBLAS_CORETYPE is unset), re-execute with the right core.
 	blasbackend.GuardOpenBLAS(os.Stderr)
 	// The first SIGINT/SIGTERM cancels the context: training finishes its
-	// step and writes a checkpoint. A second one kills the process.
+	// step and writes a checkpoint. A second Ctrl-C kills the process; more
+	// SIGTERMs are ignored, because they are no second request: a parent's
+	// death signal (Pdeathsig, as nnfc sweep sets it) comes once for each
+	// of the parent's exiting threads, and would kill the checkpoint it
+	// asked for. SIGKILL still stops nnfc at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
+		signal.Ignore(syscall.SIGTERM)
 		stop()
 	}()
 	os.Exit(cli.Main(ctx, os.Args[1:], cli.SystemIO()))
