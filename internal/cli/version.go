@@ -16,8 +16,10 @@ func newCmdVersion(io IO) *cobra.Command {
 		Use:   "version",
 		Short: "Print the version, commit, BLAS backend and CPU",
 		Long: `Print nnfc's version and VCS commit, the Go toolchain, the BLAS backend in
-use (OpenBLAS with the kernel set it picked for this CPU, or gonum's pure
-Go), its thread count, and the CPU model. Every run records the same in its
+use (oneDNN with the instruction set its JIT kernels use, for the float32
+GEMMs; OpenBLAS with the kernel set it runs, and whether nnfc chose that
+core because OpenBLAS misdetected the CPU; or gonum's pure Go), the thread
+counts, and the CPU model. Every run records the same in its
 results.json, because the same seed gives the same weights only with the
 same BLAS kernels.
 
@@ -26,7 +28,8 @@ go build records the commit itself from a git checkout, and -buildvcs=false
 builds say "devel" and "commit unknown".`,
 		Example: `  nnfc version
   nnfc --threads 1 version
-  OPENBLAS_CORETYPE=Haswell nnfc version    # force OpenBLAS's AVX2 kernels`,
+  nnfc --blas openblas version              # OpenBLAS for float32 too
+  OPENBLAS_CORETYPE=Haswell nnfc version    # force OpenBLAS's AVX2 kernels (kept as set)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintln(io.Out, version())
