@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
@@ -103,6 +104,10 @@ type Epoch struct {
 	// GemmBoundSamplesPerS is the rate of the step's five GEMMs alone,
 	// measured just before this epoch.
 	GemmBoundSamplesPerS float64 `json:"gemm_bound_samples_per_s"`
+	// TrainSamplesPerCPUS is the training rate per second of CPU time the
+	// process got (all its threads): on a machine shared with other work,
+	// with 1 thread, the rate of a core that is ours alone.
+	TrainSamplesPerCPUS float64 `json:"train_samples_per_cpu_s"`
 }
 
 // Summary is the final record: the peers' summary fields plus the
@@ -136,6 +141,7 @@ type Summary struct {
 	GemmBoundSamplesPerSMedian float64   `json:"gemm_bound_samples_per_s_median"`
 	GemmBoundGFLOPsMedian      float64   `json:"gemm_bound_gflops_median"`
 	FractionOfGemmBound        float64   `json:"fraction_of_gemm_bound"`
+	TrainSamplesPerCPUSMedian  float64   `json:"train_samples_per_cpu_s_median"`
 	EvalOverTrain              float64   `json:"eval_over_train"`
 }
 
@@ -255,6 +261,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 	tAll := time.Now()
 	for e := 0; e < o.Epochs; e++ {
 		bound := gb.rate(o.GemmSeconds)
+		c0 := cpuSeconds()
 		t0 := time.Now()
 		data.Shuffle(perm, shuffle)
 		var lossSum float64
@@ -266,6 +273,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 			lossSum += loss * float64(len(idx))
 		}
 		trainS := time.Since(t0).Seconds()
+		trainCPU := cpuSeconds() - c0
 		t1 := time.Now()
 		r := ev.Evaluate(ds, nil, false)
 		evalS := time.Since(t1).Seconds()
@@ -276,6 +284,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 			EvalGFLOPs: round(float64(n)*evalFLOP/evalS/1e9, 2),
 			TrainLoss:  round(lossSum/float64(n), 4), EvalAcc: round(r.Accuracy, 4),
 			GemmBoundSamplesPerS: round(bound, 1),
+			TrainSamplesPerCPUS:  round(float64(n)/trainCPU, 1),
 		}
 		epochs = append(epochs, rec)
 		if err := writeJSON(o.Out, "", rec); err != nil {
@@ -316,8 +325,9 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 		FinalEvalAcc: epochs[len(epochs)-1].EvalAcc, AccPerEpoch: pick(func(e Epoch) float64 { return e.EvalAcc }),
 		TotalSInclEval: round(total, 2), TrainFLOPPerSample: int(trainFLOP),
 		GemmBoundSamplesPerSMedian: median(bounds), GemmBoundGFLOPsMedian: round(median(bounds)*trainFLOP/1e9, 2),
-		FractionOfGemmBound: round(median(tr)/median(bounds), 4),
-		EvalOverTrain:       round(median(evs)/median(tr), 3),
+		FractionOfGemmBound:       round(median(tr)/median(bounds), 4),
+		EvalOverTrain:             round(median(evs)/median(tr), 3),
+		TrainSamplesPerCPUSMedian: median(pick(func(e Epoch) float64 { return e.TrainSamplesPerCPUS })),
 	}
 	if err := writeJSON(o.Out, "SUMMARY ", s); err != nil {
 		return nil, err
@@ -349,4 +359,14 @@ func median(xs []float64) float64 {
 		return s[k/2]
 	}
 	return (s[k/2-1] + s[k/2]) / 2
+}
+
+// cpuSeconds is the user+system CPU time of the process so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)*1e-6 }
+	return tv(ru.Utime) + tv(ru.Stime)
 }

@@ -57,6 +57,9 @@ func TestRunOutput(t *testing.T) {
 	if f := round(s.TrainSamplesPerSMedian/s.GemmBoundSamplesPerSMedian, 4); s.FractionOfGemmBound != f {
 		t.Errorf("fraction %v, want %v", s.FractionOfGemmBound, f)
 	}
+	if !(s.TrainSamplesPerCPUSMedian > 0) {
+		t.Errorf("train samples per CPU-second %v, want > 0", s.TrainSamplesPerCPUSMedian)
+	}
 	if s.FinalEvalAcc <= 0.1 || s.FinalEvalAcc > 1 {
 		t.Errorf("final accuracy %v: the net did not learn the teacher", s.FinalEvalAcc)
 	}
