@@ -65,7 +65,7 @@ func weightImages(net *model.Net[float32], side, maxUnits int) *Figure {
 		caption += fmt.Sprintf(" All %d units.", a.Out)
 	}
 	scale := max(1, 900/img.Bounds().Dx())
-	return &Figure{Title: "First-layer weights", Img: imageURI(img), Caption: caption, Pixel: true, Width: scale * img.Bounds().Dx()}
+	return &Figure{Title: "First-layer weights", Img: imageURI(img), Caption: caption, Width: scale * img.Bounds().Dx()}
 }
 
 // mistakes returns the k wrongly classified samples of ds the network was

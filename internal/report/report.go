@@ -42,7 +42,6 @@ type Page struct {
 	ShowL2    bool // some epoch has an L2 term
 	NumEpochs int
 	Monitor   string
-	Reason    string // why training ended, when known
 
 	Test     TestRow
 	Results  []KV // from results.json, when the run has one
@@ -52,9 +51,9 @@ type Page struct {
 
 	Weights   *Figure   // first-layer weight images (square inputs)
 	Mistakes  []Mistake // most confidently wrong test images (square inputs)
-	ImageSide int
-	Regions   *Figure  // decision regions (2-D inputs)
-	Embeds    []Figure // nnfc embed's scatter plots
+	ImageSide int       // the side of square inputs, 0 for others
+	Regions   *Figure   // decision regions (2-D inputs)
+	Embeds    []Figure  // nnfc embed's scatter plots
 }
 
 // LayerRow is one module of the nn.Sequential the model is.
@@ -98,8 +97,7 @@ type Figure struct {
 	Title   string
 	Img     template.URL
 	Caption string
-	Pixel   bool // scale up without smoothing
-	Width   int  // CSS width in px, 0: natural
+	Width   int // CSS width in px (pixelated images), 0: natural
 }
 
 // Mistake is a wrongly classified test image.
@@ -201,7 +199,7 @@ func Build(dir string, o Options) (*Page, error) {
 	}
 	switch r, err := train.ReadResults(dir); {
 	case err == nil:
-		p.Results, p.Reason = resultRows(r), r.Reason
+		p.Results = resultRows(r)
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 // page: every trial ranked by validation accuracy, the search plot, the
 // curves, a link to a trial's own report.
 func TestSweepReport(t *testing.T) {
+	chromiumPath(t) // fail early, before training
 	tmp := t.TempDir()
 	base := filepath.Join(tmp, "base.yaml")
 	if err := os.WriteFile(base, []byte(tinySpiral), 0o644); err != nil {
@@ -98,6 +99,33 @@ space:
 			t.Errorf("the sweep page lacks %q", want)
 		}
 	}
+	// In the browser: offline, silent, every section there.
+	path, err := WriteSweep(dir, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := openInChromium(t, path)
+	if save := os.Getenv("NNFC_REPORT_SHOTS"); save != "" {
+		writePNG(t, filepath.Join(save, "report-sweep.png"), r.shot)
+	}
+	for _, msg := range r.console {
+		t.Errorf("console message: %s", msg)
+	}
+	for _, u := range r.requests {
+		t.Errorf("network request: %s", u)
+	}
+	for _, id := range []string{"summary", "trials", "trial-table", "search", "curves"} {
+		if !strings.Contains(r.dom, `id="`+id+`"`) {
+			t.Errorf("the sweep page's DOM has no element id=%q", id)
+		}
+	}
+	if n := strings.Count(r.dom, `src="data:image/png;base64,`); n != 2 {
+		t.Errorf("the sweep page's DOM has %d embedded PNGs, want 2 (search plot, curves)", n)
+	}
+	if h := r.shot.Bounds().Dy(); h < 1000 || h > r.height-100 {
+		t.Errorf("sweep screenshot content is %d px tall: want the whole page, between 1000 and %d", h, r.height-100)
+	}
+
 	if _, err := BuildSweep(tmp, Options{}); err == nil || !strings.Contains(err.Error(), "not a sweep directory (no sweep.json)") {
 		t.Errorf("not a sweep directory: err = %v", err)
 	}
