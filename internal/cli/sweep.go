@@ -64,9 +64,14 @@ is refused, naming what changed. Ctrl-C stops cleanly: local trials
 checkpoint; with slurm --wait it stops following the job (--scancel
 cancels the array, and its trials checkpoint).
 
+With early_stop: {min_epochs: R, eta: N} in the sweep file (local executor
+only), a trial reaching a rung (R, R·N, R·N², ... epochs) whose validation
+accuracy there is below the top 1/N of all trials recorded at that rung is
+stopped (asynchronous successive halving, the stopping form of ASHA).
+
 Trial states: pending, running, done, failed, nan-stopped (nnfc train
-exited 4). The results table ranks trials by the base config's
-train.monitor; SWEEP_DIR/search.png plots the search.`,
+exited 4), pruned (stopped by early_stop). The results table ranks trials by
+the base config's train.monitor; SWEEP_DIR/search.png plots the search.`,
 		Example: `  nnfc sweep --config configs/sweeps/spiral-7.yaml
   nnfc --threads 1 sweep --config configs/sweeps/mnist.yaml --parallel 2
   nnfc sweep --config configs/sweeps/spiral-7.yaml --executor slurm --parallel 4 --wait
@@ -337,7 +342,7 @@ func printTable(w io.Writer, tab *sweep.Table, byIndex bool) {
 	}
 	tw.Flush()
 	var counts []string
-	for _, s := range []string{sweep.Done, sweep.Running, sweep.Pending, sweep.Failed, sweep.NaNStopped} {
+	for _, s := range []string{sweep.Done, sweep.Running, sweep.Pending, sweep.Failed, sweep.NaNStopped, sweep.Pruned} {
 		if n := tab.Counts[s]; n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", n, s))
 		}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -122,6 +123,11 @@ func RunLocal(ctx context.Context, dir string, o Options) error {
 		return nil
 	}
 	host, _ := os.Hostname()
+	var es *asha
+	if m.EarlyStop != nil {
+		es = newASHA(*m.EarlyStop, tab)
+		fmt.Fprintf(o.Stderr, "early stop: rungs at %v epochs, a trial below the top 1/%d at a rung stops\n", es.rungs(maxEpochs(todo)), m.EarlyStop.Eta)
+	}
 	prog := newLocalProgress(o, todo)
 	stopProg := prog.run()
 	defer stopProg()
@@ -144,8 +150,8 @@ func RunLocal(ctx context.Context, dir string, o Options) error {
 			defer wg.Done()
 			defer func() { <-sem }()
 			prog.started(t.Index)
-			code, err := runTrial(ctx, m, t, o, host)
-			prog.finished(t.Index, code)
+			state, err := runTrial(ctx, m, t, o, host, es)
+			prog.finished(t.Index, state)
 			if err != nil {
 				mu.Lock()
 				if firstErr == nil {
@@ -166,10 +172,11 @@ func RunLocal(ctx context.Context, dir string, o Options) error {
 	return nil
 }
 
-// runTrial runs one trial to its end and records its exit in trial.json.
-// The error is for the sweep itself failing (a trial's own failure is its
-// state).
-func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string) (int, error) {
+// runTrial runs one trial to its end, records its exit in trial.json and
+// returns the state it ended in. The error is for the sweep itself failing
+// (a trial's own failure is its state). With es, the trial is watched at
+// each rung and stopped (SIGINT: it checkpoints) when es says so.
+func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string, es *asha) (string, error) {
 	dir := t.Dir
 	if t.State == Failed || t.State == NaNStopped {
 		// A retry starts over: the failed attempt's files move aside.
@@ -180,7 +187,7 @@ func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string)
 	}
 	logf, err := os.OpenFile(filepath.Join(dir, "train.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return -1, err
+		return Failed, err
 	}
 	defer logf.Close()
 	cmd := exec.Command(o.Binary, trialArgs(dir, o.Threads)...)
@@ -195,20 +202,32 @@ func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string)
 	st := &TrialStatus{State: "running", Started: unixNow(), Executor: "local", Host: host}
 	fmt.Fprintf(logf, "# %s %s\n", o.Binary, strings.Join(cmd.Args[1:], " "))
 	if err := cmd.Start(); err != nil {
-		return -1, fmt.Errorf("trial %d: cannot start %s: %v", t.Index, o.Binary, err)
+		return Failed, fmt.Errorf("trial %d: cannot start %s: %v", t.Index, o.Binary, err)
 	}
 	st.PID = cmd.Process.Pid
 	if err := writeJSON(filepath.Join(dir, StatusFile), st); err != nil {
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
-		return -1, err
+		return Failed, err
 	}
 	done := make(chan struct{})
+	var pruned atomic.Bool
 	go func() {
-		select {
-		case <-ctx.Done():
-			_ = cmd.Process.Signal(os.Interrupt)
-		case <-done:
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				_ = cmd.Process.Signal(os.Interrupt)
+				return
+			case <-done:
+				return
+			case <-tick.C:
+				if es != nil && !pruned.Load() && es.stop(t, dir) {
+					pruned.Store(true)
+					_ = cmd.Process.Signal(os.Interrupt)
+				}
+			}
 		}
 	}()
 	werr := cmd.Wait()
@@ -217,7 +236,7 @@ func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string)
 	if werr != nil {
 		var ee *exec.ExitError
 		if !errors.As(werr, &ee) {
-			return -1, fmt.Errorf("trial %d: %v", t.Index, werr)
+			return Failed, fmt.Errorf("trial %d: %v", t.Index, werr)
 		}
 		code = ee.ExitCode()
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
@@ -225,14 +244,19 @@ func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string)
 		}
 	}
 	st.State, st.ExitCode, st.Ended, st.PID = "exited", code, unixNow(), 0
-	return code, writeJSON(filepath.Join(dir, StatusFile), st)
+	st.Pruned = pruned.Load() && (code == exitInterrupted || code == exitTerminated)
+	state := stateOfExit(code)
+	if st.Pruned {
+		state = Pruned
+	}
+	return state, writeJSON(filepath.Join(dir, StatusFile), st)
 }
 
 func unixNow() float64 { return float64(time.Now().UnixNano()) / 1e9 }
 
 func countsText(c map[string]int) string {
 	var parts []string
-	for _, s := range []string{Done, Running, Failed, NaNStopped, Pending} {
+	for _, s := range []string{Done, Running, Failed, NaNStopped, Pruned, Pending} {
 		if c[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
 		}
@@ -285,7 +309,7 @@ func (p *localProgress) started(i int) {
 	}
 }
 
-func (p *localProgress) finished(i, code int) {
+func (p *localProgress) finished(i int, state string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for k, r := range p.running {
@@ -297,7 +321,7 @@ func (p *localProgress) finished(i, code int) {
 	p.done++
 	t := p.trials[i]
 	ep, acc := trialProgress(t.Dir)
-	line := fmt.Sprintf("trial %03d %-11s %s  epochs %d/%d  val_acc %s", i, stateOfExit(code), paramsText(t.Params), ep, t.MaxEpochs, accText(acc))
+	line := fmt.Sprintf("trial %03d %-11s %s  epochs %d/%d  val_acc %s", i, state, paramsText(t.Params), ep, t.MaxEpochs, accText(acc))
 	if p.o.Terminal {
 		p.logs = append(p.logs, line) // printed above the live lines by draw
 	} else {
@@ -346,22 +370,40 @@ func lastEpochLine(path string) (int, float64, bool) {
 	b, _ := io.ReadAll(f)
 	lines := strings.Split(string(b), "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
-		l := lines[i]
-		if !strings.HasPrefix(l, "epoch ") || !strings.Contains(l, "val_acc ") {
-			continue
+		if ep, acc, ok := parseEpochLine(lines[i]); ok {
+			return ep, acc, true
 		}
-		var ep, total int
-		if _, err := fmt.Sscanf(l, "epoch %d/%d", &ep, &total); err != nil {
-			continue
-		}
-		_, rest, _ := strings.Cut(l, "val_acc ")
-		acc, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
-		if err != nil {
-			continue
-		}
-		return ep, acc, true
 	}
 	return 0, 0, false
+}
+
+// parseEpochLine reads nnfc train's "epoch N/M ... val_acc X ..." line.
+func parseEpochLine(l string) (int, float64, bool) {
+	if !strings.HasPrefix(l, "epoch ") || !strings.Contains(l, "val_acc ") {
+		return 0, 0, false
+	}
+	var ep, total int
+	if _, err := fmt.Sscanf(l, "epoch %d/%d", &ep, &total); err != nil {
+		return 0, 0, false
+	}
+	_, rest, _ := strings.Cut(l, "val_acc ")
+	f := strings.Fields(rest)
+	if len(f) == 0 {
+		return 0, 0, false
+	}
+	acc, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	return ep, acc, true
+}
+
+func maxEpochs(ts []Trial) int {
+	m := 0
+	for _, t := range ts {
+		m = max(m, t.MaxEpochs)
+	}
+	return m
 }
 
 func accText(a float64) string {

@@ -34,6 +34,7 @@ type Manifest struct {
 	// ranked by.
 	Monitor     string            `json:"monitor"`
 	Fingerprint map[string]string `json:"fingerprint"`
+	EarlyStop   *EarlyStop        `json:"early_stop,omitempty"`
 	Trials      []ManifestTrial   `json:"trials"`
 }
 
@@ -60,6 +61,9 @@ func (s *Sweep) fingerprint() map[string]string {
 	}
 	for _, p := range s.Set {
 		fp["set."+p.Key] = js(p.Value)
+	}
+	if s.EarlyStop != nil {
+		fp["early_stop"] = js(s.EarlyStop)
 	}
 	for _, d := range s.Space {
 		if d.Kind == "grid" || d.Kind == "choice" {
@@ -170,7 +174,7 @@ func Prepare(s *Sweep, dir string) (*Manifest, error) {
 		return nil, err
 	}
 	fp := s.fingerprint()
-	m := &Manifest{Version: 1, Name: s.Name, SweepFile: s.Path, Workdir: wd, Monitor: "val_acc", Fingerprint: fp}
+	m := &Manifest{Version: 1, Name: s.Name, SweepFile: s.Path, Workdir: wd, Monitor: "val_acc", Fingerprint: fp, EarlyStop: s.EarlyStop}
 	if len(trials) > 0 {
 		m.Monitor = trials[0].Config.Train.Monitor
 	}

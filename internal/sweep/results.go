@@ -21,6 +21,7 @@ const (
 	Done       = "done"
 	Failed     = "failed"      // nnfc train exited with an error
 	NaNStopped = "nan-stopped" // the loss became NaN or infinite (nnfc train's exit 4)
+	Pruned     = "pruned"      // stopped early by the sweep's early_stop rule
 )
 
 // StatusFile is a trial's record of its last attempt, written by the
@@ -37,6 +38,8 @@ type TrialStatus struct {
 	Job      string  `json:"job,omitempty"` // Slurm array task, "JOBID_TASK"
 	Host     string  `json:"host,omitempty"`
 	PID      int     `json:"pid,omitempty"`
+	// Pruned is set when the sweep's early_stop rule stopped the trial.
+	Pruned bool `json:"pruned,omitempty"`
 }
 
 // Exit codes of nnfc train (internal/cli) the sweep tells apart.
@@ -91,7 +94,8 @@ type Table struct {
 	Keys   []string `json:"keys"`   // the searched config keys
 	Metric string   `json:"metric"` // val_acc or val_loss (train.monitor)
 	// Trials are sorted by the metric, best first; trials without a
-	// finished epoch follow in index order.
+	// finished epoch follow in index order. Best is the best trial that
+	// trained all its epochs (else the best with one finished epoch).
 	Trials []Trial        `json:"trials"`
 	Counts map[string]int `json:"counts"` // trials per state
 	Best   *Trial         `json:"best,omitempty"`
@@ -122,10 +126,13 @@ func Results(dir string) (*Table, error) {
 		tab.Counts[t.State]++
 	}
 	slices.SortStableFunc(tab.Trials, func(a, b Trial) int { return compareTrials(a, b, tab.Metric) })
+	// The best trial: the best that trained all its epochs, else the
+	// best with a finished epoch.
 	for i := range tab.Trials {
-		if tab.Trials[i].Epochs > 0 {
-			tab.Best = &tab.Trials[i]
-			break
+		if t := &tab.Trials[i]; t.State == Done && (tab.Best == nil || tab.Best.State != Done) {
+			tab.Best = t
+		} else if t.Epochs > 0 && tab.Best == nil {
+			tab.Best = t
 		}
 	}
 	return tab, nil
@@ -203,6 +210,9 @@ func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Tr
 			t.State = NaNStopped
 		case exitInterrupted, exitTerminated:
 			t.State = Pending
+			if st.Pruned {
+				t.State = Pruned
+			}
 		default:
 			t.State = Failed
 		}

@@ -143,6 +143,9 @@ func SubmitSlurm(ctx context.Context, dir string, o Options, so SlurmOptions) (s
 	if !filepath.IsAbs(o.Binary) {
 		return "", fmt.Errorf("sweep: the nnfc binary path must be absolute (array tasks run it), got %q", o.Binary)
 	}
+	if m.EarlyStop != nil {
+		return "", fmt.Errorf("%s: early_stop: the slurm executor does not stop trials early; use --executor local, or a sweep file without early_stop", m.SweepFile)
+	}
 	if o.Threads < 1 {
 		o.Threads = 1
 	}

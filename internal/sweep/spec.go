@@ -31,6 +31,17 @@ type Sweep struct {
 	Space  []Dim
 	OutDir string // the sweep directory ("" : runs/sweeps/NAME)
 	Slurm  SlurmOptions
+	// EarlyStop, when set, stops unpromising trials (local executor).
+	EarlyStop *EarlyStop
+}
+
+// EarlyStop is asynchronous successive halving in its stopping form (as
+// Ray Tune's ASHA scheduler): rungs at MinEpochs·Eta^k epochs; a trial
+// reaching a rung stops when its validation accuracy there is below the
+// (1 − 1/Eta) quantile of the accuracies every trial recorded at that rung.
+type EarlyStop struct {
+	MinEpochs int `json:"min_epochs"`
+	Eta       int `json:"eta"`
 }
 
 // Dim is one searched config key.
@@ -79,7 +90,7 @@ type SlurmOptions struct {
 }
 
 var (
-	topKeys   = []string{"name", "base", "set", "method", "seed", "trials", "space", "out_dir", "slurm"}
+	topKeys   = []string{"name", "base", "set", "method", "seed", "trials", "space", "out_dir", "slurm", "early_stop"}
 	slurmKeys = []string{"partition", "time", "cpus_per_task", "mem", "extra_args"}
 	distKinds = []string{"choice", "uniform", "log_uniform", "int"}
 	// notSearchable are config keys a sweep sets itself.
@@ -221,6 +232,25 @@ func (p *parser) sweep(doc *yaml.Node) *Sweep {
 	}
 	if v := seen["slurm"]; v != nil {
 		p.slurm(s, v)
+	}
+	if v := seen["early_stop"]; v != nil {
+		s.EarlyStop = &EarlyStop{MinEpochs: 1, Eta: 3}
+		for _, kv := range p.pairs("early_stop", v) {
+			k, val := kv[0].Value, kv[1]
+			path := "early_stop." + k
+			switch k {
+			case "min_epochs":
+				if err := val.Decode(&s.EarlyStop.MinEpochs); err != nil || s.EarlyStop.MinEpochs < 1 {
+					p.bad(path, val, "must be an integer ≥ 1 (the first rung, in epochs), got %s", val.Value)
+				}
+			case "eta":
+				if err := val.Decode(&s.EarlyStop.Eta); err != nil || s.EarlyStop.Eta < 2 {
+					p.bad(path, val, "must be an integer ≥ 2 (keep the top 1/eta at each rung), got %s", val.Value)
+				}
+			default:
+				p.bad(path, kv[0], "unknown key (want min_epochs or eta)")
+			}
+		}
 	}
 	return s
 }

@@ -767,3 +767,60 @@ space:
 		}
 	}
 }
+
+// TestEarlyStop: with early_stop, trials below the top 1/eta at a rung are
+// stopped (pruned) and not run again; the trials that finish are the
+// uninterrupted ones bit for bit, and on the example the same best trial
+// is found. One trial at a time makes the decisions deterministic.
+func TestEarlyStop(t *testing.T) {
+	local := localExample(t)
+	dir := t.TempDir()
+	ex, err := os.ReadFile(exampleSweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(ex), "base: ../spiral-7.yaml", "base: "+filepath.Join(wd(t), "../../configs/spiral-7.yaml"), 1)
+	p := writeFile(t, dir, "asha.yaml", text+"early_stop: {min_epochs: 5, eta: 3}\n")
+	out := filepath.Join(dir, "asha")
+	code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", p, "--out", out, "--parallel", "1")
+	if code != 0 || !strings.Contains(stderr, "rungs at [5 15] epochs") {
+		t.Fatalf("early-stop sweep exited %d\n%s\n%s", code, stdout, stderr)
+	}
+	tab, err := sweep.Results(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt := byIndex(local)
+	pruned := 0
+	for _, s := range tab.Trials {
+		switch s.State {
+		case sweep.Pruned:
+			pruned++
+			if s.Epochs >= s.MaxEpochs || s.Epochs < 5 {
+				t.Errorf("pruned trial %d trained %d/%d epochs", s.Index, s.Epochs, s.MaxEpochs)
+			}
+		case sweep.Done:
+			if math.Float64bits(s.BestValAcc) != math.Float64bits(lt[s.Index].BestValAcc) {
+				t.Errorf("trial %d: val acc %v, without early stop %v", s.Index, s.BestValAcc, lt[s.Index].BestValAcc)
+			}
+		default:
+			t.Errorf("trial %d: state %s", s.Index, s.State)
+		}
+	}
+	if pruned == 0 || pruned == len(tab.Trials)-1 {
+		t.Errorf("%d of %d trials pruned", pruned, len(tab.Trials))
+	}
+	if tab.Best == nil || tab.Best.Index != local.Best.Index || tab.Best.State != sweep.Done {
+		t.Errorf("best with early stop: %+v, without: trial %d", tab.Best, local.Best.Index)
+	}
+	// Pruned trials are final: a re-run starts nothing.
+	code, _, stderr = runSweep(t, "sweep", "--config", p, "--out", out)
+	if code != 0 || !strings.Contains(stderr, "0 to run") {
+		t.Errorf("re-run of the early-stopped sweep: exit %d\n%s", code, stderr)
+	}
+	// The slurm executor refuses early_stop instead of ignoring it.
+	code, _, stderr = runSweep(t, "sweep", "--config", p, "--out", filepath.Join(dir, "s"), "--executor", "slurm")
+	if code != 1 || !strings.Contains(stderr, "early_stop: the slurm executor does not stop trials early") {
+		t.Errorf("slurm with early_stop: exit %d\n%s", code, stderr)
+	}
+}

@@ -1,0 +1,106 @@
+package sweep
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/nnfc/nnfc/internal/train"
+)
+
+// asha decides, for the local executor, whether a running trial stops at
+// a rung (EarlyStop). It records the validation accuracy of every trial at
+// every rung it reached, this run's and earlier runs' alike.
+type asha struct {
+	es      EarlyStop
+	mu      sync.Mutex
+	at      map[int][]float64    // rung epoch → accuracies recorded there
+	decided map[int]map[int]bool // trial → rungs already judged
+}
+
+// newASHA seeds the rungs from the trials' finished epochs on disk.
+func newASHA(es EarlyStop, tab *Table) *asha {
+	a := &asha{es: es, at: map[int][]float64{}, decided: map[int]map[int]bool{}}
+	for _, t := range tab.Trials {
+		accs := epochAccs(t.Dir)
+		a.decided[t.Index] = map[int]bool{}
+		for _, r := range a.rungs(t.MaxEpochs) {
+			if acc, ok := accs[r]; ok && t.State != Failed && t.State != NaNStopped {
+				a.at[r] = append(a.at[r], acc)
+				a.decided[t.Index][r] = true
+			}
+		}
+	}
+	return a
+}
+
+// rungs are the epochs MinEpochs·Eta^k below maxEpochs.
+func (a *asha) rungs(maxEpochs int) []int {
+	var rs []int
+	for r := a.es.MinEpochs; r < maxEpochs; r *= a.es.Eta {
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// stop records the trial's accuracy at each rung it newly reached and
+// says whether it falls below the rung's (1 − 1/Eta) quantile.
+func (a *asha) stop(t Trial, dir string) bool {
+	accs := epochAccs(dir)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.decided[t.Index] == nil {
+		a.decided[t.Index] = map[int]bool{}
+	}
+	for _, r := range a.rungs(t.MaxEpochs) {
+		acc, ok := accs[r]
+		if !ok || a.decided[t.Index][r] {
+			continue
+		}
+		a.decided[t.Index][r] = true
+		a.at[r] = append(a.at[r], acc)
+		if acc < quantile(a.at[r], 1-1/float64(a.es.Eta)) {
+			return true
+		}
+	}
+	return false
+}
+
+// quantile is the q-quantile of xs with linear interpolation (numpy's
+// default percentile).
+func quantile(xs []float64, q float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	pos := q * float64(len(s)-1)
+	lo := int(math.Floor(pos))
+	if lo+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[lo] + (pos-float64(lo))*(s[lo+1]-s[lo])
+}
+
+// epochAccs maps each finished epoch of a trial to its validation
+// accuracy as train.log's epoch lines give it (4 decimals; metrics.jsonl
+// is written with each checkpoint only), else as metrics.jsonl does: one
+// source for the live trials and the finished ones alike.
+func epochAccs(dir string) map[int]float64 {
+	out := map[int]float64{}
+	if b, err := os.ReadFile(filepath.Join(dir, "train.log")); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if ep, acc, ok := parseEpochLine(l); ok {
+				out[ep] = acc
+			}
+		}
+	}
+	if len(out) == 0 {
+		if ms, err := train.ReadMetrics(dir); err == nil {
+			for _, m := range ms {
+				out[m.Epoch] = m.ValAcc
+			}
+		}
+	}
+	return out
+}
