@@ -190,17 +190,19 @@ func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string,
 		return Failed, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(o.Binary, trialArgs(dir, o.Threads)...)
+	args := trialArgs(dir, o.Threads)
+	cmd := exec.Command("bash", append([]string{"-c", trialWrapper, "nnfc-trial", o.Binary}, args...)...)
 	cmd.Dir = m.Workdir
 	cmd.Env = trialEnv()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group: a terminal's Ctrl-C reaches the sweep only,
-	// which forwards exactly one SIGINT (a second would kill the trial
-	// before its checkpoint). If the sweep dies, the trial gets SIGTERM
-	// and checkpoints.
+	// which sends the wrapper one SIGINT. If the sweep dies, the wrapper
+	// gets SIGTERM (once per thread of the dying sweep: hence the
+	// single-threaded wrapper between them, which forwards one SIGINT, as
+	// a second signal would kill nnfc train before its checkpoint).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	st := &TrialStatus{State: "running", Started: unixNow(), Executor: "local", Host: host}
-	fmt.Fprintf(logf, "# %s %s\n", o.Binary, strings.Join(cmd.Args[1:], " "))
+	fmt.Fprintf(logf, "# %s %s\n", o.Binary, strings.Join(args, " "))
 	if err := cmd.Start(); err != nil {
 		return Failed, fmt.Errorf("trial %d: cannot start %s: %v", t.Index, o.Binary, err)
 	}
@@ -251,6 +253,16 @@ func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string,
 	}
 	return state, writeJSON(filepath.Join(dir, StatusFile), st)
 }
+
+// trialWrapper runs nnfc train ("$@") under bash, forwards the first
+// SIGINT or SIGTERM it gets as one SIGINT, and exits with nnfc's status.
+const trialWrapper = `"$@" &
+pid=$!
+sent=
+trap '[ -z "$sent" ] && sent=1 && kill -INT "$pid" 2>/dev/null' INT TERM
+# wait returns early when a signal arrives; wait again until nnfc exits.
+while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done
+wait "$pid"`
 
 func unixNow() float64 { return float64(time.Now().UnixNano()) / 1e9 }
 
