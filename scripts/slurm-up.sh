@@ -111,16 +111,24 @@ fi
 if [ "$changed" = 1 ] && pidof_daemon slurmctld; then
 	scontrol reconfigure >/dev/null 2>&1 || true
 fi
+started_ctld=0
 if ! pidof_daemon slurmctld; then
 	rm -f /run/slurmctld.pid
 	slurmctld
+	started_ctld=1
+fi
+if [ "$started_ctld" = 1 ] && pidof_daemon slurmd && [ -f /run/slurmd.pid ]; then
+	# A slurmd that outlived its controller registers again only on its
+	# own schedule (the node shows "unk" meanwhile): restart it.
+	kill "$(cat /run/slurmd.pid)" 2>/dev/null || true
+	for _ in $(seq 50); do pidof_daemon slurmd || break; sleep 0.1; done
 fi
 if ! pidof_daemon slurmd; then
 	rm -f /run/slurmd.pid
 	slurmd
 fi
 
-for _ in $(seq 150); do
+for _ in $(seq 300); do
 	if node_idle; then
 		echo "slurm-up: node $NODE is up ($(sinfo -h -N -n "$NODE" -o '%t, %c CPUs, %m MB'))"
 		exit 0
@@ -129,4 +137,4 @@ for _ in $(seq 150); do
 	case "$state" in down*|drain*) scontrol update NodeName="$NODE" State=RESUME >/dev/null 2>&1 || true ;; esac
 	sleep 0.2
 done
-die "node $NODE is not idle after 30 s (sinfo: $(sinfo -h -N 2>&1 | head -3)); see $LOGDIR/slurmctld.log and $LOGDIR/slurmd.log"
+die "node $NODE is not idle after 60 s (sinfo: $(sinfo -h -N 2>&1 | head -3)); see $LOGDIR/slurmctld.log and $LOGDIR/slurmd.log"
