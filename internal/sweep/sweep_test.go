@@ -380,8 +380,24 @@ func TestExampleLocal(t *testing.T) {
 	}
 }
 
-// slurmUp starts the single-node cluster (idempotent).
+// slurmUp starts the single-node cluster (idempotent) and holds, for the
+// rest of the test, a lock that serializes the Slurm tests of every test
+// process on this machine: TestSlurmErrors stops the controller, which
+// would break another checkout's tests running at the same time.
 func slurmUp(t *testing.T) {
+	t.Helper()
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "nnfc-slurm-tests.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lock.Close() }) // closing releases the lock
+	slurmStart(t)
+}
+
+func slurmStart(t *testing.T) {
 	t.Helper()
 	out, err := exec.Command("../../scripts/slurm-up.sh").CombinedOutput()
 	if err != nil {
@@ -460,7 +476,7 @@ func TestSlurmErrors(t *testing.T) {
 	if err := syscall.Kill(n, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	defer slurmUp(t)
+	defer slurmStart(t)
 	for range 100 {
 		if syscall.Kill(n, 0) != nil {
 			break
