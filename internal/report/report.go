@@ -189,6 +189,9 @@ func Build(dir string, o Options) (*Page, error) {
 	}
 	p.NumEpochs = len(ms)
 	best := train.BestEpoch(dir, ms)
+	if best < 1 || best > len(ms) {
+		best = 1 // the trainer's rule when no epoch improves: the first
+	}
 	p.Best = EpochRow{Metrics: ms[best-1], Best: true}
 	p.Epochs, p.EpochsOf = epochTable(ms, best)
 	for _, m := range ms {
@@ -227,8 +230,10 @@ func Build(dir string, o Options) (*Page, error) {
 		}
 	}
 	ev := (&train.Evaluator[float32]{Net: net, Batch: 1000}).Evaluate(ds, nil, true)
-	p.Test = TestRow{Split: split, N: ev.N, Loss: ev.Loss, RegLoss: ev.RegLoss, Accuracy: ev.Accuracy,
-		Errors: ev.N - int(math.Round(ev.Accuracy*float64(ev.N)))}
+	p.Test = TestRow{Split: split, N: ev.N, Loss: ev.Loss, RegLoss: ev.RegLoss, Accuracy: ev.Accuracy, Errors: ev.N}
+	for i := range ev.Confusion {
+		p.Test.Errors -= ev.Confusion[i][i]
+	}
 	names := classNames(c.Data.Source, net.Spec.Classes)
 	p.Classes = classRows(ev.Confusion, names)
 	if p.Conf, err = confusionPlot(ev.Confusion, names); err != nil {
