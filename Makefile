@@ -54,12 +54,14 @@ test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST include
 # go test -fuzz takes one target per package per run, hence the loop.
 FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ \
 	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse
+# -fuzzminimizetime 10x: the default (60 s per new input) spent whole
+# 2-minute runs minimizing, with a few dozen executions.
 FUZZTIME ?= 2m
 
 fuzz: ## fuzz every reader for FUZZTIME each (default 2m; make test runs 3s each)
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
-	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x $$pkg || exit 1; \
 	done
 
 lint: ## gofmt -l and go vet

@@ -38,7 +38,8 @@ type badCase struct {
 // wall time, peak RSS, message) as a Markdown table; docs/hardening.md
 // holds one.
 func TestBadInputs(t *testing.T) {
-	cases := badCases(t, t.TempDir())
+	dir := t.TempDir()
+	cases := badCases(t, dir)
 	var table strings.Builder
 	table.WriteString("| # | kind | input | exit | time | max RSS | message |\n|---|---|---|---|---|---|---|\n")
 	for i, tc := range cases {
@@ -46,7 +47,7 @@ func TestBadInputs(t *testing.T) {
 			o := run(t, 60*time.Second, tc.env, tc.args...)
 			msg := errorLines(o.stderr)
 			fmt.Fprintf(&table, "| %d | %s | %s | %d | %.2f s | %.0f MB | %s |\n", i+1, tc.kind, tc.name, o.code, o.wall.Seconds(), float64(o.maxRSS)/1e6,
-				strings.ReplaceAll(shorten(msg, 160), "|", `\|`))
+				strings.ReplaceAll(shorten(strings.ReplaceAll(msg, dir+"/", ""), 220), "|", `\|`))
 			if o.code != tc.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", o.code, tc.code, o.stderr)
 			}

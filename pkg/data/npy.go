@@ -80,7 +80,7 @@ func readNPY(name string, r io.Reader, size int64) (arr *npyArray, err error) {
 	cr := &countingReader{r: br}
 	rr, err := safeNPY(func() (*npy.Reader, error) { return npy.NewReader(cr) })
 	if err != nil {
-		return nil, fmt.Errorf("%s: bad .npy header: %v", name, err)
+		return nil, fmt.Errorf("%s: bad .npy header: %s", name, oneLine(err))
 	}
 	h := rr.Header.Descr
 	arr = &npyArray{name: name, dtype: strings.Trim(h.Type, "'\""), shape: h.Shape}
@@ -106,7 +106,7 @@ func readNPY(name string, r io.Reader, size int64) (arr *npyArray, err error) {
 			name, shapeString(h.Shape), arr.dtype, nbytes, cr.n, have)
 	}
 	if err := arr.decode(rr, kind, esize); err != nil {
-		return nil, fmt.Errorf("%s: reading %s data: %v", name, arr.dtype, err)
+		return nil, fmt.Errorf("%s: reading %s data: %s", name, arr.dtype, oneLine(err))
 	}
 	if h.Fortran && len(h.Shape) > 1 {
 		arr.toCOrder()
@@ -379,7 +379,7 @@ func ReadNPZ(path string, opt NPYOptions) (*Dataset, error) {
 	}
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a .npz (zip) archive: %v", path, err)
+		return nil, fmt.Errorf("%s: not a .npz (zip) archive: %s", path, oneLine(err))
 	}
 	defer zr.Close()
 	member := func(key string) (*npyArray, error) {
@@ -392,7 +392,7 @@ func ReadNPZ(path string, opt NPYOptions) (*Dataset, error) {
 			}
 			rc, err := f.Open()
 			if err != nil {
-				return nil, fmt.Errorf("%s[%s]: %v", path, key, err)
+				return nil, fmt.Errorf("%s[%s]: %s", path, key, oneLine(err))
 			}
 			defer rc.Close()
 			if f.UncompressedSize64 >= math.MaxInt64 {
@@ -421,4 +421,11 @@ func ReadNPZ(path string, opt NPYOptions) (*Dataset, error) {
 		return nil, err
 	}
 	return assemble(path, xa, ya, opt.Classes)
+}
+
+// oneLine renders a library's error on one line: header text it quotes
+// may hold newlines and other control characters, which are escaped.
+func oneLine(err error) string {
+	q := strconv.Quote(err.Error())
+	return q[1 : len(q)-1]
 }

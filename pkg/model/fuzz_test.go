@@ -57,7 +57,9 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 		t0 := time.Now()
+		stop := watchdog(10*time.Second, b)
 		net, norm, err := model.Load[float32](p)
+		stop()
 		if d := time.Since(t0); d > 2*time.Second {
 			t.Errorf("Load took %v", d)
 		}
