@@ -64,7 +64,7 @@ func TestSIGKILL(t *testing.T) {
 	refDir := filepath.Join(root, "ref")
 	ref := writeFile(t, filepath.Join(root, "ref.yaml"), []byte(fmt.Sprintf(crashYAML, epochs, refDir)))
 	t0 := time.Now()
-	if o := run(t, 5*time.Minute, nil, "train", "--config", ref, "--progress", "none"); o.code != 0 {
+	if o := run(t, 5*time.Minute, []string{"NNFC_TEST_WRITE_DELAY=40ms"}, "train", "--config", ref, "--progress", "none"); o.code != 0 {
 		t.Fatalf("reference run exited %d: %s", o.code, o.stderr)
 	}
 	full := time.Since(t0)
@@ -79,7 +79,9 @@ func TestSIGKILL(t *testing.T) {
 		dir := filepath.Join(root, fmt.Sprintf("run%d", k))
 		cfg := writeFile(t, filepath.Join(root, fmt.Sprintf("run%d.yaml", k)), []byte(fmt.Sprintf(crashYAML, epochs, dir)))
 		cmd := exec.Command(nnfcBin, "train", "--config", cfg, "--progress", "none")
-		cmd.Env = cleanEnv()
+		// Each file write pauses 40 ms before its rename: a good share
+		// of the kills land inside a write.
+		cmd.Env = append(cleanEnv(), "NNFC_TEST_WRITE_DELAY=40ms")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -116,6 +118,9 @@ func TestSIGKILL(t *testing.T) {
 		if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(left) > 0 {
 			t.Errorf("kill %d: temporary files left after the resumed run: %v", k, left)
 		}
+	}
+	if inWrite == 0 {
+		t.Errorf("no kill landed inside a file write: the test did not test that")
 	}
 	t.Logf("%d SIGKILLs over a %v run: %d left a checkpoint, %d left no run yet, %d hit a file write (left a temporary file); every resume finished with the uninterrupted model",
 		kills, full.Round(time.Millisecond), withCP, kills-withCP, inWrite)

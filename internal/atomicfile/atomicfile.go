@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 )
 
 // bufSize is the write buffer between the callback and the temporary file,
@@ -55,6 +56,7 @@ func Write(path string, perm os.FileMode, write func(w io.Writer) error) (err er
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("atomicfile: write %s: %w", path, err)
 	}
+	testDelay()
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("atomicfile: write %s: fsync: %w", path, err)
 	}
@@ -108,4 +110,13 @@ func RemoveStale(dir string, names ...string) ([]string, error) {
 		}
 	}
 	return removed, nil
+}
+
+// testDelay sleeps for NNFC_TEST_WRITE_DELAY (a Go duration) between
+// writing a temporary file and renaming it, so that a crash test can kill
+// a process inside a write reliably. Unset, it does nothing.
+func testDelay() {
+	if d, err := time.ParseDuration(os.Getenv("NNFC_TEST_WRITE_DELAY")); err == nil && d > 0 {
+		time.Sleep(d)
+	}
 }

@@ -199,7 +199,7 @@ func checkFresh(dir string, force bool) error {
 // cleanDir removes the temporary files that killed writes left in a run
 // directory, saying so on w.
 func cleanDir(dir string, w io.Writer) error {
-	removed, err := atomicfile.RemoveStale(dir, checkpointFn, modelFn, metricsFn, configFn)
+	removed, err := atomicfile.RemoveStale(dir, runFiles...)
 	if err != nil {
 		return err
 	}
