@@ -41,7 +41,8 @@ train: {epochs: 3, batch_size: 16}
 	run := filepath.Join(dir, "run")
 	ctx := context.Background()
 	code, out, errOut := nnfc(t, ctx, "train", "--config", cfg, "--out", run, "--progress", "none")
-	if code != ExitOK || !strings.Contains(out, "val_mse") || !strings.Contains(out, "784-4(identity)-784 tied autoencoder") {
+	if code != ExitOK || !strings.Contains(out, "val_mse") || !strings.Contains(out, "784-4(identity)-784 tied autoencoder") ||
+		!strings.Contains(out, "best val_mse") || !strings.Contains(out, "results: "+filepath.Join(run, "results.json")) {
 		t.Fatalf("train exited %d:\n%s\n%s", code, out, errOut)
 	}
 	code, out, errOut = nnfc(t, ctx, "eval", "--run", run, "--split", "val")
