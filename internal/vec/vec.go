@@ -16,8 +16,10 @@ func init() { threads.Store(1) }
 // the results are the same bits as on one thread. Passes under 16384
 // elements stay on the calling thread. n < 1 counts as 1, the default.
 // The pure-Go build records n and runs every pass on the calling
-// goroutine. blasbackend.Init sets it to oneDNN's thread count with the
-// oneDNN backend, whose GEMMs use the same OpenMP pool, and to 1 otherwise.
+// goroutine. The team is the calling thread's OpenMP pool, the one
+// oneDNN's GEMMs use. blasbackend.Init sets 1: in the 784-512-10 training
+// step with oneDNN on 2 threads, 2 measured 2–4% slower than 1 on this
+// (shared) machine; see docs/performance.md.
 func SetThreads(n int) { threads.Store(int32(max(1, n))) }
 
 // Threads returns the count SetThreads set.
