@@ -359,6 +359,17 @@ func TestSweepBadFile(t *testing.T) {
 	}
 }
 
+// TestResumeIgnoresEnvAloud: --resume keeps the run's config, and says
+// that a configuration variable set in the environment is ignored.
+func TestResumeIgnoresEnvAloud(t *testing.T) {
+	dir := trainSpiral(t)
+	t.Setenv("NNFC_TRAIN_EPOCHS", "30")
+	code, out, errOut := nnfc(t, context.Background(), "train", "--resume", dir)
+	if code != ExitOK || !strings.Contains(errOut, "warning: NNFC_TRAIN_EPOCHS is ignored: a resumed run keeps its config") || !strings.Contains(out, "already finished") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}
+
 // TestUnknownEnvWarns: a misspelled NNFC_ variable draws a warning naming
 // the one meant, instead of being ignored without a word.
 func TestUnknownEnvWarns(t *testing.T) {

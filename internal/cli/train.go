@@ -98,6 +98,9 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 				return usageError{fmt.Errorf("--%s: cannot change a run being resumed (its config is %s)", f.Flag.Name, filepath.Join(o.resume, "config.yaml"))}
 			}
 		}
+		for _, name := range config.SetEnv(os.Environ()) {
+			fmt.Fprintf(o.io.ErrOut, "nnfc: warning: %s is ignored: a resumed run keeps its config (%s)\n", name, filepath.Join(o.resume, "config.yaml"))
+		}
 		res, err = train.Resume(ctx, o.resume, opts)
 	} else {
 		for _, w := range config.UnknownEnv(os.Environ()) {

@@ -242,6 +242,23 @@ func UnknownEnv(environ []string) []string {
 	return warns
 }
 
+// SetEnv returns the configuration variables set in environ (NNFC_ and a
+// key), sorted: a resumed run ignores them, and says so.
+func SetEnv(environ []string) []string {
+	known := map[string]bool{}
+	for _, k := range Keys() {
+		known[EnvName(k)] = true
+	}
+	var set []string
+	for _, kv := range environ {
+		if name, _, _ := strings.Cut(kv, "="); known[name] {
+			set = append(set, name)
+		}
+	}
+	sort.Strings(set)
+	return set
+}
+
 // Flag binds a command-line flag to a configuration key.
 type Flag struct {
 	Key  string
