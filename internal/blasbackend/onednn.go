@@ -3,20 +3,57 @@
 package blasbackend
 
 /*
+#cgo CFLAGS: -fopenmp
 #cgo LDFLAGS: -ldnnl -lgomp
+#include <omp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <oneapi/dnnl/dnnl.h>
+
+// oneDNN 2.6.3's GEMM is corrupted by a signal handled on the stack of a
+// thread running it: the kernel's signal frame overwrites data the GEMM
+// keeps there, and glibc's heap aborts later ("corrupted size vs.
+// prev_size"). Go's threads take their signals on an alternate stack, so
+// they are safe; OpenMP's workers are not Go's threads and have none, and
+// SIGPROF (setitimer, process-wide, --cpuprofile) or any other handled
+// signal routed to them crashed nnfc. So each worker blocks the
+// asynchronous signals once; the kernel then routes process-directed ones
+// to Go's threads. The faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+// SIGSYS) stay unblocked: blocked, they would kill without a report.
+//
+// A pool of OpenMP workers belongs to the thread that starts the parallel
+// region, and a cgo call runs on whichever thread its goroutine is on, so
+// each calling thread masks its own pool, once per team size it has used.
+static __thread int nnfc_masked_team;
+
+static void nnfc_mask_omp_workers(int team) {
+	if (team <= nnfc_masked_team) return;
+#pragma omp parallel num_threads(team)
+	{
+		if (omp_get_thread_num() != 0) {
+			sigset_t s;
+			sigfillset(&s);
+			sigdelset(&s, SIGSEGV);
+			sigdelset(&s, SIGBUS);
+			sigdelset(&s, SIGFPE);
+			sigdelset(&s, SIGILL);
+			sigdelset(&s, SIGTRAP);
+			sigdelset(&s, SIGSYS);
+			pthread_sigmask(SIG_BLOCK, &s, NULL);
+		}
+	}
+	nnfc_masked_team = team;
+}
 
 // OpenMP's thread count is an internal control variable of the calling
 // thread, and Go runs cgo calls on whichever OS thread the goroutine is on,
 // so the count is set on that thread before each call (a thread-local
 // read when it is already right).
-int omp_get_max_threads(void);
-void omp_set_num_threads(int);
-
 static int nnfc_dnnl_sgemm(int threads, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
 		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
 	if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
+	nnfc_mask_omp_workers(omp_get_max_threads());
 	return (int)dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
