@@ -23,9 +23,23 @@
 //
 // Reading goes through github.com/nlpodyssey/safetensors, which parses the
 // header and checks that the offsets match shapes and dtypes and tile the
-// data section; stfile adds a header-length guard before allocating,
-// clearer wording for some of the library's errors, and the F32/F64
-// restriction.
+// data section; stfile adds a header-length guard before allocating (16 MiB,
+// and the file size against the memory limit of package limits), clearer
+// wording for some of the library's errors, the F32/F64 restriction, a
+// UTF-8 check of the header, and a scan of the header's JSON tokens for
+// duplicate tensor names and metadata keys (JSON decoders, the library's
+// included, keep the last of two silently).
+//
+// # Integrity
+//
+// Write adds the metadata entry "nnfc.sha256" (MetaSHA256): the SHA-256 of
+// the tensor table (names, dtypes, shapes, sorted by name), the other
+// metadata (sorted by key) and the data section, each string
+// length-prefixed. Read verifies it when present and leaves it out of the
+// metadata it returns, so a bit flip anywhere in a file is an error; files
+// without it (written before it existed, or by other tools) are read
+// unverified. A metadata key one byte off "nnfc.sha256" is reported as
+// corruption, since a flip in the key would otherwise skip the check.
 //
 // Writing does not use the library's Serialize: it takes a map and always
 // sorts tensors by dtype alignment, then name, so it cannot keep the layer
