@@ -121,7 +121,7 @@ func Parse(path string) (*Sweep, error) {
 	}
 	// The trials' values are checked too when the base config was read:
 	// every problem at once.
-	if s.Base != nil && (s.Method == "grid" || s.Trials > 0) && s.count() <= maxTrials {
+	if s.Base != nil && (s.Method == "grid" || s.Method == "random" && s.Trials > 0) && s.count() <= maxTrials {
 		if _, err := s.Expand(); err != nil {
 			p.errs = append(p.errs, err)
 		}
@@ -472,7 +472,7 @@ const maxTrials = 10000
 // count is the number of trials the sweep describes, as a float64 so that
 // a grid of many large lists cannot overflow it.
 func (s *Sweep) count() float64 {
-	if s.Method == "random" {
+	if s.Method != "grid" { // random, or a method already reported as unknown
 		return float64(s.Trials)
 	}
 	n := 1.0
