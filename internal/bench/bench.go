@@ -349,6 +349,14 @@ func round(v float64, digits int) float64 {
 	return math.Round(v*p) / p
 }
 
+// roundSig rounds v to digits significant digits.
+func roundSig(v float64, digits int) float64 {
+	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	return round(v, digits-1-int(math.Floor(math.Log10(math.Abs(v)))))
+}
+
 // median is the middle value (the mean of the two middle values for an
 // even count), as Python's statistics.median.
 func median(xs []float64) float64 {

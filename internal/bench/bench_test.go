@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -117,5 +118,15 @@ func TestScaling(t *testing.T) {
 	}
 	if got := blasbackend.Threads(); got != 1 {
 		t.Errorf("threads after RunScaling = %d, want 1 (restored)", got)
+	}
+}
+
+func TestRoundSig(t *testing.T) {
+	for _, c := range []struct{ v, want float64 }{
+		{1.23456, 1.23}, {0.000123456, 0.000123}, {98765, 98800}, {0, 0}, {-0.0456789, -0.0457},
+	} {
+		if got := roundSig(c.v, 3); math.Abs(got-c.want) > 1e-12*math.Max(1, math.Abs(c.want)) {
+			t.Errorf("roundSig(%v, 3) = %v, want %v", c.v, got, c.want)
+		}
 	}
 }

@@ -123,7 +123,10 @@ func scaling[T layers.Float](o Options, ds *data.Dataset, rounds, steps int) (*S
 		for r := range q {
 			q[r] = rates[a][r] / rates[b][r]
 		}
-		return round(median(q), 3)
+		// Three significant digits, not three decimals: on a loaded machine a
+		// 2-thread block can be hundreds of times slower, and a ratio must
+		// not round to 0.
+		return roundSig(median(q), 3)
 	}
 	dtype := "f32"
 	if o.Precision == "float64" {
