@@ -11,9 +11,11 @@ package blasbackend
 #include <stdint.h>
 #include <oneapi/dnnl/dnnl.h>
 
-// oneDNN 2.6.3's GEMM is corrupted by a signal handled on the stack of a
-// thread running it: the kernel's signal frame overwrites data the GEMM
-// keeps there, and glibc's heap aborts later ("corrupted size vs.
+// oneDNN 2.6.3's JIT GEMM kernels run for part of the time with the stack
+// pointer inside a heap buffer (a SIGPROF handler on an alternate stack
+// found RSP in the heap, not the thread's stack, in 62 of 226 samples). A
+// signal handled on the current stack then writes its frame over the heap
+// below that buffer, and glibc aborts later ("corrupted size vs.
 // prev_size"). Go's threads take their signals on an alternate stack, so
 // they are safe; OpenMP's workers are not Go's threads and have none, and
 // SIGPROF (setitimer, process-wide, --cpuprofile) or any other handled
