@@ -86,6 +86,22 @@ import (
 // default, OMP_NUM_THREADS or one per core).
 var ompThreads atomic.Int32
 
+// ompDefault is OpenMP's default thread count, read once at start.
+var ompDefault = int(C.omp_get_max_threads())
+
+// Sizes, in multiply-adds m·n·k, below which a GEMM does not go the
+// threaded oneDNN way (BenchmarkSgemmSize, this project's 2-vCPU Xeon,
+// 2026-12-02). Below tinyGemm (spiral-sized products) OpenBLAS's small-matrix
+// path is faster than oneDNN's dispatch (64×200×2: 2.5 µs vs 3.9 µs; 64×7×200:
+// 2.6 vs 4.8 µs). Below smallGemm oneDNN runs on one thread: waking a second
+// OpenMP thread costs more than it saves (the 10-wide products of a
+// 784-512-10 step, 655,360 multiply-adds: dW2 10.4 µs on one thread, 117 µs on
+// two); the 51M-multiply-add products of that step run 1.8-2.1× faster on two.
+const (
+	tinyGemm  = 1 << 17
+	smallGemm = 1 << 23
+)
+
 // OneDNN is a gonum blas.Float32 (and blas.Float64) whose Sgemm is oneDNN's
 // dnnl_sgemm; every other routine, float64 included, is OpenBLAS's, through
 // the embedded netlib.Implementation. oneDNN has no double-precision GEMM.
@@ -157,7 +173,19 @@ func (OneDNN) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float
 	if len(b) > 0 {
 		pb = (*C.float)(unsafe.Pointer(&b[0]))
 	}
-	st := C.nnfc_dnnl_sgemm(C.int(ompThreads.Load()), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k),
+	work := m * n * k
+	if work < tinyGemm {
+		netlib.Implementation{}.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	threads := int(ompThreads.Load())
+	if threads == 0 {
+		threads = ompDefault
+	}
+	if work < smallGemm {
+		threads = 1
+	}
+	st := C.nnfc_dnnl_sgemm(C.int(threads), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k),
 		C.float(alpha), pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc))
 	if st != C.dnnl_success {
 		panic(fmt.Sprintf("blasbackend: dnnl_sgemm(%c, %c, %d, %d, %d, lda %d, ldb %d, ldc %d) returned status %d",
