@@ -59,11 +59,6 @@ static int nnfc_dnnl_sgemm(int threads, char ta, char tb, int64_t m, int64_t n, 
 	return (int)dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-static int nnfc_omp_threads(int threads) {
-	if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
-	return omp_get_max_threads();
-}
-
 static int nnfc_dnnl_isa(void) { return (int)dnnl_get_effective_cpu_isa(); }
 static void nnfc_dnnl_version(int *v) {
 	const dnnl_version_t *d = dnnl_version();
@@ -204,12 +199,16 @@ func transChar(t blas.Transpose) (byte, bool) {
 }
 
 // setOMPThreads sets the thread count of oneDNN's calls (threads > 0) and
-// returns the count in effect on the calling thread.
+// returns the count its large GEMMs use (small ones run on one thread, and
+// leave the calling OS thread's OpenMP count at 1, so that count is not it).
 func setOMPThreads(threads int) int {
 	if threads > 0 {
 		ompThreads.Store(int32(threads))
 	}
-	return int(C.nnfc_omp_threads(C.int(ompThreads.Load())))
+	if t := int(ompThreads.Load()); t > 0 {
+		return t
+	}
+	return ompDefault
 }
 
 // OneDNNVersion returns oneDNN's version, e.g. "2.6.3".
