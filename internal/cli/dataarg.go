@@ -21,6 +21,18 @@ type dataArgs struct {
 }
 
 // load reads the raw (unnormalized) data the flags name.
+// fromRun fills in what --run RUN_DIR implies where the flags left it
+// empty: the run's best model as *modelPath, and the run's config.yaml as
+// the data source unless --data or --config named one.
+func (a *dataArgs) fromRun(run string, modelPath *string) {
+	if *modelPath == "" {
+		*modelPath = filepath.Join(run, "model.safetensors")
+	}
+	if a.data == "" && a.configPath == "" {
+		a.configPath = filepath.Join(run, "config.yaml")
+	}
+}
+
 func (a dataArgs) load() (*data.Dataset, error) {
 	if a.data != "" {
 		return readDataPath(a.data, a.split, a.labelColumn, a.classes)

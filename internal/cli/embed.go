@@ -101,12 +101,7 @@ minutes. Both methods embed the same points.`,
 
 func runEmbed(o *embedOptions) error {
 	if o.run != "" {
-		if o.modelPath == "" {
-			o.modelPath = filepath.Join(o.run, "model.safetensors")
-		}
-		if o.args.data == "" && o.args.configPath == "" {
-			o.args.configPath = filepath.Join(o.run, "config.yaml")
-		}
+		o.args.fromRun(o.run, &o.modelPath)
 		if o.out == "" {
 			o.out = filepath.Join(o.run, "embed") + string(filepath.Separator)
 		}

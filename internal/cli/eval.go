@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -56,12 +55,7 @@ training run directory; --data takes an MNIST or CIFAR-10 directory, or a
 
 func runEval(o *evalOptions) error {
 	if o.run != "" {
-		if o.modelPath == "" {
-			o.modelPath = filepath.Join(o.run, "model.safetensors")
-		}
-		if o.args.data == "" && o.args.configPath == "" {
-			o.args.configPath = filepath.Join(o.run, "config.yaml")
-		}
+		o.args.fromRun(o.run, &o.modelPath)
 	}
 	if o.modelPath == "" {
 		return usageError{errors.New("eval: --model FILE or --run RUN_DIR is required")}
