@@ -45,6 +45,12 @@ train: {epochs: 3, batch_size: 16}
 		!strings.Contains(out, "best val_mse") || !strings.Contains(out, "results: "+filepath.Join(run, "results.json")) {
 		t.Fatalf("train exited %d:\n%s\n%s", code, out, errOut)
 	}
+	// nnfc runs shows its reconstruction MSEs, not accuracies of 0.
+	code, out, errOut = nnfc(t, ctx, "runs", dir)
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); code != ExitOK || len(lines) != 2 ||
+		strings.Count(lines[1], "mse 0.") != 1 || strings.Contains(lines[1], "0.00%") {
+		t.Errorf("runs exited %d:\n%s\n%s", code, out, errOut)
+	}
 	code, out, errOut = nnfc(t, ctx, "eval", "--run", run, "--split", "val")
 	if code != ExitOK || !strings.Contains(out, "reconstruction MSE") || strings.Contains(out, "accuracy") {
 		t.Errorf("eval exited %d:\n%s\n%s", code, out, errOut)

@@ -134,11 +134,18 @@ func runRuns(o *runsOptions, root string) error {
 	fmt.Fprintln(w, "RUN\tSTATUS\tEPOCHS\tMODEL\tOPTIMIZER\tLR\tBATCH\tBEST VAL_ACC\tTEST ACC\tTEST LOSS\tTRAIN TIME")
 	for _, r := range runs {
 		best, test, tloss := "-", "-", "-"
+		ae := r.Kind == "autoencoder" // reconstruction MSEs instead of accuracies
 		if r.Best != nil {
 			best = fmt.Sprintf("%.2f%% @%d", 100*r.Best.ValAcc, r.BestEpoch)
+			if ae {
+				best = fmt.Sprintf("mse %.5f @%d", r.Best.ValMSE, r.BestEpoch)
+			}
 		}
 		if r.Test != nil {
 			test, tloss = fmt.Sprintf("%.2f%%", 100*r.Test.Accuracy), fmt.Sprintf("%.4f", r.Test.Loss)
+			if ae {
+				test = fmt.Sprintf("mse %.5f", r.Test.MSE)
+			}
 		}
 		status := r.Status
 		if len(r.Warnings) > 0 {

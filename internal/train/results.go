@@ -27,7 +27,10 @@ type Results struct {
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
 	// Settings in brief, for listings (nnfc runs); config.yaml has all.
-	Model     string  `json:"model"` // e.g. "784-512-10 swish softmax"
+	Model string `json:"model"` // e.g. "784-512-10 swish softmax"
+	// Kind is "autoencoder" for model.kind autoencoder (its metrics are
+	// reconstruction MSEs, its accuracies 0), empty for a classifier.
+	Kind      string  `json:"kind,omitempty"`
 	Data      string  `json:"data"`
 	Optimizer string  `json:"optimizer"`
 	LR        float64 `json:"lr"`
@@ -59,8 +62,9 @@ type Results struct {
 type TestMetrics struct {
 	N        int     `json:"n"`
 	Accuracy float64 `json:"accuracy"`
-	Loss     float64 `json:"loss"` // data loss, like val_loss
-	L2       float64 `json:"l2"`   // the L2 term 0.5·reg·ΣW² of the model
+	Loss     float64 `json:"loss"`          // data loss, like val_loss
+	L2       float64 `json:"l2"`            // the L2 term 0.5·reg·ΣW² of the model
+	MSE      float64 `json:"mse,omitempty"` // an autoencoder's reconstruction MSE
 }
 
 // ReadResults reads dir's results.json; os.ErrNotExist when there is none.
@@ -91,7 +95,7 @@ func (t *trainer[T]) results(status, reason string, test *Eval) *Results {
 	c, st := t.c, t.st
 	r := &Results{
 		Status: status, Reason: reason,
-		Model: t.net.Spec.String(), Data: t.splits.Train.Name, Optimizer: c.Optimizer.Rule + " " + c.Schedule.Kind,
+		Model: t.net.Spec.String(), Kind: autoencoderKind(t.net.Spec.IsAutoencoder()), Data: t.splits.Train.Name, Optimizer: c.Optimizer.Rule + " " + c.Schedule.Kind,
 		LR: c.Optimizer.LR, BatchSize: c.Train.BatchSize, Seed: c.Seed, Precision: c.Precision,
 		Epochs: len(st.History), EpochsPlanned: c.Train.Epochs, Monitor: c.Train.Monitor, BestEpoch: st.BestEpoch,
 		WallSeconds: time.Since(t.wallStart).Seconds(), Checkpoints: t.saves, Warnings: st.Warnings, Info: sysinfo.Get(),
@@ -111,9 +115,16 @@ func (t *trainer[T]) results(status, reason string, test *Eval) *Results {
 		}
 	}
 	if test != nil {
-		r.Test = &TestMetrics{N: test.N, Accuracy: test.Accuracy, Loss: test.Loss, L2: test.RegLoss}
+		r.Test = &TestMetrics{N: test.N, Accuracy: test.Accuracy, Loss: test.Loss, L2: test.RegLoss, MSE: test.MSE}
 	}
 	return r
+}
+
+func autoencoderKind(ae bool) string {
+	if ae {
+		return "autoencoder"
+	}
+	return ""
 }
 
 // BestEpoch returns the best epoch (1-based) of the run in dir with the
