@@ -796,7 +796,17 @@ func TestEarlyStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Replace(string(ex), "base: ../spiral-7.yaml", "base: "+filepath.Join(wd(t), "../../configs/spiral-7.yaml"), 1)
-	p := writeFile(t, dir, "asha.yaml", text+"early_stop: {min_epochs: 5, eta: 3}\n")
+	// The sweep reads a trial's epochs from its log every 100 ms, and a
+	// spiral trial trains its 40 epochs in a few tens of milliseconds: it
+	// would end before its rungs are looked at. A checkpoint every epoch,
+	// each write held 20 ms (NNFC_TEST_WRITE_DELAY), keeps every trial
+	// running for ≥ 0.5 s past each rung without changing its numbers.
+	slow := strings.Replace(text, "  train.epochs: 40\n", "  train.epochs: 40\n  train.checkpoint_every: 1\n", 1)
+	if slow == text {
+		t.Fatalf("%s: no 'train.epochs: 40' line to add checkpoint_every to", exampleSweep)
+	}
+	t.Setenv("NNFC_TEST_WRITE_DELAY", "20ms")
+	p := writeFile(t, dir, "asha.yaml", slow+"early_stop: {min_epochs: 5, eta: 3}\n")
 	out := filepath.Join(dir, "asha")
 	code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", p, "--out", out, "--parallel", "1")
 	if code != 0 || !strings.Contains(stderr, "rungs at [5 15] epochs") {
