@@ -22,8 +22,6 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/blas/gonum"
 	"gonum.org/v1/netlib/blas/netlib"
-
-	"github.com/nnfc/nnfc/internal/vec"
 )
 
 // Available reports whether this build can use the C backends, OpenBLAS
@@ -50,10 +48,6 @@ func Init(threads int) error {
 		C.openblas_set_num_threads(C.int(threads))
 		setOMPThreads(threads)
 	}
-	// The activation passes stay on the calling thread: on OpenMP threads
-	// (vec.SetThreads) they measured 2–4% slower at 2 threads here (see
-	// docs/performance.md).
-	vec.SetThreads(1)
 	switch selected {
 	case OneDNNName:
 		blas32.Use(OneDNN{})

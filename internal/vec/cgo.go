@@ -3,8 +3,8 @@
 package vec
 
 /*
-#cgo CFLAGS: -O3 -fopenmp
-#cgo LDFLAGS: -lm -fopenmp
+#cgo CFLAGS: -O3
+#cgo LDFLAGS: -lm
 // (-lm for sqrtf/sqrt, should a compiler call the library rather than
 // inline the instruction.)
 #include "kernels.h"
@@ -16,9 +16,6 @@ import "unsafe"
 // Backend names the implementation this build uses.
 const Backend = "c"
 
-// nt is the thread count of the passes that run on OpenMP threads.
-func nt() C.int { return C.int(threads.Load()) }
-
 // The exported wrappers have checked the shapes. Each function returns
 // early on empty input, so &x[0] is only taken when there is a first
 // element (and the other slices, at least as long, have one too).
@@ -27,7 +24,7 @@ func biasReLU32(h []float32, cols int, b []float32) {
 	if len(h) == 0 {
 		return
 	}
-	C.nnfc_par_bias_relu_f32(nt(), (*C.float)(unsafe.Pointer(&h[0])), (*C.float)(unsafe.Pointer(&b[0])),
+	C.nnfc_bias_relu_f32((*C.float)(unsafe.Pointer(&h[0])), (*C.float)(unsafe.Pointer(&b[0])),
 		C.int64_t(len(h)/cols), C.int64_t(cols))
 }
 
@@ -35,7 +32,7 @@ func biasReLU64(h []float64, cols int, b []float64) {
 	if len(h) == 0 {
 		return
 	}
-	C.nnfc_par_bias_relu_f64(nt(), (*C.double)(unsafe.Pointer(&h[0])), (*C.double)(unsafe.Pointer(&b[0])),
+	C.nnfc_bias_relu_f64((*C.double)(unsafe.Pointer(&h[0])), (*C.double)(unsafe.Pointer(&b[0])),
 		C.int64_t(len(h)/cols), C.int64_t(cols))
 }
 
@@ -43,30 +40,30 @@ func reluMaskBiasGrad32(d, h []float32, cols int, db []float32) {
 	if len(d) == 0 {
 		return
 	}
-	C.nnfc_par_relu_mask_bias_grad_f32(nt(), (*C.float)(unsafe.Pointer(&d[0])), (*C.float)(unsafe.Pointer(&h[0])),
-		(*C.float)(unsafe.Pointer(&db[0])), C.int64_t(len(d)/cols), C.int64_t(cols))
+	C.nnfc_relu_mask_bias_grad_f32((*C.float)(unsafe.Pointer(&d[0])), (*C.float)(unsafe.Pointer(&h[0])),
+		(*C.float)(unsafe.Pointer(&db[0])), C.int64_t(len(d)/cols), C.int64_t(cols), C.int64_t(cols))
 }
 
 func reluMaskBiasGrad64(d, h []float64, cols int, db []float64) {
 	if len(d) == 0 {
 		return
 	}
-	C.nnfc_par_relu_mask_bias_grad_f64(nt(), (*C.double)(unsafe.Pointer(&d[0])), (*C.double)(unsafe.Pointer(&h[0])),
-		(*C.double)(unsafe.Pointer(&db[0])), C.int64_t(len(d)/cols), C.int64_t(cols))
+	C.nnfc_relu_mask_bias_grad_f64((*C.double)(unsafe.Pointer(&d[0])), (*C.double)(unsafe.Pointer(&h[0])),
+		(*C.double)(unsafe.Pointer(&db[0])), C.int64_t(len(d)/cols), C.int64_t(cols), C.int64_t(cols))
 }
 
 func sigmoid32(dst, src []float32) {
 	if len(src) == 0 {
 		return
 	}
-	C.nnfc_par_sigmoid_f32(nt(), (*C.float)(unsafe.Pointer(&dst[0])), (*C.float)(unsafe.Pointer(&src[0])), C.int64_t(len(src)))
+	C.nnfc_sigmoid_f32((*C.float)(unsafe.Pointer(&dst[0])), (*C.float)(unsafe.Pointer(&src[0])), C.int64_t(len(src)))
 }
 
 func swish32(out, sig, z []float32) {
 	if len(z) == 0 {
 		return
 	}
-	C.nnfc_par_swish_f32(nt(), (*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sig[0])),
+	C.nnfc_swish_f32((*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sig[0])),
 		(*C.float)(unsafe.Pointer(&z[0])), C.int64_t(len(z)))
 }
 
@@ -74,7 +71,7 @@ func swishBackward32(dx, g, sig, out []float32) {
 	if len(g) == 0 {
 		return
 	}
-	C.nnfc_par_swish_backward_f32(nt(), (*C.float)(unsafe.Pointer(&dx[0])), (*C.float)(unsafe.Pointer(&g[0])),
+	C.nnfc_swish_backward_f32((*C.float)(unsafe.Pointer(&dx[0])), (*C.float)(unsafe.Pointer(&g[0])),
 		(*C.float)(unsafe.Pointer(&sig[0])), (*C.float)(unsafe.Pointer(&out[0])), C.int64_t(len(g)))
 }
 

@@ -4,27 +4,13 @@
 
 void nnfc_bias_relu_f32(float *h, const float *b, int64_t rows, int64_t cols);
 void nnfc_bias_relu_f64(double *h, const double *b, int64_t rows, int64_t cols);
-// The mask pass works on cols columns of rows that are ld apart (ld ≥ cols),
-// so that threads can take blocks of columns.
+// The mask pass works on cols columns of rows that are ld apart (ld ≥ cols).
 void nnfc_relu_mask_bias_grad_f32(float *d, const float *h, float *db, int64_t rows, int64_t cols, int64_t ld);
 void nnfc_relu_mask_bias_grad_f64(double *d, const double *h, double *db, int64_t rows, int64_t cols, int64_t ld);
 
 void nnfc_sigmoid_f32(float *dst, const float *src, int64_t n);
 void nnfc_swish_f32(float *out, float *sig, const float *z, int64_t n);
 void nnfc_swish_backward_f32(float *dx, const float *g, const float *sig, const float *out, int64_t n);
-
-// The same passes on nt OpenMP threads (parallel.c), each thread on a block
-// of rows (bias+ReLU), of columns (mask + bias gradient: every db[j] still
-// sums its rows in order) or of elements, so the results are the same bits
-// as on one thread. Below a size threshold, or with nt < 2, they call the
-// one-thread kernel directly.
-void nnfc_par_bias_relu_f32(int nt, float *h, const float *b, int64_t rows, int64_t cols);
-void nnfc_par_bias_relu_f64(int nt, double *h, const double *b, int64_t rows, int64_t cols);
-void nnfc_par_relu_mask_bias_grad_f32(int nt, float *d, const float *h, float *db, int64_t rows, int64_t cols);
-void nnfc_par_relu_mask_bias_grad_f64(int nt, double *d, const double *h, double *db, int64_t rows, int64_t cols);
-void nnfc_par_sigmoid_f32(int nt, float *dst, const float *src, int64_t n);
-void nnfc_par_swish_f32(int nt, float *out, float *sig, const float *z, int64_t n);
-void nnfc_par_swish_backward_f32(int nt, float *dx, const float *g, const float *sig, const float *out, int64_t n);
 
 // The optimizer update rules of pkg/optim over n elements (see vec_optim.go).
 void nnfc_momentum_f32(float *w, const float *dw, float *v, float mu, float lr, int64_t n);

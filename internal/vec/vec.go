@@ -1,29 +1,6 @@
 package vec
 
-import (
-	"fmt"
-	"sync/atomic"
-)
-
-// threads is the OpenMP team size of the activation passes (cgo build).
-var threads atomic.Int32
-
-func init() { threads.Store(1) }
-
-// SetThreads sets how many OpenMP threads the activation passes
-// (BiasReLU*, ReLUMaskBiasGrad*, Sigmoid32, Swish32, SwishBackward32) use
-// in the cgo build, each on its own block of rows, columns or elements, so
-// the results are the same bits as on one thread. Passes under 16384
-// elements stay on the calling thread. n < 1 counts as 1, the default.
-// The pure-Go build records n and runs every pass on the calling
-// goroutine. The team is the calling thread's OpenMP pool, the one
-// oneDNN's GEMMs use. blasbackend.Init sets 1: in the 784-512-10 training
-// step with oneDNN on 2 threads, 2 measured 2–4% slower than 1 on this
-// (shared) machine; see docs/performance.md.
-func SetThreads(n int) { threads.Store(int32(max(1, n))) }
-
-// Threads returns the count SetThreads set.
-func Threads() int { return int(threads.Load()) }
+import "fmt"
 
 // BiasReLU32 sets every row r of the row-major matrix h (cols columns) to
 // max(0, r + b), in place. A negative sum and −0 become +0; a NaN stays
