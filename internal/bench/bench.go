@@ -258,6 +258,8 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 	evalFLOP := float64(2 * (Inputs*o.Hidden + o.Hidden*Classes))
 	trainFLOP := evalFLOP + float64(2*(Inputs*o.Hidden+2*o.Hidden*Classes))
 	var epochs []Epoch
+	bl := blasbackend.BeginLoop()
+	defer bl.End()
 	tAll := time.Now()
 	for e := 0; e < o.Epochs; e++ {
 		bound := gb.rate(o.GemmSeconds)
@@ -271,6 +273,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 			data.Gather(ds, idx, x.Data, y[:len(idx)])
 			loss := step(x, y[:len(idx)])
 			lossSum += loss * float64(len(idx))
+			bl.Step()
 		}
 		trainS := time.Since(t0).Seconds()
 		trainCPU := cpuSeconds() - c0

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/pkg/layers"
 )
 
@@ -43,12 +44,15 @@ func (g *gemmStep[T]) step() {
 
 // rate runs steps for about secs seconds and returns samples per second.
 func (g *gemmStep[T]) rate(secs float64) float64 {
+	bl := blasbackend.BeginLoop()
+	defer bl.End()
 	g.step()
 	steps := 0
 	t0 := time.Now()
 	for {
 		g.step()
 		steps++
+		bl.Step()
 		if el := time.Since(t0).Seconds(); el >= secs {
 			return float64(steps*g.n) / el
 		}

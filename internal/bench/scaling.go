@@ -102,6 +102,8 @@ func scaling[T layers.Float](o Options, ds *data.Dataset, rounds, steps int) (*S
 	}
 	vs := []variant{{1, trainStep}, {2, trainStep}, {1, gb.step}, {2, gb.step}}
 	rates := make([][]float64, len(vs))
+	bl := blasbackend.BeginLoop()
+	defer bl.End()
 	for r := 0; r < rounds; r++ {
 		for k := range vs {
 			v := vs[(k+r)%len(vs)]
@@ -112,6 +114,7 @@ func scaling[T layers.Float](o Options, ds *data.Dataset, rounds, steps int) (*S
 			t0 := time.Now()
 			for i := 0; i < steps; i++ {
 				v.f()
+				bl.Step()
 			}
 			el := time.Since(t0).Seconds()
 			i := (k + r) % len(vs)

@@ -85,10 +85,13 @@ func BenchmarkGemmStep(b *testing.B) {
 						p := newStepBufs[float64]()
 						run = func() { step64(p) }
 					}
+					bl := BeginLoop()
+					defer bl.End()
 					run() // warm up (thread pool start, page faults)
 					b.ResetTimer()
 					for i := 0; i < b.N; i++ {
 						run()
+						bl.Step()
 					}
 					b.StopTimer()
 					b.ReportMetric(bN*float64(b.N)/b.Elapsed().Seconds(), "samples/s")

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -51,7 +52,10 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 	defer e.Net.SetTraining(true)
 	var lossSum float64
 	correct := 0
+	bl := blasbackend.BeginLoop()
+	defer bl.End()
 	for lo := 0; lo < n; lo += e.Batch {
+		bl.Step()
 		hi := min(lo+e.Batch, n)
 		e.idx = e.idx[:0]
 		for i := lo; i < hi; i++ {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
@@ -398,6 +399,8 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	// runs inside the weight GEMMs (model.Net.LossSGD), the same arithmetic
 	// as Loss then opt.Step, without writing the weight gradients.
 	fusedSGD := c.Optimizer.Rule == "sgd" && c.Train.GradClip == 0 && t.net.CanLossSGD()
+	bl := blasbackend.BeginLoop() // one OS thread, one OpenMP pool: see Loop
+	defer bl.End()
 	for st.Epoch < c.Train.Epochs {
 		e := st.Epoch
 		lr := t.sched.LR(e)
@@ -441,6 +444,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 			st.DataLossSum += dataLoss
 			st.Step = b + 1
 			stepsHere++
+			bl.Step()
 			t.prog.step(min((b+1)*bs, train.N), st.LossSum/float64(st.Step))
 			if ctx.Err() != nil || (t.o.StopAfter > 0 && stepsHere >= t.o.StopAfter) {
 				t.prog.end()

@@ -67,11 +67,14 @@ func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, path st
 		step = func() { net.LossSGD(x, y, 1e-3) }
 	}
 	// Warm-up: the first step sizes every buffer.
+	bl := blasbackend.BeginLoop()
+	defer bl.End()
 	step()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		step()
+		bl.Step()
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
