@@ -3,6 +3,8 @@ package model_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -14,14 +16,14 @@ import (
 
 var initBLAS sync.Once
 
-// useBLAS registers the build's fast BLAS (OpenBLAS with one thread in the
+// useBLAS registers the build's default BLAS (oneDNN, on NNFC_BENCH_THREADS threads, default 1, in the
 // cgo build) for the benchmarks only; the tests keep gonum's pure-Go
 // kernels. In the pure-Go build Init changes nothing, and gonum's GEMM
 // starts goroutines that allocate: the step then reports a few allocs/op,
 // all of them inside gonum.
 func useBLAS(b *testing.B) {
 	initBLAS.Do(func() {
-		if err := blasbackend.Init(1); err != nil {
+		if err := blasbackend.Init(benchThreads()); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -119,4 +121,13 @@ func BenchmarkScores(b *testing.B) {
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 		})
 	}
+}
+
+// benchThreads is the BLAS thread count of the benchmarks:
+// NNFC_BENCH_THREADS, default 1.
+func benchThreads() int {
+	if v, err := strconv.Atoi(os.Getenv("NNFC_BENCH_THREADS")); err == nil && v > 0 {
+		return v
+	}
+	return 1
 }
