@@ -15,7 +15,7 @@ import (
 
 // Shapes of the agreement test: op(A) is m×k, op(B) is k×n; odd sizes,
 // a vector, an empty inner dimension and one larger than a kernel block.
-var shapes = [][3]int{{37, 53, 29}, {1, 1, 1}, {5, 0, 3}, {1, 17, 9}, {130, 515, 17}}
+var shapes = [][3]int{{37, 53, 29}, {1, 1, 1}, {5, 0, 3}, {1, 17, 9}, {130, 515, 17}, {160, 300, 180}}
 
 type gemmCase struct {
 	tA, tB      blas.Transpose

@@ -59,6 +59,109 @@ static int nnfc_dnnl_sgemm(int threads, char ta, char tb, int64_t m, int64_t n, 
 	return (int)dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+// The large GEMMs go through oneDNN's matmul primitive instead of
+// dnnl_sgemm: its brgemm kernels ran the evaluation forward 1000×512×784
+// in 3.79-3.84 ms against 4.10-4.36 ms, and dW1 512×784×128 in 464-465 µs
+// against 478-486 µs (one thread, AMD EPYC Zen 5; docs/performance.md,
+// round 8). A primitive is built once per shape, strides, alpha, beta and
+// thread count (alpha as output scales, beta as a sum post-op) and kept
+// in a small table; each call wraps the caller's buffers in memory
+// objects. A shape oneDNN cannot build, or a full table, falls back to
+// dnnl_sgemm (return 1).
+typedef struct {
+	char ta, tb;
+	int64_t m, n, k, lda, ldb, ldc;
+	float alpha, beta;
+	int threads;
+	dnnl_primitive_t p; // NULL: this shape has no primitive (use dnnl_sgemm)
+	dnnl_memory_desc_t a, b, c;
+	dnnl_memory_desc_t scratch; // the scratchpad each call allocates (user mode: concurrent calls are safe)
+	size_t scratch_size;
+} nnfc_mm;
+
+enum { NNFC_MM_MAX = 64 };
+static nnfc_mm nnfc_mm_tab[NNFC_MM_MAX];
+static int nnfc_mm_len;
+static pthread_mutex_t nnfc_mm_mu = PTHREAD_MUTEX_INITIALIZER;
+static dnnl_engine_t nnfc_mm_eng;
+static __thread dnnl_stream_t nnfc_mm_stream;
+
+static void nnfc_mm_build(nnfc_mm *e) {
+	dnnl_dims_t da = {e->m, e->k}, db = {e->k, e->n}, dc = {e->m, e->n};
+	dnnl_dims_t sa = {e->lda, 1}, sb = {e->ldb, 1}, sc = {e->ldc, 1};
+	if (e->ta == 'T') { sa[0] = 1; sa[1] = e->lda; }
+	if (e->tb == 'T') { sb[0] = 1; sb[1] = e->ldb; }
+	e->p = NULL;
+	if (dnnl_memory_desc_init_by_strides(&e->a, 2, da, dnnl_f32, sa) != dnnl_success ||
+	    dnnl_memory_desc_init_by_strides(&e->b, 2, db, dnnl_f32, sb) != dnnl_success ||
+	    dnnl_memory_desc_init_by_strides(&e->c, 2, dc, dnnl_f32, sc) != dnnl_success) return;
+	dnnl_matmul_desc_t d;
+	if (dnnl_matmul_desc_init(&d, &e->a, &e->b, NULL, &e->c) != dnnl_success) return;
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_post_ops_t po = NULL;
+	int ok = dnnl_primitive_attr_create(&attr) == dnnl_success &&
+		 dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) == dnnl_success;
+	if (ok && e->alpha != 1.0f) ok = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &e->alpha) == dnnl_success;
+	if (ok && e->beta != 0.0f) {
+		ok = dnnl_post_ops_create(&po) == dnnl_success && dnnl_post_ops_append_sum(po, e->beta) == dnnl_success &&
+		     dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
+	}
+	dnnl_primitive_desc_t pd = NULL;
+	if (ok && dnnl_primitive_desc_create(&pd, &d, attr, nnfc_mm_eng, NULL) == dnnl_success) {
+		const dnnl_memory_desc_t *s = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+		if (s) {
+			e->scratch = *s;
+			e->scratch_size = dnnl_memory_desc_get_size(s);
+		}
+		if (!s || dnnl_primitive_create(&e->p, pd) != dnnl_success) e->p = NULL;
+		dnnl_primitive_desc_destroy(pd);
+	}
+	if (po) dnnl_post_ops_destroy(po);
+	if (attr) dnnl_primitive_attr_destroy(attr);
+}
+
+static int nnfc_matmul(int threads, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
+		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+	if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
+	int team = omp_get_max_threads();
+	nnfc_mask_omp_workers(team);
+	nnfc_mm *e = NULL;
+	pthread_mutex_lock(&nnfc_mm_mu);
+	if (!nnfc_mm_eng && dnnl_engine_create(&nnfc_mm_eng, dnnl_cpu, 0) != dnnl_success) nnfc_mm_eng = NULL;
+	for (int i = 0; i < nnfc_mm_len && nnfc_mm_eng; i++) {
+		nnfc_mm *x = &nnfc_mm_tab[i];
+		if (x->ta == ta && x->tb == tb && x->m == m && x->n == n && x->k == k && x->lda == lda && x->ldb == ldb &&
+		    x->ldc == ldc && x->alpha == alpha && x->beta == beta && x->threads == team) { e = x; break; }
+	}
+	if (!e && nnfc_mm_eng && nnfc_mm_len < NNFC_MM_MAX) {
+		e = &nnfc_mm_tab[nnfc_mm_len++];
+		*e = (nnfc_mm){.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc,
+			.alpha = alpha, .beta = beta, .threads = team};
+		nnfc_mm_build(e);
+	}
+	pthread_mutex_unlock(&nnfc_mm_mu);
+	if (!e || !e->p) return 1;
+	if (!nnfc_mm_stream && dnnl_stream_create(&nnfc_mm_stream, nnfc_mm_eng, dnnl_stream_default_flags) != dnnl_success) {
+		nnfc_mm_stream = NULL;
+		return 1;
+	}
+	dnnl_memory_t ma = NULL, mb = NULL, mc = NULL, ms = NULL;
+	int st = 1;
+	if (dnnl_memory_create(&ma, &e->a, nnfc_mm_eng, (void *)a) == dnnl_success &&
+	    dnnl_memory_create(&mb, &e->b, nnfc_mm_eng, (void *)b) == dnnl_success &&
+	    dnnl_memory_create(&mc, &e->c, nnfc_mm_eng, c) == dnnl_success &&
+	    (e->scratch_size == 0 || dnnl_memory_create(&ms, &e->scratch, nnfc_mm_eng, DNNL_MEMORY_ALLOCATE) == dnnl_success)) {
+		dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}, {DNNL_ARG_SCRATCHPAD, ms}};
+		if (dnnl_primitive_execute(e->p, nnfc_mm_stream, ms ? 4 : 3, args) == dnnl_success &&
+		    dnnl_stream_wait(nnfc_mm_stream) == dnnl_success) st = 0;
+	}
+	if (ma) dnnl_memory_destroy(ma);
+	if (mb) dnnl_memory_destroy(mb);
+	if (mc) dnnl_memory_destroy(mc);
+	if (ms) dnnl_memory_destroy(ms);
+	return st;
+}
+
 static int nnfc_dnnl_isa(void) { return (int)dnnl_get_effective_cpu_isa(); }
 static void nnfc_dnnl_version(int *v) {
 	const dnnl_version_t *d = dnnl_version();
@@ -69,6 +172,7 @@ import "C"
 
 import (
 	"fmt"
+	"os"
 	"sync/atomic"
 	"unsafe"
 
@@ -76,6 +180,11 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 	"gonum.org/v1/netlib/blas/netlib"
 )
+
+// useMatmul sends the GEMMs of smallGemm multiply-adds and more through
+// oneDNN's matmul primitive (nnfc_matmul above); NNFC_ONEDNN_MATMUL=0 keeps
+// them on dnnl_sgemm, to compare the two.
+var useMatmul = os.Getenv("NNFC_ONEDNN_MATMUL") != "0"
 
 // ompThreads is the OpenMP thread count oneDNN's calls use (0: OpenMP's
 // default, OMP_NUM_THREADS or one per core).
@@ -179,6 +288,14 @@ func (OneDNN) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float
 	}
 	if work < smallGemm {
 		threads = 1
+	}
+	// Only alpha = 1 and beta = 0 or 1: a primitive is built per alpha and
+	// beta, and the SGD update's alpha (−lr) and beta (1 − lr·decay) change
+	// with the learning rate; those GEMMs stay on dnnl_sgemm.
+	if work >= smallGemm && useMatmul && alpha == 1 && (beta == 0 || beta == 1) &&
+		C.nnfc_matmul(C.int(threads), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k), C.float(alpha),
+			pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc)) == 0 {
+		return
 	}
 	st := C.nnfc_dnnl_sgemm(C.int(threads), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k),
 		C.float(alpha), pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc))
