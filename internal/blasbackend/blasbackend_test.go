@@ -32,6 +32,7 @@ func gemmCases() []gemmCase {
 				gemmCase{tA, tB, 3, -0.75, 0.5},
 				gemmCase{tA, tB, 1, 0, 2},
 				gemmCase{tA, tB, 0, 1.5, 1},
+				gemmCase{tA, tB, 2, 1, 1}, // on oneDNN's matmul primitive: the sum post-op
 			)
 		}
 	}

@@ -6,6 +6,7 @@ package blasbackend
 #cgo CFLAGS: -fopenmp
 #cgo LDFLAGS: -ldnnl -lgomp
 #include <omp.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -52,10 +53,18 @@ static void nnfc_mask_omp_workers(int team) {
 // thread, and Go runs cgo calls on whichever OS thread the goroutine is on,
 // so the count is set on that thread before each call (a thread-local
 // read when it is already right).
+// nnfc_omp_team sets the calling thread's OpenMP count (threads > 0),
+// masks its pool's workers and returns the team size.
+static int nnfc_omp_team(int threads) {
+	if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
+	int team = omp_get_max_threads();
+	nnfc_mask_omp_workers(team);
+	return team;
+}
+
 static int nnfc_dnnl_sgemm(int threads, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
 		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
-	if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
-	nnfc_mask_omp_workers(omp_get_max_threads());
+	nnfc_omp_team(threads);
 	return (int)dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
@@ -85,6 +94,10 @@ static int nnfc_mm_len;
 static pthread_mutex_t nnfc_mm_mu = PTHREAD_MUTEX_INITIALIZER;
 static dnnl_engine_t nnfc_mm_eng;
 static __thread dnnl_stream_t nnfc_mm_stream;
+// Each calling thread's scratchpad, grown to the largest a primitive has
+// asked for and kept: no allocation per call.
+static __thread void *nnfc_mm_scratch;
+static __thread size_t nnfc_mm_scratch_cap;
 
 static void nnfc_mm_build(nnfc_mm *e) {
 	dnnl_dims_t da = {e->m, e->k}, db = {e->k, e->n}, dc = {e->m, e->n};
@@ -122,9 +135,7 @@ static void nnfc_mm_build(nnfc_mm *e) {
 
 static int nnfc_matmul(int threads, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
 		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
-	if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
-	int team = omp_get_max_threads();
-	nnfc_mask_omp_workers(team);
+	int team = nnfc_omp_team(threads);
 	nnfc_mm *e = NULL;
 	pthread_mutex_lock(&nnfc_mm_mu);
 	if (!nnfc_mm_eng && dnnl_engine_create(&nnfc_mm_eng, dnnl_cpu, 0) != dnnl_success) nnfc_mm_eng = NULL;
@@ -145,12 +156,19 @@ static int nnfc_matmul(int threads, char ta, char tb, int64_t m, int64_t n, int6
 		nnfc_mm_stream = NULL;
 		return 1;
 	}
+	if (e->scratch_size > nnfc_mm_scratch_cap) {
+		free(nnfc_mm_scratch);
+		size_t cap = (e->scratch_size + 63) / 64 * 64;
+		nnfc_mm_scratch = aligned_alloc(64, cap);
+		nnfc_mm_scratch_cap = nnfc_mm_scratch ? cap : 0;
+		if (!nnfc_mm_scratch) return 1;
+	}
 	dnnl_memory_t ma = NULL, mb = NULL, mc = NULL, ms = NULL;
 	int st = 1;
 	if (dnnl_memory_create(&ma, &e->a, nnfc_mm_eng, (void *)a) == dnnl_success &&
 	    dnnl_memory_create(&mb, &e->b, nnfc_mm_eng, (void *)b) == dnnl_success &&
 	    dnnl_memory_create(&mc, &e->c, nnfc_mm_eng, c) == dnnl_success &&
-	    (e->scratch_size == 0 || dnnl_memory_create(&ms, &e->scratch, nnfc_mm_eng, DNNL_MEMORY_ALLOCATE) == dnnl_success)) {
+	    (e->scratch_size == 0 || dnnl_memory_create(&ms, &e->scratch, nnfc_mm_eng, nnfc_mm_scratch) == dnnl_success)) {
 		dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}, {DNNL_ARG_SCRATCHPAD, ms}};
 		if (dnnl_primitive_execute(e->p, nnfc_mm_stream, ms ? 4 : 3, args) == dnnl_success &&
 		    dnnl_stream_wait(nnfc_mm_stream) == dnnl_success) st = 0;
