@@ -853,8 +853,14 @@ func (m Model) ActivationList() []string {
 func (c Config) YAML() string {
 	omit := map[string]bool{}
 	flat := flatten(c)
+	// A rule key is left out when it holds what loading fills in for it
+	// (the rule's default; zero for a key the rule does not use), so an
+	// explicit weight_decay: 0 under adamw (default 0.01) is kept.
+	def := c
+	def.fillRuleDefaults(nil)
+	flatDef := flatten(def)
 	for k := range ruleKeys {
-		if reflect.ValueOf(flat[k]).IsZero() {
+		if reflect.DeepEqual(flat[k], flatDef[k]) {
 			omit[k] = true
 		}
 	}
