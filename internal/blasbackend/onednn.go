@@ -54,8 +54,9 @@ static void nnfc_mask_omp_workers(int team) {
 // so the count is set on that thread before each call (a thread-local
 // read when it is already right).
 // nnfc_omp_team sets the calling thread's OpenMP count (threads > 0),
-// masks its pool's workers and returns the team size.
-static int nnfc_omp_team(int threads) {
+// masks its pool's workers and returns the team size. Not static:
+// rows.go's C calls it too.
+int nnfc_omp_team(int threads) {
 	if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
 	int team = omp_get_max_threads();
 	nnfc_mask_omp_workers(team);
