@@ -6,11 +6,23 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/cli"
 )
+
+// init locks the main goroutine, which runs every command's training,
+// evaluation and benchmark, to the process's main OS thread for the whole
+// run: one thread for all of nnfc's BLAS calls, so one OpenMP pool. An
+// OpenMP pool belongs to the OS thread that opens the parallel region; a
+// goroutine that moves between threads (blasbackend.Loop keeps it on one
+// only for one loop) leaves a pool behind on each thread it used, and
+// libgomp, once it manages more threads than there are CPUs, cuts its
+// workers' spinning between regions from about 300,000 iterations to
+// 1,000, so they sleep and must be woken for every parallel region.
+func init() { runtime.LockOSThread() }
 
 func main() {
 	// Before anything else: if OpenBLAS picked kernels older than this CPU

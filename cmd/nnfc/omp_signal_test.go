@@ -104,3 +104,27 @@ func TestSignalsOnOpenMPThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestOneOpenMPPool: nnfc bench's warm-up, training epochs, evaluations
+// and GEMM-bound loops all run oneDNN on one OS thread (main's init locks
+// the main goroutine to it), so one OpenMP pool. Before that lock, each
+// blasbackend.Loop ran on whichever thread the goroutine was on: bench
+// made two pools, three OpenMP threads on two CPUs, and libgomp then cut
+// its workers' spinning between parallel regions.
+func TestOneOpenMPPool(t *testing.T) {
+	cmd := exec.Command(nnfcBin, "--blas", "onednn", "--threads", "2", "bench", "--epochs", "1", "--gemm-seconds", "0.05")
+	cmd.Env = cleanEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("nnfc bench: %v", err)
+	}
+	i := strings.Index(string(out), `"openmp_pools":`)
+	if i < 0 {
+		t.Fatalf("no openmp_pools in the bench output:\n%s", shorten(string(out), 2000))
+	}
+	rest := string(out[i+len(`"openmp_pools":`):])
+	n, err := strconv.Atoi(rest[:strings.IndexAny(rest, ",}")])
+	if err != nil || n != 1 {
+		t.Errorf("openmp_pools = %q, want 1", rest[:strings.IndexAny(rest, ",}")])
+	}
+}

@@ -143,6 +143,9 @@ type Summary struct {
 	FractionOfGemmBound        float64   `json:"fraction_of_gemm_bound"`
 	TrainSamplesPerCPUSMedian  float64   `json:"train_samples_per_cpu_s_median"`
 	EvalOverTrain              float64   `json:"eval_over_train"`
+	// OpenMPPools counts the OS threads that ran oneDNN on a team of 2 or
+	// more (blasbackend.OpenMPPools): 1 in nnfc, whose main thread runs it all.
+	OpenMPPools int `json:"openmp_pools"`
 }
 
 // Synthetic returns the peers' MNIST-shaped data: n×784 features uniform
@@ -331,6 +334,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 		FractionOfGemmBound:       round(median(tr)/median(bounds), 4),
 		EvalOverTrain:             round(median(evs)/median(tr), 3),
 		TrainSamplesPerCPUSMedian: median(pick(func(e Epoch) float64 { return e.TrainSamplesPerCPUS })),
+		OpenMPPools:               blasbackend.OpenMPPools(),
 	}
 	if err := writeJSON(o.Out, "SUMMARY ", s); err != nil {
 		return nil, err

@@ -14,7 +14,9 @@ import (
 //     parallel region, and a cgo call runs on whichever thread its
 //     goroutine is on. A goroutine that moves between threads starts a
 //     second pool, whose idle worker spins on the core the running pool
-//     needs. LockOSThread keeps one pool.
+//     needs. LockOSThread keeps one pool for the loop; nnfc's main
+//     goroutine is locked to the main thread for the whole run (cmd/nnfc),
+//     so that every loop of a command shares one pool.
 //   - A goroutine that has not been through the scheduler for 10 ms is
 //     preempted by sysmon, and inside a cgo call that means taking its P
 //     away: sysmon wakes another OS thread to spin on a core, then polls

@@ -29,9 +29,13 @@ package blasbackend
 // region, and a cgo call runs on whichever thread its goroutine is on, so
 // each calling thread masks its own pool, once per team size it has used.
 static __thread int nnfc_masked_team;
+// How many OS threads have opened a team of two or more: each has its own
+// pool of OpenMP workers (OpenMPPools).
+static int nnfc_pools;
 
 static void nnfc_mask_omp_workers(int team) {
 	if (team <= nnfc_masked_team) return;
+	if (team > 1 && nnfc_masked_team <= 1) __atomic_fetch_add(&nnfc_pools, 1, __ATOMIC_RELAXED);
 #pragma omp parallel num_threads(team)
 	{
 		if (omp_get_thread_num() != 0) {
@@ -181,6 +185,7 @@ static int nnfc_matmul(int threads, char ta, char tb, int64_t m, int64_t n, int6
 	return st;
 }
 
+static int nnfc_pool_count(void) { return __atomic_load_n(&nnfc_pools, __ATOMIC_RELAXED); }
 static int nnfc_dnnl_isa(void) { return (int)dnnl_get_effective_cpu_isa(); }
 static void nnfc_dnnl_version(int *v) {
 	const dnnl_version_t *d = dnnl_version();
@@ -346,6 +351,13 @@ func setOMPThreads(threads int) int {
 	}
 	return ompDefault
 }
+
+// OpenMPPools returns how many OS threads have run oneDNN work on a team
+// of two threads or more so far: each has its own pool of OpenMP workers.
+// nnfc runs all of it on the main thread (cmd/nnfc locks it), so 1; more
+// pools mean more OpenMP threads than CPUs, and libgomp then cuts its
+// workers' spinning between parallel regions (see cmd/nnfc's init).
+func OpenMPPools() int { return int(C.nnfc_pool_count()) }
 
 // OneDNNVersion returns oneDNN's version, e.g. "2.6.3".
 func OneDNNVersion() string {

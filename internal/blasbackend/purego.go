@@ -46,5 +46,8 @@ func Describe() string { return describePure() }
 // OneDNNVersion returns "": there is no oneDNN in this build.
 func OneDNNVersion() string { return "" }
 
+// OpenMPPools returns 0: there are no OpenMP threads in this build.
+func OpenMPPools() int { return 0 }
+
 // OneDNNISA returns "": there is no oneDNN in this build.
 func OneDNNISA() string { return "" }
