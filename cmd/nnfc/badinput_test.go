@@ -359,9 +359,12 @@ func badCases(t *testing.T, dir string) []badCase {
 	// ---- Command lines (exit 2).
 	add("flag", "--max-memory lots", 2, []string{"--max-memory", "lots", "version"}, `--max-memory: "lots" is not a memory size`)
 	add("flag", "--threads -1", 2, []string{"--threads", "-1", "version"}, "--threads: must be ≥ 0")
-	add("flag", "eval --precision float16", 2, []string{"eval", "--model", good, "--data", points, "--precision", "float16"}, "--precision: must be float32 or float64")
+	add("flag", "eval --precision float16", 2, []string{"eval", "--model", good, "--data", points, "--precision", "float16"}, "--precision: must be float32, float64 or bfloat16")
 	add("flag", "predict --batch 0", 2, []string{"predict", "--model", good, "--input", inputs, "--batch", "0"}, "--batch: must be > 0")
 	add("flag", "unknown flag", 2, []string{"train", "--epochz", "3"}, "unknown flag: --epochz")
+	bf := spiralWith("bf16gonum", "model:\n  hidden: [8]\n", "")
+	add("flag", "train --precision bfloat16 --blas gonum", 1, append([]string{"--blas", "gonum"}, trainCfg(bf, "--precision", "bfloat16")...),
+		"precision bfloat16 needs the onednn backend")
 	return cs
 }
 

@@ -63,8 +63,8 @@ func (o Options) Validate() error {
 	if o.Act != "relu" && o.Act != "swish" {
 		errs = append(errs, fmt.Sprintf("--act: want relu or swish, got %q", o.Act))
 	}
-	if o.Precision != "float32" && o.Precision != "float64" {
-		errs = append(errs, fmt.Sprintf("--precision: want float32 or float64, got %q", o.Precision))
+	if o.Precision != "float32" && o.Precision != "float64" && o.Precision != "bfloat16" {
+		errs = append(errs, fmt.Sprintf("--precision: want float32, float64 or bfloat16, got %q", o.Precision))
 	}
 	if o.Epochs < 1 {
 		errs = append(errs, fmt.Sprintf("--epochs: must be ≥ 1, got %d", o.Epochs))
@@ -196,6 +196,11 @@ func Run(o Options) (*Summary, error) {
 	if o.Precision == "float64" {
 		return run[float64](o, ds)
 	}
+	off, err := bfloat16(o)
+	if err != nil {
+		return nil, err
+	}
+	defer off()
 	return run[float32](o, ds)
 }
 
@@ -309,10 +314,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 	tr := pick(func(e Epoch) float64 { return e.TrainSamplesPerS })
 	evs := pick(func(e Epoch) float64 { return e.EvalSamplesPerS })
 	bounds := pick(func(e Epoch) float64 { return e.GemmBoundSamplesPerS })
-	dtype := "f32"
-	if o.Precision == "float64" {
-		dtype = "f64"
-	}
+	dtype := dtypeOf(o.Precision)
 	coretype := os.Getenv("OPENBLAS_CORETYPE")
 	if coretype == "" {
 		coretype = "auto"
@@ -384,4 +386,28 @@ func cpuSeconds() float64 {
 	}
 	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)*1e-6 }
 	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+// bfloat16 turns the backend's bfloat16 mode on for --precision bfloat16
+// (float32 everywhere else, bf16 inputs to the large GEMMs) and returns
+// what turns it off again.
+func bfloat16(o Options) (func(), error) {
+	if o.Precision != "bfloat16" {
+		return func() {}, nil
+	}
+	if _, err := blasbackend.SetBFloat16(true); err != nil {
+		return nil, fmt.Errorf("--precision: %w", err)
+	}
+	return func() { blasbackend.SetBFloat16(false) }, nil
+}
+
+// dtypeOf names a precision as the peers' SUMMARY does: f32, f64, bf16.
+func dtypeOf(precision string) string {
+	switch precision {
+	case "float64":
+		return "f64"
+	case "bfloat16":
+		return "bf16"
+	}
+	return "f32"
 }

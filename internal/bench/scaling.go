@@ -64,6 +64,11 @@ func RunScaling(o Options, rounds, steps int) (*Scaling, error) {
 	if o.Precision == "float64" {
 		return scaling[float64](o, ds, rounds, steps)
 	}
+	off, err := bfloat16(o)
+	if err != nil {
+		return nil, err
+	}
+	defer off()
 	return scaling[float32](o, ds, rounds, steps)
 }
 
@@ -131,10 +136,7 @@ func scaling[T layers.Float](o Options, ds *data.Dataset, rounds, steps int) (*S
 		// not round to 0.
 		return roundSig(median(q), 3)
 	}
-	dtype := "f32"
-	if o.Precision == "float64" {
-		dtype = "f64"
-	}
+	dtype := dtypeOf(o.Precision)
 	return &Scaling{
 		Impl: "nnfc-" + blasbackend.Name(), Backend: blasbackend.Describe(), Act: o.Act, DType: dtype, Batch: bs,
 		Rounds: rounds, Steps: steps,

@@ -38,6 +38,11 @@
 // the CPU (SkylakeX for AVX-512, Haswell for AVX2), or prints one warning
 // with that fix if it cannot. cmd/nnfc calls it first thing in main.
 //
+// SetBFloat16 (bf16.go, `precision: bfloat16`): on the oneDNN backend, the
+// large float32 GEMMs round their inputs to bfloat16 and run oneDNN's bf16
+// matmul primitive (float32 accumulation and output); weights and
+// everything else stay float32.
+//
 // Init is deliberately not run from an init function, so a program (or a
 // test) decides whether and when the backend changes. Call it once, early,
 // before any training goroutine starts: blas32.Use and blas64.Use are not

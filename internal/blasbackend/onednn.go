@@ -6,6 +6,7 @@ package blasbackend
 #cgo CFLAGS: -fopenmp
 #cgo LDFLAGS: -ldnnl -lgomp
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <pthread.h>
 #include <signal.h>
@@ -77,20 +78,23 @@ static int nnfc_dnnl_sgemm(int threads, char ta, char tb, int64_t m, int64_t n, 
 // dnnl_sgemm: its brgemm kernels ran the evaluation forward 1000×512×784
 // in 3.79-3.84 ms against 4.10-4.36 ms, and dW1 512×784×128 in 464-465 µs
 // against 478-486 µs (one thread, AMD EPYC Zen 5; docs/performance.md,
-// round 8). A primitive is built once per shape, strides, alpha, beta and
-// thread count (alpha as output scales, beta as a sum post-op) and kept
-// in a small table; each call wraps the caller's buffers in memory
-// objects. A shape oneDNN cannot build, or a full table, falls back to
-// dnnl_sgemm (return 1).
+// round 8). A primitive is built once per shape, strides, alpha, beta,
+// thread count and input type (alpha as output scales, beta as a sum
+// post-op) and kept in a small table; each call wraps the caller's
+// buffers in memory objects. A shape oneDNN cannot build, or a full
+// table, falls back to dnnl_sgemm (return 1).
 typedef struct {
 	char ta, tb;
 	int64_t m, n, k, lda, ldb, ldc;
 	float alpha, beta;
 	int threads;
+	int bf16;     // A and B are bfloat16 (C stays float32)
+	int rt_alpha; // alpha is a run-time output scale, passed with each call
 	dnnl_primitive_t p; // NULL: this shape has no primitive (use dnnl_sgemm)
 	dnnl_memory_desc_t a, b, c;
 	dnnl_memory_desc_t scratch; // the scratchpad each call allocates (user mode: concurrent calls are safe)
 	size_t scratch_size;
+	char impl[48]; // the kernel oneDNN chose, e.g. "brg:avx512_core"
 } nnfc_mm;
 
 enum { NNFC_MM_MAX = 64 };
@@ -109,9 +113,10 @@ static void nnfc_mm_build(nnfc_mm *e) {
 	dnnl_dims_t sa = {e->lda, 1}, sb = {e->ldb, 1}, sc = {e->ldc, 1};
 	if (e->ta == 'T') { sa[0] = 1; sa[1] = e->lda; }
 	if (e->tb == 'T') { sb[0] = 1; sb[1] = e->ldb; }
+	dnnl_data_type_t in = e->bf16 ? dnnl_bf16 : dnnl_f32;
 	e->p = NULL;
-	if (dnnl_memory_desc_init_by_strides(&e->a, 2, da, dnnl_f32, sa) != dnnl_success ||
-	    dnnl_memory_desc_init_by_strides(&e->b, 2, db, dnnl_f32, sb) != dnnl_success ||
+	if (dnnl_memory_desc_init_by_strides(&e->a, 2, da, in, sa) != dnnl_success ||
+	    dnnl_memory_desc_init_by_strides(&e->b, 2, db, in, sb) != dnnl_success ||
 	    dnnl_memory_desc_init_by_strides(&e->c, 2, dc, dnnl_f32, sc) != dnnl_success) return;
 	dnnl_matmul_desc_t d;
 	if (dnnl_matmul_desc_init(&d, &e->a, &e->b, NULL, &e->c) != dnnl_success) return;
@@ -119,7 +124,8 @@ static void nnfc_mm_build(nnfc_mm *e) {
 	dnnl_post_ops_t po = NULL;
 	int ok = dnnl_primitive_attr_create(&attr) == dnnl_success &&
 		 dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) == dnnl_success;
-	if (ok && e->alpha != 1.0f) ok = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &e->alpha) == dnnl_success;
+	if (ok && e->rt_alpha) ok = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &DNNL_RUNTIME_F32_VAL) == dnnl_success;
+	else if (ok && e->alpha != 1.0f) ok = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &e->alpha) == dnnl_success;
 	if (ok && e->beta != 0.0f) {
 		ok = dnnl_post_ops_create(&po) == dnnl_success && dnnl_post_ops_append_sum(po, e->beta) == dnnl_success &&
 		     dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
@@ -131,6 +137,9 @@ static void nnfc_mm_build(nnfc_mm *e) {
 			e->scratch = *s;
 			e->scratch_size = dnnl_memory_desc_get_size(s);
 		}
+		const char *impl = NULL;
+		if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
+			snprintf(e->impl, sizeof e->impl, "%s", impl);
 		if (!s || dnnl_primitive_create(&e->p, pd) != dnnl_success) e->p = NULL;
 		dnnl_primitive_desc_destroy(pd);
 	}
@@ -138,25 +147,35 @@ static void nnfc_mm_build(nnfc_mm *e) {
 	if (attr) dnnl_primitive_attr_destroy(attr);
 }
 
-static int nnfc_matmul(int threads, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
-		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
-	int team = nnfc_omp_team(threads);
+// nnfc_mm_get returns the table's primitive for a call, building it the
+// first time; NULL when there is none (the caller falls back). A bf16
+// primitive takes alpha ≠ 1 at run time, so one primitive serves a
+// learning rate that changes.
+static nnfc_mm *nnfc_mm_get(char ta, char tb, int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc,
+		float alpha, float beta, int team, int bf16) {
+	int rt = bf16 && alpha != 1.0f;
+	if (rt) alpha = 0;
 	nnfc_mm *e = NULL;
 	pthread_mutex_lock(&nnfc_mm_mu);
 	if (!nnfc_mm_eng && dnnl_engine_create(&nnfc_mm_eng, dnnl_cpu, 0) != dnnl_success) nnfc_mm_eng = NULL;
 	for (int i = 0; i < nnfc_mm_len && nnfc_mm_eng; i++) {
 		nnfc_mm *x = &nnfc_mm_tab[i];
 		if (x->ta == ta && x->tb == tb && x->m == m && x->n == n && x->k == k && x->lda == lda && x->ldb == ldb &&
-		    x->ldc == ldc && x->alpha == alpha && x->beta == beta && x->threads == team) { e = x; break; }
+		    x->ldc == ldc && x->alpha == alpha && x->beta == beta && x->threads == team && x->bf16 == bf16 &&
+		    x->rt_alpha == rt) { e = x; break; }
 	}
 	if (!e && nnfc_mm_eng && nnfc_mm_len < NNFC_MM_MAX) {
 		e = &nnfc_mm_tab[nnfc_mm_len++];
 		*e = (nnfc_mm){.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc,
-			.alpha = alpha, .beta = beta, .threads = team};
+			.alpha = alpha, .beta = beta, .threads = team, .bf16 = bf16, .rt_alpha = rt};
 		nnfc_mm_build(e);
 	}
 	pthread_mutex_unlock(&nnfc_mm_mu);
-	if (!e || !e->p) return 1;
+	return e && e->p ? e : NULL;
+}
+
+// nnfc_mm_exec runs e on the caller's buffers (alpha: e's run-time scale).
+static int nnfc_mm_exec(nnfc_mm *e, const void *a, const void *b, float *c, float alpha) {
 	if (!nnfc_mm_stream && dnnl_stream_create(&nnfc_mm_stream, nnfc_mm_eng, dnnl_stream_default_flags) != dnnl_success) {
 		nnfc_mm_stream = NULL;
 		return 1;
@@ -168,21 +187,90 @@ static int nnfc_matmul(int threads, char ta, char tb, int64_t m, int64_t n, int6
 		nnfc_mm_scratch_cap = nnfc_mm_scratch ? cap : 0;
 		if (!nnfc_mm_scratch) return 1;
 	}
-	dnnl_memory_t ma = NULL, mb = NULL, mc = NULL, ms = NULL;
+	dnnl_memory_t ma = NULL, mb = NULL, mc = NULL, ms = NULL, mo = NULL;
 	int st = 1;
+	dnnl_memory_desc_t od;
+	dnnl_dims_t one = {1};
 	if (dnnl_memory_create(&ma, &e->a, nnfc_mm_eng, (void *)a) == dnnl_success &&
 	    dnnl_memory_create(&mb, &e->b, nnfc_mm_eng, (void *)b) == dnnl_success &&
 	    dnnl_memory_create(&mc, &e->c, nnfc_mm_eng, c) == dnnl_success &&
-	    (e->scratch_size == 0 || dnnl_memory_create(&ms, &e->scratch, nnfc_mm_eng, nnfc_mm_scratch) == dnnl_success)) {
-		dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}, {DNNL_ARG_SCRATCHPAD, ms}};
-		if (dnnl_primitive_execute(e->p, nnfc_mm_stream, ms ? 4 : 3, args) == dnnl_success &&
+	    (e->scratch_size == 0 || dnnl_memory_create(&ms, &e->scratch, nnfc_mm_eng, nnfc_mm_scratch) == dnnl_success) &&
+	    (!e->rt_alpha || (dnnl_memory_desc_init_by_tag(&od, 1, one, dnnl_f32, dnnl_a) == dnnl_success &&
+			      dnnl_memory_create(&mo, &od, nnfc_mm_eng, &alpha) == dnnl_success))) {
+		dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}};
+		int n = 3;
+		if (ms) args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, ms};
+		if (mo) args[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_OUTPUT_SCALES, mo};
+		if (dnnl_primitive_execute(e->p, nnfc_mm_stream, n, args) == dnnl_success &&
 		    dnnl_stream_wait(nnfc_mm_stream) == dnnl_success) st = 0;
 	}
 	if (ma) dnnl_memory_destroy(ma);
 	if (mb) dnnl_memory_destroy(mb);
 	if (mc) dnnl_memory_destroy(mc);
 	if (ms) dnnl_memory_destroy(ms);
+	if (mo) dnnl_memory_destroy(mo);
 	return st;
+}
+
+static int nnfc_matmul(int threads, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
+		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+	int team = nnfc_omp_team(threads);
+	nnfc_mm *e = nnfc_mm_get(ta, tb, m, n, k, lda, ldb, ldc, alpha, beta, team, 0);
+	return e ? nnfc_mm_exec(e, a, b, c, alpha) : 1;
+}
+
+// The bfloat16 mode (bf16.go): A and B are converted, rounding to nearest
+// even, into the calling thread's packed buffers, kept between calls; the
+// bf16 primitive accumulates in float32. Beta other than 0 and 1 (the SGD
+// update with weight decay, whose beta changes with the learning rate)
+// goes through a float32 temporary T = alpha·op(A)·op(B), then C = T +
+// beta·C.
+void nnfc_bf16_pack(int team, int simd, const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst);
+
+static __thread uint16_t *nnfc_bf_a, *nnfc_bf_b;
+static __thread float *nnfc_bf_t;
+static __thread size_t nnfc_bf_a_cap, nnfc_bf_b_cap, nnfc_bf_t_cap;
+
+static void *nnfc_grow(void *p, size_t *cap, size_t want) {
+	if (want <= *cap) return p;
+	free(p);
+	want = (want + 63) / 64 * 64;
+	p = aligned_alloc(64, want);
+	*cap = p ? want : 0;
+	return p;
+}
+
+static int nnfc_matmul_bf16(int threads, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
+		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+	int team = nnfc_omp_team(threads);
+	int64_t ra = ta == 'T' ? k : m, ca = ta == 'T' ? m : k;
+	int64_t rb = tb == 'T' ? n : k, cb = tb == 'T' ? k : n;
+	int direct = beta == 0.0f || beta == 1.0f;
+	nnfc_mm *e = nnfc_mm_get(ta, tb, m, n, k, ca, cb, direct ? ldc : n, alpha, direct ? beta : 0.0f, team, 1);
+	if (!e) return 1;
+	nnfc_bf_a = nnfc_grow(nnfc_bf_a, &nnfc_bf_a_cap, (size_t)(ra * ca) * 2);
+	nnfc_bf_b = nnfc_grow(nnfc_bf_b, &nnfc_bf_b_cap, (size_t)(rb * cb) * 2);
+	if (!nnfc_bf_a || !nnfc_bf_b) return 1;
+	nnfc_bf16_pack(team, 1, a, ra, ca, lda, nnfc_bf_a);
+	nnfc_bf16_pack(team, 1, b, rb, cb, ldb, nnfc_bf_b);
+	if (direct) return nnfc_mm_exec(e, nnfc_bf_a, nnfc_bf_b, c, alpha);
+	nnfc_bf_t = nnfc_grow(nnfc_bf_t, &nnfc_bf_t_cap, (size_t)(m * n) * 4);
+	if (!nnfc_bf_t || nnfc_mm_exec(e, nnfc_bf_a, nnfc_bf_b, nnfc_bf_t, alpha) != 0) return 1;
+	const float *t = nnfc_bf_t;
+#pragma omp parallel for num_threads(team) schedule(static)
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < n; j++) c[i * ldc + j] = t[i * n + j] + beta * c[i * ldc + j];
+	return 0;
+}
+
+// nnfc_bf16_probe builds a bf16 primitive (the forward product of a
+// 784-512 layer, batch 128) and writes the kernel oneDNN chose into buf;
+// 1 when it cannot. Not static: bf16.go calls it.
+int nnfc_bf16_probe(char *buf, int len) {
+	nnfc_mm *e = nnfc_mm_get('N', 'T', 128, 512, 784, 784, 784, 512, 1.0f, 0.0f, nnfc_omp_team(0), 1);
+	if (!e) return 1;
+	snprintf(buf, len, "%s", e->impl);
+	return 0;
 }
 
 static int nnfc_pool_count(void) { return __atomic_load_n(&nnfc_pools, __ATOMIC_RELAXED); }
@@ -312,6 +400,12 @@ func (OneDNN) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float
 	}
 	if work < smallGemm {
 		threads = 1
+	}
+	if work >= smallGemm && bf16.Load() &&
+		C.nnfc_matmul_bf16(C.int(threads), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k), C.float(alpha),
+			pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc)) == 0 {
+		bf16Calls.Add(1)
+		return
 	}
 	// Only alpha = 1 and beta = 0 or 1: a primitive is built per alpha and
 	// beta, and the SGD update's alpha (−lr) and beta (1 − lr·decay) change

@@ -51,3 +51,18 @@ func OpenMPPools() int { return 0 }
 
 // OneDNNISA returns "": there is no oneDNN in this build.
 func OneDNNISA() string { return "" }
+
+// SetBFloat16 refuses the bfloat16 mode (on = true): it needs the oneDNN
+// backend, which this build lacks.
+func SetBFloat16(on bool) (string, error) {
+	if on {
+		return "", fmt.Errorf("precision bfloat16 needs the onednn backend (--blas onednn); this build has only %s", pureName)
+	}
+	return "", nil
+}
+
+// BFloat16 reports false: there is no bfloat16 mode in this build.
+func BFloat16() bool { return false }
+
+// BFloat16Calls returns 0: there is no bfloat16 mode in this build.
+func BFloat16Calls() int64 { return 0 }

@@ -45,7 +45,7 @@ interleaved blocks (--rounds rounds of --steps steps per block), and prints
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Act, "act", o.Act, "hidden activation: relu or swish")
-	f.StringVar(&o.Precision, "precision", o.Precision, "float32 or float64")
+	f.StringVar(&o.Precision, "precision", o.Precision, "float32, float64 or bfloat16 (float32 with bf16 inputs to the large GEMMs; onednn)")
 	f.IntVar(&o.Epochs, "epochs", o.Epochs, "timed epochs (the median is reported)")
 	f.IntVar(&o.Batch, "batch", o.Batch, "training batch size")
 	f.IntVar(&o.EvalBatch, "eval-batch", o.EvalBatch, "evaluation batch size")

@@ -414,7 +414,7 @@ func TestEvalInModelPrecision(t *testing.T) {
 		t.Errorf("eval does not say it computes in float64:\n%s", out)
 	}
 	code, _, errOut = nnfc(t, context.Background(), "eval", "--run", dir, "--precision", "float16")
-	if code != ExitUsage || !strings.Contains(errOut, "--precision: must be float32 or float64") {
+	if code != ExitUsage || !strings.Contains(errOut, "--precision: must be float32, float64 or bfloat16") {
 		t.Errorf("--precision float16: exit %d, %q", code, errOut)
 	}
 	in := writeFile(t, t.TempDir(), "x.csv", "0.1,0.2\n-0.5,0.3\n")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nnfc/nnfc/internal/blasbackend"
 	"os"
 	"strings"
 
@@ -49,7 +50,7 @@ training run directory; --data takes an MNIST or CIFAR-10 directory, or a
 	f.IntVar(&o.args.labelColumn, "label-column", 0, "CSV label column (0-based; -1: last)")
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	f.IntVar(&o.batch, "batch", 1000, "evaluation batch size")
-	f.StringVar(&o.precision, "precision", "", "compute in float32 or float64 (default: the precision the model was saved in)")
+	f.StringVar(&o.precision, "precision", "", "compute in float32, float64 or bfloat16 (float32 with bf16 GEMM inputs; default: the precision the model was saved in)")
 	return cmd
 }
 
@@ -69,6 +70,12 @@ func runEval(o *evalOptions) error {
 	f, prec, err := openModel(o.modelPath, o.precision)
 	if err != nil {
 		return err
+	}
+	if prec == "bfloat16" {
+		if _, err := blasbackend.SetBFloat16(true); err != nil {
+			return fmt.Errorf("--precision: %w", err)
+		}
+		defer blasbackend.SetBFloat16(false)
 	}
 	if prec == "float64" {
 		return evalWith[float64](o, f)
@@ -146,9 +153,9 @@ func prepare(ds *data.Dataset, spec model.Spec, norm *data.Normalizer, modelPath
 // in: the --precision flag, else the file's own.
 func openModel(path, precision string) (*model.File, string, error) {
 	switch precision {
-	case "", "float32", "float64":
+	case "", "float32", "float64", "bfloat16":
 	default:
-		return nil, "", usageError{fmt.Errorf("--precision: must be float32 or float64, got %q", precision)}
+		return nil, "", usageError{fmt.Errorf("--precision: must be float32, float64 or bfloat16, got %q", precision)}
 	}
 	f, err := model.Open(path)
 	if errors.Is(err, os.ErrNotExist) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/nnfc/nnfc/internal/blasbackend"
 	"io"
 	"math"
 	"os"
@@ -60,7 +61,7 @@ MNIST digits are white on black: a dark digit on white paper needs
 	f.BoolVar(&o.invert, "invert", false, "images: map each gray level v to 255−v (dark ink on light paper → MNIST's white on black)")
 	f.StringVar(&o.output, "output", "", "write the CSV here (atomically) instead of stdout")
 	f.IntVar(&o.batch, "batch", 1000, "batch size")
-	f.StringVar(&o.precision, "precision", "", "compute in float32 or float64 (default: the precision the model was saved in)")
+	f.StringVar(&o.precision, "precision", "", "compute in float32, float64 or bfloat16 (float32 with bf16 GEMM inputs; default: the precision the model was saved in)")
 	return cmd
 }
 
@@ -74,6 +75,12 @@ func runPredict(o *predictOptions) error {
 	f, prec, err := openModel(o.modelPath, o.precision)
 	if err != nil {
 		return err
+	}
+	if prec == "bfloat16" {
+		if _, err := blasbackend.SetBFloat16(true); err != nil {
+			return fmt.Errorf("--precision: %w", err)
+		}
+		defer blasbackend.SetBFloat16(false)
 	}
 	if prec == "float64" {
 		return predictWith[float64](o, f)

@@ -65,7 +65,7 @@ keeping the last good model. --report writes the run's HTML report
 	f.Int("batch-size", 0, "override train.batch_size")
 	f.Uint64("seed", 0, "override seed")
 	f.String("out", "", "override train.out_dir")
-	f.String("precision", "", "override precision (float32 or float64)")
+	f.String("precision", "", "override precision (float32, float64 or bfloat16)")
 	for flag, key := range map[string]string{"epochs": "train.epochs", "lr": "optimizer.lr", "batch-size": "train.batch_size",
 		"seed": "seed", "out": "train.out_dir", "precision": "precision"} {
 		o.flags = append(o.flags, config.Flag{Key: key, Flag: f.Lookup(flag)})

@@ -30,7 +30,7 @@ import (
 // the run's own settings.
 type Config struct {
 	Seed      uint64               `mapstructure:"seed" yaml:"seed"`
-	Precision string               `mapstructure:"precision" yaml:"precision"` // float32 | float64
+	Precision string               `mapstructure:"precision" yaml:"precision"` // float32 | float64 | bfloat16 (float32 weights, bf16 GEMM inputs)
 	Data      Data                 `mapstructure:"data" yaml:"data"`
 	Model     Model                `mapstructure:"model" yaml:"model"`
 	Optimizer Optimizer            `mapstructure:"optimizer" yaml:"optimizer"`
@@ -653,7 +653,7 @@ func (c *Config) validate(set map[string]bool) []error {
 			bad(key, "must be one of %s, got %q", strings.Join(allowed, ", "), val)
 		}
 	}
-	oneOf("precision", c.Precision, []string{"float32", "float64"})
+	oneOf("precision", c.Precision, []string{"float32", "float64", "bfloat16"})
 	d := c.Data
 	oneOf("data.source", d.Source, sources)
 	switch d.Source {

@@ -27,7 +27,7 @@ func TestBadConfigs(t *testing.T) {
 		{"word in a list", "model: {hidden: [64, wide]}", []string{`model.hidden[1]: must be an integer, got "wide"`}},
 		{"bool for float", "optimizer: {lr: true}", []string{"optimizer.lr: must be a number, got true"}},
 		{"word for float", "optimizer: {lr: fast}", []string{"optimizer.lr"}},
-		{"number for enum", "precision: 32", []string{`precision: must be one of float32, float64, got "32"`}},
+		{"number for enum", "precision: 32", []string{`precision: must be one of float32, float64, bfloat16, got "32"`}},
 		{"scalar for section", "data: 5", []string{"data"}},
 		// Unknown keys, nested ones included, with a suggestion.
 		{"unknown nested key", "data: {spiral: {perclass: 3}}", []string{"unknown key data.spiral.perclass (did you mean data.spiral.per_class?)"}},

@@ -114,6 +114,12 @@ func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 	if err := checkFresh(dir, o.Force); err != nil {
 		return nil, err
 	}
+	if c.Precision == "bfloat16" { // refused before the run directory exists
+		if _, err := blasbackend.SetBFloat16(true); err != nil {
+			return nil, err
+		}
+		blasbackend.SetBFloat16(false)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("train.out_dir: %v", err)
 	}
@@ -217,8 +223,18 @@ func dispatch(ctx context.Context, c config.Config, o Options, resume bool) (*Re
 	if o.Stderr == nil {
 		o.Stderr = io.Discard
 	}
-	if c.Precision == "float64" {
+	switch c.Precision {
+	case "float64":
 		return run[float64](ctx, c, o, resume)
+	case "bfloat16":
+		// float32 weights and everything else; the large GEMMs take
+		// bfloat16 inputs (blasbackend.SetBFloat16).
+		kernel, err := blasbackend.SetBFloat16(true)
+		if err != nil {
+			return nil, err
+		}
+		defer blasbackend.SetBFloat16(false)
+		fmt.Fprintf(o.Stderr, "precision: bfloat16 inputs to the GEMMs of 2^23 multiply-adds and more (oneDNN kernel %s); float32 weights and the rest\n", kernel)
 	}
 	return run[float32](ctx, c, o, resume)
 }
