@@ -29,6 +29,8 @@ REPS=${REPS:-3}
 # (a shorter run on a busy machine: CELLS="float32:1 float32:2 float64:1"
 # PEER_THREADS=1).
 CELLS=${CELLS:-float32:1 float32:2 float64:1 float64:2}
+# BF16=0 leaves out the bfloat16 runs (nnfc onednn --precision bfloat16 in each float32 cell).
+BF16=${BF16:-1}
 PEER_THREADS=${PEER_THREADS:-1 2}
 EPOCHS=${EPOCHS:-3}
 ACT=${ACT:-relu}
@@ -93,6 +95,9 @@ for rep in $(seq 1 "$REPS"); do
 			for blas in onednn openblas; do
 				row "nnfc-$blas" installed $prec $th "$("$BIN" --blas $blas --threads "$th" bench --precision $prec --act "$ACT" --epochs "$EPOCHS" | summary)"
 			done
+			if [ $prec = float32 ] && [ "$BF16" = 1 ]; then # the bfloat16 mode beside float32 (nnfc only: the peers have none)
+				row nnfc-onednn installed bfloat16 $th "$("$BIN" --blas onednn --threads "$th" bench --precision bfloat16 --act "$ACT" --epochs "$EPOCHS" | summary)"
+			fi
 			case " $PEER_THREADS " in *" $th "*)
 				for peer in torch numpy; do
 					row "$peer" installed $prec $th "$("$PY" "$PEERS/${peer}_mlp.py" --threads "$th" --dtype $dt --act $peer_act --epochs "$EPOCHS" | summary)"
@@ -187,6 +192,14 @@ for prec in ("float32", "float64"):
         continue
     print(f"nnfc --blas gonum (pure Go, GOMAXPROCS=1) {prec} 1 thread: {med('nnfc-gonum', 'installed', prec, 1):.0f} samples/s, "
           f"its five GEMMs alone {med('nnfc-gonum', 'installed', prec, 1, 'gemm_bound_samples_per_s_median'):.0f}")
+for th in (1, 2):
+    b = med("nnfc-onednn", "installed", "bfloat16", th)
+    if b == b:
+        f32 = R["nnfc-onednn", "installed", "float32", th]
+        print(f"nnfc onednn --precision bfloat16 (bf16 inputs to the large GEMMs, float32 weights) {th} thread(s): {b:.0f} "
+              f"({med('nnfc-onednn', 'installed', 'bfloat16', th, 'eval_samples_per_s_median'):.0f}) samples/s, "
+              f"{b / f32:.2f}x its float32, {b * FLOP / 1e9 / pk['f32', th]:.2f} of the float32 FMA peak; "
+              f"its GEMMs alone {med('nnfc-onednn', 'installed', 'bfloat16', th, 'gemm_bound_samples_per_s_median'):.0f}")
 print("\nfractions of the FMA peak (train samples/s x 1.636 MFLOP / peak):")
 for prec in ("float32", "float64"):
     p = "f32" if prec == "float32" else "f64"
