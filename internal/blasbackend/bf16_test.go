@@ -3,8 +3,10 @@
 package blasbackend
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -182,6 +184,60 @@ func TestBF16NeedsOneDNN(t *testing.T) {
 		}
 		if BFloat16() {
 			t.Errorf("%s: the mode is on after a refusal", name)
+		}
+	}
+}
+
+// BenchmarkBF16Pack: converting a 784-512 layer's W (512×784 floats) to
+// bfloat16, as the bfloat16 mode does before every large GEMM, on one and
+// two threads.
+func BenchmarkBF16Pack(b *testing.B) {
+	const rows, cols = 512, 784
+	src := make([]float32, rows*cols)
+	for i := range src {
+		src[i] = float32(i%977) * 0.001
+	}
+	dst := make([]uint16, rows*cols)
+	for _, team := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", team), func(b *testing.B) {
+			runtime.LockOSThread() // one OpenMP pool, as in nnfc (cmd/nnfc locks its main thread)
+			defer runtime.UnlockOSThread()
+			b.SetBytes(int64(rows * cols * 4))
+			for b.Loop() {
+				toBF16(team, true, src, rows, cols, cols, dst)
+			}
+		})
+	}
+}
+
+// BenchmarkBF16Gemm times the two large GEMMs of a 784-512-10 batch-128
+// SGD step as training runs them, the forward h = x·W1ᵀ and the fused
+// update W1 ← W1 − 0.1·dhᵀ·x, in float32 and in the bfloat16 mode
+// (conversions included), on one and two threads.
+func BenchmarkBF16Gemm(b *testing.B) {
+	p := newStepBufs[float32]()
+	for _, threads := range []int{1, 2} {
+		for _, mode := range []string{"float32", "bfloat16"} {
+			for _, g := range []string{"forward", "update"} {
+				b.Run(fmt.Sprintf("threads=%d,%s,%s", threads, mode, g), func(b *testing.B) {
+					useBackend(b, OneDNNName, threads)
+					if _, err := SetBFloat16(mode == "bfloat16"); err != nil {
+						b.Fatal(err)
+					}
+					defer SetBFloat16(false)
+					bl := BeginLoop()
+					defer bl.End()
+					im := blas32.Implementation()
+					for b.Loop() {
+						if g == "forward" {
+							im.Sgemm(nT, tT, bN, bHid, bIn, 1, p.x, bIn, p.w1, bIn, 0, p.h, bHid)
+						} else {
+							im.Sgemm(tT, nT, bHid, bIn, bN, -0.1, p.dh, bHid, p.x, bIn, 1, p.w1, bIn)
+						}
+						bl.Step()
+					}
+				})
+			}
 		}
 	}
 }

@@ -263,6 +263,38 @@ static int nnfc_matmul_bf16(int threads, char ta, char tb, int64_t m, int64_t n,
 	return 0;
 }
 
+// nnfc_split_sgemm shares a GEMM out over the team by the rows of the
+// weight-like operand, each thread a one-thread dnnl_sgemm on its block
+// (16-aligned): for C = A·Bᵀ (tb 'T') the columns of C, which are the rows
+// of B; for C = Aᵀ·B (ta 'T') the rows of C. A layer's forward
+// h = x·Wᵀ and its update W ← beta·W + alpha·dzᵀ·x then give each thread
+// the same rows of W in both, so W stays in that thread's core's caches
+// from step to step. With oneDNN's own threading the two products split W
+// differently, and on this VM, whose two vCPUs often sit on different CCDs
+// (a cache-line round trip of 460 ns against 110 ns on one CCX), every
+// step moved W (1.6 MB for 784-512) between the cores.
+static int nnfc_split_sgemm(int threads, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
+		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+	int team = nnfc_omp_team(threads);
+	int byCols = tb == 'T';
+	int64_t units = byCols ? n : m;
+	int st = 0;
+#pragma omp parallel num_threads(team) reduction(|:st)
+	{
+		int t = omp_get_thread_num(), nt = omp_get_num_threads();
+		int64_t blocks = (units + 15) / 16;
+		int64_t lo = blocks * t / nt * 16, hi = blocks * (t + 1) / nt * 16;
+		if (hi > units) hi = units;
+		if (lo < hi) {
+			if (byCols) // C[:, lo:hi] = A·B[lo:hi, :]ᵀ
+				st |= dnnl_sgemm(ta, tb, m, hi - lo, k, alpha, a, lda, b + lo * ldb, ldb, beta, c + lo, ldc) != dnnl_success;
+			else // C[lo:hi, :] = A[:, lo:hi]ᵀ·B
+				st |= dnnl_sgemm(ta, tb, hi - lo, n, k, alpha, a + lo, lda, b, ldb, beta, c + lo * ldc, ldc) != dnnl_success;
+		}
+	}
+	return st;
+}
+
 // nnfc_bf16_probe builds a bf16 primitive (the forward product of a
 // 784-512 layer, batch 128) and writes the kernel oneDNN chose into buf;
 // 1 when it cannot. Not static: bf16.go calls it.
@@ -297,6 +329,20 @@ import (
 // oneDNN's matmul primitive (nnfc_matmul above); NNFC_ONEDNN_MATMUL=0 keeps
 // them on dnnl_sgemm, to compare the two.
 var useMatmul = os.Getenv("NNFC_ONEDNN_MATMUL") != "0"
+
+// useSplit shares the large weight-shaped GEMMs out by rows of W
+// (nnfc_split_sgemm above) on two threads or more; NNFC_ONEDNN_SPLIT=0
+// leaves them to oneDNN's own threading, to compare the two.
+var useSplit = os.Getenv("NNFC_ONEDNN_SPLIT") != "0"
+
+// splitMaxRows: a forward product C = A·Bᵀ with more rows than this (an
+// evaluation batch of 1000) stays on oneDNN's threaded matmul primitive,
+// which was faster there (453-469k against 393-419k rows/s, round 9); W is
+// not written between evaluation batches, so it does not move.
+const splitMaxRows = 256
+
+// splitCalls counts the GEMMs nnfc_split_sgemm ran (for tests).
+var splitCalls atomic.Int64
 
 // ompThreads is the OpenMP thread count oneDNN's calls use (0: OpenMP's
 // default, OMP_NUM_THREADS or one per core).
@@ -405,6 +451,12 @@ func (OneDNN) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float
 		C.nnfc_matmul_bf16(C.int(threads), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k), C.float(alpha),
 			pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc)) == 0 {
 		bf16Calls.Add(1)
+		return
+	}
+	if threads > 1 && useSplit && work >= smallGemm && ((tb == 'T' && ta == 'N' && m <= splitMaxRows) || (ta == 'T' && tb == 'N')) &&
+		C.nnfc_split_sgemm(C.int(threads), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k), C.float(alpha),
+			pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc)) == 0 {
+		splitCalls.Add(1)
 		return
 	}
 	// Only alpha = 1 and beta = 0 or 1: a primitive is built per alpha and
