@@ -20,7 +20,10 @@
 # a step alone, timed in the same process (the GEMM-only bound of its
 # backend). The FMA peak comes from scripts/fma_peak.c (register-only
 # AVX-512 / AVX2 FMA streams), measured before and after the runs. The
-# load average is printed with the figures: the machine may be shared.
+# load average is printed with the figures: the machine may be shared; and
+# after every run the CPU 0 <-> CPU 1 cache-line round trip
+# (scripts/cpu_roundtrip.c), which says whether the host has put the two
+# vCPUs on one CCX or on two CCDs, which 2-thread figures depend on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,6 +65,7 @@ fi
 [ -f "$PEERS/torch_mlp.py" ] || { echo "bench-compare: $PEERS/torch_mlp.py missing (set PEERS=dir of the shared peer scripts)" >&2; exit 1; }
 go build -o "$BIN" ./cmd/nnfc
 gcc -O2 -fopenmp scripts/fma_peak.c -o "$OUT/fma_peak"
+gcc -O2 -pthread scripts/cpu_roundtrip.c -o "$OUT/cpu_roundtrip"
 
 # The best core: what nnfc's guard chose, or OpenBLAS's own choice when it
 # knew the CPU.
@@ -82,7 +86,12 @@ res=$OUT/results.jsonl
 : >"$res"
 row() { # who core prec threads summary-json
 	[ -n "$5" ] || { echo "bench-compare: $1 ($3, $4 threads) printed no SUMMARY" >&2; exit 1; }
-	echo "{\"who\":\"$1\",\"core\":\"$2\",\"prec\":\"$3\",\"threads\":$4,\"load\":\"$(load)\",\"s\":$5}" >>"$res"
+	# the CPU 0 <-> CPU 1 cache-line round trip right after the run: where
+	# the host put the two vCPUs (one CCX or two CCDs), which 2-thread
+	# figures depend on (scripts/cpu_roundtrip.c)
+	rt=$("$OUT/cpu_roundtrip" | awk '{print $2}')
+	case $rt in '' | *[!0-9]*) rt=null ;; esac
+	echo "{\"who\":\"$1\",\"core\":\"$2\",\"prec\":\"$3\",\"threads\":$4,\"load\":\"$(load)\",\"rt_ns\":$rt,\"s\":$5}" >>"$res"
 }
 summary() { sed -n 's/^SUMMARY //p'; }
 for rep in $(seq 1 "$REPS"); do
@@ -200,6 +209,15 @@ for th in (1, 2):
               f"({med('nnfc-onednn', 'installed', 'bfloat16', th, 'eval_samples_per_s_median'):.0f}) samples/s, "
               f"{b / f32:.2f}x its float32, {b * FLOP / 1e9 / pk['f32', th]:.2f} of the float32 FMA peak; "
               f"its GEMMs alone {med('nnfc-onednn', 'installed', 'bfloat16', th, 'gemm_bound_samples_per_s_median'):.0f}")
+rts = [r.get("rt_ns") for r in rows if r.get("rt_ns") is not None]
+if rts:
+    print(f"\nCPU 0 <-> CPU 1 cache-line round trip after each run (scripts/cpu_roundtrip.c): {min(rts)}-{max(rts)} ns, median {statistics.median(rts):.0f} "
+          "(about 100-200 ns: the two vCPUs on one CCX; about 450: on two CCDs). nnfc onednn 2-thread runs, train samples/s (round trip):")
+    for prec in ("float32", "bfloat16", "float64"):
+        v = [f"{r['s']['train_samples_per_s_median']:.0f} ({r.get('rt_ns')} ns)" for r in rows
+             if r["who"] == "nnfc-onednn" and r["prec"] == prec and r["threads"] == 2]
+        if v:
+            print(f"  {prec}: " + ", ".join(v))
 print("\nfractions of the FMA peak (train samples/s x 1.636 MFLOP / peak):")
 for prec in ("float32", "float64"):
     p = "f32" if prec == "float32" else "f64"
