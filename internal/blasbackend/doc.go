@@ -38,6 +38,12 @@
 // the CPU (SkylakeX for AVX-512, Haswell for AVX2), or prints one warning
 // with that fix if it cannot. cmd/nnfc calls it first thing in main.
 //
+// On two threads or more the OneDNN type shares the large weight-shaped
+// GEMMs (x·Wᵀ with at most 256 rows, and dzᵀ·x) out over its OpenMP team
+// by rows of W itself (nnfc_split_sgemm in onednn.go), so a layer's
+// forward and update give each thread the same rows of W;
+// NNFC_ONEDNN_SPLIT=0 leaves them to oneDNN's threading.
+//
 // SetBFloat16 (bf16.go, `precision: bfloat16`): on the oneDNN backend, the
 // large float32 GEMMs round their inputs to bfloat16 and run oneDNN's bf16
 // matmul primitive (float32 accumulation and output); weights and
