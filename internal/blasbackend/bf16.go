@@ -61,6 +61,22 @@ void nnfc_bf16_pack(int team, int simd, const float *src, int64_t rows, int64_t 
 	for (int64_t r = 0; r < rows; r++) row(src + r * ld, dst + r * cols, cols);
 }
 
+// nnfc_bf16_pack_for is nnfc_bf16_pack inside a parallel region: the
+// rows shared out over the region's threads (an orphaned omp for, with its
+// barrier at the end). Not static: onednn.go's split calls it.
+void nnfc_bf16_pack_for(const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst) {
+	void (*row)(const float *, uint16_t *, int64_t) = nnfc_bf16_has_simd() ? nnfc_bf16_row_avx512 : nnfc_bf16_row_scalar;
+#pragma omp for schedule(static)
+	for (int64_t r = 0; r < rows; r++) row(src + r * ld, dst + r * cols, cols);
+}
+
+// nnfc_bf16_pack_serial converts rows×cols floats (row stride ld) into dst
+// (row stride dld) on the calling thread alone.
+void nnfc_bf16_pack_serial(const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst, int64_t dld) {
+	void (*row)(const float *, uint16_t *, int64_t) = nnfc_bf16_has_simd() ? nnfc_bf16_row_avx512 : nnfc_bf16_row_scalar;
+	for (int64_t r = 0; r < rows; r++) row(src + r * ld, dst + r * dld, cols);
+}
+
 static int nnfc_bf16_simd_used(void) { return nnfc_bf16_has_simd(); }
 */
 import "C"

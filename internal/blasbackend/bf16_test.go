@@ -84,13 +84,15 @@ func TestBF16Convert(t *testing.T) {
 // the bf16-rounded inputs (computed in float64) within float32
 // accumulation error, for every transpose, alpha 1 and −0.1 (the run-time
 // output scale), beta 0, 1 and 0.9 (the float32 temporary), padded
-// strides and one and two threads; and it is not the float32 product: its
+// strides and one to three threads (on two and three, x·Wᵀ and dzᵀ·x
+// with beta 0 or 1 run split by rows of W, with uneven shares on three);
+// and it is not the float32 product: its
 // error against the unrounded inputs is far above the float32 bound
 // (the negative twin: a backend that ignored the mode fails it). Off
 // again, the same call is float32.
 func TestBF16Gemm(t *testing.T) {
 	const m, n, k = 128, 300, 1<<23/(128*300) + 1 // just over smallGemm
-	for _, threads := range []int{1, 2} {
+	for _, threads := range []int{1, 2, 3} {
 		useBackend(t, OneDNNName, threads)
 		impl, err := SetBFloat16(true)
 		if err != nil {
@@ -113,10 +115,15 @@ func TestBF16Gemm(t *testing.T) {
 					b := to32(randSlice(rng, rb*ldb))
 					c := to32(randSlice(rng, m*ldc))
 					c0 := append([]float32(nil), c...)
-					before := BFloat16Calls()
+					before, splitBefore := BFloat16Calls(), splitCalls.Load()
 					blas32.Implementation().Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 					if BFloat16Calls() != before+1 {
 						t.Fatalf("threads %d %c%c alpha %g beta %g: the GEMM did not run in bf16", threads, tA, tB, alpha, beta)
+					}
+					// Split by rows of W on 2+ threads: x·Wᵀ and dzᵀ·x, beta 0 or 1.
+					wantSplit := threads > 1 && (beta == 0 || beta == 1) && ((tA == blas.NoTrans) == (tB == blas.Trans))
+					if got := splitCalls.Load() > splitBefore; got != wantSplit {
+						t.Errorf("threads %d %c%c alpha %g beta %g: split %v, want %v", threads, tA, tB, alpha, beta, got, wantSplit)
 					}
 					at := func(s []float32, tr blas.Transpose, ld, i, j int, round bool) float64 {
 						v := s[i*ld+j]

@@ -240,12 +240,88 @@ static void *nnfc_grow(void *p, size_t *cap, size_t want) {
 	return p;
 }
 
-static int nnfc_matmul_bf16(int threads, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
+void nnfc_bf16_pack_for(const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst);
+void nnfc_bf16_pack_serial(const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst, int64_t dld);
+
+// nnfc_block gives thread t of nt its share [lo, hi) of units, in blocks of
+// 16: the same shares in every split product.
+static void nnfc_block(int64_t units, int t, int nt, int64_t *lo, int64_t *hi) {
+	int64_t blocks = (units + 15) / 16;
+	*lo = blocks * t / nt * 16;
+	*hi = blocks * (t + 1) / nt * 16;
+	if (*hi > units) *hi = units;
+	if (*lo > units) *lo = units;
+}
+
+enum { NNFC_SPLIT_MAX = 16 };
+
+// nnfc_matmul_bf16_split is nnfc_split_sgemm for the bfloat16 mode (beta 0
+// or 1): the operand every thread needs whole (x) is converted with its
+// rows shared out; each thread then converts its own rows of W (or
+// columns of dz), into the same packed buffers, and runs a one-thread bf16
+// primitive on its block. The primitives are built before the parallel
+// region, for one thread. Returns 1, having written nothing, when a
+// primitive cannot be built; 2 when a run failed (C may be half written).
+static int nnfc_matmul_bf16_split(int team, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
+		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+		int64_t ra, int64_t ca, int64_t rb, int64_t cb, uint16_t *pa, uint16_t *pb) {
+	if (team > NNFC_SPLIT_MAX) return 1;
+	int byCols = tb == 'T';
+	int64_t units = byCols ? n : m;
+	nnfc_mm *es[NNFC_SPLIT_MAX];
+	omp_set_num_threads(1); // oneDNN plans a primitive for the calling thread's count
+	int ok = 1;
+	for (int t = 0; t < team; t++) {
+		int64_t lo, hi;
+		nnfc_block(units, t, team, &lo, &hi);
+		es[t] = NULL;
+		if (lo >= hi) continue;
+		es[t] = byCols ? nnfc_mm_get('N', 'T', m, hi - lo, k, ca, cb, ldc, alpha, beta, 1, 1)
+			       : nnfc_mm_get('T', 'N', hi - lo, n, k, ca, cb, ldc, alpha, beta, 1, 1);
+		if (!es[t]) ok = 0;
+	}
+	omp_set_num_threads(team);
+	if (!ok) return 1;
+	int st = 0;
+#pragma omp parallel num_threads(team) reduction(|:st)
+	{
+		int t = omp_get_thread_num();
+		if (omp_get_num_threads() != team) {
+			st = 2; // every thread sees the same count: none of them runs
+		} else {
+			if (byCols) nnfc_bf16_pack_for(a, ra, ca, lda, pa);
+			else nnfc_bf16_pack_for(b, rb, cb, ldb, pb);
+			int64_t lo, hi;
+			nnfc_block(units, t, team, &lo, &hi);
+			if (lo < hi) {
+				if (byCols) { // W rows [lo, hi), C columns [lo, hi)
+					nnfc_bf16_pack_serial(b + lo * ldb, hi - lo, cb, ldb, pb + lo * cb, cb);
+					st |= nnfc_mm_exec(es[t], pa, pb + lo * cb, c + lo, alpha) ? 2 : 0;
+				} else { // dz columns [lo, hi), C rows [lo, hi)
+					nnfc_bf16_pack_serial(a + lo, ra, hi - lo, lda, pa + lo, ca);
+					st |= nnfc_mm_exec(es[t], pa + lo, pb, c + lo * ldc, alpha) ? 2 : 0;
+				}
+			}
+		}
+	}
+	return st;
+}
+
+static int nnfc_matmul_bf16(int threads, int split, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
 		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
 	int team = nnfc_omp_team(threads);
 	int64_t ra = ta == 'T' ? k : m, ca = ta == 'T' ? m : k;
 	int64_t rb = tb == 'T' ? n : k, cb = tb == 'T' ? k : n;
 	int direct = beta == 0.0f || beta == 1.0f;
+	if (split && team > 1 && direct) {
+		nnfc_bf_a = nnfc_grow(nnfc_bf_a, &nnfc_bf_a_cap, (size_t)(ra * ca) * 2);
+		nnfc_bf_b = nnfc_grow(nnfc_bf_b, &nnfc_bf_b_cap, (size_t)(rb * cb) * 2);
+		if (!nnfc_bf_a || !nnfc_bf_b) return 1;
+		// the thread-local buffers' addresses, for the other threads
+		int r = nnfc_matmul_bf16_split(team, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ra, ca, rb, cb,
+					       nnfc_bf_a, nnfc_bf_b);
+		if (r != 1) return r ? 2 : -1; // -1: ran split
+	}
 	nnfc_mm *e = nnfc_mm_get(ta, tb, m, n, k, ca, cb, direct ? ldc : n, alpha, direct ? beta : 0.0f, team, 1);
 	if (!e) return 1;
 	nnfc_bf_a = nnfc_grow(nnfc_bf_a, &nnfc_bf_a_cap, (size_t)(ra * ca) * 2);
@@ -281,10 +357,8 @@ static int nnfc_split_sgemm(int threads, char ta, char tb, int64_t m, int64_t n,
 	int st = 0;
 #pragma omp parallel num_threads(team) reduction(|:st)
 	{
-		int t = omp_get_thread_num(), nt = omp_get_num_threads();
-		int64_t blocks = (units + 15) / 16;
-		int64_t lo = blocks * t / nt * 16, hi = blocks * (t + 1) / nt * 16;
-		if (hi > units) hi = units;
+		int64_t lo, hi;
+		nnfc_block(units, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
 		if (lo < hi) {
 			if (byCols) // C[:, lo:hi] = A·B[lo:hi, :]ᵀ
 				st |= dnnl_sgemm(ta, tb, m, hi - lo, k, alpha, a, lda, b + lo * ldb, ldb, beta, c + lo, ldc) != dnnl_success;
@@ -447,13 +521,22 @@ func (OneDNN) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float
 	if work < smallGemm {
 		threads = 1
 	}
-	if work >= smallGemm && bf16.Load() &&
-		C.nnfc_matmul_bf16(C.int(threads), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k), C.float(alpha),
-			pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc)) == 0 {
-		bf16Calls.Add(1)
-		return
+	split := threads > 1 && useSplit && work >= smallGemm && ((tb == 'T' && ta == 'N' && m <= splitMaxRows) || (ta == 'T' && tb == 'N'))
+	if work >= smallGemm && bf16.Load() {
+		switch C.nnfc_matmul_bf16(C.int(threads), C.int(b2i(split)), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k),
+			C.float(alpha), pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc)) {
+		case -1:
+			splitCalls.Add(1)
+			bf16Calls.Add(1)
+			return
+		case 0:
+			bf16Calls.Add(1)
+			return
+		case 2:
+			panic(fmt.Sprintf("blasbackend: split bf16 GEMM (%c, %c, %d, %d, %d) failed after writing part of C", ta, tb, m, n, k))
+		}
 	}
-	if threads > 1 && useSplit && work >= smallGemm && ((tb == 'T' && ta == 'N' && m <= splitMaxRows) || (ta == 'T' && tb == 'N')) &&
+	if split &&
 		C.nnfc_split_sgemm(C.int(threads), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k), C.float(alpha),
 			pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc)) == 0 {
 		splitCalls.Add(1)
@@ -473,6 +556,13 @@ func (OneDNN) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float
 		panic(fmt.Sprintf("blasbackend: dnnl_sgemm(%c, %c, %d, %d, %d, lda %d, ldb %d, ldc %d) returned status %d",
 			ta, tb, m, n, k, lda, ldb, ldc, int(st)))
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func transChar(t blas.Transpose) (byte, bool) {
