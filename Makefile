@@ -48,7 +48,7 @@ test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST include
 	@$(MAKE) --no-print-directory lint
 	NNFC_MNIST_DIR=$(CURDIR)/$(MNIST_DIR) $(GO) test ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
-	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/
+	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/ ./internal/train/
 
 # The fuzz targets, package:target: every reader of a file or config.
 # go test -fuzz takes one target per package per run, hence the loop.
