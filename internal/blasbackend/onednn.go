@@ -415,7 +415,8 @@ var useSplit = os.Getenv("NNFC_ONEDNN_SPLIT") != "0"
 // not written between evaluation batches, so it does not move.
 const splitMaxRows = 256
 
-// splitCalls counts the GEMMs nnfc_split_sgemm ran (for tests).
+// splitCalls counts the GEMMs run split by rows of W, float32 and
+// bfloat16 (for tests).
 var splitCalls atomic.Int64
 
 // ompThreads is the OpenMP thread count oneDNN's calls use (0: OpenMP's
@@ -536,9 +537,13 @@ func (OneDNN) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float
 			panic(fmt.Sprintf("blasbackend: split bf16 GEMM (%c, %c, %d, %d, %d) failed after writing part of C", ta, tb, m, n, k))
 		}
 	}
-	if split &&
-		C.nnfc_split_sgemm(C.int(threads), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k), C.float(alpha),
-			pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc)) == 0 {
+	if split {
+		// A failed block leaves the others written (with beta ≠ 0, applied):
+		// there is no falling back to another path.
+		if C.nnfc_split_sgemm(C.int(threads), C.char(ta), C.char(tb), C.int64_t(m), C.int64_t(n), C.int64_t(k), C.float(alpha),
+			pa, C.int64_t(lda), pb, C.int64_t(ldb), C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int64_t(ldc)) != 0 {
+			panic(fmt.Sprintf("blasbackend: split dnnl_sgemm(%c, %c, %d, %d, %d) failed after writing part of C", ta, tb, m, n, k))
+		}
 		splitCalls.Add(1)
 		return
 	}
