@@ -50,12 +50,20 @@ static int nnfc_bf16_has_simd(void) {
 	return nnfc_bf16_simd;
 }
 
+typedef void (*nnfc_bf16_row_fn)(const float *, uint16_t *, int64_t);
+
+// nnfc_bf16_row picks the row conversion: AVX-512 BF16 when the CPU has
+// it, else the scalar loop (the same bits); simd 0 forces the scalar one.
+static nnfc_bf16_row_fn nnfc_bf16_row(int simd) {
+	return simd && nnfc_bf16_has_simd() ? nnfc_bf16_row_avx512 : nnfc_bf16_row_scalar;
+}
+
 // nnfc_bf16_pack converts rows×cols floats (row stride ld) into dst,
 // packed (row stride cols), the rows shared out over team threads when
 // there are enough of them. simd 0 forces the scalar path (tests).
 // Not static: onednn.go's bf16 matmul calls it.
 void nnfc_bf16_pack(int team, int simd, const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst) {
-	void (*row)(const float *, uint16_t *, int64_t) = simd && nnfc_bf16_has_simd() ? nnfc_bf16_row_avx512 : nnfc_bf16_row_scalar;
+	nnfc_bf16_row_fn row = nnfc_bf16_row(simd);
 	if (rows * cols < (1 << 15)) team = 1;
 #pragma omp parallel for num_threads(team) schedule(static)
 	for (int64_t r = 0; r < rows; r++) row(src + r * ld, dst + r * cols, cols);
@@ -65,7 +73,7 @@ void nnfc_bf16_pack(int team, int simd, const float *src, int64_t rows, int64_t 
 // rows shared out over the region's threads (an orphaned omp for, with its
 // barrier at the end). Not static: onednn.go's split calls it.
 void nnfc_bf16_pack_for(const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst) {
-	void (*row)(const float *, uint16_t *, int64_t) = nnfc_bf16_has_simd() ? nnfc_bf16_row_avx512 : nnfc_bf16_row_scalar;
+	nnfc_bf16_row_fn row = nnfc_bf16_row(1);
 #pragma omp for schedule(static)
 	for (int64_t r = 0; r < rows; r++) row(src + r * ld, dst + r * cols, cols);
 }
@@ -73,7 +81,7 @@ void nnfc_bf16_pack_for(const float *src, int64_t rows, int64_t cols, int64_t ld
 // nnfc_bf16_pack_serial converts rows×cols floats (row stride ld) into dst
 // (row stride dld) on the calling thread alone.
 void nnfc_bf16_pack_serial(const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst, int64_t dld) {
-	void (*row)(const float *, uint16_t *, int64_t) = nnfc_bf16_has_simd() ? nnfc_bf16_row_avx512 : nnfc_bf16_row_scalar;
+	nnfc_bf16_row_fn row = nnfc_bf16_row(1);
 	for (int64_t r = 0; r < rows; r++) row(src + r * ld, dst + r * dld, cols);
 }
 

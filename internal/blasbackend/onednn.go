@@ -313,10 +313,10 @@ static int nnfc_matmul_bf16(int threads, int split, char ta, char tb, int64_t m,
 	int64_t ra = ta == 'T' ? k : m, ca = ta == 'T' ? m : k;
 	int64_t rb = tb == 'T' ? n : k, cb = tb == 'T' ? k : n;
 	int direct = beta == 0.0f || beta == 1.0f;
+	nnfc_bf_a = nnfc_grow(nnfc_bf_a, &nnfc_bf_a_cap, (size_t)(ra * ca) * 2);
+	nnfc_bf_b = nnfc_grow(nnfc_bf_b, &nnfc_bf_b_cap, (size_t)(rb * cb) * 2);
+	if (!nnfc_bf_a || !nnfc_bf_b) return 1;
 	if (split && team > 1 && direct) {
-		nnfc_bf_a = nnfc_grow(nnfc_bf_a, &nnfc_bf_a_cap, (size_t)(ra * ca) * 2);
-		nnfc_bf_b = nnfc_grow(nnfc_bf_b, &nnfc_bf_b_cap, (size_t)(rb * cb) * 2);
-		if (!nnfc_bf_a || !nnfc_bf_b) return 1;
 		// the thread-local buffers' addresses, for the other threads
 		int r = nnfc_matmul_bf16_split(team, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ra, ca, rb, cb,
 					       nnfc_bf_a, nnfc_bf_b);
@@ -324,9 +324,6 @@ static int nnfc_matmul_bf16(int threads, int split, char ta, char tb, int64_t m,
 	}
 	nnfc_mm *e = nnfc_mm_get(ta, tb, m, n, k, ca, cb, direct ? ldc : n, alpha, direct ? beta : 0.0f, team, 1);
 	if (!e) return 1;
-	nnfc_bf_a = nnfc_grow(nnfc_bf_a, &nnfc_bf_a_cap, (size_t)(ra * ca) * 2);
-	nnfc_bf_b = nnfc_grow(nnfc_bf_b, &nnfc_bf_b_cap, (size_t)(rb * cb) * 2);
-	if (!nnfc_bf_a || !nnfc_bf_b) return 1;
 	nnfc_bf16_pack(team, 1, a, ra, ca, lda, nnfc_bf_a);
 	nnfc_bf16_pack(team, 1, b, rb, cb, ldb, nnfc_bf_b);
 	if (direct) return nnfc_mm_exec(e, nnfc_bf_a, nnfc_bf_b, c, alpha);

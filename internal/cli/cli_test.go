@@ -417,6 +417,13 @@ func TestEvalInModelPrecision(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(errOut, "--precision: must be float32, float64 or bfloat16") {
 		t.Errorf("--precision float16: exit %d, %q", code, errOut)
 	}
+	// bfloat16 needs the oneDNN backend: refused, naming it, by eval and predict.
+	for _, cmd := range [][]string{{"eval", "--run", dir}, {"predict", "--model", filepath.Join(dir, "model.safetensors"), "--input", spiralConfig}} {
+		code, _, errOut = nnfc(t, context.Background(), append(append([]string{"--blas", "gonum"}, cmd...), "--precision", "bfloat16")...)
+		if code == ExitOK || !strings.Contains(errOut, "--precision: precision bfloat16 needs the onednn backend") {
+			t.Errorf("%s --blas gonum --precision bfloat16: exit %d, %q", cmd[0], code, errOut)
+		}
+	}
 	in := writeFile(t, t.TempDir(), "x.csv", "0.1,0.2\n-0.5,0.3\n")
 	for _, p := range []string{"", "float32"} {
 		args := []string{"predict", "--model", filepath.Join(dir, "model.safetensors"), "--input", in}

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/nnfc/nnfc/internal/blasbackend"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -71,12 +71,11 @@ func runEval(o *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	if prec == "bfloat16" {
-		if _, err := blasbackend.SetBFloat16(true); err != nil {
-			return fmt.Errorf("--precision: %w", err)
-		}
-		defer blasbackend.SetBFloat16(false)
+	off, err := bfloat16For(prec)
+	if err != nil {
+		return err
 	}
+	defer off()
 	if prec == "float64" {
 		return evalWith[float64](o, f)
 	}
@@ -146,6 +145,19 @@ func prepare(ds *data.Dataset, spec model.Spec, norm *data.Normalizer, modelPath
 		return norm.Apply(ds)
 	}
 	return nil
+}
+
+// bfloat16For turns the oneDNN backend's bfloat16 mode on when eval or
+// predict computes in bfloat16 (float32 with bf16 GEMM inputs), and
+// returns what turns it off again; other precisions leave it off.
+func bfloat16For(prec string) (func(), error) {
+	if prec != "bfloat16" {
+		return func() {}, nil
+	}
+	if _, err := blasbackend.SetBFloat16(true); err != nil {
+		return nil, fmt.Errorf("--precision: %w", err)
+	}
+	return func() { blasbackend.SetBFloat16(false) }, nil
 }
 
 // openModel reads a model file for eval and predict, naming the --model

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/nnfc/nnfc/internal/blasbackend"
 	"io"
 	"math"
 	"os"
@@ -76,12 +75,11 @@ func runPredict(o *predictOptions) error {
 	if err != nil {
 		return err
 	}
-	if prec == "bfloat16" {
-		if _, err := blasbackend.SetBFloat16(true); err != nil {
-			return fmt.Errorf("--precision: %w", err)
-		}
-		defer blasbackend.SetBFloat16(false)
+	off, err := bfloat16For(prec)
+	if err != nil {
+		return err
 	}
+	defer off()
 	if prec == "float64" {
 		return predictWith[float64](o, f)
 	}
