@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -207,12 +206,12 @@ func BenchmarkBF16Pack(b *testing.B) {
 	dst := make([]uint16, rows*cols)
 	for _, team := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", team), func(b *testing.B) {
-			runtime.LockOSThread() // one OpenMP pool, as in nnfc (cmd/nnfc locks its main thread)
-			defer runtime.UnlockOSThread()
 			b.SetBytes(int64(rows * cols * 4))
-			for b.Loop() {
-				toBF16(team, true, src, rows, cols, cols, dst)
-			}
+			OnPoolThread(func() { // one OpenMP pool, as in nnfc
+				for b.Loop() {
+					toBF16(team, true, src, rows, cols, cols, dst)
+				}
+			})
 		})
 	}
 }
@@ -228,21 +227,28 @@ func BenchmarkBF16Gemm(b *testing.B) {
 			for _, g := range []string{"forward", "update"} {
 				b.Run(fmt.Sprintf("threads=%d,%s,%s", threads, mode, g), func(b *testing.B) {
 					useBackend(b, OneDNNName, threads)
-					if _, err := SetBFloat16(mode == "bfloat16"); err != nil {
+					defer SetBFloat16(false)
+					im := blas32.Implementation()
+					var err error
+					OnPoolThread(func() { // one OpenMP pool, as in nnfc: its probe opens the pool too
+						if _, err = SetBFloat16(mode == "bfloat16"); err != nil {
+							return
+						}
+						bl := BeginLoop()
+						defer bl.End()
+						for b.Loop() {
+							if g == "forward" {
+								im.Sgemm(nT, tT, bN, bHid, bIn, 1, p.x, bIn, p.w1, bIn, 0, p.h, bHid)
+							} else {
+								im.Sgemm(tT, nT, bHid, bIn, bN, -0.1, p.dh, bHid, p.x, bIn, 1, p.w1, bIn)
+							}
+							bl.Step()
+						}
+					})
+					if err != nil {
 						b.Fatal(err)
 					}
-					defer SetBFloat16(false)
-					bl := BeginLoop()
-					defer bl.End()
-					im := blas32.Implementation()
-					for b.Loop() {
-						if g == "forward" {
-							im.Sgemm(nT, tT, bN, bHid, bIn, 1, p.x, bIn, p.w1, bIn, 0, p.h, bHid)
-						} else {
-							im.Sgemm(tT, nT, bHid, bIn, bN, -0.1, p.dh, bHid, p.x, bIn, 1, p.w1, bIn)
-						}
-						bl.Step()
-					}
+					b.ReportMetric(float64(OpenMPPools()), "openmp-pools")
 				})
 			}
 		}

@@ -2,6 +2,7 @@ package blasbackend
 
 import (
 	"runtime"
+	"sync"
 	"time"
 )
 
@@ -59,3 +60,35 @@ func (l *Loop) Step() {
 
 // End unlocks the goroutine from its thread.
 func (l *Loop) End() { runtime.UnlockOSThread() }
+
+// poolThread is the goroutine OnPoolThread runs functions on, locked to
+// its OS thread for the life of the process.
+var (
+	poolThread     = make(chan func())
+	poolThreadOnce sync.Once
+)
+
+// OnPoolThread runs f on one OS thread, the same one at every call, and
+// returns when f does. nnfc's own work shares one OpenMP pool because it
+// all runs on the main thread (cmd/nnfc); a Go benchmark cannot: testing
+// runs each invocation of a (sub-)benchmark function on a new goroutine,
+// which may land on another OS thread and open another pool (2-3 pools
+// measured in BenchmarkGatherLarge, with its 2-thread time bimodal: 19-22
+// µs with one pool, 33-45 µs with more). Benchmarks of OpenMP work run
+// their loop in OnPoolThread. f must not call t.FailNow or b.Fatal.
+func OnPoolThread(f func()) {
+	poolThreadOnce.Do(func() {
+		go func() {
+			runtime.LockOSThread()
+			for g := range poolThread {
+				g()
+			}
+		}()
+	})
+	done := make(chan struct{})
+	poolThread <- func() {
+		defer close(done)
+		f()
+	}
+	<-done
+}

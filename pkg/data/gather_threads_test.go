@@ -28,13 +28,16 @@ func BenchmarkGatherLarge(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer blasbackend.Init(1)
-			l := blasbackend.BeginLoop()
-			defer l.End()
-			for i := 0; b.Loop(); i++ {
-				k := (i * batch) % (n - batch)
-				data.Gather(ds, perm[k:k+batch], x, y)
-				l.Step()
-			}
+			blasbackend.OnPoolThread(func() { // one OpenMP pool for every invocation
+				l := blasbackend.BeginLoop()
+				defer l.End()
+				for i := 0; b.Loop(); i++ {
+					k := (i * batch) % (n - batch)
+					data.Gather(ds, perm[k:k+batch], x, y)
+					l.Step()
+				}
+			})
+			b.ReportMetric(float64(blasbackend.OpenMPPools()), "openmp-pools")
 		})
 	}
 }
