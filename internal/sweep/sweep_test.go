@@ -714,7 +714,7 @@ func TestSlurmCancelResume(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "s.yaml", `base: `+filepath.Join(wd(t), "../../configs/spiral-7.yaml")+`
 set:
-  train.epochs: 150
+  train.epochs: 1500 # about 2 s a trial: long enough that scancel lands mid-run (150 finished in 0.34 s and raced it)
 space:
   optimizer.lr: [0.3, 1.0]
 `)
