@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,16 +192,24 @@ func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string,
 	}
 	defer logf.Close()
 	args := trialArgs(dir, o.Threads)
-	cmd := exec.Command("bash", append([]string{"-c", trialWrapper, "nnfc-trial", o.Binary}, args...)...)
+	cmd := exec.Command(o.Binary, args...)
 	cmd.Dir = m.Workdir
 	cmd.Env = trialEnv()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group: a terminal's Ctrl-C reaches the sweep only,
-	// which sends the wrapper one SIGINT. If the sweep dies, the wrapper
-	// gets SIGTERM (once per thread of the dying sweep: hence the
-	// single-threaded wrapper between them, which forwards one SIGINT, as
-	// a second signal would kill nnfc train before its checkpoint).
+	// which sends the trial one SIGINT. If the sweep dies, the trial gets
+	// SIGTERM (Pdeathsig) and checkpoints; it comes once for each exiting
+	// thread of the dying sweep, and nnfc ignores SIGTERMs after the first
+	// (cmd/nnfc). Pdeathsig follows the thread that started the process,
+	// so this goroutine keeps that thread until the trial has exited: a
+	// thread the Go runtime retired would stop the trial.
+	//
+	// The trial used to run under a bash wrapper that forwarded one
+	// SIGINT; bash's wait lost nnfc's exit status (exit 255) when the
+	// signal came as nnfc exited, which made a finished trial "failed".
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	st := &TrialStatus{State: "running", Started: unixNow(), Executor: "local", Host: host}
 	fmt.Fprintf(logf, "# %s %s\n", o.Binary, strings.Join(args, " "))
 	if err := cmd.Start(); err != nil {
@@ -253,16 +262,6 @@ func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string,
 	}
 	return state, writeJSON(filepath.Join(dir, StatusFile), st)
 }
-
-// trialWrapper runs nnfc train ("$@") under bash, forwards the first
-// SIGINT or SIGTERM it gets as one SIGINT, and exits with nnfc's status.
-const trialWrapper = `"$@" &
-pid=$!
-sent=
-trap '[ -z "$sent" ] && sent=1 && kill -INT "$pid" 2>/dev/null' INT TERM
-# wait returns early when a signal arrives; wait again until nnfc exits.
-while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done
-wait "$pid"`
 
 func unixNow() float64 { return float64(time.Now().UnixNano()) / 1e9 }
 

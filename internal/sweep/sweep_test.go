@@ -830,7 +830,12 @@ func TestEarlyStop(t *testing.T) {
 				t.Errorf("trial %d: val acc %v, without early stop %v", s.Index, s.BestValAcc, lt[s.Index].BestValAcc)
 			}
 		default:
-			t.Errorf("trial %d: state %s", s.Index, s.State)
+			code := -1
+			if s.ExitCode != nil {
+				code = *s.ExitCode
+			}
+			log, _ := os.ReadFile(filepath.Join(s.Dir, "train.log"))
+			t.Errorf("trial %d: state %s, exit code %d; train.log:\n%s", s.Index, s.State, code, log)
 		}
 	}
 	if pruned == 0 || pruned == len(tab.Trials)-1 {
