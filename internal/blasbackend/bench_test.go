@@ -85,16 +85,19 @@ func BenchmarkGemmStep(b *testing.B) {
 						p := newStepBufs[float64]()
 						run = func() { step64(p) }
 					}
-					bl := BeginLoop()
-					defer bl.End()
-					run() // warm up (thread pool start, page faults)
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						run()
-						bl.Step()
-					}
-					b.StopTimer()
+					OnPoolThread(func() { // one OpenMP pool for every invocation, as in nnfc
+						bl := BeginLoop()
+						defer bl.End()
+						run() // warm up (thread pool start, page faults)
+						b.ResetTimer()
+						for i := 0; i < b.N; i++ {
+							run()
+							bl.Step()
+						}
+						b.StopTimer()
+					})
 					b.ReportMetric(bN*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+					b.ReportMetric(float64(OpenMPPools()), "openmp-pools")
 				})
 			}
 		}

@@ -68,17 +68,19 @@ func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, path st
 	if path == "losssgd" {
 		step = func() { net.LossSGD(x, y, 1e-3) }
 	}
-	// Warm-up: the first step sizes every buffer.
-	bl := blasbackend.BeginLoop()
-	defer bl.End()
-	step()
 	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		step()
-		bl.Step()
-	}
+	blasbackend.OnPoolThread(func() { // one OpenMP pool for every invocation, as in nnfc
+		bl := blasbackend.BeginLoop()
+		defer bl.End()
+		step() // warm-up: the first step sizes every buffer
+		b.ResetTimer()
+		for b.Loop() {
+			step()
+			bl.Step()
+		}
+	})
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(float64(blasbackend.OpenMPPools()), "openmp-pools")
 }
 
 // BenchmarkTrainStep is the step the peers benchmark: 784-512-10, batch
