@@ -47,22 +47,18 @@ install: build ## build, then copy bin/nnfc to INSTALL_DIR (default GOBIN or GOP
 test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST included), a short fuzz of every reader, and the pure-Go build's tests
 	@$(MAKE) --no-print-directory lint
 	NNFC_MNIST_DIR=$(CURDIR)/$(MNIST_DIR) $(GO) test ./...
-	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/ ./internal/train/
 
 # The fuzz targets, package:target: every reader of a file or config.
-# go test -fuzz takes one target per package per run, hence the loop.
 FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ \
 	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse
 # -fuzzminimizetime 10x: the default (60 s per new input) spent whole
 # 2-minute runs minimizing, with a few dozen executions.
 FUZZTIME ?= 2m
 
-fuzz: ## fuzz every reader for FUZZTIME each (default 2m; make test runs 3s each)
-	@for t in $(FUZZ_TARGETS); do \
-	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
-	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x $$pkg || exit 1; \
-	done
+fuzz: ## fuzz every reader for FUZZTIME each (default 2m; make test runs 3000 executions each)
+	@GO="$(GO)" FUZZTIME="$(FUZZTIME)" scripts/fuzz.sh $(FUZZ_TARGETS)
 
 lint: ## gofmt -l and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
