@@ -625,7 +625,9 @@ func interruptResume(t *testing.T, p, out string, sig os.Signal, local *sweep.Ta
 	}
 	tr := byIndex(tab)
 	if tr[0].State != sweep.Done || tr[1].State != sweep.Pending || tr[1].Epochs < 3 || tr[1].Epochs == tr[1].MaxEpochs {
-		t.Fatalf("after %v: trial 0 %s, trial 1 %s with %d/%d epochs", sig, tr[0].State, tr[1].State, tr[1].Epochs, tr[1].MaxEpochs)
+		log, _ := os.ReadFile(filepath.Join(tr[1].Dir, "train.log"))
+		st1, _ := os.ReadFile(filepath.Join(tr[1].Dir, sweep.StatusFile))
+		t.Fatalf("after %v: trial 0 %s, trial 1 %s with %d/%d epochs\n%s: %s\ntrain.log:\n%s", sig, tr[0].State, tr[1].State, tr[1].Epochs, tr[1].MaxEpochs, sweep.StatusFile, st1, log)
 	}
 	if _, err := os.Stat(filepath.Join(tr[1].Dir, "checkpoint.safetensors")); err != nil {
 		t.Fatalf("interrupted trial has no checkpoint: %v", err)
