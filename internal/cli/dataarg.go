@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 )
@@ -64,41 +64,13 @@ func (a dataArgs) load() (*data.Dataset, error) {
 	return nil, usageError{fmt.Errorf("--split: must be train, val or test, got %q", a.split)}
 }
 
-// readDataPath reads a data file by its extension, or an MNIST or
-// CIFAR-10 directory by its contents.
+// readDataPath reads a data file or directory through the data source
+// that claims it (source.ReadPath).
 func readDataPath(path, split string, labelColumn, classes int) (*data.Dataset, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("--data %s: %v", path, err)
+	if st, err := os.Stat(path); err == nil && st.IsDir() && split != "train" && split != "test" {
+		return nil, usageError{fmt.Errorf("--split: a data directory has train and test splits, got %q", split)}
 	}
-	if st.IsDir() {
-		if split != "train" && split != "test" {
-			return nil, usageError{fmt.Errorf("--split: a data directory has train and test splits, got %q", split)}
-		}
-		if exists(filepath.Join(path, "test_batch.bin")) {
-			if split == "test" {
-				return data.ReadCIFAR10(filepath.Join(path, "test_batch.bin"))
-			}
-			var files []string
-			for i := 1; i <= 5; i++ {
-				files = append(files, filepath.Join(path, fmt.Sprintf("data_batch_%d.bin", i)))
-			}
-			return data.ReadCIFAR10(files...)
-		}
-		return data.LoadMNIST(path, split)
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		return data.ReadCSV(path, data.CSVOptions{LabelColumn: labelColumn, Classes: classes})
-	case ".npz":
-		return data.ReadNPZ(path, data.NPYOptions{Classes: classes})
-	}
-	return nil, fmt.Errorf("--data %s: expected a .csv or .npz file, or an MNIST or CIFAR-10 directory", path)
-}
-
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	return source.ReadPath(path, source.PathOptions{Split: split, LabelColumn: labelColumn, Classes: classes})
 }
 
 // bindFlags defines the flags that name the data: --data, --config,

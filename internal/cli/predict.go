@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
-	"github.com/nnfc/nnfc/internal/infer"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/pkg/data"
 )
 
@@ -78,7 +78,7 @@ func runPredict(o *predictOptions) error {
 	}
 	var all *data.Dataset
 	for _, in := range o.Inputs {
-		ds, err := infer.ReadInput(in, m.Spec.InputDim, o.Invert)
+		ds, err := source.ReadInput(in, source.InputOptions{Dim: m.Spec.InputDim, Invert: o.Invert})
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--input %s: no such file", in)
 		}

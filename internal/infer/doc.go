@@ -14,7 +14,7 @@
 // and normalizes it in place with the model's statistics; the data sets of
 // Evaluate and Predict must have been prepared:
 //
-//	ds, _ := infer.ReadInput("points.csv", m.Spec.InputDim, false)
+//	ds, _ := source.ReadInput("points.csv", source.InputOptions{Dim: m.Spec.InputDim})
 //	if err := m.Prepare(ds, false); err != nil { ... }
 //	err = m.Predict(ds, 1000, func(row int, p infer.Prediction) error { ... })
 //
