@@ -96,7 +96,7 @@ func predictWith[T layers.Float](o *predictOptions, f *model.File) error {
 	}
 	var all *data.Dataset
 	for _, in := range o.inputs {
-		ds, err := source.ReadInput(in, source.InputOptions{Dim: net.Spec.InputDim, Invert: o.invert})
+		ds, err := source.ReadInput(in, source.InputOptions{Dim: net.Spec.InputDim, Invert: o.invert, Fitted: fittedOf(norm)})
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--input %s: no such file", in)
 		}
