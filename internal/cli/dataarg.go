@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +21,17 @@ type dataArgs struct {
 	split       string // train | val | test
 	labelColumn int
 	classes     int // the model's: labels must be below it (0: inferred)
+	// fitted is the model's stored preprocessing (data.Normalizer.Source)
+	fitted json.RawMessage
+}
+
+// fittedOf is the data source's preprocessing a model's normalizer
+// carries (nil: none).
+func fittedOf(norm *data.Normalizer) json.RawMessage {
+	if norm == nil {
+		return nil
+	}
+	return norm.Source
 }
 
 // load reads the raw (unnormalized) data the flags name.
@@ -37,7 +49,7 @@ func (a *dataArgs) fromRun(run string, modelPath *string) {
 
 func (a dataArgs) load() (*data.Dataset, error) {
 	if a.data != "" {
-		return readDataPath(a.data, a.split, a.labelColumn, a.classes)
+		return readDataPath(a.data, a.split, a.labelColumn, a.classes, a.fitted)
 	}
 	c, err := config.LoadStored(a.configPath)
 	if err != nil {
@@ -66,11 +78,11 @@ func (a dataArgs) load() (*data.Dataset, error) {
 
 // readDataPath reads a data file or directory through the data source
 // that claims it (source.ReadPath).
-func readDataPath(path, split string, labelColumn, classes int) (*data.Dataset, error) {
+func readDataPath(path, split string, labelColumn, classes int, fitted json.RawMessage) (*data.Dataset, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() && split != "train" && split != "test" {
 		return nil, usageError{fmt.Errorf("--split: a data directory has train and test splits, got %q", split)}
 	}
-	return source.ReadPath(path, source.PathOptions{Split: split, LabelColumn: labelColumn, Classes: classes})
+	return source.ReadPath(path, source.PathOptions{Split: split, LabelColumn: labelColumn, Classes: classes, Fitted: fitted})
 }
 
 // bindFlags defines the flags that name the data: --data, --config,

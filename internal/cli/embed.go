@@ -167,6 +167,7 @@ func runEmbed(o *embedOptions) error {
 	if dim := net.Spec.Dims()[k]; gplvm && dim <= 2 {
 		return usageError{fmt.Errorf("--method gplvm: layer %s has %d dimensions; a 2-D GP-LVM needs more than 2 (its likelihood is unbounded): use --method pca", layerName, dim)}
 	}
+	o.Data.fitted = fittedOf(m.Norm)
 	ds, err := o.Data.load()
 	if err != nil {
 		return err

@@ -69,6 +69,7 @@ func runEval(o *evalOptions) error {
 	}
 	defer m.Close()
 	o.Data.classes = m.Spec.Classes
+	o.Data.fitted = fittedOf(m.Norm)
 	ds, err := o.Data.load()
 	if err != nil {
 		return err

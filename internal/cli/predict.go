@@ -78,7 +78,7 @@ func runPredict(o *predictOptions) error {
 	}
 	var all *data.Dataset
 	for _, in := range o.Inputs {
-		ds, err := source.ReadInput(in, source.InputOptions{Dim: m.Spec.InputDim, Invert: o.Invert})
+		ds, err := source.ReadInput(in, source.InputOptions{Dim: m.Spec.InputDim, Invert: o.Invert, Fitted: fittedOf(m.Norm)})
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--input %s: no such file", in)
 		}

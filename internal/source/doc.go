@@ -26,10 +26,12 @@
 //
 // A source whose reading fits preprocessing on the training split (a CSV
 // with a schema: column types, category vocabularies, imputation values)
-// returns it from Read as Splits.Fitted. Training stores the fitted
-// state in the model file (metadata MetaKey, as JSON with the source's
-// name), and eval and predict hand it back through Fitted: the source's
-// Refit decodes it, and the decoded value reads raw rows (FittedReader)
-// exactly as training did. A source without preprocessing leaves
-// Splits.Fitted nil and nothing is stored.
+// returns it from Read as Splits.Fitted. Training stores it, encoded by
+// EncodeFitted with the source's name, in the normalizer
+// (data.Normalizer.Source), which travels into the model file, the
+// checkpoint and fine-tuned runs. Eval and predict pass it back in
+// PathOptions.Fitted and InputOptions.Fitted: the source's Refit decodes
+// it, and the decoded value reads raw rows (FittedReader) exactly as
+// training did. A source without preprocessing leaves Splits.Fitted nil
+// and nothing is stored.
 package source

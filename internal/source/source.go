@@ -1,6 +1,7 @@
 package source
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -108,10 +109,17 @@ type Options struct {
 	// Float64 asks text sources to keep float64 values too
 	// (Dataset.X64), for a float64 run.
 	Float64 bool
+	// Fitted is the stored preprocessing of the model a run resumes or
+	// fine-tunes (data.Normalizer.Source): a source that fits
+	// preprocessing reads with it instead of fitting anew.
+	Fitted json.RawMessage
 }
 
 // PathOptions are the flags of `nnfc eval --data`.
 type PathOptions struct {
+	// Fitted is the model's stored preprocessing (data.Normalizer.Source):
+	// when set, its source reads the path, labels included.
+	Fitted      json.RawMessage
 	Split       string // train | test
 	LabelColumn int    // csv
 	Classes     int    // the model's: labels must be below it (0: inferred)
@@ -119,6 +127,9 @@ type PathOptions struct {
 
 // InputOptions are what `nnfc predict` knows of its inputs.
 type InputOptions struct {
+	// Fitted is the model's stored preprocessing (data.Normalizer.Source):
+	// when set, its source reads the input, labels optional.
+	Fitted json.RawMessage
 	Dim    int  // the model's input width
 	Invert bool // images: 255−v
 }
@@ -126,7 +137,9 @@ type InputOptions struct {
 // Splits are the raw data a source read.
 type Splits struct {
 	Train, Test *data.Dataset // Test may be nil
-	Fitted      Fitted        // nil: no preprocessing to store
+	// Fitted is the source's fitted preprocessing, encoded by
+	// EncodeFitted; nil: none to store.
+	Fitted json.RawMessage
 }
 
 // All is the table of sources, in the order the docs and errors list
@@ -151,10 +164,6 @@ func Lookup(name string) (Source, error) {
 	}
 	return nil, fmt.Errorf("data.source: must be one of %s, got %q", strings.Join(Names(), ", "), name)
 }
-
-// MetaKey is the model-file metadata key under which a source's fitted
-// preprocessing is stored.
-const MetaKey = "nnfc.source"
 
 // normalizes are the values of data.normalize.
 var normalizes = []string{"none", "scale", "standardize", "standardize_global"}
@@ -249,6 +258,12 @@ func ClassNames(c Config, n int) []string {
 // first source that claims it. A directory is read as its o.Split (train
 // or test) split.
 func ReadPath(path string, o PathOptions) (*data.Dataset, error) {
+	if fr, err := Fit(o.Fitted); fr != nil || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return fr.ReadFitted(path, true)
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("--data %s: %v", path, err)
@@ -287,6 +302,12 @@ const HeadSize = 4
 // that recognizes its leading bytes. A missing file is an error wrapping
 // os.ErrNotExist.
 func ReadInput(path string, o InputOptions) (*data.Dataset, error) {
+	if fr, err := Fit(o.Fitted); fr != nil || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return fr.ReadFitted(path, false)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -301,27 +322,4 @@ func ReadInput(path string, o InputOptions) (*data.Dataset, error) {
 		}
 	}
 	return nil, fmt.Errorf("--input %s: not a format nnfc predict reads", path)
-}
-
-// Fit returns the reader of raw rows that a model file's metadata records
-// (MetaKey), or nil when the model was trained without fitted
-// preprocessing.
-func Fit(meta map[string]string) (FittedReader, error) {
-	raw, ok := meta[MetaKey]
-	if !ok {
-		return nil, nil
-	}
-	name, state, err := decodeFitted(raw)
-	if err != nil {
-		return nil, err
-	}
-	s, err := Lookup(name)
-	if err != nil {
-		return nil, fmt.Errorf("metadata %s: %v", MetaKey, err)
-	}
-	r, ok := s.(Refitter)
-	if !ok {
-		return nil, fmt.Errorf("metadata %s: source %s stores no preprocessing", MetaKey, name)
-	}
-	return r.Refit(state)
 }

@@ -162,25 +162,30 @@ func (s scale) ReadFitted(path string, labels bool) (*data.Dataset, error) {
 func TestFitted(t *testing.T) {
 	All = append(All, fitting{})
 	defer func() { All = All[:len(All)-1] }()
-	meta, err := EncodeFitted("fitting", scale{By: 2.5})
+	stored, err := EncodeFitted("fitting", scale{By: 2.5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Fit(map[string]string{MetaKey: meta})
-	if err != nil {
-		t.Fatal(err)
+	// The stored preprocessing reads --data and --input, whatever the
+	// file looks like.
+	ds, err := ReadPath("no-such.csv", PathOptions{Fitted: stored})
+	if err != nil || ds.X[0] != 2.5 {
+		t.Errorf("ReadPath with stored preprocessing: %+v, %v", ds, err)
 	}
-	ds, _ := r.ReadFitted("f", false)
-	if ds.X[0] != 2.5 {
-		t.Errorf("refitted reader scales by %v, want 2.5", ds.X)
+	ds, err = ReadInput("no-such.png", InputOptions{Fitted: stored})
+	if err != nil || ds.X[0] != 2.5 {
+		t.Errorf("ReadInput with stored preprocessing: %+v, %v", ds, err)
 	}
-	if r, err := Fit(map[string]string{}); r != nil || err != nil {
-		t.Errorf("Fit without metadata: %v, %v", r, err)
+	if r, err := Fit(nil); r != nil || err != nil {
+		t.Errorf("Fit(nil): %v, %v", r, err)
 	}
-	if _, err := Fit(map[string]string{MetaKey: `{"source":"spiral","state":{}}`}); err == nil || !strings.Contains(err.Error(), "stores no preprocessing") {
+	if _, err := Fit([]byte(`{"source":"spiral","state":{}}`)); err == nil || !strings.Contains(err.Error(), "names source spiral, which fits none") {
 		t.Errorf("Fit of a source without preprocessing: %v", err)
 	}
-	if m, _ := EncodeFitted("spiral", nil); m != "" {
+	if _, err := Fit([]byte(`{"source":"x"`)); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+		t.Errorf("Fit of bad JSON: %v", err)
+	}
+	if m, _ := EncodeFitted("spiral", nil); m != nil {
 		t.Errorf("EncodeFitted(nil) = %q", m)
 	}
 }

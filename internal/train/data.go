@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 
@@ -22,6 +23,9 @@ const (
 type Splits struct {
 	Train, Val, Test *data.Dataset // Test may be nil
 	Norm             *data.Normalizer
+	// Fitted is the data source's fitted preprocessing, encoded
+	// (source.EncodeFitted); LoadData stores it in Norm.Source.
+	Fitted json.RawMessage
 }
 
 // LoadData reads the data a config names, carves the validation split
@@ -32,7 +36,11 @@ type Splits struct {
 // it resumes) is applied instead of fitting a new one: the weights were
 // trained on inputs normalized that way.
 func LoadData(c config.Config, norm *data.Normalizer) (*Splits, error) {
-	s, err := RawSplits(c)
+	var fitted json.RawMessage
+	if norm != nil {
+		fitted = norm.Source
+	}
+	s, err := rawSplits(c, fitted)
 	if err != nil {
 		return nil, err
 	}
@@ -41,6 +49,7 @@ func LoadData(c config.Config, norm *data.Normalizer) (*Splits, error) {
 		if norm, err = data.FitNormalizer(c.Data.Normalize, tr); err != nil {
 			return nil, fmt.Errorf("data.normalize: %v", err)
 		}
+		norm.Source = s.Fitted
 	}
 	for _, d := range []*data.Dataset{tr, val, test} {
 		if d != nil {
@@ -55,10 +64,17 @@ func LoadData(c config.Config, norm *data.Normalizer) (*Splits, error) {
 // RawSplits reads the data of a config and carves the validation split,
 // without normalizing: the same split every time for the same seed.
 func RawSplits(c config.Config) (*Splits, error) {
-	train, test, err := read(c.Data, c.Seed, c.Precision == "float64")
+	return rawSplits(c, nil)
+}
+
+// rawSplits is RawSplits, reading with the stored preprocessing fitted
+// when given.
+func rawSplits(c config.Config, fitted json.RawMessage) (*Splits, error) {
+	raw, err := source.Read(c.Data, source.Options{Seed: c.Seed, Float64: c.Precision == "float64", Fitted: fitted})
 	if err != nil {
 		return nil, err
 	}
+	train, test := raw.Train, raw.Test
 	frac := c.Data.ValFraction
 	if c.Data.ValCount > 0 {
 		frac = 0 // a count wins over the default fraction
@@ -68,18 +84,12 @@ func RawSplits(c config.Config) (*Splits, error) {
 		return nil, fmt.Errorf("data: %v", err)
 	}
 	tr, val := train.SplitInPlace(nval, rand.New(rand.NewPCG(c.Seed, streamSplit)))
-	return &Splits{Train: tr, Val: val, Test: test}, nil
+	return &Splits{Train: tr, Val: val, Test: test, Fitted: raw.Fitted}, nil
 }
 
 // Read reads the raw training and (optional) test data of a data config.
 func Read(d config.Data, seed uint64) (train, test *data.Dataset, err error) {
-	return read(d, seed, false)
-}
-
-// read is Read through the data source table; with f64, text data (CSV)
-// keeps its float64 values too (Dataset.X64), for a float64 run.
-func read(d config.Data, seed uint64, f64 bool) (train, test *data.Dataset, err error) {
-	s, err := source.Read(d, source.Options{Seed: seed, Float64: f64})
+	s, err := source.Read(d, source.Options{Seed: seed})
 	if err != nil {
 		return nil, nil, err
 	}
