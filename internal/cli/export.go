@@ -9,7 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/onnx"
+	"github.com/nnfc/nnfc/internal/source"
 )
 
 type exportOptions struct {
@@ -33,8 +35,9 @@ takes what nnfc predict takes (MNIST: pixels 0..255) under the input name
 "input", with a dynamic batch dimension.
 
 A classifier's outputs are "probabilities" (the softmax of the scores),
-"label" (the int64 class index) and, when the model has class names
-(--class-names), "class" (the name, by ai.onnx.ml's LabelEncoder). A tied
+"label" (the int64 class index) and, when the classes have names
+(--class-names, or a --run whose data source names them, as CIFAR-10's),
+"class" (the name, by ai.onnx.ml's LabelEncoder). A tied
 autoencoder's are "code" and "reconstruction" (in the input's units).
 
 Batch normalization is folded into the Gemm before it, dropout is left out
@@ -96,6 +99,12 @@ func runExport(o *exportOptions) error {
 		for _, n := range strings.Split(o.classNames, ",") {
 			opts.ClassNames = append(opts.ClassNames, strings.TrimSpace(n))
 		}
+	} else if o.run != "" {
+		names, err := runClassNames(o.run)
+		if err != nil {
+			return err
+		}
+		opts.NameClasses = names
 	}
 	m, err := onnx.ExportFile(path, opts)
 	if errors.Is(err, os.ErrNotExist) {
@@ -109,4 +118,23 @@ func runExport(o *exportOptions) error {
 	}
 	fmt.Fprintf(o.io.ErrOut, "wrote %s (%s, %s)\n", out, m.GetGraph().GetDocString(), onnx.Metadata(m)[onnx.MetaPrecision])
 	return nil
+}
+
+// runClassNames names the classes as the run's data source does
+// (CIFAR-10's names), nil when the class index is the name or the run has
+// no config.yaml.
+func runClassNames(run string) (func(int) []string, error) {
+	path := filepath.Join(run, "config.yaml")
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	c, err := config.LoadStored(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := source.Lookup(c.Data.Source)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return func(classes int) []string { return s.ClassNames(c.Data, classes) }, nil
 }

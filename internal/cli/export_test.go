@@ -59,6 +59,35 @@ func TestExport(t *testing.T) {
 		t.Errorf("--class-names 'a, b,c' --precision float64: metadata %v, %d outputs", meta, len(m.Graph.Output))
 	}
 
+	// A CIFAR-10 run: the source names the classes.
+	cifarRun := filepath.Join(dir, "cifar")
+	if err := os.Mkdir(cifarRun, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join("..", "..", "configs", "cifar10-2layer.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, cifarRun, "config.yaml", string(cfg))
+	spec10 := spec
+	spec10.Classes = 10
+	net10, err := model.New[float32](spec10, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := model.Save(filepath.Join(cifarRun, "model.safetensors"), net10, nil); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut = nnfc(t, ctx, "export", "--run", cifarRun); code != ExitOK {
+		t.Fatalf("export --run (cifar10): exit %d\n%s\n%s", code, out, errOut)
+	}
+	if m, err = onnx.Read(filepath.Join(cifarRun, "model.onnx")); err != nil {
+		t.Fatal(err)
+	}
+	if got := onnx.Metadata(m)[onnx.MetaClasses]; !strings.HasPrefix(got, `["airplane","automobile",`) {
+		t.Errorf("a cifar10 run's export has class names %s, want CIFAR-10's", got)
+	}
+
 	// A model file whose spec names a layer nnfc does not know, and a
 	// corrupt one.
 	unknown := filepath.Join(dir, "unknown.safetensors")

@@ -38,6 +38,9 @@ type Options struct {
 	// ClassNames name the classes of a classifier; nil: the graph has no
 	// class output.
 	ClassNames []string
+	// NameClasses, when ClassNames is nil, names a classifier's classes
+	// from their number (nil: no names).
+	NameClasses func(classes int) []string
 
 	// skipDoubleCheck writes graphs with ops ONNX Runtime has no double
 	// kernel for (the tests use it to show that the refusal is needed).
@@ -81,6 +84,9 @@ func Export(f *model.File, sum string, o Options) (*onnxpb.ModelProto, error) {
 	net.SetTraining(false)
 	spec := net.Spec
 	names := o.ClassNames
+	if names == nil && o.NameClasses != nil && !spec.IsAutoencoder() {
+		names = o.NameClasses(spec.Classes)
+	}
 	if names != nil {
 		if spec.IsAutoencoder() {
 			return nil, fmt.Errorf("%s: class names given for an autoencoder, which has no classes", f.Path)
@@ -91,6 +97,9 @@ func Export(f *model.File, sum string, o Options) (*onnxpb.ModelProto, error) {
 		if i := firstDuplicate(names); i >= 0 {
 			return nil, fmt.Errorf("%s: class name %q is given twice", f.Path, names[i])
 		}
+	}
+	if err := checkInput(norm); err != nil {
+		return nil, fmt.Errorf("%s: %v", f.Path, err)
 	}
 	export, ok := tasks[spec.Kind]
 	if !ok {

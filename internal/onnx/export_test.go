@@ -424,6 +424,17 @@ func TestRefusals(t *testing.T) {
 	path := filepath.Join(dir, "m.safetensors")
 	spec := model.Spec{InputDim: 6, Hidden: []int{5}, Activations: []string{"leaky_relu"}, Classes: 3, Loss: "softmax", Init: "he"}
 	saveClassifier[float32](t, path, spec, x, 1)
+	fitted := filepath.Join(dir, "fitted.safetensors")
+	{
+		net, norm, err := model.Load[float32](path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		norm.Source = []byte(`{"source":"csv","state":{}}`)
+		if err := model.Save(fitted, net, norm); err != nil {
+			t.Fatal(err)
+		}
+	}
 	corrupt := filepath.Join(dir, "corrupt.safetensors")
 	if err := os.WriteFile(corrupt, []byte("not a model"), 0o644); err != nil {
 		t.Fatal(err)
@@ -437,6 +448,7 @@ func TestRefusals(t *testing.T) {
 		{"names twice", path, Options{ClassNames: []string{"a", "b", "a"}}, `class name "a" is given twice`},
 		{"precision", path, Options{Precision: "float16"}, "precision: must be float32 or float64"},
 		{"corrupt", corrupt, Options{}, "corrupt.safetensors"},
+		{"fitted source", fitted, Options{}, `through the "csv" source's fitted preprocessing`},
 		{"missing", filepath.Join(dir, "none.safetensors"), Options{}, "none.safetensors"},
 	} {
 		_, err := ExportFile(tc.path, tc.o)

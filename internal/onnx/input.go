@@ -1,6 +1,9 @@
 package onnx
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
 	"github.com/nnfc/nnfc/pkg/data"
 )
@@ -9,6 +12,23 @@ import (
 // [N, input_dim] raw features, as nnfc predict reads them (MNIST's pixels
 // 0..255), in the graph's element type.
 const InputName = "input"
+
+// checkInput refuses a model whose data source fitted preprocessing of its
+// own before the normalizer (data.Normalizer.Source: a CSV schema's
+// column types, vocabularies and imputation values): the graph would take
+// the encoded matrix, not the raw rows nnfc predict takes. A source's
+// preprocessing becomes exportable with an input exporter of its own
+// (ai.onnx.ml Imputer, OneHotEncoder/LabelEncoder per column).
+func checkInput(norm *data.Normalizer) error {
+	if norm == nil || len(norm.Source) == 0 {
+		return nil
+	}
+	var f struct {
+		Source string `json:"source"` // as internal/source.EncodeFitted writes it
+	}
+	_ = json.Unmarshal(norm.Source, &f)
+	return fmt.Errorf("the model reads its inputs through the %q source's fitted preprocessing (column types, categories, missing values), which the ONNX exporter does not write yet", f.Source)
+}
 
 // numericInput declares the input matrix and applies the model's input
 // normalizer, x' = (x − shift)·scale per feature, as two nodes (Sub, Mul)
