@@ -56,7 +56,7 @@ test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST include
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/ ./internal/train/
 
 # The fuzz targets, package:target: every reader of a file or config.
-FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ \
+FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ ./pkg/data:FuzzTable \
 	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse
 # -fuzzminimizetime 10x: the default (60 s per new input) spent whole
 # 2-minute runs minimizing, with a few dozen executions.
