@@ -1,6 +1,8 @@
 package onnx
 
 import (
+	"errors"
+
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -20,6 +22,9 @@ func init() { registerTask(model.KindAutoencoder, autoencoder) }
 // input is raw data too.
 func autoencoder(g *graph, s *source) error {
 	spec := s.net.Spec
+	if s.opts.ClassNames != nil {
+		return errors.New("class names given for an autoencoder, which has no classes")
+	}
 	x, shift, scale := numericInput(g, spec.InputDim, s.norm)
 	w := s.net.Params()[0]
 	wc := g.constant("W", []int64{int64(spec.CodeDim), int64(spec.InputDim)}, append([]float64(nil), w.Data...))

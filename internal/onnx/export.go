@@ -3,7 +3,6 @@ package onnx
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -83,30 +82,20 @@ func Export(f *model.File, sum string, o Options) (*onnxpb.ModelProto, error) {
 	}
 	net.SetTraining(false)
 	spec := net.Spec
-	names := o.ClassNames
-	if names == nil && o.NameClasses != nil && !spec.IsAutoencoder() {
-		names = o.NameClasses(spec.Classes)
-	}
-	if names != nil {
-		if spec.IsAutoencoder() {
-			return nil, fmt.Errorf("%s: class names given for an autoencoder, which has no classes", f.Path)
-		}
-		if len(names) != spec.Classes {
-			return nil, fmt.Errorf("%s: %d class names given, the model has %d classes", f.Path, len(names), spec.Classes)
-		}
-		if i := firstDuplicate(names); i >= 0 {
-			return nil, fmt.Errorf("%s: class name %q is given twice", f.Path, names[i])
-		}
-	}
 	if err := checkInput(norm); err != nil {
 		return nil, fmt.Errorf("%s: %v", f.Path, err)
 	}
-	export, ok := tasks[spec.Kind]
+	kind, err := model.KindOf(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", f.Path, err)
+	}
+	export, ok := tasks[kind.Name()]
 	if !ok {
-		return nil, fmt.Errorf("%s: model kind %q has no ONNX exporter", f.Path, spec.Kind)
+		return nil, fmt.Errorf("%s: model kind %q has no ONNX exporter", f.Path, kind.Name())
 	}
 	g := newGraph(elemType(prec))
-	if err := export(g, &source{net: net, norm: norm, classNames: names}); err != nil {
+	src := &source{net: net, norm: norm, opts: o, meta: map[string]string{}}
+	if err := export(g, src); err != nil {
 		return nil, fmt.Errorf("%s: %v", f.Path, err)
 	}
 	if prec == "float64" && !o.skipDoubleCheck {
@@ -128,9 +117,8 @@ func Export(f *model.File, sum string, o Options) (*onnxpb.ModelProto, error) {
 	if v, ok := f.Meta[model.MetaNormalizer]; ok {
 		meta[MetaNormalizer] = v
 	}
-	if names != nil {
-		b, _ := json.Marshal(names)
-		meta[MetaClasses] = string(b)
+	for k, v := range src.meta {
+		meta[k] = v
 	}
 	producer, version, domain := "nnfc", build.Version, "nnfc"
 	ir := int64(IRVersion)
@@ -209,15 +197,4 @@ func baseName(path string) string {
 		return path[i+1:]
 	}
 	return path
-}
-
-func firstDuplicate(names []string) int {
-	seen := map[string]bool{}
-	for i, n := range names {
-		if seen[n] {
-			return i
-		}
-		seen[n] = true
-	}
-	return -1
 }

@@ -7,18 +7,19 @@ import (
 
 // source is what a task exporter builds its graph from: the network in
 // inference mode (its weights read as float64 whatever the file's
-// precision; the graph rounds them back), the input normalizer, and the
-// class names the file or the user gave.
+// precision; the graph rounds them back), the input normalizer and the
+// export's options; meta takes the metadata_props the task adds.
 type source struct {
-	net        *model.Net[float64]
-	norm       *data.Normalizer
-	classNames []string
+	net  *model.Net[float64]
+	norm *data.Normalizer
+	opts Options
+	meta map[string]string
 }
 
-// A taskExporter writes the graph of one model kind: its inputs, the
-// network's nodes and its outputs. Each kind is one file that registers
-// its exporter (classifier.go, autoencoder.go; regression, binary and
-// multi-label will be one file each).
+// A taskExporter writes the graph of one model kind (model.Kind, by
+// name): its inputs, the network's nodes and its outputs. Each kind is one
+// file that registers its exporter (classifier.go, autoencoder.go;
+// regression, binary and multi-label will be one file each).
 type taskExporter func(g *graph, s *source) error
 
 var tasks = map[string]taskExporter{}
