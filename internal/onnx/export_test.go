@@ -129,10 +129,10 @@ func TestClassifierInONNXRuntime(t *testing.T) {
 				path := filepath.Join(dir, c.name+".safetensors")
 				if prec == "float64" {
 					saveClassifier[float64](t, path, spec, x, uint64(len(cases)))
-					c.probs, c.labels = nnfcClassify[float64](t, path, x, n)
+					c.probs, c.labels = nnfcClassify(t, path, x, n)
 				} else {
 					saveClassifier[float32](t, path, spec, x, uint64(len(cases)))
-					c.probs, c.labels = nnfcClassify[float32](t, path, x, n)
+					c.probs, c.labels = nnfcClassify(t, path, x, n)
 				}
 				m, err := ExportFile(path, Options{ClassNames: c.names})
 				if err != nil {

@@ -57,7 +57,7 @@ func TestMNISTInONNXRuntime(t *testing.T) {
 	if err := model.Save(path, net, norm); err != nil {
 		t.Fatal(err)
 	}
-	probs, labels := nnfcClassify[float32](t, path, rawTest, test.N)
+	probs, labels := nnfcClassify(t, path, rawTest, test.N)
 	out, _ := exportTo(t, path, Options{})
 	in := filepath.Join(t.TempDir(), "test.bin")
 	writeMatrix(t, in, rawTest, "float32")

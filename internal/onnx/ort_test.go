@@ -12,10 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nnfc/nnfc/internal/infer"
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
-	"github.com/nnfc/nnfc/pkg/model"
 )
 
 // The tests run every exported file in the real ONNX Runtime: 1.30's
@@ -174,10 +174,8 @@ sys.exit(1 if bad else 0)
 }
 
 // normalized returns the raw rows x normalized in precision T, as nnfc
-// eval and train compute it (a float64 model's data normalized in float64).
-// nnfc predict normalizes in float32 and then converts to a float64
-// model's precision: the double graph, which normalizes in double,
-// agrees with that to about 3e-7 relative only.
+// eval and train compute it (a float64 model's data normalized in
+// float64; see nnfcClassify).
 func normalized[T layers.Float](t *testing.T, norm *data.Normalizer, x []float32, n, d int) *layers.Matrix[T] {
 	t.Helper()
 	ds := &data.Dataset{Name: "x", X: append([]float32(nil), x...), N: n, D: d}
@@ -205,24 +203,36 @@ func normalized[T layers.Float](t *testing.T, norm *data.Normalizer, x []float32
 	return in
 }
 
-// nnfcClassify is nnfc predict's computation on raw rows x: the model
-// file read in its own precision T, the stored normalizer applied, the
-// forward pass, softmax and arg-max.
-func nnfcClassify[T layers.Float](t *testing.T, path string, x []float32, n int) (probs []float64, labels []int32) {
+// nnfcClassify runs nnfc predict's code (internal/infer: the model file
+// in its own precision, the stored normalizer, the forward pass, softmax
+// and arg-max) on the raw rows x. A float64 model's rows are normalized in
+// float64, as nnfc eval and training do (nnfc predict reads its inputs as
+// float32 and normalizes them so: the double graph agrees with that to
+// about 3e-7 relative only).
+func nnfcClassify(t *testing.T, path string, x []float32, n int) (probs []float64, labels []int32) {
 	t.Helper()
-	net, norm, err := model.Load[T](path)
+	m, err := infer.Open(path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := normalized[T](t, norm, x, n, net.Spec.InputDim)
-	net.SetTraining(false)
-	scores := net.Scores(in)
-	p := layers.NewMatrix[T](scores.Rows, scores.Cols)
-	layers.Softmax(scores, p)
-	labels = make([]int32, n)
-	model.Predict(scores, labels)
-	for _, v := range p.Data {
-		probs = append(probs, float64(v))
+	defer m.Close()
+	ds := &data.Dataset{Name: "x", X: append([]float32(nil), x...), Y: make([]int32, n), N: n, D: len(x) / n}
+	if m.Precision == "float64" {
+		ds.X64 = make([]float64, len(x))
+		for i, v := range x {
+			ds.X64[i] = float64(v)
+		}
+	}
+	if err := m.Prepare(ds, false); err != nil {
+		t.Fatal(err)
+	}
+	err = m.Predict(ds, 1000, func(row int, p infer.Prediction) error {
+		probs = append(probs, p.Probs...)
+		labels = append(labels, p.Class)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return probs, labels
 }
