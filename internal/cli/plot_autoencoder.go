@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/infer"
 	"github.com/nnfc/nnfc/internal/plots"
 )
 
@@ -20,10 +21,12 @@ func plotAutoencoder(dir string) ([]string, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	net, norm, err := loadModel(path)
+	mod, err := infer.Open(path, "float32")
 	if err != nil {
 		return nil, err
 	}
+	defer mod.Close()
+	net := mod.Net32()
 	if !net.Spec.IsAutoencoder() || net.Spec.InputDim != plots.ImageSide*plots.ImageSide {
 		return nil, nil
 	}
@@ -38,7 +41,7 @@ func plotAutoencoder(dir string) ([]string, error) {
 	if ds.D != net.Spec.InputDim {
 		return nil, fmt.Errorf("%s has %d features per sample, but the model %s expects %d", ds.Name, ds.D, path, net.Spec.InputDim)
 	}
-	pics, err := plots.Autoencoder(net, norm, ds, args.split)
+	pics, err := plots.Autoencoder(net, mod.Norm, ds, args.split)
 	if err != nil {
 		return nil, err
 	}
