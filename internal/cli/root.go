@@ -82,7 +82,8 @@ with hand-written backward passes proven by finite differences.
   nnfc plot --run runs/mnist-swish                loss and accuracy curves as a PNG
   nnfc predict --model M --input x.csv            class and probabilities per row (CSV, IDX, PNG, JPEG)
   nnfc gradcheck                                  prove every backward pass
-  nnfc bench                                      training and evaluation samples/s`,
+  nnfc bench                                      training and evaluation samples/s
+  nnfc serve --model M                            answer predictions over HTTP (OIP V2, JSON, CSV)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
@@ -129,7 +130,7 @@ with hand-written backward passes proven by finite differences.
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newCmdTrain(io), newCmdEval(io), newCmdPredict(io), newCmdGradcheck(io), newCmdPlot(io), newCmdEmbed(io), newCmdVersion(io), newCmdRuns(io), newCmdBench(io), newCmdSweep(io))
-	root.AddCommand(newCmdReport(io))
+	root.AddCommand(newCmdReport(io), newCmdServe(io, nil))
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
