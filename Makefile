@@ -23,8 +23,9 @@ help: ## list the targets
 # Debian packages the build and the tests need: OpenBLAS and oneDNN (cgo BLAS
 # backends), Slurm and munge (nnfc sweep's slurm executor, tested against a
 # real single-node cluster), Chromium (the report's browser test), GNU time
-# (the bad-input test measures nnfc's peak memory with it).
-DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium time
+# (the bad-input test measures nnfc's peak memory with it), Python 3 (nnfc
+# serve's test of a standard-library OIP V2 client).
+DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium time python3
 # The peers of make bench-compare (../shared/bench).
 BENCH_PKGS := python3-torch python3-numpy
 
@@ -50,9 +51,11 @@ test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST include
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/ ./internal/train/
 
-# The fuzz targets, package:target: every reader of a file or config.
+# The fuzz targets, package:target: every reader of a file, a config or an
+# HTTP request (nnfc serve's decoders).
 FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ \
-	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse
+	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse \
+	./internal/serve:FuzzDecoders
 # -fuzzminimizetime 10x: the default (60 s per new input) spent whole
 # 2-minute runs minimizing, with a few dozen executions.
 FUZZTIME ?= 2m

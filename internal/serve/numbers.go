@@ -38,6 +38,9 @@ func scanMatrix(raw []byte, d, maxRows int, where string, dst []float32) ([]floa
 			start := len(x)
 			var err error
 			x, i, err = scanNumbers(raw, i+1, x, d, fmt.Sprintf("%s[%d]", where, n))
+			if errors.Is(err, errTooMany) {
+				return nil, 0, fmt.Errorf("%s[%d]: has more than %d numbers, the model takes %d per row", where, n, d, d)
+			}
 			if err != nil {
 				return nil, 0, err
 			}
@@ -56,18 +59,20 @@ func scanMatrix(raw []byte, d, maxRows int, where string, dst []float32) ([]floa
 			return nil, 0, fmt.Errorf("%s: malformed array", where)
 		}
 	}
-	x, _, err := scanNumbers(raw, i, x, maxRows*d+1, where)
+	x, _, err := scanNumbers(raw, i, x, maxRows*d, where)
+	if errors.Is(err, errTooMany) {
+		return nil, 0, &rowsError{where: where, max: maxRows}
+	}
 	if err != nil {
 		return nil, 0, err
-	}
-	if len(x) > maxRows*d {
-		return nil, 0, &rowsError{where: where, max: maxRows}
 	}
 	if len(x) == 0 || len(x)%d != 0 {
 		return nil, 0, fmt.Errorf("%s: has %d numbers, not a whole number of rows of %d", where, len(x), d)
 	}
 	return x, len(x) / d, nil
 }
+
+var errTooMany = errors.New("too many")
 
 // rowsError is a request over the rows limit (413).
 type rowsError struct {
@@ -99,7 +104,7 @@ func scanNumbers(raw []byte, i int, x []float32, limit int, where string) ([]flo
 			return nil, 0, fmt.Errorf("%s[%d]: expected a number, got %s", where, k, kindAt(raw, i))
 		}
 		if k >= limit {
-			return nil, 0, fmt.Errorf("%s: more than %d numbers", where, limit)
+			return nil, 0, fmt.Errorf("%s: more than %d numbers: %w", where, limit, errTooMany)
 		}
 		v, err := strconv.ParseFloat(string(raw[i:j]), 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {

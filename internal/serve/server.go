@@ -144,6 +144,9 @@ func (s *Server) Reload() error {
 	var errs []error
 	for _, ref := range s.cfg.Models {
 		m, err := LoadModel(ref, s.cfg.Precision)
+		if err == nil {
+			err = sameShape(old[ref.Name], m)
+		}
 		if err != nil {
 			next[ref.Name] = old[ref.Name]
 			s.metrics.reloads.WithLabelValues(ref.Name, "refused").Inc()
@@ -158,6 +161,20 @@ func (s *Server) Reload() error {
 	}
 	s.models.Store(&next)
 	return errors.Join(errs...)
+}
+
+// sameShape checks that a reloaded model takes and answers what the one
+// it replaces did: clients built against a model's metadata keep working
+// across a reload, and changing a model's shape takes a restart.
+func sameShape(old, m *Model) error {
+	describe := func(ts []TensorMeta) string { return fmt.Sprint(ts) }
+	if a, b := describe(old.Inputs()), describe(m.Inputs()); a != b {
+		return fmt.Errorf("%s: its inputs %s differ from the serving model's %s (restart the server to change them)", m.Path, b, a)
+	}
+	if a, b := describe(old.Outputs()), describe(m.Outputs()); a != b {
+		return fmt.Errorf("%s: its outputs %s differ from the serving model's %s (restart the server to change them)", m.Path, b, a)
+	}
+	return nil
 }
 
 // Serve answers requests on ln until ctx is done, then shuts down
@@ -228,6 +245,11 @@ func (s *Server) Handler() http.Handler {
 			predict(w, r)
 			return
 		}
+		if allow := allowed(r.URL.Path); allow != "" {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: use %s", r.Method, r.URL.Path, allow))
+			return
+		}
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s (see nnfc serve --help for the endpoints)", r.Method, r.URL.Path))
 	})
 	return s.authenticate(s.count(mux))
@@ -295,6 +317,18 @@ func (s *Server) count(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// allowed returns the method a known path takes ("" for an unknown path).
+func allowed(p string) string {
+	switch {
+	case strings.HasPrefix(p, "/v2/models/") && strings.HasSuffix(p, "/infer"),
+		strings.HasPrefix(p, "/v1/models/") && (strings.HasSuffix(p, "/predict") || strings.HasSuffix(p, ":predict")):
+		return http.MethodPost
+	case strings.HasPrefix(p, "/v2/health/"), strings.HasPrefix(p, "/v2/models/"), p == "/v2", p == "/metrics":
+		return http.MethodGet
+	}
+	return ""
 }
 
 func endpointOf(r *http.Request) string {
