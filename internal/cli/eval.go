@@ -89,6 +89,7 @@ func evalWith[T layers.Float](o *evalOptions, f *model.File) error {
 		return err
 	}
 	o.args.classes = net.Spec.Classes
+	o.args.fitted = fittedOf(norm)
 	ds, err := o.args.load()
 	if err != nil {
 		return err

@@ -2,17 +2,16 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -97,7 +96,7 @@ func predictWith[T layers.Float](o *predictOptions, f *model.File) error {
 	}
 	var all *data.Dataset
 	for _, in := range o.inputs {
-		ds, err := readPredictInput(in, net.Spec.InputDim, o.invert)
+		ds, err := source.ReadInput(in, source.InputOptions{Dim: net.Spec.InputDim, Invert: o.invert, Fitted: fittedOf(norm)})
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--input %s: no such file", in)
 		}
@@ -126,34 +125,6 @@ func predictWith[T layers.Float](o *predictOptions, f *model.File) error {
 		return err
 	}
 	return bw.Flush()
-}
-
-// readPredictInput reads one --input by its leading bytes: PNG, JPEG, IDX
-// (plain or gzipped), else CSV. Images become one sample of dim features.
-func readPredictInput(path string, dim int, invert bool) (*data.Dataset, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	head := make([]byte, 4)
-	n, _ := io.ReadFull(f, head)
-	f.Close()
-	head = head[:n]
-	switch {
-	case bytes.HasPrefix(head, []byte("\x89PNG")), bytes.HasPrefix(head, []byte{0xff, 0xd8}):
-		side := int(math.Round(math.Sqrt(float64(dim))))
-		if side*side != dim {
-			return nil, fmt.Errorf("--input %s: an image, but the model's input of %d features is not a square image", path, dim)
-		}
-		x, err := data.ReadImage(path, side, invert)
-		if err != nil {
-			return nil, err
-		}
-		return &data.Dataset{Name: path, X: x, N: 1, D: dim}, nil
-	case bytes.HasPrefix(head, []byte{0, 0, 8, 3}), bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		return data.ReadIDXImages(path)
-	}
-	return data.ReadCSV(path, data.CSVOptions{LabelColumn: data.NoLabel})
 }
 
 func writePredictions[T layers.Float](w io.Writer, net *model.Net[T], ds *data.Dataset, batch int) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -266,7 +267,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	// Refuse a network too large for memory before reading any data; the
 	// input width is not known yet, so the data source's known width (or
 	// 1) stands in. The exact check follows once the data is read.
-	if err := checkMemory[T](c, Spec(c, &data.Dataset{D: minInputDim(c.Data), Classes: minClasses(c.Data)}), 1); err != nil {
+	if err := checkMemory[T](c, Spec(c, knownData(c.Data)), 1); err != nil {
 		return nil, err
 	}
 	switch {
@@ -339,7 +340,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	tr := &trainer[T]{c: c, o: o, dir: dir, splits: splits, net: net, opt: opt, sched: sched, best: best, st: st,
 		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr, o.Width),
 		wallStart: wallStart, lastSave: time.Now()}
-	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, classesNote(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
+	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, source.DescribeClasses(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
 	if splits.Test != nil {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
 	}
@@ -348,20 +349,6 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(dir, modelFn))
 	}
 	return tr.loop(ctx)
-}
-
-// classesNote says where the number of classes came from, for the
-// "training ..." line.
-func classesNote(d config.Data, classes int) string {
-	switch {
-	case d.Source == "mnist" || d.Source == "cifar10":
-		return fmt.Sprintf("%d classes", classes)
-	case d.Classes > 0:
-		return fmt.Sprintf("%d classes (data.classes)", classes)
-	case d.Source == "spiral":
-		return fmt.Sprintf("%d classes (data.spiral.classes)", classes)
-	}
-	return fmt.Sprintf("%d classes (inferred from the labels; data.classes declares more)", classes)
 }
 
 func bestValAcc(st *state) float64 {
