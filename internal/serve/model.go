@@ -153,6 +153,12 @@ func build[T layers.Float](m *Model, f *model.File) error {
 		return err
 	}
 	net.SetTraining(false)
+	if norm != nil && len(norm.Source) > 0 {
+		// A table's fitted preprocessing (column types, vocabularies,
+		// imputation) reads raw records into rows; nnfc serve takes
+		// numeric rows only until its records decoder applies it.
+		return fmt.Errorf("%s: the model reads its input through a data source's fitted preprocessing (a table schema), which nnfc serve does not apply yet; it serves models of numeric rows", f.Path)
+	}
 	if norm != nil {
 		if err := norm.Validate(); err != nil {
 			return fmt.Errorf("%s: normalizer: %v", f.Path, err)
