@@ -72,11 +72,13 @@ The address is loopback by default. A non-loopback address needs
 --token-file: every request must then carry "Authorization: Bearer TOKEN"
 (TOKEN is the file's content, trimmed), else 401. The server prints
 "nnfc serve: listening on http://HOST:PORT" on stderr once it accepts
-connections (--addr 127.0.0.1:0 picks a free port).`,
+connections (--addr 127.0.0.1:0 picks a free port).
+
+  curl -s localhost:8080/v1/models/mnist-swish/predict -H 'Content-Type: text/csv' --data-binary @rows.csv`,
 		Example: `  nnfc serve --model runs/mnist-swish/model.safetensors
   nnfc serve --model mnist=runs/mnist-swish --model ae=runs/mnist-ae --addr 127.0.0.1:9000
   nnfc serve --model runs/mnist-swish --addr 0.0.0.0:8080 --token-file /etc/nnfc/token
-  curl -s localhost:8080/v1/models/mnist-swish/predict -H 'Content-Type: text/csv' --data-binary @rows.csv`,
+  nnfc serve --model runs/mnist-swish --batch-window 1ms --max-batch 128 --max-rows 5000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Context = cmd.Context()
