@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,8 +19,14 @@ func testModel(t testing.TB) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Model{Name: "m", Precision: "float32", Spec: spec, inputDim: 3}
-	m.task = newTask(net, m)
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := model.Save(path, net, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadModel(ModelRef{Name: "m", Path: path}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return m
 }
 

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nnfc/nnfc/internal/infer"
 	"github.com/nnfc/nnfc/pkg/data"
-	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -111,65 +111,54 @@ func (m *Model) normalize(x []float32) {
 }
 
 // LoadModel reads, checks and builds the model file ref.Path in
-// precision ("" for the file's own). The file's SHA-256 is taken before
-// and after reading it: a file replaced while it was read is refused.
+// precision ("" for the file's own; float32 or float64) through
+// internal/infer, as nnfc eval and nnfc predict open models. The file's
+// SHA-256 is taken before and after reading it: a file replaced while it
+// was read is refused.
 func LoadModel(ref ModelRef, precision string) (*Model, error) {
 	t0 := time.Now()
+	switch precision {
+	case "", "float32", "float64":
+	default:
+		return nil, fmt.Errorf("--precision: nnfc serve computes in float32 or float64, got %q", precision)
+	}
 	sum, err := fileSHA256(ref.Path)
 	if err != nil {
 		return nil, err
 	}
-	f, err := model.Open(ref.Path)
+	im, err := infer.Open(ref.Path, precision)
 	if err != nil {
 		return nil, err
 	}
 	if again, err := fileSHA256(ref.Path); err != nil || again != sum {
 		return nil, fmt.Errorf("%s: the file changed while it was read; try again", ref.Path)
 	}
-	switch precision {
-	case "":
-		precision = f.Precision()
-	case "float32", "float64":
-	default:
-		return nil, fmt.Errorf("--precision: must be float32 or float64, got %q", precision)
+	if im.Precision == "bfloat16" {
+		// Not reachable through a file's own precision; bfloat16 is a
+		// process-wide backend mode, which per-model reloads would toggle.
+		return nil, fmt.Errorf("%s: nnfc serve computes in float32 or float64", ref.Path)
 	}
-	m := &Model{Name: ref.Name, Path: ref.Path, SHA256: sum, Version: sum[:12], Precision: precision}
-	if precision == "float64" {
-		err = build[float64](m, f)
-	} else {
-		err = build[float32](m, f)
-	}
-	if err != nil {
-		return nil, err
-	}
-	m.LoadTime = time.Since(t0)
-	m.LoadedAt = time.Now()
-	return m, nil
-}
-
-func build[T layers.Float](m *Model, f *model.File) error {
-	net, norm, err := model.LoadFile[T](f)
-	if err != nil {
-		return err
-	}
-	net.SetTraining(false)
+	norm := im.Norm
 	if norm != nil && len(norm.Source) > 0 {
 		// A table's fitted preprocessing (column types, vocabularies,
 		// imputation) reads raw records into rows; nnfc serve takes
 		// numeric rows only until its records decoder applies it.
-		return fmt.Errorf("%s: the model reads its input through a data source's fitted preprocessing (a table schema), which nnfc serve does not apply yet; it serves models of numeric rows", f.Path)
+		return nil, fmt.Errorf("%s: the model reads its input through a data source's fitted preprocessing (a table schema), which nnfc serve does not apply yet; it serves models of numeric rows", ref.Path)
 	}
 	if norm != nil {
 		if err := norm.Validate(); err != nil {
-			return fmt.Errorf("%s: normalizer: %v", f.Path, err)
+			return nil, fmt.Errorf("%s: normalizer: %v", ref.Path, err)
 		}
-		if len(norm.Shift) != net.Spec.InputDim {
-			return fmt.Errorf("%s: normalizer has %d features, the network %d", f.Path, len(norm.Shift), net.Spec.InputDim)
+		if len(norm.Shift) != im.Spec.InputDim {
+			return nil, fmt.Errorf("%s: normalizer has %d features, the network %d", ref.Path, len(norm.Shift), im.Spec.InputDim)
 		}
 	}
-	m.Spec, m.norm, m.inputDim = net.Spec, norm, net.Spec.InputDim
-	m.task = newTask(net, m)
-	return nil
+	m := &Model{Name: ref.Name, Path: ref.Path, SHA256: sum, Version: sum[:12], Precision: im.Precision,
+		Spec: im.Spec, inputDim: im.Spec.InputDim, norm: norm}
+	m.task = newTask(im, m)
+	m.LoadTime = time.Since(t0)
+	m.LoadedAt = time.Now()
+	return m, nil
 }
 
 func fileSHA256(path string) (string, error) {

@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"github.com/nnfc/nnfc/internal/infer"
+	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -52,12 +54,15 @@ type task interface {
 	run(x []float32, n int) []Tensor
 }
 
-// newTask picks the task of a built network.
-func newTask[T layers.Float](net *model.Net[T], m *Model) task {
-	if net.Spec.IsAutoencoder() {
-		return &autoencoderTask[T]{net: net, m: m}
+// newTask picks the task of an opened model.
+func newTask(im *infer.Model, m *Model) task {
+	if im.Spec.IsAutoencoder() {
+		if n := im.Net64(); n != nil {
+			return &autoencoderTask[float64]{net: n, m: m}
+		}
+		return &autoencoderTask[float32]{net: im.Net32(), m: m}
 	}
-	return &classifierTask[T]{net: net, m: m}
+	return &classifierTask{im: im, m: m}
 }
 
 // input wraps the batch's float32 rows as a matrix of T: a view for
@@ -87,18 +92,15 @@ func tensorOf[T layers.Float](name string, m *layers.Matrix[T]) Tensor {
 }
 
 // classifierTask: softmax probabilities, the arg-max label and, when the
-// model file names its classes, the label's name — what nnfc predict
-// prints, computed by the same calls (Scores, Softmax, Predict).
-type classifierTask[T layers.Float] struct {
-	net   *model.Net[T]
-	m     *Model
-	buf   layers.Matrix[T]
-	probs layers.Matrix[T]
-	pred  []int32
+// model file names its classes, the label's name — by infer.Model.Predict,
+// the code nnfc predict runs.
+type classifierTask struct {
+	im *infer.Model
+	m  *Model
 }
 
-func (c *classifierTask[T]) outputs() []TensorMeta {
-	k := c.net.Spec.Classes
+func (c *classifierTask) outputs() []TensorMeta {
+	k := c.m.Spec.Classes
 	out := []TensorMeta{
 		{Name: "probabilities", Datatype: datatypeOf(c.m.Precision), Shape: []int{-1, k}},
 		{Name: "label", Datatype: "INT64", Shape: []int{-1}},
@@ -109,24 +111,35 @@ func (c *classifierTask[T]) outputs() []TensorMeta {
 	return out
 }
 
-func (c *classifierTask[T]) run(x []float32, n int) []Tensor {
-	scores := c.net.Scores(input(&c.buf, x, n, c.m.inputDim))
-	c.probs.Resize(scores.Rows, scores.Cols)
-	layers.Softmax(scores, &c.probs)
-	if cap(c.pred) < n {
-		c.pred = make([]int32, n)
+func (c *classifierTask) run(x []float32, n int) []Tensor {
+	k := c.m.Spec.Classes
+	probs := Tensor{Name: "probabilities", Datatype: datatypeOf(c.m.Precision), Shape: []int{n, k}}
+	if probs.Datatype == "FP64" {
+		probs.F64 = make([]float64, n*k)
+	} else {
+		probs.F32 = make([]float32, n*k)
 	}
-	pred := c.pred[:n]
-	model.Predict(scores, pred)
 	label := make([]int64, n)
-	for i, p := range pred {
-		label[i] = int64(p)
+	ds := &data.Dataset{Name: "request", X: x[:n*c.m.inputDim], N: n, D: c.m.inputDim}
+	err := c.im.Predict(ds, max(n, 1), func(i int, p infer.Prediction) error {
+		label[i] = int64(p.Class)
+		if probs.F64 != nil {
+			copy(probs.F64[i*k:], p.Probs)
+		} else {
+			for j, v := range p.Probs {
+				probs.F32[i*k+j] = float32(v) // exact: the float32 softmax, widened and back
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		panic(err) // a classifier always predicts; runTask reports it
 	}
-	out := []Tensor{tensorOf("probabilities", &c.probs), {Name: "label", Datatype: "INT64", Shape: []int{n}, I64: label}}
+	out := []Tensor{probs, {Name: "label", Datatype: "INT64", Shape: []int{n}, I64: label}}
 	if names := c.m.Classes; len(names) > 0 {
 		s := make([]string, n)
-		for i, p := range pred {
-			s[i] = names[p]
+		for i, l := range label {
+			s[i] = names[l]
 		}
 		out = append(out, Tensor{Name: "label_name", Datatype: "BYTES", Shape: []int{n}, Str: s})
 	}
