@@ -72,6 +72,15 @@ func (autoencoder) CheckData(s model.Spec, data string) error {
 
 func (autoencoder) Labelled() bool { return false }
 
+// Gradcheckable: with relu or leaky_relu, no bias keeps the
+// pre-activations off the kink at 0.
+func (autoencoder) Gradcheckable(s model.Spec) error {
+	if a := s.Activations[0]; a == "relu" || a == "leaky_relu" {
+		return fmt.Errorf("model.activation %s: an autoencoder has no bias to keep its pre-activations off the kink at 0, so finite differences cannot check it; nnfc gradcheck --only layer/%s --only net/autoencoder checks its parts", a, a)
+	}
+	return nil
+}
+
 func (autoencoder) NewMeter(int, bool) Meter { return mseMeter{} }
 
 // mseMeter turns the reconstruction loss ½‖r − x‖² per sample into the
@@ -111,7 +120,7 @@ func (autoencoder) WriteEval(w io.Writer, ev Eval, inputDim int) {
 }
 
 func (autoencoder) Predicts(path string) error {
-	return fmt.Errorf("--model %s: an autoencoder predicts no classes; use nnfc eval for its reconstruction error, nnfc embed --layer code for its codes", path)
+	return fmt.Errorf("%s: an autoencoder predicts no classes; use nnfc eval for its reconstruction error, nnfc embed --layer code for its codes", path)
 }
 
 func (autoencoder) Reports(path, dir string) error {

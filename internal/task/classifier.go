@@ -43,6 +43,8 @@ func (classifier) CheckData(model.Spec, string) error { return nil }
 
 func (classifier) Labelled() bool { return true }
 
+func (classifier) Gradcheckable(model.Spec) error { return nil }
+
 func (classifier) NewMeter(classes int, confusion bool) Meter {
 	m := &classMeter{}
 	if confusion {

@@ -82,6 +82,9 @@ type Measure interface {
 	NewMeter(classes int, confusion bool) Meter
 	// Labelled reports whether evaluation data needs labels.
 	Labelled() bool
+	// Gradcheckable returns nil when nnfc gradcheck can check a network
+	// of spec s by finite differences, else why not.
+	Gradcheckable(s model.Spec) error
 }
 
 // A Meter measures a task's metrics batch by batch.
