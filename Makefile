@@ -24,13 +24,17 @@ help: ## list the targets
 # Debian packages the build and the tests need: OpenBLAS and oneDNN (cgo BLAS
 # backends), Slurm and munge (nnfc sweep's slurm executor, tested against a
 # real single-node cluster), Chromium (the report's browser test), GNU time
-# (the bad-input test measures nnfc's peak memory with it).
-DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium time
+# (the bad-input test measures nnfc's peak memory with it), Node.js and
+# python3-onnx (nnfc export's tests run every file in ONNX Runtime under
+# node, installed by scripts/ort-ensure.sh into tools/ort, and check it
+# with onnx.checker).
+DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium time nodejs python3-onnx
 # The peers of make bench-compare (../shared/bench).
 BENCH_PKGS := python3-torch python3-numpy
 
-deps: ## install the Debian packages the build and the tests need, when missing
+deps: ## install the Debian packages and ONNX Runtime (npm, into tools/ort) the build and the tests need, when missing
 	@scripts/apt-ensure.sh $(DEB_PKGS)
+	@scripts/ort-ensure.sh
 
 bench-deps: deps ## also install the benchmark peers (PyTorch, NumPy)
 	@scripts/apt-ensure.sh $(BENCH_PKGS)
