@@ -17,6 +17,7 @@ import (
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -178,8 +179,8 @@ func Build(dir string, o Options) (*Page, error) {
 		return nil, err
 	}
 
-	if net.Spec.Kind == model.KindAutoencoder {
-		return nil, fmt.Errorf("%s: an autoencoder (model.kind autoencoder): nnfc report covers classifiers; nnfc plot --run %s draws its reconstruction curves and images", modelPath, dir)
+	if err := task.Of(net.Spec).Reports(modelPath, dir); err != nil {
+		return nil, err
 	}
 	p := &Page{Dir: dir, Generated: o.Now().UTC().Format("2006-01-02 15:04 MST"), Spec: net.Spec.String(),
 		Config: string(cfgText), Params: net.Spec.NumParams(), Monitor: c.Train.Monitor}
