@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -90,6 +92,7 @@ func evalWith[T layers.Float](o *evalOptions, f *model.File) error {
 	}
 	o.args.classes = net.Spec.Classes
 	o.args.fitted = fittedOf(norm)
+	o.args.notes = o.io.ErrOut
 	ds, err := o.args.load()
 	if err != nil {
 		return err
@@ -122,13 +125,31 @@ func evalWith[T layers.Float](o *evalOptions, f *model.File) error {
 		return nil
 	}
 	fmt.Fprintf(w, "accuracy  %.2f%%\n\n", 100*ev.Accuracy)
-	fmt.Fprintln(w, "class  accuracy  confusion (rows: true class, columns: predicted)")
+	// Class names from the model's data (a table's target values), else
+	// the class index.
+	names := source.FittedClassNames(fittedOf(norm))
+	name := func(i int) string {
+		if i < len(names) {
+			return names[i]
+		}
+		return strconv.Itoa(i)
+	}
+	wn, wc := len("class"), 5
+	for i := range ev.Confusion {
+		wn, wc = max(wn, len(name(i))), max(wc, len(name(i)))
+	}
+	head := make([]string, len(ev.Confusion))
+	for j := range head {
+		head[j] = fmt.Sprintf("%*s", wc, name(j))
+	}
+	fmt.Fprintln(w, "confusion: rows are the true class, columns the predicted one")
+	fmt.Fprintf(w, "%-*s  accuracy  %s\n", wn, "class", strings.Join(head, " "))
 	for i, row := range ev.Confusion {
 		cells := make([]string, len(row))
 		for j, v := range row {
-			cells[j] = fmt.Sprintf("%5d", v)
+			cells[j] = fmt.Sprintf("%*d", wc, v)
 		}
-		fmt.Fprintf(w, "%5d  %7.2f%%  %s\n", i, 100*ev.PerClass[i], strings.Join(cells, " "))
+		fmt.Fprintf(w, "%-*s  %7.2f%%  %s\n", wn, name(i), 100*ev.PerClass[i], strings.Join(cells, " "))
 	}
 	return nil
 }

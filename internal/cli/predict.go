@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -96,7 +97,7 @@ func predictWith[T layers.Float](o *predictOptions, f *model.File) error {
 	}
 	var all *data.Dataset
 	for _, in := range o.inputs {
-		ds, err := source.ReadInput(in, source.InputOptions{Dim: net.Spec.InputDim, Invert: o.invert, Fitted: fittedOf(norm)})
+		ds, err := source.ReadInput(in, source.InputOptions{Dim: net.Spec.InputDim, Invert: o.invert, Fitted: fittedOf(norm), Notes: o.io.ErrOut})
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--input %s: no such file", in)
 		}
@@ -116,7 +117,8 @@ func predictWith[T layers.Float](o *predictOptions, f *model.File) error {
 	if err := prepare(all, net.Spec, norm, o.modelPath, false); err != nil {
 		return err
 	}
-	write := func(w io.Writer) error { return writePredictions(w, net, all, o.batch) }
+	names := source.FittedClassNames(fittedOf(norm))
+	write := func(w io.Writer) error { return writePredictions(w, net, all, o.batch, names) }
 	if o.output != "" {
 		return atomicfile.Write(o.output, 0o644, write)
 	}
@@ -127,10 +129,22 @@ func predictWith[T layers.Float](o *predictOptions, f *model.File) error {
 	return bw.Flush()
 }
 
-func writePredictions[T layers.Float](w io.Writer, net *model.Net[T], ds *data.Dataset, batch int) error {
+// writePredictions writes one CSV line per row: the row number, the
+// predicted class and each class's probability. With names (a table's
+// classes) the class is its name and the probability columns are
+// p_NAME; else the index and p0, p1, ...
+func writePredictions[T layers.Float](w io.Writer, net *model.Net[T], ds *data.Dataset, batch int, names []string) error {
 	c := net.Spec.Classes
+	if len(names) != c {
+		names = nil
+	}
 	head := []byte("row,class")
 	for j := 0; j < c; j++ {
+		if names != nil {
+			head = append(head, ',')
+			head = appendCSVField(head, "p_"+names[j])
+			continue
+		}
 		head = append(head, ",p"+strconv.Itoa(j)...)
 	}
 	if _, err := w.Write(append(head, '\n')); err != nil {
@@ -163,7 +177,11 @@ func writePredictions[T layers.Float](w io.Writer, net *model.Net[T], ds *data.D
 		for i := 0; i < scores.Rows; i++ {
 			line = strconv.AppendInt(line[:0], int64(lo+i), 10)
 			line = append(line, ',')
-			line = strconv.AppendInt(line, int64(pred[i]), 10)
+			if names != nil {
+				line = appendCSVField(line, names[pred[i]])
+			} else {
+				line = strconv.AppendInt(line, int64(pred[i]), 10)
+			}
 			for _, p := range probs.Row(i) {
 				line = append(line, ',')
 				line = strconv.AppendFloat(line, float64(p), 'g', 6, 32)
@@ -174,4 +192,13 @@ func writePredictions[T layers.Float](w io.Writer, net *model.Net[T], ds *data.D
 		}
 	}
 	return nil
+}
+
+// appendCSVField appends s as one CSV field, quoted when it holds a
+// comma, a quote or a line break (RFC 4180).
+func appendCSVField(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return append(b, s...)
+	}
+	return append(append(b, '"'), strings.ReplaceAll(s, `"`, `""`)+`"`...)
 }

@@ -340,6 +340,9 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	tr := &trainer[T]{c: c, o: o, dir: dir, splits: splits, net: net, opt: opt, sched: sched, best: best, st: st,
 		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr, o.Width),
 		wallStart: wallStart, lastSave: time.Now()}
+	for _, l := range splits.Notes {
+		fmt.Fprintln(o.Stdout, l)
+	}
 	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, source.DescribeClasses(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
 	if splits.Test != nil {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
