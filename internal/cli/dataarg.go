@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/pflag"
+
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/train"
@@ -83,4 +85,27 @@ func readDataPath(path, split string, labelColumn, classes int, fitted json.RawM
 		return nil, usageError{fmt.Errorf("--split: a data directory has train and test splits, got %q", split)}
 	}
 	return source.ReadPath(path, source.PathOptions{Split: split, LabelColumn: labelColumn, Classes: classes, Fitted: fitted, Notes: notes})
+}
+
+// bindFlags defines the flags that name the data: --data, --config,
+// --split (what to verb) and --label-column.
+func (a *dataArgs) bindFlags(f *pflag.FlagSet, verb string) {
+	f.StringVar(&a.data, "data", "", "data: MNIST/CIFAR-10 directory, .csv or .npz file")
+	f.StringVar(&a.configPath, "config", "", "take the data from this config's data section")
+	f.StringVar(&a.split, "split", "test", "split to "+verb+": train, val (with --run/--config) or test")
+	f.IntVar(&a.labelColumn, "label-column", 0, "CSV label column (0-based; -1: last)")
+}
+
+// check rejects flag values that are wrong whatever the data: an unknown
+// --split, a --label-column below -1.
+func (a *dataArgs) check() error {
+	switch a.split {
+	case "train", "val", "test":
+	default:
+		return usageError{fmt.Errorf("--split: must be train, val or test, got %q", a.split)}
+	}
+	if a.labelColumn < -1 {
+		return usageError{fmt.Errorf("--label-column: must be ≥ -1 (-1: the last column), got %d", a.labelColumn)}
+	}
+	return nil
 }
