@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/pkg/data"
 )
@@ -100,7 +101,11 @@ func runPredict(o *predictOptions) error {
 	}
 	write := func(w io.Writer) error { return m.WriteCSV(w, all, o.Model.Batch) }
 	if o.Output != "" {
-		return atomicfile.Write(o.Output, 0o644, write)
+		if err := atomicfile.Write(o.Output, 0o644, write); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.IO.Out, "wrote %s to %s\n", english.Count(all.N, "row"), o.Output)
+		return nil
 	}
 	bw := bufio.NewWriter(o.IO.Out)
 	if err := write(bw); err != nil {

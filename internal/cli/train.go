@@ -11,6 +11,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/report"
 	"github.com/nnfc/nnfc/internal/train"
 )
@@ -148,6 +149,7 @@ func runTrain(o *trainOptions) error {
 		}
 		fmt.Fprintln(o.IO.ErrOut, "blas:", blasbackend.Describe())
 		res, err = train.Start(ctx, c, opts)
+		err = config.Blame(err, o.Overrides)
 	}
 	if errors.Is(err, train.ErrInterrupted) {
 		return &exitError{ExitInterrupted, err}
@@ -156,7 +158,7 @@ func runTrain(o *trainOptions) error {
 		return err
 	}
 	if res.EpochsHere > 0 {
-		fmt.Fprintf(o.IO.Out, "trained %d epochs in %.1fs (median %.0f samples/s)", res.EpochsHere, res.Seconds, res.SamplesPerSec)
+		fmt.Fprintf(o.IO.Out, "trained %s in %.1fs (median %.0f samples/s)", english.Count(res.EpochsHere, "epoch"), res.Seconds, res.SamplesPerSec)
 		if res.EpochsHere != res.Epochs {
 			fmt.Fprintf(o.IO.Out, ", %d in all", res.Epochs)
 		}

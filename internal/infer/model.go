@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
@@ -116,10 +117,10 @@ func (m *Model) Net64() *model.Net[float64] { return m.net64 }
 // normalizes ds in place with the model's statistics.
 func (m *Model) Prepare(ds *data.Dataset, labelled bool) error {
 	if ds.D != m.Spec.InputDim {
-		return fmt.Errorf("%s has %d %s per sample, but the model %s expects %d", ds.Name, ds.D, plural(ds.D, "feature"), m.Path, m.Spec.InputDim)
+		return fmt.Errorf("%s has %s per sample, but the model %s expects %d", ds.Name, english.Count(ds.D, "feature"), m.Path, m.Spec.InputDim)
 	}
 	if labelled && task.Of(m.Spec).Labelled() && ds.Classes > m.Spec.Classes {
-		return fmt.Errorf("%s has labels up to %d, but the model %s has %d %s", ds.Name, ds.Classes-1, m.Path, m.Spec.Classes, plural(m.Spec.Classes, "class"))
+		return fmt.Errorf("%s has labels up to %d, but the model %s has %s", ds.Name, ds.Classes-1, m.Path, english.Count(m.Spec.Classes, "class"))
 	}
 	if m.Norm != nil {
 		return m.Norm.Apply(ds)
@@ -144,17 +145,6 @@ func (m *Model) TypeName() string {
 		return "float64"
 	}
 	return "float32"
-}
-
-// plural is n's noun, with an s unless n is 1 ("class" → "classes").
-func plural(n int, noun string) string {
-	if n == 1 {
-		return noun
-	}
-	if noun[len(noun)-1] == 's' {
-		return noun + "es"
-	}
-	return noun + "s"
 }
 
 // matrix views or copies rows [lo, hi) of ds as a batch of element type T.

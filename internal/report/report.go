@@ -15,6 +15,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
@@ -223,7 +224,7 @@ func Build(dir string, o Options) (*Page, error) {
 		p.Data += fmt.Sprintf(", %d test", raw.N)
 	}
 	if raw.D != net.Spec.InputDim {
-		return nil, fmt.Errorf("%s has %d features per sample, but the model %s expects %d", raw.Name, raw.D, modelPath, net.Spec.InputDim)
+		return nil, fmt.Errorf("%s has %s per sample, but the model %s expects %d", raw.Name, english.Count(raw.D, "feature"), modelPath, net.Spec.InputDim)
 	}
 	ds := &data.Dataset{Name: raw.Name, X: append([]float32(nil), raw.X...), Y: raw.Y, N: raw.N, D: raw.D, Classes: raw.Classes}
 	if norm != nil {

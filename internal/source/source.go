@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/pkg/data"
 )
 
@@ -265,10 +266,10 @@ func Read(c Config, o Options) (*Splits, error) {
 	}
 	train, test := sp.Train, sp.Test
 	if test != nil && (test.D != train.D) {
-		return nil, fmt.Errorf("%s: %d features, but the training data %s has %d", test.Name, test.D, train.Name, train.D)
+		return nil, fmt.Errorf("%s: %s, but the training data %s has %d", test.Name, english.Count(test.D, "feature"), train.Name, train.D)
 	}
 	if test != nil && test.Classes > train.Classes {
-		return nil, fmt.Errorf("%s: labels up to %d, but the training data %s has %d classes", test.Name, test.Classes-1, train.Name, train.Classes)
+		return nil, fmt.Errorf("%s: labels up to %d, but the training data %s has %s", test.Name, test.Classes-1, train.Name, english.Count(train.Classes, "class"))
 	}
 	return sp, nil
 }

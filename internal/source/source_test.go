@@ -73,7 +73,7 @@ func TestKnownAndDescribe(t *testing.T) {
 		{Config{Source: "mnist"}, 784, 10, "10 classes"},
 		{Config{Source: "cifar10"}, 3072, 10, "10 classes"},
 		{Config{Source: "spiral", Spiral: Spiral{Classes: 7}}, 2, 7, "10 classes (data.spiral.classes)"},
-		{Config{Source: "csv"}, 1, 2, "10 classes (inferred from the labels; data.classes declares more)"},
+		{Config{Source: "csv"}, 1, 2, "10 classes (inferred from the labels; set data.classes to declare more)"},
 		{Config{Source: "npz", Classes: 12}, 1, 12, "10 classes (data.classes)"},
 	} {
 		dim, cls := Known(tc.c)
