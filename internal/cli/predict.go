@@ -79,7 +79,7 @@ func runPredict(o *predictOptions) error {
 	}
 	var all *data.Dataset
 	for _, in := range o.Inputs {
-		ds, err := source.ReadInput(in, source.InputOptions{Dim: m.Spec.InputDim, Invert: o.Invert, Fitted: fittedOf(m.Norm)})
+		ds, err := source.ReadInput(in, source.InputOptions{Dim: m.Spec.InputDim, Invert: o.Invert, Fitted: fittedOf(m.Norm), Notes: o.IO.ErrOut})
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--input %s: no such file", in)
 		}

@@ -129,6 +129,18 @@ func runTrain(o *trainOptions) error {
 		}
 		if o.PrintConfig {
 			fmt.Fprint(o.IO.Out, c.YAML())
+			// What reading the data decides (a table's schema), as
+			// YAML comments: the output stays a loadable config.
+			lines, err := train.DescribeData(c)
+			if err != nil {
+				return err
+			}
+			if len(lines) > 0 {
+				fmt.Fprintln(o.IO.Out, "# the data as read (fitted on the training split; set data.types to change a type):")
+			}
+			for _, l := range lines {
+				fmt.Fprintln(o.IO.Out, "#", l)
+			}
 			return nil
 		}
 		if c.Train.Threads > 0 && !o.ThreadsSet {

@@ -100,6 +100,7 @@ func Default() Config {
 			Source: "mnist", Dir: "data/mnist", ValCount: 0, ValFraction: 0.1,
 			Normalize: "scale", LabelColumn: 0, Header: "auto", XKey: "x", YKey: "y",
 			Spiral: Spiral{PerClass: 300, Classes: 7, Noise: 0.2},
+			Table:  source.Table{Impute: source.Impute{Numeric: "mean", Categorical: "missing"}, MinCount: 1},
 		},
 		Model: Model{
 			Kind: "classifier", Hidden: []int{100}, Activation: "relu", LeakyAlpha: 0.01,
@@ -148,6 +149,39 @@ func Keys() []string {
 	}
 	walk(reflect.TypeOf(Config{}), "")
 	return keys
+}
+
+// mapKeys are the keys whose values are maps from the user's own names
+// (data.types: {island: categorical}): viper lists each entry as a key.
+var mapKeys = func() []string {
+	var keys []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("mapstructure"), ",")
+			switch {
+			case slices.Contains(tag[1:], "squash"):
+				walk(f.Type, prefix)
+			case f.Type.Kind() == reflect.Struct:
+				walk(f.Type, prefix+tag[0]+".")
+			case f.Type.Kind() == reflect.Map:
+				keys = append(keys, prefix+tag[0])
+			}
+		}
+	}
+	walk(reflect.TypeOf(Config{}), "")
+	return keys
+}()
+
+// underMapKey says whether k is an entry of a map key ("data.types.island").
+func underMapKey(k string) bool {
+	for _, m := range mapKeys {
+		if strings.HasPrefix(k, m+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // EnvName is the environment variable that overrides key:
@@ -268,7 +302,7 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 	}
 	var unknown []string
 	for _, k := range v.AllKeys() {
-		if !known[k] {
+		if !known[k] && !underMapKey(k) {
 			unknown = append(unknown, k) // not set: a bare "epochs:" is no schedule.epochs
 			continue
 		}
@@ -653,6 +687,7 @@ func toMap(v reflect.Value) map[string]any {
 // set the default of the chosen rule and kind.
 func (c *Config) fillRuleDefaults(set map[string]bool) {
 	task.Defaults(&c.Model, &c.Train.Monitor, set)
+	source.FillDefaults(&c.Data, set)
 	if set["data.val_count"] && !set["data.val_fraction"] {
 		// A count replaces the default fraction; val_count: 0 means no
 		// validation split.

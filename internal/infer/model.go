@@ -5,6 +5,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/english"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
@@ -44,6 +45,9 @@ type Model struct {
 	// Meta is the file's metadata (the spec and normalizer among it), for
 	// a caller that records where a model came from.
 	Meta map[string]string
+	// ClassNames names the classes when the model's data named them (a
+	// table's target values, from its stored preprocessing), else nil.
+	ClassNames []string
 
 	// Exactly one of the two networks is set: net64 for float64, net32
 	// for float32 and bfloat16.
@@ -87,6 +91,11 @@ func Open(path, precision string) (*Model, error) {
 		m.Spec = m.net64.Spec
 	} else {
 		m.Spec = m.net32.Spec
+	}
+	if m.Norm != nil {
+		if names := source.FittedClassNames(m.Norm.Source); len(names) == m.Spec.Classes {
+			m.ClassNames = names
+		}
 	}
 	return m, nil
 }

@@ -208,7 +208,11 @@ func Build(dir string, o Options) (*Page, error) {
 
 	// The test split, raw: the images are drawn from the raw pixels, the
 	// network sees them normalized with the model's statistics.
-	splits, err := train.RawSplits(c)
+	var fitted json.RawMessage
+	if norm != nil {
+		fitted = norm.Source // a table is encoded with the model's schema
+	}
+	splits, err := train.RawSplitsFitted(c, fitted)
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +238,11 @@ func Build(dir string, o Options) (*Page, error) {
 		p.Test.Errors -= ev.Confusion[i][i]
 	}
 	names := source.ClassNames(c.Data, net.Spec.Classes)
+	if norm != nil {
+		if fitted := source.FittedClassNames(norm.Source); len(fitted) == net.Spec.Classes {
+			names = fitted // a table's target values
+		}
+	}
 	p.Classes = classRows(ev.Confusion, names)
 	if p.Conf, err = uri(plots.Confusion(ev.Confusion, names)); err != nil {
 		return nil, err

@@ -336,6 +336,9 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	tr := &trainer[T]{c: c, o: o, dir: dir, splits: splits, net: net, opt: opt, sched: sched, best: best, st: st,
 		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr, o.Width),
 		wallStart: wallStart, lastSave: time.Now()}
+	for _, l := range splits.Notes {
+		fmt.Fprintln(o.Stdout, l)
+	}
 	classes := "" // an autoencoder has none
 	if spec.Classes > 0 {
 		classes = source.DescribeClasses(c.Data, spec.Classes) + "; "
