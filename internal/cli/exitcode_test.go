@@ -53,21 +53,21 @@ var badFlagValues = map[string][]string{
 // are checked against the files they name (a wrong one exits 1: bad
 // input), or free text passed on (Slurm's options).
 var freeFlags = map[string]bool{
-	"nnfc --cpuprofile": true,
+	"nnfc --cpuprofile":   true,
 	"nnfc embed --config": true, "nnfc embed --data": true, "nnfc embed --model": true, "nnfc embed --out": true,
 	"nnfc embed --run": true, "nnfc embed --layer": true, // a layer of the model
 	"nnfc eval --config": true, "nnfc eval --data": true, "nnfc eval --model": true, "nnfc eval --run": true,
 	"nnfc export --model": true, "nnfc export --run": true, "nnfc export --output": true,
 	"nnfc export --class-names": true, // one per class of the model
-	"nnfc gradcheck --config": true,
-	"nnfc plot --output": true, "nnfc plot --run": true,
+	"nnfc gradcheck --config":   true,
+	"nnfc plot --output":        true, "nnfc plot --run": true,
 	"nnfc predict --input": true, "nnfc predict --model": true, "nnfc predict --output": true,
 	"nnfc report --output": true, "nnfc report --run": true, "nnfc report --sweep": true,
 	"nnfc serve --model": true, "nnfc serve --token-file": true,
 	"nnfc sweep --config": true, "nnfc sweep --out": true, "nnfc sweep --nnfc-binary": true,
 	"nnfc sweep --partition": true, "nnfc sweep --time": true, "nnfc sweep --mem": true, "nnfc sweep --sbatch-arg": true,
 	"nnfc sweep results --plot": true,
-	"nnfc train --config": true, "nnfc train --out": true, "nnfc train --resume": true,
+	"nnfc train --config":       true, "nnfc train --out": true, "nnfc train --resume": true,
 }
 
 // TestBadFlagValuesExit2 walks every command's flags (item 17 of issue
