@@ -21,18 +21,20 @@ var repoRoot = filepath.Join("..", "..")
 // exampleOrder is the order a newcomer reads the help in: train first,
 // then what uses its runs. Every command of nnfc must be listed.
 var exampleOrder = []string{"train", "eval", "predict", "plot", "embed", "sweep", "sweep status", "sweep results",
-	"report", "export", "runs", "gradcheck", "serve", "bench", "version", "completion"}
+	"report", "export", "import", "runs", "gradcheck", "serve", "bench", "version", "completion"}
 
 // needsOutside are the examples that need what a fresh clone does not
 // have (a Slurm cluster), which the test checks for flags only.
 var needsOutside = map[string]string{
 	"nnfc sweep --config configs/sweeps/spiral-7.yaml --executor slurm --parallel 4 --wait": "Slurm (sbatch, squeue)",
+	"nnfc import --onnx mlp.onnx":                                     "an MLP exported by PyTorch (torch.onnx.export)",
+	"nnfc import --onnx mlp.onnx --output runs/mlp/model.safetensors": "an MLP exported by PyTorch (torch.onnx.export)",
 }
 
 // captureRoot is nnfc's command tree with every command's runF replaced
-// by one that records its options in *got instead of doing the work.
-func captureRoot(t *testing.T, io IO, got *any) *cobra.Command {
-	t.Helper()
+// by one that records its options in *got instead of doing the work; a
+// command without a seam is reported by report.
+func captureRoot(report func(format string, args ...any), io IO, got *any) *cobra.Command {
 	capture := func(o any) error { *got = o; return nil }
 	seams := map[string]*cobra.Command{
 		"train":     newCmdTrain(io, func(o *trainOptions) error { return capture(o) }),
@@ -47,6 +49,7 @@ func captureRoot(t *testing.T, io IO, got *any) *cobra.Command {
 		"report":    newCmdReport(io, func(o *reportOptions) error { return capture(o) }),
 		"export":    newCmdExport(io, func(o *exportOptions) error { return capture(o) }),
 		"serve":     newCmdServe(io, func(o *ServeOptions) error { return capture(o) }),
+		"import":    newCmdImport(io, func(o *importOptions) error { return capture(o) }),
 	}
 	sw := newCmdSweep(io, func(o *sweepOptions) error { return capture(o) })
 	for _, c := range sw.Commands() {
@@ -62,7 +65,7 @@ func captureRoot(t *testing.T, io IO, got *any) *cobra.Command {
 		}
 		s, ok := seams[c.Name()]
 		if !ok {
-			t.Errorf("command %s: no seam constructor in captureRoot: add newCmd%s(io, runF)", c.Name(), c.Name())
+			report("command %s: no seam constructor in captureRoot: add newCmdX(io, runF) for it", c.Name())
 			continue
 		}
 		root.RemoveCommand(c)
@@ -244,7 +247,7 @@ func TestHelpExamples(t *testing.T) {
 	w := &exampleWorld{made: map[string]string{}, runs: map[string]string{}}
 	io := IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
 	var got any
-	root := captureRoot(t, io, &got)
+	root := captureRoot(t.Errorf, io, &got)
 	listed := map[string]bool{}
 	for _, name := range exampleOrder {
 		listed[name] = true
@@ -273,7 +276,7 @@ func TestHelpExamples(t *testing.T) {
 			}
 			for _, part := range strings.Split(line, "&&") {
 				lines++
-				if err := runExample(t, func() *cobra.Command { return captureRoot(t, io, &got) }, w, &got, strings.TrimSpace(part)); err != nil {
+				if err := runExample(t, func() *cobra.Command { return captureRoot(func(string, ...any) {}, io, &got) }, w, &got, strings.TrimSpace(part)); err != nil {
 					t.Errorf("nnfc %s --help: example %q: %v", name, part, err)
 				}
 			}

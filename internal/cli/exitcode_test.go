@@ -60,7 +60,8 @@ var freeFlags = map[string]bool{
 	"nnfc export --model": true, "nnfc export --run": true, "nnfc export --output": true,
 	"nnfc export --class-names": true, // one per class of the model
 	"nnfc gradcheck --config":   true,
-	"nnfc plot --output":        true, "nnfc plot --run": true,
+	"nnfc import --onnx":        true, "nnfc import --output": true,
+	"nnfc plot --output": true, "nnfc plot --run": true,
 	"nnfc predict --input": true, "nnfc predict --model": true, "nnfc predict --output": true,
 	"nnfc report --output": true, "nnfc report --run": true, "nnfc report --sweep": true,
 	"nnfc serve --model": true, "nnfc serve --token-file": true,
@@ -87,6 +88,7 @@ func TestBadFlagValuesExit2(t *testing.T) {
 		"nnfc eval":          {"eval", "--run", missing},
 		"nnfc export":        {"export", "--run", missing},
 		"nnfc gradcheck":     {"gradcheck", "--list", "--only", "layer/relu"},
+		"nnfc import":        {"import", "--onnx", missing},
 		"nnfc plot":          {"plot", "--run", missing},
 		"nnfc predict":       {"predict", "--model", missing, "--input", missing},
 		"nnfc report":        {"report", "--run", missing},
