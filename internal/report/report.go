@@ -15,6 +15,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -234,7 +235,7 @@ func Build(dir string, o Options) (*Page, error) {
 	for i := range ev.Confusion {
 		p.Test.Errors -= ev.Confusion[i][i]
 	}
-	names := classNames(c.Data.Source, net.Spec.Classes)
+	names := source.ClassNames(c.Data, net.Spec.Classes)
 	p.Classes = classRows(ev.Confusion, names)
 	if p.Conf, err = confusionPlot(ev.Confusion, names); err != nil {
 		return nil, err
@@ -337,20 +338,6 @@ func resultRows(r *train.Results) []KV {
 		kv = append(kv, KV{"warning", w})
 	}
 	return kv
-}
-
-// classNames are the labels of the classes: CIFAR-10's names, else the
-// class index.
-func classNames(source string, n int) []string {
-	cifar := []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
-	names := make([]string, n)
-	for i := range names {
-		names[i] = fmt.Sprint(i)
-		if source == "cifar10" && i < len(cifar) {
-			names[i] = cifar[i]
-		}
-	}
-	return names
 }
 
 func classRows(conf [][]int, names []string) []ClassRow {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -45,7 +46,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	// Refuse a network too large for memory before reading any data; the
 	// input width is not known yet, so the data source's known width (or
 	// 1) stands in. The exact check follows once the data is read.
-	if err := checkMemory[T](c, Spec(c, &data.Dataset{D: minInputDim(c.Data), Classes: minClasses(c.Data)}), 1); err != nil {
+	if err := checkMemory[T](c, Spec(c, knownData(c.Data)), 1); err != nil {
 		return nil, err
 	}
 	norm, src, err := startingPoint[T](c, resume)
@@ -173,7 +174,7 @@ func (t *trainer[T]) restore() (*Result, error) {
 // announce prints the "training ..." line: network, data, rule, schedule.
 func (t *trainer[T]) announce() {
 	c, splits, spec, o := t.c, t.splits, t.net.Spec, t.o
-	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, classesNote(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
+	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, source.DescribeClasses(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
 	if splits.Test != nil {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
 	}
@@ -181,20 +182,6 @@ func (t *trainer[T]) announce() {
 	if splits.Val.N == 0 {
 		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(t.dir, modelFn))
 	}
-}
-
-// classesNote says where the number of classes came from, for the
-// "training ..." line.
-func classesNote(d config.Data, classes int) string {
-	switch {
-	case d.Source == "mnist" || d.Source == "cifar10":
-		return fmt.Sprintf("%d classes", classes)
-	case d.Classes > 0:
-		return fmt.Sprintf("%d classes (data.classes)", classes)
-	case d.Source == "spiral":
-		return fmt.Sprintf("%d classes (data.spiral.classes)", classes)
-	}
-	return fmt.Sprintf("%d classes (inferred from the labels; data.classes declares more)", classes)
 }
 
 func bestValAcc(st *state) float64 {
