@@ -150,21 +150,15 @@ func runTrain(o *trainOptions) error {
 		}
 		fmt.Fprintf(o.IO.Out, "; %s\n", res.Reason)
 	}
-	switch {
-	case res.NoValidation:
-		fmt.Fprintf(o.IO.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
-	case res.Autoencoder:
-		fmt.Fprintf(o.IO.Out, "best val_mse %.6f at epoch %d; model: %s\n", res.BestValMSE, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
-	default:
-		fmt.Fprintf(o.IO.Out, "best val_acc %.4f at epoch %d; model: %s\n", res.BestValAcc, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
+	model := filepath.Join(res.Dir, "model.safetensors")
+	if res.NoValidation {
+		fmt.Fprintf(o.IO.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, model)
+	} else {
+		best := train.Eval{Accuracy: res.BestValAcc, MSE: res.BestValMSE}
+		fmt.Fprintf(o.IO.Out, "best %s at epoch %d; model: %s\n", res.Task.Best(best), res.BestEpoch, model)
 	}
-	switch {
-	case res.Test != nil && res.Autoencoder:
-		fmt.Fprintf(o.IO.Out, "test reconstruction MSE %.6f per entry (%d samples), test loss %.5f (data loss, like val_loss; L2 term %.4f)\n",
-			res.Test.MSE, res.Test.N, res.Test.Loss, res.Test.RegLoss)
-	case res.Test != nil:
-		fmt.Fprintf(o.IO.Out, "test accuracy %.2f%% (%d samples), test loss %.4f (data loss, like val_loss; L2 term %.4f)\n",
-			100*res.Test.Accuracy, res.Test.N, res.Test.Loss, res.Test.RegLoss)
+	if res.Test != nil {
+		fmt.Fprintln(o.IO.Out, res.Task.Test(*res.Test))
 	}
 	if res.EpochsHere > 0 || res.Test != nil {
 		fmt.Fprintf(o.IO.Out, "results: %s\n", filepath.Join(res.Dir, train.ResultsFile))

@@ -23,6 +23,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/optim"
 )
@@ -47,30 +48,10 @@ type Data = source.Config
 // Spiral is the course's synthetic spiral data set (data.spiral.*).
 type Spiral = source.Spiral
 
-// Model is the network; see model.Spec.
-type Model struct {
-	// Kind is classifier (the default) or autoencoder: the seed's
-	// tied-weight autoencoder ½‖f(Wᵀf(Wx)) − x‖² with W code_dim × input
-	// dimension and f the activation (default identity).
-	Kind    string `mapstructure:"kind" yaml:"kind"`
-	CodeDim int    `mapstructure:"code_dim" yaml:"code_dim"`
-	Hidden  []int  `mapstructure:"hidden" yaml:"hidden"`
-	// Activation applies to every hidden layer unless Activations lists
-	// one per hidden layer.
-	Activation  string   `mapstructure:"activation" yaml:"activation"`
-	Activations []string `mapstructure:"activations" yaml:"activations,omitempty"`
-	LeakyAlpha  float64  `mapstructure:"leaky_alpha" yaml:"leaky_alpha"`
-	Loss        string   `mapstructure:"loss" yaml:"loss"`
-	Init        string   `mapstructure:"init" yaml:"init"`
-	WeightScale float64  `mapstructure:"weight_scale" yaml:"weight_scale"`
-	Reg         float64  `mapstructure:"reg" yaml:"reg"`
-	// BatchNorm inserts batch normalization (BatchNorm1d) between each
-	// hidden affine layer and its activation.
-	BatchNorm bool `mapstructure:"batchnorm" yaml:"batchnorm"`
-	// Dropout is the drop probability of an inverted dropout layer after
-	// each hidden activation (PyTorch's nn.Dropout(p)); 0 is off.
-	Dropout float64 `mapstructure:"dropout" yaml:"dropout"`
-}
+// Model is the model section (model.*): the network and its task. Its
+// keys, defaults and checks per model.kind live with the tasks, in
+// internal/task.
+type Model = task.Model
 
 // Optimizer is the update rule and its hyperparameters. Hyperparameters
 // the user does not set take the rule's defaults (optim.Defaults); one
@@ -552,20 +533,7 @@ func toMap(v reflect.Value) map[string]any {
 // fillRuleDefaults gives every optimizer and schedule key the user did not
 // set the default of the chosen rule and kind.
 func (c *Config) fillRuleDefaults(set map[string]bool) {
-	if c.Model.Kind == "autoencoder" {
-		// An autoencoder has no classes: its defaults are the identity
-		// activation, no hidden layers, and monitoring the validation
-		// loss (accuracy does not apply).
-		if !set["model.activation"] {
-			c.Model.Activation = "identity"
-		}
-		if !set["model.hidden"] {
-			c.Model.Hidden = nil
-		}
-		if !set["train.monitor"] {
-			c.Train.Monitor = "val_loss"
-		}
-	}
+	task.Defaults(&c.Model, &c.Train.Monitor, set)
 	if set["data.val_count"] && !set["data.val_fraction"] {
 		// A count replaces the default fraction; val_count: 0 means no
 		// validation split.
@@ -659,12 +627,7 @@ func (c *Config) validateSplits(p *problems) {
 // validateModel reports the problems of the model section.
 func (c *Config) validateModel(p *problems, set map[string]bool) {
 	m := c.Model
-	p.oneOf("model.kind", m.Kind, []string{"classifier", "autoencoder"})
-	if m.Kind == "autoencoder" {
-		*p = append(*p, c.validateAutoencoder(set)...)
-	} else if set["model.code_dim"] {
-		p.bad("model.code_dim", "applies only to model.kind autoencoder")
-	}
+	task.Check(m, c.Train.Monitor, set, p.bad)
 	if len(m.Hidden) > limits.MaxHiddenLayers {
 		p.bad("model.hidden", "lists %d layers, at most %d are allowed", len(m.Hidden), limits.MaxHiddenLayers)
 		m.Hidden = m.Hidden[:limits.MaxHiddenLayers] // report the first ones only
@@ -684,8 +647,6 @@ func (c *Config) validateModel(p *problems, set map[string]bool) {
 		for i, a := range m.Activations {
 			p.oneOf(fmt.Sprintf("model.activations[%d]", i), a, layers.Activations)
 		}
-	} else if m.Kind != "autoencoder" {
-		p.oneOf("model.activation", m.Activation, layers.Activations)
 	}
 	if !(m.LeakyAlpha >= 0 && m.LeakyAlpha < 1) {
 		p.bad("model.leaky_alpha", "must be in [0,1), got %g", m.LeakyAlpha)
@@ -763,46 +724,6 @@ func (c *Config) validateTrain(p *problems) {
 	}
 }
 
-// validateAutoencoder reports the keys that do not fit model.kind
-// autoencoder. model.code_dim below the input dimension is checked when
-// the data is read.
-func (c *Config) validateAutoencoder(set map[string]bool) []error {
-	var errs []error
-	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
-	}
-	m := c.Model
-	if m.CodeDim <= 0 {
-		bad("model.code_dim", "must be > 0 with model.kind autoencoder (the code width m), got %d", m.CodeDim)
-	}
-	acts := append([]string{"identity"}, layers.Activations...)
-	if !slices.Contains(acts, m.Activation) {
-		bad("model.activation", "must be one of %s with model.kind autoencoder, got %q", strings.Join(acts, ", "), m.Activation)
-	}
-	for k, used := range map[string]bool{"model.hidden": len(m.Hidden) > 0, "model.activations": len(m.Activations) > 0,
-		"model.loss": set["model.loss"], "model.batchnorm": m.BatchNorm, "model.dropout": m.Dropout > 0} {
-		if used {
-			bad(k, "does not apply to model.kind autoencoder (its one layer is the code, model.code_dim; its loss the reconstruction error)")
-		}
-	}
-	if c.Train.Monitor != "val_loss" {
-		bad("train.monitor", "must be val_loss with model.kind autoencoder (it has no accuracy), got %s", c.Train.Monitor)
-	}
-	return errs
-}
-
-// ActivationList returns the activation of each hidden layer.
-func (m Model) ActivationList() []string {
-	if len(m.Activations) > 0 {
-		return m.Activations
-	}
-	acts := make([]string, len(m.Hidden))
-	for i := range acts {
-		acts[i] = m.Activation
-	}
-	return acts
-}
-
 // YAML renders the resolved config, leaving out the keys that do not apply
 // (hyperparameters of other rules and schedule kinds, weight_scale without
 // init normal, activation beside activations), so that the output loads
@@ -824,12 +745,10 @@ func (c Config) YAML() string {
 	if c.Model.Init != layers.InitNormal {
 		omit["model.weight_scale"] = true
 	}
-	if c.Model.Kind == "autoencoder" {
-		for _, k := range []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout"} {
+	if t, err := task.Lookup(c.Model.Kind); err == nil {
+		for _, k := range t.Omit() {
 			omit[k] = true
 		}
-	} else {
-		omit["model.code_dim"] = true
 	}
 	if len(c.Model.Activations) > 0 {
 		omit["model.activation"] = true // one or the other

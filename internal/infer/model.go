@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -108,7 +109,7 @@ func (m *Model) Prepare(ds *data.Dataset, labelled bool) error {
 	if ds.D != m.Spec.InputDim {
 		return fmt.Errorf("%s has %d %s per sample, but the model %s expects %d", ds.Name, ds.D, plural(ds.D, "feature"), m.Path, m.Spec.InputDim)
 	}
-	if labelled && !m.Spec.IsAutoencoder() && ds.Classes > m.Spec.Classes {
+	if labelled && task.Of(m.Spec).Labelled() && ds.Classes > m.Spec.Classes {
 		return fmt.Errorf("%s has labels up to %d, but the model %s has %d %s", ds.Name, ds.Classes-1, m.Path, m.Spec.Classes, plural(m.Spec.Classes, "class"))
 	}
 	if m.Norm != nil {

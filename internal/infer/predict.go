@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -28,13 +29,8 @@ func (m *Model) Columns() []string {
 }
 
 // CanPredict returns nil when the model predicts per-row outputs, else an
-// error saying what to use instead (an autoencoder predicts no classes).
-func (m *Model) CanPredict() error {
-	if m.Spec.IsAutoencoder() {
-		return fmt.Errorf("%s: an autoencoder predicts no classes; use nnfc eval for its reconstruction error, nnfc embed --layer code for its codes", m.Path)
-	}
-	return nil
-}
+// error saying what to use instead (its task's Predicts).
+func (m *Model) CanPredict() error { return task.Of(m.Spec).Predicts(m.Path) }
 
 // Predict runs the prepared data set ds through the model in batches of
 // batch rows and calls emit once per row, in order; it fails, before

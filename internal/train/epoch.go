@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -24,7 +25,7 @@ import (
 // metrics and the checkpoint, and decides about early stopping.
 func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	st := t.st
-	m := t.measure(lr, steps, secs, rate)
+	m, trainEv, valEv := t.measure(lr, steps, secs, rate)
 	// The loss of the epoch's last step was taken before its update, so
 	// the weights may have diverged unseen. Stop before anything is
 	// written: the model and checkpoint on disk stay the last good ones.
@@ -32,7 +33,7 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 		return t.diverged(&NonFiniteError{Epoch: m.Epoch, Step: steps, Loss: l, LR: lr, Dir: t.dir, Validation: true, Model: t.lastModel()})
 	}
 	st.History = append(st.History, m)
-	t.logEpoch(m)
+	t.logEpoch(m, trainEv, valEv)
 	t.watchDivergence(m)
 	t.sched.Observe(m.ValLoss)
 	t.keepBest(m)
@@ -48,35 +49,30 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 
 // measure evaluates the model after the epoch's last step on a sample of
 // the training split and on the validation split.
-func (t *trainer[T]) measure(lr float64, steps int, secs, rate float64) Metrics {
+func (t *trainer[T]) measure(lr float64, steps int, secs, rate float64) (m Metrics, trainEv, valEv Eval) {
 	c, st := t.c, t.st
 	e := st.Epoch
 	sub := subsample(t.splits.Train.N, c.Train.TrainAccSamples, rand.New(rand.NewPCG(c.Seed, streamSubset+uint64(e))))
-	trainEv := t.eval.Evaluate(t.splits.Train, sub, false)
-	valEv := t.eval.Evaluate(t.splits.Val, nil, false)
-	m := Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
+	trainEv = t.eval.Evaluate(t.splits.Train, sub, false)
+	valEv = t.eval.Evaluate(t.splits.Val, nil, false)
+	m = Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
 		TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy, ValLoss: valEv.Loss, LR: lr, Seconds: secs, SamplesPerSec: rate,
 		TrainMSE: trainEv.MSE, ValMSE: valEv.MSE}
 	if c.Train.GradClip > 0 {
 		m.GradNorm = st.NormSum / float64(steps)
 	}
-	return m
+	return m, trainEv, valEv
 }
 
-// logEpoch prints the epoch's line.
-func (t *trainer[T]) logEpoch(m Metrics) {
+// logEpoch prints the epoch's line, its figures as the task shows them.
+func (t *trainer[T]) logEpoch(m Metrics, trainEv, valEv Eval) {
 	c := t.c
 	l2 := ""
 	if c.Model.Reg > 0 {
 		l2 = fmt.Sprintf(" (L2 %.4f)", m.L2)
 	}
-	if t.net.Spec.IsAutoencoder() {
-		fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.5f%s  train_mse %.6f  val_mse %.6f  val_loss %.5f  lr %.3g  %.1fs  %.0f samples/s\n",
-			m.Epoch, c.Train.Epochs, m.Loss, l2, m.TrainMSE, m.ValMSE, m.ValLoss, m.LR, m.Seconds, m.SamplesPerSec)
-	} else {
-		fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.4f%s  train_acc %.4f  val_acc %.4f  val_loss %.4f  lr %.3g  %.1fs  %.0f samples/s\n",
-			m.Epoch, c.Train.Epochs, m.Loss, l2, m.TrainAcc, m.ValAcc, m.ValLoss, m.LR, m.Seconds, m.SamplesPerSec)
-	}
+	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  %s  lr %.3g  %.1fs  %.0f samples/s\n",
+		m.Epoch, c.Train.Epochs, task.Of(t.net.Spec).EpochLine(m.Loss, l2, trainEv, valEv), m.LR, m.Seconds, m.SamplesPerSec)
 }
 
 // keepBest copies the network into best when the monitored metric

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -166,7 +167,7 @@ func (t *trainer[T]) finish() (*Result, error) {
 	}
 	copyState(t.net, t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: len(t.rates), BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
-		Autoencoder: t.net.Spec.IsAutoencoder(), BestValMSE: bestValMSE(st),
+		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st),
 		Seconds: t.trainSecs, SamplesPerSec: median(t.rates), Reason: st.Reason, Warnings: st.Warnings,
 		NoValidation: t.splits.Val.N == 0, Checkpoints: t.saves}
 	if t.splits.Test != nil {

@@ -17,26 +17,21 @@ import (
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/stfile"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/optim"
 )
 
-// Spec derives the network spec of a config from its data.
+// Spec derives the network spec of a config from its data, through the
+// config's task.
 func Spec(c config.Config, train *data.Dataset) model.Spec {
-	if c.Model.Kind == model.KindAutoencoder {
-		return model.Spec{Kind: model.KindAutoencoder, InputDim: train.D, CodeDim: c.Model.CodeDim,
-			Activations: []string{c.Model.Activation}, LeakyAlpha: c.Model.LeakyAlpha,
-			Init: c.Model.Init, WeightScale: c.Model.WeightScale, Reg: c.Model.Reg}
+	t, err := task.Lookup(c.Model.Kind)
+	if err != nil {
+		panic(err) // a loaded config has a valid kind
 	}
-	classes := max(train.Classes, c.Data.Classes)
-	return model.Spec{
-		InputDim: train.D, Hidden: c.Model.Hidden, Activations: c.Model.ActivationList(),
-		LeakyAlpha: c.Model.LeakyAlpha, Classes: classes, Loss: c.Model.Loss,
-		Init: c.Model.Init, WeightScale: c.Model.WeightScale, Reg: c.Model.Reg,
-		BatchNorm: c.Model.BatchNorm, Dropout: c.Model.Dropout,
-	}
+	return t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes))
 }
 
 // run builds the run of c in its directory (resuming it from its
@@ -109,8 +104,8 @@ func startingPoint[T layers.Float](c config.Config, resume bool) (*data.Normaliz
 // run's seed, or with src's weights when fine-tuning.
 func newNet[T layers.Float](c config.Config, splits *Splits, src *model.Net[T]) (*model.Net[T], error) {
 	spec := Spec(c, splits.Train)
-	if spec.IsAutoencoder() && spec.CodeDim >= spec.InputDim {
-		return nil, fmt.Errorf("model.code_dim: must be below the input dimension %d of %s, got %d", spec.InputDim, splits.Train.Name, spec.CodeDim)
+	if err := task.Of(spec).CheckData(spec, splits.Train.Name); err != nil {
+		return nil, err
 	}
 	if err := checkMemory[T](c, spec, splits.Train.N); err != nil {
 		return nil, err
@@ -165,7 +160,7 @@ func (t *trainer[T]) restore() (*Result, error) {
 		fmt.Fprintf(t.o.Stdout, "run %s already finished (%s); nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
 			t.dir, st.Reason, filepath.Join(t.dir, configFn))
 		return &Result{Dir: t.dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
-			Autoencoder: t.net.Spec.IsAutoencoder(), BestValMSE: bestValMSE(st)}, nil
+			Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st)}, nil
 	}
 	fmt.Fprintf(t.o.Stderr, "resuming %s at epoch %d, step %d\n", t.dir, st.Epoch+1, st.Step)
 	return nil, nil
