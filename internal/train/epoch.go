@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -103,11 +104,11 @@ func (t *trainer[T]) decideStop() {
 	c, st := t.c, t.st
 	if c.Train.Patience > 0 && st.Bad >= c.Train.Patience {
 		st.Finished = true
-		st.Reason = fmt.Sprintf("early stop: %s did not improve by %g for %d epochs", c.Train.Monitor, c.Train.MinDelta, st.Bad)
+		st.Reason = fmt.Sprintf("early stop: %s did not improve by %g for %s", c.Train.Monitor, c.Train.MinDelta, english.Count(st.Bad, "epoch"))
 		fmt.Fprintln(t.o.Stdout, st.Reason)
 	}
 	if !st.Finished && st.Epoch >= c.Train.Epochs {
-		st.Finished, st.Reason = true, fmt.Sprintf("completed %d epochs", st.Epoch)
+		st.Finished, st.Reason = true, "completed "+english.Count(st.Epoch, "epoch")
 	}
 }
 

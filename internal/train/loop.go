@@ -5,13 +5,13 @@ package train
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -160,7 +160,7 @@ func (t *trainer[T]) interrupted(e int) error {
 func (t *trainer[T]) finish() (*Result, error) {
 	st := t.st
 	if !st.Finished {
-		st.Finished, st.Reason = true, fmt.Sprintf("completed %d epochs", st.Epoch)
+		st.Finished, st.Reason = true, "completed "+english.Count(st.Epoch, "epoch")
 		if err := t.persist(); err != nil {
 			return nil, err
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/internal/task"
@@ -169,11 +170,18 @@ func (t *trainer[T]) restore() (*Result, error) {
 // announce prints the "training ..." line: network, data, rule, schedule.
 func (t *trainer[T]) announce() {
 	c, splits, spec, o := t.c, t.splits, t.net.Spec, t.o
-	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, source.DescribeClasses(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
+	for _, l := range splits.Notes {
+		fmt.Fprintln(o.Stdout, l)
+	}
+	classes := "" // an autoencoder has none
+	if spec.Classes > 0 {
+		classes = source.DescribeClasses(c.Data, spec.Classes) + "; "
+	}
+	fmt.Fprintf(o.Stdout, "training %s on %s: %s%d train, %d val", spec, splits.Train.Name, classes, splits.Train.N, splits.Val.N)
 	if splits.Test != nil {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
 	}
-	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %d epochs, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, c.Train.Epochs, c.Precision)
+	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %s, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, english.Count(c.Train.Epochs, "epoch"), c.Precision)
 	if splits.Val.N == 0 {
 		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(t.dir, modelFn))
 	}
