@@ -19,7 +19,7 @@ var badFlagValues = map[string][]string{
 	"nnfc --blas": {"mkl"}, "nnfc --max-memory": {"lots"}, "nnfc --threads": {"-1"},
 
 	"nnfc bench --act": {"tanh"}, "nnfc bench --batch": {"0"}, "nnfc bench --epochs": {"0"},
-	"nnfc bench --eval-batch": {"0"}, "nnfc bench --gemm-seconds": {"-1"}, "nnfc bench --lr": {"0"},
+	"nnfc bench --eval-batch": {"0"}, "nnfc bench --gemm-seconds": {"-1"}, "nnfc bench --lr": {"-1"}, "nnfc bench --rule": {"newton"},
 	"nnfc bench --precision": {"float16"}, "nnfc bench --rounds": {"0"}, "nnfc bench --steps": {"0"},
 	"nnfc bench --seed": {"-1"},
 
