@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/onnx"
-	"github.com/nnfc/nnfc/internal/stfile"
+	"github.com/nnfc/nnfc/pkg/stfile"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 

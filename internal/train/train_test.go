@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/config"
-	"github.com/nnfc/nnfc/internal/stfile"
+	"github.com/nnfc/nnfc/pkg/stfile"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/limits"
-	"github.com/nnfc/nnfc/internal/stfile"
+	"github.com/nnfc/nnfc/pkg/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 )

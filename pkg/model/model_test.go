@@ -2,7 +2,7 @@ package model_test
 
 import (
 	"fmt"
-	"github.com/nnfc/nnfc/internal/stfile"
+	"github.com/nnfc/nnfc/pkg/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"math"
 	"math/rand/v2"
