@@ -1,0 +1,74 @@
+//go:build cgo && !purego
+
+package blasbackend
+
+/*
+#cgo LDFLAGS: -lopenblas
+
+// OpenBLAS's LAPACK (Fortran calling convention), declared here like the
+// cblas symbols in openblas.go.
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info);
+void dpotri_(const char* uplo, const int* n, double* a, const int* lda, int* info);
+*/
+import "C"
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/lapack/gonum"
+)
+
+// openBLASLapack is gonum's pure-Go LAPACK with the Cholesky factorization
+// and the inverse from it (Dpotrf, Dpotri) run by OpenBLAS: one blocked,
+// threaded level-3 call each, where gonum's own run per-column level-2
+// loops (Dpotri's Dtrti2 and Dlauu2 call Dtrmv once per column: a cgo call
+// each when the BLAS is OpenBLAS). Every other routine, Dpotrs included
+// (two Dtrsm, already level-3 on the registered BLAS), stays gonum's.
+//
+// gonum's LAPACK is row-major, Fortran's column-major: a row-major lower
+// triangle is a column-major upper one, so ul is swapped on the way in.
+type openBLASLapack struct{ gonum.Implementation }
+
+func fortranUplo(ul blas.Uplo) C.char {
+	switch ul {
+	case blas.Lower:
+		return 'U'
+	case blas.Upper:
+		return 'L'
+	}
+	panic(fmt.Sprintf("blasbackend: bad uplo %v", ul))
+}
+
+func checkSquare(name string, n int, a []float64, lda int) {
+	if n < 0 || lda < max(1, n) || (n > 0 && len(a) < (n-1)*lda+n) {
+		panic(fmt.Sprintf("blasbackend: %s: n %d, lda %d, len(a) %d", name, n, lda, len(a)))
+	}
+}
+
+// Dpotrf factors the symmetric positive definite n×n a as UᵀU (ul Upper)
+// or LLᵀ (Lower) in place; ok is false when a is not positive definite.
+func (openBLASLapack) Dpotrf(ul blas.Uplo, n int, a []float64, lda int) bool {
+	checkSquare("Dpotrf", n, a, lda)
+	if n == 0 {
+		return true
+	}
+	u, cn, clda := fortranUplo(ul), C.int(n), C.int(lda)
+	var info C.int
+	C.dpotrf_(&u, &cn, (*C.double)(&a[0]), &clda, &info)
+	return info == 0
+}
+
+// Dpotri overwrites the Cholesky factor in a with the same triangle of
+// the inverse of the matrix it factors; ok is false when the factor is
+// singular.
+func (openBLASLapack) Dpotri(ul blas.Uplo, n int, a []float64, lda int) bool {
+	checkSquare("Dpotri", n, a, lda)
+	if n == 0 {
+		return true
+	}
+	u, cn, clda := fortranUplo(ul), C.int(n), C.int(lda)
+	var info C.int
+	C.dpotri_(&u, &cn, (*C.double)(&a[0]), &clda, &info)
+	return info == 0
+}
