@@ -388,13 +388,22 @@ func (r *recorder) Record(loc *optimize.Location, op optimize.Operation, _ *opti
 // unbounded as β → ∞).
 func ClosedFormPPCA(y *mat.Dense, q int) (float64, error) {
 	n, d := y.Dims()
+	// The eigenvalues of YYᵀ/D (N×N) are those of YᵀY/D (D×D) and N−D
+	// zeros: the smaller of the two is decomposed.
 	var s mat.SymDense
-	s.SymOuterK(1/float64(d), y)
+	if d < n {
+		s.SymOuterK(1/float64(d), y.T())
+	} else {
+		s.SymOuterK(1/float64(d), y)
+	}
 	var eig mat.EigenSym
 	if !eig.Factorize(&s, false) {
 		return 0, errors.New("embed: eigendecomposition failed")
 	}
 	lam := eig.Values(nil)
+	for len(lam) < n {
+		lam = append(lam, 0)
+	}
 	slices.Sort(lam)
 	slices.Reverse(lam)
 	var logTop, rest float64

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 )
@@ -160,6 +161,50 @@ func TestLogLikMatchesReference(t *testing.T) {
 			// L alone (no gradient) is the same number.
 			if l2, _ := g.LogLik(theta, nil); l2 != l {
 				t.Errorf("%s/%s: L without the gradient %.15g, with %.15g", kernel, name, l2, l)
+			}
+		}
+	}
+}
+
+// TestPCAMatchesSVD: PCA (an eigendecomposition of the covariance, or of
+// the Gram matrix when D > N) gives gonum's SVD-based stat.PC's explained
+// variance and scores, up to each component's sign.
+func TestPCAMatchesSVD(t *testing.T) {
+	if err := blasbackend.Init(0); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range [][2]int{{200, 30}, {25, 60}} {
+		n, d := size[0], size[1]
+		y := lowRank(n, d, 4, 0.2, 9)
+		s, ev, err := PCA(y, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pc stat.PC
+		if !pc.PrincipalComponents(y, nil) {
+			t.Fatal("stat.PC failed")
+		}
+		vars := pc.VarsTo(nil)
+		var total float64
+		for _, v := range vars {
+			total += v
+		}
+		var vecs mat.Dense
+		pc.VectorsTo(&vecs)
+		var want mat.Dense
+		want.Mul(Center(y), vecs.Slice(0, d, 0, 2))
+		for k := range 2 {
+			if math.Abs(ev[k]-vars[k]/total) > 1e-10 {
+				t.Errorf("N=%d D=%d: component %d explains %.12g, stat.PC %.12g", n, d, k, ev[k], vars[k]/total)
+			}
+			sign := 1.0
+			if s.At(0, k)*want.At(0, k) < 0 {
+				sign = -1
+			}
+			for i := range n {
+				if math.Abs(sign*s.At(i, k)-want.At(i, k)) > 1e-8*(1+math.Abs(want.At(i, k))) {
+					t.Fatalf("N=%d D=%d: score (%d, %d) %.12g, stat.PC %.12g", n, d, i, k, s.At(i, k), want.At(i, k))
+				}
 			}
 		}
 	}
