@@ -27,8 +27,9 @@ help: ## list the targets
 # (the bad-input test measures nnfc's peak memory with it), Node.js and
 # python3-onnx (nnfc export's tests run every file in ONNX Runtime under
 # node, installed by scripts/ort-ensure.sh into tools/ort, and check it
-# with onnx.checker).
-DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium time nodejs python3-onnx
+# with onnx.checker), Python 3 (nnfc serve's test of a standard-library
+# OIP V2 client).
+DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium time nodejs python3-onnx python3
 # The peers of make bench-compare (../shared/bench).
 BENCH_PKGS := python3-torch python3-numpy
 
@@ -55,9 +56,11 @@ test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST include
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/ ./internal/train/
 
-# The fuzz targets, package:target: every reader of a file or config.
+# The fuzz targets, package:target: every reader of a file, a config or an
+# HTTP request (nnfc serve's decoders).
 FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ ./pkg/data:FuzzTable \
-	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse
+	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse \
+	./internal/serve:FuzzDecoders
 # -fuzzminimizetime 10x: the default (60 s per new input) spent whole
 # 2-minute runs minimizing, with a few dozen executions.
 FUZZTIME ?= 2m

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
 )
 
@@ -70,6 +70,7 @@ func runEval(o *evalOptions) error {
 	defer m.Close()
 	o.Data.classes = m.Spec.Classes
 	o.Data.fitted = fittedOf(m.Norm)
+	o.Data.notes = o.IO.ErrOut
 	ds, err := o.Data.load()
 	if err != nil {
 		return err
@@ -78,6 +79,7 @@ func runEval(o *evalOptions) error {
 		return err
 	}
 	ev := m.Evaluate(ds, o.Model.Batch)
+	ev.Classes = m.ClassNames
 	if o.JSON {
 		out := struct {
 			Model string `json:"model"`
@@ -93,20 +95,6 @@ func runEval(o *evalOptions) error {
 	fmt.Fprintf(w, "model     %s (%s, %s)\n", o.Model.Path, m.Spec, m.TypeName())
 	fmt.Fprintf(w, "data      %s (%d samples)\n", ds.Name, ev.N)
 	fmt.Fprintf(w, "loss      %.6f (data), %.6f (with L2 term %.6f)\n", ev.Loss, ev.Loss+ev.RegLoss, ev.RegLoss)
-	if m.Spec.IsAutoencoder() {
-		// The loss is the mean of ½‖r − x‖² per sample; the MSE is per
-		// input entry, in the normalized units the model sees.
-		fmt.Fprintf(w, "reconstruction MSE  %.6f per entry (mean of (r − x)² over %d samples × %d inputs, normalized units)\n", ev.MSE, ev.N, ds.D)
-		return nil
-	}
-	fmt.Fprintf(w, "accuracy  %.2f%%\n\n", 100*ev.Accuracy)
-	fmt.Fprintln(w, "class  accuracy  confusion (rows: true class, columns: predicted)")
-	for i, row := range ev.Confusion {
-		cells := make([]string, len(row))
-		for j, v := range row {
-			cells[j] = fmt.Sprintf("%5d", v)
-		}
-		fmt.Fprintf(w, "%5d  %7.2f%%  %s\n", i, 100*ev.PerClass[i], strings.Join(cells, " "))
-	}
+	task.Of(m.Spec).WriteEval(w, ev, ds.D)
 	return nil
 }

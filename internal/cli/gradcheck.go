@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/gradcheck"
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
@@ -83,8 +84,8 @@ func runGradcheck(o *gradcheckOptions) error {
 		if err := spec.Validate(); err != nil {
 			return fmt.Errorf("%s: %v", o.ConfigPath, err)
 		}
-		if a := spec.Activations; spec.IsAutoencoder() && (a[0] == "relu" || a[0] == "leaky_relu") {
-			return fmt.Errorf("%s: model.activation %s: an autoencoder has no bias to keep its pre-activations off the kink at 0, so finite differences cannot check it; nnfc gradcheck --only layer/%s --only net/autoencoder checks its parts", o.ConfigPath, a[0], a[0])
+		if err := task.Of(spec).Gradcheckable(spec); err != nil {
+			return fmt.Errorf("%s: %v", o.ConfigPath, err)
 		}
 		checks = []suite.Check{suite.ForSpec(spec, c.Seed)}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
 )
 
@@ -138,18 +139,15 @@ func runRuns(o *runsOptions) error {
 	fmt.Fprintln(w, "RUN\tSTATUS\tEPOCHS\tMODEL\tOPTIMIZER\tLR\tBATCH\tBEST VAL_ACC\tTEST ACC\tTEST LOSS\tTRAIN TIME")
 	for _, r := range runs {
 		best, test, tloss := "-", "-", "-"
-		ae := r.Kind == "autoencoder" // reconstruction MSEs instead of accuracies
+		tk, err := task.Lookup(r.Kind) // what the figures mean
+		if err != nil {
+			tk = task.All[0]
+		}
 		if r.Best != nil {
-			best = fmt.Sprintf("%.2f%% @%d", 100*r.Best.ValAcc, r.BestEpoch)
-			if ae {
-				best = fmt.Sprintf("mse %.5f @%d", r.Best.ValMSE, r.BestEpoch)
-			}
+			best = tk.ListBest(task.Eval{Accuracy: r.Best.ValAcc, MSE: r.Best.ValMSE}, r.BestEpoch)
 		}
 		if r.Test != nil {
-			test, tloss = fmt.Sprintf("%.2f%%", 100*r.Test.Accuracy), fmt.Sprintf("%.4f", r.Test.Loss)
-			if ae {
-				test = fmt.Sprintf("mse %.5f", r.Test.MSE)
-			}
+			test, tloss = tk.ListTest(task.Eval{Accuracy: r.Test.Accuracy, MSE: r.Test.MSE}), fmt.Sprintf("%.4f", r.Test.Loss)
 		}
 		status := r.Status
 		if len(r.Warnings) > 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/report"
 	"github.com/nnfc/nnfc/internal/train"
 )
@@ -127,6 +128,18 @@ func runTrain(o *trainOptions) error {
 		}
 		if o.PrintConfig {
 			fmt.Fprint(o.IO.Out, c.YAML())
+			// What reading the data decides (a table's schema), as
+			// YAML comments: the output stays a loadable config.
+			lines, err := train.DescribeData(c)
+			if err != nil {
+				return err
+			}
+			if len(lines) > 0 {
+				fmt.Fprintln(o.IO.Out, "# the data as read (fitted on the training split; set data.types to change a type):")
+			}
+			for _, l := range lines {
+				fmt.Fprintln(o.IO.Out, "#", l)
+			}
 			return nil
 		}
 		if c.Train.Threads > 0 && !o.ThreadsSet {
@@ -136,6 +149,7 @@ func runTrain(o *trainOptions) error {
 		}
 		fmt.Fprintln(o.IO.ErrOut, "blas:", blasbackend.Describe())
 		res, err = train.Start(ctx, c, opts)
+		err = config.Blame(err, o.Overrides)
 	}
 	if errors.Is(err, train.ErrInterrupted) {
 		return &exitError{ExitInterrupted, err}
@@ -144,27 +158,21 @@ func runTrain(o *trainOptions) error {
 		return err
 	}
 	if res.EpochsHere > 0 {
-		fmt.Fprintf(o.IO.Out, "trained %d epochs in %.1fs (median %.0f samples/s)", res.EpochsHere, res.Seconds, res.SamplesPerSec)
+		fmt.Fprintf(o.IO.Out, "trained %s in %.1fs (median %.0f samples/s)", english.Count(res.EpochsHere, "epoch"), res.Seconds, res.SamplesPerSec)
 		if res.EpochsHere != res.Epochs {
 			fmt.Fprintf(o.IO.Out, ", %d in all", res.Epochs)
 		}
 		fmt.Fprintf(o.IO.Out, "; %s\n", res.Reason)
 	}
-	switch {
-	case res.NoValidation:
-		fmt.Fprintf(o.IO.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
-	case res.Autoencoder:
-		fmt.Fprintf(o.IO.Out, "best val_mse %.6f at epoch %d; model: %s\n", res.BestValMSE, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
-	default:
-		fmt.Fprintf(o.IO.Out, "best val_acc %.4f at epoch %d; model: %s\n", res.BestValAcc, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
+	model := filepath.Join(res.Dir, "model.safetensors")
+	if res.NoValidation {
+		fmt.Fprintf(o.IO.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, model)
+	} else {
+		best := train.Eval{Accuracy: res.BestValAcc, MSE: res.BestValMSE}
+		fmt.Fprintf(o.IO.Out, "best %s at epoch %d; model: %s\n", res.Task.Best(best), res.BestEpoch, model)
 	}
-	switch {
-	case res.Test != nil && res.Autoencoder:
-		fmt.Fprintf(o.IO.Out, "test reconstruction MSE %.6f per entry (%d samples), test loss %.5f (data loss, like val_loss; L2 term %.4f)\n",
-			res.Test.MSE, res.Test.N, res.Test.Loss, res.Test.RegLoss)
-	case res.Test != nil:
-		fmt.Fprintf(o.IO.Out, "test accuracy %.2f%% (%d samples), test loss %.4f (data loss, like val_loss; L2 term %.4f)\n",
-			100*res.Test.Accuracy, res.Test.N, res.Test.Loss, res.Test.RegLoss)
+	if res.Test != nil {
+		fmt.Fprintln(o.IO.Out, res.Task.Test(*res.Test))
 	}
 	if res.EpochsHere > 0 || res.Test != nil {
 		fmt.Fprintf(o.IO.Out, "results: %s\n", filepath.Join(res.Dir, train.ResultsFile))

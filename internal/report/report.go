@@ -15,8 +15,10 @@ import (
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -178,8 +180,8 @@ func Build(dir string, o Options) (*Page, error) {
 		return nil, err
 	}
 
-	if net.Spec.Kind == model.KindAutoencoder {
-		return nil, fmt.Errorf("%s: an autoencoder (model.kind autoencoder): nnfc report covers classifiers; nnfc plot --run %s draws its reconstruction curves and images", modelPath, dir)
+	if err := task.Of(net.Spec).Reports(modelPath, dir); err != nil {
+		return nil, err
 	}
 	p := &Page{Dir: dir, Generated: o.Now().UTC().Format("2006-01-02 15:04 MST"), Spec: net.Spec.String(),
 		Config: string(cfgText), Params: net.Spec.NumParams(), Monitor: c.Train.Monitor}
@@ -206,7 +208,11 @@ func Build(dir string, o Options) (*Page, error) {
 
 	// The test split, raw: the images are drawn from the raw pixels, the
 	// network sees them normalized with the model's statistics.
-	splits, err := train.RawSplits(c)
+	var fitted json.RawMessage
+	if norm != nil {
+		fitted = norm.Source // a table is encoded with the model's schema
+	}
+	splits, err := train.RawSplitsFitted(c, fitted)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +224,7 @@ func Build(dir string, o Options) (*Page, error) {
 		p.Data += fmt.Sprintf(", %d test", raw.N)
 	}
 	if raw.D != net.Spec.InputDim {
-		return nil, fmt.Errorf("%s has %d features per sample, but the model %s expects %d", raw.Name, raw.D, modelPath, net.Spec.InputDim)
+		return nil, fmt.Errorf("%s has %s per sample, but the model %s expects %d", raw.Name, english.Count(raw.D, "feature"), modelPath, net.Spec.InputDim)
 	}
 	ds := &data.Dataset{Name: raw.Name, X: append([]float32(nil), raw.X...), Y: raw.Y, N: raw.N, D: raw.D, Classes: raw.Classes}
 	if norm != nil {
@@ -232,6 +238,11 @@ func Build(dir string, o Options) (*Page, error) {
 		p.Test.Errors -= ev.Confusion[i][i]
 	}
 	names := source.ClassNames(c.Data, net.Spec.Classes)
+	if norm != nil {
+		if fitted := source.FittedClassNames(norm.Source); len(fitted) == net.Spec.Classes {
+			names = fitted // a table's target values
+		}
+	}
 	p.Classes = classRows(ev.Confusion, names)
 	if p.Conf, err = uri(plots.Confusion(ev.Confusion, names)); err != nil {
 		return nil, err

@@ -28,8 +28,9 @@ type Results struct {
 	Reason string `json:"reason,omitempty"`
 	// Settings in brief, for listings (nnfc runs); config.yaml has all.
 	Model string `json:"model"` // e.g. "784-512-10 swish softmax"
-	// Kind is "autoencoder" for model.kind autoencoder (its metrics are
-	// reconstruction MSEs, its accuracies 0), empty for a classifier.
+	// Kind is the model's model.kind (task.Lookup), empty for a
+	// classifier; an autoencoder's metrics are reconstruction MSEs, its
+	// accuracies 0.
 	Kind      string  `json:"kind,omitempty"`
 	Data      string  `json:"data"`
 	Optimizer string  `json:"optimizer"`
@@ -95,7 +96,7 @@ func (t *trainer[T]) results(status, reason string, test *Eval) *Results {
 	c, st := t.c, t.st
 	r := &Results{
 		Status: status, Reason: reason,
-		Model: t.net.Spec.String(), Kind: autoencoderKind(t.net.Spec.IsAutoencoder()), Data: t.splits.Train.Name, Optimizer: c.Optimizer.Rule + " " + c.Schedule.Kind,
+		Model: t.net.Spec.String(), Kind: t.net.Spec.Kind, Data: t.splits.Train.Name, Optimizer: c.Optimizer.Rule + " " + c.Schedule.Kind,
 		LR: c.Optimizer.LR, BatchSize: c.Train.BatchSize, Seed: c.Seed, Precision: c.Precision,
 		Epochs: len(st.History), EpochsPlanned: c.Train.Epochs, Monitor: c.Train.Monitor, BestEpoch: st.BestEpoch,
 		WallSeconds: time.Since(t.wallStart).Seconds(), Checkpoints: t.saves, Warnings: st.Warnings, Info: sysinfo.Get(),
@@ -118,13 +119,6 @@ func (t *trainer[T]) results(status, reason string, test *Eval) *Results {
 		r.Test = &TestMetrics{N: test.N, Accuracy: test.Accuracy, Loss: test.Loss, L2: test.RegLoss, MSE: test.MSE}
 	}
 	return r
-}
-
-func autoencoderKind(ae bool) string {
-	if ae {
-		return "autoencoder"
-	}
-	return ""
 }
 
 // BestEpoch returns the best epoch (1-based) of the run in dir with the

@@ -17,8 +17,10 @@ import (
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/stfile"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -42,16 +44,16 @@ type Options struct {
 // Result summarizes a run.
 type Result struct {
 	Dir           string
-	Epochs        int     // epochs finished
-	EpochsHere    int     // of those, epochs finished in this process
-	BestEpoch     int     // 1-based
-	BestValAcc    float64 // validation accuracy at the best epoch
-	Autoencoder   bool    // model.kind autoencoder: BestValMSE, not BestValAcc
-	BestValMSE    float64 // an autoencoder's validation MSE at the best epoch
-	Test          *Eval   // the best model on the test split; nil without one
-	Seconds       float64 // training time in this process
-	SamplesPerSec float64 // median over this process's epochs
-	Reason        string  // why training ended
+	Epochs        int       // epochs finished
+	EpochsHere    int       // of those, epochs finished in this process
+	BestEpoch     int       // 1-based
+	BestValAcc    float64   // validation accuracy at the best epoch
+	Task          task.Task // the model's: what the figures mean and how they print
+	BestValMSE    float64   // an autoencoder's validation MSE at the best epoch
+	Test          *Eval     // the best model on the test split; nil without one
+	Seconds       float64   // training time in this process
+	SamplesPerSec float64   // median over this process's epochs
+	Reason        string    // why training ended
 	// Warnings are problems a finished run had (a diverging loss).
 	Warnings     []string
 	NoValidation bool // no validation split: the model is the last epoch's
@@ -240,20 +242,14 @@ func dispatch(ctx context.Context, c config.Config, o Options, resume bool) (*Re
 	return run[float32](ctx, c, o, resume)
 }
 
-// Spec derives the network spec of a config from its data.
+// Spec derives the network spec of a config from its data, through the
+// config's task.
 func Spec(c config.Config, train *data.Dataset) model.Spec {
-	if c.Model.Kind == model.KindAutoencoder {
-		return model.Spec{Kind: model.KindAutoencoder, InputDim: train.D, CodeDim: c.Model.CodeDim,
-			Activations: []string{c.Model.Activation}, LeakyAlpha: c.Model.LeakyAlpha,
-			Init: c.Model.Init, WeightScale: c.Model.WeightScale, Reg: c.Model.Reg}
+	t, err := task.Lookup(c.Model.Kind)
+	if err != nil {
+		panic(err) // a loaded config has a valid kind
 	}
-	classes := max(train.Classes, c.Data.Classes)
-	return model.Spec{
-		InputDim: train.D, Hidden: c.Model.Hidden, Activations: c.Model.ActivationList(),
-		LeakyAlpha: c.Model.LeakyAlpha, Classes: classes, Loss: c.Model.Loss,
-		Init: c.Model.Init, WeightScale: c.Model.WeightScale, Reg: c.Model.Reg,
-		BatchNorm: c.Model.BatchNorm, Dropout: c.Model.Dropout,
-	}
+	return t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes))
 }
 
 func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
@@ -290,8 +286,8 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 		return nil, err
 	}
 	spec := Spec(c, splits.Train)
-	if spec.IsAutoencoder() && spec.CodeDim >= spec.InputDim {
-		return nil, fmt.Errorf("model.code_dim: must be below the input dimension %d of %s, got %d", spec.InputDim, splits.Train.Name, spec.CodeDim)
+	if err := task.Of(spec).CheckData(spec, splits.Train.Name); err != nil {
+		return nil, err
 	}
 	if err := checkMemory[T](c, spec, splits.Train.N); err != nil {
 		return nil, err
@@ -332,7 +328,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 			fmt.Fprintf(o.Stdout, "run %s already finished (%s); nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
 				dir, st.Reason, filepath.Join(dir, configFn))
 			return &Result{Dir: dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
-				Autoencoder: spec.IsAutoencoder(), BestValMSE: bestValMSE(st)}, nil
+				Task: task.Of(spec), BestValMSE: bestValMSE(st)}, nil
 		}
 		fmt.Fprintf(o.Stderr, "resuming %s at epoch %d, step %d\n", dir, st.Epoch+1, st.Step)
 	}
@@ -340,11 +336,18 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	tr := &trainer[T]{c: c, o: o, dir: dir, splits: splits, net: net, opt: opt, sched: sched, best: best, st: st,
 		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr, o.Width),
 		wallStart: wallStart, lastSave: time.Now()}
-	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, source.DescribeClasses(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
+	for _, l := range splits.Notes {
+		fmt.Fprintln(o.Stdout, l)
+	}
+	classes := "" // an autoencoder has none
+	if spec.Classes > 0 {
+		classes = source.DescribeClasses(c.Data, spec.Classes) + "; "
+	}
+	fmt.Fprintf(o.Stdout, "training %s on %s: %s%d train, %d val", spec, splits.Train.Name, classes, splits.Train.N, splits.Val.N)
 	if splits.Test != nil {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
 	}
-	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %d epochs, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, c.Train.Epochs, c.Precision)
+	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %s, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, english.Count(c.Train.Epochs, "epoch"), c.Precision)
 	if splits.Val.N == 0 {
 		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(dir, modelFn))
 	}
@@ -477,7 +480,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 		}
 	}
 	if !st.Finished {
-		st.Finished, st.Reason = true, fmt.Sprintf("completed %d epochs", st.Epoch)
+		st.Finished, st.Reason = true, "completed "+english.Count(st.Epoch, "epoch")
 		if err := t.persist(); err != nil {
 			return nil, err
 		}
@@ -486,7 +489,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	// the test split on them.
 	copyState(t.net, t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: epochsHere, BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
-		Autoencoder: t.net.Spec.IsAutoencoder(), BestValMSE: bestValMSE(st),
+		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st),
 		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason, Warnings: st.Warnings,
 		NoValidation: t.splits.Val.N == 0, Checkpoints: t.saves}
 	if t.splits.Test != nil {
@@ -545,13 +548,8 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	if c.Model.Reg > 0 {
 		l2 = fmt.Sprintf(" (L2 %.4f)", m.L2)
 	}
-	if t.net.Spec.IsAutoencoder() {
-		fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.5f%s  train_mse %.6f  val_mse %.6f  val_loss %.5f  lr %.3g  %.1fs  %.0f samples/s\n",
-			m.Epoch, c.Train.Epochs, m.Loss, l2, m.TrainMSE, m.ValMSE, m.ValLoss, lr, secs, rate)
-	} else {
-		fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.4f%s  train_acc %.4f  val_acc %.4f  val_loss %.4f  lr %.3g  %.1fs  %.0f samples/s\n",
-			m.Epoch, c.Train.Epochs, m.Loss, l2, m.TrainAcc, m.ValAcc, m.ValLoss, lr, secs, rate)
-	}
+	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  %s  lr %.3g  %.1fs  %.0f samples/s\n",
+		m.Epoch, c.Train.Epochs, task.Of(t.net.Spec).EpochLine(m.Loss, l2, trainEv, valEv), lr, secs, rate)
 	t.watchDivergence(m)
 	t.sched.Observe(m.ValLoss)
 	monitored := m.ValAcc
@@ -573,11 +571,11 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	st.Epoch, st.Step, st.LossSum, st.DataLossSum, st.NormSum, st.Seconds = e+1, 0, 0, 0, 0, 0
 	if c.Train.Patience > 0 && st.Bad >= c.Train.Patience {
 		st.Finished = true
-		st.Reason = fmt.Sprintf("early stop: %s did not improve by %g for %d epochs", c.Train.Monitor, c.Train.MinDelta, st.Bad)
+		st.Reason = fmt.Sprintf("early stop: %s did not improve by %g for %s", c.Train.Monitor, c.Train.MinDelta, english.Count(st.Bad, "epoch"))
 		fmt.Fprintln(t.o.Stdout, st.Reason)
 	}
 	if !st.Finished && st.Epoch >= c.Train.Epochs {
-		st.Finished, st.Reason = true, fmt.Sprintf("completed %d epochs", st.Epoch)
+		st.Finished, st.Reason = true, "completed "+english.Count(st.Epoch, "epoch")
 	}
 	t.sinceSave++
 	every, secs := c.Train.CheckpointEvery, c.Train.CheckpointSeconds
