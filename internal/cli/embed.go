@@ -62,7 +62,7 @@ minutes. Both methods embed the same points.`,
 		Example: `  nnfc embed --run runs/spiral-7
   nnfc embed --run runs/mnist-swish --layer h1 --method gplvm --kernel rbf
   nnfc embed --run runs/spiral-7 --layer input --method pca
-  nnfc embed --model m.safetensors --data data/mnist --split test --out plots/mnist-`,
+  nnfc embed --model runs/mnist-swish/model.safetensors --data data/mnist --split test --out plots/mnist-`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.check(); err != nil {

@@ -77,8 +77,8 @@ connections (--addr 127.0.0.1:0 picks a free port).
 
   curl -s localhost:8080/v1/models/mnist-swish/predict -H 'Content-Type: text/csv' --data-binary @rows.csv`,
 		Example: `  nnfc serve --model runs/mnist-swish/model.safetensors
-  nnfc serve --model mnist=runs/mnist-swish --model ae=runs/mnist-ae --addr 127.0.0.1:9000
-  nnfc serve --model runs/mnist-swish --addr 0.0.0.0:8080 --token-file /etc/nnfc/token
+  nnfc serve --model mnist=runs/mnist-swish --model spiral=runs/spiral-7 --addr 127.0.0.1:9000
+  head -c 24 /dev/urandom | base64 > token && nnfc serve --model runs/mnist-swish --addr 0.0.0.0:8080 --token-file token
   nnfc serve --model runs/mnist-swish --batch-window 1ms --max-batch 128 --max-rows 5000
   nnfc serve --model digits=runs/mnist-swish --class-names digits=zero,one,two,three,four,five,six,seven,eight,nine`,
 		Args: cobra.NoArgs,
