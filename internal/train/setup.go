@@ -17,12 +17,12 @@ import (
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/source"
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/optim"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // Spec derives the network spec of a config from its data, through the
