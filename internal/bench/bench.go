@@ -74,8 +74,11 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Sprintf("--epochs: must be ≥ 1, got %d", o.Epochs))
 	}
 	if o.Batch < 1 || o.EvalBatch < 1 || o.Hidden < 1 || o.Samples < o.Batch {
-		errs = append(errs, fmt.Sprintf("sizes: batch %d, eval batch %d, hidden %d, samples %d: all must be ≥ 1 and samples ≥ batch",
+		errs = append(errs, fmt.Sprintf("sizes: --batch %d, --eval-batch %d, hidden %d, samples %d: all must be ≥ 1 and samples ≥ batch",
 			o.Batch, o.EvalBatch, o.Hidden, o.Samples))
+	}
+	if !(o.GemmSeconds > 0) {
+		errs = append(errs, fmt.Sprintf("--gemm-seconds: must be > 0, got %g", o.GemmSeconds))
 	}
 	if _, err := optim.Defaults(o.Rule); err != nil {
 		errs = append(errs, fmt.Sprintf("--rule: want one of %s, got %q", strings.Join(optim.Rules, ", "), o.Rule))

@@ -43,9 +43,9 @@ the order given. The kind of each input is recognized from its contents:
 
 MNIST digits are white on black: a dark digit on white paper needs
 --invert.`,
-		Example: `  nnfc predict --model runs/spiral-7/model.safetensors --input points.csv
+		Example: `  nnfc predict --model runs/spiral-7/model.safetensors --input testdata/points.csv
   nnfc predict --model runs/mnist-swish/model.safetensors --input data/mnist/t10k-images-idx3-ubyte.gz --output predictions.csv
-  nnfc predict --model runs/mnist-swish/model.safetensors --input digit.png --input seven.jpg --invert`,
+  nnfc predict --model runs/mnist-swish/model.safetensors --input testdata/seven.png --invert`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Model.Path == "" || len(o.Inputs) == 0 {
@@ -88,6 +88,11 @@ func runPredict(o *predictOptions) error {
 		}
 		if ds.D != m.Spec.InputDim {
 			return m.Prepare(ds, false) // its error names the input and the model
+		}
+		if source.IsImage(in) {
+			if w := m.ImageWarning(ds, o.Invert); w != "" {
+				fmt.Fprintln(o.IO.ErrOut, "nnfc: warning:", w)
+			}
 		}
 		if all == nil {
 			all = ds

@@ -94,6 +94,7 @@ with hand-written backward passes proven by finite differences.
   nnfc plot --run runs/mnist-swish                loss and accuracy curves as a PNG
   nnfc predict --model M --input x.csv            class and probabilities per row (CSV, IDX, PNG, JPEG)
   nnfc export --run runs/mnist-swish              the model as an ONNX file, preprocessing inside
+  nnfc import --onnx mlp.onnx                     a PyTorch-exported plain MLP as an nnfc model file
   nnfc gradcheck                                  prove every backward pass
   nnfc bench                                      training and evaluation samples/s
   nnfc serve --model M                            answer predictions over HTTP (OIP V2, JSON, CSV)`,
