@@ -36,7 +36,7 @@ var badFlagValues = map[string][]string{
 
 	"nnfc runs --sort": {"acc"},
 
-	"nnfc serve --addr": {"nohost"}, "nnfc serve --batch-window": {"-1s"}, "nnfc serve --max-batch": {"0"},
+	"nnfc serve --addr": {"nohost"}, "nnfc serve --batch-window": {"-1s"}, "nnfc serve --class-names": {"a,b,c"}, "nnfc serve --max-batch": {"0"},
 	"nnfc serve --max-body": {"lots"}, "nnfc serve --max-concurrent": {"0"}, "nnfc serve --max-rows": {"0"},
 	"nnfc serve --precision": {"float16"}, "nnfc serve --read-timeout": {"0s"}, "nnfc serve --shutdown-timeout": {"0s"},
 	"nnfc serve --write-timeout": {"0s"},
