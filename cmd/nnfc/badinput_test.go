@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // badCase is one bad input: the command that reads it, the exit code and

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/optim"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // Metrics is one line of metrics.jsonl: the record of a finished epoch.
