@@ -184,3 +184,38 @@ func TestInvertWarning(t *testing.T) {
 		t.Errorf("with --invert: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestFailedStartLeavesNothing (issue 28 item 8): a run that fails before
+// its first epoch (a data file that does not exist) leaves no run
+// directory holding only config.yaml: a directory train created is
+// removed, one that existed is left as it was.
+func TestFailedStartLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "c.yaml", fmt.Sprintf("data: {source: csv, train: %s}\nmodel: {hidden: [4]}\n", filepath.Join(dir, "none.csv")))
+	ctx := context.Background()
+	fresh := filepath.Join(dir, "fresh")
+	code, _, errOut := nnfc(t, ctx, "train", "--config", cfg, "--out", fresh, "--progress", "none")
+	if code != ExitError || !strings.Contains(errOut, "none.csv") {
+		t.Fatalf("exit %d, %q", code, errOut)
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		entries, _ := os.ReadDir(fresh)
+		t.Errorf("%s left behind (%v) with %d entries", fresh, err, len(entries))
+	}
+	existing := filepath.Join(dir, "existing")
+	if err := os.Mkdir(existing, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mine := writeFile(t, existing, "notes.txt", "mine")
+	if code, _, _ := nnfc(t, ctx, "train", "--config", cfg, "--out", existing, "--progress", "none"); code != ExitError {
+		t.Fatalf("exit %d", code)
+	}
+	entries, err := os.ReadDir(existing)
+	if err != nil || len(entries) != 1 || entries[0].Name() != "notes.txt" {
+		t.Errorf("%s after the failed start: %v, %v; want only %s", existing, entries, err, mine)
+	}
+	// nnfc runs finds no run there.
+	if code, out, errOut := nnfc(t, ctx, "runs", dir); code != ExitOK || strings.Contains(out, "existing") {
+		t.Errorf("runs: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -114,13 +114,37 @@ func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 		}
 		blasbackend.SetBFloat16(false)
 	}
+	_, statErr := os.Stat(dir)
+	created := errors.Is(statErr, os.ErrNotExist)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("train.out_dir: %v", err)
 	}
 	if err := cleanDir(dir, o.Stderr); err != nil {
 		return nil, err
 	}
-	return start(ctx, c, o)
+	res, err := start(ctx, c, o)
+	if err != nil && !errors.Is(err, ErrInterrupted) {
+		removeUnstarted(dir, created)
+	}
+	return res, err
+}
+
+// removeUnstarted undoes what Start wrote for a run that failed before
+// it wrote a checkpoint or an epoch's metrics (bad data, a model too big):
+// its config.yaml, and the directory when Start created it and it is
+// empty, so that no run directory is left holding only a config that
+// never ran. A run stopped by Ctrl-C keeps its config.yaml: --resume
+// starts it from epoch 1.
+func removeUnstarted(dir string, created bool) {
+	for _, f := range []string{checkpointFn, metricsFn, modelFn} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return
+		}
+	}
+	os.Remove(filepath.Join(dir, configFn))
+	if created {
+		os.Remove(dir) // only if empty
+	}
 }
 
 // start writes the config of a new run into its directory and runs it.
