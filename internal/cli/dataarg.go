@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 )
@@ -26,10 +27,10 @@ type dataArgs struct {
 // the data source unless --data or --config named one.
 func (a *dataArgs) fromRun(run string, modelPath *string) {
 	if *modelPath == "" {
-		*modelPath = filepath.Join(run, "model.safetensors")
+		*modelPath = filepath.Join(run, rundir.Model)
 	}
 	if a.data == "" && a.configPath == "" {
-		a.configPath = filepath.Join(run, "config.yaml")
+		a.configPath = filepath.Join(run, rundir.Config)
 	}
 }
 

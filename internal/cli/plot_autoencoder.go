@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 )
@@ -29,7 +30,7 @@ const imageSide = 28
 // rows of W as images), and returns the files written: none for any other
 // model.
 func plotAutoencoder(dir string) ([]string, error) {
-	path := filepath.Join(dir, "model.safetensors")
+	path := filepath.Join(dir, rundir.Model)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -40,7 +41,7 @@ func plotAutoencoder(dir string) ([]string, error) {
 	if !net.Spec.IsAutoencoder() || net.Spec.InputDim != imageSide*imageSide {
 		return nil, nil
 	}
-	args := dataArgs{configPath: filepath.Join(dir, "config.yaml"), split: "test"}
+	args := dataArgs{configPath: filepath.Join(dir, rundir.Config), split: "test"}
 	ds, err := args.load()
 	if err != nil {
 		args.split = "val" // a data set without a test split

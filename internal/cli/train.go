@@ -11,6 +11,7 @@ import (
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/report"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/train"
 )
 
@@ -95,11 +96,11 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	if o.resume != "" {
 		for _, f := range o.flags {
 			if f.Flag.Changed {
-				return usageError{fmt.Errorf("--%s: cannot change a run being resumed (its config is %s)", f.Flag.Name, filepath.Join(o.resume, "config.yaml"))}
+				return usageError{fmt.Errorf("--%s: cannot change a run being resumed (its config is %s)", f.Flag.Name, filepath.Join(o.resume, rundir.Config))}
 			}
 		}
 		for _, name := range config.SetEnv(os.Environ()) {
-			fmt.Fprintf(o.io.ErrOut, "nnfc: warning: %s is ignored: a resumed run keeps its config (%s)\n", name, filepath.Join(o.resume, "config.yaml"))
+			fmt.Fprintf(o.io.ErrOut, "nnfc: warning: %s is ignored: a resumed run keeps its config (%s)\n", name, filepath.Join(o.resume, rundir.Config))
 		}
 		res, err = train.Resume(ctx, o.resume, opts)
 	} else {
@@ -138,11 +139,11 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	}
 	switch {
 	case res.NoValidation:
-		fmt.Fprintf(o.io.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
+		fmt.Fprintf(o.io.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, filepath.Join(res.Dir, rundir.Model))
 	case res.Autoencoder:
-		fmt.Fprintf(o.io.Out, "best val_mse %.6f at epoch %d; model: %s\n", res.BestValMSE, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
+		fmt.Fprintf(o.io.Out, "best val_mse %.6f at epoch %d; model: %s\n", res.BestValMSE, res.BestEpoch, filepath.Join(res.Dir, rundir.Model))
 	default:
-		fmt.Fprintf(o.io.Out, "best val_acc %.4f at epoch %d; model: %s\n", res.BestValAcc, res.BestEpoch, filepath.Join(res.Dir, "model.safetensors"))
+		fmt.Fprintf(o.io.Out, "best val_acc %.4f at epoch %d; model: %s\n", res.BestValAcc, res.BestEpoch, filepath.Join(res.Dir, rundir.Model))
 	}
 	switch {
 	case res.Test != nil && res.Autoencoder:
@@ -153,7 +154,7 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 			100*res.Test.Accuracy, res.Test.N, res.Test.Loss, res.Test.RegLoss)
 	}
 	if res.EpochsHere > 0 || res.Test != nil {
-		fmt.Fprintf(o.io.Out, "results: %s\n", filepath.Join(res.Dir, train.ResultsFile))
+		fmt.Fprintf(o.io.Out, "results: %s\n", filepath.Join(res.Dir, rundir.ResultsLog))
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintln(o.io.Out, "warning:", w)

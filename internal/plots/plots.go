@@ -9,19 +9,18 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/nnfc/nnfc/internal/rundir"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
-
-	"github.com/nnfc/nnfc/internal/train"
 )
 
 // Run is one run's curves.
 type Run struct {
 	Name    string // shown in the title (one run) or the legend (several)
-	Metrics []train.Metrics
+	Metrics []rundir.Metrics
 	// BestEpoch (1-based) is marked on both plots; 0 marks nothing.
 	BestEpoch int
 }
@@ -94,9 +93,9 @@ func curves(runs []Run) (*figure, error) {
 	// An autoencoder (model.kind autoencoder) has no accuracy: its right
 	// plot is the reconstruction MSE.
 	f.ae = runs[0].Metrics[0].ValMSE > 0 || runs[0].Metrics[0].TrainMSE > 0
-	trainAcc, valAcc := func(m train.Metrics) float64 { return m.TrainAcc }, func(m train.Metrics) float64 { return m.ValAcc }
+	trainAcc, valAcc := func(m rundir.Metrics) float64 { return m.TrainAcc }, func(m rundir.Metrics) float64 { return m.ValAcc }
 	if f.ae {
-		trainAcc, valAcc = func(m train.Metrics) float64 { return m.TrainMSE }, func(m train.Metrics) float64 { return m.ValMSE }
+		trainAcc, valAcc = func(m rundir.Metrics) float64 { return m.TrainMSE }, func(m rundir.Metrics) float64 { return m.ValMSE }
 	}
 	title := runs[0].Name
 	if len(runs) > 1 {
@@ -150,7 +149,7 @@ func curves(runs []Run) (*figure, error) {
 	}
 	defer func() { loss.Y.Min, loss.Y.Max = lo, hi }()
 	if showL2 {
-		l, err := plotter.NewLine(series(runs[0].Metrics, func(m train.Metrics) float64 { return m.L2 }))
+		l, err := plotter.NewLine(series(runs[0].Metrics, func(m rundir.Metrics) float64 { return m.L2 }))
 		if err != nil {
 			return nil, fmt.Errorf("plots: run %s: %v", runs[0].Name, err)
 		}
@@ -174,12 +173,12 @@ func curves(runs []Run) (*figure, error) {
 		for _, s := range []struct {
 			p     *plot.Plot
 			name  string
-			f     func(train.Metrics) float64
+			f     func(rundir.Metrics) float64
 			color color.Color
 			dash  []vg.Length
 		}{
-			{loss, trainName, func(m train.Metrics) float64 { return m.DataLoss }, trainColor, trainDash},
-			{loss, valName, func(m train.Metrics) float64 { return m.ValLoss }, valColor, nil},
+			{loss, trainName, func(m rundir.Metrics) float64 { return m.DataLoss }, trainColor, trainDash},
+			{loss, valName, func(m rundir.Metrics) float64 { return m.ValLoss }, valColor, nil},
 			{acc, trainName + " (subsample)", trainAcc, trainColor, trainDash},
 			{acc, valName, valAcc, valColor, nil},
 		} {
@@ -267,7 +266,7 @@ func (v *vline) Plot(c draw.Canvas, p *plot.Plot) {
 	c.StrokeLine2(v.style, pt, c.Min.Y, pt, c.Max.Y)
 }
 
-func series(ms []train.Metrics, f func(train.Metrics) float64) plotter.XYs {
+func series(ms []rundir.Metrics, f func(rundir.Metrics) float64) plotter.XYs {
 	xy := make(plotter.XYs, len(ms))
 	for i, m := range ms {
 		xy[i] = plotter.XY{X: float64(m.Epoch), Y: f(m)}

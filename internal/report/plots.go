@@ -21,7 +21,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/nnfc/nnfc/internal/plots"
-	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -100,7 +100,7 @@ func newPlot(title, x, y string) *plot.Plot {
 
 // curvesPlot draws the loss and accuracy curves of the shared plots
 // package (best epoch marked) and, beside them, the learning rate.
-func curvesPlot(ms []train.Metrics, best int) (template.URL, error) {
+func curvesPlot(ms []rundir.Metrics, best int) (template.URL, error) {
 	loss, acc, err := plots.Curves([]plots.Run{{Metrics: ms, BestEpoch: best}})
 	if err != nil {
 		return "", err
@@ -116,7 +116,7 @@ func curvesPlot(ms []train.Metrics, best int) (template.URL, error) {
 	}
 	l, err := plotter.NewLine(xy)
 	if err != nil {
-		return "", fmt.Errorf("metrics.jsonl: %v", err)
+		return "", fmt.Errorf("%s: %v", rundir.MetricsLog, err)
 	}
 	l.Color, l.Width = green, vg.Points(1.5)
 	lr.Add(l)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -66,7 +67,7 @@ type LayerRow struct {
 
 // EpochRow is one line of metrics.jsonl.
 type EpochRow struct {
-	train.Metrics
+	rundir.Metrics
 	Best bool
 }
 
@@ -149,7 +150,7 @@ func Build(dir string, o Options) (*Page, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--run %s: not a run directory", dir)
 	}
-	cfgPath := filepath.Join(dir, "config.yaml")
+	cfgPath := filepath.Join(dir, rundir.Config)
 	cfgText, err := os.ReadFile(cfgPath)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v (is %s a training run directory?)", cfgPath, errors.Unwrap(err), dir)
@@ -158,17 +159,17 @@ func Build(dir string, o Options) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	ms, err := train.ReadMetrics(dir)
+	ms, err := rundir.ReadMetrics(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no metrics yet: the run has not finished an epoch", filepath.Join(dir, "metrics.jsonl"))
+			return nil, fmt.Errorf("%s: no metrics yet: the run has not finished an epoch", filepath.Join(dir, rundir.MetricsLog))
 		}
 		return nil, err
 	}
 	if len(ms) == 0 {
-		return nil, fmt.Errorf("%s: no finished epoch to report", filepath.Join(dir, "metrics.jsonl"))
+		return nil, fmt.Errorf("%s: no finished epoch to report", filepath.Join(dir, rundir.MetricsLog))
 	}
-	modelPath := filepath.Join(dir, "model.safetensors")
+	modelPath := filepath.Join(dir, rundir.Model)
 	net, norm, err := model.Load[float32](modelPath)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -188,7 +189,7 @@ func Build(dir string, o Options) (*Page, error) {
 		p.ConfigCols = p.ConfigCols && len([]rune(l)) <= 44
 	}
 	p.NumEpochs = len(ms)
-	best := train.BestEpoch(dir, ms)
+	best := rundir.BestEpoch(dir, ms)
 	if best < 1 || best > len(ms) {
 		best = 1 // the trainer's rule when no epoch improves: the first
 	}
@@ -200,7 +201,7 @@ func Build(dir string, o Options) (*Page, error) {
 	if p.Curves, err = curvesPlot(ms, best); err != nil {
 		return nil, err
 	}
-	switch r, err := train.ReadResults(dir); {
+	switch r, err := rundir.ReadResults(dir); {
 	case err == nil:
 		p.Results = resultRows(r)
 	case !errors.Is(err, os.ErrNotExist):
@@ -289,7 +290,7 @@ func layerRows(net *model.Net[float32]) []LayerRow {
 // epochTable returns the rows of the epoch table: every epoch of a short
 // run; of a long one about 25 evenly spaced epochs plus the best and the
 // last, so the table stays readable (metrics.jsonl has them all).
-func epochTable(ms []train.Metrics, best int) ([]EpochRow, string) {
+func epochTable(ms []rundir.Metrics, best int) ([]EpochRow, string) {
 	const maxRows = 30
 	every := 1
 	if len(ms) > maxRows {
@@ -308,7 +309,7 @@ func epochTable(ms []train.Metrics, best int) ([]EpochRow, string) {
 }
 
 // resultRows are the lines of the run table from results.json.
-func resultRows(r *train.Results) []KV {
+func resultRows(r *rundir.Results) []KV {
 	status := r.Status
 	if r.Reason != "" {
 		status += " (" + r.Reason + ")"

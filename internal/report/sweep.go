@@ -17,8 +17,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
-	"github.com/nnfc/nnfc/internal/train"
 )
 
 // SweepPage is the report of a sweep directory (nnfc sweep).
@@ -122,7 +122,7 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 		if _, err := os.Stat(filepath.Join(t.Dir, File)); err == nil {
 			r.Report = filepath.ToSlash(filepath.Join(rel, File))
 		}
-		if res, err := train.ReadResults(t.Dir); err == nil && res.Test != nil {
+		if res, err := rundir.ReadResults(t.Dir); err == nil && res.Test != nil {
 			r.TestAccuracy = fmt.Sprintf("%.2f%%", 100*res.Test.Accuracy)
 		}
 		r.IsBest = tab.Best != nil && t.Index == tab.Best.Index
@@ -132,7 +132,7 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 		}
 		p.Rows = append(p.Rows, r)
 		if t.Epochs > 0 && len(runs) < maxCurves {
-			ms, err := train.ReadMetrics(t.Dir)
+			ms, err := rundir.ReadMetrics(t.Dir)
 			if err != nil {
 				return nil, err
 			}
@@ -175,7 +175,7 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 // curveRun is one trial's curves.
 type curveRun struct {
 	name string
-	ms   []train.Metrics
+	ms   []rundir.Metrics
 	best int
 }
 
@@ -189,8 +189,8 @@ func sweepCurves(runs []curveRun) (template.URL, error) {
 	for i, r := range runs {
 		for _, s := range []struct {
 			p *plot.Plot
-			f func(train.Metrics) float64
-		}{{loss, func(m train.Metrics) float64 { return m.ValLoss }}, {acc, func(m train.Metrics) float64 { return 100 * m.ValAcc }}} {
+			f func(rundir.Metrics) float64
+		}{{loss, func(m rundir.Metrics) float64 { return m.ValLoss }}, {acc, func(m rundir.Metrics) float64 { return 100 * m.ValAcc }}} {
 			xy := make(plotter.XYs, len(r.ms))
 			for j, m := range r.ms {
 				xy[j] = plotter.XY{X: float64(m.Epoch), Y: s.f(m)}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // asha decides, for the local executor, whether a running trial stops at
@@ -88,7 +88,7 @@ func quantile(xs []float64, q float64) float64 {
 // source for the live trials and the finished ones alike.
 func epochAccs(dir string) map[int]float64 {
 	out := map[int]float64{}
-	if b, err := os.ReadFile(filepath.Join(dir, "train.log")); err == nil {
+	if b, err := os.ReadFile(filepath.Join(dir, rundir.TrainLog)); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			if ep, acc, ok := parseEpochLine(l); ok {
 				out[ep] = acc
@@ -96,7 +96,7 @@ func epochAccs(dir string) map[int]float64 {
 		}
 	}
 	if len(out) == 0 {
-		if ms, err := train.ReadMetrics(dir); err == nil {
+		if ms, err := rundir.ReadMetrics(dir); err == nil {
 			for _, m := range ms {
 				out[m.Epoch] = m.ValAcc
 			}

@@ -16,7 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/internal/rundir"
+	"golang.org/x/sys/unix"
 )
 
 // Options are an executor's settings and outside world.
@@ -70,12 +71,12 @@ func sortByIndex(ts []Trial) {
 // checkpoint, else start it from its config.yaml.
 func trialArgs(dir string, threads int) []string {
 	args := []string{"--threads", strconv.Itoa(threads), "train"}
-	if _, err := os.Stat(filepath.Join(dir, "checkpoint.safetensors")); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, rundir.Checkpoint)); err == nil {
 		// A failed or NaN-stopped trial retried starts over: its
 		// checkpoint is the state that failed.
 		return append(args, "--resume", dir, "--progress", "none")
 	}
-	return append(args, "--config", filepath.Join(dir, "config.yaml"), "--progress", "none")
+	return append(args, "--config", filepath.Join(dir, rundir.Config), "--progress", "none")
 }
 
 // trialEnv is the environment of a trial: the sweep's own, without NNFC_*
@@ -115,6 +116,13 @@ func RunLocal(ctx context.Context, dir string, o Options) error {
 	}
 	if !filepath.IsAbs(o.Binary) {
 		return fmt.Errorf("sweep: the nnfc binary path must be absolute, got %q", o.Binary)
+	}
+	// Trials still running from an earlier sweep of this directory (one
+	// that was killed: its trials got SIGTERM and are checkpointing) are
+	// waited for, then taken as they ended: never started a second time,
+	// never counted pending while they still write.
+	if tab, err = adoptRunning(tab, o.Stderr); err != nil {
+		return err
 	}
 	todo := ToRun(tab, o.RetryFailed)
 	skipped := len(tab.Trials) - len(todo)
@@ -179,14 +187,8 @@ func RunLocal(ctx context.Context, dir string, o Options) error {
 // each rung and stopped (SIGINT: it checkpoints) when es says so.
 func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string, es *asha) (string, error) {
 	dir := t.Dir
-	if t.State == Failed || t.State == NaNStopped {
-		// A retry starts over: the failed attempt's files move aside.
-		stamp := time.Now().Format("20060102-150405")
-		for _, f := range []string{"checkpoint.safetensors", "model.safetensors", "metrics.jsonl", StatusFile} {
-			_ = os.Rename(filepath.Join(dir, f), filepath.Join(dir, "failed-"+stamp+"-"+f))
-		}
-	}
-	logf, err := os.OpenFile(filepath.Join(dir, "train.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	setAsideFailed(t)
+	logf, err := os.OpenFile(filepath.Join(dir, rundir.TrainLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return Failed, err
 	}
@@ -357,10 +359,10 @@ func stateOfExit(code int) string {
 // (metrics.jsonl is written only with each checkpoint), or from
 // metrics.jsonl when the log has none.
 func trialProgress(dir string) (int, float64) {
-	if ep, acc, ok := lastEpochLine(filepath.Join(dir, "train.log")); ok {
+	if ep, acc, ok := lastEpochLine(filepath.Join(dir, rundir.TrainLog)); ok {
 		return ep, acc
 	}
-	ms, err := train.ReadMetrics(dir)
+	ms, err := rundir.ReadMetrics(dir)
 	if err != nil || len(ms) == 0 {
 		return 0, -1
 	}
@@ -510,4 +512,55 @@ func (p *localProgress) draw() {
 	}
 	p.drawn = lines
 	fmt.Fprint(p.o.Stderr, b.String())
+}
+
+// adoptRunning waits for the trials of tab that run as local processes on
+// this host (left by an earlier sweep of the directory) to exit, and
+// returns the table read again.
+func adoptRunning(tab *Table, w io.Writer) (*Table, error) {
+	host, _ := os.Hostname()
+	waited := false
+	for _, t := range tab.Trials {
+		if t.State != Running {
+			continue
+		}
+		st, err := ReadStatus(t.Dir)
+		if err != nil || st == nil || st.Executor != "local" || st.PID <= 0 || (st.Host != "" && st.Host != host) {
+			continue
+		}
+		fmt.Fprintf(w, "trial %03d: still running as process %d (started by an earlier sweep); waiting for it to exit\n", t.Index, st.PID)
+		if err := waitExit(st.PID, t.Dir); err != nil {
+			return nil, fmt.Errorf("trial %d: waiting for process %d: %v", t.Index, st.PID, err)
+		}
+		waited = true
+	}
+	if !waited {
+		return tab, nil
+	}
+	return Results(tab.Dir)
+}
+
+// waitExit blocks until process pid, the trial in dir, has exited. It is
+// not this process's child: a pidfd becomes readable when it exits.
+func waitExit(pid int, dir string) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if !trialProcess(pid, dir) { // the pid was recycled before the open
+		return nil
+	}
+	for {
+		_, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
 }

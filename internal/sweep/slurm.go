@@ -164,14 +164,9 @@ func SubmitSlurm(ctx context.Context, dir string, o Options, so SlurmOptions) (s
 		return "", err
 	}
 	var idx []int
-	stamp := time.Now().Format("20060102-150405")
 	for _, t := range todo {
 		idx = append(idx, t.Index)
-		if t.State == Failed || t.State == NaNStopped {
-			for _, f := range []string{"checkpoint.safetensors", "model.safetensors", "metrics.jsonl", StatusFile} {
-				_ = os.Rename(filepath.Join(t.Dir, f), filepath.Join(t.Dir, "failed-"+stamp+"-"+f))
-			}
-		}
+		setAsideFailed(t)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "slurm"), 0o755); err != nil {
 		return "", err

@@ -11,12 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -36,6 +36,11 @@ type Options struct {
 	// StopAfter, when > 0, interrupts the run after that many optimizer
 	// steps in this process, as a signal would (for tests of resume).
 	StopAfter int
+	// AfterEpoch, when set, is called with each epoch's record once it is
+	// in metrics.jsonl (not after the last epoch); true stops the run
+	// there as a signal would: checkpoint, InterruptedError. nnfc sweep's
+	// early stopping decides through it.
+	AfterEpoch func(rundir.Metrics) (stop bool)
 }
 
 // Result summarizes a run.
@@ -132,7 +137,7 @@ func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 // start writes the config of a new run into its directory and runs it.
 func start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 	dir := c.Train.OutDir
-	if err := atomicfile.Write(filepath.Join(dir, configFn), 0o644, func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(dir, rundir.Config), 0o644, func(w io.Writer) error {
 		_, err := io.WriteString(w, c.YAML())
 		return err
 	}); err != nil {
@@ -151,12 +156,12 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--resume %s: no such run directory", dir)
 	}
-	_, errCP := os.Stat(filepath.Join(dir, checkpointFn))
-	_, errCfg := os.Stat(filepath.Join(dir, configFn))
+	_, errCP := os.Stat(filepath.Join(dir, rundir.Checkpoint))
+	_, errCfg := os.Stat(filepath.Join(dir, rundir.Config))
 	if errCP != nil && errCfg != nil {
-		return nil, fmt.Errorf("--resume %s: no run there (neither %s nor %s); start one with nnfc train --config FILE", dir, checkpointFn, configFn)
+		return nil, fmt.Errorf("--resume %s: no run there (neither %s nor %s); start one with nnfc train --config FILE", dir, rundir.Checkpoint, rundir.Config)
 	}
-	c, err := config.LoadStored(filepath.Join(dir, configFn))
+	c, err := config.LoadStored(filepath.Join(dir, rundir.Config))
 	if err != nil {
 		return nil, err
 	}
@@ -166,15 +171,12 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	}
 	if errCP != nil {
 		if o.Stderr != nil {
-			fmt.Fprintf(o.Stderr, "%s has no checkpoint yet (the run stopped before its first epoch ended): starting it from epoch 1 with its %s\n", dir, configFn)
+			fmt.Fprintf(o.Stderr, "%s has no checkpoint yet (the run stopped before its first epoch ended): starting it from epoch 1 with its %s\n", dir, rundir.Config)
 		}
 		return start(ctx, c, o)
 	}
 	return dispatch(ctx, c, o, true)
 }
-
-// runFiles are the files a run writes into its directory.
-var runFiles = []string{checkpointFn, modelFn, metricsFn, ResultsFile, configFn, "curves.png"}
 
 // checkFresh refuses a directory that holds a run, saying what the run is
 // and what to do instead; with force it removes the run's files.
@@ -182,19 +184,19 @@ func checkFresh(dir string, force bool) error {
 	// Only a checkpoint makes a run: without one (a run killed before its
 	// first checkpoint) there is nothing to resume, and starting afresh is
 	// what --resume would do too.
-	held := checkpointFn
+	held := rundir.Checkpoint
 	if _, err := os.Stat(filepath.Join(dir, held)); err != nil {
 		return nil
 	}
 	if force {
-		for _, f := range runFiles {
+		for _, f := range rundir.Files {
 			if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("--force: %v", err)
 			}
 		}
 		return nil
 	}
-	if st, err := peekState(filepath.Join(dir, checkpointFn)); err == nil && !st.Finished {
+	if st, err := peekState(filepath.Join(dir, rundir.Checkpoint)); err == nil && !st.Finished {
 		return fmt.Errorf("train.out_dir: %s holds an unfinished run (stopped in epoch %d); continue it with nnfc train --resume %s, or start over with --force (deletes it) or another --out",
 			dir, st.Epoch+1, dir)
 	} else if err == nil {
@@ -206,7 +208,7 @@ func checkFresh(dir string, force bool) error {
 // cleanDir removes the temporary files that killed writes left in a run
 // directory, saying so on w.
 func cleanDir(dir string, w io.Writer) error {
-	removed, err := atomicfile.RemoveStale(dir, runFiles...)
+	removed, err := atomicfile.RemoveStale(dir, rundir.Files...)
 	if err != nil {
 		return err
 	}
@@ -271,7 +273,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	}
 	switch {
 	case resume:
-		cp := filepath.Join(dir, checkpointFn)
+		cp := filepath.Join(dir, rundir.Checkpoint)
 		ts, meta, err := stfile.Read(cp)
 		if err != nil {
 			return nil, err
@@ -319,21 +321,32 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	copyState(best, net)
 	st := &state{} // BestEpoch 0: no best yet
 	if resume {
-		if st, err = loadCheckpoint(filepath.Join(dir, checkpointFn), net, best, opt); err != nil {
+		if st, err = loadCheckpoint(filepath.Join(dir, rundir.Checkpoint), net, best, opt); err != nil {
 			return nil, err
 		}
 		if len(st.Schedule) > 0 {
 			if err := json.Unmarshal(st.Schedule, sched); err != nil {
-				return nil, fmt.Errorf("%s: schedule state: %v", filepath.Join(dir, checkpointFn), err)
+				return nil, fmt.Errorf("%s: schedule state: %v", filepath.Join(dir, rundir.Checkpoint), err)
 			}
 		}
 		if st.Finished {
 			fmt.Fprintf(o.Stdout, "run %s already finished (%s); nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
-				dir, st.Reason, filepath.Join(dir, configFn))
+				dir, st.Reason, filepath.Join(dir, rundir.Config))
 			return &Result{Dir: dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
 				Autoencoder: spec.IsAutoencoder(), BestValMSE: bestValMSE(st)}, nil
 		}
 		fmt.Fprintf(o.Stderr, "resuming %s at epoch %d, step %d\n", dir, st.Epoch+1, st.Step)
+	}
+	// metrics.jsonl gets one record appended per epoch: it starts as the
+	// checkpoint's history (epochs after the checkpoint are trained
+	// again), or absent.
+	if resume {
+		err = rundir.WriteMetrics(dir, st.History)
+	} else if err = os.Remove(rundir.Path(dir, rundir.MetricsLog)); errors.Is(err, os.ErrNotExist) {
+		err = nil
+	}
+	if err != nil {
+		return nil, err
 	}
 
 	tr := &trainer[T]{c: c, o: o, dir: dir, splits: splits, net: net, opt: opt, sched: sched, best: best, st: st,
@@ -345,7 +358,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	}
 	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %d epochs, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, c.Train.Epochs, c.Precision)
 	if splits.Val.N == 0 {
-		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(dir, modelFn))
+		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(dir, rundir.Model))
 	}
 	return tr.loop(ctx)
 }
@@ -465,14 +478,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 			if ctx.Err() != nil || (t.o.StopAfter > 0 && stepsHere >= t.o.StopAfter) {
 				t.prog.end()
 				st.Seconds += time.Since(t0).Seconds()
-				if err := t.persist(); err != nil {
-					return nil, err
-				}
-				ie := &InterruptedError{Dir: t.dir, Epoch: e + 1, Step: st.Step}
-				if err := writeResults(t.dir, t.results("interrupted", ie.Error(), nil)); err != nil {
-					return nil, err
-				}
-				return nil, ie
+				return nil, t.interrupt(e+1, st.Step)
 			}
 		}
 		t.prog.end()
@@ -487,6 +493,9 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 		epochsHere++
 		if st.Finished {
 			break
+		}
+		if t.o.AfterEpoch != nil && t.o.AfterEpoch(st.History[len(st.History)-1]) {
+			return nil, t.interrupt(st.Epoch+1, 0)
 		}
 	}
 	if !st.Finished {
@@ -506,10 +515,23 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 		ev := t.eval.Evaluate(t.splits.Test, nil, false)
 		res.Test = &ev
 	}
-	if err := writeResults(t.dir, t.results("finished", st.Reason, res.Test)); err != nil {
+	if err := rundir.WriteResults(t.dir, t.results("finished", st.Reason, res.Test)); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// interrupt checkpoints a run stopped in epoch (1-based) after step
+// steps of it, writes results.json, and returns the InterruptedError.
+func (t *trainer[T]) interrupt(epoch, step int) error {
+	if err := t.persist(); err != nil {
+		return err
+	}
+	ie := &InterruptedError{Dir: t.dir, Epoch: epoch, Step: step}
+	if err := rundir.WriteResults(t.dir, t.results("interrupted", ie.Error(), nil)); err != nil {
+		return err
+	}
+	return ie
 }
 
 // diverged writes what is good of a run whose loss became NaN or
@@ -517,7 +539,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 // results.json. The checkpoint stays the last one written, from before.
 func (t *trainer[T]) diverged(nf *NonFiniteError) error {
 	if t.modelDirty {
-		if err := model.Save(filepath.Join(t.dir, modelFn), t.best, t.splits.Norm); err != nil {
+		if err := model.Save(filepath.Join(t.dir, rundir.Model), t.best, t.splits.Norm); err != nil {
 			return err
 		}
 		t.modelDirty = false
@@ -527,7 +549,7 @@ func (t *trainer[T]) diverged(nf *NonFiniteError) error {
 			return err
 		}
 	}
-	if err := writeResults(t.dir, t.results("diverged", nf.Error(), nil)); err != nil {
+	if err := rundir.WriteResults(t.dir, t.results("diverged", nf.Error(), nil)); err != nil {
 		return err
 	}
 	return nf
@@ -541,7 +563,7 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	sub := subsample(t.splits.Train.N, c.Train.TrainAccSamples, rand.New(rand.NewPCG(c.Seed, streamSubset+uint64(e))))
 	trainEv := t.eval.Evaluate(t.splits.Train, sub, false)
 	valEv := t.eval.Evaluate(t.splits.Val, nil, false)
-	m := Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
+	m := rundir.Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
 		TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy, ValLoss: valEv.Loss, LR: lr, Seconds: secs, SamplesPerSec: rate,
 		TrainMSE: trainEv.MSE, ValMSE: valEv.MSE}
 	if c.Train.GradClip > 0 {
@@ -554,6 +576,9 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 		return t.diverged(&NonFiniteError{Epoch: e + 1, Step: steps, Loss: l, LR: lr, Dir: t.dir, Validation: true, Model: t.lastModel()})
 	}
 	st.History = append(st.History, m)
+	if err := rundir.AppendMetrics(t.dir, m); err != nil {
+		return err
+	}
 	l2 := ""
 	if c.Model.Reg > 0 {
 		l2 = fmt.Sprintf(" (L2 %.4f)", m.L2)
@@ -607,7 +632,7 @@ const divergeFactor = 100
 // watchDivergence warns, once per run, when the epoch's mean training
 // loss has grown by two orders of magnitude over the lowest seen: the
 // run is diverging without (yet) becoming NaN.
-func (t *trainer[T]) watchDivergence(m Metrics) {
+func (t *trainer[T]) watchDivergence(m rundir.Metrics) {
 	st := t.st
 	if st.LossFloor > 0 && m.Loss > divergeFactor*st.LossFloor && len(st.Warnings) == 0 {
 		w := fmt.Sprintf("the training loss grew to %.4g at epoch %d, %.0f× the lowest seen (%.4g): the run is diverging; try a lower optimizer.lr (%g)",
@@ -626,7 +651,7 @@ func (t *trainer[T]) watchDivergence(m Metrics) {
 // that resumes to the same files.
 func (t *trainer[T]) persist() error {
 	if t.modelDirty {
-		if err := model.Save(filepath.Join(t.dir, modelFn), t.best, t.splits.Norm); err != nil {
+		if err := model.Save(filepath.Join(t.dir, rundir.Model), t.best, t.splits.Norm); err != nil {
 			return err
 		}
 		t.modelDirty = false
@@ -647,7 +672,7 @@ func (t *trainer[T]) lastModel() string {
 	if t.st.BestEpoch == 0 {
 		return ""
 	}
-	return filepath.Join(t.dir, modelFn)
+	return filepath.Join(t.dir, rundir.Model)
 }
 
 func (t *trainer[T]) checkpoint() error {
@@ -657,21 +682,13 @@ func (t *trainer[T]) checkpoint() error {
 		return err
 	}
 	t.st.Schedule = b
-	return saveCheckpoint(filepath.Join(t.dir, checkpointFn), t.net, t.best, t.opt, t.splits.Norm, t.st)
+	return saveCheckpoint(filepath.Join(t.dir, rundir.Checkpoint), t.net, t.best, t.opt, t.splits.Norm, t.st)
 }
 
 // writeMetrics rewrites metrics.jsonl from the history, atomically, so it
-// always matches the checkpoint.
+// matches the checkpoint.
 func (t *trainer[T]) writeMetrics() error {
-	return atomicfile.Write(filepath.Join(t.dir, metricsFn), 0o644, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		for _, m := range t.st.History {
-			if err := enc.Encode(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return rundir.WriteMetrics(t.dir, t.st.History)
 }
 
 // copyState copies parameters and batch normalization statistics of src
@@ -714,27 +731,4 @@ func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]
-}
-
-// ReadMetrics reads a run's metrics.jsonl.
-func ReadMetrics(dir string) ([]Metrics, error) {
-	b, err := os.ReadFile(filepath.Join(dir, metricsFn))
-	if err != nil {
-		return nil, err
-	}
-	var ms []Metrics
-	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if line == "" {
-			continue
-		}
-		m := Metrics{DataLoss: math.NaN()}
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", filepath.Join(dir, metricsFn), i+1, err)
-		}
-		if math.IsNaN(m.DataLoss) {
-			m.DataLoss = m.Loss // written before data_loss was recorded
-		}
-		ms = append(ms, m)
-	}
-	return ms, nil
 }
