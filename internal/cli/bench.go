@@ -11,14 +11,14 @@ import (
 )
 
 type benchOptions struct {
-	io IO
+	IO IO
 	bench.Options
-	scaling       bool
-	rounds, steps int
+	Scaling       bool
+	Rounds, Steps int
 }
 
-func newCmdBench(io IO) *cobra.Command {
-	o := &benchOptions{io: io, Options: bench.Defaults()}
+func newCmdBench(io IO, runF func(*benchOptions) error) *cobra.Command {
+	o := &benchOptions{IO: io, Options: bench.Defaults()}
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure training and evaluation throughput against the peer scripts",
@@ -41,7 +41,18 @@ interleaved blocks (--rounds rounds of --steps steps per block), and prints
   nnfc bench --threads 2 --precision float64 --act swish
   nnfc bench --scaling --precision float32 --rounds 30 --steps 20`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runBench(o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Options.Validate(); err != nil {
+				return usageError{err}
+			}
+			if o.Scaling && (o.Rounds <= 0 || o.Steps <= 0) {
+				return usageError{fmt.Errorf("--rounds and --steps: must be > 0, got %d and %d", o.Rounds, o.Steps)}
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runBench(o)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Act, "act", o.Act, "hidden activation: relu or swish")
@@ -52,23 +63,20 @@ interleaved blocks (--rounds rounds of --steps steps per block), and prints
 	f.Float64Var(&o.LR, "lr", o.LR, "SGD learning rate")
 	f.Uint64Var(&o.Seed, "seed", o.Seed, "seed of initialization and shuffling")
 	f.Float64Var(&o.GemmSeconds, "gemm-seconds", o.GemmSeconds, "duration of each GEMM-only bound measurement")
-	f.BoolVar(&o.scaling, "scaling", false, "measure the 1→2 thread speedup of training and of the GEMMs alone, interleaved")
-	f.IntVar(&o.rounds, "rounds", 30, "with --scaling: rounds of interleaved blocks")
-	f.IntVar(&o.steps, "steps", 20, "with --scaling: training steps per block")
+	f.BoolVar(&o.Scaling, "scaling", false, "measure the 1→2 thread speedup of training and of the GEMMs alone, interleaved")
+	f.IntVar(&o.Rounds, "rounds", 30, "with --scaling: rounds of interleaved blocks")
+	f.IntVar(&o.Steps, "steps", 20, "with --scaling: training steps per block")
 	return cmd
 }
 
 func runBench(o *benchOptions) error {
-	if err := o.Options.Validate(); err != nil {
-		return usageError{err}
-	}
-	o.Out = o.io.Out
-	if o.scaling {
-		s, err := bench.RunScaling(o.Options, o.rounds, o.steps)
+	o.Out = o.IO.Out
+	if o.Scaling {
+		s, err := bench.RunScaling(o.Options, o.Rounds, o.Steps)
 		if err != nil {
 			return err
 		}
-		return writeJSONLine(o.io.Out, "SCALING ", s)
+		return writeJSONLine(o.IO.Out, "SCALING ", s)
 	}
 	_, err := bench.Run(o.Options)
 	return err

@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 )
@@ -19,6 +22,17 @@ type dataArgs struct {
 	split       string // train | val | test
 	labelColumn int
 	classes     int // the model's: labels must be below it (0: inferred)
+	// fitted is the model's stored preprocessing (data.Normalizer.Source)
+	fitted json.RawMessage
+}
+
+// fittedOf is the data source's preprocessing a model's normalizer
+// carries (nil: none).
+func fittedOf(norm *data.Normalizer) json.RawMessage {
+	if norm == nil {
+		return nil
+	}
+	return norm.Source
 }
 
 // load reads the raw (unnormalized) data the flags name.
@@ -36,7 +50,7 @@ func (a *dataArgs) fromRun(run string, modelPath *string) {
 
 func (a dataArgs) load() (*data.Dataset, error) {
 	if a.data != "" {
-		return readDataPath(a.data, a.split, a.labelColumn, a.classes)
+		return readDataPath(a.data, a.split, a.labelColumn, a.classes, a.fitted)
 	}
 	c, err := config.LoadStored(a.configPath)
 	if err != nil {
@@ -63,39 +77,34 @@ func (a dataArgs) load() (*data.Dataset, error) {
 	return nil, usageError{fmt.Errorf("--split: must be train, val or test, got %q", a.split)}
 }
 
-// readDataPath reads a data file by its extension, or an MNIST or
-// CIFAR-10 directory by its contents.
-func readDataPath(path, split string, labelColumn, classes int) (*data.Dataset, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("--data %s: %v", path, err)
+// readDataPath reads a data file or directory through the data source
+// that claims it (source.ReadPath).
+func readDataPath(path, split string, labelColumn, classes int, fitted json.RawMessage) (*data.Dataset, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() && split != "train" && split != "test" {
+		return nil, usageError{fmt.Errorf("--split: a data directory has train and test splits, got %q", split)}
 	}
-	if st.IsDir() {
-		if split != "train" && split != "test" {
-			return nil, usageError{fmt.Errorf("--split: a data directory has train and test splits, got %q", split)}
-		}
-		if exists(filepath.Join(path, "test_batch.bin")) {
-			if split == "test" {
-				return data.ReadCIFAR10(filepath.Join(path, "test_batch.bin"))
-			}
-			var files []string
-			for i := 1; i <= 5; i++ {
-				files = append(files, filepath.Join(path, fmt.Sprintf("data_batch_%d.bin", i)))
-			}
-			return data.ReadCIFAR10(files...)
-		}
-		return data.LoadMNIST(path, split)
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		return data.ReadCSV(path, data.CSVOptions{LabelColumn: labelColumn, Classes: classes})
-	case ".npz":
-		return data.ReadNPZ(path, data.NPYOptions{Classes: classes})
-	}
-	return nil, fmt.Errorf("--data %s: expected a .csv or .npz file, or an MNIST or CIFAR-10 directory", path)
+	return source.ReadPath(path, source.PathOptions{Split: split, LabelColumn: labelColumn, Classes: classes, Fitted: fitted})
 }
 
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+// bindFlags defines the flags that name the data: --data, --config,
+// --split (what to verb) and --label-column.
+func (a *dataArgs) bindFlags(f *pflag.FlagSet, verb string) {
+	f.StringVar(&a.data, "data", "", "data: MNIST/CIFAR-10 directory, .csv or .npz file")
+	f.StringVar(&a.configPath, "config", "", "take the data from this config's data section")
+	f.StringVar(&a.split, "split", "test", "split to "+verb+": train, val (with --run/--config) or test")
+	f.IntVar(&a.labelColumn, "label-column", 0, "CSV label column (0-based; -1: last)")
+}
+
+// check rejects flag values that are wrong whatever the data: an unknown
+// --split, a --label-column below -1.
+func (a *dataArgs) check() error {
+	switch a.split {
+	case "train", "val", "test":
+	default:
+		return usageError{fmt.Errorf("--split: must be train, val or test, got %q", a.split)}
+	}
+	if a.labelColumn < -1 {
+		return usageError{fmt.Errorf("--label-column: must be ≥ -1 (-1: the last column), got %d", a.labelColumn)}
+	}
+	return nil
 }

@@ -67,6 +67,30 @@ func TestEmbed(t *testing.T) {
 		pf.Close()
 	}
 
+	// A successful run does not end on gonum's "Failure" word.
+	if strings.Contains(errOut, "Failure") || !strings.Contains(errOut, "gplvm: stopped after") {
+		t.Errorf("stderr reports a failure, or not why the GP-LVM stopped:\n%s", errOut)
+	}
+
+	// The RBF kernel's files are named by kernel: the linear kernel's
+	// stay as they were.
+	linear, err := os.ReadFile(filepath.Join(dir, "embed", "h1-gplvm.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = nnfc(t, ctx, "embed", "--run", dir, "--method", "gplvm", "--kernel", "rbf", "--max-points", "150", "--iters", "20")
+	if code != ExitOK {
+		t.Fatalf("embed --kernel rbf exited %d:\n%s\n%s", code, out, errOut)
+	}
+	for _, ext := range []string{"csv", "png", "json"} {
+		if _, err := os.Stat(filepath.Join(dir, "embed", "rbf-h1-gplvm."+ext)); err != nil {
+			t.Errorf("--kernel rbf: %v", err)
+		}
+	}
+	if again, err := os.ReadFile(filepath.Join(dir, "embed", "h1-gplvm.json")); err != nil || string(again) != string(linear) {
+		t.Errorf("--kernel rbf replaced the linear kernel's h1-gplvm.json (%v)", err)
+	}
+
 	// --model with --out PREFIX, the raw input, PCA only.
 	prefix := filepath.Join(t.TempDir(), "sub", "spiral-")
 	code, out, errOut = nnfc(t, ctx, "embed", "--model", filepath.Join(dir, "model.safetensors"), "--config", filepath.Join(dir, "config.yaml"),

@@ -15,13 +15,13 @@ import (
 )
 
 type plotOptions struct {
-	io     IO
-	runs   []string
-	output string
+	IO     IO
+	Runs   []string
+	Output string
 }
 
-func newCmdPlot(io IO) *cobra.Command {
-	o := &plotOptions{io: io}
+func newCmdPlot(io IO, runF func(*plotOptions) error) *cobra.Command {
+	o := &plotOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "plot --run RUN_DIR [--run RUN_DIR ...] [--output FILE.png]",
 		Short: "Plot the loss and accuracy curves of one run, or several overlaid",
@@ -39,19 +39,24 @@ on stdout.`,
   nnfc plot --run runs/spiral-7 --output spiral.png
   nnfc plot --run runs/mnist-swish --run runs/mnist-adam --output compare.png`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runPlot(o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(o.Runs) == 0 {
+				return usageError{errors.New("plot: --run RUN_DIR is required")}
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runPlot(o)
+		},
 	}
-	cmd.Flags().StringArrayVar(&o.runs, "run", nil, "training run directory (repeat to overlay runs)")
-	cmd.Flags().StringVar(&o.output, "output", "", "PNG file to write (default RUN_DIR/curves.png, or curves.png for several runs)")
+	cmd.Flags().StringArrayVar(&o.Runs, "run", nil, "training run directory (repeat to overlay runs)")
+	cmd.Flags().StringVar(&o.Output, "output", "", "PNG file to write (default RUN_DIR/curves.png, or curves.png for several runs)")
 	return cmd
 }
 
 func runPlot(o *plotOptions) error {
-	if len(o.runs) == 0 {
-		return usageError{errors.New("plot: --run RUN_DIR is required")}
-	}
 	var runs []plots.Run
-	for _, dir := range o.runs {
+	for _, dir := range o.Runs {
 		ms, err := rundir.ReadMetrics(dir)
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--run %s: no metrics.jsonl there (not a run directory, or no epoch finished yet)", dir)
@@ -64,24 +69,24 @@ func runPlot(o *plotOptions) error {
 		}
 		runs = append(runs, plots.Run{Name: filepath.Base(filepath.Clean(dir)), Metrics: ms, BestEpoch: rundir.BestEpoch(dir, ms)})
 	}
-	out := o.output
+	out := o.Output
 	if out == "" {
 		out = rundir.Curves
-		if len(o.runs) == 1 {
-			out = filepath.Join(o.runs[0], rundir.Curves)
+		if len(o.Runs) == 1 {
+			out = filepath.Join(o.Runs[0], rundir.Curves)
 		}
 	}
 	if err := atomicfile.Write(out, 0o644, func(w io.Writer) error { return plots.WritePNG(w, runs) }); err != nil {
 		return err
 	}
-	fmt.Fprintln(o.io.Out, out)
-	if len(o.runs) == 1 {
-		files, err := plotAutoencoder(o.runs[0])
+	fmt.Fprintln(o.IO.Out, out)
+	if len(o.Runs) == 1 {
+		files, err := plotAutoencoder(o.Runs[0])
 		if err != nil {
 			return err
 		}
 		for _, f := range files {
-			fmt.Fprintln(o.io.Out, f)
+			fmt.Fprintln(o.IO.Out, f)
 		}
 	}
 	return nil

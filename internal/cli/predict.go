@@ -2,34 +2,28 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/pkg/data"
-	"github.com/nnfc/nnfc/pkg/layers"
-	"github.com/nnfc/nnfc/pkg/model"
 )
 
 type predictOptions struct {
-	io        IO
-	modelPath string
-	inputs    []string
-	invert    bool
-	output    string
-	batch     int
-	precision string
+	IO     IO
+	Model  modelArgs
+	Inputs []string
+	Invert bool
+	Output string
 }
 
-func newCmdPredict(io IO) *cobra.Command {
-	o := &predictOptions{io: io}
+func newCmdPredict(io IO, runF func(*predictOptions) error) *cobra.Command {
+	o := &predictOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "predict --model FILE --input FILE [--input FILE ...] [--output FILE]",
 		Short: "Predict the class and class probabilities of each input sample, as CSV",
@@ -52,60 +46,47 @@ MNIST digits are white on black: a dark digit on white paper needs
   nnfc predict --model runs/mnist-swish/model.safetensors --input data/mnist/t10k-images-idx3-ubyte.gz --output predictions.csv
   nnfc predict --model runs/mnist-swish/model.safetensors --input digit.png --input seven.jpg --invert`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runPredict(o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Model.Path == "" || len(o.Inputs) == 0 {
+				return usageError{errors.New("predict: --model FILE and --input FILE are required")}
+			}
+			if err := o.Model.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runPredict(o)
+		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.modelPath, "model", "", "model file (.safetensors)")
-	f.StringArrayVar(&o.inputs, "input", nil, "CSV, IDX, PNG or JPEG file (repeat for several)")
-	f.BoolVar(&o.invert, "invert", false, "images: map each gray level v to 255−v (dark ink on light paper → MNIST's white on black)")
-	f.StringVar(&o.output, "output", "", "write the CSV here (atomically) instead of stdout")
-	f.IntVar(&o.batch, "batch", 1000, "batch size")
-	f.StringVar(&o.precision, "precision", "", "compute in float32, float64 or bfloat16 (float32 with bf16 GEMM inputs; default: the precision the model was saved in)")
+	o.Model.bindFlags(f, "batch size")
+	f.StringArrayVar(&o.Inputs, "input", nil, "CSV, IDX, PNG or JPEG file (repeat for several)")
+	f.BoolVar(&o.Invert, "invert", false, "images: map each gray level v to 255−v (dark ink on light paper → MNIST's white on black)")
+	f.StringVar(&o.Output, "output", "", "write the CSV here (atomically) instead of stdout")
 	return cmd
 }
 
 func runPredict(o *predictOptions) error {
-	if o.modelPath == "" || len(o.inputs) == 0 {
-		return usageError{errors.New("predict: --model FILE and --input FILE are required")}
-	}
-	if o.batch <= 0 {
-		return usageError{fmt.Errorf("--batch: must be > 0, got %d", o.batch)}
-	}
-	f, prec, err := openModel(o.modelPath, o.precision)
+	m, err := openModel(o.Model.Path, "", o.Model.Precision)
 	if err != nil {
 		return err
 	}
-	off, err := bfloat16For(prec)
-	if err != nil {
+	defer m.Close()
+	if err := m.CanPredict(); err != nil {
 		return err
-	}
-	defer off()
-	if prec == "float64" {
-		return predictWith[float64](o, f)
-	}
-	return predictWith[float32](o, f)
-}
-
-// predictWith predicts with the model file f in precision T.
-func predictWith[T layers.Float](o *predictOptions, f *model.File) error {
-	net, norm, err := model.LoadFile[T](f)
-	if err != nil {
-		return err
-	}
-	if net.Spec.IsAutoencoder() {
-		return fmt.Errorf("--model %s: an autoencoder predicts no classes; use nnfc eval for its reconstruction error, nnfc embed --layer code for its codes", o.modelPath)
 	}
 	var all *data.Dataset
-	for _, in := range o.inputs {
-		ds, err := readPredictInput(in, net.Spec.InputDim, o.invert)
+	for _, in := range o.Inputs {
+		ds, err := source.ReadInput(in, source.InputOptions{Dim: m.Spec.InputDim, Invert: o.Invert, Fitted: fittedOf(m.Norm)})
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--input %s: no such file", in)
 		}
 		if err != nil {
 			return err
 		}
-		if ds.D != net.Spec.InputDim {
-			return fmt.Errorf("%s has %d features per sample, but the model %s expects %d", ds.Name, ds.D, o.modelPath, net.Spec.InputDim)
+		if ds.D != m.Spec.InputDim {
+			return m.Prepare(ds, false) // its error names the input and the model
 		}
 		if all == nil {
 			all = ds
@@ -114,93 +95,16 @@ func predictWith[T layers.Float](o *predictOptions, f *model.File) error {
 		all.X = append(all.X, ds.X...)
 		all.N += ds.N
 	}
-	if err := prepare(all, net.Spec, norm, o.modelPath, false); err != nil {
+	if err := m.Prepare(all, false); err != nil {
 		return err
 	}
-	write := func(w io.Writer) error { return writePredictions(w, net, all, o.batch) }
-	if o.output != "" {
-		return atomicfile.Write(o.output, 0o644, write)
+	write := func(w io.Writer) error { return m.WriteCSV(w, all, o.Model.Batch) }
+	if o.Output != "" {
+		return atomicfile.Write(o.Output, 0o644, write)
 	}
-	bw := bufio.NewWriter(o.io.Out)
+	bw := bufio.NewWriter(o.IO.Out)
 	if err := write(bw); err != nil {
 		return err
 	}
 	return bw.Flush()
-}
-
-// readPredictInput reads one --input by its leading bytes: PNG, JPEG, IDX
-// (plain or gzipped), else CSV. Images become one sample of dim features.
-func readPredictInput(path string, dim int, invert bool) (*data.Dataset, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	head := make([]byte, 4)
-	n, _ := io.ReadFull(f, head)
-	f.Close()
-	head = head[:n]
-	switch {
-	case bytes.HasPrefix(head, []byte("\x89PNG")), bytes.HasPrefix(head, []byte{0xff, 0xd8}):
-		side := int(math.Round(math.Sqrt(float64(dim))))
-		if side*side != dim {
-			return nil, fmt.Errorf("--input %s: an image, but the model's input of %d features is not a square image", path, dim)
-		}
-		x, err := data.ReadImage(path, side, invert)
-		if err != nil {
-			return nil, err
-		}
-		return &data.Dataset{Name: path, X: x, N: 1, D: dim}, nil
-	case bytes.HasPrefix(head, []byte{0, 0, 8, 3}), bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		return data.ReadIDXImages(path)
-	}
-	return data.ReadCSV(path, data.CSVOptions{LabelColumn: data.NoLabel})
-}
-
-func writePredictions[T layers.Float](w io.Writer, net *model.Net[T], ds *data.Dataset, batch int) error {
-	c := net.Spec.Classes
-	head := []byte("row,class")
-	for j := 0; j < c; j++ {
-		head = append(head, ",p"+strconv.Itoa(j)...)
-	}
-	if _, err := w.Write(append(head, '\n')); err != nil {
-		return err
-	}
-	net.SetTraining(false)
-	x := &layers.Matrix[T]{}
-	probs := &layers.Matrix[T]{}
-	batch = min(batch, ds.N)
-	pred := make([]int32, batch)
-	idx := make([]int, 0, batch)
-	y := make([]int32, batch)
-	var line []byte
-	for lo := 0; lo < ds.N; lo += batch {
-		hi := min(lo+batch, ds.N)
-		if rows, ok := any(ds.X).([]T); ok {
-			*x = layers.Matrix[T]{Rows: hi - lo, Cols: ds.D, Data: rows[lo*ds.D : hi*ds.D]}
-		} else {
-			idx = idx[:0]
-			for i := lo; i < hi; i++ {
-				idx = append(idx, i)
-			}
-			x.Resize(hi-lo, ds.D)
-			data.Gather(ds, idx, x.Data, y[:hi-lo])
-		}
-		scores := net.Scores(x)
-		probs.Resize(scores.Rows, scores.Cols)
-		layers.Softmax(scores, probs)
-		model.Predict(scores, pred)
-		for i := 0; i < scores.Rows; i++ {
-			line = strconv.AppendInt(line[:0], int64(lo+i), 10)
-			line = append(line, ',')
-			line = strconv.AppendInt(line, int64(pred[i]), 10)
-			for _, p := range probs.Row(i) {
-				line = append(line, ',')
-				line = strconv.AppendFloat(line, float64(p), 'g', 6, 32)
-			}
-			if _, err := w.Write(append(line, '\n')); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

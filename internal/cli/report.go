@@ -10,14 +10,14 @@ import (
 )
 
 type reportOptions struct {
-	io     IO
-	run    string
-	sweep  string
-	output string
+	IO     IO
+	Run    string
+	Sweep  string
+	Output string
 }
 
-func newCmdReport(io IO) *cobra.Command {
-	o := &reportOptions{io: io}
+func newCmdReport(io IO, runF func(*reportOptions) error) *cobra.Command {
+	o := &reportOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "report (--run RUN_DIR | --sweep SWEEP_DIR) [--output FILE.html]",
 		Short: "Write a run's or a sweep's report: one self-contained HTML page (DIR/report.html)",
@@ -45,27 +45,32 @@ The page replaces the old one atomically; its path is printed on stdout.`,
   nnfc report --sweep runs/sweeps/spiral-7
   nnfc train --config configs/spiral-7.yaml --report`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runReport(o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (o.Run == "") == (o.Sweep == "") {
+				return usageError{errors.New("report: give exactly one of --run RUN_DIR or --sweep SWEEP_DIR")}
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runReport(o)
+		},
 	}
-	cmd.Flags().StringVar(&o.run, "run", "", "training run directory")
-	cmd.Flags().StringVar(&o.sweep, "sweep", "", "sweep directory (nnfc sweep --out)")
-	cmd.Flags().StringVar(&o.output, "output", "", "HTML file to write (default RUN_DIR/report.html)")
+	cmd.Flags().StringVar(&o.Run, "run", "", "training run directory")
+	cmd.Flags().StringVar(&o.Sweep, "sweep", "", "sweep directory (nnfc sweep --out)")
+	cmd.Flags().StringVar(&o.Output, "output", "", "HTML file to write (default RUN_DIR/report.html)")
 	return cmd
 }
 
 func runReport(o *reportOptions) error {
-	if (o.run == "") == (o.sweep == "") {
-		return usageError{errors.New("report: give exactly one of --run RUN_DIR or --sweep SWEEP_DIR")}
-	}
 	write := report.Write
-	dir := o.run
-	if o.sweep != "" {
-		write, dir = report.WriteSweep, o.sweep
+	dir := o.Run
+	if o.Sweep != "" {
+		write, dir = report.WriteSweep, o.Sweep
 	}
-	path, err := write(dir, o.output, report.Options{})
+	path, err := write(dir, o.Output, report.Options{})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(o.io.Out, path)
+	fmt.Fprintln(o.IO.Out, path)
 	return nil
 }

@@ -1,5 +1,15 @@
-// Package cli holds nnfc's cobra commands: one file per command, each with
-// an options struct, a constructor and a run function that does the work.
+// Package cli holds nnfc's cobra commands, one file per command, each cut
+// as gh's are: an options struct (xOptions) holding everything the command
+// needs, IO streams included; newCmdX(io, runF) building the cobra command,
+// whose RunE fills the options from the flags, refuses bad flag values
+// (exit 2) and calls runF, or runX when runF is nil; and runX(opts) doing
+// the work by calling the package that owns it (infer, train, sweep,
+// report, ...). Tests pass a runF that captures the options, so every flag
+// is tested without training a model (flags_test.go).
+//
+// To add a command: one file here with its options, newCmdX and runX, one
+// line in NewRoot, and its cases in flags_test.go.
+//
 // Results go to stdout, progress and logs to stderr; errors are printed in
 // one place (Main), which maps them to the documented exit codes.
 package cli
@@ -81,8 +91,10 @@ with hand-written backward passes proven by finite differences.
   nnfc eval --run runs/mnist-swish                loss, accuracy, confusion matrix
   nnfc plot --run runs/mnist-swish                loss and accuracy curves as a PNG
   nnfc predict --model M --input x.csv            class and probabilities per row (CSV, IDX, PNG, JPEG)
+  nnfc export --run runs/mnist-swish              the model as an ONNX file, preprocessing inside
   nnfc gradcheck                                  prove every backward pass
-  nnfc bench                                      training and evaluation samples/s`,
+  nnfc bench                                      training and evaluation samples/s
+  nnfc serve --model M                            answer predictions over HTTP (OIP V2, JSON, CSV)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
@@ -128,8 +140,9 @@ with hand-written backward passes proven by finite differences.
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCmdTrain(io), newCmdEval(io), newCmdPredict(io), newCmdGradcheck(io), newCmdPlot(io), newCmdEmbed(io), newCmdVersion(io), newCmdRuns(io), newCmdBench(io), newCmdSweep(io))
-	root.AddCommand(newCmdReport(io))
+	root.AddCommand(newCmdTrain(io, nil), newCmdEval(io, nil), newCmdPredict(io, nil), newCmdGradcheck(io, nil),
+		newCmdPlot(io, nil), newCmdEmbed(io, nil), newCmdVersion(io, nil), newCmdRuns(io, nil), newCmdBench(io, nil),
+		newCmdSweep(io, nil), newCmdReport(io, nil), newCmdExport(io, nil), newCmdServe(io, nil))
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
@@ -152,6 +165,14 @@ func Main(ctx context.Context, args []string, io IO) int {
 		return ExitOK
 	}
 	fmt.Fprintln(io.ErrOut, "nnfc:", errorText(err))
+	return exitCode(err)
+}
+
+// exitCode maps a command's error to the process exit status.
+func exitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
 	var ee *exitError
 	var ue usageError
 	var nf *train.NonFiniteError

@@ -13,14 +13,17 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/spf13/cobra"
+
+	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/task"
 )
 
 type runsOptions struct {
-	io   IO
-	sort string
-	json bool
+	IO   IO
+	Root string // the directory searched (default runs)
+	Sort string
+	JSON bool
 }
 
 // runSorts are the --sort keys: how to compare two runs, best first.
@@ -34,8 +37,8 @@ var runSorts = map[string]func(a, b *rundir.Summary) int{
 	"written":  func(a, b *rundir.Summary) int { return b.Written.Compare(a.Written) },
 }
 
-func newCmdRuns(io IO) *cobra.Command {
-	o := &runsOptions{io: io}
+func newCmdRuns(io IO, runF func(*runsOptions) error) *cobra.Command {
+	o := &runsOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "runs [DIR]",
 		Short: "List the training runs under a directory, with settings and metrics",
@@ -54,28 +57,31 @@ val_loss (lowest first), time, lr, or written (newest first).`,
   nnfc runs sweeps/mnist-2layer --sort val_acc --json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			root := "runs"
+			o.Root = "runs"
 			if len(args) == 1 {
-				root = args[0]
+				o.Root = args[0]
 			}
-			return runRuns(o, root)
+			if _, ok := runSorts[o.Sort]; !ok {
+				keys := make([]string, 0, len(runSorts))
+				for k := range runSorts {
+					keys = append(keys, k)
+				}
+				slices.Sort(keys)
+				return usageError{fmt.Errorf("--sort: must be one of %s, got %q", strings.Join(keys, ", "), o.Sort)}
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runRuns(o)
 		},
 	}
-	cmd.Flags().StringVar(&o.sort, "sort", "name", "order: name, val_acc, test_acc, val_loss, time, lr or written")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array instead of a table")
+	cmd.Flags().StringVar(&o.Sort, "sort", "name", "order: name, val_acc, test_acc, val_loss, time, lr or written")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON array instead of a table")
 	return cmd
 }
 
-func runRuns(o *runsOptions, root string) error {
-	less, ok := runSorts[o.sort]
-	if !ok {
-		keys := make([]string, 0, len(runSorts))
-		for k := range runSorts {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		return usageError{fmt.Errorf("--sort: must be one of %s, got %q", strings.Join(keys, ", "), o.sort)}
-	}
+func runRuns(o *runsOptions) error {
+	less, root := runSorts[o.Sort], o.Root
 	if st, err := os.Stat(root); err != nil || !st.IsDir() {
 		return fmt.Errorf("%s: not a directory of runs", root)
 	}
@@ -112,13 +118,13 @@ func runRuns(o *runsOptions, root string) error {
 		return strings.Compare(a.Dir, b.Dir)
 	})
 	for _, p := range problems {
-		fmt.Fprintln(o.io.ErrOut, "nnfc: warning: skipped", p)
+		fmt.Fprintln(o.IO.ErrOut, "nnfc: warning: skipped", p)
 	}
-	if o.json {
+	if o.JSON {
 		if runs == nil {
 			runs = []*rundir.Summary{}
 		}
-		enc := json.NewEncoder(o.io.Out)
+		enc := json.NewEncoder(o.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(runs)
 	}
@@ -126,25 +132,22 @@ func runRuns(o *runsOptions, root string) error {
 		if len(problems) > 0 {
 			return errors.New("no readable run")
 		}
-		fmt.Fprintf(o.io.ErrOut, "no runs under %s (a run directory holds config.yaml and metrics.jsonl)\n", root)
+		fmt.Fprintf(o.IO.ErrOut, "no runs under %s (a run directory holds config.yaml and metrics.jsonl)\n", root)
 		return nil
 	}
-	w := tabwriter.NewWriter(o.io.Out, 0, 0, 2, ' ', 0)
+	w := tabwriter.NewWriter(o.IO.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "RUN\tSTATUS\tEPOCHS\tMODEL\tOPTIMIZER\tLR\tBATCH\tBEST VAL_ACC\tTEST ACC\tTEST LOSS\tTRAIN TIME")
 	for _, r := range runs {
 		best, test, tloss := "-", "-", "-"
-		ae := r.Kind == "autoencoder" // reconstruction MSEs instead of accuracies
+		tk, err := task.Lookup(r.Kind) // what the figures mean
+		if err != nil {
+			tk = task.All[0]
+		}
 		if r.Best != nil {
-			best = fmt.Sprintf("%.2f%% @%d", 100*r.Best.ValAcc, r.BestEpoch)
-			if ae {
-				best = fmt.Sprintf("mse %.5f @%d", r.Best.ValMSE, r.BestEpoch)
-			}
+			best = tk.ListBest(task.Eval{Accuracy: r.Best.ValAcc, MSE: r.Best.ValMSE}, r.BestEpoch)
 		}
 		if r.Test != nil {
-			test, tloss = fmt.Sprintf("%.2f%%", 100*r.Test.Accuracy), fmt.Sprintf("%.4f", r.Test.Loss)
-			if ae {
-				test = fmt.Sprintf("mse %.5f", r.Test.MSE)
-			}
+			test, tloss = tk.ListTest(task.Eval{Accuracy: r.Test.Accuracy, MSE: r.Test.MSE}), fmt.Sprintf("%.4f", r.Test.Loss)
 		}
 		status := r.Status
 		if len(r.Warnings) > 0 {

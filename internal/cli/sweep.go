@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -20,20 +21,22 @@ import (
 )
 
 type sweepOptions struct {
-	io          IO
-	configPath  string
-	out         string
-	executor    string
-	parallel    int
-	retryFailed bool
-	wait        bool
-	scancel     bool
-	binary      string
-	slurm       sweep.SlurmOptions
+	IO          IO
+	Ctx         context.Context
+	ConfigPath  string
+	Out         string
+	Executor    string
+	Parallel    int
+	RetryFailed bool
+	Wait        bool
+	Scancel     bool
+	Binary      string
+	Slurm       sweep.SlurmOptions
+	Threads     int // the global --threads: BLAS threads per trial (0: 1)
 }
 
-func newCmdSweep(io IO) *cobra.Command {
-	o := &sweepOptions{io: io}
+func newCmdSweep(io IO, runF func(*sweepOptions) error) *cobra.Command {
+	o := &sweepOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "sweep --config SWEEP.yaml [--executor local|slurm]",
 		Short: "Search hyperparameters: run a grid or random sweep locally or as a Slurm job array",
@@ -79,56 +82,65 @@ the base config's train.monitor; SWEEP_DIR/search.png plots the search.`,
   nnfc sweep status runs/sweeps/spiral-7
   nnfc sweep results runs/sweeps/spiral-7 --csv`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runSweep(cmd, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.ConfigPath == "" {
+				return usageError{errors.New("sweep: --config SWEEP.yaml is required (or: nnfc sweep status|results DIR)")}
+			}
+			if o.Executor != "local" && o.Executor != "slurm" {
+				return usageError{fmt.Errorf("--executor: must be local or slurm, got %q", o.Executor)}
+			}
+			if o.Parallel < 0 {
+				return usageError{fmt.Errorf("--parallel: must be ≥ 0, got %d", o.Parallel)}
+			}
+			if o.Slurm.CPUsPerTask < 0 {
+				return usageError{fmt.Errorf("--cpus-per-task: must be ≥ 1, got %d", o.Slurm.CPUsPerTask)}
+			}
+			if o.Executor == "local" {
+				for _, name := range []string{"wait", "scancel", "partition", "time", "cpus-per-task", "mem", "sbatch-arg"} {
+					if cmd.Flags().Changed(name) {
+						return usageError{fmt.Errorf("--%s: applies to --executor slurm only", name)}
+					}
+				}
+			}
+			o.Ctx = cmd.Context()
+			if f := cmd.Flags().Lookup("threads"); f != nil {
+				o.Threads, _ = strconv.Atoi(f.Value.String())
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runSweep(o)
+		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.configPath, "config", "c", "", "sweep file (YAML)")
-	f.StringVar(&o.out, "out", "", "sweep directory (default: the file's out_dir, else runs/sweeps/NAME)")
-	f.StringVar(&o.executor, "executor", "local", "local or slurm")
-	f.IntVar(&o.parallel, "parallel", 0, "trials at once (local; default cores / threads) or the array's %M throttle (slurm; default none)")
-	f.BoolVar(&o.retryFailed, "retry-failed", false, "run failed and NaN-stopped trials again")
-	f.BoolVar(&o.wait, "wait", false, "slurm: follow the job array with squeue until it ends, then print the results")
-	f.BoolVar(&o.scancel, "scancel", false, "slurm --wait: on Ctrl-C, cancel the job array (its trials checkpoint)")
-	f.StringVar(&o.slurm.Partition, "partition", "", "slurm: partition (overrides the file's slurm.partition)")
-	f.StringVar(&o.slurm.Time, "time", "", "slurm: time limit per trial, e.g. 00:30:00 (overrides slurm.time)")
-	f.IntVar(&o.slurm.CPUsPerTask, "cpus-per-task", 0, "slurm: CPUs per trial (default: slurm.cpus_per_task, else the threads per trial)")
-	f.StringVar(&o.slurm.Mem, "mem", "", "slurm: memory per trial, e.g. 2G (overrides slurm.mem)")
-	f.StringArrayVar(&o.slurm.ExtraArgs, "sbatch-arg", nil, "slurm: an extra sbatch argument, e.g. --sbatch-arg=--qos=short (repeatable; added to slurm.extra_args)")
-	f.StringVar(&o.binary, "nnfc-binary", "", "the nnfc executable trials run (default: this one)")
+	f.StringVarP(&o.ConfigPath, "config", "c", "", "sweep file (YAML)")
+	f.StringVar(&o.Out, "out", "", "sweep directory (default: the file's out_dir, else runs/sweeps/NAME)")
+	f.StringVar(&o.Executor, "executor", "local", "local or slurm")
+	f.IntVar(&o.Parallel, "parallel", 0, "trials at once (local; default cores / threads) or the array's %M throttle (slurm; default none)")
+	f.BoolVar(&o.RetryFailed, "retry-failed", false, "run failed and NaN-stopped trials again")
+	f.BoolVar(&o.Wait, "wait", false, "slurm: follow the job array with squeue until it ends, then print the results")
+	f.BoolVar(&o.Scancel, "scancel", false, "slurm --wait: on Ctrl-C, cancel the job array (its trials checkpoint)")
+	f.StringVar(&o.Slurm.Partition, "partition", "", "slurm: partition (overrides the file's slurm.partition)")
+	f.StringVar(&o.Slurm.Time, "time", "", "slurm: time limit per trial, e.g. 00:30:00 (overrides slurm.time)")
+	f.IntVar(&o.Slurm.CPUsPerTask, "cpus-per-task", 0, "slurm: CPUs per trial (default: slurm.cpus_per_task, else the threads per trial)")
+	f.StringVar(&o.Slurm.Mem, "mem", "", "slurm: memory per trial, e.g. 2G (overrides slurm.mem)")
+	f.StringArrayVar(&o.Slurm.ExtraArgs, "sbatch-arg", nil, "slurm: an extra sbatch argument, e.g. --sbatch-arg=--qos=short (repeatable; added to slurm.extra_args)")
+	f.StringVar(&o.Binary, "nnfc-binary", "", "the nnfc executable trials run (default: this one)")
 	_ = f.MarkHidden("nnfc-binary")
-	cmd.AddCommand(newCmdSweepStatus(io), newCmdSweepResults(io))
+	cmd.AddCommand(newCmdSweepStatus(io, nil), newCmdSweepResults(io, nil))
 	return cmd
 }
 
-func runSweep(cmd *cobra.Command, o *sweepOptions) error {
-	if o.configPath == "" {
-		return usageError{errors.New("sweep: --config SWEEP.yaml is required (or: nnfc sweep status|results DIR)")}
-	}
-	if o.executor != "local" && o.executor != "slurm" {
-		return usageError{fmt.Errorf("--executor: must be local or slurm, got %q", o.executor)}
-	}
-	if o.parallel < 0 {
-		return usageError{fmt.Errorf("--parallel: must be ≥ 0, got %d", o.parallel)}
-	}
-	if o.slurm.CPUsPerTask < 0 {
-		return usageError{fmt.Errorf("--cpus-per-task: must be ≥ 1, got %d", o.slurm.CPUsPerTask)}
-	}
-	if o.executor == "local" {
-		for _, name := range []string{"wait", "scancel", "partition", "time", "cpus-per-task", "mem", "sbatch-arg"} {
-			if cmd.Flags().Lookup(name).Changed {
-				return usageError{fmt.Errorf("--%s: applies to --executor slurm only", name)}
-			}
-		}
-	}
-	threads, _ := strconv.Atoi(cmd.Flag("threads").Value.String())
+func runSweep(o *sweepOptions) error {
+	threads := o.Threads
 	if threads == 0 {
 		threads = 1
 	}
-	s, err := sweep.Parse(o.configPath)
+	s, err := sweep.Parse(o.ConfigPath)
 	if err != nil {
 		return err
 	}
-	dir := o.out
+	dir := o.Out
 	if dir == "" {
 		dir = s.OutDir
 	}
@@ -138,7 +150,7 @@ func runSweep(cmd *cobra.Command, o *sweepOptions) error {
 	if _, err := sweep.Prepare(s, dir); err != nil {
 		return err
 	}
-	bin := o.binary
+	bin := o.Binary
 	if bin == "" {
 		if bin, err = os.Executable(); err != nil {
 			return fmt.Errorf("sweep: cannot find the nnfc executable: %v", err)
@@ -147,35 +159,35 @@ func runSweep(cmd *cobra.Command, o *sweepOptions) error {
 	if bin, err = filepath.Abs(bin); err != nil {
 		return err
 	}
-	opts := sweep.Options{Binary: bin, Threads: threads, Parallel: o.parallel, RetryFailed: o.retryFailed,
-		Stderr: o.io.ErrOut, Terminal: o.io.StderrTerminal}
-	ctx := cmd.Context()
-	if o.executor == "slurm" {
+	opts := sweep.Options{Binary: bin, Threads: threads, Parallel: o.Parallel, RetryFailed: o.RetryFailed,
+		Stderr: o.IO.ErrOut, Terminal: o.IO.StderrTerminal}
+	ctx := o.Ctx
+	if o.Executor == "slurm" {
 		so := s.Slurm
-		if o.slurm.Partition != "" {
-			so.Partition = o.slurm.Partition
+		if o.Slurm.Partition != "" {
+			so.Partition = o.Slurm.Partition
 		}
-		if o.slurm.Time != "" {
-			so.Time = o.slurm.Time
+		if o.Slurm.Time != "" {
+			so.Time = o.Slurm.Time
 		}
-		if o.slurm.CPUsPerTask > 0 {
-			so.CPUsPerTask = o.slurm.CPUsPerTask
+		if o.Slurm.CPUsPerTask > 0 {
+			so.CPUsPerTask = o.Slurm.CPUsPerTask
 		}
-		if o.slurm.Mem != "" {
-			so.Mem = o.slurm.Mem
+		if o.Slurm.Mem != "" {
+			so.Mem = o.Slurm.Mem
 		}
-		so.ExtraArgs = append(append([]string(nil), so.ExtraArgs...), o.slurm.ExtraArgs...)
+		so.ExtraArgs = append(append([]string(nil), so.ExtraArgs...), o.Slurm.ExtraArgs...)
 		job, err := sweep.SubmitSlurm(ctx, dir, opts, so)
 		if err != nil {
 			return err
 		}
-		if job != "" && !o.wait {
-			fmt.Fprintf(o.io.Out, "job %s\n", job)
-			fmt.Fprintf(o.io.ErrOut, "follow it with: nnfc sweep status %s\n", dir)
+		if job != "" && !o.Wait {
+			fmt.Fprintf(o.IO.Out, "job %s\n", job)
+			fmt.Fprintf(o.IO.ErrOut, "follow it with: nnfc sweep status %s\n", dir)
 			return nil
 		}
 		if job != "" {
-			err = sweep.WaitSlurm(ctx, dir, job, o.scancel, opts)
+			err = sweep.WaitSlurm(ctx, dir, job, o.Scancel, opts)
 		}
 		if err != nil {
 			if errors.Is(err, sweep.ErrInterrupted) {
@@ -198,8 +210,8 @@ func runSweep(cmd *cobra.Command, o *sweepOptions) error {
 	if err != nil {
 		return err
 	}
-	printTable(o.io.Out, tab, false)
-	writePlot(o.io.ErrOut, tab, filepath.Join(dir, "search.png"))
+	printTable(o.IO.Out, tab, false)
+	writePlot(o.IO.ErrOut, tab, filepath.Join(dir, "search.png"))
 	return nil
 }
 
@@ -214,7 +226,13 @@ func writePlot(w io.Writer, tab *sweep.Table, path string) {
 	}
 }
 
-func newCmdSweepStatus(io IO) *cobra.Command {
+type sweepStatusOptions struct {
+	IO  IO
+	Dir string
+}
+
+func newCmdSweepStatus(io IO, runF func(*sweepStatusOptions) error) *cobra.Command {
+	o := &sweepStatusOptions{IO: io}
 	return &cobra.Command{
 		Use:   "status SWEEP_DIR",
 		Short: "Show the state of every trial of a sweep",
@@ -224,19 +242,33 @@ epochs finished and training time, and the counts per state.`,
 		Example: `  nnfc sweep status runs/sweeps/spiral-7`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tab, err := sweep.Results(args[0])
-			if err != nil {
-				return err
+			o.Dir = args[0]
+			if runF != nil {
+				return runF(o)
 			}
-			printTable(io.Out, tab, true)
-			return nil
+			return runSweepStatus(o)
 		},
 	}
 }
 
-func newCmdSweepResults(io IO) *cobra.Command {
-	var asJSON, asCSV bool
-	var plotPath string
+func runSweepStatus(o *sweepStatusOptions) error {
+	tab, err := sweep.Results(o.Dir)
+	if err != nil {
+		return err
+	}
+	printTable(o.IO.Out, tab, true)
+	return nil
+}
+
+type sweepResultsOptions struct {
+	IO        IO
+	Dir       string
+	JSON, CSV bool
+	Plot      string // the search plot's file (default SWEEP_DIR/search.png)
+}
+
+func newCmdSweepResults(io IO, runF func(*sweepResultsOptions) error) *cobra.Command {
+	o := &sweepResultsOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "results SWEEP_DIR [--json | --csv]",
 		Short: "Rank a sweep's trials by the monitored metric and name the best",
@@ -251,33 +283,41 @@ scatter for random search) is written to SWEEP_DIR/search.png or --plot.`,
   nnfc sweep results runs/sweeps/spiral-7 --csv > trials.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if asJSON && asCSV {
+			if o.JSON && o.CSV {
 				return usageError{errors.New("results: give --json or --csv, not both")}
 			}
-			tab, err := sweep.Results(args[0])
-			if err != nil {
-				return err
+			o.Dir = args[0]
+			if o.Plot == "" {
+				o.Plot = filepath.Join(o.Dir, "search.png")
 			}
-			switch {
-			case asJSON:
-				enc := json.NewEncoder(io.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(tab)
-			case asCSV:
-				return writeCSV(io.Out, tab)
+			if runF != nil {
+				return runF(o)
 			}
-			printTable(io.Out, tab, false)
-			if plotPath == "" {
-				plotPath = filepath.Join(args[0], "search.png")
-			}
-			writePlot(io.ErrOut, tab, plotPath)
-			return nil
+			return runSweepResults(o)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the table as JSON")
-	cmd.Flags().BoolVar(&asCSV, "csv", false, "print the table as CSV")
-	cmd.Flags().StringVar(&plotPath, "plot", "", "write the search plot here (default SWEEP_DIR/search.png)")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the table as JSON")
+	cmd.Flags().BoolVar(&o.CSV, "csv", false, "print the table as CSV")
+	cmd.Flags().StringVar(&o.Plot, "plot", "", "write the search plot here (default SWEEP_DIR/search.png)")
 	return cmd
+}
+
+func runSweepResults(o *sweepResultsOptions) error {
+	tab, err := sweep.Results(o.Dir)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.JSON:
+		enc := json.NewEncoder(o.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(tab)
+	case o.CSV:
+		return writeCSV(o.IO.Out, tab)
+	}
+	printTable(o.IO.Out, tab, false)
+	writePlot(o.IO.ErrOut, tab, o.Plot)
+	return nil
 }
 
 func fmtAcc(x float64) string {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -16,18 +17,23 @@ import (
 )
 
 type trainOptions struct {
-	io          IO
-	configPath  string
-	resume      string
-	printConfig bool
-	progress    string
-	force       bool
-	report      bool
-	flags       []config.Flag
+	IO          IO
+	Ctx         context.Context
+	ConfigPath  string
+	Resume      string
+	PrintConfig bool
+	Progress    string // auto resolved: bar, plain or none
+	Force       bool
+	Report      bool
+	// Overrides are the flags that override config keys, changed or not.
+	Overrides []config.Flag
+	// ThreadsSet is whether the global --threads was given (it then wins
+	// over the config's train.threads).
+	ThreadsSet bool
 }
 
-func newCmdTrain(io IO) *cobra.Command {
-	o := &trainOptions{io: io}
+func newCmdTrain(io IO, runF func(*trainOptions) error) *cobra.Command {
+	o := &trainOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "train --config FILE | --resume RUN_DIR",
 		Short: "Train a network described by a YAML config",
@@ -52,15 +58,42 @@ keeping the last good model. --report writes the run's HTML report
   nnfc train --resume runs/mnist-swish
   nnfc train --config configs/spiral-7.yaml --report`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTrain(cmd, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (o.ConfigPath == "") == (o.Resume == "") {
+				return usageError{errors.New("train: give exactly one of --config FILE or --resume RUN_DIR")}
+			}
+			switch o.Progress {
+			case "auto":
+				o.Progress = "plain"
+				if o.IO.StderrTerminal {
+					o.Progress = "bar"
+				}
+			case "bar", "plain", "none":
+			default:
+				return usageError{fmt.Errorf("--progress: must be auto, bar, plain or none, got %q", o.Progress)}
+			}
+			if o.Resume != "" {
+				for _, f := range o.Overrides {
+					if f.Flag.Changed {
+						return usageError{fmt.Errorf("--%s: cannot change a run being resumed (its config is %s)", f.Flag.Name, filepath.Join(o.Resume, rundir.Config))}
+					}
+				}
+			}
+			o.Ctx = cmd.Context()
+			o.ThreadsSet = cmd.Flags().Changed("threads")
+			if runF != nil {
+				return runF(o)
+			}
+			return runTrain(o)
+		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.configPath, "config", "c", "", "YAML config file")
-	f.StringVar(&o.resume, "resume", "", "continue the interrupted run in this directory")
-	f.BoolVar(&o.printConfig, "print-config", false, "print the fully resolved config and exit")
-	f.StringVar(&o.progress, "progress", "auto", "progress display on stderr: auto (bar on a terminal, else plain), bar, plain or none")
-	f.BoolVar(&o.force, "force", false, "replace a run already in the output directory (deletes its files)")
-	f.BoolVar(&o.report, "report", false, "write the run's HTML report (RUN_DIR/report.html, see nnfc report) at the end")
+	f.StringVarP(&o.ConfigPath, "config", "c", "", "YAML config file")
+	f.StringVar(&o.Resume, "resume", "", "continue the interrupted run in this directory")
+	f.BoolVar(&o.PrintConfig, "print-config", false, "print the fully resolved config and exit")
+	f.StringVar(&o.Progress, "progress", "auto", "progress display on stderr: auto (bar on a terminal, else plain), bar, plain or none")
+	f.BoolVar(&o.Force, "force", false, "replace a run already in the output directory (deletes its files)")
+	f.BoolVar(&o.Report, "report", false, "write the run's HTML report (RUN_DIR/report.html, see nnfc report) at the end")
 	f.Int("epochs", 0, "override train.epochs")
 	f.Float64("lr", 0, "override optimizer.lr")
 	f.Int("batch-size", 0, "override train.batch_size")
@@ -69,59 +102,40 @@ keeping the last good model. --report writes the run's HTML report
 	f.String("precision", "", "override precision (float32, float64 or bfloat16)")
 	for flag, key := range map[string]string{"epochs": "train.epochs", "lr": "optimizer.lr", "batch-size": "train.batch_size",
 		"seed": "seed", "out": "train.out_dir", "precision": "precision"} {
-		o.flags = append(o.flags, config.Flag{Key: key, Flag: f.Lookup(flag)})
+		o.Overrides = append(o.Overrides, config.Flag{Key: key, Flag: f.Lookup(flag)})
 	}
 	return cmd
 }
 
-func runTrain(cmd *cobra.Command, o *trainOptions) error {
-	if (o.configPath == "") == (o.resume == "") {
-		return usageError{errors.New("train: give exactly one of --config FILE or --resume RUN_DIR")}
-	}
-	mode := o.progress
-	switch mode {
-	case "auto":
-		mode = "plain"
-		if o.io.StderrTerminal {
-			mode = "bar"
-		}
-	case "bar", "plain", "none":
-	default:
-		return usageError{fmt.Errorf("--progress: must be auto, bar, plain or none, got %q", o.progress)}
-	}
-	opts := train.Options{Stdout: o.io.Out, Stderr: o.io.ErrOut, Progress: mode, Width: o.io.Width, Force: o.force}
-	ctx := cmd.Context()
+func runTrain(o *trainOptions) error {
+	opts := train.Options{Stdout: o.IO.Out, Stderr: o.IO.ErrOut, Progress: o.Progress, Width: o.IO.Width, Force: o.Force}
+	ctx := o.Ctx
 	var res *train.Result
 	var err error
-	if o.resume != "" {
-		for _, f := range o.flags {
-			if f.Flag.Changed {
-				return usageError{fmt.Errorf("--%s: cannot change a run being resumed (its config is %s)", f.Flag.Name, filepath.Join(o.resume, rundir.Config))}
-			}
-		}
+	if o.Resume != "" {
 		for _, name := range config.SetEnv(os.Environ()) {
-			fmt.Fprintf(o.io.ErrOut, "nnfc: warning: %s is ignored: a resumed run keeps its config (%s)\n", name, filepath.Join(o.resume, rundir.Config))
+			fmt.Fprintf(o.IO.ErrOut, "nnfc: warning: %s is ignored: a resumed run keeps its config (%s)\n", name, filepath.Join(o.Resume, rundir.Config))
 		}
-		res, err = train.Resume(ctx, o.resume, opts)
+		res, err = train.Resume(ctx, o.Resume, opts)
 	} else {
 		for _, w := range config.UnknownEnv(os.Environ()) {
-			fmt.Fprintln(o.io.ErrOut, "nnfc: warning:", w)
+			fmt.Fprintln(o.IO.ErrOut, "nnfc: warning:", w)
 		}
 		var c config.Config
-		c, err = config.Load(o.configPath, o.flags)
+		c, err = config.Load(o.ConfigPath, o.Overrides)
 		if err != nil {
 			return err
 		}
-		if o.printConfig {
-			fmt.Fprint(o.io.Out, c.YAML())
+		if o.PrintConfig {
+			fmt.Fprint(o.IO.Out, c.YAML())
 			return nil
 		}
-		if c.Train.Threads > 0 && !cmd.Flags().Lookup("threads").Changed {
+		if c.Train.Threads > 0 && !o.ThreadsSet {
 			if err := blasbackend.Init(c.Train.Threads); err != nil {
 				return err
 			}
 		}
-		fmt.Fprintln(o.io.ErrOut, "blas:", blasbackend.Describe())
+		fmt.Fprintln(o.IO.ErrOut, "blas:", blasbackend.Describe())
 		res, err = train.Start(ctx, c, opts)
 	}
 	if errors.Is(err, train.ErrInterrupted) {
@@ -131,40 +145,34 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 		return err
 	}
 	if res.EpochsHere > 0 {
-		fmt.Fprintf(o.io.Out, "trained %d epochs in %.1fs (median %.0f samples/s)", res.EpochsHere, res.Seconds, res.SamplesPerSec)
+		fmt.Fprintf(o.IO.Out, "trained %d epochs in %.1fs (median %.0f samples/s)", res.EpochsHere, res.Seconds, res.SamplesPerSec)
 		if res.EpochsHere != res.Epochs {
-			fmt.Fprintf(o.io.Out, ", %d in all", res.Epochs)
+			fmt.Fprintf(o.IO.Out, ", %d in all", res.Epochs)
 		}
-		fmt.Fprintf(o.io.Out, "; %s\n", res.Reason)
+		fmt.Fprintf(o.IO.Out, "; %s\n", res.Reason)
 	}
-	switch {
-	case res.NoValidation:
-		fmt.Fprintf(o.io.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, filepath.Join(res.Dir, rundir.Model))
-	case res.Autoencoder:
-		fmt.Fprintf(o.io.Out, "best val_mse %.6f at epoch %d; model: %s\n", res.BestValMSE, res.BestEpoch, filepath.Join(res.Dir, rundir.Model))
-	default:
-		fmt.Fprintf(o.io.Out, "best val_acc %.4f at epoch %d; model: %s\n", res.BestValAcc, res.BestEpoch, filepath.Join(res.Dir, rundir.Model))
+	model := filepath.Join(res.Dir, rundir.Model)
+	if res.NoValidation {
+		fmt.Fprintf(o.IO.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, model)
+	} else {
+		best := train.Eval{Accuracy: res.BestValAcc, MSE: res.BestValMSE}
+		fmt.Fprintf(o.IO.Out, "best %s at epoch %d; model: %s\n", res.Task.Best(best), res.BestEpoch, model)
 	}
-	switch {
-	case res.Test != nil && res.Autoencoder:
-		fmt.Fprintf(o.io.Out, "test reconstruction MSE %.6f per entry (%d samples), test loss %.5f (data loss, like val_loss; L2 term %.4f)\n",
-			res.Test.MSE, res.Test.N, res.Test.Loss, res.Test.RegLoss)
-	case res.Test != nil:
-		fmt.Fprintf(o.io.Out, "test accuracy %.2f%% (%d samples), test loss %.4f (data loss, like val_loss; L2 term %.4f)\n",
-			100*res.Test.Accuracy, res.Test.N, res.Test.Loss, res.Test.RegLoss)
+	if res.Test != nil {
+		fmt.Fprintln(o.IO.Out, res.Task.Test(*res.Test))
 	}
 	if res.EpochsHere > 0 || res.Test != nil {
-		fmt.Fprintf(o.io.Out, "results: %s\n", filepath.Join(res.Dir, rundir.ResultsLog))
+		fmt.Fprintf(o.IO.Out, "results: %s\n", filepath.Join(res.Dir, rundir.ResultsLog))
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintln(o.io.Out, "warning:", w)
+		fmt.Fprintln(o.IO.Out, "warning:", w)
 	}
-	if o.report {
+	if o.Report {
 		path, err := report.Write(res.Dir, "", report.Options{})
 		if err != nil {
 			return fmt.Errorf("report: %v", err)
 		}
-		fmt.Fprintf(o.io.Out, "report: %s\n", path)
+		fmt.Fprintf(o.IO.Out, "report: %s\n", path)
 	}
 	return nil
 }

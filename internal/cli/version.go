@@ -11,7 +11,12 @@ import (
 
 func version() string { return sysinfo.GetBuild().String() }
 
-func newCmdVersion(io IO) *cobra.Command {
+type versionOptions struct {
+	IO IO
+}
+
+func newCmdVersion(io IO, runF func(*versionOptions) error) *cobra.Command {
+	o := &versionOptions{IO: io}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, commit, BLAS backend and CPU",
@@ -32,10 +37,17 @@ builds say "devel" and "commit unknown".`,
   OPENBLAS_CORETYPE=Haswell nnfc version    # force OpenBLAS's AVX2 kernels (kept as set)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(io.Out, version())
-			fmt.Fprintln(io.Out, "blas:", blasbackend.Describe())
-			fmt.Fprintln(io.Out, "cpu:", sysinfo.CPUModel())
-			return nil
+			if runF != nil {
+				return runF(o)
+			}
+			return runVersion(o)
 		},
 	}
+}
+
+func runVersion(o *versionOptions) error {
+	fmt.Fprintln(o.IO.Out, version())
+	fmt.Fprintln(o.IO.Out, "blas:", blasbackend.Describe())
+	fmt.Fprintln(o.IO.Out, "cpu:", sysinfo.CPUModel())
+	return nil
 }

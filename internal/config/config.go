@@ -22,6 +22,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/optim"
 )
@@ -38,65 +40,18 @@ type Config struct {
 	Train     Train                `mapstructure:"train" yaml:"train"`
 }
 
-// Data says where the samples come from and how they are prepared.
-type Data struct {
-	// Source is mnist | cifar10 | csv | npz | npy | spiral.
-	Source string `mapstructure:"source" yaml:"source"`
-	// Dir holds the files of mnist ({train,t10k}-*-ubyte[.gz]) and cifar10
-	// (data_batch_1..5.bin, test_batch.bin).
-	Dir string `mapstructure:"dir" yaml:"dir"`
-	// Train and Test are files for csv, npz and npy (features; the npy
-	// labels are TrainLabels / TestLabels). Test is optional.
-	Train       string `mapstructure:"train" yaml:"train"`
-	TrainLabels string `mapstructure:"train_labels" yaml:"train_labels"`
-	Test        string `mapstructure:"test" yaml:"test"`
-	TestLabels  string `mapstructure:"test_labels" yaml:"test_labels"`
-	// Validation carved from the training split: a count, or a fraction
-	// when ValCount is 0.
-	ValCount    int     `mapstructure:"val_count" yaml:"val_count"`
-	ValFraction float64 `mapstructure:"val_fraction" yaml:"val_fraction"`
-	// Normalize is none | scale | standardize | standardize_global, fitted
-	// on the training split and stored with the model.
-	Normalize   string `mapstructure:"normalize" yaml:"normalize"`
-	LabelColumn int    `mapstructure:"label_column" yaml:"label_column"` // csv: 0 first, -1 last
-	Header      string `mapstructure:"header" yaml:"header"`             // csv: auto | yes | no
-	XKey        string `mapstructure:"x_key" yaml:"x_key"`               // npz member with the features
-	YKey        string `mapstructure:"y_key" yaml:"y_key"`               // npz member with the labels
-	Classes     int    `mapstructure:"classes" yaml:"classes"`           // 0: from the data
-	Spiral      Spiral `mapstructure:"spiral" yaml:"spiral"`
-}
+// Data is the data section (data.*): where the samples come from and how
+// they are prepared. Its keys and their checks live with the sources, in
+// internal/source.
+type Data = source.Config
 
-// Spiral is the course's synthetic spiral data set.
-type Spiral struct {
-	PerClass int     `mapstructure:"per_class" yaml:"per_class"`
-	Classes  int     `mapstructure:"classes" yaml:"classes"`
-	Noise    float64 `mapstructure:"noise" yaml:"noise"`
-}
+// Spiral is the course's synthetic spiral data set (data.spiral.*).
+type Spiral = source.Spiral
 
-// Model is the network; see model.Spec.
-type Model struct {
-	// Kind is classifier (the default) or autoencoder: the seed's
-	// tied-weight autoencoder ½‖f(Wᵀf(Wx)) − x‖² with W code_dim × input
-	// dimension and f the activation (default identity).
-	Kind    string `mapstructure:"kind" yaml:"kind"`
-	CodeDim int    `mapstructure:"code_dim" yaml:"code_dim"`
-	Hidden  []int  `mapstructure:"hidden" yaml:"hidden"`
-	// Activation applies to every hidden layer unless Activations lists
-	// one per hidden layer.
-	Activation  string   `mapstructure:"activation" yaml:"activation"`
-	Activations []string `mapstructure:"activations" yaml:"activations,omitempty"`
-	LeakyAlpha  float64  `mapstructure:"leaky_alpha" yaml:"leaky_alpha"`
-	Loss        string   `mapstructure:"loss" yaml:"loss"`
-	Init        string   `mapstructure:"init" yaml:"init"`
-	WeightScale float64  `mapstructure:"weight_scale" yaml:"weight_scale"`
-	Reg         float64  `mapstructure:"reg" yaml:"reg"`
-	// BatchNorm inserts batch normalization (BatchNorm1d) between each
-	// hidden affine layer and its activation.
-	BatchNorm bool `mapstructure:"batchnorm" yaml:"batchnorm"`
-	// Dropout is the drop probability of an inverted dropout layer after
-	// each hidden activation (PyTorch's nn.Dropout(p)); 0 is off.
-	Dropout float64 `mapstructure:"dropout" yaml:"dropout"`
-}
+// Model is the model section (model.*): the network and its task. Its
+// keys, defaults and checks per model.kind live with the tasks, in
+// internal/task.
+type Model = task.Model
 
 // Optimizer is the update rule and its hyperparameters. Hyperparameters
 // the user does not set take the rule's defaults (optim.Defaults); one
@@ -578,20 +533,7 @@ func toMap(v reflect.Value) map[string]any {
 // fillRuleDefaults gives every optimizer and schedule key the user did not
 // set the default of the chosen rule and kind.
 func (c *Config) fillRuleDefaults(set map[string]bool) {
-	if c.Model.Kind == "autoencoder" {
-		// An autoencoder has no classes: its defaults are the identity
-		// activation, no hidden layers, and monitoring the validation
-		// loss (accuracy does not apply).
-		if !set["model.activation"] {
-			c.Model.Activation = "identity"
-		}
-		if !set["model.hidden"] {
-			c.Model.Hidden = nil
-		}
-		if !set["train.monitor"] {
-			c.Train.Monitor = "val_loss"
-		}
-	}
+	task.Defaults(&c.Model, &c.Train.Monitor, set)
 	if set["data.val_count"] && !set["data.val_fraction"] {
 		// A count replaces the default fraction; val_count: 0 means no
 		// validation split.
@@ -637,213 +579,149 @@ func (c *Config) fillRuleDefaults(set map[string]bool) {
 	}
 }
 
-var (
-	sources    = []string{"mnist", "cifar10", "csv", "npz", "npy", "spiral"}
-	normalizes = []string{"none", "scale", "standardize", "standardize_global"}
-)
+// problems collects the invalid values of a config, each with its key
+// path.
+type problems []error
 
-// validate reports every invalid value with its key path.
+// bad reports one problem of key.
+func (p *problems) bad(key, format string, a ...any) {
+	*p = append(*p, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
+}
+
+// oneOf reports val unless it is one of allowed.
+func (p *problems) oneOf(key, val string, allowed []string) {
+	if !slices.Contains(allowed, val) {
+		p.bad(key, "must be one of %s, got %q", strings.Join(allowed, ", "), val)
+	}
+}
+
+// validate reports every invalid value with its key path, sorted.
 func (c *Config) validate(set map[string]bool) []error {
-	var errs []error
-	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
-	}
-	oneOf := func(key, val string, allowed []string) {
-		if !slices.Contains(allowed, val) {
-			bad(key, "must be one of %s, got %q", strings.Join(allowed, ", "), val)
-		}
-	}
-	oneOf("precision", c.Precision, []string{"float32", "float64", "bfloat16"})
-	d := c.Data
-	oneOf("data.source", d.Source, sources)
-	switch d.Source {
-	case "mnist", "cifar10":
-		if d.Dir == "" {
-			bad("data.dir", "must name the %s directory", d.Source)
-		}
-	case "csv", "npz", "npy":
-		if d.Train == "" {
-			bad("data.train", "must name the %s training file", d.Source)
-		}
-		if d.Source == "npy" && d.TrainLabels == "" {
-			bad("data.train_labels", "must name the .npy labels of data.train")
-		}
-		if d.Source == "npy" && d.Test != "" && d.TestLabels == "" {
-			bad("data.test_labels", "must name the .npy labels of data.test")
-		}
-	case "spiral":
-		if d.Spiral.PerClass < 2 {
-			bad("data.spiral.per_class", "must be ≥ 2, got %d", d.Spiral.PerClass)
-		}
-		if d.Spiral.Classes < 2 {
-			bad("data.spiral.classes", "must be ≥ 2, got %d", d.Spiral.Classes)
-		}
-		if !(d.Spiral.Noise >= 0) {
-			bad("data.spiral.noise", "must be ≥ 0, got %g", d.Spiral.Noise)
-		}
-	}
-	if d.ValCount < 0 {
-		bad("data.val_count", "must be ≥ 0, got %d", d.ValCount)
-	}
-	if !(d.ValFraction >= 0 && d.ValFraction < 1) {
-		bad("data.val_fraction", "must be in [0,1), got %g", d.ValFraction)
-	}
-	if set["data.val_count"] && set["data.val_fraction"] && d.ValCount > 0 && d.ValFraction > 0 {
-		bad("data.val_count", "set data.val_count or data.val_fraction, not both")
-	}
-	if d.ValCount == 0 && d.ValFraction == 0 {
-		// No validation split: nothing can be monitored.
-		if c.Train.Patience > 0 {
-			bad("train.patience", "early stopping needs a validation split (data.val_count or data.val_fraction > 0)")
-		}
-		if c.Schedule.Kind == "plateau" {
-			bad("schedule.kind", "plateau watches the validation loss and needs a validation split (data.val_count or data.val_fraction > 0)")
-		}
-	}
-	oneOf("data.normalize", d.Normalize, normalizes)
-	oneOf("data.header", d.Header, []string{"auto", "yes", "no"})
-	if d.Classes < 0 {
-		bad("data.classes", "must be ≥ 0 (0: from the data), got %d", d.Classes)
-	}
-
-	m := c.Model
-	oneOf("model.kind", m.Kind, []string{"classifier", "autoencoder"})
-	if m.Kind == "autoencoder" {
-		errs = append(errs, c.validateAutoencoder(set)...)
-	} else if set["model.code_dim"] {
-		bad("model.code_dim", "applies only to model.kind autoencoder")
-	}
-	if len(m.Hidden) > limits.MaxHiddenLayers {
-		bad("model.hidden", "lists %d layers, at most %d are allowed", len(m.Hidden), limits.MaxHiddenLayers)
-		m.Hidden = m.Hidden[:limits.MaxHiddenLayers] // report the first ones only
-	}
-	for i, h := range m.Hidden {
-		if h <= 0 {
-			bad(fmt.Sprintf("model.hidden[%d]", i), "must be > 0, got %d", h)
-		}
-	}
-	if len(m.Activations) > 0 {
-		if len(m.Activations) != len(m.Hidden) {
-			bad("model.activations", "must list one activation per hidden layer (%d), got %d", len(m.Hidden), len(m.Activations))
-		}
-		if set["model.activation"] {
-			bad("model.activation", "set model.activation or model.activations, not both")
-		}
-		for i, a := range m.Activations {
-			oneOf(fmt.Sprintf("model.activations[%d]", i), a, layers.Activations)
-		}
-	} else if m.Kind != "autoencoder" {
-		oneOf("model.activation", m.Activation, layers.Activations)
-	}
-	if !(m.LeakyAlpha >= 0 && m.LeakyAlpha < 1) {
-		bad("model.leaky_alpha", "must be in [0,1), got %g", m.LeakyAlpha)
-	}
-	oneOf("model.loss", m.Loss, layers.Losses)
-	oneOf("model.init", m.Init, layers.Inits)
-	if !(m.WeightScale > 0) {
-		bad("model.weight_scale", "must be > 0, got %g", m.WeightScale)
-	}
-	if set["model.weight_scale"] && m.Init != layers.InitNormal {
-		bad("model.weight_scale", "applies only to model.init normal, not %s", m.Init)
-	}
-	if !(m.Reg >= 0) || math.IsInf(m.Reg, 0) {
-		bad("model.reg", "must be ≥ 0, got %g", m.Reg)
-	}
-	if !(m.Dropout >= 0 && m.Dropout < 1) {
-		bad("model.dropout", "must be in [0,1) (the drop probability), got %g", m.Dropout)
-	}
-	if len(m.Hidden) == 0 && (m.BatchNorm || m.Dropout > 0) {
-		bad("model.hidden", "batchnorm and dropout need at least one hidden layer")
-	}
-
-	if !(c.Optimizer.LR > 0) || math.IsInf(c.Optimizer.LR, 0) {
-		bad("optimizer.lr", "must be > 0, got %g", c.Optimizer.LR)
-	}
-	errs = append(errs, c.Optimizer.Config.Validate(set)...)
-	errs = append(errs, c.Schedule.Validate(set)...)
-	if c.Schedule.Kind == "cosine" || c.Schedule.Kind == "plateau" {
-		if c.Schedule.MinLR > c.Optimizer.LR {
-			bad("schedule.min_lr", "must be ≤ optimizer.lr (%g), got %g", c.Optimizer.LR, c.Schedule.MinLR)
-		}
-	}
-
-	t := c.Train
-	if t.Epochs <= 0 {
-		bad("train.epochs", "must be > 0, got %d", t.Epochs)
-	}
-	if t.BatchSize <= 0 {
-		bad("train.batch_size", "must be > 0, got %d", t.BatchSize)
-	}
-	if t.TrainAccSamples <= 0 {
-		bad("train.train_acc_samples", "must be > 0, got %d", t.TrainAccSamples)
-	}
-	if t.EvalBatch <= 0 {
-		bad("train.eval_batch", "must be > 0, got %d", t.EvalBatch)
-	}
-	if t.OutDir == "" {
-		bad("train.out_dir", "must not be empty")
-	}
-	if !(t.GradClip >= 0) {
-		bad("train.grad_clip", "must be ≥ 0 (0: off), got %g", t.GradClip)
-	}
-	if t.Patience < 0 {
-		bad("train.patience", "must be ≥ 0 (0: no early stopping), got %d", t.Patience)
-	}
-	if !(t.MinDelta >= 0) {
-		bad("train.min_delta", "must be ≥ 0, got %g", t.MinDelta)
-	}
-	oneOf("train.monitor", t.Monitor, []string{"val_acc", "val_loss"})
-	if t.Threads < 0 {
-		bad("train.threads", "must be ≥ 0 (0: the BLAS default), got %d", t.Threads)
-	}
-	if t.CheckpointEvery < 0 {
-		bad("train.checkpoint_every", "must be ≥ 0 epochs (0: off), got %d", t.CheckpointEvery)
-	}
-	if !(t.CheckpointSeconds >= 0) || math.IsInf(t.CheckpointSeconds, 0) {
-		bad("train.checkpoint_seconds", "must be ≥ 0 seconds (0: off), got %g", t.CheckpointSeconds)
-	}
+	var p problems
+	p.oneOf("precision", c.Precision, []string{"float32", "float64", "bfloat16"})
+	source.Check(c.Data, set, p.bad)
+	c.validateSplits(&p)
+	c.validateModel(&p, set)
+	c.validateOptimizer(&p, set)
+	c.validateTrain(&p)
+	errs := []error(p)
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errs
 }
 
-// validateAutoencoder reports the keys that do not fit model.kind
-// autoencoder. model.code_dim below the input dimension is checked when
-// the data is read.
-func (c *Config) validateAutoencoder(set map[string]bool) []error {
-	var errs []error
-	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
+// validateSplits reports the keys that need a validation split when there
+// is none.
+func (c *Config) validateSplits(p *problems) {
+	if c.Data.ValCount != 0 || c.Data.ValFraction != 0 {
+		return
 	}
-	m := c.Model
-	if m.CodeDim <= 0 {
-		bad("model.code_dim", "must be > 0 with model.kind autoencoder (the code width m), got %d", m.CodeDim)
+	// No validation split: nothing can be monitored.
+	if c.Train.Patience > 0 {
+		p.bad("train.patience", "early stopping needs a validation split (data.val_count or data.val_fraction > 0)")
 	}
-	acts := append([]string{"identity"}, layers.Activations...)
-	if !slices.Contains(acts, m.Activation) {
-		bad("model.activation", "must be one of %s with model.kind autoencoder, got %q", strings.Join(acts, ", "), m.Activation)
+	if c.Schedule.Kind == "plateau" {
+		p.bad("schedule.kind", "plateau watches the validation loss and needs a validation split (data.val_count or data.val_fraction > 0)")
 	}
-	for k, used := range map[string]bool{"model.hidden": len(m.Hidden) > 0, "model.activations": len(m.Activations) > 0,
-		"model.loss": set["model.loss"], "model.batchnorm": m.BatchNorm, "model.dropout": m.Dropout > 0} {
-		if used {
-			bad(k, "does not apply to model.kind autoencoder (its one layer is the code, model.code_dim; its loss the reconstruction error)")
-		}
-	}
-	if c.Train.Monitor != "val_loss" {
-		bad("train.monitor", "must be val_loss with model.kind autoencoder (it has no accuracy), got %s", c.Train.Monitor)
-	}
-	return errs
 }
 
-// ActivationList returns the activation of each hidden layer.
-func (m Model) ActivationList() []string {
+// validateModel reports the problems of the model section.
+func (c *Config) validateModel(p *problems, set map[string]bool) {
+	m := c.Model
+	task.Check(m, c.Train.Monitor, set, p.bad)
+	if len(m.Hidden) > limits.MaxHiddenLayers {
+		p.bad("model.hidden", "lists %d layers, at most %d are allowed", len(m.Hidden), limits.MaxHiddenLayers)
+		m.Hidden = m.Hidden[:limits.MaxHiddenLayers] // report the first ones only
+	}
+	for i, h := range m.Hidden {
+		if h <= 0 {
+			p.bad(fmt.Sprintf("model.hidden[%d]", i), "must be > 0, got %d", h)
+		}
+	}
 	if len(m.Activations) > 0 {
-		return m.Activations
+		if len(m.Activations) != len(m.Hidden) {
+			p.bad("model.activations", "must list one activation per hidden layer (%d), got %d", len(m.Hidden), len(m.Activations))
+		}
+		if set["model.activation"] {
+			p.bad("model.activation", "set model.activation or model.activations, not both")
+		}
+		for i, a := range m.Activations {
+			p.oneOf(fmt.Sprintf("model.activations[%d]", i), a, layers.Activations)
+		}
 	}
-	acts := make([]string, len(m.Hidden))
-	for i := range acts {
-		acts[i] = m.Activation
+	if !(m.LeakyAlpha >= 0 && m.LeakyAlpha < 1) {
+		p.bad("model.leaky_alpha", "must be in [0,1), got %g", m.LeakyAlpha)
 	}
-	return acts
+	p.oneOf("model.loss", m.Loss, layers.Losses)
+	p.oneOf("model.init", m.Init, layers.Inits)
+	if !(m.WeightScale > 0) {
+		p.bad("model.weight_scale", "must be > 0, got %g", m.WeightScale)
+	}
+	if set["model.weight_scale"] && m.Init != layers.InitNormal {
+		p.bad("model.weight_scale", "applies only to model.init normal, not %s", m.Init)
+	}
+	if !(m.Reg >= 0) || math.IsInf(m.Reg, 0) {
+		p.bad("model.reg", "must be ≥ 0, got %g", m.Reg)
+	}
+	if !(m.Dropout >= 0 && m.Dropout < 1) {
+		p.bad("model.dropout", "must be in [0,1) (the drop probability), got %g", m.Dropout)
+	}
+	if len(m.Hidden) == 0 && (m.BatchNorm || m.Dropout > 0) {
+		p.bad("model.hidden", "batchnorm and dropout need at least one hidden layer")
+	}
+}
+
+// validateOptimizer reports the problems of the optimizer and schedule
+// sections.
+func (c *Config) validateOptimizer(p *problems, set map[string]bool) {
+	if !(c.Optimizer.LR > 0) || math.IsInf(c.Optimizer.LR, 0) {
+		p.bad("optimizer.lr", "must be > 0, got %g", c.Optimizer.LR)
+	}
+	*p = append(*p, c.Optimizer.Config.Validate(set)...)
+	*p = append(*p, c.Schedule.Validate(set)...)
+	if c.Schedule.Kind == "cosine" || c.Schedule.Kind == "plateau" {
+		if c.Schedule.MinLR > c.Optimizer.LR {
+			p.bad("schedule.min_lr", "must be ≤ optimizer.lr (%g), got %g", c.Optimizer.LR, c.Schedule.MinLR)
+		}
+	}
+}
+
+// validateTrain reports the problems of the train section.
+func (c *Config) validateTrain(p *problems) {
+	t := c.Train
+	if t.Epochs <= 0 {
+		p.bad("train.epochs", "must be > 0, got %d", t.Epochs)
+	}
+	if t.BatchSize <= 0 {
+		p.bad("train.batch_size", "must be > 0, got %d", t.BatchSize)
+	}
+	if t.TrainAccSamples <= 0 {
+		p.bad("train.train_acc_samples", "must be > 0, got %d", t.TrainAccSamples)
+	}
+	if t.EvalBatch <= 0 {
+		p.bad("train.eval_batch", "must be > 0, got %d", t.EvalBatch)
+	}
+	if t.OutDir == "" {
+		p.bad("train.out_dir", "must not be empty")
+	}
+	if !(t.GradClip >= 0) {
+		p.bad("train.grad_clip", "must be ≥ 0 (0: off), got %g", t.GradClip)
+	}
+	if t.Patience < 0 {
+		p.bad("train.patience", "must be ≥ 0 (0: no early stopping), got %d", t.Patience)
+	}
+	if !(t.MinDelta >= 0) {
+		p.bad("train.min_delta", "must be ≥ 0, got %g", t.MinDelta)
+	}
+	p.oneOf("train.monitor", t.Monitor, []string{"val_acc", "val_loss"})
+	if t.Threads < 0 {
+		p.bad("train.threads", "must be ≥ 0 (0: the BLAS default), got %d", t.Threads)
+	}
+	if t.CheckpointEvery < 0 {
+		p.bad("train.checkpoint_every", "must be ≥ 0 epochs (0: off), got %d", t.CheckpointEvery)
+	}
+	if !(t.CheckpointSeconds >= 0) || math.IsInf(t.CheckpointSeconds, 0) {
+		p.bad("train.checkpoint_seconds", "must be ≥ 0 seconds (0: off), got %g", t.CheckpointSeconds)
+	}
 }
 
 // YAML renders the resolved config, leaving out the keys that do not apply
@@ -867,12 +745,10 @@ func (c Config) YAML() string {
 	if c.Model.Init != layers.InitNormal {
 		omit["model.weight_scale"] = true
 	}
-	if c.Model.Kind == "autoencoder" {
-		for _, k := range []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout"} {
+	if t, err := task.Lookup(c.Model.Kind); err == nil {
+		for _, k := range t.Omit() {
 			omit[k] = true
 		}
-	} else {
-		omit["model.code_dim"] = true
 	}
 	if len(c.Model.Activations) > 0 {
 		omit["model.activation"] = true // one or the other

@@ -1,15 +1,25 @@
-// Package plots draws training curves from metrics.jsonl records: the loss
-// (training and validation, data loss plus the L2 term) and the accuracy
-// (training subsample and validation) per epoch, for one run or several
-// overlaid, with the best epoch marked.
+// Package plots draws every picture nnfc makes, in one style (Liberation
+// Sans, 192 dpi) and one class palette (ClassColors: tab10, the decision
+// regions and the embedding scatter plots alike):
 //
-// The loss axis is logarithmic when every loss is positive, so that one
-// spike (a validation loss of 4.4 in a run that otherwise sits near 0.1)
-// does not flatten the rest of the curve; a loss of 0 (the SVM loss can
-// reach it) falls back to a linear axis clipped at a robust maximum, and
-// the axis label says so.
+//   - curves.go: the training curves of a run (loss, accuracy or an
+//     autoencoder's MSE, the report's learning rate), one run or several
+//     overlaid, the best epoch marked. The loss axis is logarithmic when
+//     every loss is positive, so one spike does not flatten the rest, and
+//     fitted to the data; a loss of 0 (the SVM loss reaches it) falls back
+//     to a linear axis clipped at a robust maximum, and the label says so.
+//     The legend stands in a column of its own, so no curve and no best
+//     epoch line crosses it;
+//   - trials.go: a sweep's best trials overlaid, the legend under the plots;
+//   - classes.go: the confusion matrix (the diagonal in grey, the mistakes
+//     on a sequential scale with its colour bar) and the per-class error;
+//   - regions.go: a 2-D classifier's decision regions with the points;
+//   - scatter.go: an embedding's 2-D layout coloured by class;
+//   - search.go: a sweep's search, a heat map or scatter on a sequential
+//     scale;
+//   - tiles.go, autoencoder.go: image tiles (an autoencoder's inputs and
+//     reconstructions, weights as images, a mistaken digit).
 //
-// Curves returns the two gonum/plot plots for callers that lay them out
-// themselves (an HTML report renders them as SVG); WritePNG and Draw lay
-// them out side by side.
+// Callers hand numbers over and get PNG bytes (or a PNG written to an
+// io.Writer) back: the report embeds them, the commands write files.
 package plots

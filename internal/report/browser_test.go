@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nnfc/nnfc/internal/plots"
 )
 
 // The browser test opens a report in Debian's chromium, headless, offline
@@ -180,7 +182,7 @@ func TestReportInBrowser(t *testing.T) {
 		colors  map[string]color.RGBA
 	}{
 		{"spiral", spiral, []string{"regions"}, []string{"weights", "mistakes"}, 4,
-			map[string]color.RGBA{"the decision regions' tint of class 0": tint(classColors(5)[0], 0.72)}},
+			map[string]color.RGBA{"the decision regions' tint of class 0": plots.Tint(plots.ClassColors(5)[0], 0.72)}},
 		{"squares", squaresRun(t), []string{"weights", "mistakes"}, []string{"regions"}, 6, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -224,7 +226,7 @@ func TestReportInBrowser(t *testing.T) {
 			if h := r.shot.Bounds().Dy(); h < 2500 || h > r.height-100 {
 				t.Errorf("screenshot content is %d px tall: want the whole page, between 2500 and %d", h, r.height-100)
 			}
-			colors := map[string]color.RGBA{"the per-class bars' orange": orange}
+			colors := map[string]color.RGBA{"the per-class bars' orange": plots.Orange}
 			for k, v := range c.colors {
 				colors[k] = v
 			}

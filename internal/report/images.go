@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"html/template"
 	"image"
-	"image/color"
 	"image/png"
-	"math"
 	"sort"
 
-	"gonum.org/v1/plot/palette/moreland"
-
+	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -23,37 +20,7 @@ import (
 func weightImages(net *model.Net[float32], side, maxUnits int) *Figure {
 	a := net.Affine[0]
 	units := min(a.Out, maxUnits)
-	cols := int(math.Ceil(math.Sqrt(float64(units))))
-	rows := (units + cols - 1) / cols
-	const gap = 2
-	img := image.NewRGBA(image.Rect(0, 0, cols*(side+gap)-gap, rows*(side+gap)-gap))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
-	cm := moreland.SmoothBlueRed()
-	cm.SetMin(-1)
-	cm.SetMax(1)
-	for u := 0; u < units; u++ {
-		w := a.W.Data[u*a.In : (u+1)*a.In]
-		// Scale: three standard deviations of the tile's weights (about
-		// zero), so that a few large weights do not wash out the rest.
-		m := 0.0
-		for _, v := range w {
-			m += float64(v) * float64(v)
-		}
-		m = 3 * math.Sqrt(m/float64(len(w)))
-		if m == 0 {
-			m = 1
-		}
-		x0, y0 := (u%cols)*(side+gap), (u/cols)*(side+gap)
-		for k, v := range w {
-			c, err := cm.At(max(-1, min(1, float64(v)/m)))
-			if err != nil {
-				c = color.Black
-			}
-			img.Set(x0+k%side, y0+k/side, c)
-		}
-	}
+	img := plots.WeightImage(a.W.Data, a.In, units, side)
 	unit := "hidden unit"
 	if len(net.Spec.Hidden) == 0 {
 		unit = "class score" // a linear classifier: the tiles are class templates
@@ -92,19 +59,7 @@ func mistakes(ds *data.Dataset, probs []float32, classes, side int, names []stri
 	sort.SliceStable(ws, func(a, b int) bool { return ws[a].p > ws[b].p })
 	var out []Mistake
 	for _, w := range ws[:min(k, len(ws))] {
-		x := ds.Row(w.i)
-		lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-		for _, v := range x {
-			lo, hi = min(lo, v), max(hi, v)
-		}
-		img := image.NewGray(image.Rect(0, 0, side, side))
-		for j, v := range x {
-			t := float32(0)
-			if hi > lo {
-				t = (v - lo) / (hi - lo)
-			}
-			img.Pix[j] = uint8(255 - math.Round(float64(255*t)))
-		}
+		img := plots.InkImage(ds.Row(w.i), side)
 		out = append(out, Mistake{Img: imageURI(img), Index: w.i, True: names[ds.Y[w.i]], Pred: names[w.pred], Probability: float64(w.p)})
 	}
 	return out

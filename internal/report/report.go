@@ -15,7 +15,10 @@ import (
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -27,14 +30,13 @@ const File = "report.html"
 
 // Page is everything the report shows, ready for the template.
 type Page struct {
-	Dir        string
-	Generated  string
-	Spec       string // e.g. "784-512(swish)-10 softmax"
-	Data       string // data source and split sizes
-	Config     string // the resolved YAML
-	ConfigCols bool   // short lines: set the YAML in columns
-	Layers     []LayerRow
-	Params     int
+	Dir       string
+	Generated string
+	Spec      string // e.g. "784-512(swish)-10 softmax"
+	Data      string // data source and split sizes
+	Config    string // the resolved YAML
+	Layers    []LayerRow
+	Params    int
 
 	Curves    template.URL // PNG data URI
 	Epochs    []EpochRow
@@ -178,16 +180,12 @@ func Build(dir string, o Options) (*Page, error) {
 		return nil, err
 	}
 
-	if net.Spec.Kind == model.KindAutoencoder {
-		return nil, fmt.Errorf("%s: an autoencoder (model.kind autoencoder): nnfc report covers classifiers; nnfc plot --run %s draws its reconstruction curves and images", modelPath, dir)
+	if err := task.Of(net.Spec).Reports(modelPath, dir); err != nil {
+		return nil, err
 	}
 	p := &Page{Dir: dir, Generated: o.Now().UTC().Format("2006-01-02 15:04 MST"), Spec: net.Spec.String(),
 		Config: string(cfgText), Params: net.Spec.NumParams(), Monitor: c.Train.Monitor}
 	p.Layers = layerRows(net)
-	p.ConfigCols = true
-	for _, l := range strings.Split(p.Config, "\n") {
-		p.ConfigCols = p.ConfigCols && len([]rune(l)) <= 44
-	}
 	p.NumEpochs = len(ms)
 	best := rundir.BestEpoch(dir, ms)
 	if best < 1 || best > len(ms) {
@@ -198,7 +196,7 @@ func Build(dir string, o Options) (*Page, error) {
 	for _, m := range ms {
 		p.ShowL2 = p.ShowL2 || m.L2 > 0
 	}
-	if p.Curves, err = curvesPlot(ms, best); err != nil {
+	if p.Curves, err = uri(plots.RunCurves(ms, best)); err != nil {
 		return nil, err
 	}
 	switch r, err := rundir.ReadResults(dir); {
@@ -235,9 +233,9 @@ func Build(dir string, o Options) (*Page, error) {
 	for i := range ev.Confusion {
 		p.Test.Errors -= ev.Confusion[i][i]
 	}
-	names := classNames(c.Data.Source, net.Spec.Classes)
+	names := source.ClassNames(c.Data, net.Spec.Classes)
 	p.Classes = classRows(ev.Confusion, names)
-	if p.Conf, err = confusionPlot(ev.Confusion, names); err != nil {
+	if p.Conf, err = uri(plots.Confusion(ev.Confusion, names)); err != nil {
 		return nil, err
 	}
 	if p.PerClass, err = perClassPlot(p.Classes); err != nil {
@@ -338,20 +336,6 @@ func resultRows(r *rundir.Results) []KV {
 		kv = append(kv, KV{"warning", w})
 	}
 	return kv
-}
-
-// classNames are the labels of the classes: CIFAR-10's names, else the
-// class index.
-func classNames(source string, n int) []string {
-	cifar := []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
-	names := make([]string, n)
-	for i := range names {
-		names[i] = fmt.Sprint(i)
-		if source == "cifar10" && i < len(cifar) {
-			names[i] = cifar[i]
-		}
-	}
-	return names
 }
 
 func classRows(conf [][]int, names []string) []ClassRow {

@@ -11,12 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
 )
@@ -70,7 +66,7 @@ func WriteSweep(dir, out string, o Options) (string, error) {
 }
 
 // BuildSweep gathers a sweep directory: its trials table ranked by the
-// monitored metric (sweep.Results), the search plot (sweep.Plot) and the
+// monitored metric (sweep.Results), the search plot (sweep.SearchPNG) and the
 // learning curves of the best trials.
 func BuildSweep(dir string, o Options) (*SweepPage, error) {
 	if o.Now == nil {
@@ -92,7 +88,7 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 	}
 	p.Counts = strings.Join(counts, ", ")
 	rank := 0
-	var runs []curveRun
+	var runs []plots.Run
 	for _, t := range tab.Trials {
 		r := SweepRow{Index: t.Index, State: t.State, BestEpoch: t.BestEpoch, Epochs: t.Epochs, Max: t.MaxEpochs, Seconds: t.Seconds,
 			BestValAcc: "–", BestValLoss: "–", TestAccuracy: "–"}
@@ -141,28 +137,19 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 				for _, pr := range t.Params {
 					vals = append(vals, pr.Text())
 				}
-				runs = append(runs, curveRun{name: fmt.Sprintf("#%d trial %03d: %s", r.Rank, t.Index, strings.Join(vals, " ")), ms: ms, best: t.BestEpoch})
+				runs = append(runs, plots.Run{Name: fmt.Sprintf("#%d trial %03d: %s", r.Rank, t.Index, strings.Join(vals, " ")), Metrics: ms, BestEpoch: t.BestEpoch})
 			}
 		}
 	}
 	if len(runs) > 0 {
-		if p.Curves, err = sweepCurves(runs); err != nil {
+		if p.Curves, err = uri(plots.TrialCurves(runs)); err != nil {
 			return nil, err
 		}
 		p.CurvesOf = fmt.Sprintf("The validation curves of the %d best trials by %s (rank, trial and values in the legend); a ring marks each trial's best epoch.", len(runs), tab.Metric)
 	}
-	// The search plot of nnfc sweep, drawn afresh into memory.
-	tmp, err := os.MkdirTemp("", "nnfc-report-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	switch err := sweep.Plot(tab, filepath.Join(tmp, "search.png")); {
+	// The search plot of nnfc sweep, drawn afresh.
+	switch b, err := sweep.SearchPNG(tab); {
 	case err == nil:
-		b, err := os.ReadFile(filepath.Join(tmp, "search.png"))
-		if err != nil {
-			return nil, err
-		}
 		p.Search = pngURI(b)
 	case errors.Is(err, sweep.ErrNoPlot):
 		p.SearchNote = "No search plot: it needs two numeric searched keys and a trial with a finished epoch."
@@ -170,48 +157,4 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 		return nil, err
 	}
 	return p, nil
-}
-
-// curveRun is one trial's curves.
-type curveRun struct {
-	name string
-	ms   []rundir.Metrics
-	best int
-}
-
-// sweepCurves overlays the validation loss and accuracy of runs, one color
-// per run, a ring on each run's best epoch.
-func sweepCurves(runs []curveRun) (template.URL, error) {
-	loss := newPlot("Validation loss of the best trials", "epoch", "validation data loss")
-	acc := newPlot("Validation accuracy of the best trials", "epoch", "validation accuracy (%)")
-	loss.X.Tick.Marker, acc.X.Tick.Marker = niceTicks{}, niceTicks{}
-	cols := classColors(len(runs))
-	for i, r := range runs {
-		for _, s := range []struct {
-			p *plot.Plot
-			f func(rundir.Metrics) float64
-		}{{loss, func(m rundir.Metrics) float64 { return m.ValLoss }}, {acc, func(m rundir.Metrics) float64 { return 100 * m.ValAcc }}} {
-			xy := make(plotter.XYs, len(r.ms))
-			for j, m := range r.ms {
-				xy[j] = plotter.XY{X: float64(m.Epoch), Y: s.f(m)}
-			}
-			l, err := plotter.NewLine(xy)
-			if err != nil {
-				return "", err
-			}
-			l.Color, l.Width = cols[i], vg.Points(1.5)
-			s.p.Add(l)
-			if r.best >= 1 && r.best <= len(xy) {
-				ring, _ := plotter.NewScatter(plotter.XYs{xy[r.best-1]})
-				ring.Shape, ring.Radius, ring.Color = draw.RingGlyph{}, vg.Points(4), cols[i]
-				s.p.Add(ring)
-			}
-			if s.p == acc {
-				s.p.Legend.Add(r.name, l)
-			}
-		}
-	}
-	acc.Legend.Top, acc.Legend.Left = false, false
-	acc.Legend.TextStyle.Font.Size = vg.Points(9)
-	return render(13*vg.Inch, 4.6*vg.Inch, [][]*plot.Plot{{loss, acc}})
 }

@@ -122,8 +122,9 @@ type Results struct {
 	Reason string `json:"reason,omitempty"`
 	// Settings in brief, for listings (nnfc runs); config.yaml has all.
 	Model string `json:"model"` // e.g. "784-512-10 swish softmax"
-	// Kind is "autoencoder" for model.kind autoencoder (its metrics are
-	// reconstruction MSEs, its accuracies 0), empty for a classifier.
+	// Kind is the model's model.kind (task.Lookup), empty for a
+	// classifier; an autoencoder's metrics are reconstruction MSEs, its
+	// accuracies 0.
 	Kind      string  `json:"kind,omitempty"`
 	Data      string  `json:"data"`
 	Optimizer string  `json:"optimizer"`

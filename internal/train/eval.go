@@ -2,24 +2,15 @@ package train
 
 import (
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
-// Eval is the outcome of evaluating a network on a data set.
-type Eval struct {
-	N        int     `json:"n"`
-	Loss     float64 `json:"loss"`     // data loss, mean over samples
-	RegLoss  float64 `json:"reg_loss"` // the L2 term 0.5·reg·ΣW²
-	Accuracy float64 `json:"accuracy"` // fraction correct (0 for an autoencoder)
-	// MSE is an autoencoder's reconstruction mean squared error per input
-	// entry, mean over samples and entries of (r − x)²: 2·Loss/D.
-	MSE      float64   `json:"mse,omitempty"`
-	PerClass []float64 `json:"per_class_accuracy,omitempty"`
-	// Confusion[i][j] counts samples of true class i predicted as j.
-	Confusion [][]int `json:"confusion,omitempty"`
-}
+// Eval is the outcome of evaluating a network on a data set: the loss
+// and the task's metrics.
+type Eval = task.Eval
 
 // Evaluator runs a network over data sets in batches, reusing its buffers.
 type Evaluator[T layers.Float] struct {
@@ -38,20 +29,11 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 	if idx != nil {
 		n = len(idx)
 	}
-	c := e.Net.Spec.Classes
 	r := Eval{N: n, RegLoss: e.Net.RegLoss()}
-	ae := e.Net.Spec.IsAutoencoder()
-	confusion = confusion && !ae
-	if confusion {
-		r.Confusion = make([][]int, c)
-		for i := range r.Confusion {
-			r.Confusion[i] = make([]int, c)
-		}
-	}
+	meter := task.Of(e.Net.Spec).NewMeter(e.Net.Spec.Classes, confusion)
 	e.Net.SetTraining(false)
 	defer e.Net.SetTraining(true)
 	var lossSum float64
-	correct := 0
 	bl := blasbackend.BeginLoop()
 	defer bl.End()
 	for lo := 0; lo < n; lo += e.Batch {
@@ -78,39 +60,16 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 			data.Gather(ds, e.idx, e.x.Data, e.y)
 		}
 		lossSum += e.Net.EvalLoss(x, e.y) * float64(b)
-		if ae {
-			continue
+		if meter.Argmax() {
+			// EvalLoss ran the forward pass: the scores are the last layer's output.
+			model.Predict(e.Net.LastScores(), e.pred)
 		}
-		// EvalLoss ran the forward pass: the scores are the last layer's output.
-		model.Predict(e.Net.LastScores(), e.pred)
-		for i, p := range e.pred {
-			if p == e.y[i] {
-				correct++
-			}
-			if confusion {
-				r.Confusion[e.y[i]][p]++
-			}
-		}
+		meter.Add(e.pred, e.y)
 	}
 	if n > 0 {
 		r.Loss = lossSum / float64(n)
-		r.Accuracy = float64(correct) / float64(n)
-		if ae {
-			r.MSE = 2 * r.Loss / float64(ds.D)
-		}
 	}
-	if confusion {
-		r.PerClass = make([]float64, c)
-		for i, row := range r.Confusion {
-			total := 0
-			for _, v := range row {
-				total += v
-			}
-			if total > 0 {
-				r.PerClass[i] = float64(row[i]) / float64(total)
-			}
-		}
-	}
+	meter.Done(&r, ds.D)
 	return r
 }
 

@@ -12,7 +12,7 @@ func (t *trainer[T]) results(status, reason string, test *Eval) *rundir.Results 
 	c, st := t.c, t.st
 	r := &rundir.Results{
 		Status: status, Reason: reason,
-		Model: t.net.Spec.String(), Kind: autoencoderKind(t.net.Spec.IsAutoencoder()), Data: t.splits.Train.Name, Optimizer: c.Optimizer.Rule + " " + c.Schedule.Kind,
+		Model: t.net.Spec.String(), Kind: t.net.Spec.Kind, Data: t.splits.Train.Name, Optimizer: c.Optimizer.Rule + " " + c.Schedule.Kind,
 		LR: c.Optimizer.LR, BatchSize: c.Train.BatchSize, Seed: c.Seed, Precision: c.Precision,
 		Epochs: len(st.History), EpochsPlanned: c.Train.Epochs, Monitor: c.Train.Monitor, BestEpoch: st.BestEpoch,
 		WallSeconds: time.Since(t.wallStart).Seconds(), Checkpoints: t.saves, Warnings: st.Warnings, Info: sysinfo.Get(),
@@ -35,11 +35,4 @@ func (t *trainer[T]) results(status, reason string, test *Eval) *rundir.Results 
 		r.Test = &rundir.TestMetrics{N: test.N, Accuracy: test.Accuracy, Loss: test.Loss, L2: test.RegLoss, MSE: test.MSE}
 	}
 	return r
-}
-
-func autoencoderKind(ae bool) string {
-	if ae {
-		return "autoencoder"
-	}
-	return ""
 }

@@ -17,7 +17,9 @@ import (
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/stfile"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -46,16 +48,16 @@ type Options struct {
 // Result summarizes a run.
 type Result struct {
 	Dir           string
-	Epochs        int     // epochs finished
-	EpochsHere    int     // of those, epochs finished in this process
-	BestEpoch     int     // 1-based
-	BestValAcc    float64 // validation accuracy at the best epoch
-	Autoencoder   bool    // model.kind autoencoder: BestValMSE, not BestValAcc
-	BestValMSE    float64 // an autoencoder's validation MSE at the best epoch
-	Test          *Eval   // the best model on the test split; nil without one
-	Seconds       float64 // training time in this process
-	SamplesPerSec float64 // median over this process's epochs
-	Reason        string  // why training ended
+	Epochs        int       // epochs finished
+	EpochsHere    int       // of those, epochs finished in this process
+	BestEpoch     int       // 1-based
+	BestValAcc    float64   // validation accuracy at the best epoch
+	Task          task.Task // the model's: what the figures mean and how they print
+	BestValMSE    float64   // an autoencoder's validation MSE at the best epoch
+	Test          *Eval     // the best model on the test split; nil without one
+	Seconds       float64   // training time in this process
+	SamplesPerSec float64   // median over this process's epochs
+	Reason        string    // why training ended
 	// Warnings are problems a finished run had (a diverging loss).
 	Warnings     []string
 	NoValidation bool // no validation split: the model is the last epoch's
@@ -241,20 +243,14 @@ func dispatch(ctx context.Context, c config.Config, o Options, resume bool) (*Re
 	return run[float32](ctx, c, o, resume)
 }
 
-// Spec derives the network spec of a config from its data.
+// Spec derives the network spec of a config from its data, through the
+// config's task.
 func Spec(c config.Config, train *data.Dataset) model.Spec {
-	if c.Model.Kind == model.KindAutoencoder {
-		return model.Spec{Kind: model.KindAutoencoder, InputDim: train.D, CodeDim: c.Model.CodeDim,
-			Activations: []string{c.Model.Activation}, LeakyAlpha: c.Model.LeakyAlpha,
-			Init: c.Model.Init, WeightScale: c.Model.WeightScale, Reg: c.Model.Reg}
+	t, err := task.Lookup(c.Model.Kind)
+	if err != nil {
+		panic(err) // a loaded config has a valid kind
 	}
-	classes := max(train.Classes, c.Data.Classes)
-	return model.Spec{
-		InputDim: train.D, Hidden: c.Model.Hidden, Activations: c.Model.ActivationList(),
-		LeakyAlpha: c.Model.LeakyAlpha, Classes: classes, Loss: c.Model.Loss,
-		Init: c.Model.Init, WeightScale: c.Model.WeightScale, Reg: c.Model.Reg,
-		BatchNorm: c.Model.BatchNorm, Dropout: c.Model.Dropout,
-	}
+	return t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes))
 }
 
 func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
@@ -268,7 +264,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	// Refuse a network too large for memory before reading any data; the
 	// input width is not known yet, so the data source's known width (or
 	// 1) stands in. The exact check follows once the data is read.
-	if err := checkMemory[T](c, Spec(c, &data.Dataset{D: minInputDim(c.Data), Classes: minClasses(c.Data)}), 1); err != nil {
+	if err := checkMemory[T](c, Spec(c, knownData(c.Data)), 1); err != nil {
 		return nil, err
 	}
 	switch {
@@ -291,8 +287,8 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 		return nil, err
 	}
 	spec := Spec(c, splits.Train)
-	if spec.IsAutoencoder() && spec.CodeDim >= spec.InputDim {
-		return nil, fmt.Errorf("model.code_dim: must be below the input dimension %d of %s, got %d", spec.InputDim, splits.Train.Name, spec.CodeDim)
+	if err := task.Of(spec).CheckData(spec, splits.Train.Name); err != nil {
+		return nil, err
 	}
 	if err := checkMemory[T](c, spec, splits.Train.N); err != nil {
 		return nil, err
@@ -333,7 +329,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 			fmt.Fprintf(o.Stdout, "run %s already finished (%s); nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
 				dir, st.Reason, filepath.Join(dir, rundir.Config))
 			return &Result{Dir: dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
-				Autoencoder: spec.IsAutoencoder(), BestValMSE: bestValMSE(st)}, nil
+				Task: task.Of(spec), BestValMSE: bestValMSE(st)}, nil
 		}
 		fmt.Fprintf(o.Stderr, "resuming %s at epoch %d, step %d\n", dir, st.Epoch+1, st.Step)
 	}
@@ -352,7 +348,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	tr := &trainer[T]{c: c, o: o, dir: dir, splits: splits, net: net, opt: opt, sched: sched, best: best, st: st,
 		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr, o.Width),
 		wallStart: wallStart, lastSave: time.Now()}
-	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, classesNote(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
+	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, source.DescribeClasses(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
 	if splits.Test != nil {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
 	}
@@ -361,20 +357,6 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(dir, rundir.Model))
 	}
 	return tr.loop(ctx)
-}
-
-// classesNote says where the number of classes came from, for the
-// "training ..." line.
-func classesNote(d config.Data, classes int) string {
-	switch {
-	case d.Source == "mnist" || d.Source == "cifar10":
-		return fmt.Sprintf("%d classes", classes)
-	case d.Classes > 0:
-		return fmt.Sprintf("%d classes (data.classes)", classes)
-	case d.Source == "spiral":
-		return fmt.Sprintf("%d classes (data.spiral.classes)", classes)
-	}
-	return fmt.Sprintf("%d classes (inferred from the labels; data.classes declares more)", classes)
 }
 
 func bestValAcc(st *state) float64 {
@@ -508,7 +490,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	// the test split on them.
 	copyState(t.net, t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: epochsHere, BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
-		Autoencoder: t.net.Spec.IsAutoencoder(), BestValMSE: bestValMSE(st),
+		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st),
 		Seconds: total, SamplesPerSec: median(rates), Reason: st.Reason, Warnings: st.Warnings,
 		NoValidation: t.splits.Val.N == 0, Checkpoints: t.saves}
 	if t.splits.Test != nil {
@@ -583,13 +565,8 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	if c.Model.Reg > 0 {
 		l2 = fmt.Sprintf(" (L2 %.4f)", m.L2)
 	}
-	if t.net.Spec.IsAutoencoder() {
-		fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.5f%s  train_mse %.6f  val_mse %.6f  val_loss %.5f  lr %.3g  %.1fs  %.0f samples/s\n",
-			m.Epoch, c.Train.Epochs, m.Loss, l2, m.TrainMSE, m.ValMSE, m.ValLoss, lr, secs, rate)
-	} else {
-		fmt.Fprintf(t.o.Stdout, "epoch %d/%d  loss %.4f%s  train_acc %.4f  val_acc %.4f  val_loss %.4f  lr %.3g  %.1fs  %.0f samples/s\n",
-			m.Epoch, c.Train.Epochs, m.Loss, l2, m.TrainAcc, m.ValAcc, m.ValLoss, lr, secs, rate)
-	}
+	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  %s  lr %.3g  %.1fs  %.0f samples/s\n",
+		m.Epoch, c.Train.Epochs, task.Of(t.net.Spec).EpochLine(m.Loss, l2, trainEv, valEv), lr, secs, rate)
 	t.watchDivergence(m)
 	t.sched.Observe(m.ValLoss)
 	monitored := m.ValAcc

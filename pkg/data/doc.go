@@ -30,6 +30,7 @@
 //	LoadMNIST      the train or test split of MNIST from a directory
 //	ReadCIFAR10    CIFAR-10 binary batches, 3073-byte records
 //	ReadCSV        a label column and numeric feature columns
+//	ReadTable      a table with named, typed columns (see Tables)
 //	ReadNPY        a features .npy and a labels .npy (via npyio)
 //	ReadNPZ        both arrays from one .npz archive (via npyio)
 //	Spiral         the cs231n spiral toy problem, generated from a seed
@@ -54,6 +55,30 @@
 //     of shape (N, D), or (N, d1, d2, ...) flattened to D = d1·d2·…;
 //     labels an integer array of shape (N,). Fortran-order arrays are
 //     reordered to rows. Float labels are rejected rather than truncated.
+//
+// # Tables
+//
+// A table is a CSV (or semicolon- or tab-separated) file with a header of
+// column names, mixed column types, missing cells and a target column of
+// class names or numbers. It goes through three steps, each its own file:
+//
+//	ReadTable    table.go     RFC 4180 via encoding/csv into raw columns
+//	                          (numbers, or strings with a dictionary);
+//	                          delimiter detected; NA cells (blank, NA, NaN,
+//	                          null, ?) missing; a 64 MiB line guard
+//	FitSchema    schema.go    on the training rows only: each input's type
+//	                          (numeric, categorical, binary, ignore; inferred
+//	                          or set), imputation, standardization, one-hot
+//	                          vocabulary with <missing> and <other>
+//	Encode       encode.go    raw rows to float32 inputs with a fitted
+//	                          Schema, the same at training, eval and predict
+//
+// LoadTable (tablesource.go) runs them for a training run: labels from the
+// target (rows without one dropped), a random or stratified validation
+// split, the fit, the encoded splits. The Schema is plain JSON-able data,
+// stored in the model file, so that eval and predict take the same raw
+// files. Errors are one line naming the file and line, or the data.* key
+// and the column.
 //
 // # Splitting and shuffling
 //

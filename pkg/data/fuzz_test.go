@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,4 +176,37 @@ func zipBytes(f *testing.F, members map[string][]byte, method uint16) []byte {
 		f.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// FuzzTable feeds the table reader, schema fitting and encoding arbitrary
+// files: never a panic, errors one line naming the file or a data.* key,
+// and whatever is accepted validates (finite inputs, labels in range).
+func FuzzTable(f *testing.F) {
+	fuzzLimit(f)
+	f.Add([]byte(tinyTable), uint8(0), true)
+	f.Add([]byte("a;b;c\n\"x;y\";1;NA\n\"q\"\"\n\";2;3\nz;?;4\n"), uint8(2), false)
+	f.Add([]byte("y\tx\n1\t1e308\n2\t-1e308\n1\t\n"), uint8(0), true)
+	f.Add([]byte("y,x\na,\"1\nb,2\n"), uint8(1), false)
+	f.Fuzz(func(t *testing.T, b []byte, target uint8, stratify bool) {
+		p := fuzzFile(t, t.TempDir(), "d.csv", b)
+		t0 := time.Now()
+		td, err := LoadTable(TableConfig{Train: p, Test: p, Fit: FitOptions{Target: strconv.Itoa(int(target % 8))}, ValFraction: 0.25, Stratify: stratify}, rand.New(rand.NewPCG(1, 1)))
+		if took := time.Since(t0); took > 2*time.Second {
+			t.Errorf("took %v", took)
+		}
+		if err != nil {
+			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, p) && !strings.HasPrefix(msg, "data") {
+				t.Fatalf("error %q is not one line naming %s or a data.* key", msg, p)
+			}
+			return
+		}
+		for _, d := range []*Dataset{td.Train, td.Val, td.Test} {
+			if d.D != td.Schema.Width() {
+				t.Fatalf("%s: %d inputs, the schema has %d", d.Name, d.D, td.Schema.Width())
+			}
+			if err := d.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }

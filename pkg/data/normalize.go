@@ -1,6 +1,7 @@
 package data
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 )
@@ -20,10 +21,17 @@ var NormModes = []string{NormNone, NormScale, NormStandardize, NormStandardizeGl
 // fitted on the training split only and stored with the model. Global modes
 // replicate their single shift and scale over all D features, so Apply is
 // the same loop for every mode.
+//
+// Source is the preprocessing the data source fitted before normalization
+// (for a CSV with a schema: column types, vocabularies, imputation
+// values), opaque JSON that travels with the normalizer into the model
+// file, checkpoints and fine-tuned runs, so eval and predict read raw rows
+// as training did; empty for sources without one (internal/source).
 type Normalizer struct {
-	Mode  string    `json:"mode"`  // one of NormModes
-	Shift []float32 `json:"shift"` // per feature, len D
-	Scale []float32 `json:"scale"` // per feature multiplier, len D
+	Mode   string          `json:"mode"`             // one of NormModes
+	Shift  []float32       `json:"shift"`            // per feature, len D
+	Scale  []float32       `json:"scale"`            // per feature multiplier, len D
+	Source json.RawMessage `json:"source,omitempty"` // the data source's fitted preprocessing
 }
 
 // FitNormalizer computes the normalization mode on train. Statistics are

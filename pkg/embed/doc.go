@@ -18,7 +18,7 @@
 //   - KNN1Error: the leave-one-out 1-nearest-neighbour classification
 //     error in the embedding, a figure that compares methods;
 //
-//   - Scatter: the PNG picture, one colour per class, with a legend.
+//   - (the pictures are internal/plots' WriteScatter, nnfc embed's work internal/embedrun).
 //
 // Every K⁻¹ is taken from K's Cholesky factor (solves, and LAPACK's
 // potri-style inverse of the factor where the gradient needs K⁻¹ itself);

@@ -1,11 +1,8 @@
 package embed
 
 import (
-	"bytes"
-	"image/png"
 	"math"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -138,28 +135,5 @@ func TestKNN1Error(t *testing.T) {
 	}
 	if e := KNN1Error(x, []int32{0, 0, 1, 1, 2, 3}); math.Abs(e-2.0/6) > 1e-15 {
 		t.Errorf("one split pair: error %g, want 1/3", e)
-	}
-}
-
-func TestWriteScatter(t *testing.T) {
-	y := lowRank(300, 4, 2, 0.3, 5)
-	labels := make([]int32, 300)
-	for i := range labels {
-		labels[i] = int32(i % 7)
-	}
-	var buf bytes.Buffer
-	if err := WriteScatter(&buf, y, labels, ScatterOptions{Title: "t", XLabel: "a", YLabel: "b"}); err != nil {
-		t.Fatal(err)
-	}
-	raw := bytes.Clone(buf.Bytes())
-	img, err := png.Decode(&buf)
-	if err != nil {
-		t.Fatalf("not a PNG: %v", err)
-	}
-	if b := img.Bounds(); b.Dx() < 600 || b.Dy() < 500 {
-		t.Errorf("image %v: too small", b)
-	}
-	if path := os.Getenv("NNFC_SCATTER_PNG"); path != "" { // for looking at it
-		_ = os.WriteFile(path, raw, 0o644)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
@@ -277,14 +278,31 @@ func (g *GPLVM) Optimize(o Options) (*Fit, error) {
 	fit := &Fit{X: mat.NewDense(n, g.Q, slices.Clone(theta[:n*g.Q])),
 		Alpha: math.Exp(theta[n*g.Q]), Beta: math.Exp(theta[n*g.Q+1]),
 		LogLikInit: l0, LogLik: l1, Iterations: res.Stats.MajorIterations, Evals: res.Stats.FuncEvaluations,
-		Status: res.Status.String()}
-	if err != nil {
-		fit.Status += ": " + err.Error()
-	}
+		Status: stopReason(res.Status, err, maxIter)}
 	if g.Kernel == RBF {
 		fit.Gamma = math.Exp(theta[n*g.Q+2])
 	}
 	return fit, nil
+}
+
+// stopReason says in words why L-BFGS stopped. A line search that finds
+// no step improving L (gonum's Failure "linesearch: failed to converge")
+// is how L-BFGS ends at a maximum to rounding, as a rule: it is reported
+// as convergence, not as a failure (Optimize keeps the best point).
+func stopReason(s optimize.Status, err error, maxIter int) string {
+	switch {
+	case s == optimize.GradientThreshold:
+		return "converged: the gradient is below 1e-8"
+	case s == optimize.FunctionConvergence:
+		return "converged: L changed by less than 1e-12 relative in 20 iterations"
+	case s == optimize.IterationLimit:
+		return fmt.Sprintf("the iteration limit, %d", maxIter)
+	case s == optimize.Failure && err != nil && strings.Contains(err.Error(), "linesearch"):
+		return "converged: no step along the search direction improves L"
+	case err != nil:
+		return s.String() + ": " + err.Error()
+	}
+	return s.String()
 }
 
 type recorder struct {

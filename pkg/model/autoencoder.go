@@ -8,9 +8,11 @@ import (
 	"github.com/nnfc/nnfc/pkg/layers"
 )
 
-// Model kinds (Spec.Kind).
+// KindAutoencoder is the seed's tied-weight autoencoder: Spec.CodeDim is
+// the code width m, Activations holds its one activation f (or identity),
+// the loss is the reconstruction ½‖f(Wᵀf(Wx)) − x‖² (its target is the
+// input) and Classes is 0.
 const (
-	KindClassifier  = "classifier" // the default; "" means the same
 	KindAutoencoder = "autoencoder"
 	// Identity is the autoencoder's default activation: none.
 	Identity = "identity"
@@ -22,6 +24,33 @@ const (
 
 // IsAutoencoder reports whether the spec is a tied-weight autoencoder.
 func (s Spec) IsAutoencoder() bool { return s.Kind == KindAutoencoder }
+
+// autoencoder is the Kind of the tied-weight autoencoder.
+type autoencoder struct{}
+
+func (autoencoder) Name() string { return KindAutoencoder }
+
+func (autoencoder) Dims(s Spec) []int { return []int{s.InputDim, s.CodeDim, s.InputDim} }
+
+func (autoencoder) NumParams(s Spec) int { return s.CodeDim * s.InputDim }
+
+func (autoencoder) TensorShapes(s Spec) []TensorShape {
+	return []TensorShape{{WeightName, []int{s.CodeDim, s.InputDim}}}
+}
+
+func (autoencoder) LayerNames(Spec) []string { return []string{"input", "code", "reconstruction"} }
+
+func (autoencoder) Describe(s Spec) string {
+	return fmt.Sprintf("%d-%d(%s)-%d tied autoencoder", s.InputDim, s.CodeDim, s.Activations[0], s.InputDim)
+}
+
+// fileVersionAutoencoder marks an autoencoder (spec kind, code_dim): a
+// reader of versions 1 and 2 would not know the kind and refuses it.
+const fileVersionAutoencoder = "3"
+
+func (autoencoder) FileVersion(Spec) string { return fileVersionAutoencoder }
+
+func (autoencoder) Versions() []string { return []string{fileVersionAutoencoder} }
 
 // tiedAutoencoder is the seed's tied-weight autoencoder as one layer: for
 // a batch X (N×d, one sample per row) and W (m×d),
@@ -126,9 +155,28 @@ func newAutoencoder[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) 
 		copy(l.w.Data, a.W.Data)
 	}
 	n := &Net[T]{Spec: spec, dscores: &layers.Matrix[T]{}, Layers: []layers.Layer[T]{l}}
+	n.head = autoencoderHead[T]{n, l}
 	n.flatten()
 	n.fuse()
 	return n, nil
+}
+
+// autoencoderHead is an autoencoder's part of a Net: the reconstruction
+// loss against the input, and the code as layer 1.
+type autoencoderHead[T layers.Float] struct {
+	n *Net[T]
+	l *tiedAutoencoder[T]
+}
+
+func (h autoencoderHead[T]) loss(r, x *layers.Matrix[T], _ []int32, d *layers.Matrix[T]) float64 {
+	return reconstructionLoss(r, x, d)
+}
+
+func (h autoencoderHead[T]) output(x *layers.Matrix[T], k int) *layers.Matrix[T] {
+	if k == 1 {
+		return h.l.Code(x)
+	}
+	return h.n.Scores(x)
 }
 
 // reconstructionLoss is the mean over the batch of the seed's
@@ -161,8 +209,8 @@ func (n *Net[T]) Weight() []T { return n.Layers[0].(*tiedAutoencoder[T]).w.Data 
 // autoencoderActivations lists the activations an autoencoder accepts.
 var autoencoderActivations = append([]string{Identity}, layers.Activations...)
 
-// validateAutoencoder reports the problems of an autoencoder spec.
-func (s Spec) validateAutoencoder() []error {
+// Validate reports the problems of an autoencoder spec.
+func (autoencoder) Validate(s Spec) []error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if s.InputDim <= 0 {

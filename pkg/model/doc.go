@@ -44,6 +44,19 @@
 // activations (input, hidden layers, scores; for an autoencoder input,
 // code, reconstruction) for nnfc embed.
 //
+// # Kinds
+//
+// What differs between model kinds in the network is one Kind per file
+// (classifier.go, autoencoder.go), listed in the kinds table (kind.go):
+// spec validation, the layers New builds, the loss and the target it
+// takes, the tensors and version of the model file, the layer names.
+// Adding a kind is one file here and one line in kinds (and its task in
+// internal/task for config, metrics and what the commands show). The
+// targets of the outputs issue (regression: a float matrix per row;
+// multi-label: a 0/1 matrix) extend the head's loss with the batch's
+// target matrix beside today's class indices, so the classifier's
+// []int32 gather and loss stay as they are.
+//
 // Model files are safetensors with the state_dict layout above; the spec
 // and the input normalization travel in the file's metadata (see Save and
 // Load).

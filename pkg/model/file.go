@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/nnfc/nnfc/internal/stfile"
@@ -18,15 +17,7 @@ const (
 	MetaFormat     = "format" // "pt": PyTorch state_dict layout
 	MetaSpec       = "nnfc.spec"
 	MetaNormalizer = "nnfc.normalizer"
-	MetaVersion    = "nnfc.version"
-	fileVersion    = "1"
-	// fileVersionRegularized marks a file whose spec uses batchnorm or
-	// dropout, fields a version-1 reader would silently ignore (and then
-	// build a different network): it refuses the file instead.
-	fileVersionRegularized = "2"
-	// fileVersionAutoencoder marks an autoencoder (spec kind, code_dim): a
-	// reader of versions 1 and 2 would not know the kind and refuses it.
-	fileVersionAutoencoder = "3"
+	MetaVersion    = "nnfc.version" // the kind's Kind.FileVersion
 )
 
 // Tensors returns the network's parameters and buffers (batch
@@ -66,14 +57,7 @@ func Metadata(spec Spec, norm *data.Normalizer) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	version := fileVersion
-	if spec.BatchNorm || spec.Dropout > 0 {
-		version = fileVersionRegularized
-	}
-	if spec.IsAutoencoder() {
-		version = fileVersionAutoencoder
-	}
-	meta := map[string]string{MetaFormat: "pt", MetaSpec: string(s), MetaVersion: version}
+	meta := map[string]string{MetaFormat: "pt", MetaSpec: string(s), MetaVersion: spec.kind().FileVersion(spec)}
 	if norm != nil {
 		b, err := json.Marshal(norm)
 		if err != nil {
@@ -168,8 +152,9 @@ func FromTensors[T layers.Float](name string, tensors []stfile.Tensor, meta map[
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: not an nnfc model file (no %q metadata)", name, MetaSpec)
 	}
-	if v := meta[MetaVersion]; v != fileVersion && v != fileVersionRegularized && v != fileVersionAutoencoder {
-		return nil, nil, fmt.Errorf("%s: model file version %q, this nnfc reads versions %s, %s and %s", name, v, fileVersion, fileVersionRegularized, fileVersionAutoencoder)
+	if v := meta[MetaVersion]; !slices.Contains(fileVersions(), v) {
+		vs := fileVersions()
+		return nil, nil, fmt.Errorf("%s: model file version %q, this nnfc reads versions %s and %s", name, v, strings.Join(vs[:len(vs)-1], ", "), vs[len(vs)-1])
 	}
 	var spec Spec
 	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
@@ -291,21 +276,4 @@ func newUninitialized[T layers.Float](spec Spec) (*Net[T], error) {
 // String describes the architecture: "784-512(swish)-10 softmax", or
 // "784-512(bn,swish)-10 softmax dropout=0.5" with batch normalization and
 // dropout.
-func (s Spec) String() string {
-	if s.IsAutoencoder() {
-		return fmt.Sprintf("%d-%d(%s)-%d tied autoencoder", s.InputDim, s.CodeDim, s.Activations[0], s.InputDim)
-	}
-	out := strconv.Itoa(s.InputDim)
-	bn := ""
-	if s.BatchNorm {
-		bn = "bn,"
-	}
-	for i, h := range s.Hidden {
-		out += fmt.Sprintf("-%d(%s%s)", h, bn, s.Activations[i])
-	}
-	out = fmt.Sprintf("%s-%d %s", out, s.Classes, s.Loss)
-	if s.Dropout > 0 {
-		out += fmt.Sprintf(" dropout=%g", s.Dropout)
-	}
-	return out
-}
+func (s Spec) String() string { return s.kind().Describe(s) }

@@ -13,16 +13,7 @@ import (
 // (and batch normalization and dropout), named h1, h2, ... LayerNames
 // lists the names in that order. An autoencoder's are input, code and
 // reconstruction.
-func (s Spec) LayerNames() []string {
-	if s.IsAutoencoder() {
-		return []string{"input", "code", "reconstruction"}
-	}
-	names := []string{"input"}
-	for i := range s.Hidden {
-		names = append(names, fmt.Sprintf("h%d", i+1))
-	}
-	return append(names, "scores")
-}
+func (s Spec) LayerNames() []string { return s.kind().LayerNames(s) }
 
 // LayerIndex resolves a layer given by name (input, h1, ..., scores) or
 // by number (0 .. len(Hidden)+1); "" is the last hidden layer (the input
@@ -56,22 +47,5 @@ func (n *Net[T]) LayerOutput(x *layers.Matrix[T], k int) *layers.Matrix[T] {
 	if k == 0 {
 		return x
 	}
-	if n.Spec.IsAutoencoder() {
-		if k == 1 {
-			return n.Code(x)
-		}
-		return n.Scores(x)
-	}
-	affine := 0
-	h := x
-	for _, l := range n.Layers {
-		if _, ok := l.(*layers.Affine[T]); ok {
-			if affine == k {
-				return h
-			}
-			affine++
-		}
-		h = l.Forward(h)
-	}
-	return h
+	return n.head.output(x, k)
 }

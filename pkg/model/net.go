@@ -1,7 +1,6 @@
 package model
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -15,7 +14,8 @@ type Net[T layers.Float] struct {
 	Affine    []*layers.Affine[T]    // the affine layers, in order
 	BatchNorm []*layers.BatchNorm[T] // one per hidden layer with Spec.BatchNorm
 	Dropout   []*layers.Dropout[T]   // one per hidden layer with Spec.Dropout > 0
-	loss      layers.Loss[T]
+	loss      layers.Loss[T]         // a classifier's
+	head      head[T]                // the kind's loss and layer outputs
 	// Fused selects the fused path (fused.go) for every Affine directly
 	// followed by a ReLU; New sets it. With Fused = false every layer runs
 	// its own Forward and Backward: the reference the fused path is tested
@@ -47,53 +47,7 @@ func New[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	if spec.IsAutoencoder() {
-		return newAutoencoder[T](spec, rng)
-	}
-	n := &Net[T]{Spec: spec, dscores: &layers.Matrix[T]{}}
-	dims := spec.Dims()
-	prefix := func() string { return fmt.Sprintf("%d.", len(n.Layers)) }
-	for i := 0; i+1 < len(dims); i++ {
-		a := layers.NewAffine[T](prefix(), dims[i], dims[i+1])
-		if rng != nil {
-			if err := layers.InitAffine(a, spec.Init, spec.WeightScale, rng); err != nil {
-				return nil, err
-			}
-		}
-		n.Layers = append(n.Layers, a)
-		n.Affine = append(n.Affine, a)
-		if i < len(spec.Hidden) {
-			if spec.BatchNorm {
-				bn := layers.NewBatchNorm[T](prefix(), dims[i+1])
-				n.Layers = append(n.Layers, bn)
-				n.BatchNorm = append(n.BatchNorm, bn)
-			}
-			act, err := layers.NewActivation[T](spec.Activations[i], spec.LeakyAlpha)
-			if err != nil {
-				return nil, err
-			}
-			n.Layers = append(n.Layers, act)
-			if spec.Dropout > 0 {
-				d := layers.NewDropout[T](spec.Dropout, 0)
-				n.Layers = append(n.Layers, d)
-				n.Dropout = append(n.Dropout, d)
-			}
-		}
-	}
-	var seed uint64
-	if rng != nil && len(n.Dropout) > 0 {
-		seed = rng.Uint64()
-	}
-	n.SeedDropout(seed)
-	n.Affine[0].SkipInputGrad = true
-	loss, err := layers.NewLoss[T](spec.Loss)
-	if err != nil {
-		return nil, err
-	}
-	n.loss = loss
-	n.flatten()
-	n.fuse()
-	return n, nil
+	return build[T](spec, rng)
 }
 
 // fuse prepares the fast paths: the fused Affine+ReLU stages, and, when
@@ -338,14 +292,11 @@ func (n *Net[T]) EvalLoss(x *layers.Matrix[T], y []int32) float64 {
 	return n.dataLoss(n.Scores(x), x, y)
 }
 
-// dataLoss is the loss of the scores (for an autoencoder, of the
-// reconstruction of x), with its gradient in dscores.
+// dataLoss is the kind's loss of the output for the batch (x, y), with
+// its gradient in dscores.
 func (n *Net[T]) dataLoss(scores, x *layers.Matrix[T], y []int32) float64 {
-	if n.Spec.IsAutoencoder() {
-		return reconstructionLoss(scores, x, n.dscores)
-	}
 	n.dscores.Resize(scores.Rows, scores.Cols)
-	return n.loss.Loss(scores, y, n.dscores)
+	return n.head.loss(scores, x, y, n.dscores)
 }
 
 // Predict writes the arg-max class of each row of scores into pred.

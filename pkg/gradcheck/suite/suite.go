@@ -40,6 +40,7 @@ const kinkMargin = 0.05
 func All() []Check {
 	var cs []Check
 	cs = append(cs, layerChecks()...)
+	cs = append(cs, embeddingCheck())
 	cs = append(cs, regularizationLayerChecks()...)
 	cs = append(cs, lossChecks()...)
 	cs = append(cs, netChecks()...)

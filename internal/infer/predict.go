@@ -1,0 +1,106 @@
+package infer
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/nnfc/nnfc/internal/task"
+	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/model"
+)
+
+// Prediction is the model's output for one row: for a classifier, the
+// predicted class and the softmax probability of every class.
+type Prediction struct {
+	Class int32
+	Probs []float64 // valid only during the callback that receives it
+}
+
+// Columns names the outputs of a row as WriteCSV writes them after the
+// row index: class, p0, p1, ...
+func (m *Model) Columns() []string {
+	cols := []string{"class"}
+	for j := 0; j < m.Spec.Classes; j++ {
+		cols = append(cols, "p"+strconv.Itoa(j))
+	}
+	return cols
+}
+
+// CanPredict returns nil when the model predicts per-row outputs, else an
+// error saying what to use instead (its task's Predicts).
+func (m *Model) CanPredict() error { return task.Of(m.Spec).Predicts(m.Path) }
+
+// Predict runs the prepared data set ds through the model in batches of
+// batch rows and calls emit once per row, in order; it fails, before
+// emitting anything, when the model cannot predict (see CanPredict).
+func (m *Model) Predict(ds *data.Dataset, batch int, emit func(row int, p Prediction) error) error {
+	if err := m.CanPredict(); err != nil {
+		return err
+	}
+	if batch <= 0 {
+		panic(fmt.Sprintf("infer: Predict with batch %d", batch))
+	}
+	if m.net64 != nil {
+		return predict(m.net64, ds, batch, emit)
+	}
+	return predict(m.net32, ds, batch, emit)
+}
+
+func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, emit func(int, Prediction) error) error {
+	net.SetTraining(false)
+	batch = min(batch, ds.N)
+	x := &layers.Matrix[T]{}
+	probs := &layers.Matrix[T]{}
+	pred := make([]int32, batch)
+	idx := make([]int, 0, batch)
+	y := make([]int32, batch)
+	p := Prediction{Probs: make([]float64, net.Spec.Classes)}
+	for lo := 0; lo < ds.N; lo += batch {
+		var in *layers.Matrix[T]
+		in, idx = matrix(ds, lo, min(lo+batch, ds.N), x, idx, y)
+		scores := net.Scores(in)
+		probs.Resize(scores.Rows, scores.Cols)
+		layers.Softmax(scores, probs)
+		model.Predict(scores, pred)
+		for i := 0; i < scores.Rows; i++ {
+			p.Class = pred[i]
+			for j, v := range probs.Row(i) {
+				p.Probs[j] = float64(v)
+			}
+			if err := emit(lo+i, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// WriteCSV writes the predictions for the prepared data set ds as CSV: a
+// header (row, then Columns), then per row its index, class and
+// probabilities (6 significant digits).
+func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
+	head := []byte("row")
+	for _, c := range m.Columns() {
+		head = append(append(head, ','), c...)
+	}
+	if err := m.CanPredict(); err != nil {
+		return err
+	}
+	if _, err := w.Write(append(head, '\n')); err != nil {
+		return err
+	}
+	var line []byte
+	return m.Predict(ds, batch, func(row int, p Prediction) error {
+		line = strconv.AppendInt(line[:0], int64(row), 10)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, int64(p.Class), 10)
+		for _, v := range p.Probs {
+			line = append(line, ',')
+			line = strconv.AppendFloat(line, v, 'g', 6, 32)
+		}
+		_, err := w.Write(append(line, '\n'))
+		return err
+	})
+}

@@ -1,0 +1,23 @@
+// Package onnx exports nnfc models as ONNX files that ONNX Runtime (and any
+// other ONNX runtime) runs with the preprocessing inside: raw features in,
+// class probabilities, the class index and the class name out (or, for the
+// tied autoencoder, the code and the reconstruction in the input's units).
+//
+// The graph is opset 13 (ai.onnx.ml 2 for the class names), IR version 8,
+// with a dynamic batch dimension N, in the model's precision (float or
+// double tensors). The exporter walks the network once:
+//
+//   - the input normalizer becomes Sub and Mul (input.go);
+//   - each layer kind maps to its nodes in one function (layers.go):
+//     affine → Gemm (transB = 1, nnfc's W is [out, in]); batch
+//     normalization folded into the Gemm before it; dropout omitted; ReLU,
+//     LeakyReLU, Sigmoid, Tanh as themselves, swish as Mul(x, Sigmoid(x));
+//   - each model kind is one task exporter in its own file (classifier.go,
+//     autoencoder.go) that declares the outputs.
+//
+// The ONNX protobuf types are generated from onnx-ml.proto into package
+// onnxpb (see there). The tests run every exported file in ONNX Runtime
+// 1.30 (onnxruntime-node under Node, installed by make deps into
+// tools/ort) and compare its outputs with nnfc's own forward pass, and
+// check every file with Debian's onnx.checker.
+package onnx

@@ -1,0 +1,158 @@
+package serve
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/nnfc/nnfc/pkg/model"
+)
+
+// testModel is a 3-feature, 2-class classifier, for the decoders.
+func testModel(t testing.TB) *Model {
+	spec := model.Spec{InputDim: 3, Hidden: []int{4}, Activations: []string{"relu"}, Classes: 2, Loss: "softmax", Init: "he"}
+	net, err := model.New[float32](spec, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := model.Save(path, net, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadModel(ModelRef{Name: "m", Path: path}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestScanMatrix(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		rows int
+		x    []float32
+		err  string
+	}{
+		{"[1,2,3]", 1, []float32{1, 2, 3}, ""},
+		{" [ [1, 2 ,3] ,\n[4,5e0,-6.5] ] ", 2, []float32{1, 2, 3, 4, 5, -6.5}, ""},
+		{"[1,2,3,4,5,6]", 2, []float32{1, 2, 3, 4, 5, 6}, ""},
+		{"[0.1]", 0, nil, "not a whole number of rows of 3"},
+		{"[]", 0, nil, "has 0 numbers"},
+		{"[[1,2]]", 0, nil, "d[0]: has 2 numbers, the model takes 3"},
+		{"[[1,2,3,4]]", 0, nil, "d[0]: has more than 3 numbers, the model takes 3 per row"},
+		{"[[1,2,3],4]", 0, nil, "d[1]: expected an array of 3 numbers, got '4'"},
+		{`[1,"2",3]`, 0, nil, "d[1]: expected a number, got a string"},
+		{`[1,null,3]`, 0, nil, "got null"},
+		{`[1,true,3]`, 0, nil, "got a boolean"},
+		{`[1,{},3]`, 0, nil, "got an object"},
+		{`[1,[2],3]`, 0, nil, "got an array"},
+		{`[1,2,1e39]`, 0, nil, "1e39 is not a finite FP32 number"},
+		{`[1,2,1e400]`, 0, nil, "1e400 is not a finite FP32 number"},
+		{`{"a":1}`, 0, nil, "expected an array of numbers, got an object"},
+		{"[1,2,3,4,5,6,7,8,9]", 0, nil, "more than 2 rows"},
+		{"[[1,2,3],[1,2,3],[1,2,3]]", 0, nil, "more than 2 rows"},
+	} {
+		x, n, err := scanMatrix([]byte(c.in), 3, 2, "d", nil)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("scanMatrix(%s): %v, want an error containing %q", c.in, err, c.err)
+			}
+			continue
+		}
+		if err != nil || n != c.rows || len(x) != len(c.x) {
+			t.Errorf("scanMatrix(%s) = %v, %d, %v; want %v, %d", c.in, x, n, err, c.x, c.rows)
+			continue
+		}
+		for i := range x {
+			if x[i] != c.x[i] {
+				t.Errorf("scanMatrix(%s)[%d] = %v, want %v", c.in, i, x[i], c.x[i])
+			}
+		}
+	}
+}
+
+// TestScanMatrixParsesAsPredict: a number becomes the float32 nnfc
+// predict's CSV reader makes of it (ParseFloat to float64, then float32),
+// including the halfway cases where parsing straight to float32 differs.
+func TestScanMatrixParsesAsPredict(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	var b strings.Builder
+	var want []float32
+	b.WriteByte('[')
+	for i := range 3000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		s := strconv.FormatFloat(r.NormFloat64()*math.Pow(10, float64(r.IntN(20)-10)), 'g', 17, 64)
+		b.WriteString(s)
+		v, _ := strconv.ParseFloat(s, 64)
+		want = append(want, float32(v))
+	}
+	b.WriteByte(']')
+	x, _, err := scanMatrix([]byte(b.String()), 3, 1000, "d", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if x[i] != want[i] {
+			t.Fatalf("value %d: %v, want %v", i, x[i], want[i])
+		}
+	}
+}
+
+// FuzzDecoders feeds arbitrary bodies to every request decoder (OIP V2
+// JSON and binary, V1 JSON, CSV): none may panic, and whatever one
+// accepts is a whole number of rows of finite numbers within the limits,
+// with outputs the model has.
+func FuzzDecoders(f *testing.F) {
+	raw := binary.LittleEndian.AppendUint32(nil, math.Float32bits(1.5))
+	raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(2))
+	raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(-3))
+	head := `{"inputs":[{"name":"input","shape":[1,3],"datatype":"FP32","parameters":{"binary_data_size":12}}],"parameters":{"binary_data_output":true}}`
+	f.Add([]byte(head+string(raw)), len(head), uint8(0))
+	f.Add([]byte(`{"id":"x","inputs":[{"name":"input","shape":[2,3],"datatype":"FP64","data":[[1,2,3],[4,5,6]]}],"outputs":[{"name":"label","parameters":{"binary_data":true}}]}`), -1, uint8(0))
+	f.Add([]byte(`{"instances":[[1,2,3],[4,5,6]]}`), -1, uint8(1))
+	f.Add([]byte(`{"instances":[{"a":1,"b":2}]}`), -1, uint8(1))
+	f.Add([]byte("a,b,c\n1,2,3\n4,5,6\n"), -1, uint8(2))
+	m := testModel(f)
+	const maxRows = 8
+	f.Fuzz(func(t *testing.T, body []byte, headerLen int, kind uint8) {
+		var r *request
+		var err error
+		switch kind % 3 {
+		case 0:
+			r, err = decodeV2(body, headerLen, m, maxRows)
+		case 1:
+			r, err = decodeV1(body, m, maxRows)
+		case 2:
+			r, err = decodeCSV(body, m, maxRows)
+		}
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error of more than one line: %q", err)
+			}
+			return
+		}
+		if r.n < 1 || r.n > maxRows || len(r.x) != r.n*3 {
+			t.Fatalf("accepted %d rows, %d values", r.n, len(r.x))
+		}
+		for _, v := range r.x {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("accepted %v", v)
+			}
+		}
+		if len(r.outputs) == 0 {
+			t.Fatal("no outputs to answer")
+		}
+		out := m.task.run(r.x, r.n)
+		if kind%3 == 0 {
+			encodeV2(m, r, out)
+		} else {
+			encodeV1(r, out)
+		}
+	})
+}

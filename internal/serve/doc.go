@@ -1,0 +1,32 @@
+// Package serve is nnfc serve: an HTTP server (Go's net/http) that
+// answers predictions of nnfc model files.
+//
+// It speaks the Open Inference Protocol V2 (KServe, Triton, Seldon) with
+// Triton's binary tensor data extension, KServe's V1 {"instances": ...}
+// JSON and CSV bodies, the V2 health and metadata endpoints, and
+// Prometheus metrics. It owns HTTP, limits, batching and reloads; what a
+// model computes comes from pkg/model through one task per model kind
+// (task.go: the classifier, the tied autoencoder), so that a new kind of
+// model (regression, binary, multi-label) is one more task, and a model
+// with a table schema one more request decoder (decodeRecords).
+//
+// The pieces, one file each:
+//
+//	server.go   routes, bearer-token auth, limits (body, rows, concurrency,
+//	            timeouts), one-line JSON errors, SIGHUP reload, shutdown
+//	batch.go    the batcher: every forward pass runs on one goroutine
+//	            (nnfc's main thread, one OpenMP pool); requests queued
+//	            together go through one pass
+//	model.go    loading a model file (SHA-256, integrity and shape checks)
+//	task.go     what each model kind outputs
+//	oip.go      OIP V2 requests and answers, JSON and binary
+//	v1.go       V1 JSON and CSV requests, V1 answers
+//	numbers.go  the JSON number-array scanner (the hot path of JSON requests)
+//	metrics.go  Prometheus metrics (client_golang)
+//
+// A request's rows are read as nnfc predict reads a CSV cell (float64,
+// then float32), normalized in float32 with the model's stored
+// statistics, and run by the same calls as nnfc predict (Net.Scores,
+// layers.Softmax, model.Predict): answers equal predict's to the digits
+// it prints (a batch of other rows may change the last bit of a GEMM).
+package serve

@@ -1,0 +1,179 @@
+package serve
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nnfc/nnfc/internal/infer"
+	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/model"
+)
+
+// ModelRef names a model file to serve: --model name=PATH, or PATH (the
+// name is then the file's base name without its extension, or the run
+// directory's name for a run directory).
+type ModelRef struct {
+	Name, Path string
+}
+
+// ParseModelRef parses a --model value.
+func ParseModelRef(s string) (ModelRef, error) {
+	name, path, ok := strings.Cut(s, "=")
+	if !ok {
+		path, name = s, ""
+	}
+	if path == "" {
+		return ModelRef{}, fmt.Errorf("--model %q: expected PATH or NAME=PATH", s)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		if name == "" {
+			name = filepath.Base(filepath.Clean(path))
+		}
+		path = filepath.Join(path, rundir.Model)
+	}
+	if name == "" {
+		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return ModelRef{}, fmt.Errorf("--model %q: model name %q may hold only letters, digits, '-', '_' and '.'", s, name)
+		}
+	}
+	return ModelRef{Name: name, Path: path}, nil
+}
+
+// TensorMeta describes one input or output tensor of a model, as OIP V2's
+// model metadata lists it: shape -1 is the batch dimension.
+type TensorMeta struct {
+	Name     string `json:"name"`
+	Datatype string `json:"datatype"`
+	Shape    []int  `json:"shape"`
+}
+
+// Model is one loaded model file, ready to run. A Model never changes:
+// a reload builds a new one and swaps it in, so a request holding the old
+// one finishes on it.
+type Model struct {
+	Name      string
+	Path      string
+	SHA256    string // of the whole file, as sha256sum prints it
+	Version   string // the first 12 hex digits of SHA256
+	Spec      model.Spec
+	Precision string // float32 or float64: what the forward pass computes in
+	Classes   []string
+	LoadTime  time.Duration
+	LoadedAt  time.Time
+
+	inputDim int
+	norm     *data.Normalizer
+	task     task
+}
+
+// Inputs lists the model's inputs: one matrix of numbers, one row per sample.
+func (m *Model) Inputs() []TensorMeta {
+	return []TensorMeta{{Name: "input", Datatype: datatypeOf(m.Precision), Shape: []int{-1, m.inputDim}}}
+}
+
+// Outputs lists every output the model's task produces.
+func (m *Model) Outputs() []TensorMeta { return m.task.outputs() }
+
+// InputDim is the number of features of one row.
+func (m *Model) InputDim() int { return m.inputDim }
+
+func datatypeOf(precision string) string {
+	if precision == "float64" {
+		return "FP64"
+	}
+	return "FP32"
+}
+
+// normalize applies the model's stored input normalization to rows x in
+// place, in float32, as nnfc predict does (it reads its input as float32
+// and normalizes that), so that the two agree.
+func (m *Model) normalize(x []float32) {
+	if m.norm == nil {
+		return
+	}
+	D := m.inputDim
+	for i := 0; i+D <= len(x); i += D {
+		row := x[i : i+D]
+		for j, v := range row {
+			row[j] = (v - m.norm.Shift[j]) * m.norm.Scale[j]
+		}
+	}
+}
+
+// LoadModel reads, checks and builds the model file ref.Path in
+// precision ("" for the file's own; float32 or float64) through
+// internal/infer, as nnfc eval and nnfc predict open models. The file's
+// SHA-256 is taken before and after reading it: a file replaced while it
+// was read is refused.
+func LoadModel(ref ModelRef, precision string) (*Model, error) {
+	t0 := time.Now()
+	switch precision {
+	case "", "float32", "float64":
+	default:
+		return nil, fmt.Errorf("--precision: nnfc serve computes in float32 or float64, got %q", precision)
+	}
+	sum, err := fileSHA256(ref.Path)
+	if err != nil {
+		return nil, err
+	}
+	im, err := infer.Open(ref.Path, precision)
+	if err != nil {
+		return nil, err
+	}
+	if again, err := fileSHA256(ref.Path); err != nil || again != sum {
+		return nil, fmt.Errorf("%s: the file changed while it was read; try again", ref.Path)
+	}
+	if im.Precision == "bfloat16" {
+		// Not reachable through a file's own precision; bfloat16 is a
+		// process-wide backend mode, which per-model reloads would toggle.
+		return nil, fmt.Errorf("%s: nnfc serve computes in float32 or float64", ref.Path)
+	}
+	norm := im.Norm
+	if norm != nil && len(norm.Source) > 0 {
+		// A table's fitted preprocessing (column types, vocabularies,
+		// imputation) reads raw records into rows; nnfc serve takes
+		// numeric rows only until its records decoder applies it.
+		return nil, fmt.Errorf("%s: the model reads its input through a data source's fitted preprocessing (a table schema), which nnfc serve does not apply yet; it serves models of numeric rows", ref.Path)
+	}
+	if norm != nil {
+		if err := norm.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: normalizer: %v", ref.Path, err)
+		}
+		if len(norm.Shift) != im.Spec.InputDim {
+			return nil, fmt.Errorf("%s: normalizer has %d features, the network %d", ref.Path, len(norm.Shift), im.Spec.InputDim)
+		}
+	}
+	m := &Model{Name: ref.Name, Path: ref.Path, SHA256: sum, Version: sum[:12], Precision: im.Precision,
+		Spec: im.Spec, inputDim: im.Spec.InputDim, norm: norm}
+	m.task = newTask(im, m)
+	m.LoadTime = time.Since(t0)
+	m.LoadedAt = time.Now()
+	return m, nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("%s: no such file", path)
+	}
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %v", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

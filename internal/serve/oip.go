@@ -1,0 +1,358 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The Open Inference Protocol V2 (KServe, Triton, Seldon) inference
+// request and response, with Triton's binary tensor data extension: the
+// body is a JSON header of Inference-Header-Content-Length bytes followed
+// by the raw little-endian tensors of every input whose parameters give a
+// binary_data_size, in the order of the inputs.
+
+type v2Input struct {
+	Name       string                     `json:"name"`
+	Shape      []int                      `json:"shape"`
+	Datatype   string                     `json:"datatype"`
+	Parameters map[string]json.RawMessage `json:"parameters,omitempty"`
+	Data       json.RawMessage            `json:"data,omitempty"`
+}
+
+type v2Output struct {
+	Name       string                     `json:"name"`
+	Parameters map[string]json.RawMessage `json:"parameters,omitempty"`
+}
+
+type v2Request struct {
+	ID         string                     `json:"id,omitempty"`
+	Parameters map[string]json.RawMessage `json:"parameters,omitempty"`
+	Inputs     []v2Input                  `json:"inputs"`
+	Outputs    []v2Output                 `json:"outputs,omitempty"`
+}
+
+// request is a decoded inference request: its rows and what to answer.
+type request struct {
+	id      string
+	x       []float32 // n rows of the model's width, not yet normalized
+	n       int
+	outputs []string        // names to answer, in order
+	binary  map[string]bool // outputs to answer as binary data
+}
+
+// badRequest is a client error: its status and one-line message.
+type badRequest struct {
+	code int
+	msg  string
+}
+
+func (e *badRequest) Error() string { return e.msg }
+
+func bad(format string, a ...any) error { return &badRequest{400, fmt.Sprintf(format, a...)} }
+
+// decodeV2 decodes an OIP V2 inference request for model m; headerLen is
+// the Inference-Header-Content-Length header (-1 when absent).
+func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, error) {
+	head, bin := body, []byte(nil)
+	if headerLen >= 0 {
+		if headerLen > len(body) {
+			return nil, bad("Inference-Header-Content-Length: %d is longer than the body (%d bytes)", headerLen, len(body))
+		}
+		head, bin = body[:headerLen], body[headerLen:]
+	}
+	var r v2Request
+	if err := strictJSON(head, &r); err != nil {
+		return nil, err
+	}
+	if len(r.Inputs) != 1 {
+		return nil, bad("inputs: model %s takes 1 input (%q), got %d", m.Name, "input", len(r.Inputs))
+	}
+	in := r.Inputs[0]
+	if in.Name != "input" {
+		return nil, bad("inputs[0].name: model %s has no input %q; its input is %q", m.Name, in.Name, "input")
+	}
+	d := m.inputDim
+	if len(in.Shape) != 2 || in.Shape[1] != d || in.Shape[0] < 1 {
+		return nil, bad("inputs[0].shape: model %s takes [rows, %d] with rows ≥ 1, got %v", m.Name, d, in.Shape)
+	}
+	n := in.Shape[0]
+	if n > maxRows {
+		return nil, &badRequest{413, fmt.Sprintf("inputs[0].shape: %d rows, more than the server's --max-rows %d", n, maxRows)}
+	}
+	var size int
+	switch in.Datatype {
+	case "FP32":
+		size = 4
+	case "FP64":
+		size = 8
+	default:
+		return nil, bad("inputs[0].datatype: model %s takes FP32 or FP64, got %q", m.Name, in.Datatype)
+	}
+	req := &request{id: r.ID, n: n}
+	binSize := -1
+	for k, v := range in.Parameters {
+		if k != "binary_data_size" {
+			continue
+		}
+		if err := json.Unmarshal(v, &binSize); err != nil || binSize < 0 {
+			return nil, bad("inputs[0].parameters.binary_data_size: expected a byte count, got %s", v)
+		}
+	}
+	switch {
+	case binSize >= 0:
+		if headerLen < 0 {
+			return nil, bad("inputs[0].parameters.binary_data_size is set, but the Inference-Header-Content-Length header is missing")
+		}
+		if in.Data != nil {
+			return nil, bad("inputs[0]: has both data and binary_data_size")
+		}
+		if want := n * d * size; binSize != want {
+			return nil, bad("inputs[0].parameters.binary_data_size: %d bytes, but shape %v of %s is %d bytes", binSize, in.Shape, in.Datatype, want)
+		}
+		if len(bin) != binSize {
+			return nil, bad("binary data: %d bytes after the JSON header, inputs[0].parameters.binary_data_size says %d", len(bin), binSize)
+		}
+		x := make([]float32, n*d)
+		if size == 4 {
+			for i := range x {
+				x[i] = math.Float32frombits(binary.LittleEndian.Uint32(bin[4*i:]))
+			}
+		} else {
+			for i := range x {
+				x[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(bin[8*i:])))
+			}
+		}
+		for i, v := range x {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, bad("inputs[0]: row %d, column %d is %v: inputs must be finite %s numbers", i/d, i%d, v, in.Datatype)
+			}
+		}
+		req.x = x
+	default:
+		if len(bin) > 0 {
+			return nil, bad("binary data: %d bytes after the JSON header, but no input has a binary_data_size", len(bin))
+		}
+		if in.Data == nil {
+			return nil, bad("inputs[0].data: missing (and no binary_data_size)")
+		}
+		x, rows, err := scanMatrix(in.Data, d, maxRows, "inputs[0].data", make([]float32, 0, n*d))
+		if err != nil {
+			if re, ok := err.(*rowsError); ok {
+				return nil, &badRequest{413, re.Error()}
+			}
+			return nil, bad("%v", err)
+		}
+		if rows != n {
+			return nil, bad("inputs[0].data: holds %d values, shape %v needs %d", rows*d, in.Shape, n*d)
+		}
+		req.x = x
+	}
+	all := false
+	if v, ok := r.Parameters["binary_data_output"]; ok {
+		if err := json.Unmarshal(v, &all); err != nil {
+			return nil, bad("parameters.binary_data_output: expected true or false, got %s", v)
+		}
+	}
+	outs := m.Outputs()
+	req.binary = map[string]bool{}
+	if len(r.Outputs) == 0 {
+		for _, o := range outs {
+			req.outputs = append(req.outputs, o.Name)
+			req.binary[o.Name] = all
+		}
+		return req, nil
+	}
+	for i, o := range r.Outputs {
+		if !slices.ContainsFunc(outs, func(t TensorMeta) bool { return t.Name == o.Name }) {
+			return nil, bad("outputs[%d].name: model %s has no output %q; it has %s", i, m.Name, o.Name, outputNames(outs))
+		}
+		b := all
+		if v, ok := o.Parameters["binary_data"]; ok {
+			if err := json.Unmarshal(v, &b); err != nil {
+				return nil, bad("outputs[%d].parameters.binary_data: expected true or false, got %s", i, v)
+			}
+		}
+		req.outputs = append(req.outputs, o.Name)
+		req.binary[o.Name] = b
+	}
+	return req, nil
+}
+
+func outputNames(outs []TensorMeta) string {
+	var s []string
+	for _, o := range outs {
+		s = append(s, strconv.Quote(o.Name))
+	}
+	return strings.Join(s, ", ")
+}
+
+// strictJSON decodes one JSON value into v, refusing unknown fields and
+// trailing data, with an error naming the field or byte offset.
+func strictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		switch e := err.(type) {
+		case *json.SyntaxError:
+			return bad("malformed JSON at byte %d: %v", e.Offset, e)
+		case *json.UnmarshalTypeError:
+			return bad("field %s: expected %s, got a JSON %s", e.Field, e.Type, e.Value)
+		}
+		if strings.HasPrefix(err.Error(), "json: unknown field") {
+			return bad("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return bad("malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return bad("malformed JSON: data after the request's JSON value")
+	}
+	return nil
+}
+
+// encodeV2 writes the response to r: the JSON, and after it the binary
+// outputs (then the JSON's length is returned for the
+// Inference-Header-Content-Length header; -1 for a JSON-only answer).
+func encodeV2(m *Model, r *request, out []Tensor) ([]byte, int) {
+	b := make([]byte, 0, 256)
+	b = append(b, `{"model_name":`...)
+	b = strconv.AppendQuote(b, m.Name)
+	b = append(b, `,"model_version":`...)
+	b = strconv.AppendQuote(b, m.Version)
+	if r.id != "" {
+		b = append(b, `,"id":`...)
+		b = appendJSONString(b, r.id)
+	}
+	b = append(b, `,"outputs":[`...)
+	var bin []byte
+	for k, name := range r.outputs {
+		t := tensorNamed(out, name)
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":`...)
+		b = strconv.AppendQuote(b, t.Name)
+		b = append(b, `,"datatype":"`...)
+		b = append(b, t.Datatype...)
+		b = append(b, `","shape":[`...)
+		for i, s := range t.Shape {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(s), 10)
+		}
+		b = append(b, ']')
+		if r.binary[name] {
+			n0 := len(bin)
+			bin = appendBinary(bin, t)
+			b = append(b, `,"parameters":{"binary_data_size":`...)
+			b = strconv.AppendInt(b, int64(len(bin)-n0), 10)
+			b = append(b, "}}"...)
+			continue
+		}
+		b = append(b, `,"data":`...)
+		b = appendData(b, t, 0, -1)
+		b = append(b, '}')
+	}
+	b = append(b, "]}"...)
+	if bin == nil {
+		return b, -1
+	}
+	h := len(b)
+	return append(b, bin...), h
+}
+
+func tensorNamed(out []Tensor, name string) Tensor {
+	for _, t := range out {
+		if t.Name == name {
+			return t
+		}
+	}
+	panic("serve: no output " + name)
+}
+
+// appendData appends elements lo..hi of t (hi -1: all) as a flat JSON array.
+func appendData(b []byte, t Tensor, lo, hi int) []byte {
+	b = append(b, '[')
+	switch {
+	case t.F32 != nil || t.Datatype == "FP32":
+		if hi < 0 {
+			hi = len(t.F32)
+		}
+		for i, v := range t.F32[lo:hi] {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendFloat(b, float64(v), 'g', -1, 32)
+		}
+	case t.F64 != nil || t.Datatype == "FP64":
+		if hi < 0 {
+			hi = len(t.F64)
+		}
+		for i, v := range t.F64[lo:hi] {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		}
+	case t.I64 != nil || t.Datatype == "INT64":
+		if hi < 0 {
+			hi = len(t.I64)
+		}
+		for i, v := range t.I64[lo:hi] {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, v, 10)
+		}
+	default:
+		if hi < 0 {
+			hi = len(t.Str)
+		}
+		for i, v := range t.Str[lo:hi] {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v)
+		}
+	}
+	return append(b, ']')
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
+}
+
+// appendBinary appends t's raw little-endian bytes; BYTES elements are
+// each a 4-byte little-endian length and the bytes, as Triton sends them.
+func appendBinary(b []byte, t Tensor) []byte {
+	switch {
+	case t.Datatype == "FP32":
+		for _, v := range t.F32 {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
+	case t.Datatype == "FP64":
+		for _, v := range t.F64 {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+	case t.Datatype == "INT64":
+		for _, v := range t.I64 {
+			b = binary.LittleEndian.AppendUint64(b, uint64(v))
+		}
+	default:
+		for _, v := range t.Str {
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(v)))
+			b = append(b, v...)
+		}
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b
+}

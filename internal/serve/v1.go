@@ -1,0 +1,162 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// The simple JSON front door, KServe's V1 protocol:
+// {"instances": [[...], ...]} in, {"predictions": [{...}, ...]} out; or a
+// CSV body (Content-Type text/csv), one row per line, features only, a
+// header row allowed (detected as nnfc predict detects it).
+
+type v1Request struct {
+	Instances json.RawMessage `json:"instances"`
+}
+
+// decodeV1 decodes a V1 JSON body for model m.
+func decodeV1(body []byte, m *Model, maxRows int) (*request, error) {
+	var r v1Request
+	if err := strictJSON(body, &r); err != nil {
+		return nil, err
+	}
+	if r.Instances == nil {
+		return nil, bad("instances: missing; expected {\"instances\": [[%d numbers], ...]}", m.inputDim)
+	}
+	raw := bytes.TrimSpace(r.Instances)
+	if first := skipSpace(raw, 1); len(raw) > 0 && raw[0] == '[' && first < len(raw) && raw[first] == '{' {
+		return nil, decodeRecords(raw, m)
+	}
+	if len(raw) == 0 || raw[0] != '[' || raw[skipSpace(raw, 1)] != '[' {
+		return nil, bad("instances: expected an array of rows, each an array of %d numbers", m.inputDim)
+	}
+	x, n, err := scanMatrix(raw, m.inputDim, maxRows, "instances", nil)
+	if err != nil {
+		if re, ok := err.(*rowsError); ok {
+			return nil, &badRequest{413, re.Error()}
+		}
+		return nil, bad("%v", err)
+	}
+	return allOutputs(&request{x: x, n: n}, m), nil
+}
+
+// decodeRecords decodes {"column": value} records. Today's models take
+// plain rows of numbers and have no table schema to name columns by, so a
+// record is refused, naming its keys; a model with a schema (the tabular
+// issue) decodes them here, with missing keys imputed as nnfc predict
+// imputes them and unknown keys refused.
+func decodeRecords(raw []byte, m *Model) error {
+	var recs []map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &recs); err != nil {
+		return bad("instances: expected an array of records (objects) or of rows (arrays): %v", err)
+	}
+	var keys []string
+	for k := range recs[0] {
+		keys = append(keys, strconv.Quote(k))
+	}
+	if len(keys) > 3 {
+		keys = append(keys[:3], "...")
+	}
+	return bad("instances[0]: a record with columns %s, but model %s has no table schema naming its columns: send rows of %d numbers", strings.Join(keys, ", "), m.Name, m.inputDim)
+}
+
+// decodeCSV decodes a text/csv body: one row per line, every field a
+// number, a first row that is not all numbers taken as the header.
+func decodeCSV(body []byte, m *Model, maxRows int) (*request, error) {
+	r := csv.NewReader(bytes.NewReader(body))
+	r.ReuseRecord = true
+	r.FieldsPerRecord = -1
+	d := m.inputDim
+	var x []float32
+	n := 0
+	for line := 1; ; line++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, bad("CSV: %v", err)
+		}
+		if line == 1 && !allNumbers(rec) {
+			continue // a header row
+		}
+		if len(rec) != d {
+			return nil, bad("CSV line %d: %d columns, model %s takes %d", line, len(rec), m.Name, d)
+		}
+		if n >= maxRows {
+			return nil, &badRequest{413, fmt.Sprintf("CSV: more than %d rows (the server's --max-rows)", maxRows)}
+		}
+		for j, f := range rec {
+			f = strings.TrimSpace(f)
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil && !errors.Is(err, strconv.ErrRange) {
+				return nil, bad("CSV line %d, column %d: %q is not a number", line, j+1, f)
+			}
+			if v32 := float32(v); err != nil || math.IsNaN(v) || math.IsInf(float64(v32), 0) {
+				return nil, bad("CSV line %d, column %d: %q is not a finite FP32 number", line, j+1, f)
+			}
+			x = append(x, float32(v))
+		}
+		n++
+	}
+	if n == 0 {
+		return nil, bad("CSV: no data rows")
+	}
+	return allOutputs(&request{x: x, n: n}, m), nil
+}
+
+func allNumbers(rec []string) bool {
+	for _, f := range rec {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(f), 64); err != nil && !errors.Is(err, strconv.ErrRange) {
+			return false
+		}
+	}
+	return true
+}
+
+func allOutputs(r *request, m *Model) *request {
+	for _, o := range m.Outputs() {
+		r.outputs = append(r.outputs, o.Name)
+	}
+	return r
+}
+
+// encodeV1 writes {"predictions": [...]}: one object per row holding
+// each output's value for that row (a number or string for a one-value
+// output, an array for a vector).
+func encodeV1(r *request, out []Tensor) []byte {
+	b := make([]byte, 0, 64*r.n)
+	b = append(b, `{"predictions":[`...)
+	for i := 0; i < r.n; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		for k, name := range r.outputs {
+			t := tensorNamed(out, name)
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendQuote(b, name)
+			b = append(b, ':')
+			w := 1
+			if len(t.Shape) > 1 {
+				w = t.Shape[1]
+			}
+			a := appendData(nil, t, i*w, (i+1)*w)
+			if len(t.Shape) == 1 {
+				a = a[1 : len(a)-1] // the one element, not an array
+			}
+			b = append(b, a...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}

@@ -1,0 +1,325 @@
+package source
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/nnfc/nnfc/pkg/data"
+)
+
+// Config is the data section of a run's config (data.*): where the
+// samples come from and how they are prepared. Keys a source reads are
+// documented with the source; internal/config holds it as config.Data.
+type Config struct {
+	// Source is the name of one of All: mnist | cifar10 | csv | npz | npy | spiral.
+	Source string `mapstructure:"source" yaml:"source"`
+	// Dir holds the files of mnist ({train,t10k}-*-ubyte[.gz]) and cifar10
+	// (data_batch_1..5.bin, test_batch.bin).
+	Dir string `mapstructure:"dir" yaml:"dir"`
+	// Train and Test are files for csv, npz and npy (features; the npy
+	// labels are TrainLabels / TestLabels). Test is optional.
+	Train       string `mapstructure:"train" yaml:"train"`
+	TrainLabels string `mapstructure:"train_labels" yaml:"train_labels"`
+	Test        string `mapstructure:"test" yaml:"test"`
+	TestLabels  string `mapstructure:"test_labels" yaml:"test_labels"`
+	// Validation carved from the training split: a count, or a fraction
+	// when ValCount is 0.
+	ValCount    int     `mapstructure:"val_count" yaml:"val_count"`
+	ValFraction float64 `mapstructure:"val_fraction" yaml:"val_fraction"`
+	// Normalize is none | scale | standardize | standardize_global, fitted
+	// on the training split and stored with the model.
+	Normalize   string `mapstructure:"normalize" yaml:"normalize"`
+	LabelColumn int    `mapstructure:"label_column" yaml:"label_column"` // csv: 0 first, -1 last
+	Header      string `mapstructure:"header" yaml:"header"`             // csv: auto | yes | no
+	XKey        string `mapstructure:"x_key" yaml:"x_key"`               // npz member with the features
+	YKey        string `mapstructure:"y_key" yaml:"y_key"`               // npz member with the labels
+	Classes     int    `mapstructure:"classes" yaml:"classes"`           // 0: from the data
+	Spiral      Spiral `mapstructure:"spiral" yaml:"spiral"`
+}
+
+// A Source is one value of data.source.
+type Source interface {
+	// Name is the value of data.source that selects the source.
+	Name() string
+	// Check reports, through bad, each problem of the data keys this
+	// source reads (bad's key is the dotted key, "data.train").
+	Check(c Config, bad Bad)
+	// Read reads the raw (unnormalized) training split and the test
+	// split, nil when the config names none.
+	Read(c Config, o Options) (*Splits, error)
+	// Known is the input width and the number of classes the source is
+	// known to have before anything is read: at least 1 and 2.
+	Known(c Config) (inputDim, classes int)
+	// DescribeClasses says where the n classes of a run came from, for
+	// the "training ..." line: "10 classes", "3 classes (data.classes)".
+	DescribeClasses(c Config, n int) string
+	// ClassNames names n classes for tables and plots; nil when the class
+	// index is the name.
+	ClassNames(c Config, n int) []string
+}
+
+// A PathReader reads a data file or directory named on the command line
+// (`nnfc eval --data PATH`).
+type PathReader interface {
+	// ClaimsPath says whether path (a directory when dir) is this
+	// source's format, by its name or contents, without reading it all.
+	ClaimsPath(path string, dir bool) bool
+	// ReadPath reads the split of path (a directory's train or test
+	// files; a file is one split).
+	ReadPath(path string, o PathOptions) (*data.Dataset, error)
+	// PathHint names what the source reads, for the error that lists
+	// them: ".csv" (a file), "MNIST" (a directory).
+	PathHint() (name string, dir bool)
+}
+
+// An InputReader reads a `nnfc predict --input` file: samples without
+// labels.
+type InputReader interface {
+	// ClaimsInput says whether a file starting with head (its first
+	// HeadSize bytes or fewer) is this source's format.
+	ClaimsInput(head []byte) bool
+	ReadInput(path string, o InputOptions) (*data.Dataset, error)
+}
+
+// Fitted is preprocessing a source fitted on the training split (see the
+// package doc), stored in the model file as JSON.
+type Fitted any
+
+// A Refitter is a source with fitted preprocessing: Refit decodes what
+// training stored.
+type Refitter interface {
+	Refit(raw []byte) (FittedReader, error)
+}
+
+// A FittedReader reads raw rows the way training did: labels optional.
+type FittedReader interface {
+	ReadFitted(path string, labels bool) (*data.Dataset, error)
+}
+
+// Bad reports one problem of a key.
+type Bad func(key, format string, a ...any)
+
+// Options are the run-wide settings a source reads with.
+type Options struct {
+	Seed uint64 // for generated data
+	// Float64 asks text sources to keep float64 values too
+	// (Dataset.X64), for a float64 run.
+	Float64 bool
+	// Fitted is the stored preprocessing of the model a run resumes or
+	// fine-tunes (data.Normalizer.Source): a source that fits
+	// preprocessing reads with it instead of fitting anew.
+	Fitted json.RawMessage
+}
+
+// PathOptions are the flags of `nnfc eval --data`.
+type PathOptions struct {
+	// Fitted is the model's stored preprocessing (data.Normalizer.Source):
+	// when set, its source reads the path, labels included.
+	Fitted      json.RawMessage
+	Split       string // train | test
+	LabelColumn int    // csv
+	Classes     int    // the model's: labels must be below it (0: inferred)
+}
+
+// InputOptions are what `nnfc predict` knows of its inputs.
+type InputOptions struct {
+	// Fitted is the model's stored preprocessing (data.Normalizer.Source):
+	// when set, its source reads the input, labels optional.
+	Fitted json.RawMessage
+	Dim    int  // the model's input width
+	Invert bool // images: 255−v
+}
+
+// Splits are the raw data a source read.
+type Splits struct {
+	Train, Test *data.Dataset // Test may be nil
+	// Fitted is the source's fitted preprocessing, encoded by
+	// EncodeFitted; nil: none to store.
+	Fitted json.RawMessage
+}
+
+// All is the table of sources, in the order the docs and errors list
+// them, and the order ReadPath and ReadInput ask them in.
+var All = []Source{mnist{}, cifar10{}, csvSource{}, npz{}, npy{}, spiral{}}
+
+// Names lists the sources' names.
+func Names() []string {
+	names := make([]string, len(All))
+	for i, s := range All {
+		names[i] = s.Name()
+	}
+	return names
+}
+
+// Lookup returns the source named name.
+func Lookup(name string) (Source, error) {
+	for _, s := range All {
+		if s.Name() == name {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("data.source: must be one of %s, got %q", strings.Join(Names(), ", "), name)
+}
+
+// normalizes are the values of data.normalize.
+var normalizes = []string{"none", "scale", "standardize", "standardize_global"}
+
+// Check reports every problem of the data section c: the keys every
+// source shares, then those of the chosen source. set holds the keys the
+// user set.
+func Check(c Config, set map[string]bool, bad Bad) {
+	oneOf := func(key, val string, allowed []string) {
+		if !slices.Contains(allowed, val) {
+			bad(key, "must be one of %s, got %q", strings.Join(allowed, ", "), val)
+		}
+	}
+	if s, err := Lookup(c.Source); err != nil {
+		oneOf("data.source", c.Source, Names())
+	} else {
+		s.Check(c, bad)
+	}
+	if c.ValCount < 0 {
+		bad("data.val_count", "must be ≥ 0, got %d", c.ValCount)
+	}
+	if !(c.ValFraction >= 0 && c.ValFraction < 1) {
+		bad("data.val_fraction", "must be in [0,1), got %g", c.ValFraction)
+	}
+	if set["data.val_count"] && set["data.val_fraction"] && c.ValCount > 0 && c.ValFraction > 0 {
+		bad("data.val_count", "set data.val_count or data.val_fraction, not both")
+	}
+	oneOf("data.normalize", c.Normalize, normalizes)
+	oneOf("data.header", c.Header, []string{"auto", "yes", "no"})
+	if c.Classes < 0 {
+		bad("data.classes", "must be ≥ 0 (0: from the data), got %d", c.Classes)
+	}
+}
+
+// Read reads the raw training and (optional) test data of c through its
+// source and checks that the two agree.
+func Read(c Config, o Options) (*Splits, error) {
+	s, err := Lookup(c.Source)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := s.Read(c, o)
+	if err != nil {
+		return nil, err
+	}
+	train, test := sp.Train, sp.Test
+	if test != nil && (test.D != train.D) {
+		return nil, fmt.Errorf("%s: %d features, but the training data %s has %d", test.Name, test.D, train.Name, train.D)
+	}
+	if test != nil && test.Classes > train.Classes {
+		return nil, fmt.Errorf("%s: labels up to %d, but the training data %s has %d classes", test.Name, test.Classes-1, train.Name, train.Classes)
+	}
+	return sp, nil
+}
+
+// Known is the input width and number of classes c's source is known to
+// have before reading (1 and 2 for an unknown source).
+func Known(c Config) (inputDim, classes int) {
+	s, err := Lookup(c.Source)
+	if err != nil {
+		return 1, 2
+	}
+	return s.Known(c)
+}
+
+// DescribeClasses says where the n classes of a run on c came from.
+func DescribeClasses(c Config, n int) string {
+	if s, err := Lookup(c.Source); err == nil {
+		return s.DescribeClasses(c, n)
+	}
+	return declaredOrInferred(c, n)
+}
+
+// ClassNames names the n classes of data read from c: the source's names,
+// else the class index.
+func ClassNames(c Config, n int) []string {
+	var given []string
+	if s, err := Lookup(c.Source); err == nil {
+		given = s.ClassNames(c, n)
+	}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprint(i)
+		if i < len(given) {
+			names[i] = given[i]
+		}
+	}
+	return names
+}
+
+// ReadPath reads the file or directory a `--data` flag names, through the
+// first source that claims it. A directory is read as its o.Split (train
+// or test) split.
+func ReadPath(path string, o PathOptions) (*data.Dataset, error) {
+	if fr, err := Fit(o.Fitted); fr != nil || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return fr.ReadFitted(path, true)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("--data %s: %v", path, err)
+	}
+	var files, dirs []string
+	for _, s := range All {
+		r, ok := s.(PathReader)
+		if !ok {
+			continue
+		}
+		if r.ClaimsPath(path, st.IsDir()) {
+			return r.ReadPath(path, o)
+		}
+		if h, dir := r.PathHint(); dir {
+			dirs = append(dirs, h)
+		} else {
+			files = append(files, h)
+		}
+	}
+	return nil, fmt.Errorf("--data %s: expected a %s file, or an %s directory", path, orList(files), orList(dirs))
+}
+
+// orList joins "a", "b", "c" as "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// HeadSize is how many leading bytes of a predict input ReadInput looks
+// at to recognize it.
+const HeadSize = 4
+
+// ReadInput reads a `nnfc predict --input` file through the first source
+// that recognizes its leading bytes. A missing file is an error wrapping
+// os.ErrNotExist.
+func ReadInput(path string, o InputOptions) (*data.Dataset, error) {
+	if fr, err := Fit(o.Fitted); fr != nil || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return fr.ReadFitted(path, false)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, HeadSize)
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	head = head[:n]
+	for _, s := range All {
+		if r, ok := s.(InputReader); ok && r.ClaimsInput(head) {
+			return r.ReadInput(path, o)
+		}
+	}
+	return nil, fmt.Errorf("--input %s: not a format nnfc predict reads", path)
+}

@@ -1,0 +1,76 @@
+package task
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/nnfc/nnfc/pkg/model"
+)
+
+func TestLookup(t *testing.T) {
+	for _, tc := range []struct{ kind, want string }{{"", "classifier"}, {"classifier", "classifier"}, {"autoencoder", "autoencoder"}} {
+		tk, err := Lookup(tc.kind)
+		if err != nil || tk.Name() != tc.want {
+			t.Errorf("Lookup(%q) = %v, %v", tc.kind, tk, err)
+		}
+	}
+	if _, err := Lookup("regression"); err == nil || err.Error() != `model.kind: must be one of classifier, autoencoder, got "regression"` {
+		t.Errorf("Lookup(regression): %v", err)
+	}
+	// A task's spec is of its model kind, and Of finds the task back.
+	for _, tk := range All {
+		s := tk.Spec(Model{Kind: tk.Name(), CodeDim: 2, Activation: "relu", Loss: "softmax", Init: "he"}, 4, 3)
+		if Of(s).Name() != tk.Name() {
+			t.Errorf("task %s: spec %+v is %s's", tk.Name(), s, Of(s).Name())
+		}
+	}
+}
+
+func TestClassMeter(t *testing.T) {
+	m := classifier{}.NewMeter(3, true)
+	if !m.Argmax() {
+		t.Fatal("a classifier's meter needs the arg-max")
+	}
+	m.Add([]int32{0, 1, 2, 2}, []int32{0, 1, 1, 2})
+	ev := Eval{N: 4}
+	m.Done(&ev, 5)
+	if ev.Accuracy != 0.75 || ev.Confusion[1][2] != 1 || ev.PerClass[1] != 0.5 || ev.PerClass[2] != 1 {
+		t.Errorf("eval %+v", ev)
+	}
+	var w bytes.Buffer
+	classifier{}.WriteEval(&w, ev, 5)
+	if !strings.Contains(w.String(), "accuracy  75.00%") || !strings.Contains(w.String(), "    1    50.00%      0     1     1") {
+		t.Errorf("eval output:\n%s", w.String())
+	}
+}
+
+func TestMSEMeter(t *testing.T) {
+	m := autoencoder{}.NewMeter(0, true)
+	if m.Argmax() {
+		t.Fatal("an autoencoder's meter asks for no arg-max")
+	}
+	ev := Eval{N: 10, Loss: 3}
+	m.Done(&ev, 4)
+	// The loss is ½‖r − x‖² per sample: the MSE per entry is 2·3/4.
+	if ev.MSE != 1.5 || ev.Confusion != nil || ev.Accuracy != 0 {
+		t.Errorf("eval %+v", ev)
+	}
+	if err := (autoencoder{}).CheckData(model.Spec{InputDim: 4, CodeDim: 4}, "d"); err == nil || !strings.Contains(err.Error(), "must be below the input dimension 4 of d") {
+		t.Errorf("CheckData: %v", err)
+	}
+}
+
+func TestDefaultsAndCheck(t *testing.T) {
+	m, monitor := Model{Kind: "autoencoder", Activation: "relu", Hidden: []int{100}}, "val_acc"
+	Defaults(&m, &monitor, map[string]bool{"model.activation": true})
+	if m.Activation != "relu" || m.Hidden != nil || monitor != "val_loss" {
+		t.Errorf("autoencoder defaults: %+v, monitor %s", m, monitor)
+	}
+	var got []string
+	bad := func(key, format string, a ...any) { got = append(got, key) }
+	Check(Model{Kind: "x", Activation: "relu"}, "val_acc", map[string]bool{"model.code_dim": true}, bad)
+	if strings.Join(got, ",") != "model.kind,model.code_dim" {
+		t.Errorf("unknown kind: problems %v", got)
+	}
+}

@@ -1,0 +1,304 @@
+package data
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// TableConfig is what a table data source needs to prepare a run's data:
+// how to read the files, which column to predict, how to fit the inputs,
+// and how much of the training file to hold out for validation.
+type TableConfig struct {
+	Train, Test string // paths; Test is optional
+	Read        TableOptions
+	Fit         FitOptions
+	// ValCount or ValFraction (see ValCount) rows of the training file
+	// are held out; Stratify keeps each class's share in both parts.
+	ValCount    int
+	ValFraction float64
+	Stratify    bool
+}
+
+// TableData is a table prepared for training: the fitted schema and the
+// encoded splits (Classes = len(Schema.Target.Classes)). Notes are the
+// lines a run prints about the data (dropped rows, unseen values, ignored
+// columns); the schema's own lines are Schema.Describe.
+type TableData struct {
+	Schema           *Schema
+	Train, Val, Test *Dataset // Test is nil without a test file
+	Notes            []string
+}
+
+// LoadTable reads the training file (and the test file, if any), takes
+// the labels of the target column, drops the rows without one, carves
+// the validation split with rng (stratified on request), fits the schema
+// on the training rows only and encodes every split with it.
+func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
+	t, err := ReadTable(c.Train, c.Read)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := ResolveTarget(t, c.Fit.Target)
+	if err != nil {
+		return nil, err
+	}
+	y, classes := ClassLabels(tc)
+	var rows []int
+	for i, v := range y {
+		if v >= 0 {
+			rows = append(rows, i)
+		}
+	}
+	out := &TableData{}
+	dropped := t.N - len(rows)
+	if dropped > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("%s: %d of %d row(s) have no %s (the target): dropped", t.Path, dropped, t.N, tc.Name))
+	}
+	if len(classes) < 2 {
+		only := "no value"
+		if len(classes) == 1 {
+			only = fmt.Sprintf("the one value %q", classes[0])
+		}
+		return nil, fmt.Errorf("data.target: column %s of %s holds %s, expected at least 2 classes", tc.Name, t.Path, only)
+	}
+	frac := c.ValFraction
+	if c.ValCount > 0 {
+		frac = 0
+	}
+	nval, err := ValCount(len(rows), c.ValCount, frac)
+	if err != nil {
+		return nil, fmt.Errorf("data: %v", err)
+	}
+	sub := make([]int32, len(rows))
+	for k, i := range rows {
+		sub[k] = y[i]
+	}
+	var vi, ti []int
+	if c.Stratify {
+		vi, ti = StratifiedSplit(sub, len(classes), nval, rng)
+	} else {
+		vi, ti = RandomSplit(len(rows), nval, rng)
+	}
+	for k := range vi {
+		vi[k] = rows[vi[k]]
+	}
+	for k := range ti {
+		ti[k] = rows[ti[k]]
+	}
+	s, err := FitSchema(t, tc, classes, ti, c.Fit)
+	if err != nil {
+		return nil, err
+	}
+	s.DroppedTarget = dropped
+	if c.Read.NAValues != nil {
+		s.NAValues = slices.Clone(c.Read.NAValues)
+	} else {
+		s.NAValues = slices.Clone(DefaultNAValues)
+	}
+	var nd int
+	ti, nd = s.dropRows(t, ti)
+	vi, ndv := s.dropRows(t, vi)
+	if nd+ndv > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("%s: %d row(s) with a missing cell in a drop_row column: dropped", t.Path, nd+ndv))
+	}
+	if len(ti) == 0 {
+		return nil, fmt.Errorf("%s: no training rows left after dropping rows with missing cells (data.impute)", t.Path)
+	}
+	s.Target.Counts = ClassCounts(y, ti, len(classes))
+	for _, col := range s.Columns {
+		if col.Type == TypeIgnore && col.Inferred {
+			out.Notes = append(out.Notes, fmt.Sprintf("column %s ignored: %s", col.Name, col.Note))
+		}
+	}
+	cols, _, err := s.Bind(t)
+	if err != nil {
+		return nil, err
+	}
+	// Train and validation rows share one buffer, training rows first.
+	all := append(slices.Clip(ti), vi...)
+	ds, notes, err := s.encodeRows(t, cols, all, y)
+	if err != nil {
+		return nil, err
+	}
+	out.Notes = append(out.Notes, notes...)
+	out.Schema = s
+	out.Train, out.Val = ds.cut(len(ti))
+	if c.Test != "" {
+		tt, err := ReadTable(c.Test, TableOptions{NAValues: s.NAValues})
+		if err != nil {
+			return nil, err
+		}
+		test, notes, err := s.EncodeTable(tt, true)
+		if err != nil {
+			return nil, err
+		}
+		out.Test = test
+		out.Notes = append(out.Notes, notes...)
+	}
+	return out, nil
+}
+
+// EncodeTable encodes every row of t with the fitted schema. With
+// needTarget, t must have the target column: rows without a target are
+// dropped (and noted), and a value that is not one of the classes is an
+// error. Without it the labels are the target's when t has the column
+// and every row's value is a class, else 0.
+func (s *Schema) EncodeTable(t *Table, needTarget bool) (*Dataset, []string, error) {
+	cols, notes, err := s.Bind(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows := make([]int, t.N)
+	for i := range rows {
+		rows[i] = i
+	}
+	y := make([]int32, t.N)
+	tc := t.Column(s.Target.Name)
+	if tc == nil && needTarget {
+		return nil, nil, fmt.Errorf("%s: no column %q, the target the model predicts", t.Path, s.Target.Name)
+	}
+	if tc != nil {
+		class := make(map[string]int32, len(s.Target.Classes))
+		for k, c := range s.Target.Classes {
+			class[c] = int32(k)
+		}
+		rows = rows[:0]
+		for i := range t.N {
+			if tc.Missing(i) {
+				continue
+			}
+			k, ok := class[tc.String(i)]
+			if !ok {
+				if needTarget {
+					return nil, nil, fmt.Errorf("%s:%d: column %s: %q is not one of the model's classes (%s)", t.Path, t.Line(i), tc.Name, tc.String(i), strings.Join(s.Target.Classes, ", "))
+				}
+				k = 0
+			}
+			y[i] = k
+			rows = append(rows, i)
+		}
+		if d := t.N - len(rows); d > 0 {
+			if !needTarget {
+				// predict keeps every row
+				rows = rows[:0]
+				for i := range t.N {
+					rows = append(rows, i)
+				}
+			} else {
+				notes = append(notes, fmt.Sprintf("%s: %d row(s) have no %s (the target): dropped", t.Path, d, tc.Name))
+			}
+		}
+	}
+	ds, more, err := s.encodeRows(t, cols, rows, y)
+	return ds, append(notes, more...), err
+}
+
+// encodeRows encodes rows into a new Dataset with labels y[rows].
+func (s *Schema) encodeRows(t *Table, cols []*TableColumn, rows []int, y []int32) (*Dataset, []string, error) {
+	W := s.Width()
+	ds := &Dataset{Name: t.Path, X: make([]float32, len(rows)*W), Y: make([]int32, len(rows)), N: len(rows), D: W, Classes: len(s.Target.Classes)}
+	for k, i := range rows {
+		ds.Y[k] = y[i]
+	}
+	notes, err := s.Encode(t, cols, rows, ds.X)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ds, notes, nil
+}
+
+// cut splits d into its first n rows and the rest, sharing d's buffers.
+func (d *Dataset) cut(n int) (a, b *Dataset) {
+	D := d.D
+	a = &Dataset{Name: d.Name + "[train]", X: d.X[: n*D : n*D], Y: d.Y[:n:n], N: n, D: D, Classes: d.Classes}
+	b = &Dataset{Name: d.Name + "[val]", X: d.X[n*D:], Y: d.Y[n:], N: d.N - n, D: D, Classes: d.Classes}
+	return a, b
+}
+
+// dropRows leaves out the rows with a missing cell in a drop_row column.
+func (s *Schema) dropRows(t *Table, rows []int) ([]int, int) {
+	var drop []*TableColumn
+	for _, c := range s.Columns {
+		if c.Impute == ImputeDropRow && c.Type != TypeIgnore {
+			drop = append(drop, t.Column(c.Name))
+		}
+	}
+	if len(drop) == 0 {
+		return rows, 0
+	}
+	kept := rows[:0:0]
+	for _, i := range rows {
+		ok := true
+		for _, c := range drop {
+			ok = ok && !c.Missing(i)
+		}
+		if ok {
+			kept = append(kept, i)
+		}
+	}
+	return kept, len(rows) - len(kept)
+}
+
+// RandomSplit draws val of n positions with rng for validation, the rest
+// for training, each ascending: the same draw as Dataset.Split.
+func RandomSplit(n, val int, rng *rand.Rand) (vi, ti []int) {
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	Shuffle(perm, rng)
+	vi, ti = slices.Clone(perm[:val]), slices.Clone(perm[val:])
+	slices.Sort(vi)
+	slices.Sort(ti)
+	return vi, ti
+}
+
+// StratifiedSplit draws val of the positions of y for validation so that
+// each class keeps its share: class c gets floor(val·n_c/N) rows, and the
+// rows left over go to the classes with the largest remainders (ties to
+// the smaller class index); within a class the rows are a random draw
+// with rng. Both results are ascending.
+func StratifiedSplit(y []int32, classes, val int, rng *rand.Rand) (vi, ti []int) {
+	n := len(y)
+	if val < 0 || val > n {
+		panic(fmt.Sprintf("data: StratifiedSplit(%d) out of range for %d rows", val, n))
+	}
+	members := make([][]int, classes)
+	for i, c := range y {
+		members[c] = append(members[c], i)
+	}
+	quota := make([]int, classes)
+	rem := make([]int, classes)
+	left := val
+	for c := range classes {
+		q := val * len(members[c])
+		quota[c], rem[c] = q/max(n, 1), q%max(n, 1)
+		left -= quota[c]
+	}
+	order := make([]int, classes)
+	for c := range order {
+		order[c] = c
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rem[order[a]] > rem[order[b]] })
+	for _, c := range order {
+		if left == 0 {
+			break
+		}
+		if quota[c] < len(members[c]) {
+			quota[c]++
+			left--
+		}
+	}
+	for c := range classes {
+		m := members[c]
+		Shuffle(m, rng)
+		vi = append(vi, m[:quota[c]]...)
+		ti = append(ti, m[quota[c]:]...)
+	}
+	slices.Sort(vi)
+	slices.Sort(ti)
+	return vi, ti
+}

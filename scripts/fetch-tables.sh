@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# fetch-tables.sh DIR: the real tables of make data, from Debian packages
+# (apt-get download + dpkg-deb -x; nothing is installed, no R or Python runs):
+#
+#   r-cran-palmerpenguins  extdata/penguins.csv, copied as it is (a header,
+#                          species/island/sex strings, NA cells)
+#   python3-sklearn        sklearn/datasets/data/{breast_cancer,wine_data,iris}.csv
+#                          and diabetes_{data_raw,target}.csv.gz
+#
+# scikit-learn's class tables are not plain CSVs: their first row is
+# "n_samples,n_features,class name 0,class name 1,..." and their last column
+# the class index. They are rewritten here with a named header (the feature
+# names scikit-learn's loaders attach, in snake case) and the class name in
+# the target column, and their row count checked against the first row. The
+# diabetes files (space-separated, no header) become one diabetes.csv with
+# a header and the target column "progression". The originals are kept under
+# DIR/sklearn/.
+set -euo pipefail
+dir=${1:?usage: fetch-tables.sh DIR}
+mkdir -p "$dir"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+if ! apt-get download r-cran-palmerpenguins python3-sklearn >/dev/null 2>apt.err; then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	apt-get download r-cran-palmerpenguins python3-sklearn >/dev/null 2>apt.err || { cat apt.err >&2; exit 1; }
+fi
+for deb in *.deb; do dpkg-deb -x "$deb" x; done
+cd - >/dev/null
+sk=$tmp/x/usr/lib/python3/dist-packages/sklearn/datasets/data
+mkdir -p "$dir/sklearn"
+cp "$tmp"/x/usr/lib/R/site-library/palmerpenguins/extdata/penguins.csv "$dir/penguins.csv"
+cp "$sk"/breast_cancer.csv "$sk"/wine_data.csv "$sk"/iris.csv "$sk"/diabetes_data_raw.csv.gz "$sk"/diabetes_target.csv.gz "$dir/sklearn/"
+
+# named SRC DST TARGET COL1,COL2,...: rewrite one scikit-learn class table.
+named() {
+	awk -F, -v OFS=, -v target="$3" -v cols="$4" -v src="$1" '
+		NR == 1 {
+			n = $1; d = $2
+			if (split(cols, c, ",") != d) { printf "%s: %d feature names for %d features\n", src, length(c), d > "/dev/stderr"; exit 1 }
+			for (i = 3; i <= NF; i++) name[i - 3] = $i
+			printf "%s,%s\n", cols, target
+			next
+		}
+		{
+			if (NF != d + 1 || !($NF in name)) { printf "%s:%d: expected %d features and a class index\n", src, NR, d > "/dev/stderr"; exit 1 }
+			$NF = name[$NF]; print
+		}
+		END { if (NR - 1 != n) { printf "%s: %d rows, its first row says %d\n", src, NR - 1, n > "/dev/stderr"; exit 1 } }
+	' "$1" >"$2.tmp" && mv "$2.tmp" "$2"
+}
+named "$sk/breast_cancer.csv" "$dir/breast_cancer.csv" diagnosis \
+	mean_radius,mean_texture,mean_perimeter,mean_area,mean_smoothness,mean_compactness,mean_concavity,mean_concave_points,mean_symmetry,mean_fractal_dimension,radius_error,texture_error,perimeter_error,area_error,smoothness_error,compactness_error,concavity_error,concave_points_error,symmetry_error,fractal_dimension_error,worst_radius,worst_texture,worst_perimeter,worst_area,worst_smoothness,worst_compactness,worst_concavity,worst_concave_points,worst_symmetry,worst_fractal_dimension
+named "$sk/wine_data.csv" "$dir/wine.csv" cultivar \
+	alcohol,malic_acid,ash,alcalinity_of_ash,magnesium,total_phenols,flavanoids,nonflavanoid_phenols,proanthocyanins,color_intensity,hue,od280_od315_of_diluted_wines,proline
+named "$sk/iris.csv" "$dir/iris.csv" species \
+	sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm
+
+# diabetes: 442 rows of 10 space-separated inputs, and 442 targets.
+{
+	echo "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6,progression"
+	paste -d' ' <(zcat "$sk/diabetes_data_raw.csv.gz") <(zcat "$sk/diabetes_target.csv.gz") | awk -v OFS=, '{ $1 = $1; $NF = $NF + 0; print }'
+} >"$dir/diabetes.csv.tmp"
+rows=$(($(wc -l <"$dir/diabetes.csv.tmp") - 1))
+[ "$rows" -eq 442 ] || { echo "diabetes: $rows rows, expected 442" >&2; exit 1; }
+mv "$dir/diabetes.csv.tmp" "$dir/diabetes.csv"
+wc -l "$dir"/*.csv
