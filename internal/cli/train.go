@@ -13,6 +13,7 @@ import (
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/report"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/sweep"
 	"github.com/nnfc/nnfc/internal/train"
 )
 
@@ -30,6 +31,9 @@ type trainOptions struct {
 	// ThreadsSet is whether the global --threads was given (it then wins
 	// over the config's train.threads).
 	ThreadsSet bool
+	// SweepFD, when > 0, is the file descriptor of nnfc sweep's epoch
+	// gate (a hidden flag: the sweep's local executor sets it).
+	SweepFD int
 }
 
 func newCmdTrain(io IO, runF func(*trainOptions) error) *cobra.Command {
@@ -94,6 +98,8 @@ keeping the last good model. --report writes the run's HTML report
 	f.StringVar(&o.Progress, "progress", "auto", "progress display on stderr: auto (bar on a terminal, else plain), bar, plain or none")
 	f.BoolVar(&o.Force, "force", false, "replace a run already in the output directory (deletes its files)")
 	f.BoolVar(&o.Report, "report", false, "write the run's HTML report (RUN_DIR/report.html, see nnfc report) at the end")
+	f.IntVar(&o.SweepFD, "sweep-fd", 0, "nnfc sweep's epoch gate (set by nnfc sweep)")
+	_ = f.MarkHidden("sweep-fd")
 	f.Int("epochs", 0, "override train.epochs")
 	f.Float64("lr", 0, "override optimizer.lr")
 	f.Int("batch-size", 0, "override train.batch_size")
@@ -109,6 +115,9 @@ keeping the last good model. --report writes the run's HTML report
 
 func runTrain(o *trainOptions) error {
 	opts := train.Options{Stdout: o.IO.Out, Stderr: o.IO.ErrOut, Progress: o.Progress, Width: o.IO.Width, Force: o.Force}
+	if o.SweepFD > 0 {
+		opts.AfterEpoch = sweep.TrialGate(o.SweepFD)
+	}
 	ctx := o.Ctx
 	var res *train.Result
 	var err error

@@ -8,11 +8,11 @@ import (
 )
 
 // TestPrunedTrialExit: a trial the early-stop rule stops is recorded by
-// its own exit status. A fake nnfc logs an epoch below the rung's
-// quantile, then exits with the status given when the SIGINT comes: 130
-// (it checkpointed: pruned), 0 (it finished as the signal came: done, as
-// the bash wrapper that once sat between them could turn into exit 255,
-// "failed"), 1 (it failed: failed).
+// its own exit status. A fake nnfc passes an epoch record below the
+// rung's quantile through the epoch gate, and on the gate's "stop" exits
+// with the status given: 130 (it checkpointed: pruned), 0 (it finished
+// anyway: done), 1 (it failed: failed). The fake exits 3 on "go", so a
+// missed decision fails the test; nothing waits on time.
 func TestPrunedTrialExit(t *testing.T) {
 	for _, c := range []struct {
 		exit  string
@@ -22,7 +22,7 @@ func TestPrunedTrialExit(t *testing.T) {
 		t.Run(c.exit, func(t *testing.T) {
 			dir := t.TempDir()
 			bin := filepath.Join(dir, "fake-nnfc")
-			script := "#!/bin/bash\ntrap 'exit " + c.exit + "' INT\necho 'epoch 1/9 loss 1.0 val_acc 0.1000'\nfor i in $(seq 100); do sleep 0.1; done\nexit 3\n"
+			script := "#!/bin/bash\necho '{\"epoch\":1,\"val_acc\":0.1}' >&3\nread -r answer <&3\n[ \"$answer\" = stop ] && exit " + c.exit + "\nexit 3\n"
 			if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
 				t.Fatal(err)
 			}

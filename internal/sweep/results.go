@@ -194,11 +194,6 @@ func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Tr
 	case "running":
 		if live.alive(st, dir) {
 			t.State = Running
-			// metrics.jsonl is written with each checkpoint; the log
-			// has every finished epoch.
-			if ep, _, ok := lastEpochLine(filepath.Join(dir, rundir.TrainLog)); ok && ep > t.Epochs {
-				t.Epochs = ep
-			}
 		}
 	case "exited":
 		t.WallSeconds = st.Ended - st.Started

@@ -479,6 +479,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 		if t.o.AfterEpoch != nil && t.o.AfterEpoch(st.History[len(st.History)-1]) {
 			return nil, t.interrupt(st.Epoch+1, 0)
 		}
+		testHold(ctx, t.dir, st.Epoch)
 	}
 	if !st.Finished {
 		st.Finished, st.Reason = true, fmt.Sprintf("completed %d epochs", st.Epoch)
