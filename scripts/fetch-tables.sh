@@ -66,4 +66,18 @@ named "$sk/iris.csv" "$dir/iris.csv" species \
 rows=$(($(wc -l <"$dir/diabetes.csv.tmp") - 1))
 [ "$rows" -eq 442 ] || { echo "diabetes: $rows rows, expected 442" >&2; exit 1; }
 mv "$dir/diabetes.csv.tmp" "$dir/diabetes.csv"
+# split NAME TARGET_COLUMN: a fixed stratified 20% test split, the same for
+# every tool (nnfc's configs, scripts/table-peer.py's scikit-learn): of each
+# class, every fifth row (in file order) goes to NAME-test.csv, the rest to
+# NAME-train.csv. No quoted fields in these files, so awk's split is exact.
+split() {
+	awk -F, -v t="$2" -v tr="$dir/$1-train.csv" -v te="$dir/$1-test.csv" '
+		NR == 1 { print > tr; print > te; next }
+		{ if (++n[$t] % 5 == 0) print > te; else print > tr }
+	' "$dir/$1.csv"
+}
+split penguins 1
+split breast_cancer 31
+split wine 14
+split iris 5
 wc -l "$dir"/*.csv

@@ -188,7 +188,7 @@ func badCases(t *testing.T, dir string) []badCase {
 	c = spiralWith("maxmem", "model:\n  hidden: [4000, 4000]\n", "")
 	add("config", "model.hidden: [4000, 4000] under --max-memory 100M", 1, append([]string{"--max-memory", "100M"}, trainCfg(c)...), "needs", "--max-memory limit of 100.0 MiB")
 	cs = append(cs, badCase{kind: "config", name: "NNFC_MODEL_HIDDEN=1000000000", args: trainCfg(spiralWith("env", "model:\n  activation: relu\n", "")),
-		env: []string{"NNFC_MODEL_HIDDEN=1000000000"}, code: 1, want: []string{"model.hidden: the 2-1000000000(relu)-3"}})
+		env: []string{"NNFC_MODEL_HIDDEN=1000000000"}, code: 1, want: []string{`model.hidden (from NNFC_MODEL_HIDDEN="1000000000"): the 2-1000000000(relu)-3`}})
 
 	// ---- CSV data, read by train (data.source: csv) and eval --data.
 	csvCfg := func(name, body string, extra string) string {

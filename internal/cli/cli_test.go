@@ -263,7 +263,7 @@ train: {epochs: 20, batch_size: 16, out_dir: %s}
 		{"config is a directory", []string{"train", "--config", tmp}, ExitError, []string{tmp, "is a directory"}},
 		{"text file as a model", []string{"eval", "--model", threeFeatures, "--data", threeFeatures}, ExitError, []string{threeFeatures, "not a safetensors file"}},
 		{"missing MNIST", []string{"train", "--config", noMNIST}, ExitError, []string{"data.dir", filepath.Join(tmp, "no-mnist"), "make data"}},
-		{"bad flag value", []string{"train", "--config", spiralConfig, "--lr", "-1"}, ExitError, []string{"--lr -1: optimizer.lr: must be > 0"}},
+		{"bad flag value", []string{"train", "--config", spiralConfig, "--lr", "-1"}, ExitUsage, []string{"--lr -1: optimizer.lr: must be > 0"}},
 		{"word for a number", []string{"train", "--config", tenEpochs}, ExitError, []string{tenEpochs + ":2: train.epochs", `got "ten"`}},
 		// Usage errors.
 		{"train without config", []string{"train"}, ExitUsage, []string{"--config", "--resume"}},

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -24,6 +25,7 @@ type dataArgs struct {
 	classes     int // the model's: labels must be below it (0: inferred)
 	// fitted is the model's stored preprocessing (data.Normalizer.Source)
 	fitted json.RawMessage
+	notes  io.Writer // where a fitted reader's notes go
 }
 
 // fittedOf is the data source's preprocessing a model's normalizer
@@ -50,13 +52,13 @@ func (a *dataArgs) fromRun(run string, modelPath *string) {
 
 func (a dataArgs) load() (*data.Dataset, error) {
 	if a.data != "" {
-		return readDataPath(a.data, a.split, a.labelColumn, a.classes, a.fitted)
+		return readDataPath(a.data, a.split, a.labelColumn, a.classes, a.fitted, a.notes)
 	}
 	c, err := config.LoadStored(a.configPath)
 	if err != nil {
 		return nil, err
 	}
-	s, err := train.RawSplits(c)
+	s, err := train.RawSplitsFitted(c, a.fitted)
 	if err != nil {
 		return nil, err
 	}
@@ -79,11 +81,11 @@ func (a dataArgs) load() (*data.Dataset, error) {
 
 // readDataPath reads a data file or directory through the data source
 // that claims it (source.ReadPath).
-func readDataPath(path, split string, labelColumn, classes int, fitted json.RawMessage) (*data.Dataset, error) {
+func readDataPath(path, split string, labelColumn, classes int, fitted json.RawMessage, notes io.Writer) (*data.Dataset, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() && split != "train" && split != "test" {
 		return nil, usageError{fmt.Errorf("--split: a data directory has train and test splits, got %q", split)}
 	}
-	return source.ReadPath(path, source.PathOptions{Split: split, LabelColumn: labelColumn, Classes: classes, Fitted: fitted})
+	return source.ReadPath(path, source.PathOptions{Split: split, LabelColumn: labelColumn, Classes: classes, Fitted: fitted, Notes: notes})
 }
 
 // bindFlags defines the flags that name the data: --data, --config,

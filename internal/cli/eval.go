@@ -70,6 +70,7 @@ func runEval(o *evalOptions) error {
 	defer m.Close()
 	o.Data.classes = m.Spec.Classes
 	o.Data.fitted = fittedOf(m.Norm)
+	o.Data.notes = o.IO.ErrOut
 	ds, err := o.Data.load()
 	if err != nil {
 		return err
@@ -78,6 +79,7 @@ func runEval(o *evalOptions) error {
 		return err
 	}
 	ev := m.Evaluate(ds, o.Model.Batch)
+	ev.Classes = m.ClassNames
 	if o.JSON {
 		out := struct {
 			Model string `json:"model"`

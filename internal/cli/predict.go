@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/pkg/data"
 )
@@ -78,7 +79,7 @@ func runPredict(o *predictOptions) error {
 	}
 	var all *data.Dataset
 	for _, in := range o.Inputs {
-		ds, err := source.ReadInput(in, source.InputOptions{Dim: m.Spec.InputDim, Invert: o.Invert, Fitted: fittedOf(m.Norm)})
+		ds, err := source.ReadInput(in, source.InputOptions{Dim: m.Spec.InputDim, Invert: o.Invert, Fitted: fittedOf(m.Norm), Notes: o.IO.ErrOut})
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--input %s: no such file", in)
 		}
@@ -100,7 +101,11 @@ func runPredict(o *predictOptions) error {
 	}
 	write := func(w io.Writer) error { return m.WriteCSV(w, all, o.Model.Batch) }
 	if o.Output != "" {
-		return atomicfile.Write(o.Output, 0o644, write)
+		if err := atomicfile.Write(o.Output, 0o644, write); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.IO.Out, "wrote %s to %s\n", english.Count(all.N, "row"), o.Output)
+		return nil
 	}
 	bw := bufio.NewWriter(o.IO.Out)
 	if err := write(bw); err != nil {

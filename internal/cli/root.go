@@ -24,9 +24,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/internal/train"
 )
@@ -35,7 +37,7 @@ import (
 const (
 	ExitOK          = 0
 	ExitError       = 1   // bad input (config, data, model file, flag) or I/O failure
-	ExitUsage       = 2   // unknown command or flag
+	ExitUsage       = 2   // bad command line: unknown command or flag, a flag's value out of its range
 	ExitCheckFailed = 3   // nnfc gradcheck: a gradient check failed
 	ExitDiverged    = 4   // nnfc train: the loss became NaN or infinite
 	ExitInterrupted = 130 // nnfc train: stopped by SIGINT/SIGTERM, checkpoint written
@@ -139,7 +141,7 @@ with hand-written backward passes proven by finite differences.
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{flagSuggestion(c, err)} })
 	root.AddCommand(newCmdTrain(io, nil), newCmdEval(io, nil), newCmdPredict(io, nil), newCmdGradcheck(io, nil),
 		newCmdPlot(io, nil), newCmdEmbed(io, nil), newCmdVersion(io, nil), newCmdRuns(io, nil), newCmdBench(io, nil),
 		newCmdSweep(io, nil), newCmdReport(io, nil), newCmdExport(io, nil), newCmdServe(io, nil))
@@ -176,12 +178,13 @@ func exitCode(err error) int {
 	var ee *exitError
 	var ue usageError
 	var nf *train.NonFiniteError
+	var fe *config.FlagError
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &nf):
 		return ExitDiverged
-	case errors.As(err, &ue), isCobraUsage(err):
+	case errors.As(err, &ue), errors.As(err, &fe), isCobraUsage(err):
 		return ExitUsage
 	}
 	return ExitError
@@ -204,6 +207,32 @@ func errorText(err error) string {
 		msg += "\nDid you mean this? " + strings.Join(strings.Fields(suggestions), ", ")
 	}
 	return msg
+}
+
+// flagSuggestion adds to pflag's "unknown flag: --epoch" the flag of c
+// the user most likely meant: "(did you mean --epochs?)".
+func flagSuggestion(c *cobra.Command, err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return err
+	}
+	best, bestD := "", 3
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		d := config.EditDistance(name, f.Name)
+		if strings.HasPrefix(f.Name, name) || strings.HasPrefix(name, f.Name) {
+			d = min(d, 1)
+		}
+		if d < bestD {
+			best, bestD = f.Name, d
+		}
+	})
+	if best == "" {
+		return err
+	}
+	return fmt.Errorf("%w (did you mean --%s?)", err, best)
 }
 
 // isCobraUsage recognizes cobra's own argument errors (unknown command,

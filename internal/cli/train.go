@@ -11,6 +11,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/report"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
@@ -137,6 +138,18 @@ func runTrain(o *trainOptions) error {
 		}
 		if o.PrintConfig {
 			fmt.Fprint(o.IO.Out, c.YAML())
+			// What reading the data decides (a table's schema), as
+			// YAML comments: the output stays a loadable config.
+			lines, err := train.DescribeData(c)
+			if err != nil {
+				return err
+			}
+			if len(lines) > 0 {
+				fmt.Fprintln(o.IO.Out, "# the data as read (fitted on the training split; set data.types to change a type):")
+			}
+			for _, l := range lines {
+				fmt.Fprintln(o.IO.Out, "#", l)
+			}
 			return nil
 		}
 		if c.Train.Threads > 0 && !o.ThreadsSet {
@@ -146,6 +159,7 @@ func runTrain(o *trainOptions) error {
 		}
 		fmt.Fprintln(o.IO.ErrOut, "blas:", blasbackend.Describe())
 		res, err = train.Start(ctx, c, opts)
+		err = config.Blame(err, o.Overrides)
 	}
 	if errors.Is(err, train.ErrInterrupted) {
 		return &exitError{ExitInterrupted, err}
@@ -154,7 +168,7 @@ func runTrain(o *trainOptions) error {
 		return err
 	}
 	if res.EpochsHere > 0 {
-		fmt.Fprintf(o.IO.Out, "trained %d epochs in %.1fs (median %.0f samples/s)", res.EpochsHere, res.Seconds, res.SamplesPerSec)
+		fmt.Fprintf(o.IO.Out, "trained %s in %.1fs (median %.0f samples/s)", english.Count(res.EpochsHere, "epoch"), res.Seconds, res.SamplesPerSec)
 		if res.EpochsHere != res.Epochs {
 			fmt.Fprintf(o.IO.Out, ", %d in all", res.Epochs)
 		}

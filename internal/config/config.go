@@ -100,6 +100,7 @@ func Default() Config {
 			Source: "mnist", Dir: "data/mnist", ValCount: 0, ValFraction: 0.1,
 			Normalize: "scale", LabelColumn: 0, Header: "auto", XKey: "x", YKey: "y",
 			Spiral: Spiral{PerClass: 300, Classes: 7, Noise: 0.2},
+			Table:  source.Table{Impute: source.Impute{Numeric: "mean", Categorical: "missing"}, MinCount: 1},
 		},
 		Model: Model{
 			Kind: "classifier", Hidden: []int{100}, Activation: "relu", LeakyAlpha: 0.01,
@@ -148,6 +149,39 @@ func Keys() []string {
 	}
 	walk(reflect.TypeOf(Config{}), "")
 	return keys
+}
+
+// mapKeys are the keys whose values are maps from the user's own names
+// (data.types: {island: categorical}): viper lists each entry as a key.
+var mapKeys = func() []string {
+	var keys []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("mapstructure"), ",")
+			switch {
+			case slices.Contains(tag[1:], "squash"):
+				walk(f.Type, prefix)
+			case f.Type.Kind() == reflect.Struct:
+				walk(f.Type, prefix+tag[0]+".")
+			case f.Type.Kind() == reflect.Map:
+				keys = append(keys, prefix+tag[0])
+			}
+		}
+	}
+	walk(reflect.TypeOf(Config{}), "")
+	return keys
+}()
+
+// underMapKey says whether k is an entry of a map key ("data.types.island").
+func underMapKey(k string) bool {
+	for _, m := range mapKeys {
+		if strings.HasPrefix(k, m+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // EnvName is the environment variable that overrides key:
@@ -262,11 +296,26 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 	}
 	var errs []error
 	set := map[string]bool{}
+	lines := map[string]int{}
+	if path != "" {
+		lines = keyLines(path)
+	}
+	var unknown []string
 	for _, k := range v.AllKeys() {
-		if !known[k] {
-			errs = append(errs, fmt.Errorf("%s: unknown key %s%s", src, k, suggest(k)))
+		if !known[k] && !underMapKey(k) {
+			unknown = append(unknown, k) // not set: a bare "epochs:" is no schedule.epochs
+			continue
 		}
 		set[k] = true
+	}
+	// In the file's order, each with its line.
+	sort.SliceStable(unknown, func(i, j int) bool { return lines[unknown[i]] < lines[unknown[j]] })
+	for _, k := range unknown {
+		at := src
+		if n := lines[k]; n > 0 {
+			at = fmt.Sprintf("%s:%d", src, n)
+		}
+		errs = append(errs, fmt.Errorf("%s: unknown key %s%s", at, k, suggest(k)))
 	}
 	for _, k := range Keys() {
 		if !env {
@@ -306,10 +355,6 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 	for _, f := range flags {
 		flagged[f.Key] = f.Flag.Changed
 	}
-	lines := map[string]int{}
-	if path != "" {
-		lines = keyLines(path)
-	}
 	flagOf := map[string]*pflag.Flag{}
 	for _, f := range flags {
 		if f.Flag.Changed {
@@ -317,38 +362,36 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 		}
 	}
 	origin := func(msg string) string {
-		key, rest, _ := strings.Cut(msg, ":")
-		base, _, _ := strings.Cut(key, "[")
-		if val, ok := os.LookupEnv(EnvName(base)); ok && env && known[base] && !flagged[base] {
-			return fmt.Sprintf("%s (from %s=%q):%s", key, EnvName(base), val, rest)
+		if !env {
+			return msg
 		}
-		return msg
+		return envOrigin(msg, flagged)
 	}
 	// blame names what set the value of a problem: the flag when one did
-	// (the file does not hold that value), else the file.
-	blame := func(msg string) string {
+	// (the file does not hold that value; a *FlagError), else the file.
+	blame := func(msg string) error {
 		key, _, _ := strings.Cut(msg, ":")
 		base, _, _ := strings.Cut(key, "[")
 		if f := flagOf[base]; f != nil {
-			return fmt.Sprintf("--%s %s: %s", f.Name, f.Value.String(), msg)
+			return &FlagError{Flag: f.Name, Value: f.Value.String(), Err: errors.New(msg)}
 		}
 		if o := origin(msg); o != msg {
-			return src + ": " + o // the environment set it
+			return errors.New(src + ": " + o) // the environment set it
 		}
 		if n := lines[base]; n > 0 {
-			return fmt.Sprintf("%s:%d: %s", src, n, msg)
+			return fmt.Errorf("%s:%d: %s", src, n, msg)
 		}
-		return src + ": " + origin(msg)
+		return errors.New(src + ": " + msg)
 	}
 	if err := unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(numberHook, listHook, mapstructure.StringToTimeDurationHookFunc()))); err != nil {
 		for _, p := range strings.Split(tidyDecodeError(err), "; ") {
-			errs = append(errs, errors.New(blame(p)))
+			errs = append(errs, blame(p))
 		}
 		return Config{}, errors.Join(errs...)
 	}
 	c.fillRuleDefaults(set)
 	for _, e := range c.validate(set) {
-		errs = append(errs, errors.New(blame(e.Error())))
+		errs = append(errs, blame(e.Error()))
 	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
@@ -456,8 +499,118 @@ func tidyDecodeError(err error) string {
 	return strings.Join(parts, "; ")
 }
 
-// suggest names a known key close to an unknown one ("did you mean ...").
+// FlagError is a problem with a value a command-line flag gave a key:
+// a bad command line (nnfc exits 2), not a bad file.
+type FlagError struct {
+	Flag, Value string // the flag's name (without --) and value
+	Err         error  // "optimizer.lr: must be > 0, got -1"
+}
+
+func (e *FlagError) Error() string { return fmt.Sprintf("--%s %s: %v", e.Flag, e.Value, e.Err) }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// envOrigin adds to msg, a problem "KEY...: what", the environment
+// variable that set KEY when one did and no flag (flagged) overrode it:
+// "data.dir (from NNFC_DATA_DIR="/nope"): what".
+func envOrigin(msg string, flagged map[string]bool) string {
+	key, rest, found := strings.Cut(msg, ":")
+	if !found {
+		return msg
+	}
+	base, _, _ := strings.Cut(key, "[")
+	if !knownKey(base) || flagged[base] {
+		return msg
+	}
+	if val, ok := os.LookupEnv(EnvName(base)); ok {
+		return fmt.Sprintf("%s (from %s=%q):%s", key, EnvName(base), val, rest)
+	}
+	return msg
+}
+
+func knownKey(k string) bool {
+	for _, kk := range Keys() {
+		if kk == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Blame returns err, a problem found after loading (a data directory that
+// does not exist, ...) whose message starts with the key whose value is
+// wrong ("data.dir: ..."), with the environment variable that set that
+// value named, as Load names it in its own errors; flags are the command
+// line's overrides (a flag wins over the variable). Other errors are
+// returned as they are.
+func Blame(err error, flags []Flag) error {
+	if err == nil {
+		return nil
+	}
+	flagged := map[string]bool{}
+	for _, f := range flags {
+		flagged[f.Key] = f.Flag.Changed
+	}
+	if msg := envOrigin(err.Error(), flagged); msg != err.Error() {
+		return &blamed{msg, err}
+	}
+	return err
+}
+
+// blamed is an error with a message naming its origin; errors.Is and As
+// see the original.
+type blamed struct {
+	msg string
+	err error
+}
+
+func (e *blamed) Error() string { return e.msg }
+func (e *blamed) Unwrap() error { return e.err }
+
+// aliases are the names other trainers (PyTorch, Keras, scikit-learn)
+// and the course code give some keys, by the key's last part.
+var aliases = map[string]string{
+	"learning_rate": "lr", "learningrate": "lr", "eta": "lr",
+	"epoch": "epochs", "n_epochs": "epochs", "num_epochs": "epochs", "max_epochs": "epochs", "max_iter": "epochs",
+	"batchsize": "batch_size", "minibatch_size": "batch_size", "mini_batch_size": "batch_size",
+	"l2": "reg", "lambda": "reg", "l2_reg": "reg", "regularization": "reg",
+	"hidden_sizes": "hidden", "hidden_layers": "hidden", "hidden_layer_sizes": "hidden", "layers": "hidden", "units": "hidden",
+	"optimizer": "rule", "solver": "rule",
+	"output_dir": "out_dir", "outdir": "out_dir", "out": "out_dir", "dir_out": "out_dir",
+	"n_classes": "classes", "num_classes": "classes",
+	"random_state": "seed", "random_seed": "seed",
+}
+
+// suggest names the known key an unknown one most likely meant ("did
+// you mean ..."): a key of the same last part, or of the last part other
+// trainers call it by (learning_rate: optimizer.lr), in the same section
+// or the only one; else the known key within two edits.
 func suggest(key string) string {
+	section, leaf := "", key
+	if i := strings.LastIndex(key, "."); i >= 0 {
+		section, leaf = key[:i], key[i+1:]
+	}
+	for _, l := range []string{leaf, aliases[leaf]} {
+		if l == "" {
+			continue
+		}
+		var same []string
+		for _, k := range Keys() {
+			ks, kl := "", k
+			if i := strings.LastIndex(k, "."); i >= 0 {
+				ks, kl = k[:i], k[i+1:]
+			}
+			if kl != l || k == key {
+				continue
+			}
+			if ks == section {
+				return " (did you mean " + k + "?)"
+			}
+			same = append(same, k)
+		}
+		if len(same) > 0 {
+			return " (did you mean " + strings.Join(same, " or ") + "?)"
+		}
+	}
 	best, bestD := "", 3
 	for _, k := range Keys() {
 		if d := editDistance(key, k); d < bestD {
@@ -534,6 +687,7 @@ func toMap(v reflect.Value) map[string]any {
 // set the default of the chosen rule and kind.
 func (c *Config) fillRuleDefaults(set map[string]bool) {
 	task.Defaults(&c.Model, &c.Train.Monitor, set)
+	source.FillDefaults(&c.Data, set)
 	if set["data.val_count"] && !set["data.val_fraction"] {
 		// A count replaces the default fraction; val_count: 0 means no
 		// validation split.

@@ -65,7 +65,7 @@ func TestBadConfigs(t *testing.T) {
 		{"beta1 of 1", "optimizer: {rule: adam, beta1: 1}", []string{"optimizer.beta1: must be in [0,1), got 1"}},
 		{"min_lr above lr", "optimizer: {lr: 0.1}\nschedule: {kind: cosine, min_lr: 0.5}", []string{"schedule.min_lr: must be ≤ optimizer.lr"}},
 		{"csv without file", "data: {source: csv}", []string{"data.train: must name the csv training file"}},
-		{"unknown source", "data: {source: imagenet}", []string{`data.source: must be one of mnist, cifar10, csv, npz, npy, spiral, got "imagenet"`}},
+		{"unknown source", "data: {source: imagenet}", []string{`data.source: must be one of mnist, cifar10, csv, npz, npy, spiral, table, got "imagenet"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

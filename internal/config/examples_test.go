@@ -42,6 +42,12 @@ func TestExampleConfigs(t *testing.T) {
 		"mnist-deep": func(t *testing.T, c Config) {
 			want(t, c.Data.Source == "mnist" && len(c.Model.Hidden) >= 2, "a deeper net on mnist")
 		},
+		"penguins": func(t *testing.T, c Config) {
+			want(t, c.Data.Source == "table" && c.Data.Target == "species" && c.Data.Normalize == "none", "the penguins table, species from the other columns, no global normalization")
+		},
+		"breast-cancer": func(t *testing.T, c Config) {
+			want(t, c.Data.Source == "table" && c.Data.Target == "diagnosis" && c.Data.Normalize == "none", "the breast cancer table, diagnosis from the measurements")
+		},
 		"spiral-7": func(t *testing.T, c Config) {
 			want(t, c.Data.Source == "spiral" && c.Data.Spiral.Classes == 7, "the spiral with 7 classes")
 		},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/english"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
@@ -43,6 +45,9 @@ type Model struct {
 	// Meta is the file's metadata (the spec and normalizer among it), for
 	// a caller that records where a model came from.
 	Meta map[string]string
+	// ClassNames names the classes when the model's data named them (a
+	// table's target values, from its stored preprocessing), else nil.
+	ClassNames []string
 
 	// Exactly one of the two networks is set: net64 for float64, net32
 	// for float32 and bfloat16.
@@ -87,6 +92,11 @@ func Open(path, precision string) (*Model, error) {
 	} else {
 		m.Spec = m.net32.Spec
 	}
+	if m.Norm != nil {
+		if names := source.FittedClassNames(m.Norm.Source); len(names) == m.Spec.Classes {
+			m.ClassNames = names
+		}
+	}
 	return m, nil
 }
 
@@ -107,10 +117,10 @@ func (m *Model) Net64() *model.Net[float64] { return m.net64 }
 // normalizes ds in place with the model's statistics.
 func (m *Model) Prepare(ds *data.Dataset, labelled bool) error {
 	if ds.D != m.Spec.InputDim {
-		return fmt.Errorf("%s has %d %s per sample, but the model %s expects %d", ds.Name, ds.D, plural(ds.D, "feature"), m.Path, m.Spec.InputDim)
+		return fmt.Errorf("%s has %s per sample, but the model %s expects %d", ds.Name, english.Count(ds.D, "feature"), m.Path, m.Spec.InputDim)
 	}
 	if labelled && task.Of(m.Spec).Labelled() && ds.Classes > m.Spec.Classes {
-		return fmt.Errorf("%s has labels up to %d, but the model %s has %d %s", ds.Name, ds.Classes-1, m.Path, m.Spec.Classes, plural(m.Spec.Classes, "class"))
+		return fmt.Errorf("%s has labels up to %d, but the model %s has %s", ds.Name, ds.Classes-1, m.Path, english.Count(m.Spec.Classes, "class"))
 	}
 	if m.Norm != nil {
 		return m.Norm.Apply(ds)
@@ -135,17 +145,6 @@ func (m *Model) TypeName() string {
 		return "float64"
 	}
 	return "float32"
-}
-
-// plural is n's noun, with an s unless n is 1 ("class" → "classes").
-func plural(n int, noun string) string {
-	if n == 1 {
-		return noun
-	}
-	if noun[len(noun)-1] == 's' {
-		return noun + "es"
-	}
-	return noun + "s"
 }
 
 // matrix views or copies rows [lo, hi) of ds as a batch of element type T.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
@@ -19,11 +20,16 @@ type Prediction struct {
 }
 
 // Columns names the outputs of a row as WriteCSV writes them after the
-// row index: class, p0, p1, ...
+// row index: class, p0, p1, ...; or, when the classes have names
+// (ClassNames), class, p_NAME, ...
 func (m *Model) Columns() []string {
 	cols := []string{"class"}
 	for j := 0; j < m.Spec.Classes; j++ {
-		cols = append(cols, "p"+strconv.Itoa(j))
+		if m.ClassNames != nil {
+			cols = append(cols, "p_"+m.ClassNames[j])
+		} else {
+			cols = append(cols, "p"+strconv.Itoa(j))
+		}
 	}
 	return cols
 }
@@ -83,7 +89,7 @@ func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, emi
 func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 	head := []byte("row")
 	for _, c := range m.Columns() {
-		head = append(append(head, ','), c...)
+		head = appendCSVField(append(head, ','), c)
 	}
 	if err := m.CanPredict(); err != nil {
 		return err
@@ -95,7 +101,11 @@ func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 	return m.Predict(ds, batch, func(row int, p Prediction) error {
 		line = strconv.AppendInt(line[:0], int64(row), 10)
 		line = append(line, ',')
-		line = strconv.AppendInt(line, int64(p.Class), 10)
+		if m.ClassNames != nil {
+			line = appendCSVField(line, m.ClassNames[p.Class])
+		} else {
+			line = strconv.AppendInt(line, int64(p.Class), 10)
+		}
 		for _, v := range p.Probs {
 			line = append(line, ',')
 			line = strconv.AppendFloat(line, v, 'g', 6, 32)
@@ -103,4 +113,13 @@ func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 		_, err := w.Write(append(line, '\n'))
 		return err
 	})
+}
+
+// appendCSVField appends s as one CSV field, quoted when it holds a
+// comma, a quote or a line break (RFC 4180).
+func appendCSVField(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return append(b, s...)
+	}
+	return append(append(b, '"'), strings.ReplaceAll(s, `"`, `""`)+`"`...)
 }

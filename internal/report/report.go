@@ -15,6 +15,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/source"
@@ -208,7 +209,11 @@ func Build(dir string, o Options) (*Page, error) {
 
 	// The test split, raw: the images are drawn from the raw pixels, the
 	// network sees them normalized with the model's statistics.
-	splits, err := train.RawSplits(c)
+	var fitted json.RawMessage
+	if norm != nil {
+		fitted = norm.Source // a table is encoded with the model's schema
+	}
+	splits, err := train.RawSplitsFitted(c, fitted)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +225,7 @@ func Build(dir string, o Options) (*Page, error) {
 		p.Data += fmt.Sprintf(", %d test", raw.N)
 	}
 	if raw.D != net.Spec.InputDim {
-		return nil, fmt.Errorf("%s has %d features per sample, but the model %s expects %d", raw.Name, raw.D, modelPath, net.Spec.InputDim)
+		return nil, fmt.Errorf("%s has %s per sample, but the model %s expects %d", raw.Name, english.Count(raw.D, "feature"), modelPath, net.Spec.InputDim)
 	}
 	ds := &data.Dataset{Name: raw.Name, X: append([]float32(nil), raw.X...), Y: raw.Y, N: raw.N, D: raw.D, Classes: raw.Classes}
 	if norm != nil {
@@ -234,6 +239,11 @@ func Build(dir string, o Options) (*Page, error) {
 		p.Test.Errors -= ev.Confusion[i][i]
 	}
 	names := source.ClassNames(c.Data, net.Spec.Classes)
+	if norm != nil {
+		if fitted := source.FittedClassNames(norm.Source); len(fitted) == net.Spec.Classes {
+			names = fitted // a table's target values
+		}
+	}
 	p.Classes = classRows(ev.Confusion, names)
 	if p.Conf, err = uri(plots.Confusion(ev.Confusion, names)); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/pkg/data"
 )
 
@@ -41,7 +42,7 @@ func cifarTrain(dir string) []string {
 
 func (cifar10) Known(Config) (int, int) { return 3 * 32 * 32, 10 }
 
-func (cifar10) DescribeClasses(_ Config, n int) string { return fmt.Sprintf("%d classes", n) }
+func (cifar10) DescribeClasses(_ Config, n int) string { return english.Count(n, "class") }
 
 var cifarNames = []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
 

@@ -1,9 +1,9 @@
 package source
 
 import (
-	"fmt"
 	"os"
 
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/pkg/data"
 )
 
@@ -47,9 +47,9 @@ func (csvSource) DescribeClasses(c Config, n int) string { return declaredOrInfe
 // declared by data.classes or inferred from the labels.
 func declaredOrInferred(c Config, n int) string {
 	if c.Classes > 0 {
-		return fmt.Sprintf("%d classes (data.classes)", n)
+		return english.Count(n, "class") + " (data.classes)"
 	}
-	return fmt.Sprintf("%d classes (inferred from the labels; data.classes declares more)", n)
+	return english.Count(n, "class") + " (inferred from the labels; set data.classes to declare more)"
 }
 
 func (csvSource) ClassNames(Config, int) []string { return nil }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/pkg/data"
 )
 
@@ -42,7 +43,7 @@ func (mnist) Read(c Config, _ Options) (*Splits, error) {
 
 func (mnist) Known(Config) (int, int) { return 28 * 28, 10 }
 
-func (mnist) DescribeClasses(_ Config, n int) string { return fmt.Sprintf("%d classes", n) }
+func (mnist) DescribeClasses(_ Config, n int) string { return english.Count(n, "class") }
 
 func (mnist) ClassNames(Config, int) []string { return nil }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/pkg/data"
 )
 
@@ -39,6 +40,8 @@ type Config struct {
 	YKey        string `mapstructure:"y_key" yaml:"y_key"`               // npz member with the labels
 	Classes     int    `mapstructure:"classes" yaml:"classes"`           // 0: from the data
 	Spiral      Spiral `mapstructure:"spiral" yaml:"spiral"`
+	// Table holds the table source's keys (data.target, data.types, ...).
+	Table `mapstructure:",squash" yaml:",inline"`
 }
 
 // A Source is one value of data.source.
@@ -96,8 +99,37 @@ type Refitter interface {
 }
 
 // A FittedReader reads raw rows the way training did: labels optional.
+// Notes about the rows (a column the model does not use, values training
+// never saw) are written to notes, one line each, when it is not nil.
 type FittedReader interface {
-	ReadFitted(path string, labels bool) (*data.Dataset, error)
+	ReadFitted(path string, labels bool, notes io.Writer) (*data.Dataset, error)
+}
+
+// A ClassNamer is a FittedReader that knows the names of the classes.
+type ClassNamer interface {
+	ClassNames() []string
+}
+
+// A Defaulter is a source whose keys change the defaults of others
+// (the table source standardizes its columns itself: data.normalize
+// defaults to none). set holds the keys the user set.
+type Defaulter interface {
+	Defaults(c *Config, set map[string]bool)
+}
+
+// A KeyOwner is a source with keys of its own: giving one of them a
+// value with another source is an error (a stored config lists every
+// key with its default, which is no error).
+type KeyOwner interface {
+	// OwnKeys lists the keys of c, this source's own, that hold a
+	// value other than their default.
+	OwnKeys(c Config) []string
+}
+
+// A Describer is a source that can say what reading will decide (the
+// table source's inferred schema), for nnfc train --print-config.
+type Describer interface {
+	Describe(c Config, o Options) ([]string, error)
 }
 
 // Bad reports one problem of a key.
@@ -120,9 +152,10 @@ type PathOptions struct {
 	// Fitted is the model's stored preprocessing (data.Normalizer.Source):
 	// when set, its source reads the path, labels included.
 	Fitted      json.RawMessage
-	Split       string // train | test
-	LabelColumn int    // csv
-	Classes     int    // the model's: labels must be below it (0: inferred)
+	Notes       io.Writer // where a fitted reader's notes go (nil: dropped)
+	Split       string    // train | test
+	LabelColumn int       // csv
+	Classes     int       // the model's: labels must be below it (0: inferred)
 }
 
 // InputOptions are what `nnfc predict` knows of its inputs.
@@ -130,13 +163,21 @@ type InputOptions struct {
 	// Fitted is the model's stored preprocessing (data.Normalizer.Source):
 	// when set, its source reads the input, labels optional.
 	Fitted json.RawMessage
-	Dim    int  // the model's input width
-	Invert bool // images: 255−v
+	Notes  io.Writer // where a fitted reader's notes go (nil: dropped)
+	Dim    int       // the model's input width
+	Invert bool      // images: 255−v
 }
 
 // Splits are the raw data a source read.
 type Splits struct {
 	Train, Test *data.Dataset // Test may be nil
+	// Val, when not nil, is the validation split the source carved
+	// itself (the table source fits its schema on the training rows
+	// only, and may stratify); else the trainer carves one from Train.
+	Val *data.Dataset
+	// Notes are lines a run prints before training: what the source
+	// decided (a table's inferred schema) and what it dropped.
+	Notes []string
 	// Fitted is the source's fitted preprocessing, encoded by
 	// EncodeFitted; nil: none to store.
 	Fitted json.RawMessage
@@ -144,7 +185,7 @@ type Splits struct {
 
 // All is the table of sources, in the order the docs and errors list
 // them, and the order ReadPath and ReadInput ask them in.
-var All = []Source{mnist{}, cifar10{}, csvSource{}, npz{}, npy{}, spiral{}}
+var All = []Source{mnist{}, cifar10{}, csvSource{}, npz{}, npy{}, spiral{}, table{}}
 
 // Names lists the sources' names.
 func Names() []string {
@@ -177,10 +218,24 @@ func Check(c Config, set map[string]bool, bad Bad) {
 			bad(key, "must be one of %s, got %q", strings.Join(allowed, ", "), val)
 		}
 	}
-	if s, err := Lookup(c.Source); err != nil {
+	chosen, err := Lookup(c.Source)
+	if err != nil {
 		oneOf("data.source", c.Source, Names())
 	} else {
-		s.Check(c, bad)
+		chosen.Check(c, bad)
+	}
+	for _, s := range All {
+		ko, ok := s.(KeyOwner)
+		if !ok || s == chosen {
+			continue
+		}
+		for _, own := range ko.OwnKeys(c) {
+			for _, k := range sortedKeys(set) {
+				if k == own || strings.HasPrefix(k, own+".") {
+					bad(k, "applies to data.source %s only, the config's source is %s", s.Name(), c.Source)
+				}
+			}
+		}
 	}
 	if c.ValCount < 0 {
 		bad("data.val_count", "must be ≥ 0, got %d", c.ValCount)
@@ -211,12 +266,73 @@ func Read(c Config, o Options) (*Splits, error) {
 	}
 	train, test := sp.Train, sp.Test
 	if test != nil && (test.D != train.D) {
-		return nil, fmt.Errorf("%s: %d features, but the training data %s has %d", test.Name, test.D, train.Name, train.D)
+		return nil, fmt.Errorf("%s: %s, but the training data %s has %d", test.Name, english.Count(test.D, "feature"), train.Name, train.D)
 	}
 	if test != nil && test.Classes > train.Classes {
-		return nil, fmt.Errorf("%s: labels up to %d, but the training data %s has %d classes", test.Name, test.Classes-1, train.Name, train.Classes)
+		return nil, fmt.Errorf("%s: labels up to %d, but the training data %s has %s", test.Name, test.Classes-1, train.Name, english.Count(train.Classes, "class"))
 	}
 	return sp, nil
+}
+
+// FillDefaults gives the keys the user did not set the defaults the
+// chosen source asks for (Defaulter).
+func FillDefaults(c *Config, set map[string]bool) {
+	// An empty list or map reads back from a stored config as empty, not
+	// nil: one form for both.
+	t := &c.Table
+	if len(t.Features) == 0 {
+		t.Features = nil
+	}
+	if len(t.Exclude) == 0 {
+		t.Exclude = nil
+	}
+	if len(t.NAValues) == 0 {
+		t.NAValues = nil
+	}
+	if len(t.Types) == 0 {
+		t.Types = nil
+	}
+	if len(t.Impute.Columns) == 0 {
+		t.Impute.Columns = nil
+	}
+	if s, err := Lookup(c.Source); err == nil {
+		if d, ok := s.(Defaulter); ok {
+			d.Defaults(c, set)
+		}
+	}
+}
+
+// Describe is what reading c will decide, when its source can say
+// (Describer); nil otherwise.
+func Describe(c Config, o Options) ([]string, error) {
+	if s, err := Lookup(c.Source); err == nil {
+		if d, ok := s.(Describer); ok {
+			return d.Describe(c, o)
+		}
+	}
+	return nil, nil
+}
+
+// FittedClassNames are the class names stored preprocessing knows (a
+// table's target values), or nil.
+func FittedClassNames(stored json.RawMessage) []string {
+	fr, err := Fit(stored)
+	if err != nil || fr == nil {
+		return nil
+	}
+	if n, ok := fr.(ClassNamer); ok {
+		return n.ClassNames()
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // Known is the input width and number of classes c's source is known to
@@ -262,7 +378,7 @@ func ReadPath(path string, o PathOptions) (*data.Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fr.ReadFitted(path, true)
+		return fr.ReadFitted(path, true, o.Notes)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -306,7 +422,7 @@ func ReadInput(path string, o InputOptions) (*data.Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fr.ReadFitted(path, false)
+		return fr.ReadFitted(path, false, o.Notes)
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -3,6 +3,7 @@ package source
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ func TestLookup(t *testing.T) {
 		}
 	}
 	_, err := Lookup("imagenet")
-	want := `data.source: must be one of mnist, cifar10, csv, npz, npy, spiral, got "imagenet"`
+	want := `data.source: must be one of mnist, cifar10, csv, npz, npy, spiral, table, got "imagenet"`
 	if err == nil || err.Error() != want {
 		t.Errorf("Lookup(imagenet): %v, want %s", err, want)
 	}
@@ -49,7 +50,7 @@ func TestCheck(t *testing.T) {
 		{"spiral", func(c *Config) { c.Source, c.Spiral = "spiral", Spiral{PerClass: 1, Classes: 2, Noise: -1} },
 			[]string{"data.spiral.per_class: must be ≥ 2, got 1", "data.spiral.noise: must be ≥ 0, got -1"}},
 		{"unknown and common keys", func(c *Config) { c.Source, c.Normalize, c.Classes = "x", "zscore", -1 },
-			[]string{`data.source: must be one of mnist, cifar10, csv, npz, npy, spiral, got "x"`, `data.normalize: must be one of none, scale, standardize, standardize_global, got "zscore"`, "data.classes: must be ≥ 0 (0: from the data), got -1"}},
+			[]string{`data.source: must be one of mnist, cifar10, csv, npz, npy, spiral, table, got "x"`, `data.normalize: must be one of none, scale, standardize, standardize_global, got "zscore"`, "data.classes: must be ≥ 0 (0: from the data), got -1"}},
 	} {
 		c := base
 		tc.c(&c)
@@ -72,7 +73,7 @@ func TestKnownAndDescribe(t *testing.T) {
 		{Config{Source: "mnist"}, 784, 10, "10 classes"},
 		{Config{Source: "cifar10"}, 3072, 10, "10 classes"},
 		{Config{Source: "spiral", Spiral: Spiral{Classes: 7}}, 2, 7, "10 classes (data.spiral.classes)"},
-		{Config{Source: "csv"}, 1, 2, "10 classes (inferred from the labels; data.classes declares more)"},
+		{Config{Source: "csv"}, 1, 2, "10 classes (inferred from the labels; set data.classes to declare more)"},
 		{Config{Source: "npz", Classes: 12}, 1, 12, "10 classes (data.classes)"},
 	} {
 		dim, cls := Known(tc.c)
@@ -155,7 +156,7 @@ func (fitting) Refit(raw []byte) (FittedReader, error) {
 	return s, json.Unmarshal(raw, &s)
 }
 
-func (s scale) ReadFitted(path string, labels bool) (*data.Dataset, error) {
+func (s scale) ReadFitted(path string, labels bool, _ io.Writer) (*data.Dataset, error) {
 	return &data.Dataset{Name: path, X: []float32{s.By}, N: 1, D: 1}, nil
 }
 

@@ -3,6 +3,7 @@ package source
 import (
 	"fmt"
 
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/pkg/data"
 )
@@ -54,7 +55,7 @@ func (spiral) DescribeClasses(c Config, n int) string {
 	if c.Classes > 0 {
 		return declaredOrInferred(c, n)
 	}
-	return fmt.Sprintf("%d classes (data.spiral.classes)", n)
+	return english.Count(n, "class") + " (data.spiral.classes)"
 }
 
 func (spiral) ClassNames(Config, int) []string { return nil }

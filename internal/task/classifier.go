@@ -113,15 +113,38 @@ func (classifier) ListBest(val Eval, epoch int) string {
 
 func (classifier) ListTest(test Eval) string { return fmt.Sprintf("%.2f%%", 100*test.Accuracy) }
 
+// WriteEval writes the accuracy and a table of per-class accuracy and
+// the confusion matrix, its rows and columns labelled by ev.Classes when
+// the classes have names, else by index.
 func (classifier) WriteEval(w io.Writer, ev Eval, _ int) {
 	fmt.Fprintf(w, "accuracy  %.2f%%\n\n", 100*ev.Accuracy)
-	fmt.Fprintln(w, "class  accuracy  confusion (rows: true class, columns: predicted)")
+	if len(ev.Classes) != len(ev.Confusion) {
+		fmt.Fprintln(w, "class  accuracy  confusion (rows: true class, columns: predicted)")
+		for i, row := range ev.Confusion {
+			cells := make([]string, len(row))
+			for j, v := range row {
+				cells[j] = fmt.Sprintf("%5d", v)
+			}
+			fmt.Fprintf(w, "%5d  %7.2f%%  %s\n", i, 100*ev.PerClass[i], strings.Join(cells, " "))
+		}
+		return
+	}
+	wn, wc := len("class"), 5
+	for _, n := range ev.Classes {
+		wn, wc = max(wn, len(n)), max(wc, len(n))
+	}
+	head := make([]string, len(ev.Classes))
+	for j, n := range ev.Classes {
+		head[j] = fmt.Sprintf("%*s", wc, n)
+	}
+	fmt.Fprintln(w, "confusion: rows are the true class, columns the predicted one")
+	fmt.Fprintf(w, "%-*s  accuracy  %s\n", wn, "class", strings.Join(head, " "))
 	for i, row := range ev.Confusion {
 		cells := make([]string, len(row))
 		for j, v := range row {
-			cells[j] = fmt.Sprintf("%5d", v)
+			cells[j] = fmt.Sprintf("%*d", wc, v)
 		}
-		fmt.Fprintf(w, "%5d  %7.2f%%  %s\n", i, 100*ev.PerClass[i], strings.Join(cells, " "))
+		fmt.Fprintf(w, "%-*s  %7.2f%%  %s\n", wn, ev.Classes[i], 100*ev.PerClass[i], strings.Join(cells, " "))
 	}
 }
 

@@ -131,6 +131,9 @@ type Eval struct {
 	PerClass []float64 `json:"per_class_accuracy,omitempty"`
 	// Confusion[i][j] counts samples of true class i predicted as j.
 	Confusion [][]int `json:"confusion,omitempty"`
+	// Classes names the classes (the rows and columns of Confusion) when
+	// the model's data named them (a table's target values).
+	Classes []string `json:"classes,omitempty"`
 }
 
 // Bad reports one problem of a key.

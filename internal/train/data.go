@@ -26,6 +26,9 @@ type Splits struct {
 	// Fitted is the data source's fitted preprocessing, encoded
 	// (source.EncodeFitted); LoadData stores it in Norm.Source.
 	Fitted json.RawMessage
+	// Notes are the source's lines about the data (source.Splits.Notes),
+	// printed before training.
+	Notes []string
 }
 
 // LoadData reads the data a config names, carves the validation split
@@ -58,7 +61,7 @@ func LoadData(c config.Config, norm *data.Normalizer) (*Splits, error) {
 			}
 		}
 	}
-	return &Splits{Train: tr, Val: val, Test: test, Norm: norm}, nil
+	return &Splits{Train: tr, Val: val, Test: test, Norm: norm, Notes: s.Notes}, nil
 }
 
 // RawSplits reads the data of a config and carves the validation split,
@@ -75,6 +78,9 @@ func rawSplits(c config.Config, fitted json.RawMessage) (*Splits, error) {
 		return nil, err
 	}
 	train, test := raw.Train, raw.Test
+	if raw.Val != nil { // the source carved its own
+		return &Splits{Train: train, Val: raw.Val, Test: test, Fitted: raw.Fitted, Notes: raw.Notes}, nil
+	}
 	frac := c.Data.ValFraction
 	if c.Data.ValCount > 0 {
 		frac = 0 // a count wins over the default fraction
@@ -101,4 +107,17 @@ func Read(d config.Data, seed uint64) (train, test *data.Dataset, err error) {
 func knownData(d config.Data) *data.Dataset {
 	dim, classes := source.Known(d)
 	return &data.Dataset{D: dim, Classes: classes}
+}
+
+// DescribeData is what reading c's data will decide, when its source can
+// say before training (a table's inferred schema); nil otherwise.
+func DescribeData(c config.Config) ([]string, error) {
+	return source.Describe(c.Data, source.Options{Seed: c.Seed, Float64: c.Precision == "float64"})
+}
+
+// RawSplitsFitted is RawSplits reading with a model's stored
+// preprocessing (data.Normalizer.Source), as eval does: a table is then
+// encoded with the schema the model was trained with, not a new fit.
+func RawSplitsFitted(c config.Config, fitted json.RawMessage) (*Splits, error) {
+	return rawSplits(c, fitted)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/stfile"
@@ -348,11 +349,18 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	tr := &trainer[T]{c: c, o: o, dir: dir, splits: splits, net: net, opt: opt, sched: sched, best: best, st: st,
 		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr, o.Width),
 		wallStart: wallStart, lastSave: time.Now()}
-	fmt.Fprintf(o.Stdout, "training %s on %s: %s; %d train, %d val", spec, splits.Train.Name, source.DescribeClasses(c.Data, spec.Classes), splits.Train.N, splits.Val.N)
+	for _, l := range splits.Notes {
+		fmt.Fprintln(o.Stdout, l)
+	}
+	classes := "" // an autoencoder has none
+	if spec.Classes > 0 {
+		classes = source.DescribeClasses(c.Data, spec.Classes) + "; "
+	}
+	fmt.Fprintf(o.Stdout, "training %s on %s: %s%d train, %d val", spec, splits.Train.Name, classes, splits.Train.N, splits.Val.N)
 	if splits.Test != nil {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
 	}
-	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %d epochs, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, c.Train.Epochs, c.Precision)
+	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %s, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, english.Count(c.Train.Epochs, "epoch"), c.Precision)
 	if splits.Val.N == 0 {
 		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(dir, rundir.Model))
 	}
@@ -482,7 +490,7 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 		testHold(ctx, t.dir, st.Epoch)
 	}
 	if !st.Finished {
-		st.Finished, st.Reason = true, fmt.Sprintf("completed %d epochs", st.Epoch)
+		st.Finished, st.Reason = true, "completed "+english.Count(st.Epoch, "epoch")
 		if err := t.persist(); err != nil {
 			return nil, err
 		}
@@ -589,11 +597,11 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	st.Epoch, st.Step, st.LossSum, st.DataLossSum, st.NormSum, st.Seconds = e+1, 0, 0, 0, 0, 0
 	if c.Train.Patience > 0 && st.Bad >= c.Train.Patience {
 		st.Finished = true
-		st.Reason = fmt.Sprintf("early stop: %s did not improve by %g for %d epochs", c.Train.Monitor, c.Train.MinDelta, st.Bad)
+		st.Reason = fmt.Sprintf("early stop: %s did not improve by %g for %s", c.Train.Monitor, c.Train.MinDelta, english.Count(st.Bad, "epoch"))
 		fmt.Fprintln(t.o.Stdout, st.Reason)
 	}
 	if !st.Finished && st.Epoch >= c.Train.Epochs {
-		st.Finished, st.Reason = true, fmt.Sprintf("completed %d epochs", st.Epoch)
+		st.Finished, st.Reason = true, "completed "+english.Count(st.Epoch, "epoch")
 	}
 	t.sinceSave++
 	every, secs := c.Train.CheckpointEvery, c.Train.CheckpointSeconds

@@ -289,7 +289,10 @@ func (s *Schema) Describe() []string {
 		miss := fmt.Sprintf("%d missing", c.Missing)
 		if c.Missing > 0 && c.Type != TypeIgnore {
 			miss += " → " + c.Impute
-			if c.Impute != ImputeDropRow && c.Impute != ImputeMissing || c.Type == TypeBinary {
+			switch {
+			case c.Type == TypeBinary && c.Impute == ImputeMissing:
+				miss += fmt.Sprintf(" %.3g", c.Fill)
+			case c.Impute != ImputeDropRow && c.Impute != ImputeMissing:
 				miss += " " + c.fillText()
 			}
 			if c.Indicator {

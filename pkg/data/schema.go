@@ -131,6 +131,57 @@ type Column struct {
 	Width  int `json:"width"`
 }
 
+// Validate checks a schema read from a model file: known types and
+// imputations, blocks that tile [0, width) in order, widths that match the
+// categories, finite statistics, classes. width is the model's input
+// width. The error names the column.
+func (s *Schema) Validate(width int) error {
+	if s.Target.Name == "" || s.Target.Kind != TargetClass || len(s.Target.Classes) < 2 {
+		return fmt.Errorf("table schema: target %q of kind %q with %d classes, expected a class target with at least 2", s.Target.Name, s.Target.Kind, len(s.Target.Classes))
+	}
+	off := 0
+	for _, c := range s.Columns {
+		bad := func(format string, a ...any) error {
+			return fmt.Errorf("table schema: column %q: %s", c.Name, fmt.Sprintf(format, a...))
+		}
+		if c.Offset != off {
+			return bad("offset %d, expected %d", c.Offset, off)
+		}
+		want := 0
+		switch c.Type {
+		case TypeIgnore:
+		case TypeNumeric:
+			want = 1
+			if c.Indicator {
+				want = 2
+			}
+			if !(c.Std > 0) || math.IsInf(c.Std, 0) || math.IsNaN(c.Mean) || math.IsInf(c.Mean, 0) || math.IsNaN(c.Fill) || math.IsInf(c.Fill, 0) {
+				return bad("mean %g, std %g, fill %g: expected finite numbers and std > 0", c.Mean, c.Std, c.Fill)
+			}
+		case TypeBinary:
+			want = 1
+			if len(c.Categories) != 2 || !(c.Fill >= 0 && c.Fill <= 1) {
+				return bad("binary with %d categories and fill %g, expected 2 and a fill in [0, 1]", len(c.Categories), c.Fill)
+			}
+		case TypeCategorical:
+			want = len(c.Categories)
+			if want == 0 || c.Categories[want-1] != CatOther || !(c.Fill >= 0 && c.Fill < float64(want)) || c.Fill != math.Trunc(c.Fill) {
+				return bad("categorical with %d categories and fill %g, expected <other> last and a fill that indexes them", want, c.Fill)
+			}
+		default:
+			return bad("type %q, expected one of %s", c.Type, strings.Join(ColumnTypes, ", "))
+		}
+		if c.Width != want {
+			return bad("width %d, expected %d", c.Width, want)
+		}
+		off += want
+	}
+	if off != width {
+		return fmt.Errorf("table schema: %d inputs, the model has %d", off, width)
+	}
+	return nil
+}
+
 // FitOptions are the user's choices for FitSchema (the data.* keys).
 type FitOptions struct {
 	// Target names the target column, or gives its 0-based index when no
@@ -429,6 +480,9 @@ func fitColumn(t *Table, c *TableColumn, train []int, opt FitOptions) (Column, e
 	impute := opt.Impute[c.Name]
 	switch col.Type {
 	case TypeIgnore:
+		if !col.Inferred {
+			col.Note = "data.types says ignore"
+		}
 		return col, nil
 	case TypeNumeric:
 		if !numeric {

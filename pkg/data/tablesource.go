@@ -20,6 +20,10 @@ type TableConfig struct {
 	ValCount    int
 	ValFraction float64
 	Stratify    bool
+	// Schema, when set, is a schema fitted before (the model a run
+	// resumes or fine-tunes): the rows are labelled with its classes,
+	// split the same way, and encoded with it instead of a new fit.
+	Schema *Schema
 }
 
 // TableData is a table prepared for training: the fitted schema and the
@@ -46,6 +50,12 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 		return nil, err
 	}
 	y, classes := ClassLabels(tc)
+	if c.Schema != nil {
+		if y, err = c.Schema.labels(t, tc); err != nil {
+			return nil, err
+		}
+		classes = c.Schema.Target.Classes
+	}
 	var rows []int
 	for i, v := range y {
 		if v >= 0 {
@@ -88,15 +98,17 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	for k := range ti {
 		ti[k] = rows[ti[k]]
 	}
-	s, err := FitSchema(t, tc, classes, ti, c.Fit)
-	if err != nil {
-		return nil, err
-	}
-	s.DroppedTarget = dropped
-	if c.Read.NAValues != nil {
-		s.NAValues = slices.Clone(c.Read.NAValues)
-	} else {
-		s.NAValues = slices.Clone(DefaultNAValues)
+	s := c.Schema
+	if s == nil {
+		if s, err = FitSchema(t, tc, classes, ti, c.Fit); err != nil {
+			return nil, err
+		}
+		s.DroppedTarget = dropped
+		if c.Read.NAValues != nil {
+			s.NAValues = slices.Clone(c.Read.NAValues)
+		} else {
+			s.NAValues = slices.Clone(DefaultNAValues)
+		}
 	}
 	var nd int
 	ti, nd = s.dropRows(t, ti)
@@ -107,7 +119,9 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	if len(ti) == 0 {
 		return nil, fmt.Errorf("%s: no training rows left after dropping rows with missing cells (data.impute)", t.Path)
 	}
-	s.Target.Counts = ClassCounts(y, ti, len(classes))
+	if c.Schema == nil {
+		s.Target.Counts = ClassCounts(y, ti, len(classes))
+	}
 	for _, col := range s.Columns {
 		if col.Type == TypeIgnore && col.Inferred {
 			out.Notes = append(out.Notes, fmt.Sprintf("column %s ignored: %s", col.Name, col.Note))
@@ -139,6 +153,28 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 		out.Notes = append(out.Notes, notes...)
 	}
 	return out, nil
+}
+
+// labels maps the target column tc of t to the schema's classes (-1
+// where missing); a value that is not a class is an error.
+func (s *Schema) labels(t *Table, tc *TableColumn) ([]int32, error) {
+	class := make(map[string]int32, len(s.Target.Classes))
+	for k, c := range s.Target.Classes {
+		class[c] = int32(k)
+	}
+	y := make([]int32, t.N)
+	for i := range t.N {
+		if tc.Missing(i) {
+			y[i] = -1
+			continue
+		}
+		k, ok := class[tc.String(i)]
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: column %s: %q is not one of the model's classes (%s)", t.Path, t.Line(i), tc.Name, tc.String(i), strings.Join(s.Target.Classes, ", "))
+		}
+		y[i] = k
+	}
+	return y, nil
 }
 
 // EncodeTable encodes every row of t with the fitted schema. With

@@ -1,0 +1,32 @@
+// Package english words nnfc's messages: counts with their nouns in the
+// right number ("1 feature", "2 features").
+package english
+
+import "strconv"
+
+// Plural is noun in the plural: an s, or es after s and x ("class" →
+// "classes"; "epoch" → "epochs"); the irregular nouns nnfc counts are
+// listed.
+func Plural(noun string) string {
+	switch noun {
+	case "":
+		return noun
+	case "entry":
+		return "entries"
+	}
+	for _, end := range []string{"s", "x"} {
+		if len(noun) >= len(end) && noun[len(noun)-len(end):] == end {
+			return noun + "es"
+		}
+	}
+	return noun + "s"
+}
+
+// Count is n followed by noun, in the plural unless n is 1: "1 epoch",
+// "0 epochs", "3 classes".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + Plural(noun)
+}
