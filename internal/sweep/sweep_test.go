@@ -749,12 +749,14 @@ func TestExampleSweepFiles(t *testing.T) {
 // following it with --wait --scancel and Ctrl-C cancels the array, the
 // running trial checkpoints on Slurm's SIGTERM, and submitting again
 // finishes the sweep with the results of an uninterrupted local run.
+// Trial 0 is held after its epoch 3 (NNFC_TEST_HOLD and a FIFO) until
+// Slurm's SIGTERM reaches it, so scancel always lands part-way.
 func TestSlurmCancelResume(t *testing.T) {
 	slurmUp(t)
 	dir := t.TempDir()
 	p := writeFile(t, dir, "s.yaml", `base: `+filepath.Join(wd(t), "../../configs/spiral-7.yaml")+`
 set:
-  train.epochs: 1500 # about 2 s a trial: long enough that scancel lands mid-run (150 finished in 0.34 s and raced it)
+  train.epochs: 150
 space:
   optimizer.lr: [0.3, 1.0]
 `)
@@ -767,24 +769,20 @@ space:
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "slurm")
+	fifo := holdTrial(t, p, out, 0)
 	cmd := exec.Command(nnfcBin, "--threads", "1", "sweep", "--config", p, "--out", out, "--executor", "slurm", "--parallel", "1", "--wait", "--scancel")
+	cmd.Env = append(os.Environ(), "NNFC_TEST_HOLD=3")
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		log, _ := os.ReadFile(filepath.Join(sweep.TrialDir(out, 0), "train.log"))
-		if strings.Contains(string(log), "\nepoch 3/") {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("trial 0 did not start within 60 s:\n%s", errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Opening the FIFO returns when trial 0 holds after epoch 3.
+	hold, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer hold.Close()
 	cmd.Process.Signal(os.Interrupt)
 	err = cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 || !strings.Contains(errb.String(), "cancelled") {
@@ -796,8 +794,8 @@ space:
 	}
 	tr := byIndex(tab)
 	st, _ := sweep.ReadStatus(tr[0].Dir)
-	if tr[0].State != sweep.Pending || st == nil || st.ExitCode != 130 || tr[0].Epochs == tr[0].MaxEpochs {
-		t.Fatalf("after scancel: trial 0 %s, %d/%d epochs, status %+v", tr[0].State, tr[0].Epochs, tr[0].MaxEpochs, st)
+	if tr[0].State != sweep.Pending || st == nil || st.ExitCode != 130 || tr[0].Epochs != 3 {
+		t.Fatalf("after scancel: trial 0 %s, %d/%d epochs (want 3), status %+v", tr[0].State, tr[0].Epochs, tr[0].MaxEpochs, st)
 	}
 	// Submitted again, without --wait: the job id comes back at once.
 	code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", p, "--out", out, "--executor", "slurm")
