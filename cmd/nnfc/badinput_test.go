@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // badCase is one bad input: the command that reads it, the exit code and
@@ -276,12 +276,13 @@ func badCases(t *testing.T, dir string) []badCase {
 	add("cifar", "gzip of 31 MB, --max-memory 16M", 1, append([]string{"--max-memory", "16M"}, evalCIFAR(cifar("c-bomb", gz(make([]byte, 10000*3073))))...), "the decompressed data needs")
 	add("cifar", "empty batch", 1, evalCIFAR(cifar("c-empty", nil)), "file holds 0 bytes")
 
-	// ---- Model files, read by eval and predict.
+	// ---- Model files, read by eval, predict and export.
 	points := text("points.csv", "0,0.1,0.2\n1,0.3,-0.2\n2,-0.5,0.5\n")
 	inputs := text("inputs.csv", "0.1,0.2\n0.3,-0.2\n")
 	modelCase := func(name string, path string, want ...string) {
 		add("model", name+" (eval)", 1, []string{"eval", "--model", path, "--data", points}, append([]string{path}, want...)...)
 		add("model", name+" (predict)", 1, []string{"predict", "--model", path, "--input", inputs}, append([]string{path}, want...)...)
+		add("model", name+" (export)", 1, []string{"export", "--model", path, "--output", p("bad.onnx")}, append([]string{path}, want...)...)
 	}
 	base := func() ([]stfile.Tensor, map[string]string) { return spiralModel(t) }
 	variant := func(name string, change func(ts []stfile.Tensor, meta map[string]string) []stfile.Tensor) string {
@@ -362,6 +363,16 @@ func badCases(t *testing.T, dir string) []badCase {
 	add("flag", "eval --precision float16", 2, []string{"eval", "--model", good, "--data", points, "--precision", "float16"}, "--precision: must be float32, float64 or bfloat16")
 	add("flag", "predict --batch 0", 2, []string{"predict", "--model", good, "--input", inputs, "--batch", "0"}, "--batch: must be > 0")
 	add("flag", "unknown flag", 2, []string{"train", "--epochz", "3"}, "unknown flag: --epochz")
+	add("flag", "export --format pmml", 2, []string{"export", "--model", good, "--format", "pmml"}, `--format: must be onnx, got "pmml"`)
+	add("flag", "export without --model or --run", 2, []string{"export"}, "exactly one of --model FILE or --run RUN_DIR")
+	add("model", "export --class-names of the wrong count", 1, []string{"export", "--model", good, "--output", p("names.onnx"), "--class-names", "a,b"}, "2 class names given, the model has 3 classes")
+	garbageONNX := file("garbage.onnx", garbage)
+	add("onnx", "import of random bytes", 1, []string{"import", "--onnx", garbageONNX, "--output", p("g.safetensors")}, "not an ONNX model")
+	gelu, err := filepath.Abs(filepath.Join("..", "..", "testdata", "onnx", "gelu.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("onnx", "import of a GELU MLP", 1, []string{"import", "--onnx", gelu, "--output", p("gelu.safetensors")}, `node "/1/Div" (Div): op Div is not part of a plain MLP`)
 	bf := spiralWith("bf16gonum", "model:\n  hidden: [8]\n", "")
 	add("flag", "train --precision bfloat16 --blas gonum", 1, append([]string{"--blas", "gonum"}, trainCfg(bf, "--precision", "bfloat16")...),
 		"precision bfloat16 needs the onednn backend")

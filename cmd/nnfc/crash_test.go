@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // crashYAML trains a 2-256-256-7 network with Adam on the spiral,

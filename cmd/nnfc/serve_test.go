@@ -389,6 +389,9 @@ func parseV2(t *testing.T, a answer) (v2Resp, map[string][]float64) {
 			n := int(size.(float64))
 			chunk := bin[:n]
 			bin = bin[n:]
+			if o.Datatype == "BYTES" {
+				continue // strings: checked by the caller
+			}
 			for len(chunk) > 0 {
 				switch o.Datatype {
 				case "FP32":
@@ -402,6 +405,9 @@ func parseV2(t *testing.T, a answer) (v2Resp, map[string][]float64) {
 				}
 			}
 			continue
+		}
+		if o.Datatype == "BYTES" {
+			continue // strings: checked by the caller
 		}
 		var v []float64
 		if err := json.Unmarshal(o.Data, &v); err != nil {
@@ -432,7 +438,8 @@ func TestServeEndpoints(t *testing.T) {
 	clf, ae := filepath.Join(dir, "clf.safetensors"), filepath.Join(dir, "ae.safetensors")
 	saveClassifier(t, clf, 1)
 	saveAutoencoder(t, ae)
-	p := startServe(t, "--model", clf, "--model", "auto="+ae)
+	names := []string{"setosa", "versicolor", "virginica"}
+	p := startServe(t, "--model", clf, "--model", "auto="+ae, "--class-names", "clf="+strings.Join(names, ","))
 	rows := fixtureRows()
 	want := nnfcPredict(t, clf, rows)
 
@@ -446,7 +453,7 @@ func TestServeEndpoints(t *testing.T) {
 		Versions []string         `json:"versions"`
 		Inputs   []map[string]any `json:"inputs"`
 		Outputs  []map[string]any `json:"outputs"`
-		Classes  int              `json:"classes"`
+		Classes  []string         `json:"classes"`
 		Spec     model.Spec       `json:"spec"`
 		SHA256   string           `json:"sha256"`
 	}
@@ -454,8 +461,8 @@ func TestServeEndpoints(t *testing.T) {
 	if err := json.Unmarshal(a.body, &meta); err != nil || a.code != 200 {
 		t.Fatalf("GET /v2/models/clf: %v (%v)", a, err)
 	}
-	if meta.SHA256 != fileSHA(t, clf) || meta.Versions[0] != meta.SHA256[:12] || meta.Classes != 3 || meta.Spec.InputDim != 4 ||
-		len(meta.Inputs) != 1 || meta.Inputs[0]["name"] != "input" || len(meta.Outputs) != 2 {
+	if meta.SHA256 != fileSHA(t, clf) || meta.Versions[0] != meta.SHA256[:12] || strings.Join(meta.Classes, ",") != strings.Join(names, ",") || meta.Spec.InputDim != 4 ||
+		len(meta.Inputs) != 1 || meta.Inputs[0]["name"] != "input" || len(meta.Outputs) != 3 || meta.Outputs[2]["name"] != "label_name" {
 		t.Errorf("GET /v2/models/clf: %s", a.body)
 	}
 
@@ -482,6 +489,38 @@ func TestServeEndpoints(t *testing.T) {
 	r, vals = parseV2(t, p.do("POST", "/v2/models/clf/infer", body, "Inference-Header-Content-Length", strconv.Itoa(h)))
 	if len(r.Outputs) != 1 || len(vals["label"]) != 2 || int(vals["label"][1]) != want[1].label {
 		t.Errorf("outputs [label]: %+v", r)
+	}
+
+	// The class names, as JSON strings and as Triton's binary BYTES (a
+	// 4-byte little-endian length before each).
+	var jsonNames []string
+	body, h = v2Binary(rows, `,"outputs":[{"name":"label_name"}]`)
+	a = p.do("POST", "/v2/models/clf/infer", body, "Inference-Header-Content-Length", strconv.Itoa(h))
+	var named struct{ Outputs []v2Out }
+	if err := json.Unmarshal(a.body, &named); err != nil || len(named.Outputs) != 1 || named.Outputs[0].Datatype != "BYTES" ||
+		json.Unmarshal(named.Outputs[0].Data, &jsonNames) != nil || len(jsonNames) != len(rows) {
+		t.Fatalf("label_name as JSON: %v", a)
+	}
+	body, h = v2Binary(rows, `,"outputs":[{"name":"label"},{"name":"label_name","parameters":{"binary_data":true}}]`)
+	a = p.do("POST", "/v2/models/clf/infer", body, "Inference-Header-Content-Length", strconv.Itoa(h))
+	hl, _ := strconv.Atoi(a.header.Get("Inference-Header-Content-Length"))
+	if a.code != 200 || hl == 0 {
+		t.Fatalf("label_name: %v", a)
+	}
+	if err := json.Unmarshal(a.body[:hl], &named); err != nil || len(named.Outputs) != 2 || named.Outputs[1].Datatype != "BYTES" {
+		t.Fatalf("label_name: %s (%v)", a.body[:hl], err)
+	}
+	bin := a.body[hl:]
+	for i := range rows {
+		if len(bin) < 4 {
+			t.Fatalf("binary label_name: %d rows, want %d", i, len(rows))
+		}
+		n := int(binary.LittleEndian.Uint32(bin))
+		got := string(bin[4 : 4+n])
+		bin = bin[4+n:]
+		if got != names[want[i].label] || jsonNames[i] != got {
+			t.Errorf("row %d: label_name %q (binary), %q (JSON), want %q", i, got, jsonNames[i], names[want[i].label])
+		}
 	}
 
 	// V1 JSON, at both paths, and CSV with a header row.
@@ -551,11 +590,11 @@ func TestServeEndpoints(t *testing.T) {
 	// The metrics count what happened above.
 	m := string(p.do("GET", "/metrics", nil).body)
 	for _, series := range []string{
-		`nnfc_serve_requests_total{code="200",endpoint="v2_infer"} 4`,
+		`nnfc_serve_requests_total{code="200",endpoint="v2_infer"} 6`,
 		`nnfc_serve_requests_total{code="200",endpoint="v1_predict"} 3`,
-		`nnfc_serve_rows_total{model="clf"} 102`,
+		`nnfc_serve_rows_total{model="clf"} 142`,
 		`nnfc_serve_rows_total{model="auto"} 20`,
-		`nnfc_serve_request_duration_seconds_count{endpoint="v2_infer"} 4`,
+		`nnfc_serve_request_duration_seconds_count{endpoint="v2_infer"} 6`,
 		`nnfc_serve_in_flight_requests 0`,
 		`nnfc_serve_model_load_seconds{model="clf",version="` + meta.Versions[0] + `"}`,
 		`process_resident_memory_bytes`,
@@ -613,6 +652,7 @@ func TestServeBadRequests(t *testing.T) {
 		{"string in data", "/v2/models/clf/infer", "", `{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,"2",3,4]}]}`, nil, 400, "inputs[0].data[1]: expected a number, got a string"},
 		{"unknown input", "/v2/models/clf/infer", "", `{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}`, nil, 400, `no input "x"`},
 		{"unknown output", "/v2/models/clf/infer", "", `{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}],"outputs":[{"name":"logits"}]}`, nil, 400, `no output "logits"`},
+		{"output twice", "/v2/models/clf/infer", "", `{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}],"outputs":[{"name":"label"},{"name":"label"}]}`, nil, 400, `outputs[1].name: "label" is asked for twice`},
 		{"unknown field", "/v2/models/clf/infer", "", `{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}],"input":1}`, nil, 400, `unknown field "input"`},
 		{"Inf as FP32", "/v2/models/clf/infer", "", `{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,1e39,4]}]}`, nil, 400, "1e39 is not a finite FP32 number"},
 		{"NaN in binary data", "/v2/models/clf/infer", "", string(nan), []string{"Inference-Header-Content-Length", strconv.Itoa(h)}, 400, "row 0, column 2 is NaN"},
@@ -689,7 +729,7 @@ func TestServeBadRequests(t *testing.T) {
 	if a := p.do("POST", "/v1/models/clf/predict", []byte(`{"instances":[[1,2,3,4]]}`)); a.code != 200 {
 		t.Errorf("after the bad requests: %v", a)
 	}
-	for code, n := range map[string]float64{"400": 18, "404": 3, "405": 1, "408": 1, "413": 5, "415": 1} {
+	for code, n := range map[string]float64{"400": 19, "404": 3, "405": 1, "408": 1, "413": 5, "415": 1} {
 		if got := p.metric(`nnfc_serve_errors_total{code="` + code + `"}`); got != n {
 			t.Errorf("errors with code %s: %v, want %v", code, got, n)
 		}
@@ -749,9 +789,20 @@ func TestServeToken(t *testing.T) {
 	if a := p.do("POST", "/v1/models/clf/predict", []byte(`{"instances":[[1,2,3,4]]}`), "Authorization", "Bearer s3cret-token"); a.code != 200 {
 		t.Errorf("predict with the token: %v", a)
 	}
-	o := run(t, time.Minute, nil, "serve", "--model", clf, "--addr", "0.0.0.0:0")
-	if o.code != 2 || !strings.Contains(o.stderr, "not a loopback address: give --token-file") {
-		t.Errorf("non-loopback address without a token: exit %d, %s", o.code, o.stderr)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--addr", "0.0.0.0:0"}, 2, "not a loopback address: give --token-file"},
+		{[]string{"--class-names", "clf=a,b"}, 1, "--class-names clf: 2 class names given, the model has 3 classes"},
+		{[]string{"--class-names", "other=a,b,c"}, 2, `no --model is named "other"`},
+		{[]string{"--max-rows", "0"}, 2, "--max-rows: must be > 0"},
+	} {
+		o := run(t, time.Minute, nil, append([]string{"serve", "--model", clf}, c.args...)...)
+		if o.code != c.code || !strings.Contains(o.stderr, c.want) || strings.Count(strings.TrimSpace(o.stderr), "\n") != 0 {
+			t.Errorf("serve %v: exit %d, %q; want exit %d and one line with %q", c.args, o.code, o.stderr, c.code, c.want)
+		}
 	}
 }
 

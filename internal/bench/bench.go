@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,9 +43,12 @@ type Options struct {
 	EvalBatch int
 	Hidden    int
 	Samples   int // rows of synthetic data
-	LR        float64
-	Seed      uint64 // initialization and shuffling
-	DataSeed  uint64 // the synthetic data and its teacher
+	// Rule is the update rule (optim.Rules), with its default
+	// hyperparameters; LR 0 means the rule's benchmark rate (RuleLR).
+	Rule     string
+	LR       float64
+	Seed     uint64 // initialization and shuffling
+	DataSeed uint64 // the synthetic data and its teacher
 	// GemmSeconds is how long each GEMM-bound measurement runs.
 	GemmSeconds float64
 	Out         io.Writer // JSON lines
@@ -54,7 +58,7 @@ type Options struct {
 // eval batch 1000, 784-512-10, 60000 samples, lr 0.1.
 func Defaults() Options {
 	return Options{Act: "relu", Precision: "float32", Epochs: 3, Batch: 128, EvalBatch: 1000, Hidden: 512,
-		Samples: 60000, LR: 0.1, Seed: 0, DataSeed: 12345, GemmSeconds: 0.3, Out: io.Discard}
+		Samples: 60000, Rule: "sgd", Seed: 0, DataSeed: 12345, GemmSeconds: 0.3, Out: io.Discard}
 }
 
 // Validate reports every problem with o, each naming its flag.
@@ -70,11 +74,17 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Sprintf("--epochs: must be ≥ 1, got %d", o.Epochs))
 	}
 	if o.Batch < 1 || o.EvalBatch < 1 || o.Hidden < 1 || o.Samples < o.Batch {
-		errs = append(errs, fmt.Sprintf("sizes: batch %d, eval batch %d, hidden %d, samples %d: all must be ≥ 1 and samples ≥ batch",
+		errs = append(errs, fmt.Sprintf("sizes: --batch %d, --eval-batch %d, hidden %d, samples %d: all must be ≥ 1 and samples ≥ batch",
 			o.Batch, o.EvalBatch, o.Hidden, o.Samples))
 	}
-	if !(o.LR > 0) {
-		errs = append(errs, fmt.Sprintf("--lr: must be > 0, got %g", o.LR))
+	if !(o.GemmSeconds > 0) {
+		errs = append(errs, fmt.Sprintf("--gemm-seconds: must be > 0, got %g", o.GemmSeconds))
+	}
+	if _, err := optim.Defaults(o.Rule); err != nil {
+		errs = append(errs, fmt.Sprintf("--rule: want one of %s, got %q", strings.Join(optim.Rules, ", "), o.Rule))
+	}
+	if !(o.LR >= 0) || math.IsInf(o.LR, 1) {
+		errs = append(errs, fmt.Sprintf("--lr: must be > 0 (or 0: the rule's benchmark rate), got %g", o.LR))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("bench: %s", joinLines(errs))
@@ -204,10 +214,30 @@ func Run(o Options) (*Summary, error) {
 	return run[float32](o, ds)
 }
 
+// RuleLR is the learning rate the benchmark trains with when --lr is not
+// given: the peers' 0.1 for plain SGD, and rates at which the other rules
+// train this network without diverging (their usual defaults).
+func RuleLR(rule string) float64 {
+	switch rule {
+	case "momentum", "nesterov":
+		return 0.01
+	case "rmsprop", "adam", "adamw":
+		return 0.001
+	}
+	return 0.1
+}
+
+// lr is the learning rate of the run: --lr, or the rule's.
+func (o Options) lr() float64 {
+	if o.LR > 0 {
+		return o.LR
+	}
+	return RuleLR(o.Rule)
+}
+
 // newStep builds the benchmark network and returns it with one training
-// step as the trainer runs it (internal/train): plain SGD folded into the
-// weight GEMMs (model.Net.LossSGD) when the network allows it, else Loss
-// then the optimizer.
+// step as the trainer runs it (internal/train): model.Net.TrainStep with
+// the rule's optimizer, whose update runs inside the backward pass.
 func newStep[T layers.Float](o Options) (*model.Net[T], func(x *layers.Matrix[T], y []int32) float64, error) {
 	spec := model.Spec{InputDim: Inputs, Hidden: []int{o.Hidden}, Activations: []string{o.Act}, Classes: Classes,
 		Loss: "softmax", Init: layers.InitHe}
@@ -215,18 +245,17 @@ func newStep[T layers.Float](o Options) (*model.Net[T], func(x *layers.Matrix[T]
 	if err != nil {
 		return nil, nil, err
 	}
-	opt, err := optim.New(optim.Config{Rule: "sgd"}, net.Params())
+	cfg, err := optim.Defaults(o.Rule)
 	if err != nil {
 		return nil, nil, err
 	}
+	opt, err := optim.New(cfg, net.Params())
+	if err != nil {
+		return nil, nil, err
+	}
+	lr := o.lr()
 	step := func(x *layers.Matrix[T], y []int32) float64 {
-		if net.CanLossSGD() {
-			loss, _ := net.LossSGD(x, y, o.LR)
-			opt.SetSteps(opt.Steps() + 1)
-			return loss
-		}
-		loss, _ := net.Loss(x, y)
-		opt.Step(o.LR)
+		loss, _ := net.TrainStep(x, y, opt, lr)
 		return loss
 	}
 	return net, step, nil
@@ -285,6 +314,11 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 		}
 		trainS := time.Since(t0).Seconds()
 		trainCPU := cpuSeconds() - c0
+		if math.IsNaN(lossSum) || math.IsInf(lossSum, 0) {
+			// A step with a non-finite loss skips its backward pass: the
+			// rate would not be a training rate.
+			return nil, fmt.Errorf("bench: the training loss of rule %s at lr %g became %v in epoch %d; choose a lower --lr", o.Rule, o.lr(), lossSum, e+1)
+		}
 		t1 := time.Now()
 		r := ev.Evaluate(ds, nil, false)
 		evalS := time.Since(t1).Seconds()
@@ -325,7 +359,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 	}
 	s := &Summary{
 		Impl: "nnfc-" + blasbackend.Name(), Backend: blasbackend.Describe(), Data: "synthetic", Act: o.Act, DType: dtype,
-		Threads: blasbackend.Threads(), GOMAXPROCS: runtime.GOMAXPROCS(0), Opt: "sgd", LR: o.LR, Batch: bs,
+		Threads: blasbackend.Threads(), GOMAXPROCS: runtime.GOMAXPROCS(0), Opt: o.Rule, LR: o.lr(), Batch: bs,
 		Epochs: o.Epochs, Seed: o.Seed, Init: "he", OpenBLASCoretype: coretype, OpenBLASThreads: obThreads,
 		TrainSamplesPerSMedian: median(tr), TrainSamplesPerSMin: slices.Min(tr), TrainSamplesPerSMax: slices.Max(tr),
 		TrainGFLOPsMedian:     round(median(tr)*trainFLOP/1e9, 2),

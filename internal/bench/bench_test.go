@@ -75,7 +75,8 @@ func TestValidate(t *testing.T) {
 		func(o *Options) { o.Precision = "float16" },
 		func(o *Options) { o.Epochs = 0 },
 		func(o *Options) { o.Samples = o.Batch - 1 },
-		func(o *Options) { o.LR = 0 },
+		func(o *Options) { o.LR = -1 },
+		func(o *Options) { o.Rule = "adagrad" },
 	}
 	for i, f := range bad {
 		o := small()

@@ -31,7 +31,7 @@ func newGemmStep[T layers.Float](n, hidden int) *gemmStep[T] {
 }
 
 // step runs the five GEMMs of a training step, each as the step issues it
-// through layers.Gemm. With model.Net.LossSGD the two weight GEMMs update
+// through layers.Gemm. With model.Net.TrainStep and plain SGD the two weight GEMMs update
 // W in place (W ← W − lr·doutᵀ·x: beta = 1, same shapes and cost as an
 // accumulating dW += doutᵀ·x, which is what is timed here).
 func (g *gemmStep[T]) step() {

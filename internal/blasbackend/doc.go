@@ -10,7 +10,12 @@
 //     dnnl_sgemm (Intel's deep-learning library, Debian's libdnnl-dev; it
 //     JIT-compiles its kernels for the instruction set it finds at run
 //     time, on Intel and AMD alike), through the OneDNN type; float64 and
-//     every other BLAS routine run OpenBLAS, as oneDNN has no dgemm.
+//     every other BLAS routine run OpenBLAS, as oneDNN has no dgemm. The
+//     float64 LAPACK gonum's lapack64 uses is gonum's own, except the
+//     Cholesky factorization and the inverse from it (Dpotrf, Dpotri:
+//     lapack.go), which OpenBLAS's LAPACK runs as one threaded call each
+//     (the GP-LVM of pkg/embed factors and inverts a 1000×1000 matrix per
+//     iteration).
 //     oneDNN threads through OpenMP (libgomp).
 //   - "openblas": everything on OpenBLAS, through gonum's own cgo binding
 //     gonum.org/v1/netlib/blas/netlib.

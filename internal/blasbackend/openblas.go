@@ -21,6 +21,8 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/blas/gonum"
+	lapackgonum "gonum.org/v1/gonum/lapack/gonum"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/netlib/blas/netlib"
 )
 
@@ -52,12 +54,15 @@ func Init(threads int) error {
 	case OneDNNName:
 		blas32.Use(OneDNN{})
 		blas64.Use(netlib.Implementation{})
+		lapack64.Use(openBLASLapack{})
 	case OpenBLASName:
 		blas32.Use(netlib.Implementation{})
 		blas64.Use(netlib.Implementation{})
+		lapack64.Use(openBLASLapack{})
 	default:
 		blas32.Use(gonum.Implementation{})
 		blas64.Use(gonum.Implementation{})
+		lapack64.Use(lapackgonum.Implementation{})
 	}
 	return nil
 }

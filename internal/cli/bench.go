@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/bench"
+	"github.com/nnfc/nnfc/pkg/optim"
 )
 
 type benchOptions struct {
@@ -23,7 +25,7 @@ func newCmdBench(io IO, runF func(*benchOptions) error) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure training and evaluation throughput against the peer scripts",
 		Long: `Train the peers' benchmark network (784-512-10, softmax, plain SGD lr 0.1,
-batch 128) on synthetic MNIST-shaped data (60000×784 uniform [0,1), labels
+batch 128; --rule picks another update rule) on synthetic MNIST-shaped data (60000×784 uniform [0,1), labels
 from a fixed random linear teacher) and print one JSON line per epoch and a
 final "SUMMARY {json}" line in the field names of ../shared/bench/torch_mlp.py
 and numpy_mlp.py, plus the GEMM-only bound of one step measured in the same
@@ -39,6 +41,7 @@ interleaved blocks (--rounds rounds of --steps steps per block), and prints
 2-thread/1-thread speedups and the fractions of the GEMM-only bound.`,
 		Example: `  nnfc bench --threads 1 --precision float32 --act relu --epochs 3
   nnfc bench --threads 2 --precision float64 --act swish
+  nnfc bench --threads 2 --rule adam --batch 64 --epochs 2
   nnfc bench --scaling --precision float32 --rounds 30 --steps 20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,7 +63,8 @@ interleaved blocks (--rounds rounds of --steps steps per block), and prints
 	f.IntVar(&o.Epochs, "epochs", o.Epochs, "timed epochs (the median is reported)")
 	f.IntVar(&o.Batch, "batch", o.Batch, "training batch size")
 	f.IntVar(&o.EvalBatch, "eval-batch", o.EvalBatch, "evaluation batch size")
-	f.Float64Var(&o.LR, "lr", o.LR, "SGD learning rate")
+	f.StringVar(&o.Rule, "rule", o.Rule, "update rule: "+strings.Join(optim.Rules, ", ")+" (its default hyperparameters)")
+	f.Float64Var(&o.LR, "lr", o.LR, "learning rate (0: the rule's benchmark rate: 0.1 sgd, 0.01 momentum and nesterov, 0.001 rmsprop, adam and adamw)")
 	f.Uint64Var(&o.Seed, "seed", o.Seed, "seed of initialization and shuffling")
 	f.Float64Var(&o.GemmSeconds, "gemm-seconds", o.GemmSeconds, "duration of each GEMM-only bound measurement")
 	f.BoolVar(&o.Scaling, "scaling", false, "measure the 1→2 thread speedup of training and of the GEMMs alone, interleaved")

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/onnx"
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // TestExport runs nnfc export from a run directory and from a model file,

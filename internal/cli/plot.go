@@ -37,7 +37,7 @@ curves.png in the current directory by default. The file written is printed
 on stdout.`,
 		Example: `  nnfc plot --run runs/mnist-swish
   nnfc plot --run runs/spiral-7 --output spiral.png
-  nnfc plot --run runs/mnist-swish --run runs/mnist-adam --output compare.png`,
+  nnfc plot --run runs/mnist-swish --run runs/quick --output compare.png`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(o.Runs) == 0 {

@@ -43,9 +43,9 @@ the order given. The kind of each input is recognized from its contents:
 
 MNIST digits are white on black: a dark digit on white paper needs
 --invert.`,
-		Example: `  nnfc predict --model runs/spiral-7/model.safetensors --input points.csv
+		Example: `  nnfc predict --model runs/spiral-7/model.safetensors --input testdata/points.csv
   nnfc predict --model runs/mnist-swish/model.safetensors --input data/mnist/t10k-images-idx3-ubyte.gz --output predictions.csv
-  nnfc predict --model runs/mnist-swish/model.safetensors --input digit.png --input seven.jpg --invert`,
+  nnfc predict --model runs/mnist-swish/model.safetensors --input testdata/seven.png --invert`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Model.Path == "" || len(o.Inputs) == 0 {

@@ -43,7 +43,7 @@ The page replaces the old one atomically; its path is printed on stdout.`,
 		Example: `  nnfc report --run runs/mnist-swish
   nnfc report --run runs/spiral-7 --output /tmp/spiral.html
   nnfc report --sweep runs/sweeps/spiral-7
-  nnfc train --config configs/spiral-7.yaml --report`,
+  nnfc train --config configs/spiral-7.yaml --force --report`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if (o.Run == "") == (o.Sweep == "") {

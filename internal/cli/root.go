@@ -94,6 +94,7 @@ with hand-written backward passes proven by finite differences.
   nnfc plot --run runs/mnist-swish                loss and accuracy curves as a PNG
   nnfc predict --model M --input x.csv            class and probabilities per row (CSV, IDX, PNG, JPEG)
   nnfc export --run runs/mnist-swish              the model as an ONNX file, preprocessing inside
+  nnfc import --onnx mlp.onnx                     a PyTorch-exported plain MLP as an nnfc model file
   nnfc gradcheck                                  prove every backward pass
   nnfc bench                                      training and evaluation samples/s
   nnfc serve --model M                            answer predictions over HTTP (OIP V2, JSON, CSV)`,
@@ -144,7 +145,7 @@ with hand-written backward passes proven by finite differences.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{flagSuggestion(c, err)} })
 	root.AddCommand(newCmdTrain(io, nil), newCmdEval(io, nil), newCmdPredict(io, nil), newCmdGradcheck(io, nil),
 		newCmdPlot(io, nil), newCmdEmbed(io, nil), newCmdVersion(io, nil), newCmdRuns(io, nil), newCmdBench(io, nil),
-		newCmdSweep(io, nil), newCmdReport(io, nil), newCmdExport(io, nil), newCmdServe(io, nil))
+		newCmdSweep(io, nil), newCmdReport(io, nil), newCmdExport(io, nil), newCmdImport(io, nil), newCmdServe(io, nil))
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {

@@ -54,7 +54,7 @@ metrics.jsonl).
 val_loss (lowest first), time, lr, or written (newest first).`,
 		Example: `  nnfc runs
   nnfc runs runs --sort test_acc
-  nnfc runs sweeps/mnist-2layer --sort val_acc --json`,
+  nnfc runs runs/sweeps --sort val_acc --json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Root = "runs"

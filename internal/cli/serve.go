@@ -22,6 +22,7 @@ type ServeOptions struct {
 	IO              IO
 	Context         context.Context
 	Models          []string
+	ClassNames      []string
 	Addr            string
 	TokenFile       string
 	Precision       string
@@ -76,9 +77,10 @@ connections (--addr 127.0.0.1:0 picks a free port).
 
   curl -s localhost:8080/v1/models/mnist-swish/predict -H 'Content-Type: text/csv' --data-binary @rows.csv`,
 		Example: `  nnfc serve --model runs/mnist-swish/model.safetensors
-  nnfc serve --model mnist=runs/mnist-swish --model ae=runs/mnist-ae --addr 127.0.0.1:9000
-  nnfc serve --model runs/mnist-swish --addr 0.0.0.0:8080 --token-file /etc/nnfc/token
-  nnfc serve --model runs/mnist-swish --batch-window 1ms --max-batch 128 --max-rows 5000`,
+  nnfc serve --model mnist=runs/mnist-swish --model spiral=runs/spiral-7 --addr 127.0.0.1:9000
+  head -c 24 /dev/urandom | base64 > token && nnfc serve --model runs/mnist-swish --addr 0.0.0.0:8080 --token-file token
+  nnfc serve --model runs/mnist-swish --batch-window 1ms --max-batch 128 --max-rows 5000
+  nnfc serve --model digits=runs/mnist-swish --class-names digits=zero,one,two,three,four,five,six,seven,eight,nine`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Context = cmd.Context()
@@ -90,6 +92,7 @@ connections (--addr 127.0.0.1:0 picks a free port).
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&o.Models, "model", nil, "model file or run directory to serve, as FILE or NAME=FILE (repeat for several)")
+	f.StringArrayVar(&o.ClassNames, "class-names", nil, "NAME=a,b,c: names of model NAME's classes, in class order (adds the label_name output; repeat per model)")
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	f.StringVar(&o.TokenFile, "token-file", "", "file holding the bearer token every request must carry (required for a non-loopback --addr)")
 	f.StringVar(&o.Precision, "precision", "", "compute in float32 or float64 (default: the precision each model was saved in)")
@@ -154,6 +157,17 @@ func runServe(o *ServeOptions) error {
 	cfg := serve.Config{Precision: o.Precision, Token: token, MaxBody: maxBody, MaxRows: o.MaxRows,
 		MaxConcurrent: o.MaxConcurrent, BatchWindow: o.BatchWindow, MaxBatch: o.MaxBatch,
 		ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, ShutdownTimeout: o.ShutdownTimeout, Log: o.IO.ErrOut}
+	names := map[string][]string{}
+	for _, c := range o.ClassNames {
+		model, list, ok := strings.Cut(c, "=")
+		if !ok || model == "" || list == "" {
+			return usageError{fmt.Errorf("--class-names %q: expected NAME=a,b,c (NAME: a --model's name)", c)}
+		}
+		if _, dup := names[model]; dup {
+			return usageError{fmt.Errorf("--class-names: model %q named twice", model)}
+		}
+		names[model] = strings.Split(list, ",")
+	}
 	seen := map[string]bool{}
 	for _, s := range o.Models {
 		ref, err := serve.ParseModelRef(s)
@@ -164,7 +178,12 @@ func runServe(o *ServeOptions) error {
 			return usageError{fmt.Errorf("--model: two models named %q (name one: --model NAME=FILE)", ref.Name)}
 		}
 		seen[ref.Name] = true
+		ref.Classes = names[ref.Name]
+		delete(names, ref.Name)
 		cfg.Models = append(cfg.Models, ref)
+	}
+	for model := range names {
+		return usageError{fmt.Errorf("--class-names %s=...: no --model is named %q", model, model)}
 	}
 	srv, err := serve.New(cfg)
 	if err != nil {

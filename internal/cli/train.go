@@ -58,10 +58,11 @@ where the run stopped. A NaN or infinite loss stops training with status 4,
 keeping the last good model. --report writes the run's HTML report
 (RUN_DIR/report.html, as nnfc report does) at the end and prints its path.`,
 		Example: `  nnfc train --config configs/spiral-7.yaml
+  nnfc train --config configs/mnist-swish.yaml
   nnfc train --config configs/mnist-swish.yaml --epochs 2 --out runs/quick
   nnfc train --config configs/mnist-swish.yaml --print-config
-  nnfc train --resume runs/mnist-swish
-  nnfc train --config configs/spiral-7.yaml --report`,
+  nnfc train --resume runs/mnist-swish            # after Ctrl-C: continue where it stopped
+  nnfc train --config configs/spiral-7.yaml --force --report`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if (o.ConfigPath == "") == (o.Resume == "") {

@@ -15,6 +15,10 @@
 //   - each model kind is one task exporter in its own file (classifier.go,
 //     autoencoder.go) that declares the outputs.
 //
+// The other direction, ImportFile (import.go), reads a plain MLP as
+// torch.onnx.export writes nn.Sequential(Linear, act, ..., Linear) back
+// into an nnfc model file, refusing any other node by name.
+//
 // The ONNX protobuf types are generated from onnx-ml.proto into package
 // onnxpb (see there). The tests run every exported file in ONNX Runtime
 // 1.30 (onnxruntime-node under Node, installed by make deps into

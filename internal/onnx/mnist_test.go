@@ -9,6 +9,7 @@ import (
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/optim"
 )
 
 // TestMNISTInONNXRuntime trains a 784-64(swish)-10 classifier on real
@@ -42,6 +43,10 @@ func TestMNISTInONNXRuntime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	opt, err := optim.New(optim.Config{Rule: "sgd"}, net.Params())
+	if err != nil {
+		t.Fatal(err)
+	}
 	const steps, batch = 400, 64
 	x := layers.NewMatrix[float32](batch, 784)
 	y := make([]int32, batch)
@@ -51,7 +56,7 @@ func TestMNISTInONNXRuntime(t *testing.T) {
 			idx[i] = rng.IntN(train.N)
 		}
 		data.Gather(train, idx, x.Data, y)
-		net.LossSGD(x, y, 0.1)
+		net.TrainStep(x, y, opt, 0.1)
 	}
 	path := filepath.Join(t.TempDir(), "mnist.safetensors")
 	if err := model.Save(path, net, norm); err != nil {

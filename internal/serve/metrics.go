@@ -27,6 +27,7 @@ type metrics struct {
 	loadTime  *prometheus.GaugeVec
 	loadedAt  *prometheus.GaugeVec
 	reloads   *prometheus.CounterVec
+	phase     *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -69,8 +70,14 @@ func newMetrics() *metrics {
 			Name: "nnfc_serve_reloads_total", Help: "Model reloads (SIGHUP), by model and result (ok, refused).",
 		}, []string{"model", "result"}),
 	}
+	m.phase = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "nnfc_serve_phase_seconds",
+		Help: "Where an inference request's time goes, by endpoint and phase: read (the body off the network), " +
+			"decode (parse and check), wait (queued for the batcher and its forward pass), write (encode and send the answer).",
+		Buckets: []float64{.00005, .0001, .0002, .0005, .001, .002, .005, .01, .02, .05, .1, .2, .5},
+	}, []string{"endpoint", "phase"})
 	m.reg.MustRegister(m.requests, m.errors, m.rows, m.latency, m.inFlight, m.batchRows, m.forward,
-		m.loadTime, m.loadedAt, m.reloads,
+		m.loadTime, m.loadedAt, m.reloads, m.phase,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -22,6 +22,9 @@ import (
 // directory's name for a run directory).
 type ModelRef struct {
 	Name, Path string
+	// Classes names a classifier's classes, in class order (nil: none;
+	// model files do not record names yet): adds the label_name output.
+	Classes []string
 }
 
 // ParseModelRef parses a --model value.
@@ -156,10 +159,38 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 	}
 	m := &Model{Name: ref.Name, Path: ref.Path, SHA256: sum, Version: sum[:12], Precision: im.Precision,
 		Spec: im.Spec, inputDim: im.Spec.InputDim, norm: norm}
+	if ref.Classes != nil {
+		if err := checkClassNames(ref.Classes, im.Spec); err != nil {
+			return nil, fmt.Errorf("--class-names %s: %v", ref.Name, err)
+		}
+		m.Classes = ref.Classes
+	}
 	m.task = newTask(im, m)
 	m.LoadTime = time.Since(t0)
 	m.LoadedAt = time.Now()
 	return m, nil
+}
+
+// checkClassNames checks names against a spec: a classifier, one name
+// per class, none empty or given twice.
+func checkClassNames(names []string, spec model.Spec) error {
+	if spec.IsAutoencoder() {
+		return fmt.Errorf("the model is an autoencoder; it has no classes")
+	}
+	if len(names) != spec.Classes {
+		return fmt.Errorf("%d class names given, the model has %d classes", len(names), spec.Classes)
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if n == "" {
+			return fmt.Errorf("an empty class name")
+		}
+		if seen[n] {
+			return fmt.Errorf("class name %q is given twice", n)
+		}
+		seen[n] = true
+	}
+	return nil
 }
 
 func fileSHA256(path string) (string, error) {

@@ -172,6 +172,9 @@ func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, erro
 		if !slices.ContainsFunc(outs, func(t TensorMeta) bool { return t.Name == o.Name }) {
 			return nil, bad("outputs[%d].name: model %s has no output %q; it has %s", i, m.Name, o.Name, outputNames(outs))
 		}
+		if _, dup := req.binary[o.Name]; dup {
+			return nil, bad("outputs[%d].name: %q is asked for twice", i, o.Name)
+		}
 		b := all
 		if v, ok := o.Parameters["binary_data"]; ok {
 			if err := json.Unmarshal(v, &b); err != nil {

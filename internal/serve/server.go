@@ -440,7 +440,7 @@ func (s *Server) modelReady(w http.ResponseWriter, r *http.Request) {
 // inference wraps an inference handler: the concurrency cap, the in-flight
 // gauge, the body limit and read (408 for a slow client, 413 for too
 // large), and the model lookup.
-func (s *Server) inference(endpoint string, h func(http.ResponseWriter, *http.Request, *Model, []byte)) http.HandlerFunc {
+func (s *Server) inference(endpoint string, h func(http.ResponseWriter, *http.Request, *Model, []byte, *phases)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case s.slots <- struct{}{}:
@@ -459,7 +459,9 @@ func (s *Server) inference(endpoint string, h func(http.ResponseWriter, *http.Re
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: %d bytes, more than the server's --max-body %d", r.ContentLength, s.cfg.MaxBody))
 			return
 		}
+		ph := &phases{m: s.metrics, endpoint: endpoint, t: time.Now()}
 		body, err := readBody(w, r, s.cfg.MaxBody)
+		ph.done("read")
 		if err != nil {
 			var mb *http.MaxBytesError
 			var ne net.Error
@@ -473,8 +475,21 @@ func (s *Server) inference(endpoint string, h func(http.ResponseWriter, *http.Re
 			}
 			return
 		}
-		h(w, r, m, body)
+		h(w, r, m, body, ph)
 	}
+}
+
+// phases times the phases of one inference request (see metrics.phase).
+type phases struct {
+	m        *metrics
+	endpoint string
+	t        time.Time
+}
+
+func (p *phases) done(phase string) {
+	now := time.Now()
+	p.m.phase.WithLabelValues(p.endpoint, phase).Observe(now.Sub(p.t).Seconds())
+	p.t = now
 }
 
 func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
@@ -499,10 +514,9 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 	}
 }
 
-// run decodes nothing: it normalizes the request's rows and puts them
-// through the batcher, answering 500 if the forward pass failed.
+// run puts the request's normalized rows through the batcher, answering
+// 500 if the forward pass failed.
 func (s *Server) run(w http.ResponseWriter, m *Model, req *request) ([]Tensor, bool) {
-	m.normalize(req.x)
 	j := &job{m: m, x: req.x, n: req.n}
 	s.batch.submit(j)
 	if j.err != nil {
@@ -522,7 +536,7 @@ func answerDecodeError(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusBadRequest, err.Error())
 }
 
-func (s *Server) inferV2(w http.ResponseWriter, r *http.Request, m *Model, body []byte) {
+func (s *Server) inferV2(w http.ResponseWriter, r *http.Request, m *Model, body []byte, ph *phases) {
 	headerLen := -1
 	if h := r.Header.Get("Inference-Header-Content-Length"); h != "" {
 		n, err := strconv.Atoi(h)
@@ -540,10 +554,14 @@ func (s *Server) inferV2(w http.ResponseWriter, r *http.Request, m *Model, body 
 		answerDecodeError(w, err)
 		return
 	}
+	m.normalize(req.x)
+	ph.done("decode")
 	out, ok := s.run(w, m, req)
+	ph.done("wait")
 	if !ok {
 		return
 	}
+	defer ph.done("write")
 	resp, h := encodeV2(m, req, out)
 	if h >= 0 {
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -578,7 +596,7 @@ func mediaType(r *http.Request) string {
 	return mt
 }
 
-func (s *Server) predictV1(w http.ResponseWriter, r *http.Request, m *Model, body []byte) {
+func (s *Server) predictV1(w http.ResponseWriter, r *http.Request, m *Model, body []byte, ph *phases) {
 	var req *request
 	var err error
 	switch ct := mediaType(r); ct {
@@ -595,10 +613,14 @@ func (s *Server) predictV1(w http.ResponseWriter, r *http.Request, m *Model, bod
 		answerDecodeError(w, err)
 		return
 	}
+	m.normalize(req.x)
+	ph.done("decode")
 	out, ok := s.run(w, m, req)
+	ph.done("wait")
 	if !ok {
 		return
 	}
+	defer ph.done("write")
 	resp := encodeV1(req, out)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(resp)))

@@ -6,11 +6,11 @@ import (
 	"strings"
 
 	"github.com/nnfc/nnfc/internal/rundir"
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/optim"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // state is the position of a run, stored as JSON in the checkpoint's

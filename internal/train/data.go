@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/pkg/data"
@@ -18,6 +19,12 @@ const (
 	streamShuffle = 1 << 32 // + epoch
 	streamSubset  = 2 << 32 // + epoch
 )
+
+// The minibatch gather (data.Gather) copies its rows on the BLAS
+// backend's threads when the backend can (the oneDNN backend's OpenMP
+// team); pkg/data imports no backend, so it is injected here, once, for
+// every program that trains or evaluates.
+func init() { data.CopyRows = blasbackend.CopyRows32 }
 
 // Splits are the prepared data of a run.
 type Splits struct {

@@ -16,8 +16,8 @@ import (
 
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/rundir"
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // smallSpiral is the data section of the fast runs below: 3 arms of 40

@@ -128,7 +128,7 @@ func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
 			if j == labelCol {
 				y, ok := parseLabel(field)
 				if !ok {
-					return nil, fmt.Errorf("%s:%d: label %q in column %d is not a non-negative integer", path, line, field, j+1)
+					return nil, fmt.Errorf("%s:%d: label %q in column %d is not a non-negative integer (data.label_column chooses the label column, -1 the last; a table with named columns, strings or class names reads with data.source: table and data.target)", path, line, field, j+1)
 				}
 				if opt.Classes > 0 && y >= int64(opt.Classes) {
 					return nil, fmt.Errorf("%s:%d: label %d out of range, expected 0..%d", path, line, y, opt.Classes-1)

@@ -5,8 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-
-	"github.com/nnfc/nnfc/internal/blasbackend"
 )
 
 // Dataset is a labelled set of samples held in one contiguous float32 buffer.
@@ -196,12 +194,19 @@ func ValCount(n int, count int, fraction float64) (int, error) {
 	return v, nil
 }
 
+// CopyRows, when set, copies the rows idx of src (d values each) into dst
+// on several threads and reports whether it did; false leaves the copy to
+// Gather's own loop. The package imports no backend: the program injects
+// one before gathering (internal/train sets the oneDNN backend's
+// blasbackend.CopyRows32, which takes float32 gathers of 2^15 values or
+// more on two threads or more). Nil: the loop.
+var CopyRows func(dst, src []float32, idx []int, d int) bool
+
 // Gather copies the rows idx of d into x (len(idx)*D, row-major) and their
 // labels into y (len(idx)). It does not allocate, so x and y can be reused
 // for every minibatch. Gather panics when the sizes do not match or an
-// index is out of range: those are programmer errors. With the oneDNN
-// backend on two threads or more, a float32 gather of 2^15 values or more
-// copies its rows on both threads (blasbackend.CopyRows32; BenchmarkGather).
+// index is out of range: those are programmer errors. A float32 gather
+// goes through CopyRows when it is set (BenchmarkGatherLarge).
 func Gather[T float32 | float64](d *Dataset, idx []int, x []T, y []int32) {
 	D := d.D
 	if len(x) != len(idx)*D || len(y) != len(idx) {
@@ -214,7 +219,7 @@ func Gather[T float32 | float64](d *Dataset, idx []int, x []T, y []int32) {
 		}
 	}
 	if x32, ok := any(x).([]float32); ok {
-		if blasbackend.CopyRows32(x32, d.X, idx, D) {
+		if CopyRows != nil && CopyRows(x32, d.X, idx, D) {
 			for k, i := range idx {
 				y[k] = d.Y[i]
 			}

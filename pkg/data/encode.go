@@ -277,6 +277,9 @@ func (s *Schema) Describe() []string {
 			detail = fmt.Sprintf("range %.4g..%.4g, mean %.4g, std %.4g; standardized", c.Min, c.Max, c.Mean, c.Std)
 		case TypeBinary:
 			detail = fmt.Sprintf("%q=0, %q=1", c.Categories[0], c.Categories[1])
+			if c.Missing > 0 && c.Impute == ImputeMissing {
+				detail += fmt.Sprintf(", missing=%.3g (the training share of %q)", c.Fill, c.Categories[1])
+			}
 		case TypeCategorical:
 			cats := c.Categories
 			if len(cats) > 8 {
@@ -289,10 +292,7 @@ func (s *Schema) Describe() []string {
 		miss := fmt.Sprintf("%d missing", c.Missing)
 		if c.Missing > 0 && c.Type != TypeIgnore {
 			miss += " → " + c.Impute
-			switch {
-			case c.Type == TypeBinary && c.Impute == ImputeMissing:
-				miss += fmt.Sprintf(" %.3g", c.Fill)
-			case c.Impute != ImputeDropRow && c.Impute != ImputeMissing:
+			if c.Impute != ImputeDropRow && c.Impute != ImputeMissing {
 				miss += " " + c.fillText()
 			}
 			if c.Indicator {

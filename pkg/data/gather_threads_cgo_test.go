@@ -35,6 +35,8 @@ func TestGatherThreads(t *testing.T) {
 		t.Fatal("CopyRows32 declined a 2-thread copy of a 200×301 batch")
 	}
 	x, y := make([]float32, batch*d), make([]int32, batch)
+	data.CopyRows = blasbackend.CopyRows32 // as internal/train injects it
+	defer func() { data.CopyRows = nil }()
 	data.Gather(ds, idx, x, y)
 	for k, i := range idx {
 		if y[k] != ds.Y[i] {

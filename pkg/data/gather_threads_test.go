@@ -22,6 +22,8 @@ func BenchmarkGatherLarge(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	perm := rng.Perm(n)
 	x, y := make([]float32, batch*d), make([]int32, batch)
+	data.CopyRows = blasbackend.CopyRows32 // as internal/train injects it
+	defer func() { data.CopyRows = nil }()
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			if err := blasbackend.Init(threads); err != nil {

@@ -2,6 +2,7 @@ package data
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nnfc/nnfc/internal/limits"
 )
 
 // tablesDir is data/tables of this checkout (make data fetches it), or
@@ -362,4 +365,22 @@ func rowsOf(n int) []int {
 		s[i] = i
 	}
 	return s
+}
+
+// TestTooManyCategories: a vocabulary whose one-hot matrix exceeds the
+// memory limit is one line naming the column and what to do.
+func TestTooManyCategories(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("y,code,x\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "%c,k%d,%d\n", 'a'+i%2, i%1500, i)
+	}
+	p := writeTable(t, "t.csv", b.String())
+	limits.SetMax(8 << 20) // 3000 rows × 1,502 inputs × 4 bytes = 17 MiB
+	defer limits.SetMax(0)
+	_, err := LoadTable(TableConfig{Train: p, Fit: FitOptions{Target: "y", Types: map[string]string{"code": TypeCategorical}}}, rand.New(rand.NewPCG(1, 1)))
+	want := "data.types.code: 1501 categories (one-hot inputs of 3000 rows; set data.min_count or data.types.code: ignore) needs 17.2 MiB, more than the --max-memory limit of 8.0 MiB"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, expected %q", err, want)
+	}
 }

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 )
@@ -28,6 +31,8 @@ type GPLVM struct {
 	Y      *mat.Dense
 	Q      int
 	Kernel string
+
+	ws *workspace // LogLik's buffers
 }
 
 // NumParams is len(θ): N·Q latent coordinates and the hyperparameters.
@@ -50,85 +55,106 @@ var errNotPD = errors.New("embed: GP-LVM kernel matrix is not positive definite"
 //	        ∂L/∂log α = Σ_ij G_ij k_ij (both kernels; k without the noise)
 //	        ∂L/∂log β = −β⁻¹·tr(G)
 //	        ∂L/∂log γ = −(γ/2) Σ_ij G_ij k_ij ‖x_i − x_j‖²
+//
+// Every N×N and N×D operation is one level-3 call on the registered BLAS
+// and LAPACK (internal/blasbackend registers OpenBLAS's): Dpotrf for K =
+// LLᵀ, two Dtrsm for K⁻¹Y, Dpotri for K⁻¹ and one Dsyrk that forms G
+// over it; the element-wise sums run over the lower triangles of flat
+// buffers. The buffers are kept between calls: a GPLVM is not safe for
+// concurrent use.
 func (g *GPLVM) LogLik(theta, grad []float64) (float64, error) {
 	n, d := g.Y.Dims()
 	q := g.Q
 	if len(theta) != g.NumParams() {
 		panic(fmt.Sprintf("embed: θ has %d entries, want %d", len(theta), g.NumParams()))
 	}
-	x := mat.NewDense(n, q, slices.Clone(theta[:n*q]))
+	w := g.workspace(n, d)
+	x := theta[:n*q] // N×Q, row-major
 	alpha, beta := math.Exp(theta[n*q]), math.Exp(theta[n*q+1])
 	gamma := 0.0
-	if g.Kernel == RBF {
-		gamma = math.Exp(theta[n*q+2])
-	}
-	kf := mat.NewSymDense(n, nil) // the kernel without the noise term
+	// kf, the kernel without the noise term, in its lower triangle.
+	kf := w.kf
 	switch g.Kernel {
 	case Linear:
-		kf.SymOuterK(alpha, x)
+		blas64.Syrk(blas.NoTrans, alpha, blas64.General{Rows: n, Cols: q, Stride: q, Data: x}, 0, sym(n, kf))
 	case RBF:
+		gamma = math.Exp(theta[n*q+2])
 		for i := range n {
-			for j := i; j < n; j++ {
-				var r2 float64
-				for k := range q {
-					t := x.At(i, k) - x.At(j, k)
-					r2 += t * t
-				}
-				kf.SetSym(i, j, alpha*math.Exp(-gamma/2*r2))
+			xi := x[i*q : i*q+q]
+			row := kf[i*n : i*n+i+1]
+			for j := range row {
+				row[j] = alpha * math.Exp(-gamma/2*sqDist(xi, x[j*q:j*q+q]))
 			}
 		}
 	default:
 		panic("embed: unknown kernel " + g.Kernel)
 	}
-	K := mat.NewSymDense(n, nil)
-	K.CopySym(kf)
+	// K = kf + β⁻¹I, factored in place: its lower triangle becomes L.
+	l := w.l
 	for i := range n {
-		K.SetSym(i, i, K.At(i, i)+1/beta)
+		copy(l[i*n:i*n+i+1], kf[i*n:i*n+i+1])
+		l[i*n+i] += 1 / beta
 	}
-	var chol mat.Cholesky
-	if !chol.Factorize(K) {
+	if _, ok := lapack64.Potrf(sym(n, l)); !ok {
 		return math.Inf(-1), errNotPD
 	}
-	var a mat.Dense // K⁻¹Y
-	if err := chol.SolveTo(&a, g.Y); err != nil {
-		return math.Inf(-1), errNotPD
+	var logDet float64
+	for i := range n {
+		logDet += 2 * math.Log(l[i*n+i])
 	}
-	tr := mat.Sum(elementMul(g.Y, &a)) // tr(K⁻¹YYᵀ) = Σ Y ⊙ K⁻¹Y
-	L := -float64(d)/2*chol.LogDet() - 0.5*tr
+	// A = K⁻¹Y = L⁻ᵀ(L⁻¹Y).
+	yr := g.Y.RawMatrix()
+	a := w.a
+	for i := range n {
+		copy(a[i*d:(i+1)*d], yr.Data[i*yr.Stride:i*yr.Stride+d])
+	}
+	lt := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: n, Stride: n, Data: l}
+	ag := blas64.General{Rows: n, Cols: d, Stride: d, Data: a}
+	blas64.Trsm(blas.Left, blas.NoTrans, 1, lt, ag)
+	blas64.Trsm(blas.Left, blas.Trans, 1, lt, ag)
+	var tr float64 // tr(K⁻¹YYᵀ) = Σ Y ⊙ K⁻¹Y
+	for i := range n {
+		tr += dot(yr.Data[i*yr.Stride:i*yr.Stride+d], a[i*d:(i+1)*d])
+	}
+	L := -float64(d)/2*logDet - 0.5*tr
 	if grad == nil {
 		return L, nil
 	}
-	var kinv mat.SymDense
-	if err := chol.InverseTo(&kinv); err != nil {
+	// G = ½AAᵀ − (D/2)K⁻¹, in the lower triangle of L's buffer.
+	if _, ok := lapack64.Potri(lt); !ok {
 		return math.Inf(-1), errNotPD
 	}
-	G := mat.NewSymDense(n, nil)
-	G.SymOuterK(0.5, &a) // ½ K⁻¹YYᵀK⁻¹ (K⁻¹Y (K⁻¹Y)ᵀ)
-	G.AddSym(G, scaledSym(-0.5*float64(d), &kinv))
+	gm := l
+	blas64.Syrk(blas.NoTrans, 0.5, ag, -float64(d)/2, sym(n, gm))
 	var sumGK, sumGKR, trG float64
 	for i := range n {
-		trG += G.At(i, i)
-		for j := range n {
-			sumGK += G.At(i, j) * kf.At(i, j)
-		}
+		gi, ki := gm[i*n:i*n+i], kf[i*n:i*n+i]
+		sumGK += 2*dot(gi, ki) + gm[i*n+i]*kf[i*n+i]
+		trG += gm[i*n+i]
 	}
-	gx := mat.NewDense(n, q, grad[:n*q])
+	gx := grad[:n*q]
 	switch g.Kernel {
 	case Linear:
-		gx.Mul(G, x)
-		gx.Scale(2*alpha, gx)
+		// ∂L/∂X = 2αGX.
+		blas64.Symm(blas.Left, 2*alpha, sym(n, gm), blas64.General{Rows: n, Cols: q, Stride: q, Data: x}, 0,
+			blas64.General{Rows: n, Cols: q, Stride: q, Data: gx})
 	case RBF:
-		gx.Zero()
+		clear(gx)
+		// Each pair j < i once: G and k are symmetric.
 		for i := range n {
-			for j := range n {
-				w := G.At(i, j) * kf.At(i, j)
+			xi, gxi := x[i*q:i*q+q], gx[i*q:i*q+q]
+			gi, ki := gm[i*n:i*n+i], kf[i*n:i*n+i]
+			for j := range gi {
+				wij := gi[j] * ki[j]
+				xj, gxj := x[j*q:j*q+q], gx[j*q:j*q+q]
 				var r2 float64
-				for k := range q {
-					t := x.At(i, k) - x.At(j, k)
+				for k := range xi {
+					t := xi[k] - xj[k]
 					r2 += t * t
-					grad[i*q+k] += -2 * gamma * w * t
+					gxi[k] -= 2 * gamma * wij * t
+					gxj[k] += 2 * gamma * wij * t
 				}
-				sumGKR += w * r2
+				sumGKR += 2 * wij * r2
 			}
 		}
 		grad[n*q+2] = -gamma / 2 * sumGKR
@@ -138,16 +164,47 @@ func (g *GPLVM) LogLik(theta, grad []float64) (float64, error) {
 	return L, nil
 }
 
+// workspace holds LogLik's buffers: kf and L (N×N, lower triangles used),
+// A (N×D).
+type workspace struct {
+	n, d     int
+	kf, l, a []float64
+}
+
+func (g *GPLVM) workspace(n, d int) *workspace {
+	if g.ws == nil || g.ws.n != n || g.ws.d != d {
+		g.ws = &workspace{n: n, d: d, kf: make([]float64, n*n), l: make([]float64, n*n), a: make([]float64, n*d)}
+	}
+	return g.ws
+}
+
+// sym is the N×N row-major buffer s as a symmetric matrix stored in its
+// lower triangle.
+func sym(n int, s []float64) blas64.Symmetric {
+	return blas64.Symmetric{Uplo: blas.Lower, N: n, Stride: n, Data: s}
+}
+
+func sqDist(a, b []float64) float64 {
+	var s float64
+	for k := range a {
+		t := a[k] - b[k]
+		s += t * t
+	}
+	return s
+}
+
 func elementMul(a, b mat.Matrix) *mat.Dense {
 	var c mat.Dense
 	c.MulElem(a, b)
 	return &c
 }
 
-func scaledSym(f float64, s *mat.SymDense) *mat.SymDense {
-	var c mat.SymDense
-	c.ScaleSym(f, s)
-	return &c
+func dot(a, b []float64) float64 {
+	var s float64
+	for k := range a {
+		s += a[k] * b[k]
+	}
+	return s
 }
 
 // Theta packs latent points and hyperparameters into θ (gamma is ignored
@@ -331,13 +388,22 @@ func (r *recorder) Record(loc *optimize.Location, op optimize.Operation, _ *opti
 // unbounded as β → ∞).
 func ClosedFormPPCA(y *mat.Dense, q int) (float64, error) {
 	n, d := y.Dims()
+	// The eigenvalues of YYᵀ/D (N×N) are those of YᵀY/D (D×D) and N−D
+	// zeros: the smaller of the two is decomposed.
 	var s mat.SymDense
-	s.SymOuterK(1/float64(d), y)
+	if d < n {
+		s.SymOuterK(1/float64(d), y.T())
+	} else {
+		s.SymOuterK(1/float64(d), y)
+	}
 	var eig mat.EigenSym
 	if !eig.Factorize(&s, false) {
 		return 0, errors.New("embed: eigendecomposition failed")
 	}
 	lam := eig.Values(nil)
+	for len(lam) < n {
+		lam = append(lam, 0)
+	}
 	slices.Sort(lam)
 	slices.Reverse(lam)
 	var logTop, rest float64

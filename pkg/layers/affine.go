@@ -37,9 +37,7 @@ func NewAffine[T Float](prefix string, in, out int) *Affine[T] {
 
 // Forward: x is (N, In), W is (Out, In), b is (Out); out is (N, Out).
 func (l *Affine[T]) Forward(x *Matrix[T]) *Matrix[T] {
-	if x.Cols != l.In {
-		panic(fmt.Sprintf("layers: affine %s expects %d input columns, got %d", l.W.Name, l.In, x.Cols))
-	}
+	l.checkInput(x)
 	l.x = x
 	l.out = ensure(l.out, x.Rows, l.Out)
 	// out = b broadcast over rows, then out += x·Wᵀ in the GEMM (beta = 1):
@@ -55,65 +53,101 @@ func (l *Affine[T]) Forward(x *Matrix[T]) *Matrix[T] {
 // dW += doutᵀ·x, db += Σ_rows dout, dx = dout·W
 // (dW = doutᵀ·x and db = Σ_rows dout with OverwriteGrad).
 func (l *Affine[T]) Backward(dout *Matrix[T]) *Matrix[T] {
-	x := l.x
-	if dout.Rows != x.Rows || dout.Cols != l.Out {
-		panic(fmt.Sprintf("layers: affine %s backward got dout %d×%d, want %d×%d", l.W.Name, dout.Rows, dout.Cols, x.Rows, l.Out))
-	}
-	var beta T = 1
-	db := l.B.Grad
+	l.checkDout(dout, l.x.Rows)
 	if l.OverwriteGrad {
-		beta = 0
-		clear(db)
+		clear(l.B.Grad)
 	}
-	Gemm(true, false, 1, dout, x, beta, l.W.AsMatrix(true))
-	for i := 0; i < dout.Rows; i++ {
-		for j, g := range dout.Row(i) {
-			db[j] += g
-		}
-	}
-	if l.SkipInputGrad {
-		return nil
-	}
-	l.dx = ensure(l.dx, x.Rows, l.In)
-	Gemm(false, false, 1, dout, l.W.AsMatrix(false), 0, l.dx)
-	return l.dx
+	sumRows(dout, l.B.Grad)
+	return l.backwardGemms(dout, nil, 0)
 }
 
-// BackwardSGD is Backward followed by a plain SGD step on W and b,
-// without materializing dW: the update is folded into the weight GEMM,
+// BackwardUpdate is Backward with the optimizer step u applied to W and b
+// inside it (see Update): db = Σ_rows dout and dx = dout·W with the W of
+// the forward pass, then W's gradient dW = doutᵀ·x (+ decay·W, the L2
+// term; decay = 0 adds none) and its update. When u's update of W is
+// linear (plain SGD) it is folded into the weight GEMM,
 //
-//	W ← (1 − lr·decay)·W − lr·doutᵀ·x   (one GEMM, alpha −lr, beta 1 − lr·decay)
-//	b ← b − lr·Σ_rows dout
+//	W ← (1 − k·decay)·W − k·doutᵀ·x   (one GEMM, alpha −k, beta 1 − k·decay)
 //
-// which is W −= lr·(dW + decay·W), b −= lr·db as an optimizer would apply
-// them after Backward (decay is the L2 coefficient on weights; biases have
-// none). dx = dout·W is computed first, with the W of the forward pass.
-// B.Grad receives db (written, not added); W.Grad is left untouched and
-// does NOT hold this step's gradient. For a caller that needs no
-// gradients, only the update (pkg/model's Net.LossSGD).
-func (l *Affine[T]) BackwardSGD(dout *Matrix[T], lr, decay T) *Matrix[T] {
-	x := l.x
-	if dout.Rows != x.Rows || dout.Cols != l.Out {
-		panic(fmt.Sprintf("layers: affine %s backward got dout %d×%d, want %d×%d", l.W.Name, dout.Rows, dout.Cols, x.Rows, l.Out))
+// and W.Grad is left untouched: it does NOT hold this step's gradient.
+// Otherwise W.Grad and B.Grad are written (not added to) and applied.
+func (l *Affine[T]) BackwardUpdate(dout *Matrix[T], u Update[T], decay T) *Matrix[T] {
+	l.checkDout(dout, l.x.Rows)
+	clear(l.B.Grad)
+	sumRows(dout, l.B.Grad)
+	return l.backwardGemms(dout, u, decay)
+}
+
+// backwardGemms finishes a backward pass from dz, the gradient of
+// z = x·Wᵀ + b, once db holds Σ_rows dz: dx = dz·W first (the forward's W,
+// before any update), then dW = dzᵀ·x, accumulated or written as
+// OverwriteGrad says (u nil), or with u's update of W and b (u non-nil).
+// AffineReLU shares it.
+func (l *Affine[T]) backwardGemms(dz *Matrix[T], u Update[T], decay T) *Matrix[T] {
+	var dx *Matrix[T]
+	if !l.SkipInputGrad {
+		l.dx = ensure(l.dx, l.x.Rows, l.In)
+		Gemm(false, false, 1, dz, l.W.AsMatrix(false), 0, l.dx)
+		dx = l.dx
 	}
-	db := l.B.Grad
-	clear(db)
-	for i := 0; i < dout.Rows; i++ {
-		for j, g := range dout.Row(i) {
+	switch k, linear := linearStep(u, l.W); {
+	case u == nil:
+		var beta T = 1
+		if l.OverwriteGrad {
+			beta = 0
+		}
+		Gemm(true, false, 1, dz, l.x, beta, l.W.AsMatrix(true))
+	case linear:
+		Gemm(true, false, -k, dz, l.x, 1-k*decay, l.W.AsMatrix(false))
+		u.Apply(l.B, 0, l.Out)
+	default:
+		Gemm(true, false, 1, dz, l.x, 0, l.W.AsMatrix(true))
+		addDecay(l.W, decay, 0, len(l.W.Data))
+		u.Apply(l.W, 0, len(l.W.Data))
+		u.Apply(l.B, 0, l.Out)
+	}
+	return dx
+}
+
+// linearStep is u.Linear(w), false for a nil u.
+func linearStep[T Float](u Update[T], w *Param[T]) (T, bool) {
+	if u == nil {
+		return 0, false
+	}
+	return u.Linear(w)
+}
+
+// addDecay adds the L2 term decay·w to w's gradient over [lo, hi), as a
+// network's Loss adds it after the backward pass (nothing when decay = 0).
+func addDecay[T Float](w *Param[T], decay T, lo, hi int) {
+	if decay == 0 {
+		return
+	}
+	g := w.Grad[lo:hi]
+	for i, v := range w.Data[lo:hi] {
+		g[i] += decay * v
+	}
+}
+
+// sumRows adds the column sums of d into db, row by row.
+func sumRows[T Float](d *Matrix[T], db []T) {
+	for i := 0; i < d.Rows; i++ {
+		for j, g := range d.Row(i) {
 			db[j] += g
 		}
 	}
-	var dx *Matrix[T]
-	if !l.SkipInputGrad {
-		l.dx = ensure(l.dx, x.Rows, l.In)
-		Gemm(false, false, 1, dout, l.W.AsMatrix(false), 0, l.dx)
-		dx = l.dx
+}
+
+func (l *Affine[T]) checkInput(x *Matrix[T]) {
+	if x.Cols != l.In {
+		panic(fmt.Sprintf("layers: affine %s expects %d input columns, got %d", l.W.Name, l.In, x.Cols))
 	}
-	Gemm(true, false, -lr, dout, x, 1-lr*decay, l.W.AsMatrix(false))
-	for j, g := range db {
-		l.B.Data[j] -= lr * g
+}
+
+func (l *Affine[T]) checkDout(dout *Matrix[T], rows int) {
+	if dout.Rows != rows || dout.Cols != l.Out {
+		panic(fmt.Sprintf("layers: affine %s backward got dout %d×%d, want %d×%d", l.W.Name, dout.Rows, dout.Cols, rows, l.Out))
 	}
-	return dx
 }
 
 // Params returns W and b.

@@ -10,11 +10,11 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/optim"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // trainAutoencoder fits a linear tied autoencoder (W m×d) to the rows of

@@ -9,7 +9,7 @@ import (
 	"github.com/nnfc/nnfc/internal/blasbackend"
 )
 
-// TestEveryBackend runs the fused-versus-reference and LossSGD tests with
+// TestEveryBackend runs the fused-versus-reference and TrainStep tests with
 // each BLAS backend of this build registered (oneDNN, OpenBLAS and gonum
 // in the cgo build; gonum alone in the pure-Go one), then restores the
 // implementations it found (the other tests run on gonum's, bit-exact
@@ -31,7 +31,7 @@ func TestEveryBackend(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Run(b+"/fused", TestFusedMatchesReference)
-		t.Run(b+"/losssgd", TestLossSGDMatchesLossThenStep)
+		t.Run(b+"/trainstep", TestTrainStepMatchesLossThenStep)
 		t.Run(b+"/gradients", TestNetGradients)
 	}
 }

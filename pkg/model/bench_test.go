@@ -33,8 +33,8 @@ func useBLAS(b *testing.B) {
 // backward) plus an SGD update, on a batch of n random samples.
 // path "fused" is Net.Loss then the sgd optimizer on the fused path (the
 // default), "reference" the same on the per-layer path (Fused off,
-// accumulating gradients cleared each step), "losssgd" Net.LossSGD, the
-// update folded into the weight GEMMs, as the trainer runs plain SGD.
+// accumulating gradients cleared each step), "trainstep" Net.TrainStep,
+// the update folded into the weight GEMMs, as the trainer runs plain SGD.
 func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, path string) {
 	useBLAS(b)
 	spec := model.Spec{InputDim: d, Hidden: []int{h}, Activations: []string{act}, Classes: c, Loss: "softmax", Init: "he"}
@@ -65,8 +65,8 @@ func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, path st
 		net.Loss(x, y)
 		opt.Step(1e-3)
 	}
-	if path == "losssgd" {
-		step = func() { net.LossSGD(x, y, 1e-3) }
+	if path == "trainstep" {
+		step = func() { net.TrainStep(x, y, opt, 1e-3) }
 	}
 	b.ReportAllocs()
 	blasbackend.OnPoolThread(func() { // one OpenMP pool for every invocation, as in nnfc
@@ -89,7 +89,7 @@ func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, path st
 func BenchmarkTrainStep(b *testing.B) {
 	const n, d, h, c = 128, 784, 512, 10
 	for _, act := range []string{"relu", "swish"} {
-		for _, path := range []string{"fused", "reference", "losssgd"} {
+		for _, path := range []string{"fused", "reference", "trainstep"} {
 			b.Run(fmt.Sprintf("T=float32,N=%d,D=%d,H=%d,C=%d,act=%s,path=%s", n, d, h, c, act, path), func(b *testing.B) {
 				benchStep[float32](b, act, n, d, h, c, path)
 			})

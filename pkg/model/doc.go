@@ -25,8 +25,8 @@
 //
 // # Fast path
 //
-// New selects a fused path (Net.Fused, fused.go) for every Affine directly
-// followed by a ReLU: forward is one GEMM with beta = 0 and one pass
+// New selects a fused stage (Net.Fused, layers.AffineReLU) for every Affine
+// directly followed by a ReLU: forward is one GEMM with beta = 0 and one pass
 // h = max(0, h + b); backward masks the upstream gradient and sums it into
 // db in one pass before the weight GEMM. When the affine layers own every
 // parameter (no batch normalization) New also sets their OverwriteGrad, so
@@ -34,6 +34,14 @@
 // and accumulating. Net.Fused = false runs every layer's own Forward and
 // Backward: the reference the fused path is tested against
 // (TestFusedMatchesReference; BenchmarkTrainStep's path=reference).
+//
+// Net.TrainStep is one training step with an optimizer: when the
+// optimizer can update inside the backward pass (every rule of pkg/optim,
+// an optim.Fuser) and the affine layers own every parameter, each layer
+// applies the update (layers.Update) to its parameters as soon as their
+// gradients are ready, plain SGD's folded into the weight GEMM; otherwise
+// it is Loss followed by the optimizer's Step, the reference
+// (TestTrainStepMatchesLossThenStep).
 //
 // The two-layer net of the course is simply Spec{Hidden: []int{H}}.
 //

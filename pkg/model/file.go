@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // Metadata keys of an nnfc model file.

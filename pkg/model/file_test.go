@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // TestLoadRejectsBadModelFiles: each file is refused with one line naming

@@ -92,55 +92,154 @@ func closeAll[T layers.Float](t *testing.T, what string, a, b []T, tol float64) 
 	}
 }
 
-// TestLossSGDMatchesLossThenStep: LossSGD (the update folded into the
-// weight GEMMs) leaves the same parameters as Loss followed by optim's
-// sgd rule, over three steps, with and without an L2 term.
-func TestLossSGDMatchesLossThenStep(t *testing.T) {
+// TestTrainStepMatchesLossThenStep: TrainStep, with every rule's update
+// inside the backward pass (plain SGD's folded into the weight GEMMs),
+// leaves the same parameters as the reference, Loss on the per-layer path
+// followed by the optimizer's Step, over three steps, with and without an
+// L2 term and dropout: to rounding against the per-layer path, and bit for
+// bit against Loss and Step on the same (fused-stage) path for every rule
+// but SGD, whose arithmetic differs (the update inside the GEMM).
+func TestTrainStepMatchesLossThenStep(t *testing.T) {
 	specs := []model.Spec{
 		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he"},
 		{InputDim: 13, Hidden: []int{17, 9}, Activations: []string{"relu", "swish"}, Classes: 5, Loss: "softmax", Init: "he", Reg: 0.05},
 		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "svm", Init: "he", Dropout: 0.3},
 	}
-	for k, spec := range specs {
-		t.Run(fmt.Sprintf("spec=%d/T=float64", k), func(t *testing.T) { checkLossSGD[float64](t, spec, 1e-12) })
-		t.Run(fmt.Sprintf("spec=%d/T=float32", k), func(t *testing.T) { checkLossSGD[float32](t, spec, 1e-5) })
-	}
-	bn := model.Spec{InputDim: 3, Hidden: []int{4}, Activations: []string{"relu"}, Classes: 2, Loss: "softmax", Init: "he", BatchNorm: true}
-	if net, _ := model.New[float64](bn, rand.New(rand.NewPCG(1, 1))); net.CanLossSGD() {
-		t.Error("CanLossSGD with batch normalization")
+	for _, rule := range optim.Rules {
+		for k, spec := range specs {
+			t.Run(fmt.Sprintf("rule=%s/spec=%d/T=float64", rule, k), func(t *testing.T) { checkTrainStep[float64](t, rule, spec, 1e-12) })
+			t.Run(fmt.Sprintf("rule=%s/spec=%d/T=float32", rule, k), func(t *testing.T) { checkTrainStep[float32](t, rule, spec, 1e-5) })
+		}
 	}
 }
 
-func checkLossSGD[T layers.Float](t *testing.T, spec model.Spec, tol float64) {
+func checkTrainStep[T layers.Float](t *testing.T, rule string, spec model.Spec, tol float64) {
 	fast, ref := fusedPair[T](t, spec)
-	if !fast.CanLossSGD() {
-		t.Fatal("CanLossSGD false on a plain network")
+	same, _ := fusedPair[T](t, spec)
+	newOpt := func(net *model.Net[T]) optim.Optimizer[T] {
+		cfg, _ := optim.Defaults(rule)
+		o, err := optim.New(cfg, net.Params())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
 	}
-	opt, err := optim.New(optim.Config{Rule: "sgd"}, ref.Params())
-	if err != nil {
-		t.Fatal(err)
+	optFast, optRef, optSame := newOpt(fast), newOpt(ref), newOpt(same)
+	if _, ok := optFast.(optim.Fuser[T]); !ok {
+		t.Fatalf("rule %s is not an optim.Fuser", rule)
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	const lr = 0.3
+	lr := 0.05
+	if rule == "sgd" {
+		lr = 0.3
+	}
 	for step := range 3 {
-		x := layers.NewMatrix[T](11, spec.InputDim)
-		for i := range x.Data {
-			x.Data[i] = T(rng.NormFloat64())
+		x, y := randomBatch[T](rng, 11, spec)
+		for _, n := range []*model.Net[T]{fast, ref, same} {
+			n.SeedDropout(uint64(step))
 		}
-		y := make([]int32, x.Rows)
-		for i := range y {
-			y[i] = int32(rng.IntN(spec.Classes))
-		}
-		fast.SeedDropout(uint64(step))
-		ref.SeedDropout(uint64(step))
-		lf, _ := fast.LossSGD(x, y, lr)
+		lf, _ := fast.TrainStep(x, y, optFast, lr)
 		lr2, _ := ref.Loss(x, y)
-		opt.Step(lr)
+		optRef.Step(lr)
+		same.Loss(x, y)
+		optSame.Step(lr)
 		if math.Abs(lf-lr2) > tol*max(1, math.Abs(lr2)) {
-			t.Errorf("step %d: loss %v (LossSGD) vs %v (Loss)", step, lf, lr2)
+			t.Errorf("step %d: loss %v (TrainStep) vs %v (Loss)", step, lf, lr2)
 		}
 		for i, p := range fast.Params() {
 			closeAll(t, fmt.Sprintf("step %d %s", step, p.Name), p.Data, ref.Params()[i].Data, tol)
+			if rule != "sgd" {
+				bitEqual(t, fmt.Sprintf("step %d %s", step, p.Name), p.Data, same.Params()[i].Data)
+			}
 		}
+		if optFast.Steps() != step+1 {
+			t.Fatalf("step %d: the optimizer counted %d steps", step, optFast.Steps())
+		}
+	}
+	closeStates(t, optFast.State(), optRef.State(), tol)
+}
+
+// TestTrainStepReference: where the update cannot run inside the
+// backward pass (batch normalization; clipped gradients, which need every
+// gradient first), TrainStep is Loss then Step, bit for bit; and a step
+// whose loss is not finite touches nothing and is not counted.
+func TestTrainStepReference(t *testing.T) {
+	plain := model.Spec{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he"}
+	bn := plain
+	bn.BatchNorm = true
+	for _, tc := range []struct {
+		name string
+		spec model.Spec
+		clip float64
+	}{{"batchnorm", bn, 0}, {"clip", plain, 0.01}} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _ := fusedPair[float64](t, tc.spec)
+			b, _ := fusedPair[float64](t, tc.spec)
+			opt := func(n *model.Net[float64]) optim.Optimizer[float64] {
+				o, _ := optim.New(optim.Config{Rule: "momentum", Momentum: 0.9}, n.Params())
+				if tc.clip > 0 {
+					return optim.Clip(o, n.Params(), tc.clip)
+				}
+				return o
+			}
+			oa, ob := opt(a), opt(b)
+			rng := rand.New(rand.NewPCG(7, 8))
+			for step := range 2 {
+				x, y := randomBatch[float64](rng, 11, tc.spec)
+				a.TrainStep(x, y, oa, 0.1)
+				b.Loss(x, y)
+				ob.Step(0.1)
+				for i, p := range a.Params() {
+					bitEqual(t, fmt.Sprintf("step %d %s", step, p.Name), p.Data, b.Params()[i].Data)
+				}
+			}
+		})
+	}
+	t.Run("nonfinite", func(t *testing.T) {
+		net, _ := fusedPair[float64](t, plain)
+		o, _ := optim.New(optim.Config{Rule: "sgd"}, net.Params())
+		before := append([]float64(nil), net.Params()[0].Data...)
+		x, y := randomBatch[float64](rand.New(rand.NewPCG(1, 2)), 4, plain)
+		x.Data[0] = math.NaN()
+		if loss, _ := net.TrainStep(x, y, o, 0.1); !math.IsNaN(loss) {
+			t.Fatalf("loss %v, want NaN", loss)
+		}
+		bitEqual(t, "weights after a NaN step", net.Params()[0].Data, before)
+		if o.Steps() != 0 {
+			t.Errorf("a NaN step was counted: %d", o.Steps())
+		}
+	})
+}
+
+func randomBatch[T layers.Float](rng *rand.Rand, n int, spec model.Spec) (*layers.Matrix[T], []int32) {
+	x := layers.NewMatrix[T](n, spec.InputDim)
+	for i := range x.Data {
+		x.Data[i] = T(rng.NormFloat64())
+	}
+	y := make([]int32, n)
+	for i := range y {
+		y[i] = int32(rng.IntN(spec.Classes))
+	}
+	return x, y
+}
+
+// bitEqual fails unless a and b hold the same bits.
+func bitEqual[T layers.Float](t *testing.T, what string, a, b []T) {
+	t.Helper()
+	for i := range a {
+		if math.Float64bits(float64(a[i])) != math.Float64bits(float64(b[i])) {
+			t.Fatalf("%s[%d]: %v vs %v: not bit-equal", what, i, a[i], b[i])
+		}
+	}
+}
+
+// closeStates compares two optimizers' state tensors to tol.
+func closeStates[T layers.Float](t *testing.T, a, b []optim.State[T], tol float64) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%d state tensors vs %d", len(a), len(b))
+	}
+	for i := range a {
+		closeAll(t, a[i].Name, a[i].Data, b[i].Data, tol)
 	}
 }

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/limits"
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // FuzzLoad feeds model.Load arbitrary files. It must never panic or hang;

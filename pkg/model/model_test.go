@@ -2,8 +2,8 @@ package model_test
 
 import (
 	"fmt"
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/stfile"
 	"math"
 	"math/rand/v2"
 	"path/filepath"

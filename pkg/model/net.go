@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/optim"
 )
 
 // Net is a sequential fully connected network over element type T.
@@ -16,14 +17,14 @@ type Net[T layers.Float] struct {
 	Dropout   []*layers.Dropout[T]   // one per hidden layer with Spec.Dropout > 0
 	loss      layers.Loss[T]         // a classifier's
 	head      head[T]                // the kind's loss and layer outputs
-	// Fused selects the fused path (fused.go) for every Affine directly
-	// followed by a ReLU; New sets it. With Fused = false every layer runs
+	// Fused selects the fused stage (layers.AffineReLU) for every Affine
+	// directly followed by a ReLU; New sets it. With Fused = false every layer runs
 	// its own Forward and Backward: the reference the fused path is tested
 	// against. Both give the same results up to rounding.
 	Fused bool
 
-	fused     []*affineReLU[T] // fused[i] != nil: Layers[i], Layers[i+1] can run fused
-	overwrite bool             // every parameter is an affine's with OverwriteGrad: Loss skips the clear
+	fused     []*layers.AffineReLU[T] // fused[i] != nil: Layers[i], Layers[i+1] can run fused
+	overwrite bool                    // every parameter is an affine's with OverwriteGrad: Loss skips the clear
 
 	params     []*layers.Param[T]
 	data, grad []T // every parameter's value / gradient, back to back
@@ -56,12 +57,12 @@ func New[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 // gradients and Loss need not clear them first.
 func (n *Net[T]) fuse() {
 	n.Fused = true
-	n.fused = make([]*affineReLU[T], len(n.Layers))
+	n.fused = make([]*layers.AffineReLU[T], len(n.Layers))
 	for i := 0; i+1 < len(n.Layers); i++ {
 		a, ok1 := n.Layers[i].(*layers.Affine[T])
 		r, ok2 := n.Layers[i+1].(*layers.ReLU[T])
 		if ok1 && ok2 {
-			n.fused[i] = &affineReLU[T]{a: a, r: r, h: &layers.Matrix[T]{}, dx: &layers.Matrix[T]{}}
+			n.fused[i] = &layers.AffineReLU[T]{A: a, R: r}
 		}
 	}
 	owned := 0
@@ -78,15 +79,15 @@ func (n *Net[T]) fuse() {
 // when the reference path must run: Fused is off, or the layers are not
 // the Affine and ReLU the stage was built for (a caller may have replaced
 // them).
-func (n *Net[T]) fusedAt(i int) *affineReLU[T] {
+func (n *Net[T]) fusedAt(i int) *layers.AffineReLU[T] {
 	if !n.Fused || i < 0 || i+1 >= len(n.Layers) || i >= len(n.fused) || n.fused[i] == nil {
 		return nil
 	}
 	f := n.fused[i]
-	if a, ok := n.Layers[i].(*layers.Affine[T]); !ok || a != f.a {
+	if a, ok := n.Layers[i].(*layers.Affine[T]); !ok || a != f.A {
 		return nil
 	}
-	if r, ok := n.Layers[i+1].(*layers.ReLU[T]); !ok || r != f.r {
+	if r, ok := n.Layers[i+1].(*layers.ReLU[T]); !ok || r != f.R {
 		return nil
 	}
 	return f
@@ -175,7 +176,7 @@ func (n *Net[T]) Scores(x *layers.Matrix[T]) *layers.Matrix[T] {
 	h := x
 	for i := 0; i < len(n.Layers); i++ {
 		if f := n.fusedAt(i); f != nil {
-			h = f.forward(h)
+			h = f.Forward(h)
 			i++
 			continue
 		}
@@ -207,18 +208,10 @@ func (n *Net[T]) RegLoss() float64 {
 func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
 	scores := n.Scores(x)
 	dataLoss = n.dataLoss(scores, x, y)
-	if !n.overwrite || !n.everyAffineOverwrites() {
+	if !n.canFuse() {
 		clear(n.grad)
 	}
-	d := n.dscores
-	for i := len(n.Layers) - 1; i >= 0; i-- {
-		if f := n.fusedAt(i - 1); f != nil {
-			d = f.backward(d)
-			i--
-			continue
-		}
-		d = n.Layers[i].Backward(d)
-	}
+	n.backward(nil, 0)
 	if reg := T(n.Spec.Reg); reg != 0 {
 		for _, p := range n.params {
 			if p.Decay {
@@ -231,47 +224,64 @@ func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
 	return dataLoss + n.RegLoss(), dataLoss
 }
 
-// CanLossSGD reports whether LossSGD applies: the affine layers own every
-// parameter (no batch normalization) and all still overwrite their
-// gradients.
-func (n *Net[T]) CanLossSGD() bool { return n.overwrite && n.everyAffineOverwrites() }
-
-// LossSGD is Loss followed by plain SGD with learning rate lr (what
-// optim's "sgd" rule does with Grad after Loss: w −= lr·(∂loss/∂w),
-// including the L2 term), with each weight update folded into that
-// layer's weight GEMM (layers.Affine.BackwardSGD), so the weight
-// gradients are never written and no separate update pass runs. The
-// parameters' Grad are not this step's gradients afterwards: use Loss and
-// an optimizer when they are needed (gradient clipping, any other rule).
-// When the loss is not finite, LossSGD returns it without touching the
-// parameters. It panics unless CanLossSGD.
-func (n *Net[T]) LossSGD(x *layers.Matrix[T], y []int32, lr float64) (loss, dataLoss float64) {
-	if !n.CanLossSGD() {
-		panic("model: LossSGD on a network whose parameters are not all affine (see CanLossSGD)")
-	}
-	scores := n.Scores(x)
-	n.dscores.Resize(scores.Rows, scores.Cols)
-	dataLoss = n.loss.Loss(scores, y, n.dscores)
-	loss = dataLoss + n.RegLoss()
-	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+// TrainStep is one training step on the batch (x, y): forward, loss,
+// backward and opt's update with learning rate lr. It returns the total
+// loss and the data loss, as Loss does.
+//
+// When opt can update inside the backward pass (an optim.Fuser) and the
+// affine layers own every parameter (no batch normalization), each
+// parameter is updated as soon as its gradient is ready (layers.Update;
+// for plain SGD the weights' update is folded into their gradient GEMM
+// and their Grad is not written). Otherwise TrainStep is Loss, then
+// opt.Step(lr): the reference. When the loss is not finite, the
+// parameters are not touched and opt does not count a step.
+func (n *Net[T]) TrainStep(x *layers.Matrix[T], y []int32, opt optim.Optimizer[T], lr float64) (loss, dataLoss float64) {
+	f, ok := opt.(optim.Fuser[T])
+	if !ok || !n.canFuse() {
+		loss, dataLoss = n.Loss(x, y)
+		if finite(loss) {
+			opt.Step(lr)
+		}
 		return loss, dataLoss
 	}
-	step, decay := T(lr), T(n.Spec.Reg)
+	dataLoss = n.dataLoss(n.Scores(x), x, y)
+	loss = dataLoss + n.RegLoss()
+	if finite(loss) {
+		n.backward(f.Fused(lr), T(n.Spec.Reg))
+	}
+	return loss, dataLoss
+}
+
+// backward runs the backward pass from dscores, layer by layer (fused
+// stages as one), with u's update of each affine's parameters inside it
+// and decay its L2 coefficient, or gradients only with a nil u.
+func (n *Net[T]) backward(u layers.Update[T], decay T) {
 	d := n.dscores
 	for i := len(n.Layers) - 1; i >= 0; i-- {
 		if f := n.fusedAt(i - 1); f != nil {
-			d = f.backwardSGD(d, step, decay)
+			if u != nil {
+				d = f.BackwardUpdate(d, u, decay)
+			} else {
+				d = f.Backward(d)
+			}
 			i--
 			continue
 		}
-		if a, ok := n.Layers[i].(*layers.Affine[T]); ok {
-			d = a.BackwardSGD(d, step, decay)
+		if a, ok := n.Layers[i].(*layers.Affine[T]); ok && u != nil {
+			d = a.BackwardUpdate(d, u, decay)
 			continue
 		}
 		d = n.Layers[i].Backward(d)
 	}
-	return loss, dataLoss
 }
+
+// canFuse reports whether the affine layers own every parameter (no
+// batch normalization) and all still overwrite their gradients: then one
+// backward pass writes every gradient once, Loss need not clear them, and
+// TrainStep can update inside the backward pass.
+func (n *Net[T]) canFuse() bool { return n.overwrite && n.everyAffineOverwrites() }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // everyAffineOverwrites reports whether every affine still has
 // OverwriteGrad (a caller may have turned it off to accumulate).

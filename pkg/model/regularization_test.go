@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnfc/nnfc/internal/stfile"
 	"github.com/nnfc/nnfc/pkg/gradcheck"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // TestRegularizedLayout: batchnorm and dropout layers take their

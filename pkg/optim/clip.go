@@ -55,3 +55,31 @@ func ClipGlobalNorm[T layers.Float](params []*layers.Param[T], maxNorm float64) 
 	}
 	return norm
 }
+
+// Clipped is an optimizer whose Step first clips the gradients of params
+// to the global norm MaxNorm (ClipGlobalNorm), then runs the wrapped
+// optimizer's Step. It needs every gradient before any update, so it is
+// not a Fuser: a network runs it after its whole backward pass.
+type Clipped[T layers.Float] struct {
+	Optimizer[T]
+	MaxNorm float64
+	// Norm is the global norm before clipping of the last Step.
+	Norm   float64
+	params []*layers.Param[T]
+}
+
+// Clip returns opt with its gradients clipped to maxNorm before each
+// Step; params are opt's parameters. It panics if maxNorm is not
+// positive.
+func Clip[T layers.Float](opt Optimizer[T], params []*layers.Param[T], maxNorm float64) *Clipped[T] {
+	if !(maxNorm > 0) {
+		panic(fmt.Sprintf("optim: Clip: maxNorm must be > 0, got %v", maxNorm))
+	}
+	return &Clipped[T]{Optimizer: opt, MaxNorm: maxNorm, params: params}
+}
+
+// Step clips the gradients, records their norm in Norm, and steps.
+func (c *Clipped[T]) Step(lr float64) {
+	c.Norm = ClipGlobalNorm(c.params, c.MaxNorm)
+	c.Optimizer.Step(lr)
+}

@@ -50,6 +50,24 @@
 // Decay Regularization", 2019): use it instead of, not on top of, an L2
 // term in the loss.
 //
+// # Inside the backward pass
+//
+// Every rule is also a Fuser: Fused(lr) starts a step (counted in Steps)
+// and returns a layers.Update, which a layer's backward pass applies to
+// each of its parameters, or a block of a weight's rows, as soon as that
+// gradient is complete (pkg/model's Net.TrainStep), instead of a Step over
+// everything afterwards. Step is the reference and stays: each rule is
+// written once, as begin (the step's constants) and apply (the loop over
+// one parameter's entries [lo, hi)), and Step is begin then apply over
+// every parameter. Plain SGD's Update is Linear, so a layer folds the
+// weights' update into the GEMM that would compute their gradient.
+// Clipped (gradient clipping) is not a Fuser: it needs every gradient
+// before the first update.
+//
+// To add a rule: a type in rules.go embedding base with begin, apply and
+// State, its name in Rules, Defaults, the applies table and New; its
+// element loop in internal/vec when it should be fast.
+//
 // # Configuration
 //
 // Config carries the rule and every hyperparameter; Defaults fills in a
@@ -96,5 +114,6 @@
 //
 // ClipGlobalNorm rescales all gradients together when their joint L2 norm
 // exceeds a threshold and returns the norm before clipping; GlobalNorm only
-// measures it. Call it between the backward pass and Step.
+// measures it. Call it between the backward pass and Step, or wrap the
+// optimizer in Clip, whose Step does both.
 package optim

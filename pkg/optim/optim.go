@@ -175,22 +175,31 @@ func New[T layers.Float](cfg Config, params []*layers.Param[T]) (Optimizer[T], e
 		seen[p.Name] = true
 	}
 	ps := append([]*layers.Param[T](nil), params...)
+	b := newBase(ps)
+	var o interface {
+		Fuser[T]
+		rule[T]
+		setSelf(rule[T])
+	}
 	switch cfg.Rule {
 	case "sgd":
-		return &SGD[T]{params: ps}, nil
+		o = &SGD[T]{base: b}
 	case "momentum":
-		return &Momentum[T]{Mu: cfg.Momentum, params: ps, v: zeros(ps)}, nil
+		o = &Momentum[T]{Mu: cfg.Momentum, base: b, v: zeros(ps)}
 	case "nesterov":
-		return &Nesterov[T]{Mu: cfg.Momentum, params: ps, v: zeros(ps)}, nil
+		o = &Nesterov[T]{Mu: cfg.Momentum, base: b, v: zeros(ps)}
 	case "rmsprop":
-		return &RMSProp[T]{Decay: cfg.Decay, Eps: cfg.Eps, params: ps, cache: zeros(ps)}, nil
+		o = &RMSProp[T]{Decay: cfg.Decay, Eps: cfg.Eps, base: b, cache: zeros(ps)}
 	case "adam":
-		return &Adam[T]{Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps, params: ps, m: zeros(ps), v: zeros(ps)}, nil
+		o = &Adam[T]{Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps, base: b, m: zeros(ps), v: zeros(ps)}
 	case "adamw":
-		return &AdamW[T]{Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps, WeightDecay: cfg.WeightDecay,
-			params: ps, m: zeros(ps), v: zeros(ps)}, nil
+		o = &AdamW[T]{Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps, WeightDecay: cfg.WeightDecay,
+			base: b, m: zeros(ps), v: zeros(ps)}
+	default:
+		panic("optim: unreachable: rule validated but not constructed: " + cfg.Rule)
 	}
-	panic("optim: unreachable: rule validated but not constructed: " + cfg.Rule)
+	o.setSelf(o)
+	return o, nil
 }
 
 // zeros returns one zeroed buffer per parameter, all carved from a single

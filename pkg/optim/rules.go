@@ -27,23 +27,37 @@ import (
 //	w -= lr·dw
 //
 // It has no state.
+//
+// Fused into the backward pass, a layer folds the weights' update into the
+// GEMM that would compute dw (Linear), and the biases' update is the Go
+// loop w -= lr·dw (Apply), not the axpy: the two agree to rounding.
 type SGD[T layers.Float] struct {
-	params []*layers.Param[T]
-	t      int
+	base[T]
+	l T // this step's lr
 }
 
+// Step is the reference: every parameter after the whole backward pass.
 func (o *SGD[T]) Step(lr float64) {
-	o.t++
-	l := T(lr)
+	o.begin(lr)
 	for _, p := range o.params {
 		// w -= lr·dw, as w += (−lr)·dw in one BLAS axpy.
-		axpy(-l, p.Grad[:len(p.Data)], p.Data)
+		axpy(-o.l, p.Grad[:len(p.Data)], p.Data)
 	}
 }
 
-func (o *SGD[T]) State() []State[T] { return nil }
-func (o *SGD[T]) Steps() int        { return o.t }
-func (o *SGD[T]) SetSteps(n int)    { checkSteps(n); o.t = n }
+func (o *SGD[T]) begin(lr float64) { o.t++; o.l = T(lr) }
+
+func (o *SGD[T]) apply(i, lo, hi int) {
+	p := o.params[i]
+	w, dw := p.Data[lo:hi], p.Grad[lo:hi]
+	for j, g := range dw {
+		w[j] -= o.l * g
+	}
+}
+
+// Linear: SGD's update is w ← w − lr·dw.
+func (o *SGD[T]) Linear(*layers.Param[T]) (T, bool) { return o.l, true }
+func (o *SGD[T]) State() []State[T]                 { return nil }
 
 // Momentum is SGD with (heavy-ball) momentum, as cs231n's sgd_momentum:
 //
@@ -52,32 +66,28 @@ func (o *SGD[T]) SetSteps(n int)    { checkSteps(n); o.t = n }
 //
 // μ (Mu) defaults to 0.9; v starts at zero. State: "<param>.velocity".
 type Momentum[T layers.Float] struct {
-	Mu     float64
-	params []*layers.Param[T]
-	v      [][]T
-	t      int
+	Mu float64
+	base[T]
+	v     [][]T
+	mu, l T // this step's constants
 }
 
-func (o *Momentum[T]) Step(lr float64) {
-	o.t++
-	mu, l := T(o.Mu), T(lr)
+func (o *Momentum[T]) begin(lr float64) { o.t++; o.mu, o.l = T(o.Mu), T(lr) }
+
+func (o *Momentum[T]) apply(i, lo, hi int) {
+	p := o.params[i]
+	w, dw, v := p.Data[lo:hi], p.Grad[lo:hi], o.v[i][lo:hi]
+	// v = μ·v − lr·dw; w += v.
 	var zero T
-	for i, p := range o.params {
-		w := p.Data
-		dw, v := p.Grad[:len(w)], o.v[i][:len(w)]
-		// v = μ·v − lr·dw; w += v.
-		switch any(zero).(type) {
-		case float32:
-			vec.Momentum32(f32(w), f32(dw), f32(v), float32(mu), float32(l))
-		case float64:
-			vec.Momentum64(f64(w), f64(dw), f64(v), float64(mu), float64(l))
-		}
+	switch any(zero).(type) {
+	case float32:
+		vec.Momentum32(f32(w), f32(dw), f32(v), float32(o.mu), float32(o.l))
+	case float64:
+		vec.Momentum64(f64(w), f64(dw), f64(v), float64(o.mu), float64(o.l))
 	}
 }
 
 func (o *Momentum[T]) State() []State[T] { return states(o.params, []string{"velocity"}, o.v) }
-func (o *Momentum[T]) Steps() int        { return o.t }
-func (o *Momentum[T]) SetSteps(n int)    { checkSteps(n); o.t = n }
 
 // Nesterov is SGD with Nesterov momentum in the form of cs231n (Sutskever
 // et al. 2013, rewritten so the gradient is taken at w, not at the
@@ -89,32 +99,28 @@ func (o *Momentum[T]) SetSteps(n int)    { checkSteps(n); o.t = n }
 //
 // μ (Mu) defaults to 0.9; v starts at zero. State: "<param>.velocity".
 type Nesterov[T layers.Float] struct {
-	Mu     float64
-	params []*layers.Param[T]
-	v      [][]T
-	t      int
+	Mu float64
+	base[T]
+	v          [][]T
+	mu, mu1, l T // this step's constants
 }
 
-func (o *Nesterov[T]) Step(lr float64) {
-	o.t++
-	mu, mu1, l := T(o.Mu), T(1+o.Mu), T(lr)
+func (o *Nesterov[T]) begin(lr float64) { o.t++; o.mu, o.mu1, o.l = T(o.Mu), T(1+o.Mu), T(lr) }
+
+func (o *Nesterov[T]) apply(i, lo, hi int) {
+	p := o.params[i]
+	w, dw, v := p.Data[lo:hi], p.Grad[lo:hi], o.v[i][lo:hi]
+	// v_prev = v; v = μ·v − lr·dw; w += −μ·v_prev + (1+μ)·v.
 	var zero T
-	for i, p := range o.params {
-		w := p.Data
-		dw, v := p.Grad[:len(w)], o.v[i][:len(w)]
-		// v_prev = v; v = μ·v − lr·dw; w += −μ·v_prev + (1+μ)·v.
-		switch any(zero).(type) {
-		case float32:
-			vec.Nesterov32(f32(w), f32(dw), f32(v), float32(mu), float32(mu1), float32(l))
-		case float64:
-			vec.Nesterov64(f64(w), f64(dw), f64(v), float64(mu), float64(mu1), float64(l))
-		}
+	switch any(zero).(type) {
+	case float32:
+		vec.Nesterov32(f32(w), f32(dw), f32(v), float32(o.mu), float32(o.mu1), float32(o.l))
+	case float64:
+		vec.Nesterov64(f64(w), f64(dw), f64(v), float64(o.mu), float64(o.mu1), float64(o.l))
 	}
 }
 
 func (o *Nesterov[T]) State() []State[T] { return states(o.params, []string{"velocity"}, o.v) }
-func (o *Nesterov[T]) Steps() int        { return o.t }
-func (o *Nesterov[T]) SetSteps(n int)    { checkSteps(n); o.t = n }
 
 // RMSProp (Tieleman and Hinton 2012) scales the step by a running average
 // of squared gradients:
@@ -126,31 +132,30 @@ func (o *Nesterov[T]) SetSteps(n int)    { checkSteps(n); o.t = n }
 // State: "<param>.cache".
 type RMSProp[T layers.Float] struct {
 	Decay, Eps float64
-	params     []*layers.Param[T]
-	cache      [][]T
-	t          int
+	base[T]
+	cache         [][]T
+	d, d1, eps, l T // this step's constants
 }
 
-func (o *RMSProp[T]) Step(lr float64) {
+func (o *RMSProp[T]) begin(lr float64) {
 	o.t++
-	d, d1, eps, l := T(o.Decay), T(1-o.Decay), T(o.Eps), T(lr)
+	o.d, o.d1, o.eps, o.l = T(o.Decay), T(1-o.Decay), T(o.Eps), T(lr)
+}
+
+func (o *RMSProp[T]) apply(i, lo, hi int) {
+	p := o.params[i]
+	w, dw, c := p.Data[lo:hi], p.Grad[lo:hi], o.cache[i][lo:hi]
+	// cache = decay·cache + (1−decay)·dw·dw; w -= lr·dw / (√cache + eps).
 	var zero T
-	for i, p := range o.params {
-		w := p.Data
-		dw, c := p.Grad[:len(w)], o.cache[i][:len(w)]
-		// cache = decay·cache + (1−decay)·dw·dw; w -= lr·dw / (√cache + eps).
-		switch any(zero).(type) {
-		case float32:
-			vec.RMSProp32(f32(w), f32(dw), f32(c), float32(d), float32(d1), float32(eps), float32(l))
-		case float64:
-			vec.RMSProp64(f64(w), f64(dw), f64(c), float64(d), float64(d1), float64(eps), float64(l))
-		}
+	switch any(zero).(type) {
+	case float32:
+		vec.RMSProp32(f32(w), f32(dw), f32(c), float32(o.d), float32(o.d1), float32(o.eps), float32(o.l))
+	case float64:
+		vec.RMSProp64(f64(w), f64(dw), f64(c), float64(o.d), float64(o.d1), float64(o.eps), float64(o.l))
 	}
 }
 
 func (o *RMSProp[T]) State() []State[T] { return states(o.params, []string{"cache"}, o.cache) }
-func (o *RMSProp[T]) Steps() int        { return o.t }
-func (o *RMSProp[T]) SetSteps(n int)    { checkSteps(n); o.t = n }
 
 // Adam (Kingma and Ba 2015) keeps running averages of the gradient and its
 // square, corrected for their zero start:
@@ -168,36 +173,45 @@ func (o *RMSProp[T]) SetSteps(n int)    { checkSteps(n); o.t = n }
 // State: "<param>.m", "<param>.v".
 type Adam[T layers.Float] struct {
 	Beta1, Beta2, Eps float64
-	params            []*layers.Param[T]
-	m, v              [][]T
-	t                 int
+	base[T]
+	m, v [][]T
+	k    adamStep[T]
 }
 
-func (o *Adam[T]) Step(lr float64) {
-	o.t++
-	b1, c1, b2, c2, eps := T(o.Beta1), T(1-o.Beta1), T(o.Beta2), T(1-o.Beta2), T(o.Eps)
-	a := T(lr / (1 - math.Pow(o.Beta1, float64(o.t))))
-	s := T(1 / math.Sqrt(1-math.Pow(o.Beta2, float64(o.t))))
+// adamStep holds the per-step constants of Adam and AdamW.
+type adamStep[T layers.Float] struct {
+	b1, c1, b2, c2, a, s, eps T
+	lr                        float64
+}
+
+// adamBegin counts a step of Adam or AdamW and computes its constants.
+func adamBegin[T layers.Float](t *int, k *adamStep[T], beta1, beta2, eps, lr float64) {
+	*t++
+	k.b1, k.c1, k.b2, k.c2, k.eps = T(beta1), T(1-beta1), T(beta2), T(1-beta2), T(eps)
+	k.a = T(lr / (1 - math.Pow(beta1, float64(*t))))
+	k.s = T(1 / math.Sqrt(1-math.Pow(beta2, float64(*t))))
+	k.lr = lr
+}
+
+func (o *Adam[T]) begin(lr float64) { adamBegin(&o.t, &o.k, o.Beta1, o.Beta2, o.Eps, lr) }
+
+func (o *Adam[T]) apply(i, lo, hi int) {
+	p, k := o.params[i], &o.k
+	w, dw, m, v := p.Data[lo:hi], p.Grad[lo:hi], o.m[i][lo:hi], o.v[i][lo:hi]
+	// m = β1·m + (1−β1)·dw; v = β2·v + (1−β2)·dw·dw;
+	// w -= a·m / (√v·s + eps).
 	var zero T
-	for i, p := range o.params {
-		w := p.Data
-		dw, m, v := p.Grad[:len(w)], o.m[i][:len(w)], o.v[i][:len(w)]
-		// m = β1·m + (1−β1)·dw; v = β2·v + (1−β2)·dw·dw;
-		// w -= a·m / (√v·s + eps).
-		switch any(zero).(type) {
-		case float32:
-			vec.Adam32(f32(w), f32(dw), f32(m), f32(v), float32(b1), float32(c1), float32(b2), float32(c2),
-				float32(a), float32(s), float32(eps))
-		case float64:
-			vec.Adam64(f64(w), f64(dw), f64(m), f64(v), float64(b1), float64(c1), float64(b2), float64(c2),
-				float64(a), float64(s), float64(eps))
-		}
+	switch any(zero).(type) {
+	case float32:
+		vec.Adam32(f32(w), f32(dw), f32(m), f32(v), float32(k.b1), float32(k.c1), float32(k.b2), float32(k.c2),
+			float32(k.a), float32(k.s), float32(k.eps))
+	case float64:
+		vec.Adam64(f64(w), f64(dw), f64(m), f64(v), float64(k.b1), float64(k.c1), float64(k.b2), float64(k.c2),
+			float64(k.a), float64(k.s), float64(k.eps))
 	}
 }
 
 func (o *Adam[T]) State() []State[T] { return states(o.params, []string{"m", "v"}, o.m, o.v) }
-func (o *Adam[T]) Steps() int        { return o.t }
-func (o *Adam[T]) SetSteps(n int)    { checkSteps(n); o.t = n }
 
 // AdamW is Adam with decoupled weight decay (Loshchilov and Hutter 2019):
 // the decay is applied to the weights directly, not added to the gradient,
@@ -212,38 +226,32 @@ func (o *Adam[T]) SetSteps(n int)    { checkSteps(n); o.t = n }
 // State: "<param>.m", "<param>.v".
 type AdamW[T layers.Float] struct {
 	Beta1, Beta2, Eps, WeightDecay float64
-	params                         []*layers.Param[T]
-	m, v                           [][]T
-	t                              int
+	base[T]
+	m, v [][]T
+	k    adamStep[T]
 }
 
-func (o *AdamW[T]) Step(lr float64) {
-	o.t++
-	b1, c1, b2, c2, eps := T(o.Beta1), T(1-o.Beta1), T(o.Beta2), T(1-o.Beta2), T(o.Eps)
-	a := T(lr / (1 - math.Pow(o.Beta1, float64(o.t))))
-	s := T(1 / math.Sqrt(1-math.Pow(o.Beta2, float64(o.t))))
-	for i, p := range o.params {
-		var wd T
-		if p.Decay {
-			wd = T(lr * o.WeightDecay)
-		}
-		w := p.Data
-		dw, m, v := p.Grad[:len(w)], o.m[i][:len(w)], o.v[i][:len(w)]
-		// As Adam, then w = w − a·m/(√v·s + eps) − wd·w with w from before
-		// the step. Also with wd = 0 (Decay=false): the − 0·w stays, as it
-		// always has (it differs from Adam's w -= ... for w = ±Inf or −0).
-		var zero T
-		switch any(zero).(type) {
-		case float32:
-			vec.AdamW32(f32(w), f32(dw), f32(m), f32(v), float32(b1), float32(c1), float32(b2), float32(c2),
-				float32(a), float32(s), float32(eps), float32(wd))
-		case float64:
-			vec.AdamW64(f64(w), f64(dw), f64(m), f64(v), float64(b1), float64(c1), float64(b2), float64(c2),
-				float64(a), float64(s), float64(eps), float64(wd))
-		}
+func (o *AdamW[T]) begin(lr float64) { adamBegin(&o.t, &o.k, o.Beta1, o.Beta2, o.Eps, lr) }
+
+func (o *AdamW[T]) apply(i, lo, hi int) {
+	p, k := o.params[i], &o.k
+	var wd T
+	if p.Decay {
+		wd = T(k.lr * o.WeightDecay)
+	}
+	w, dw, m, v := p.Data[lo:hi], p.Grad[lo:hi], o.m[i][lo:hi], o.v[i][lo:hi]
+	// As Adam, then w = w − a·m/(√v·s + eps) − wd·w with w from before
+	// the step. Also with wd = 0 (Decay=false): the − 0·w stays, as it
+	// always has (it differs from Adam's w -= ... for w = ±Inf or −0).
+	var zero T
+	switch any(zero).(type) {
+	case float32:
+		vec.AdamW32(f32(w), f32(dw), f32(m), f32(v), float32(k.b1), float32(k.c1), float32(k.b2), float32(k.c2),
+			float32(k.a), float32(k.s), float32(k.eps), float32(wd))
+	case float64:
+		vec.AdamW64(f64(w), f64(dw), f64(m), f64(v), float64(k.b1), float64(k.c1), float64(k.b2), float64(k.c2),
+			float64(k.a), float64(k.s), float64(k.eps), float64(wd))
 	}
 }
 
 func (o *AdamW[T]) State() []State[T] { return states(o.params, []string{"m", "v"}, o.m, o.v) }
-func (o *AdamW[T]) Steps() int        { return o.t }
-func (o *AdamW[T]) SetSteps(n int)    { checkSteps(n); o.t = n }

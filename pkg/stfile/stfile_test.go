@@ -306,7 +306,7 @@ func TestReadMissingFile(t *testing.T) {
 // FuzzRead checks that Read never panics, that its errors are one line
 // naming the file, and that whatever it accepts survives a Write/Read round
 // trip. Plain `go test` runs only the seeds; search with
-// go test -fuzz=FuzzRead -fuzztime=20s ./internal/stfile/
+// go test -fuzz=FuzzRead -fuzztime=20s ./pkg/stfile/
 func FuzzRead(f *testing.F) {
 	valid := validFile(f)
 	f.Add(valid)

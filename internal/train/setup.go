@@ -1,0 +1,244 @@
+package train
+
+// Setup: from a config to a trainer ready to loop — the data, the
+// network, the optimizer and schedule, and, when resuming, the
+// checkpoint's state.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/english"
+	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/task"
+	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/optim"
+	"github.com/nnfc/nnfc/pkg/stfile"
+)
+
+// Spec derives the network spec of a config from its data, through the
+// config's task.
+func Spec(c config.Config, train *data.Dataset) model.Spec {
+	t, err := task.Lookup(c.Model.Kind)
+	if err != nil {
+		panic(err) // a loaded config has a valid kind
+	}
+	return t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes))
+}
+
+// run builds the run of c in its directory (resuming it from its
+// checkpoint with resume) and trains it.
+func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
+	wallStart := time.Now()
+	// Refuse a network too large for memory before reading any data; the
+	// input width is not known yet, so the data source's known width (or
+	// 1) stands in. The exact check follows once the data is read.
+	if err := checkMemory[T](c, Spec(c, knownData(c.Data)), 1); err != nil {
+		return nil, err
+	}
+	norm, src, err := startingPoint[T](c, resume)
+	if err != nil {
+		return nil, err
+	}
+	splits, err := LoadData(c, norm)
+	if err != nil {
+		return nil, err
+	}
+	net, err := newNet(c, splits, src)
+	if err != nil {
+		return nil, err
+	}
+	t := &trainer[T]{c: c, o: o, dir: c.Train.OutDir, splits: splits, net: net,
+		eval: &Evaluator[T]{Net: net, Batch: c.Train.EvalBatch}, prog: newProgress(o.Progress, o.Stderr, o.Width),
+		wallStart: wallStart, st: &state{}} // BestEpoch 0: no best yet
+	if err := t.newOptimizer(); err != nil {
+		return nil, err
+	}
+	// best holds the best-validation model: parameters and batch
+	// normalization statistics.
+	t.best, _ = model.New[T](net.Spec, nil)
+	copyState(t.best, net)
+	if resume {
+		if res, err := t.restore(); res != nil || err != nil {
+			return res, err
+		}
+	}
+	if err := t.startMetrics(resume); err != nil {
+		return nil, err
+	}
+	t.announce()
+	t.lastSave = time.Now()
+	return t.loop(ctx)
+}
+
+// startingPoint reads what a run starts from besides its config: the
+// input normalization of the checkpoint when resuming, or the source
+// model and its normalization when fine-tuning (train.init_from); nil
+// for a fresh run, whose normalization is fitted on its training split.
+func startingPoint[T layers.Float](c config.Config, resume bool) (*data.Normalizer, *model.Net[T], error) {
+	switch {
+	case resume:
+		cp := filepath.Join(c.Train.OutDir, rundir.Checkpoint)
+		ts, meta, err := stfile.Read(cp)
+		if err != nil {
+			return nil, nil, err
+		}
+		_, norm, err := model.FromTensors[T](cp, ts, meta, "")
+		return norm, nil, err
+	case c.Train.InitFrom != "":
+		src, norm, err := model.Load[T](c.Train.InitFrom)
+		if err != nil {
+			return nil, nil, fmt.Errorf("train.init_from: %v", err)
+		}
+		return norm, src, nil
+	}
+	return nil, nil, nil
+}
+
+// newNet builds the network of c for its data, initialized from the
+// run's seed, or with src's weights when fine-tuning.
+func newNet[T layers.Float](c config.Config, splits *Splits, src *model.Net[T]) (*model.Net[T], error) {
+	spec := Spec(c, splits.Train)
+	if err := task.Of(spec).CheckData(spec, splits.Train.Name); err != nil {
+		return nil, err
+	}
+	if err := checkMemory[T](c, spec, splits.Train.N); err != nil {
+		return nil, err
+	}
+	net, err := model.New[T](spec, rand.New(rand.NewPCG(c.Seed, streamInit)))
+	if err != nil {
+		return nil, fmt.Errorf("model: %v", err)
+	}
+	if src != nil {
+		if !sameShapes(src, net) {
+			return nil, fmt.Errorf("train.init_from: %s holds a %s network, the config describes %s", c.Train.InitFrom, src.Spec, spec)
+		}
+		copyState(net, src)
+	}
+	return net, nil
+}
+
+// newOptimizer builds the update rule (its gradients clipped with
+// train.grad_clip) and the learning-rate schedule.
+func (t *trainer[T]) newOptimizer() error {
+	c := t.c
+	opt, err := optim.New(c.Optimizer.Config, t.net.Params())
+	if err != nil {
+		return fmt.Errorf("optimizer: %v", err)
+	}
+	t.opt = opt
+	if c.Train.GradClip > 0 {
+		t.clip = optim.Clip(opt, t.net.Params(), c.Train.GradClip)
+		t.opt = t.clip
+	}
+	if t.sched, err = optim.NewSchedule(c.Schedule, c.Optimizer.LR); err != nil {
+		return fmt.Errorf("schedule: %v", err)
+	}
+	return nil
+}
+
+// restore loads the checkpoint's state into the trainer. A finished run
+// returns its Result: there is nothing to train.
+func (t *trainer[T]) restore() (*Result, error) {
+	cp := filepath.Join(t.dir, rundir.Checkpoint)
+	st, err := loadCheckpoint(cp, t.net, t.best, t.opt)
+	if err != nil {
+		return nil, err
+	}
+	t.st = st
+	if len(st.Schedule) > 0 {
+		if err := json.Unmarshal(st.Schedule, t.sched); err != nil {
+			return nil, fmt.Errorf("%s: schedule state: %v", cp, err)
+		}
+	}
+	if st.Finished {
+		fmt.Fprintf(t.o.Stdout, "run %s already finished (%s); nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
+			t.dir, st.Reason, filepath.Join(t.dir, rundir.Config))
+		return &Result{Dir: t.dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
+			Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st)}, nil
+	}
+	fmt.Fprintf(t.o.Stderr, "resuming %s at epoch %d, step %d\n", t.dir, st.Epoch+1, st.Step)
+	return nil, nil
+}
+
+// startMetrics starts metrics.jsonl, which gets one record appended per
+// epoch: as the checkpoint's history when resuming (epochs after the
+// checkpoint are trained again), else absent.
+func (t *trainer[T]) startMetrics(resume bool) error {
+	if resume {
+		return rundir.WriteMetrics(t.dir, t.st.History)
+	}
+	if err := os.Remove(rundir.Path(t.dir, rundir.MetricsLog)); !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// announce prints the "training ..." line: network, data, rule, schedule.
+func (t *trainer[T]) announce() {
+	c, splits, spec, o := t.c, t.splits, t.net.Spec, t.o
+	for _, l := range splits.Notes {
+		fmt.Fprintln(o.Stdout, l)
+	}
+	classes := "" // an autoencoder has none
+	if spec.Classes > 0 {
+		classes = source.DescribeClasses(c.Data, spec.Classes) + "; "
+	}
+	fmt.Fprintf(o.Stdout, "training %s on %s: %s%d train, %d val", spec, splits.Train.Name, classes, splits.Train.N, splits.Val.N)
+	if splits.Test != nil {
+		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
+	}
+	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %s, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, english.Count(c.Train.Epochs, "epoch"), c.Precision)
+	if splits.Val.N == 0 {
+		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(t.dir, rundir.Model))
+	}
+}
+
+func bestValAcc(st *state) float64 {
+	if st.BestEpoch >= 1 && st.BestEpoch <= len(st.History) {
+		return st.History[st.BestEpoch-1].ValAcc
+	}
+	return math.NaN()
+}
+
+func bestValMSE(st *state) float64 {
+	if st.BestEpoch >= 1 && st.BestEpoch <= len(st.History) {
+		return st.History[st.BestEpoch-1].ValMSE
+	}
+	return math.NaN()
+}
+
+// copyState copies parameters and batch normalization statistics of src
+// into dst, a network of the same shapes.
+func copyState[T layers.Float](dst, src *model.Net[T]) {
+	a, _ := src.Flat()
+	b, _ := dst.Flat()
+	copy(b, a)
+	copy(dst.FlatBuffers(), src.FlatBuffers())
+}
+
+// sameShapes reports whether two networks have the same tensors.
+func sameShapes[T layers.Float](a, b *model.Net[T]) bool {
+	pa, pb := model.Tensors(a, ""), model.Tensors(b, "")
+	if len(pa) != len(pb) {
+		return false
+	}
+	for i := range pa {
+		if pa[i].Name != pb[i].Name || !slices.Equal(pa[i].Shape, pb[i].Shape) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""table-peer.py CONFIG [--nnfc BIN] [--seeds 1,2,3]: nnfc beside scikit-learn
+on the same table.
+
+Reads an nnfc table config (data.source: table, e.g. configs/penguins.yaml):
+its train and test files are the shared split (make data writes a fixed
+stratified 20% test split), its target column and hidden sizes are the
+peer's. For each seed it
+
+  - runs `nnfc train --config CONFIG --seed S` and reads the test accuracy
+    and the times from the run's results.json (train_seconds: the epoch
+    loop; wall_seconds: the whole run, reading the CSV and fitting the
+    schema included) and the process's wall time;
+  - fits scikit-learn's MLPClassifier (Debian python3-sklearn) with the
+    same hidden sizes, random_state S and otherwise its defaults (adam,
+    lr 1e-3, batch min(200, n), L2 alpha 1e-4, up to max_iter=2000 epochs
+    until the loss stops improving), behind the same preprocessing:
+    numeric columns mean-imputed and standardized, string columns one-hot
+    with missing cells as their own category and unseen values ignored,
+    every statistic fitted on the training file; times the fit (the
+    preprocessing included) and scores the test file.
+
+and prints both test accuracies and training times side by side, then the
+medians. Timings on a shared machine are noisy: compare them as ratios.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+import yaml
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+NA = ["", "NA", "NaN", "null", "?"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("config")
+    ap.add_argument("--nnfc", default="bin/nnfc")
+    ap.add_argument("--seeds", default="1,2,3,4,5")
+    a = ap.parse_args()
+    cfg = yaml.safe_load(open(a.config))
+    d = cfg["data"]
+    if d.get("source") != "table" or not d.get("test"):
+        sys.exit(f"{a.config}: expected data.source: table with data.train and data.test")
+    hidden = tuple(cfg.get("model", {}).get("hidden", [100]))
+    target = d["target"]
+    train = pd.read_csv(d["train"], na_values=NA, keep_default_na=False)
+    test = pd.read_csv(d["test"], na_values=NA, keep_default_na=False)
+    train = train[train[target].notna()]
+    test = test[test[target].notna()]
+    ytr, yte = train.pop(target).astype(str), test.pop(target).astype(str)
+    drop = [c for c, t in (d.get("types") or {}).items() if t == "ignore"]
+    for c in drop + list(d.get("exclude") or []):
+        train.pop(c)
+        test.pop(c)
+    cat = [c for c in train.columns if train[c].dtype == object]
+    num = [c for c in train.columns if c not in cat]
+    print(f"{a.config}: {len(train)} train, {len(test)} test rows; {len(num)} numeric, {len(cat)} string columns; hidden {list(hidden)}")
+    print(f"{'seed':>4}  {'nnfc test':>9}  {'sklearn test':>12}  {'nnfc train s':>12}  {'nnfc run s':>10}  {'sklearn fit s':>13}  {'fit/train':>9}  {'fit/run':>7}")
+    rows = []
+    for seed in [int(s) for s in a.seeds.split(",")]:
+        with tempfile.TemporaryDirectory() as out:
+            t0 = time.perf_counter()
+            r = subprocess.run([a.nnfc, "train", "--config", a.config, "--seed", str(seed), "--out", out, "--progress", "none"],
+                               capture_output=True, text=True)
+            proc = time.perf_counter() - t0
+            if r.returncode != 0:
+                sys.exit(f"nnfc train failed ({r.returncode}):\n{r.stderr}")
+            res = json.load(open(os.path.join(out, "results.json")))
+        pre = ColumnTransformer([
+            ("num", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
+            ("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value="<missing>"), OneHotEncoder(handle_unknown="ignore")), cat),
+        ])
+        clf = make_pipeline(pre, MLPClassifier(hidden_layer_sizes=hidden, max_iter=2000, random_state=seed))
+        t0 = time.perf_counter()
+        clf.fit(train, ytr)
+        fit = time.perf_counter() - t0
+        sk = float(np.mean(clf.predict(test) == yte))
+        nn = res["test"]["accuracy"]
+        rows.append((nn, sk, res["train_seconds"], res["wall_seconds"], fit))
+        print(f"{seed:>4}  {100*nn:>8.2f}%  {100*sk:>11.2f}%  {res['train_seconds']:>12.4f}  {res['wall_seconds']:>10.4f}  {fit:>13.4f}  {fit/res['train_seconds']:>8.0f}x  {fit/res['wall_seconds']:>6.1f}x"
+              f"   (nnfc process {proc:.3f} s; sklearn {clf[-1].n_iter_} epochs)")
+    med = [statistics.median(c) for c in zip(*rows)]
+    print(f"{'med':>4}  {100*med[0]:>8.2f}%  {100*med[1]:>11.2f}%  {med[2]:>12.4f}  {med[3]:>10.4f}  {med[4]:>13.4f}  {med[4]/med[2]:>8.0f}x  {med[4]/med[3]:>6.1f}x")
+    print("fit/train: scikit-learn's fit (preprocessing included) over nnfc's training loop (train_seconds);")
+    print("fit/run: over nnfc's whole run (wall_seconds: reading the CSV, fitting the schema, training, test evaluation, writing the run)")
+
+
+if __name__ == "__main__":
+    main()
