@@ -78,6 +78,9 @@ keeping the last good model. --report writes the run's HTML report
 			default:
 				return usageError{fmt.Errorf("--progress: must be auto, bar, plain or none, got %q", o.Progress)}
 			}
+			if o.SweepFD < 0 {
+				return usageError{fmt.Errorf("--sweep-fd: must be a file descriptor ≥ 1, got %d", o.SweepFD)}
+			}
 			if o.Resume != "" {
 				for _, f := range o.Overrides {
 					if f.Flag.Changed {

@@ -335,7 +335,7 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 	var unknown []string
 	mapAt := map[string]bool{} // leaf keys given a map: one error each, below
 	for _, k := range v.AllKeys() {
-		if leaf := knownPrefix(k, known); leaf != "" {
+		if leaf := knownPrefix(k, known); leaf != "" && !underMapKey(k) {
 			mapAt[leaf] = true
 			continue
 		}
