@@ -59,7 +59,7 @@ test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST include
 # The fuzz targets, package:target: every reader of a file, a config or an
 # HTTP request (nnfc serve's decoders).
 FUZZ_TARGETS := ./pkg/data:FuzzIDX ./pkg/data:FuzzCIFAR ./pkg/data:FuzzCSV ./pkg/data:FuzzNPY ./pkg/data:FuzzNPZ ./pkg/data:FuzzTable \
-	./pkg/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/config:FuzzLoad ./internal/sweep:FuzzParse \
+	./pkg/stfile:FuzzRead ./pkg/model:FuzzLoad ./internal/onnx:FuzzImport ./internal/config:FuzzLoad ./internal/sweep:FuzzParse \
 	./internal/serve:FuzzDecoders
 # -fuzzminimizetime 10x: the default (60 s per new input) spent whole
 # 2-minute runs minimizing, with a few dozen executions.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,5 +117,70 @@ func TestPredictOutputSaysSo(t *testing.T) {
 	}
 	if b, err := os.ReadFile(out); err != nil || strings.Count(string(b), "\n") != 4 {
 		t.Errorf("%s: %v\n%s", out, err, b)
+	}
+}
+
+// TestPhantomClassWarning (issue 28 item 2): labels 1..3 train a 4-class
+// model with a warning about the empty class 0 naming data.classes.
+func TestPhantomClassWarning(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&b, "%d,%g,%g\n", 1+i%3, float64(i%3)+0.1*float64(i%5), 0.05*float64(i))
+	}
+	train := writeFile(t, dir, "l.csv", b.String())
+	cfg := writeFile(t, dir, "c.yaml", fmt.Sprintf("seed: 1\ndata: {source: csv, train: %s, val_fraction: 0.2, header: \"no\"}\nmodel: {hidden: [4]}\ntrain: {epochs: 1, out_dir: %s}\n",
+		train, filepath.Join(dir, "run")))
+	code, out, errOut := nnfc(t, context.Background(), "train", "--config", cfg, "--progress", "none")
+	if code != ExitOK || !strings.Contains(errOut, "warning: the labels make 4 classes (the largest label, 3, plus one), but class 0 has no sample") ||
+		!strings.Contains(errOut, "data.classes: 4") {
+		t.Errorf("exit %d; stderr:\n%s\nstdout:\n%s", code, errOut, out)
+	}
+}
+
+// TestInvertWarning (issue 28 item 3): a light picture given to a model
+// trained on dark images draws one warning line naming --invert; with
+// --invert, none.
+func TestInvertWarning(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 100 { // 4×4 images, white strokes on black: mostly 0
+		c := i % 2
+		fmt.Fprint(&b, c)
+		for p := range 16 {
+			v := 0
+			if (p%4 == 1 && c == 0) || (p/4 == 1 && c == 1) {
+				v = 250
+			}
+			fmt.Fprintf(&b, ",%d", v)
+		}
+		b.WriteString("\n")
+	}
+	cfg := writeFile(t, dir, "c.yaml", fmt.Sprintf("seed: 1\ndata: {source: csv, train: %s, val_fraction: 0.2, normalize: scale, header: \"no\"}\nmodel: {hidden: [8]}\ntrain: {epochs: 2, out_dir: %s}\n",
+		writeFile(t, dir, "d.csv", b.String()), filepath.Join(dir, "run")))
+	ctx := context.Background()
+	if code, out, errOut := nnfc(t, ctx, "train", "--config", cfg, "--progress", "none"); code != ExitOK {
+		t.Fatalf("train: exit %d\n%s\n%s", code, out, errOut)
+	}
+	light := halves(4, 0) // 220 on the left half, 0 on the right: then inverted to mostly light
+	for i := range light.Pix {
+		light.Pix[i] = 255 - light.Pix[i]/8
+	}
+	f, err := os.Create(filepath.Join(dir, "light.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, light); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	model := filepath.Join(dir, "run", "model.safetensors")
+	code, _, errOut := nnfc(t, ctx, "predict", "--model", model, "--input", f.Name())
+	if code != ExitOK || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "nnfc: warning: "+f.Name()+": mean gray level") ||
+		!strings.Contains(errOut, "add --invert") {
+		t.Errorf("light picture: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := nnfc(t, ctx, "predict", "--model", model, "--input", f.Name(), "--invert"); code != ExitOK || errOut != "" {
+		t.Errorf("with --invert: exit %d, stderr %q", code, errOut)
 	}
 }

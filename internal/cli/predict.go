@@ -89,6 +89,11 @@ func runPredict(o *predictOptions) error {
 		if ds.D != m.Spec.InputDim {
 			return m.Prepare(ds, false) // its error names the input and the model
 		}
+		if source.IsImage(in) {
+			if w := m.ImageWarning(ds, o.Invert); w != "" {
+				fmt.Fprintln(o.IO.ErrOut, "nnfc: warning:", w)
+			}
+		}
 		if all == nil {
 			all = ds
 			continue

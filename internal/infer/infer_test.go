@@ -237,3 +237,34 @@ func TestErrors(t *testing.T) {
 		t.Error("WriteCSV of an autoencoder: no error")
 	}
 }
+
+// TestImageWarning (issue 28 item 3): a picture whose gray level is far
+// from the training images' the other way round draws a warning naming
+// --invert; one near them, or one that inverting would not bring nearer,
+// does not.
+func TestImageWarning(t *testing.T) {
+	m := &Model{Norm: &data.Normalizer{Mean: 33, Std: 78}} // MNIST's raw pixels: 33.3 ± 78.6
+	img := func(v float32) *data.Dataset {
+		x := make([]float32, 16)
+		for i := range x {
+			x[i] = v
+		}
+		x[0] = 0
+		return &data.Dataset{Name: "digit.png", X: x, N: 1, D: 16}
+	}
+	if w := m.ImageWarning(img(240), false); !strings.Contains(w, "digit.png: mean gray level 225 (mostly light)") || !strings.Contains(w, "add --invert") {
+		t.Errorf("light picture: %q", w)
+	}
+	if w := m.ImageWarning(img(240), true); !strings.Contains(w, "leave --invert out") {
+		t.Errorf("light picture after --invert: %q", w)
+	}
+	if w := m.ImageWarning(img(40), false); w != "" {
+		t.Errorf("dark picture like the training data: %q", w)
+	}
+	if w := m.ImageWarning(img(120), false); w != "" {
+		t.Errorf("mid-gray picture (inverting it would not help): %q", w)
+	}
+	if w := (&Model{Norm: &data.Normalizer{}}).ImageWarning(img(240), false); w != "" {
+		t.Errorf("a model file without the training mean: %q", w)
+	}
+}

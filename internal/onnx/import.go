@@ -4,7 +4,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"os"
+	"strconv"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -30,15 +35,35 @@ type Imported struct {
 // softmax of the scores anyway). Anything else is refused with one line
 // naming the node.
 func ImportFile(path string) (*Imported, error) {
-	m, err := Read(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	imp, err := importGraph(m.GetGraph())
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	// The file is read whole and decoded: about twice its size in memory.
+	if err := limits.Check(path, 2*float64(st.Size())); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	imp, err := Import(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	return imp, nil
+}
+
+// Import is ImportFile on the file's bytes.
+func Import(b []byte) (*Imported, error) {
+	m := &onnxpb.ModelProto{}
+	if err := proto.Unmarshal(b, m); err != nil {
+		return nil, fmt.Errorf("not an ONNX model: %v", err)
+	}
+	return importGraph(m.GetGraph())
 }
 
 func importGraph(g *onnxpb.GraphProto) (*Imported, error) {
@@ -57,6 +82,9 @@ func importGraph(g *onnxpb.GraphProto) (*Imported, error) {
 	}
 	consumers := map[string][]*onnxpb.NodeProto{}
 	for _, n := range g.GetNode() {
+		if len(n.GetOutput()) != 1 {
+			return nil, fmt.Errorf("node %s has %d outputs: a plain MLP's nodes have one", describe(n), len(n.GetOutput()))
+		}
 		for _, in := range n.GetInput() {
 			consumers[in] = append(consumers[in], n)
 		}
@@ -100,6 +128,9 @@ func importGraph(g *onnxpb.GraphProto) (*Imported, error) {
 		}
 		if n == nil {
 			break
+		}
+		if visited[n] {
+			return nil, fmt.Errorf("node %s is reached twice: the graph has a cycle", describe(n))
 		}
 		visited[n] = true
 		if ended {
@@ -201,7 +232,7 @@ var supported = map[string]bool{"Gemm": true, "Relu": true, "LeakyRelu": true, "
 	"Mul": true, "Softmax": true, "LogSoftmax": true, "ArgMax": true, "LabelEncoder": true}
 
 func unsupported(n *onnxpb.NodeProto) error {
-	return fmt.Errorf("node %s: op %s is not part of a plain MLP (Gemm, Relu, LeakyRelu, Sigmoid, Tanh, Sigmoid+Mul as SiLU, a final Softmax)", describe(n), n.GetOpType())
+	return fmt.Errorf("node %s: op %s is not part of a plain MLP (Gemm, Relu, LeakyRelu, Sigmoid, Tanh, Sigmoid+Mul as SiLU, a final Softmax)", describe(n), safe(n.GetOpType()))
 }
 
 // allHeads reports whether every node of c is an output head.
@@ -310,9 +341,19 @@ func gemmLayer(n *onnxpb.NodeProto, x string, inits map[string]*onnxpb.TensorPro
 	return vals, b, prec, nil
 }
 
+// maxValues caps an imported initializer (2^28 values, 2 GiB as float64),
+// before any is decoded.
+const maxValues = 1 << 28
+
 // tensorValues decodes a float or double initializer.
 func tensorValues(t *onnxpb.TensorProto) ([]float64, string, error) {
-	n := product(t.GetDims())
+	n := 1
+	for _, d := range t.GetDims() {
+		if d <= 0 || d > maxValues || n*int(d) > maxValues {
+			return nil, "", fmt.Errorf("initializer %q has shape %v: every dimension must be ≥ 1, at most %d values", t.GetName(), t.GetDims(), maxValues)
+		}
+		n *= int(d)
+	}
 	dt := onnxpb.TensorProto_DataType(t.GetDataType())
 	raw := t.GetRawData()
 	var out []float64
@@ -361,9 +402,24 @@ func tensorValues(t *onnxpb.TensorProto) ([]float64, string, error) {
 
 func describe(n *onnxpb.NodeProto) string {
 	if n.GetName() != "" {
-		return fmt.Sprintf("%q (%s)", n.GetName(), n.GetOpType())
+		return fmt.Sprintf("%q (%s)", n.GetName(), safe(n.GetOpType()))
 	}
-	return fmt.Sprintf("%s → %v", n.GetOpType(), n.GetOutput())
+	return fmt.Sprintf("%s → %q", safe(n.GetOpType()), n.GetOutput())
+}
+
+// safe is s as is when it is a short run of printable ASCII (an op type),
+// else quoted, so that a hostile file's names cannot break the one-line
+// error.
+func safe(s string) string {
+	for _, r := range s {
+		if r < ' ' || r > '~' {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	if len(s) > 64 {
+		return strconv.QuoteToASCII(s[:64]) + "…"
+	}
+	return s
 }
 
 // Save writes the imported MLP as an nnfc model file (atomically, in its

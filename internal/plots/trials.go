@@ -44,6 +44,7 @@ func trialCurves(runs []Run) (*trialFigure, error) {
 	f.loss = newPlot("Validation loss of the best trials", "epoch", "validation data loss")
 	f.acc = newPlot("Validation accuracy of the best trials", "epoch", "validation accuracy (%)")
 	f.loss.X.Tick.Marker, f.acc.X.Tick.Marker = epochTicks{}, epochTicks{}
+	f.acc.Y.Tick.Marker = niceTicks{}
 	var losses []float64
 	for i, r := range runs {
 		if len(r.Metrics) == 0 {

@@ -20,6 +20,8 @@ type mnist struct{}
 
 func (mnist) Name() string { return "mnist" }
 
+func (mnist) ReadsKeys() []string { return []string{"data.dir"} }
+
 func (mnist) Check(c Config, bad Bad) {
 	if c.Dir == "" {
 		bad("data.dir", "must name the mnist directory")
@@ -67,6 +69,10 @@ func (mnist) PathHint() (string, bool) { return "MNIST", true }
 func (mnist) ClaimsInput(head []byte) bool {
 	return isImage(head) || bytes.HasPrefix(head, []byte{0, 0, 8, 3}) || bytes.HasPrefix(head, []byte{0x1f, 0x8b})
 }
+
+// IsImage reports whether the file at path is a PNG or JPEG picture (one
+// sample to predict on), by its first bytes.
+func IsImage(path string) bool { return isImage(readHead(path)) }
 
 func isImage(head []byte) bool {
 	return bytes.HasPrefix(head, []byte("\x89PNG")) || bytes.HasPrefix(head, []byte{0xff, 0xd8})

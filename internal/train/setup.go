@@ -201,6 +201,9 @@ func (t *trainer[T]) announce() {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
 	}
 	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %s, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, english.Count(c.Train.Epochs, "epoch"), c.Precision)
+	if w := source.EmptyClassesWarning(c.Data, spec.Classes, splits.Train, splits.Val); w != "" {
+		fmt.Fprintln(o.Stderr, "warning:", w)
+	}
 	if splits.Val.N == 0 {
 		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(t.dir, rundir.Model))
 	}

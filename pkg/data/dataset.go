@@ -294,3 +294,26 @@ func sparseError(pos string, v int32, distinct int) error {
 	return fmt.Errorf("%s: label %d would make %d classes, %d of them without a sample (the labels take %d distinct values); if the data has %d classes, declare them with data.classes: %d",
 		pos, v, v+1, int(v)+1-distinct, distinct, v+1, v+1)
 }
+
+// EmptyClasses lists the classes in [0, classes) that no label of the
+// data sets has, in order.
+func EmptyClasses(classes int, sets ...*Dataset) []int {
+	seen := make([]bool, classes)
+	for _, d := range sets {
+		if d == nil {
+			continue
+		}
+		for _, v := range d.Y {
+			if v >= 0 && int(v) < classes {
+				seen[v] = true
+			}
+		}
+	}
+	var empty []int
+	for c, s := range seen {
+		if !s {
+			empty = append(empty, c)
+		}
+	}
+	return empty
+}

@@ -32,6 +32,12 @@ type Normalizer struct {
 	Shift  []float32       `json:"shift"`            // per feature, len D
 	Scale  []float32       `json:"scale"`            // per feature multiplier, len D
 	Source json.RawMessage `json:"source,omitempty"` // the data source's fitted preprocessing
+	// Mean and Std are the mean and population standard deviation of all
+	// the training features before normalization (every mode records
+	// them; 0 and 0 in files written before they were): what nnfc
+	// predict compares an image's gray level with.
+	Mean float64 `json:"mean,omitempty"`
+	Std  float64 `json:"std,omitempty"`
 }
 
 // FitNormalizer computes the normalization mode on train. Statistics are
@@ -62,8 +68,10 @@ func FitNormalizer(mode string, train *Dataset) (*Normalizer, error) {
 	}
 	if train.X64 != nil {
 		fit(nm, mode, train.X64, D, fill)
+		nm.Mean, nm.Std, _ = moments(train.X64, 0, 1)
 	} else {
 		fit(nm, mode, train.X, D, fill)
+		nm.Mean, nm.Std, _ = moments(train.X, 0, 1)
 	}
 	return nm, nil
 }
