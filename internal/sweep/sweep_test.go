@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
+	"github.com/nnfc/nnfc/internal/testfix"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,13 +35,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	nnfcBin = filepath.Join(tmp, "nnfc")
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
-	if out, err := exec.Command(goBin, "build", "-o", nnfcBin, "../../cmd/nnfc").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building nnfc for the sweep tests: %v\n%s", err, out)
+	if nnfcBin, err = testfix.BuildNNFC(tmp); err != nil {
+		fmt.Fprintf(os.Stderr, "for the sweep tests: %v\n", err)
 		os.Exit(1)
 	}
 	code := m.Run()
