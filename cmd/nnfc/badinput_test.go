@@ -3,7 +3,6 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nnfc/nnfc/internal/testfix"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/stfile"
@@ -216,24 +216,24 @@ func badCases(t *testing.T, dir string) []badCase {
 		xp, yp := file(name+"-x.npy", x), file(name+"-y.npy", y)
 		return cfg("npy-"+name, "data: {source: npy, train: "+xp+", train_labels: "+yp+", val_fraction: 0.25}\n"+out(name))
 	}
-	x4 := npyBytes("<f4", false, "(4, 2)", f32le(1, 2, 3, 4, 5, 6, 7, 8))
-	add("npy", "label 99 among 0..3", 1, trainCfg(npyCfg("sparse", x4, npyBytes("<i8", false, "(4,)", i64le(0, 1, 2, 99)))), "label 3: label 99 would make 100 classes")
-	add("npy", "float labels", 1, trainCfg(npyCfg("flab", x4, npyBytes("<f4", false, "(4,)", f32le(0, 1, 0, 1)))), "labels have dtype <f4, expected an integer array")
-	add("npy", "shape claims 99999999×2", 1, trainCfg(npyCfg("claim", npyBytes("<f4", false, "(99999999, 2)", f32le(1, 2)), npyBytes("<i8", false, "(1,)", i64le(0)))), "header claims shape (99999999, 2)")
-	add("npy", "header length 2^32-1 (v2)", 1, trainCfg(npyCfg("hlen", []byte("\x93NUMPY\x02\x00\xff\xff\xff\xff{}"), npyBytes("<i8", false, "(1,)", i64le(0)))), ".npy header length 4294967295")
-	add("npy", "bad magic", 1, trainCfg(npyCfg("magic", []byte("PK\x03\x04 not an npy"), npyBytes("<i8", false, "(1,)", i64le(0)))), "not a .npy array")
-	add("npy", "NaN feature", 1, trainCfg(npyCfg("nanx", npyBytes("<f4", false, "(2, 2)", f32le(1, float32(math.NaN()), 3, 4)), npyBytes("<i8", false, "(2,)", i64le(0, 1)))), "element 1 (sample 0, feature 1) is NaN")
-	add("npy", "complex dtype", 1, trainCfg(npyCfg("cplx", npyBytes("<c8", false, "(2, 1)", make([]byte, 16)), npyBytes("<i8", false, "(2,)", i64le(0, 1)))), "unsupported dtype")
-	add("npy", "object dtype", 1, trainCfg(npyCfg("obj", npyBytes("|O", false, "(2, 1)", make([]byte, 16)), npyBytes("<i8", false, "(2,)", i64le(0, 1)))), "-x.npy")
-	add("npy", "label count mismatch", 1, trainCfg(npyCfg("count", x4, npyBytes("<i8", false, "(3,)", i64le(0, 1, 0)))), "holds 3 labels, expected 4")
-	add("npy", "truncated data", 1, trainCfg(npyCfg("trunc", npyBytes("<f4", false, "(4, 2)", f32le(1, 2, 3)), npyBytes("<i8", false, "(4,)", i64le(0, 1, 0, 1)))), "but the file holds 12")
+	x4 := testfix.NPY("<f4", false, "(4, 2)", testfix.F32LE(1, 2, 3, 4, 5, 6, 7, 8))
+	add("npy", "label 99 among 0..3", 1, trainCfg(npyCfg("sparse", x4, testfix.NPY("<i8", false, "(4,)", testfix.I64LE(0, 1, 2, 99)))), "label 3: label 99 would make 100 classes")
+	add("npy", "float labels", 1, trainCfg(npyCfg("flab", x4, testfix.NPY("<f4", false, "(4,)", testfix.F32LE(0, 1, 0, 1)))), "labels have dtype <f4, expected an integer array")
+	add("npy", "shape claims 99999999×2", 1, trainCfg(npyCfg("claim", testfix.NPY("<f4", false, "(99999999, 2)", testfix.F32LE(1, 2)), testfix.NPY("<i8", false, "(1,)", testfix.I64LE(0)))), "header claims shape (99999999, 2)")
+	add("npy", "header length 2^32-1 (v2)", 1, trainCfg(npyCfg("hlen", []byte("\x93NUMPY\x02\x00\xff\xff\xff\xff{}"), testfix.NPY("<i8", false, "(1,)", testfix.I64LE(0)))), ".npy header length 4294967295")
+	add("npy", "bad magic", 1, trainCfg(npyCfg("magic", []byte("PK\x03\x04 not an npy"), testfix.NPY("<i8", false, "(1,)", testfix.I64LE(0)))), "not a .npy array")
+	add("npy", "NaN feature", 1, trainCfg(npyCfg("nanx", testfix.NPY("<f4", false, "(2, 2)", testfix.F32LE(1, float32(math.NaN()), 3, 4)), testfix.NPY("<i8", false, "(2,)", testfix.I64LE(0, 1)))), "element 1 (sample 0, feature 1) is NaN")
+	add("npy", "complex dtype", 1, trainCfg(npyCfg("cplx", testfix.NPY("<c8", false, "(2, 1)", make([]byte, 16)), testfix.NPY("<i8", false, "(2,)", testfix.I64LE(0, 1)))), "unsupported dtype")
+	add("npy", "object dtype", 1, trainCfg(npyCfg("obj", testfix.NPY("|O", false, "(2, 1)", make([]byte, 16)), testfix.NPY("<i8", false, "(2,)", testfix.I64LE(0, 1)))), "-x.npy")
+	add("npy", "label count mismatch", 1, trainCfg(npyCfg("count", x4, testfix.NPY("<i8", false, "(3,)", testfix.I64LE(0, 1, 0)))), "holds 3 labels, expected 4")
+	add("npy", "truncated data", 1, trainCfg(npyCfg("trunc", testfix.NPY("<f4", false, "(4, 2)", testfix.F32LE(1, 2, 3)), testfix.NPY("<i8", false, "(4,)", testfix.I64LE(0, 1, 0, 1)))), "but the file holds 12")
 	npzCfg := func(name string, path string) string {
 		return cfg("npz-"+name, "data: {source: npz, train: "+path+", val_fraction: 0.25}\n"+out(name))
 	}
 	add("npz", "not a zip", 1, trainCfg(npzCfg("notzip", text("notzip.npz", "hello"))), "not a .npz (zip) archive")
-	add("npz", "member y missing", 1, trainCfg(npzCfg("noy", file("noy.npz", zipOf(t, map[string][]byte{"x.npy": x4}, zip.Store)))), `no array "y"`)
-	zeros := npyBytes("<f4", false, "(5000000, 1)", make([]byte, 20e6))
-	bombNPZ := file("bomb.npz", zipOf(t, map[string][]byte{"x.npy": zeros, "y.npy": npyBytes("<i8", false, "(1,)", i64le(0))}, zip.Deflate))
+	add("npz", "member y missing", 1, trainCfg(npzCfg("noy", file("noy.npz", testfix.Zip(t, map[string][]byte{"x.npy": x4}, zip.Store)))), `no array "y"`)
+	zeros := testfix.NPY("<f4", false, "(5000000, 1)", make([]byte, 20e6))
+	bombNPZ := file("bomb.npz", testfix.Zip(t, map[string][]byte{"x.npy": zeros, "y.npy": testfix.NPY("<i8", false, "(1,)", testfix.I64LE(0))}, zip.Deflate))
 	add("npz", "20 MB member deflated to 20 kB, --max-memory 16M", 1, append([]string{"--max-memory", "16M"}, trainCfg(npzCfg("bomb", bombNPZ))...), "bomb.npz[x]: a member of 20000128 bytes needs")
 
 	// ---- IDX (MNIST directories) and CIFAR-10 batches, via eval --data.
@@ -247,18 +247,18 @@ func badCases(t *testing.T, dir string) []badCase {
 	evalData := func(d string, flags ...string) []string {
 		return append([]string{"eval", "--model", m, "--data", d}, flags...)
 	}
-	img := idx(3, []uint32{2, 28, 28}, make([]byte, 2*784))
-	lab := idx(1, []uint32{2}, []byte{1, 2})
+	img := testfix.IDX(3, []uint32{2, 28, 28}, make([]byte, 2*784))
+	lab := testfix.IDX(1, []uint32{2}, []byte{1, 2})
 	add("idx", "bad magic", 1, evalData(mnistDir("magic", append([]byte{0, 0, 8, 1}, img[4:]...), lab)), "bad magic 0x00000801 at offset 0")
 	add("idx", "truncated images", 1, evalData(mnistDir("trunc", img[:len(img)-100], lab)), "but the file holds 1468")
-	add("idx", "header claims 2^32-1 images", 1, evalData(mnistDir("claim", idx(3, []uint32{math.MaxUint32, 28, 28}, nil), lab)), "header claims 4294967295 images")
-	add("idx", "label count mismatch", 1, evalData(mnistDir("count", img, idx(1, []uint32{3}, []byte{1, 2, 3}))), "holds 3 labels but")
-	add("idx", "label 10 in MNIST", 1, evalData(mnistDir("lab10", img, idx(1, []uint32{2}, []byte{1, 10}))), "label 10, expected 0..9")
-	bigImg := idx(3, []uint32{20000, 28, 28}, make([]byte, 20000*784))
-	add("idx", "gzip of 15 MB of pixels, --max-memory 16M", 1, append([]string{"--max-memory", "16M"}, evalData(mnistDir("gzbomb", gz(bigImg), idx(1, []uint32{20000}, make([]byte, 20000))))...),
+	add("idx", "header claims 2^32-1 images", 1, evalData(mnistDir("claim", testfix.IDX(3, []uint32{math.MaxUint32, 28, 28}, nil), lab)), "header claims 4294967295 images")
+	add("idx", "label count mismatch", 1, evalData(mnistDir("count", img, testfix.IDX(1, []uint32{3}, []byte{1, 2, 3}))), "holds 3 labels but")
+	add("idx", "label 10 in MNIST", 1, evalData(mnistDir("lab10", img, testfix.IDX(1, []uint32{2}, []byte{1, 10}))), "label 10, expected 0..9")
+	bigImg := testfix.IDX(3, []uint32{20000, 28, 28}, make([]byte, 20000*784))
+	add("idx", "gzip of 15 MB of pixels, --max-memory 16M", 1, append([]string{"--max-memory", "16M"}, evalData(mnistDir("gzbomb", testfix.Gzip(bigImg), testfix.IDX(1, []uint32{20000}, make([]byte, 20000))))...),
 		"the header's claim of 20000 images of 28x28 needs")
-	add("idx", "gzip claiming more than DEFLATE can hold", 1, evalData(mnistDir("gzclaim", gz(idx(3, []uint32{60000000, 28, 28}, make([]byte, 1000))), lab)), "header claims 60000000 images of 28x28", "gzipped bytes decompress to at most")
-	add("idx", "corrupt gzip stream", 1, evalData(mnistDir("gzcorrupt", append(gz(img)[:20], bytes.Repeat([]byte{0xff}, 100)...), lab)), "t10k-images-idx3-ubyte")
+	add("idx", "gzip claiming more than DEFLATE can hold", 1, evalData(mnistDir("gzclaim", testfix.Gzip(testfix.IDX(3, []uint32{60000000, 28, 28}, make([]byte, 1000))), lab)), "header claims 60000000 images of 28x28", "gzipped bytes decompress to at most")
+	add("idx", "corrupt gzip stream", 1, evalData(mnistDir("gzcorrupt", append(testfix.Gzip(img)[:20], bytes.Repeat([]byte{0xff}, 100)...), lab)), "t10k-images-idx3-ubyte")
 	add("idx", "missing files", 1, evalData(p("emptydir")), "emptydir")
 	os.MkdirAll(p("emptydir"), 0o755)
 	cifar := func(name string, b []byte) string {
@@ -273,7 +273,7 @@ func badCases(t *testing.T, dir string) []badCase {
 	rec := make([]byte, 2*3073)
 	rec[3073] = 12
 	add("cifar", "label 12", 1, evalCIFAR(cifar("c-label", rec)), "sample 1 (byte offset 3073): label 12, expected 0..9")
-	add("cifar", "gzip of 31 MB, --max-memory 16M", 1, append([]string{"--max-memory", "16M"}, evalCIFAR(cifar("c-bomb", gz(make([]byte, 10000*3073))))...), "the decompressed data needs")
+	add("cifar", "gzip of 31 MB, --max-memory 16M", 1, append([]string{"--max-memory", "16M"}, evalCIFAR(cifar("c-bomb", testfix.Gzip(make([]byte, 10000*3073))))...), "the decompressed data needs")
 	add("cifar", "empty batch", 1, evalCIFAR(cifar("c-empty", nil)), "file holds 0 bytes")
 
 	// ---- Model files, read by eval, predict and export.
@@ -341,7 +341,7 @@ func badCases(t *testing.T, dir string) []badCase {
 	modelCase("header length 2^40", file("hlen.safetensors", huge), "exceeds the 100000000-byte limit")
 	modelCase("random bytes", file("garbage.safetensors", garbage), "garbage.safetensors")
 	modelCase("empty file", file("empty.safetensors", nil), "truncated: 0 bytes")
-	modelCase("F16 tensor", file("f16.safetensors", rawST(`{"0.weight":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, make([]byte, 4))), "unsupported dtype F16")
+	modelCase("F16 tensor", file("f16.safetensors", testfix.Safetensors(`{"0.weight":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, make([]byte, 4))), "unsupported dtype F16")
 	ts, meta := base()
 	ts[1] = stfile.Tensor{Name: ts[1].Name, Shape: ts[1].Shape, F64: []float64{0, 1e300, 0, 0, 0, 0, 0, 0}}
 	beyond := p("beyond.safetensors")
@@ -429,77 +429,5 @@ func dupHeader(t *testing.T, b []byte) []byte {
 	json.Unmarshal([]byte(entry[len(`"0.bias":`):]), &info)
 	h = strings.TrimRight(h, " ")
 	h = h[:len(h)-1] + "," + entry + "}"
-	return rawST(h, b[8+n:])
-}
-
-// rawST assembles a safetensors file from a header and data.
-func rawST(header string, data []byte) []byte {
-	for len(header)%8 != 0 {
-		header += " "
-	}
-	b := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))
-	return append(append(b, header...), data...)
-}
-
-func npyBytes(descr string, fortran bool, shape string, payload []byte) []byte {
-	order := "False"
-	if fortran {
-		order = "True"
-	}
-	h := fmt.Sprintf("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr, order, shape)
-	for (10+len(h)+1)%64 != 0 {
-		h += " "
-	}
-	h += "\n"
-	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(h)), byte(len(h)>>8))
-	return append(append(b, h...), payload...)
-}
-
-func f32le(v ...float32) []byte {
-	var b []byte
-	for _, x := range v {
-		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
-	}
-	return b
-}
-
-func i64le(v ...int64) []byte {
-	var b []byte
-	for _, x := range v {
-		b = binary.LittleEndian.AppendUint64(b, uint64(x))
-	}
-	return b
-}
-
-// idx builds an IDX file of unsigned bytes.
-func idx(ndims byte, dims []uint32, payload []byte) []byte {
-	b := []byte{0, 0, 8, ndims}
-	for _, d := range dims {
-		b = binary.BigEndian.AppendUint32(b, d)
-	}
-	return append(b, payload...)
-}
-
-func gz(b []byte) []byte {
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
-}
-
-func zipOf(t *testing.T, members map[string][]byte, method uint16) []byte {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, b := range members {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(b)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return testfix.Safetensors(h, b[8+n:])
 }

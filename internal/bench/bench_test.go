@@ -131,3 +131,28 @@ func TestRoundSig(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRules: one rate per rule, in order, each from steps that trained
+// (a finite loss that moved from the start), the first rule's ratio to
+// itself 1; an unknown rule is refused before anything runs.
+func TestRunRules(t *testing.T) {
+	o := small()
+	r, err := RunRules(o, []string{"sgd", "adam", "nesterov"}, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Rates) != 3 || r.Rates[0].Rule != "sgd" || r.Rates[1].Rule != "adam" || r.Rates[2].Rule != "nesterov" {
+		t.Fatalf("rates %+v", r.Rates)
+	}
+	for _, x := range r.Rates {
+		if !(x.SamplesPerS > 0 && x.SamplesPerCPUS > 0 && x.OverFirst > 0) || !(x.FinalLoss > 0 && x.FinalLoss < 10) {
+			t.Errorf("%s: %+v", x.Rule, x)
+		}
+	}
+	if r.Rates[0].OverFirst != 1 || r.Rates[1].LR != RuleLR("adam") {
+		t.Errorf("first ratio %v, adam lr %v", r.Rates[0].OverFirst, r.Rates[1].LR)
+	}
+	if _, err := RunRules(o, []string{"sgd", "adagrad"}, 1, 1); err == nil || !strings.Contains(err.Error(), "adagrad") {
+		t.Errorf("unknown rule: %v", err)
+	}
+}

@@ -9,7 +9,7 @@ package blasbackend
 #include <stdint.h>
 #include <string.h>
 
-int nnfc_bf16_probe(char *buf, int len); // onednn.go
+int nnfc_bf16_probe(char *buf, int len); // onednn.c
 
 // bfloat16 is the top half of a float32 (sign, 8 exponent bits, 7
 // mantissa bits). nnfc_f32_to_bf16 rounds to nearest even, keeps NaNs
@@ -61,7 +61,7 @@ static nnfc_bf16_row_fn nnfc_bf16_row(int simd) {
 // nnfc_bf16_pack converts rows×cols floats (row stride ld) into dst,
 // packed (row stride cols), the rows shared out over team threads when
 // there are enough of them. simd 0 forces the scalar path (tests).
-// Not static: onednn.go's bf16 matmul calls it.
+// Not static: onednn.c's bf16 matmul calls it.
 void nnfc_bf16_pack(int team, int simd, const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst) {
 	nnfc_bf16_row_fn row = nnfc_bf16_row(simd);
 	if (rows * cols < (1 << 15)) team = 1;
@@ -71,7 +71,7 @@ void nnfc_bf16_pack(int team, int simd, const float *src, int64_t rows, int64_t 
 
 // nnfc_bf16_pack_for is nnfc_bf16_pack inside a parallel region: the
 // rows shared out over the region's threads (an orphaned omp for, with its
-// barrier at the end). Not static: onednn.go's split calls it.
+// barrier at the end). Not static: onednn.c's split calls it.
 void nnfc_bf16_pack_for(const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst) {
 	nnfc_bf16_row_fn row = nnfc_bf16_row(1);
 #pragma omp for schedule(static)

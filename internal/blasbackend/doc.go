@@ -45,7 +45,7 @@
 //
 // On two threads or more the OneDNN type shares the large weight-shaped
 // GEMMs (x·Wᵀ with at most 256 rows, and dzᵀ·x) out over its OpenMP team
-// by rows of W itself (nnfc_split_sgemm in onednn.go), so a layer's
+// by rows of W itself (nnfc_split_sgemm in onednn.c), so a layer's
 // forward and update give each thread the same rows of W;
 // NNFC_ONEDNN_SPLIT=0 leaves them to oneDNN's threading.
 //

@@ -8,7 +8,7 @@ package blasbackend
 #include <stdint.h>
 #include <string.h>
 
-int nnfc_omp_team(int threads); // onednn.go
+int nnfc_omp_team(int threads); // onednn.c
 
 // Row k of dst (d floats) = row idx[k] of src, for k < rows, the rows
 // shared out over the team in contiguous runs.

@@ -38,17 +38,30 @@ With --scaling (oneDNN or OpenBLAS backend) it instead measures, in one process,
 training steps and the GEMMs alone at 1 and at 2 BLAS threads in
 interleaved blocks (--rounds rounds of --steps steps per block), and prints
 "SCALING {json}": the median samples/s of each, the median within-round
-2-thread/1-thread speedups and the fractions of the GEMM-only bound.`,
+2-thread/1-thread speedups and the fractions of the GEMM-only bound.
+
+With several comma-separated --rule (e.g. sgd,momentum,adam) it instead
+trains one network per rule, from the same initialization, in interleaved
+blocks (--rounds rounds of --steps steps per block, the order rotating),
+and prints "RULES {json}": each rule's median samples/s by the wall clock
+and per CPU second, and its median within-round ratio to the first rule.
+Each rule trains at --lr, or when --lr is 0 at its benchmark rate (0.1
+sgd, 0.01 momentum and nesterov, 0.001 rmsprop, adam and adamw).`,
 		Example: `  nnfc bench --threads 1 --precision float32 --act relu --epochs 3
   nnfc bench --threads 2 --precision float64 --act swish
   nnfc bench --threads 2 --rule adam --batch 64 --epochs 2
+  nnfc bench --threads 2 --batch 64 --rule sgd,momentum,nesterov,rmsprop,adam,adamw --rounds 20 --steps 50
   nnfc bench --scaling --precision float32 --rounds 30 --steps 20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Options.Validate(); err != nil {
-				return usageError{err}
+			for _, r := range strings.Split(o.Rule, ",") {
+				one := o.Options
+				one.Rule = r
+				if err := one.Validate(); err != nil {
+					return usageError{err}
+				}
 			}
-			if o.Scaling && (o.Rounds <= 0 || o.Steps <= 0) {
+			if (o.Scaling || strings.Contains(o.Rule, ",")) && (o.Rounds <= 0 || o.Steps <= 0) {
 				return usageError{fmt.Errorf("--rounds and --steps: must be > 0, got %d and %d", o.Rounds, o.Steps)}
 			}
 			if runF != nil {
@@ -63,18 +76,25 @@ interleaved blocks (--rounds rounds of --steps steps per block), and prints
 	f.IntVar(&o.Epochs, "epochs", o.Epochs, "timed epochs (the median is reported)")
 	f.IntVar(&o.Batch, "batch", o.Batch, "training batch size")
 	f.IntVar(&o.EvalBatch, "eval-batch", o.EvalBatch, "evaluation batch size")
-	f.StringVar(&o.Rule, "rule", o.Rule, "update rule: "+strings.Join(optim.Rules, ", ")+" (its default hyperparameters)")
+	f.StringVar(&o.Rule, "rule", o.Rule, "update rule: "+strings.Join(optim.Rules, ", ")+" (its default hyperparameters); several, comma-separated: their training rates in interleaved blocks (--rounds, --steps), each beside the first")
 	f.Float64Var(&o.LR, "lr", o.LR, "learning rate (0: the rule's benchmark rate: 0.1 sgd, 0.01 momentum and nesterov, 0.001 rmsprop, adam and adamw)")
 	f.Uint64Var(&o.Seed, "seed", o.Seed, "seed of initialization and shuffling")
 	f.Float64Var(&o.GemmSeconds, "gemm-seconds", o.GemmSeconds, "duration of each GEMM-only bound measurement")
 	f.BoolVar(&o.Scaling, "scaling", false, "measure the 1→2 thread speedup of training and of the GEMMs alone, interleaved")
-	f.IntVar(&o.Rounds, "rounds", 30, "with --scaling: rounds of interleaved blocks")
-	f.IntVar(&o.Steps, "steps", 20, "with --scaling: training steps per block")
+	f.IntVar(&o.Rounds, "rounds", 30, "with --scaling or several --rule: rounds of interleaved blocks")
+	f.IntVar(&o.Steps, "steps", 20, "with --scaling or several --rule: training steps per block")
 	return cmd
 }
 
 func runBench(o *benchOptions) error {
 	o.Out = o.IO.Out
+	if rules := strings.Split(o.Rule, ","); len(rules) > 1 {
+		s, err := bench.RunRules(o.Options, rules, o.Rounds, o.Steps)
+		if err != nil {
+			return err
+		}
+		return writeJSONLine(o.IO.Out, "RULES ", s)
+	}
 	if o.Scaling {
 		s, err := bench.RunScaling(o.Options, o.Rounds, o.Steps)
 		if err != nil {

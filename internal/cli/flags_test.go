@@ -274,6 +274,8 @@ func TestBenchFlags(t *testing.T) {
 		{name: "bad act", args: []string{"--act", "tanh"}, code: ExitUsage, err: "tanh"},
 		{name: "bad epochs", args: []string{"--epochs", "0"}, code: ExitUsage, err: "epochs"},
 		{name: "bad rounds", args: []string{"--scaling", "--rounds", "0"}, code: ExitUsage, err: "--rounds and --steps: must be > 0"},
+		{name: "rules", args: []string{"--rule", "sgd,adam", "--steps", "5"}, want: def(func(o *benchOptions) { o.Rule, o.Steps = "sgd,adam", 5 })},
+		{name: "bad rule", args: []string{"--rule", "sgd,adagrad"}, code: ExitUsage, err: `--rule: want one of sgd, momentum, nesterov, rmsprop, adam, adamw, got "adagrad"`},
 	}, func(o *benchOptions) { o.IO, o.Out = IO{}, nil })
 }
 

@@ -884,17 +884,28 @@ func (c *Config) validateTrain(p *problems) {
 // back as the same config.
 func (c Config) YAML() string {
 	omit := map[string]bool{}
-	flat := flatten(c)
-	// A rule key is left out when it holds what loading fills in for it
-	// (the rule's default; zero for a key the rule does not use), so an
-	// explicit weight_decay: 0 under adamw (default 0.01) is kept.
-	def := c
-	def.fillRuleDefaults(nil)
-	flatDef := flatten(def)
-	for k := range ruleKeys {
-		if reflect.DeepEqual(flat[k], flatDef[k]) {
-			omit[k] = true
+	// Every key that applies is printed with its value, defaults too
+	// (schedule.gamma, the momentum rule's momentum); a key that does not
+	// apply is left out: the validator's own word decides (with every key
+	// set, it names each key that does not apply to the rule, schedule,
+	// model kind or initializer), and the data source names the keys it
+	// reads (no data.dir for a CSV run, no data.spiral block for MNIST).
+	all := map[string]bool{}
+	for _, k := range Keys() {
+		all[k] = true
+	}
+	probe := c
+	for _, e := range probe.validate(all) {
+		key, why, _ := strings.Cut(e.Error(), ": ")
+		if strings.HasPrefix(why, "does not apply") || strings.HasPrefix(why, "applies only") {
+			omit[key] = true
 		}
+	}
+	for _, k := range source.UnusedKeys(c.Data) {
+		omit[k] = true
+	}
+	if !slices.Contains(append([]string{c.Model.Activation}, c.Model.Activations...), "leaky_relu") {
+		omit["model.leaky_alpha"] = true
 	}
 	if c.Model.Init != layers.InitNormal {
 		omit["model.weight_scale"] = true

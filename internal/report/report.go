@@ -153,8 +153,7 @@ func Build(dir string, o Options) (*Page, error) {
 		return nil, fmt.Errorf("--run %s: not a run directory", dir)
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
-	cfgText, err := os.ReadFile(cfgPath)
-	if err != nil {
+	if _, err := os.Stat(cfgPath); err != nil {
 		return nil, fmt.Errorf("%s: %v (is %s a training run directory?)", cfgPath, errors.Unwrap(err), dir)
 	}
 	c, err := config.LoadStored(cfgPath)
@@ -184,7 +183,7 @@ func Build(dir string, o Options) (*Page, error) {
 		return nil, err
 	}
 	p := &Page{Dir: dir, Generated: o.Now().UTC().Format("2006-01-02 15:04 MST"), Spec: net.Spec.String(),
-		Config: string(cfgText), Params: net.Spec.NumParams(), Monitor: c.Train.Monitor}
+		Config: c.YAML(), Params: net.Spec.NumParams(), Monitor: c.Train.Monitor}
 	p.Layers = layerRows(net)
 	p.NumEpochs = len(ms)
 	best := train.BestEpoch(dir, ms)

@@ -14,6 +14,8 @@ type cifar10 struct{}
 
 func (cifar10) Name() string { return "cifar10" }
 
+func (cifar10) ReadsKeys() []string { return []string{"data.dir"} }
+
 func (cifar10) Check(c Config, bad Bad) {
 	if c.Dir == "" {
 		bad("data.dir", "must name the cifar10 directory")

@@ -14,6 +14,10 @@ type csvSource struct{}
 
 func (csvSource) Name() string { return "csv" }
 
+func (csvSource) ReadsKeys() []string {
+	return []string{"data.train", "data.test", "data.label_column", "data.header", "data.classes"}
+}
+
 func (csvSource) Check(c Config, bad Bad) { checkFiles(c, bad) }
 
 // checkFiles checks the keys of the file sources (csv, npz, npy).

@@ -20,6 +20,8 @@ type mnist struct{}
 
 func (mnist) Name() string { return "mnist" }
 
+func (mnist) ReadsKeys() []string { return []string{"data.dir"} }
+
 func (mnist) Check(c Config, bad Bad) {
 	if c.Dir == "" {
 		bad("data.dir", "must name the mnist directory")

@@ -8,6 +8,10 @@ type npy struct{}
 
 func (npy) Name() string { return "npy" }
 
+func (npy) ReadsKeys() []string {
+	return []string{"data.train", "data.train_labels", "data.test", "data.test_labels", "data.classes"}
+}
+
 func (npy) Check(c Config, bad Bad) {
 	checkFiles(c, bad)
 	if c.TrainLabels == "" {

@@ -8,6 +8,10 @@ type npz struct{}
 
 func (npz) Name() string { return "npz" }
 
+func (npz) ReadsKeys() []string {
+	return []string{"data.train", "data.test", "data.x_key", "data.y_key", "data.classes"}
+}
+
 func (npz) Check(c Config, bad Bad) { checkFiles(c, bad) }
 
 func (npz) Read(c Config, _ Options) (*Splits, error) {

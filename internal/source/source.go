@@ -65,6 +65,46 @@ type Source interface {
 	ClassNames(c Config, n int) []string
 }
 
+// A KeyReader names the data keys a source reads besides those every
+// source reads (data.source, data.val_count, data.val_fraction,
+// data.normalize): the keys a resolved config prints for it. A source
+// that does not say is taken to read every data key.
+type KeyReader interface {
+	ReadsKeys() []string
+}
+
+// UnusedKeys lists the data keys (dotted; a section stands for its keys)
+// that sources other than c.Source read and c.Source does not: what a
+// resolved config leaves out (data.dir for a CSV run, data.spiral for
+// MNIST).
+func UnusedKeys(c Config) []string {
+	s, err := Lookup(c.Source)
+	if err != nil {
+		return nil
+	}
+	kr, ok := s.(KeyReader)
+	if !ok {
+		return nil
+	}
+	own := map[string]bool{}
+	for _, k := range kr.ReadsKeys() {
+		own[k] = true
+	}
+	var unused []string
+	seen := map[string]bool{}
+	for _, o := range All {
+		if r, ok := o.(KeyReader); ok {
+			for _, k := range r.ReadsKeys() {
+				if !own[k] && !seen[k] {
+					seen[k] = true
+					unused = append(unused, k)
+				}
+			}
+		}
+	}
+	return unused
+}
+
 // A PathReader reads a data file or directory named on the command line
 // (`nnfc eval --data PATH`).
 type PathReader interface {

@@ -24,6 +24,8 @@ const streamSpiralTest = 3
 
 func (spiral) Name() string { return "spiral" }
 
+func (spiral) ReadsKeys() []string { return []string{"data.spiral", "data.classes"} }
+
 func (spiral) Check(c Config, bad Bad) {
 	s := c.Spiral
 	if s.PerClass < 2 {

@@ -55,6 +55,11 @@ type table struct{}
 
 func (table) Name() string { return "table" }
 
+func (table) ReadsKeys() []string {
+	return []string{"data.train", "data.test", "data.header", "data.target", "data.features", "data.exclude", "data.types",
+		"data.na_values", "data.impute", "data.min_count", "data.stratify", "data.delimiter"}
+}
+
 // splitStream is the random stream of the validation split: the one
 // internal/train uses for the other sources' split.
 const splitStream = 2

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/sweep"
+	"github.com/nnfc/nnfc/internal/testfix"
 )
 
 // The tests run trials with a real nnfc binary, built once by TestMain.
@@ -32,13 +32,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	nnfcBin = filepath.Join(tmp, "nnfc")
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
-	if out, err := exec.Command(goBin, "build", "-o", nnfcBin, "../../cmd/nnfc").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building nnfc for the sweep tests: %v\n%s", err, out)
+	if nnfcBin, err = testfix.BuildNNFC(tmp); err != nil {
+		fmt.Fprintf(os.Stderr, "for the sweep tests: %v\n", err)
 		os.Exit(1)
 	}
 	code := m.Run()

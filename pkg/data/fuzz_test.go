@@ -2,8 +2,6 @@ package data
 
 import (
 	"archive/zip"
-	"bytes"
-	"compress/gzip"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/internal/testfix"
 )
 
 // The fuzz targets feed every reader arbitrary bytes. A reader must never
@@ -99,7 +98,7 @@ func FuzzCIFAR(f *testing.F) {
 	for _, name := range []string{"tiny-cifar.bin", "truncated-cifar.bin", "badlabel-cifar.bin"} {
 		f.Add(readFixture(f, name))
 	}
-	f.Add(gzipBytes(readFixture(f, "tiny-cifar.bin")))
+	f.Add(testfix.Gzip(readFixture(f, "tiny-cifar.bin")))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := fuzzFile(t, t.TempDir(), "data_batch_1.bin", b)
 		t0 := time.Now()
@@ -126,9 +125,9 @@ func FuzzCSV(f *testing.F) {
 
 func FuzzNPY(f *testing.F) {
 	fuzzLimit(f)
-	f.Add(rawNPY("<f4", false, "(2, 2)", f32bytes(1, 2, 3, 4)), rawNPY("<i8", false, "(2,)", []byte{0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}))
-	f.Add(rawNPY("<f8", true, "(2, 1)", make([]byte, 16)), rawNPY("|u1", false, "(2, 1)", []byte{3, 0}))
-	f.Add(rawNPY("<f4", false, "(99999999, 2)", f32bytes(1, 2)), rawNPY("<i4", false, "(1,)", []byte{0, 0, 0, 0}))
+	f.Add(testfix.NPY("<f4", false, "(2, 2)", testfix.F32LE(1, 2, 3, 4)), testfix.NPY("<i8", false, "(2,)", []byte{0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}))
+	f.Add(testfix.NPY("<f8", true, "(2, 1)", make([]byte, 16)), testfix.NPY("|u1", false, "(2, 1)", []byte{3, 0}))
+	f.Add(testfix.NPY("<f4", false, "(99999999, 2)", testfix.F32LE(1, 2)), testfix.NPY("<i4", false, "(1,)", []byte{0, 0, 0, 0}))
 	f.Add([]byte("\x93NUMPY\x02\x00\xff\xff\xff\xff"), []byte("\x93NUMPY\x01\x00"))
 	f.Fuzz(func(t *testing.T, x, y []byte) {
 		dir := t.TempDir()
@@ -141,41 +140,17 @@ func FuzzNPY(f *testing.F) {
 
 func FuzzNPZ(f *testing.F) {
 	fuzzLimit(f)
-	x := rawNPY("<f4", false, "(2, 2)", f32bytes(1, 2, 3, 4))
-	y := rawNPY("<i8", false, "(2,)", make([]byte, 16))
-	f.Add(zipBytes(f, map[string][]byte{"x.npy": x, "y.npy": y}, zip.Deflate))
-	f.Add(zipBytes(f, map[string][]byte{"x.npy": x, "y.npy": y}, zip.Store))
-	f.Add(zipBytes(f, map[string][]byte{"x": x}, zip.Store))
+	x := testfix.NPY("<f4", false, "(2, 2)", testfix.F32LE(1, 2, 3, 4))
+	y := testfix.NPY("<i8", false, "(2,)", make([]byte, 16))
+	f.Add(testfix.Zip(f, map[string][]byte{"x.npy": x, "y.npy": y}, zip.Deflate))
+	f.Add(testfix.Zip(f, map[string][]byte{"x.npy": x, "y.npy": y}, zip.Store))
+	f.Add(testfix.Zip(f, map[string][]byte{"x": x}, zip.Store))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := fuzzFile(t, t.TempDir(), "d.npz", b)
 		t0 := time.Now()
 		ds, err := ReadNPZ(p, NPYOptions{})
 		checkRead(t, ds, err, time.Since(t0), p)
 	})
-}
-
-func gzipBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(b)
-	zw.Close()
-	return buf.Bytes()
-}
-
-func zipBytes(f *testing.F, members map[string][]byte, method uint16) []byte {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, b := range members {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
-		if err != nil {
-			f.Fatal(err)
-		}
-		w.Write(b)
-	}
-	if err := zw.Close(); err != nil {
-		f.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // FuzzTable feeds the table reader, schema fitting and encoding arbitrary

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 
 	"codeberg.org/sbinet/npyio/npy"
 	"codeberg.org/sbinet/npyio/npz"
+
+	"github.com/nnfc/nnfc/internal/testfix"
 )
 
 // fixture returns the path of a committed fixture; see
@@ -436,7 +437,7 @@ func TestReadNPY(t *testing.T) {
 	// Fortran order: NumPy writes column by column; the reader must
 	// return rows.
 	fp := filepath.Join(dir, "fortran.npy")
-	if err := os.WriteFile(fp, rawNPY("<f4", true, "(3, 2)", f32bytes(1, 3, 5, 2, 4, 6)), 0o644); err != nil {
+	if err := os.WriteFile(fp, testfix.NPY("<f4", true, "(3, 2)", testfix.F32LE(1, 3, 5, 2, 4, 6)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ds, err = ReadNPY(fp, yp, 3)
@@ -466,7 +467,7 @@ func TestReadNPYErrors(t *testing.T) {
 		"long.npy":     append(bytes.Clone(full), 0, 0, 0, 0),
 		"notnpy.npy":   []byte("hello, world"),
 		"nolf.npy":     bytes.ReplaceAll(bytes.Clone(full), []byte("\n"), []byte(" ")),
-		"bigshape.npy": rawNPY("<f4", false, "(9999999, 99)", f32bytes(1, 2, 3)),
+		"bigshape.npy": testfix.NPY("<f4", false, "(9999999, 99)", testfix.F32LE(1, 2, 3)),
 		"hugehdr.npy":  append(append([]byte("\x93NUMPY\x02\x00"), 0xff, 0xff, 0xff, 0x7f), full[12:]...),
 		"bad.npz":      []byte("not a zip"),
 	} {
@@ -519,7 +520,7 @@ func TestReadNPYErrors(t *testing.T) {
 // is an error found without allocating what the header claims.
 func TestReadNPZLimits(t *testing.T) {
 	dir := t.TempDir()
-	member := rawNPY("<f4", false, "(99999999, 2)", f32bytes(1, 2))
+	member := testfix.NPY("<f4", false, "(99999999, 2)", testfix.F32LE(1, 2))
 	path := filepath.Join(dir, "lie.npz")
 	f, err := os.Create(path)
 	if err != nil {
@@ -548,27 +549,3 @@ func TestReadNPZLimits(t *testing.T) {
 }
 
 func nanf() float64 { return math.NaN() }
-
-// rawNPY writes a version 1.0 .npy file by hand, for headers npyio will not
-// write (Fortran order, shapes that lie about the data).
-func rawNPY(descr string, fortran bool, shape string, data []byte) []byte {
-	order := "False"
-	if fortran {
-		order = "True"
-	}
-	h := fmt.Sprintf("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr, order, shape)
-	for (10+len(h)+1)%64 != 0 {
-		h += " "
-	}
-	h += "\n"
-	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(h)), byte(len(h)>>8))
-	return append(append(b, h...), data...)
-}
-
-func f32bytes(v ...float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
-}

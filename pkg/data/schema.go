@@ -506,13 +506,22 @@ func fitColumn(t *Table, c *TableColumn, train []int, opt FitOptions) (Column, e
 		if impute == "" {
 			impute = opt.CategoricalImpute
 		}
-		return fitBinary(col, counts, impute)
+		return fitBinary(col, counts, impute, imputeKey(c.Name, opt, "categorical"))
 	default: // categorical
 		if impute == "" {
 			impute = opt.CategoricalImpute
 		}
-		return fitCategorical(col, counts, impute, opt.MinCount)
+		return fitCategorical(col, counts, impute, opt.MinCount, imputeKey(c.Name, opt, "categorical"))
 	}
+}
+
+// imputeKey is the config key that chose a column's imputation: its own
+// (data.impute.columns.NAME) or its type's (data.impute.numeric, ...).
+func imputeKey(name string, opt FitOptions, typeKey string) string {
+	if _, ok := opt.Impute[name]; ok {
+		return "data.impute.columns." + name
+	}
+	return "data.impute." + typeKey
 }
 
 func firstKey(m map[string]int) string {
@@ -558,14 +567,14 @@ func fitNumeric(col Column, nums []float64, impute string, opt FitOptions) (Colu
 	case ImputeConstant:
 		col.Fill = opt.Constant
 	default:
-		return col, fmt.Errorf("data.impute: %q for numeric column %s, expected mean, median, constant or drop_row", impute, col.Name)
+		return col, fmt.Errorf("%s: %q for numeric column %s, expected mean, median, constant or drop_row", imputeKey(col.Name, opt, "numeric"), impute, col.Name)
 	}
 	return col, nil
 }
 
 // fitBinary fits a two-valued column: Categories sorted, Fill the share
 // of the second (impute missing) or the majority (mode).
-func fitBinary(col Column, counts map[string]int, impute string) (Column, error) {
+func fitBinary(col Column, counts map[string]int, impute string, key string) (Column, error) {
 	col.Impute, col.Width = impute, 1
 	col.Categories = sortedCategories(counts)
 	n0, n1 := counts[col.Categories[0]], counts[col.Categories[1]]
@@ -577,13 +586,13 @@ func fitBinary(col Column, counts map[string]int, impute string) (Column, error)
 			col.Fill = 1
 		}
 	default:
-		return col, fmt.Errorf("data.impute: %q for binary column %s, expected missing, mode or drop_row", impute, col.Name)
+		return col, fmt.Errorf("%s: %q for binary column %s, expected missing, mode or drop_row", key, impute, col.Name)
 	}
 	return col, nil
 }
 
 // fitCategorical fits a one-hot vocabulary.
-func fitCategorical(col Column, counts map[string]int, impute string, minCount int) (Column, error) {
+func fitCategorical(col Column, counts map[string]int, impute string, minCount int, key string) (Column, error) {
 	col.Impute = impute
 	for _, v := range sortedCategories(counts) {
 		if counts[v] >= minCount {
@@ -597,7 +606,7 @@ func fitCategorical(col Column, counts map[string]int, impute string, minCount i
 		}
 	case ImputeMode, ImputeDropRow:
 	default:
-		return col, fmt.Errorf("data.impute: %q for categorical column %s, expected missing, mode or drop_row", impute, col.Name)
+		return col, fmt.Errorf("%s: %q for categorical column %s, expected missing, mode or drop_row", key, impute, col.Name)
 	}
 	col.Categories = append(col.Categories, CatOther)
 	// The mode (for impute mode, and a missing cell when there is no

@@ -259,7 +259,8 @@ func TestFitSchemaErrors(t *testing.T) {
 		{"bad type", FitOptions{Target: "species", Types: map[string]string{"mass": "float"}}, `data.types.mass: "float", expected one of numeric`},
 		{"numeric on strings", FitOptions{Target: "species", Types: map[string]string{"island": "numeric"}}, `data.types.island: numeric, but ` + p + ` line 2 holds "X", not a number`},
 		{"binary of three", FitOptions{Target: "species", Types: map[string]string{"island": "binary"}}, `data.types.island: binary, but the training split holds more than 2 distinct values`},
-		{"bad impute", FitOptions{Target: "species", NumericImpute: "mode"}, `data.impute: "mode" for numeric column mass`},
+		{"bad impute", FitOptions{Target: "species", NumericImpute: "mode"}, `data.impute.numeric: "mode" for numeric column mass`},
+		{"bad column impute", FitOptions{Target: "species", Impute: map[string]string{"island": "median"}}, `data.impute.columns.island: "median" for categorical column island, expected missing, mode or drop_row`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadTable(TableConfig{Train: p, Fit: tc.opt}, rand.New(rand.NewPCG(1, 1)))
@@ -382,5 +383,22 @@ func TestTooManyCategories(t *testing.T) {
 	want := "data.types.code: 1501 categories (one-hot inputs of 3000 rows; set data.min_count or data.types.code: ignore) needs 17.2 MiB, more than the --max-memory limit of 8.0 MiB"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %v, expected %q", err, want)
+	}
+}
+
+// TestDropRow: drop_row leaves the rows with a missing cell in that
+// column out of training, with a note; the fill for later rows is the
+// training mean.
+func TestDropRow(t *testing.T) {
+	p := writeTable(t, "t.csv", tinyTable)
+	td, err := LoadTable(TableConfig{Train: p, Fit: FitOptions{Target: "species", Exclude: []string{"id"}, Impute: map[string]string{"mass": ImputeDropRow}}}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if td.Train.N != 4 || !strings.Contains(strings.Join(td.Notes, "|"), "1 row(s) with a missing cell in a drop_row column: dropped") {
+		t.Fatalf("%d training rows, notes %q; expected 4 and the drop noted", td.Train.N, td.Notes)
+	}
+	if m := td.Schema.Columns[1]; m.Name != "mass" || m.Impute != ImputeDropRow || m.Fill != 4 {
+		t.Fatalf("mass: %+v", m)
 	}
 }

@@ -76,6 +76,13 @@ func Gemm[T Float](transA, transB bool, alpha T, a, b *Matrix[T], beta T, c *Mat
 	if m == 0 || n == 0 {
 		return
 	}
+	gemm(transA, transB, m, n, k, alpha, a.Data, max(a.Cols, 1), b.Data, max(b.Cols, 1), beta, c.Data, c.Cols)
+}
+
+// gemm is Gemm on row-major operands with leading dimensions, for
+// sub-blocks of matrices: c (m×n, rows ldc apart) = alpha·op(a)·op(b) +
+// beta·c.
+func gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	tA, tB := blas.NoTrans, blas.NoTrans
 	if transA {
 		tA = blas.Trans
@@ -83,13 +90,12 @@ func Gemm[T Float](transA, transB bool, alpha T, a, b *Matrix[T], beta T, c *Mat
 	if transB {
 		tB = blas.Trans
 	}
-	lda, ldb := max(a.Cols, 1), max(b.Cols, 1)
 	var zero T
 	switch any(zero).(type) {
 	case float32:
-		blas32.Implementation().Sgemm(tA, tB, m, n, k, float32(alpha), f32(a.Data), lda, f32(b.Data), ldb, float32(beta), f32(c.Data), c.Cols)
+		blas32.Implementation().Sgemm(tA, tB, m, n, k, float32(alpha), f32(a), lda, f32(b), ldb, float32(beta), f32(c), ldc)
 	case float64:
-		blas64.Implementation().Dgemm(tA, tB, m, n, k, float64(alpha), f64(a.Data), lda, f64(b.Data), ldb, float64(beta), f64(c.Data), c.Cols)
+		blas64.Implementation().Dgemm(tA, tB, m, n, k, float64(alpha), f64(a), lda, f64(b), ldb, float64(beta), f64(c), ldc)
 	}
 }
 

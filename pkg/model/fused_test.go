@@ -105,10 +105,17 @@ func TestTrainStepMatchesLossThenStep(t *testing.T) {
 		{InputDim: 13, Hidden: []int{17, 9}, Activations: []string{"relu", "swish"}, Classes: 5, Loss: "softmax", Init: "he", Reg: 0.05},
 		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "svm", Init: "he", Dropout: 0.3},
 	}
-	for _, rule := range optim.Rules {
-		for k, spec := range specs {
-			t.Run(fmt.Sprintf("rule=%s/spec=%d/T=float64", rule, k), func(t *testing.T) { checkTrainStep[float64](t, rule, spec, 1e-12) })
-			t.Run(fmt.Sprintf("rule=%s/spec=%d/T=float32", rule, k), func(t *testing.T) { checkTrainStep[float32](t, rule, spec, 1e-5) })
+	defer func(r int) { layers.UpdateRows = r }(layers.UpdateRows)
+	// Blocks of 4 rows: W's update in several blocks of 17 and 9 rows (with
+	// a short last block), and in one block.
+	for _, rows := range []int{4, 0} {
+		layers.UpdateRows = rows
+		for _, rule := range optim.Rules {
+			for k, spec := range specs {
+				name := fmt.Sprintf("rows=%d/rule=%s/spec=%d", rows, rule, k)
+				t.Run(name+"/T=float64", func(t *testing.T) { checkTrainStep[float64](t, rule, spec, 1e-12) })
+				t.Run(name+"/T=float32", func(t *testing.T) { checkTrainStep[float32](t, rule, spec, 1e-5) })
+			}
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/nnfc/nnfc/internal/testfix"
 )
 
 // sampleTensors is a small state_dict covering both dtypes, a scalar, a
@@ -209,16 +211,6 @@ func TestWriteRejectsBadTensors(t *testing.T) {
 	}
 }
 
-// rawFile assembles a safetensors file from a header and a data section,
-// padding the header to 8 bytes like a real writer.
-func rawFile(header string, data []byte) []byte {
-	for len(header)%8 != 0 {
-		header += " "
-	}
-	b := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))
-	return append(append(b, header...), data...)
-}
-
 // validFile returns the bytes of a file written by Write.
 func validFile(t testing.TB) []byte {
 	path := filepath.Join(t.TempDir(), "valid.safetensors")
@@ -254,27 +246,27 @@ func TestReadRejectsMalformed(t *testing.T) {
 		{"huge header length", withHeaderLen(1 << 62), "exceeds the 100000000-byte limit"},
 		{"max uint64 header length", withHeaderLen(math.MaxUint64), "exceeds"},
 		{"zero header length", withHeaderLen(0), "invalid safetensors header"},
-		{"invalid JSON", rawFile(`{"w": {"dtype": "F32", `, nil), "invalid safetensors header"},
-		{"not an object", rawFile(`[1, 2]`, nil), "invalid safetensors header"},
-		{"F16", rawFile(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, eight[:4]), `tensor "w": unsupported dtype F16`},
-		{"BF16", rawFile(`{"w":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}`, eight[:4]), "unsupported dtype BF16"},
-		{"I64", rawFile(`{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}`, eight), "unsupported dtype I64"},
-		{"unknown dtype", rawFile(`{"w":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}}`, eight[:1]), `invalid DType string value "F8"`},
-		{"offsets do not match shape", rawFile(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,12]}}`, make([]byte, 12)), "do not match its shape"},
-		{"offsets do not match dtype", rawFile(`{"w":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}}`, eight), "do not match its shape"},
-		{"overlapping offsets", rawFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, make([]byte, 12)), `invalid metadata offset for tensor "b"`},
-		{"gap between tensors", rawFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[12,20]}}`, make([]byte, 20)), `invalid metadata offset for tensor "b"`},
-		{"offsets past end", rawFile(`{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, eight), "data_offsets do not cover"},
-		{"reversed offsets", rawFile(`{"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}`, eight), "invalid metadata offset"},
-		{"shape overflow", rawFile(`{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}`, nil), "overflow"},
-		{"negative shape", rawFile(`{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}`, nil), "invalid \"shape\""},
-		{"non-string metadata", rawFile(`{"__metadata__":{"k":1}}`, nil), "expected string"},
-		{"duplicate tensor name", rawFile(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, eight[:4]), `tensor "w": duplicate name`},
-		{"duplicate metadata key", rawFile(`{"__metadata__":{"k":"a","k":"b"}}`, nil), `metadata key "k" given twice`},
-		{"metadata twice", rawFile(`{"__metadata__":{"k":"a"},"__metadata__":{"k":"a"}}`, nil), `"__metadata__" twice`},
+		{"invalid JSON", testfix.Safetensors(`{"w": {"dtype": "F32", `, nil), "invalid safetensors header"},
+		{"not an object", testfix.Safetensors(`[1, 2]`, nil), "invalid safetensors header"},
+		{"F16", testfix.Safetensors(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, eight[:4]), `tensor "w": unsupported dtype F16`},
+		{"BF16", testfix.Safetensors(`{"w":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}`, eight[:4]), "unsupported dtype BF16"},
+		{"I64", testfix.Safetensors(`{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}`, eight), "unsupported dtype I64"},
+		{"unknown dtype", testfix.Safetensors(`{"w":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}}`, eight[:1]), `invalid DType string value "F8"`},
+		{"offsets do not match shape", testfix.Safetensors(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,12]}}`, make([]byte, 12)), "do not match its shape"},
+		{"offsets do not match dtype", testfix.Safetensors(`{"w":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}}`, eight), "do not match its shape"},
+		{"overlapping offsets", testfix.Safetensors(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, make([]byte, 12)), `invalid metadata offset for tensor "b"`},
+		{"gap between tensors", testfix.Safetensors(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[12,20]}}`, make([]byte, 20)), `invalid metadata offset for tensor "b"`},
+		{"offsets past end", testfix.Safetensors(`{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, eight), "data_offsets do not cover"},
+		{"reversed offsets", testfix.Safetensors(`{"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}`, eight), "invalid metadata offset"},
+		{"shape overflow", testfix.Safetensors(`{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}`, nil), "overflow"},
+		{"negative shape", testfix.Safetensors(`{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}`, nil), "invalid \"shape\""},
+		{"non-string metadata", testfix.Safetensors(`{"__metadata__":{"k":1}}`, nil), "expected string"},
+		{"duplicate tensor name", testfix.Safetensors(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, eight[:4]), `tensor "w": duplicate name`},
+		{"duplicate metadata key", testfix.Safetensors(`{"__metadata__":{"k":"a","k":"b"}}`, nil), `metadata key "k" given twice`},
+		{"metadata twice", testfix.Safetensors(`{"__metadata__":{"k":"a"},"__metadata__":{"k":"a"}}`, nil), `"__metadata__" twice`},
 		{"header over the read cap", withHeaderLen(maxReadHeaderLen + 8), "exceeds the 16777216 bytes nnfc reads"},
-		{"bad checksum value", rawFile(`{"__metadata__":{"nnfc.sha256":"xyz"}}`, nil), `nnfc.sha256 "xyz" is not a lowercase hex SHA-256`},
-		{"wrong checksum", rawFile(`{"__metadata__":{"nnfc.sha256":"`+strings.Repeat("ab", 32)+`"}}`, nil), "do not match the nnfc.sha256 checksum"},
+		{"bad checksum value", testfix.Safetensors(`{"__metadata__":{"nnfc.sha256":"xyz"}}`, nil), `nnfc.sha256 "xyz" is not a lowercase hex SHA-256`},
+		{"wrong checksum", testfix.Safetensors(`{"__metadata__":{"nnfc.sha256":"`+strings.Repeat("ab", 32)+`"}}`, nil), "do not match the nnfc.sha256 checksum"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "bad.safetensors")
@@ -311,9 +303,9 @@ func FuzzRead(f *testing.F) {
 	valid := validFile(f)
 	f.Add(valid)
 	f.Add(valid[:len(valid)/2])
-	f.Add(rawFile(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, make([]byte, 8)))
-	f.Add(rawFile(`{"__metadata__":{"k":"v"}}`, nil))
-	f.Add(rawFile(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, make([]byte, 4)))
+	f.Add(testfix.Safetensors(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, make([]byte, 8)))
+	f.Add(testfix.Safetensors(`{"__metadata__":{"k":"v"}}`, nil))
+	f.Add(testfix.Safetensors(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, make([]byte, 4)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		path := filepath.Join(t.TempDir(), "f.safetensors")
 		if err := os.WriteFile(path, b, 0o644); err != nil {
@@ -382,7 +374,7 @@ func TestChecksumCatchesCorruption(t *testing.T) {
 	// The same file without its checksum (as written by older nnfc)
 	// still reads, and then a flip in the data goes unnoticed: the
 	// negative twin showing the check is what catches it.
-	old := rawFile(oldHeader(t, valid), valid[8+binary.LittleEndian.Uint64(valid):])
+	old := testfix.Safetensors(oldHeader(t, valid), valid[8+binary.LittleEndian.Uint64(valid):])
 	if _, _, err := parse(old); err != nil {
 		t.Fatalf("file without checksum: %v", err)
 	}

@@ -1,0 +1,126 @@
+// Package testfix holds what nnfc's tests build: the bytes of NPY, IDX,
+// safetensors, gzip and zip files written by hand (for headers and
+// payloads no writer would produce: Fortran order, shapes that lie,
+// truncated data), and the nnfc binary for the tests that run it. Tests
+// only; it imports nothing of nnfc, so any package's tests can use it.
+package testfix
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// NPY is a version 1.0 .npy file: the header dict with descr (e.g. "<f4"),
+// fortran_order and shape (as Python writes it, "(2, 3)"), padded so the
+// data starts at a multiple of 64 bytes, then payload as given.
+func NPY(descr string, fortran bool, shape string, payload []byte) []byte {
+	order := "False"
+	if fortran {
+		order = "True"
+	}
+	h := fmt.Sprintf("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr, order, shape)
+	for (10+len(h)+1)%64 != 0 {
+		h += " "
+	}
+	h += "\n"
+	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(h)), byte(len(h)>>8))
+	return append(append(b, h...), payload...)
+}
+
+// IDX is an IDX file of unsigned bytes (MNIST's format): magic 0x0000 08
+// ndims, the dims big-endian, then payload.
+func IDX(ndims byte, dims []uint32, payload []byte) []byte {
+	b := []byte{0, 0, 8, ndims}
+	for _, d := range dims {
+		b = binary.BigEndian.AppendUint32(b, d)
+	}
+	return append(b, payload...)
+}
+
+// Safetensors assembles a safetensors file from a header (JSON text,
+// padded with spaces to 8 bytes like a real writer) and a data section.
+func Safetensors(header string, data []byte) []byte {
+	for len(header)%8 != 0 {
+		header += " "
+	}
+	b := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))
+	return append(append(b, header...), data...)
+}
+
+// F32LE is v as little-endian float32s.
+func F32LE(v ...float32) []byte {
+	var b []byte
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+	}
+	return b
+}
+
+// I64LE is v as little-endian int64s.
+func I64LE(v ...int64) []byte {
+	var b []byte
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint64(b, uint64(x))
+	}
+	return b
+}
+
+// Gzip is b gzipped.
+func Gzip(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+// Zip is a zip archive of members, each stored with method (zip.Store,
+// zip.Deflate).
+func Zip(tb testing.TB, members map[string][]byte, method uint16) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, b := range members {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BuildNNFC builds the nnfc binary (cmd/nnfc of this module) into dir and
+// returns its path; a TestMain calls it once for the tests that run the
+// binary.
+func BuildNNFC(dir string) (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", fmt.Errorf("testfix: cannot locate the module")
+	}
+	main := filepath.Join(filepath.Dir(file), "..", "..", "cmd", "nnfc")
+	bin := filepath.Join(dir, "nnfc")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	if out, err := exec.Command(goTool, "build", "-o", bin, main).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building nnfc: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", err
+	}
+	return bin, nil
+}
