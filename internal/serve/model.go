@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/infer"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -39,7 +40,7 @@ func ParseModelRef(s string) (ModelRef, error) {
 		if name == "" {
 			name = filepath.Base(filepath.Clean(path))
 		}
-		path = filepath.Join(path, "model.safetensors")
+		path = filepath.Join(path, rundir.Model)
 	}
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))

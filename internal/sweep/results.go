@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -9,9 +10,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
+	"time"
 
-	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // Trial states.
@@ -26,7 +27,7 @@ const (
 
 // StatusFile is a trial's record of its last attempt, written by the
 // executor (local) or the batch script (slurm).
-const StatusFile = "trial.json"
+const StatusFile = rundir.TrialStatus
 
 // TrialStatus is the content of trial.json.
 type TrialStatus struct {
@@ -164,7 +165,7 @@ func compareTrials(a, b Trial, metric string) int {
 func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Trial, error) {
 	t := Trial{Index: mt.Index, Dir: dir, Params: mt.Params, MaxEpochs: mt.Epochs, State: Pending,
 		BestValAcc: math.NaN(), BestValLoss: math.NaN()}
-	ms, err := train.ReadMetrics(dir)
+	ms, err := rundir.ReadMetrics(dir)
 	if err != nil && !os.IsNotExist(err) {
 		return t, err
 	}
@@ -181,8 +182,8 @@ func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Tr
 			t.BestValAcc, t.BestValLoss, t.BestEpoch = e.ValAcc, e.ValLoss, e.Epoch
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err == nil {
-		t.Model = filepath.Join(dir, "model.safetensors")
+	if _, err := os.Stat(filepath.Join(dir, rundir.Model)); err == nil {
+		t.Model = filepath.Join(dir, rundir.Model)
 	}
 	st, err := ReadStatus(dir)
 	if err != nil || st == nil {
@@ -191,13 +192,8 @@ func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Tr
 	t.Job = st.Job
 	switch st.State {
 	case "running":
-		if live.alive(st) {
+		if live.alive(st, dir) {
 			t.State = Running
-			// metrics.jsonl is written with each checkpoint; the log
-			// has every finished epoch.
-			if ep, _, ok := lastEpochLine(filepath.Join(dir, "train.log")); ok && ep > t.Epochs {
-				t.Epochs = ep
-			}
 		}
 	case "exited":
 		t.WallSeconds = st.Ended - st.Started
@@ -250,7 +246,7 @@ func newLiveness() *liveness {
 	return &liveness{host: h}
 }
 
-func (l *liveness) alive(st *TrialStatus) bool {
+func (l *liveness) alive(st *TrialStatus, dir string) bool {
 	if st.Job != "" {
 		if !l.asked {
 			l.asked = true
@@ -270,7 +266,44 @@ func (l *liveness) alive(st *TrialStatus) bool {
 		return l.queued[st.Job]
 	}
 	if st.PID > 0 && (st.Host == "" || st.Host == l.host) {
-		return syscall.Kill(st.PID, 0) == nil
+		return trialProcess(st.PID, dir)
 	}
 	return false
+}
+
+// trialProcess reports whether pid is a live (not zombie) nnfc process
+// training the trial in dir: its command line names dir. A pid recycled
+// by another process, or a trial that exited and waits to be reaped by
+// init after its sweep died, is not the trial.
+func trialProcess(pid int, dir string) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: the state follows the last ')'.
+	if i := bytes.LastIndexByte(stat, ')'); i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' {
+		return false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	for _, a := range bytes.Split(cmdline, []byte{0}) {
+		if string(a) == dir || strings.HasPrefix(string(a), dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// setAsideFailed moves a failed or NaN-stopped trial's files aside
+// (failed-STAMP-NAME) before it is retried: a retry starts over.
+func setAsideFailed(t Trial) {
+	if t.State != Failed && t.State != NaNStopped {
+		return
+	}
+	stamp := time.Now().Format("20060102-150405")
+	for _, f := range []string{rundir.Checkpoint, rundir.Model, rundir.MetricsLog, StatusFile} {
+		_ = os.Rename(filepath.Join(t.Dir, f), filepath.Join(t.Dir, "failed-"+stamp+"-"+f))
+	}
 }

@@ -53,8 +53,9 @@ THREADS=%d
 i=${SLURM_ARRAY_TASK_ID:?submit this script with sbatch --array}
 dir=$(printf '%%s/trials/%%03d' "$SWEEP" "$i")
 [ -f "$dir/config.yaml" ] || { echo "no trial $i in $SWEEP" >&2; exit 1; }
-# A trial's config.yaml is its whole config: no NNFC_* overrides.
-for v in $(compgen -e | grep '^NNFC_' || true); do unset "$v"; done
+# A trial's config.yaml is its whole config: no NNFC_* overrides (the
+# tests' own NNFC_TEST_* stay).
+for v in $(compgen -e | grep '^NNFC_' | grep -v '^NNFC_TEST_' || true); do unset "$v"; done
 started=$(date +%%s.%%N)
 status() { # state exit_code ended
 	printf '{"state":"%%s","exit_code":%%d,"started":%%s,"ended":%%s,"executor":"slurm","job":"%%s","host":"%%s"}\n' \
@@ -164,14 +165,9 @@ func SubmitSlurm(ctx context.Context, dir string, o Options, so SlurmOptions) (s
 		return "", err
 	}
 	var idx []int
-	stamp := time.Now().Format("20060102-150405")
 	for _, t := range todo {
 		idx = append(idx, t.Index)
-		if t.State == Failed || t.State == NaNStopped {
-			for _, f := range []string{"checkpoint.safetensors", "model.safetensors", "metrics.jsonl", StatusFile} {
-				_ = os.Rename(filepath.Join(t.Dir, f), filepath.Join(t.Dir, "failed-"+stamp+"-"+f))
-			}
-		}
+		setAsideFailed(t)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "slurm"), 0o755); err != nil {
 		return "", err
