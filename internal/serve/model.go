@@ -174,8 +174,8 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 // checkClassNames checks names against a spec: a classifier, one name
 // per class, none empty or given twice.
 func checkClassNames(names []string, spec model.Spec) error {
-	if spec.IsAutoencoder() {
-		return fmt.Errorf("the model is an autoencoder; it has no classes")
+	if spec.Classes == 0 {
+		return fmt.Errorf("the model (%s) has no classes", spec)
 	}
 	if len(names) != spec.Classes {
 		return fmt.Errorf("%d class names given, the model has %d classes", len(names), spec.Classes)

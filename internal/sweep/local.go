@@ -98,12 +98,21 @@ func trialEnv() []string {
 	return env
 }
 
-// RunLocal runs the sweep's pending trials on this machine, o.Parallel at
+// Local is the executor of trials as processes on this machine.
+type Local struct{}
+
+func init() { executors["local"] = Local{} }
+
+// Submit runs the sweep's pending trials on this machine, o.Parallel at
 // a time, each as `nnfc --threads T train` in its own process (its output
 // in the trial's train.log). Cancelling ctx sends each running trial one
 // SIGINT: it checkpoints and exits 130, and the sweep returns
 // ErrInterrupted; running the sweep again resumes it.
-func RunLocal(ctx context.Context, dir string, o Options) error {
+func (Local) Submit(ctx context.Context, dir string, o Options) (string, error) {
+	return "", runLocal(ctx, dir, o)
+}
+
+func runLocal(ctx context.Context, dir string, o Options) error {
 	tab, err := Results(dir)
 	if err != nil {
 		return err
@@ -532,4 +541,32 @@ func waitExit(pid int, dir string) error {
 			return err
 		}
 	}
+}
+
+// Status tells a trial marked running by its process: alive, on this
+// host, and training the trial's directory.
+func (Local) Status() func(st *TrialStatus, dir string) bool {
+	host, _ := os.Hostname()
+	return func(st *TrialStatus, dir string) bool {
+		return st.PID > 0 && (st.Host == "" || st.Host == host) && trialProcess(st.PID, dir)
+	}
+}
+
+// Cancel sends one SIGINT to each trial of the sweep directory job that
+// runs as a process on this host: each checkpoints and exits 130 (a
+// sweep's own Ctrl-C does the same through its context).
+func (l Local) Cancel(job string) error {
+	tab, err := Results(job)
+	if err != nil {
+		return err
+	}
+	alive := l.Status()
+	for _, t := range tab.Trials {
+		if st, err := ReadStatus(t.Dir); err == nil && st != nil && t.State == Running && alive(st, t.Dir) {
+			if err := syscall.Kill(st.PID, syscall.SIGINT); err != nil {
+				return fmt.Errorf("trial %d: %v", t.Index, err)
+			}
+		}
+	}
+	return nil
 }

@@ -112,3 +112,39 @@ func TestAdoptRunning(t *testing.T) {
 		t.Errorf("after the trial exited: %v, state %s; want pending (resumable)", res.err, res.tab.Trials[0].State)
 	}
 }
+
+// TestLocalCancel: Local.Cancel sends SIGINT to each trial of the sweep
+// that runs as a process here (a stand-in that exits 130 on it, as nnfc
+// train does after its checkpoint), and to nothing else.
+func TestLocalCancel(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "base.yaml"), []byte("seed: 1\ndata: {source: spiral, spiral: {per_class: 20, classes: 3}}\nmodel: {hidden: [4]}\ntrain: {epochs: 2}\n"), 0o644)
+	sf := filepath.Join(dir, "s.yaml")
+	os.WriteFile(sf, []byte("base: base.yaml\nspace:\n  optimizer.lr: [0.1, 0.2]\n"), 0o644)
+	s, err := Parse(sf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if _, err := Prepare(s, out); err != nil {
+		t.Fatal(err)
+	}
+	tdir := TrialDir(out, 0)
+	trial := exec.Command("bash", "-c", "trap 'exit 130' INT; echo ready; read x", "fake-nnfc", tdir)
+	stdin, _ := trial.StdinPipe()
+	defer stdin.Close()
+	stdout, _ := trial.StdoutPipe()
+	if err := trial.Start(); err != nil {
+		t.Fatal(err)
+	}
+	bufio.NewReader(stdout).ReadString('\n') // the trap is set
+	host, _ := os.Hostname()
+	writeJSON(filepath.Join(tdir, StatusFile), &TrialStatus{State: "running", Executor: "local", Host: host, PID: trial.Process.Pid})
+	if err := (Local{}).Cancel(out); err != nil {
+		t.Fatal(err)
+	}
+	err = trial.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("the running trial after Cancel: %v, want exit 130", err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -162,7 +161,7 @@ func compareTrials(a, b Trial, metric string) int {
 	return a.Index - b.Index
 }
 
-func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Trial, error) {
+func readTrial(dir string, mt ManifestTrial, monitor string, live liveness) (Trial, error) {
 	t := Trial{Index: mt.Index, Dir: dir, Params: mt.Params, MaxEpochs: mt.Epochs, State: Pending,
 		BestValAcc: math.NaN(), BestValLoss: math.NaN()}
 	ms, err := rundir.ReadMetrics(dir)
@@ -232,43 +231,22 @@ func ReadStatus(dir string) (*TrialStatus, error) {
 	return &st, nil
 }
 
-// liveness tells whether a trial marked running still runs: its Slurm
-// array task is in squeue, or (local) its process exists on this host.
-type liveness struct {
-	host   string
-	queued map[string]bool // array tasks squeue lists, "JOBID_TASK"
-	asked  bool
-	failed bool
-}
+// liveness tells whether a trial marked running still runs, asking the
+// executor that ran it (trial.json's executor), one status check per
+// executor for one reading of the sweep.
+type liveness map[string]func(st *TrialStatus, dir string) bool
 
-func newLiveness() *liveness {
-	h, _ := os.Hostname()
-	return &liveness{host: h}
-}
+func newLiveness() liveness { return liveness{} }
 
-func (l *liveness) alive(st *TrialStatus, dir string) bool {
-	if st.Job != "" {
-		if !l.asked {
-			l.asked = true
-			out, err := exec.Command("squeue", "-h", "-r", "-o", "%i").Output()
-			if err != nil {
-				l.failed = true
-			} else {
-				l.queued = map[string]bool{}
-				for _, f := range strings.Fields(string(out)) {
-					l.queued[f] = true
-				}
-			}
+func (l liveness) alive(st *TrialStatus, dir string) bool {
+	check, ok := l[st.Executor]
+	if !ok {
+		if e := executors[st.Executor]; e != nil {
+			check = e.Status()
 		}
-		if l.failed {
-			return true // cannot tell: trust the record
-		}
-		return l.queued[st.Job]
+		l[st.Executor] = check
 	}
-	if st.PID > 0 && (st.Host == "" || st.Host == l.host) {
-		return trialProcess(st.PID, dir)
-	}
-	return false
+	return check != nil && check(st, dir)
 }
 
 // trialProcess reports whether pid is a live (not zombie) nnfc process

@@ -712,7 +712,7 @@ func TestRunLocalNeedsAbsoluteBinary(t *testing.T) {
 	if _, err := sweep.Prepare(s, out); err != nil {
 		t.Fatal(err)
 	}
-	err = sweep.RunLocal(context.Background(), out, sweep.Options{Binary: "bin/nnfc"})
+	_, err = sweep.Local{}.Submit(context.Background(), out, sweep.Options{Binary: "bin/nnfc"})
 	if err == nil || !strings.Contains(err.Error(), "must be absolute") {
 		t.Errorf("relative binary: %v", err)
 	}
