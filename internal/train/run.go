@@ -142,12 +142,12 @@ func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 // never ran. A run stopped by Ctrl-C keeps its config.yaml: --resume
 // starts it from epoch 1.
 func removeUnstarted(dir string, created bool) {
-	for _, f := range []string{checkpointFn, metricsFn, modelFn} {
+	for _, f := range []string{rundir.Checkpoint, rundir.MetricsLog, rundir.Model} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			return
 		}
 	}
-	os.Remove(filepath.Join(dir, configFn))
+	os.Remove(filepath.Join(dir, rundir.Config))
 	if created {
 		os.Remove(dir) // only if empty
 	}
