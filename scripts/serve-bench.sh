@@ -4,6 +4,7 @@
 #
 #   eval      nnfc eval's forward pass (train.Evaluator, batch 1000) on the
 #             MNIST test set, rows/s: the reference for the 1,000-row cases
+#             (eval-1-thread: the same on one BLAS thread, as nnfc serve runs)
 #   single    1-row OIP V2 JSON requests from 32 concurrent clients
 #   bin1000   1,000-row OIP V2 requests, binary tensor data in and out
 #   json1000  the same rows as OIP V2 JSON text
@@ -117,6 +118,8 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "# round $r"
   line=$(bin/serveload --eval "$model" --data "$mnist" --eval-seconds 3)
   echo "eval ${line#EVAL }"
+  line=$(bin/serveload --eval "$model" --data "$mnist" --eval-seconds 3 --eval-threads 1)
+  echo "eval-1-thread ${line#EVAL }"
   start "$tmp/serve.log" bin/nnfc serve --model "mnist=$model" --addr 127.0.0.1:0 $SERVE_FLAGS
   scenarios nnfc
   stop

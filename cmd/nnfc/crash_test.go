@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,20 +56,23 @@ func checkRunDir(t *testing.T, dir string) (hasCheckpoint bool, tmpFiles int) {
 }
 
 // TestSIGKILL kills training with SIGKILL at moments spread over a whole
-// run (inside checkpoint writes among them), and checks after each kill
-// that the run directory holds a loadable model and checkpoint or no run
-// yet, and that nnfc train --resume then finishes the run with the same
-// model file, byte for byte, as an uninterrupted run.
+// run, half of them inside a file write, and checks after each kill that
+// the run directory holds a loadable model and checkpoint or no run yet,
+// and that nnfc train --resume then finishes the run with the same model
+// file, byte for byte, as an uninterrupted run.
+//
+// The kill points are events, not times: a kill inside a write waits for
+// the write's temporary file, stops the process (SIGSTOP) and kills it
+// only if the file is still there (else it lets it go on to the next
+// write); the other kills follow an epoch's line on stdout.
 func TestSIGKILL(t *testing.T) {
 	root := t.TempDir()
 	const epochs = 4
 	refDir := filepath.Join(root, "ref")
 	ref := writeFile(t, filepath.Join(root, "ref.yaml"), []byte(fmt.Sprintf(crashYAML, epochs, refDir)))
-	t0 := time.Now()
-	if o := run(t, 5*time.Minute, []string{"NNFC_TEST_WRITE_DELAY=40ms"}, "train", "--config", ref, "--progress", "none"); o.code != 0 {
+	if o := run(t, 5*time.Minute, nil, "train", "--config", ref, "--progress", "none"); o.code != 0 {
 		t.Fatalf("reference run exited %d: %s", o.code, o.stderr)
 	}
-	full := time.Since(t0)
 	want, err := os.ReadFile(filepath.Join(refDir, "model.safetensors"))
 	if err != nil {
 		t.Fatal(err)
@@ -79,18 +84,33 @@ func TestSIGKILL(t *testing.T) {
 		dir := filepath.Join(root, fmt.Sprintf("run%d", k))
 		cfg := writeFile(t, filepath.Join(root, fmt.Sprintf("run%d.yaml", k)), []byte(fmt.Sprintf(crashYAML, epochs, dir)))
 		cmd := exec.Command(nnfcBin, "train", "--config", cfg, "--progress", "none")
-		// Each file write pauses 40 ms before its rename: a good share
-		// of the kills land inside a write.
-		cmd.Env = append(cleanEnv(), "NNFC_TEST_WRITE_DELAY=40ms")
+		// Each file write pauses 10 ms before its rename: time for the
+		// SIGSTOP to find its temporary file.
+		cmd.Env = append(cleanEnv(), "NNFC_TEST_WRITE_DELAY=10ms")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// The first quarter of a run is start-up (no files yet): most
-		// kills go after it.
-		delay := time.Duration(float64(full) * (0.2 + 0.85*(float64(k)+0.5)/kills))
-		time.Sleep(delay)
-		cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
+		var where string
+		if k%2 == 0 {
+			// Inside write number k/2 or the first one after it that
+			// the stopped process still holds (a run makes at least 10).
+			go io.Copy(io.Discard, stdout)
+			where = killInWrite(t, cmd, dir, k/2)
+		} else {
+			// After epoch N's line, N = 1..4 in turn.
+			line := fmt.Sprintf("epoch %d/", (k/2)%epochs+1)
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() && !strings.HasPrefix(sc.Text(), line) {
+			}
+			cmd.Process.Signal(syscall.SIGKILL)
+			go io.Copy(io.Discard, stdout)
+			where = "after the line " + line
+		}
+		err = cmd.Wait()
 		var ee *exec.ExitError
 		killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled()
 
@@ -101,6 +121,9 @@ func TestSIGKILL(t *testing.T) {
 		if tmps > 0 {
 			inWrite++
 		}
+		if k%2 == 0 && (tmps == 0 || !killed) {
+			t.Errorf("kill %d (%s): killed %v, %d temporary files; want a kill inside a write", k, where, killed, tmps)
+		}
 		// Resume; a directory without even a config is started afresh.
 		args := []string{"train", "--resume", dir, "--progress", "none"}
 		if _, err := os.Stat(filepath.Join(dir, "config.yaml")); err != nil {
@@ -108,22 +131,51 @@ func TestSIGKILL(t *testing.T) {
 		}
 		o := run(t, 5*time.Minute, nil, args...)
 		if o.code != 0 {
-			t.Fatalf("kill %d after %v (killed: %v, checkpoint: %v, %d temporary files): %s exited %d: %s",
-				k, delay, killed, hasCP, tmps, strings.Join(args[:2], " "), o.code, o.stderr)
+			t.Fatalf("kill %d (%s; killed: %v, checkpoint: %v, %d temporary files): %s exited %d: %s",
+				k, where, killed, hasCP, tmps, strings.Join(args[:2], " "), o.code, o.stderr)
 		}
 		got, err := os.ReadFile(filepath.Join(dir, "model.safetensors"))
 		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("kill %d after %v: the finished model differs from the uninterrupted run's (%v)", k, delay, err)
+			t.Errorf("kill %d (%s): the finished model differs from the uninterrupted run's (%v)", k, where, err)
 		}
 		if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(left) > 0 {
 			t.Errorf("kill %d: temporary files left after the resumed run: %v", k, left)
 		}
 	}
-	if inWrite == 0 {
-		t.Errorf("no kill landed inside a file write: the test did not test that")
+	t.Logf("%d SIGKILLs: %d left a checkpoint, %d left no run yet, %d hit a file write (left a temporary file); every resume finished with the uninterrupted model",
+		kills, withCP, kills-withCP, inWrite)
+}
+
+// killInWrite kills cmd, training into dir, inside its n-th file write
+// (counted from 0) or the first later one it catches: when a new
+// temporary file appears, the process is stopped, and killed if the file
+// is still there; else it continues. It says which file it caught.
+func killInWrite(t *testing.T, cmd *exec.Cmd, dir string, n int) string {
+	t.Helper()
+	seen := map[string]bool{}
+	pid := cmd.Process.Pid
+	for {
+		tmps, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+		for _, tmp := range tmps {
+			if seen[tmp] {
+				continue
+			}
+			seen[tmp] = true
+			if len(seen) <= n {
+				continue
+			}
+			syscall.Kill(pid, syscall.SIGSTOP)
+			if _, err := os.Stat(tmp); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+				return fmt.Sprintf("in write %d, %s", len(seen)-1, filepath.Base(tmp))
+			}
+			syscall.Kill(pid, syscall.SIGCONT)
+		}
+		if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err != nil || bytes.Contains(stat, []byte(") Z ")) {
+			t.Fatalf("the run ended before write %d (%d seen)", n, len(seen))
+		}
+		time.Sleep(time.Millisecond) // a poll interval, not a wait for something to happen
 	}
-	t.Logf("%d SIGKILLs over a %v run: %d left a checkpoint, %d left no run yet, %d hit a file write (left a temporary file); every resume finished with the uninterrupted model",
-		kills, full.Round(time.Millisecond), withCP, kills-withCP, inWrite)
 }
 
 // TestFullDisk trains on a small tmpfs that fills up after the first

@@ -867,7 +867,11 @@ func TestServeReloadUnderLoad(t *testing.T) {
 					mu.Unlock()
 					continue
 				}
-				seen <- r.ModelVersion
+				select {
+				case seen <- r.ModelVersion:
+				case <-stop:
+					return
+				}
 			}
 		}()
 	}

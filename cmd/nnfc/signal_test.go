@@ -8,44 +8,58 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // TestRepeatedSIGTERM: a burst of SIGTERMs (what a dying parent's
 // Pdeathsig delivers, once per exiting thread) stops training like one:
-// the checkpoint and metrics.jsonl are written, exit 130.
+// the checkpoint and metrics.jsonl are written, exit 130. The SIGTERMs
+// keep coming until the process has exited, so they also arrive while
+// nnfc handles the first: nnfc once switched SIGTERM to ignored there, and
+// a SIGTERM landing inside the Go runtime's switch killed it without a
+// checkpoint (4 of 100 runs of this burst; issue 22). Several runs, each
+// waiting on nnfc's own output and exit, not on time.
 func TestRepeatedSIGTERM(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "run")
-	cmd := exec.Command(nnfcBin, "train", "--config", filepath.Join("..", "..", "configs", "spiral-7.yaml"), "--out", out, "--progress", "none")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "epoch 3/") {
-			break
+	for i := range 5 {
+		out := filepath.Join(t.TempDir(), "run")
+		cmd := exec.Command(nnfcBin, "--threads", "1", "train", "--config", filepath.Join("..", "..", "configs", "spiral-7.yaml"), "--out", out, "--progress", "none")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for range 5 {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		time.Sleep(time.Millisecond)
-	}
-	go func() { // keep the pipe drained
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "epoch 3/") {
+				break
+			}
 		}
-	}()
-	err = cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
-		t.Fatalf("after 5 SIGTERMs: %v, want exit 130", err)
-	}
-	if _, err := os.Stat(filepath.Join(out, "checkpoint.safetensors")); err != nil {
-		t.Errorf("no checkpoint: %v", err)
-	}
-	if b, err := os.ReadFile(filepath.Join(out, "metrics.jsonl")); err != nil || strings.Count(string(b), "\n") < 3 {
-		t.Errorf("metrics.jsonl: %v, %d epochs; want at least 3", err, strings.Count(string(b), "\n"))
+		go func() { // keep the pipe drained
+			for sc.Scan() {
+			}
+		}()
+		exited := make(chan error)
+		go func() { exited <- cmd.Wait() }()
+		sent := 0
+	burst:
+		for {
+			select {
+			case err = <-exited:
+				break burst
+			default:
+				_ = cmd.Process.Signal(syscall.SIGTERM)
+				sent++
+			}
+		}
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+			t.Fatalf("run %d, after %d SIGTERMs: %v, want exit 130", i, sent, err)
+		}
+		if _, err := os.Stat(filepath.Join(out, "checkpoint.safetensors")); err != nil {
+			t.Errorf("run %d: no checkpoint: %v", i, err)
+		}
+		if b, err := os.ReadFile(filepath.Join(out, "metrics.jsonl")); err != nil || strings.Count(string(b), "\n") < 3 {
+			t.Errorf("run %d: metrics.jsonl: %v, %d epochs; want at least 3", i, err, strings.Count(string(b), "\n"))
+		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // spiralConfig is the example config the tests train, shortened by flags.
@@ -64,7 +64,7 @@ func TestTrainEvalPredict(t *testing.T) {
 	ctx := context.Background()
 
 	// The flags took effect: 15 epochs, in dir, recorded in config.yaml.
-	ms, err := train.ReadMetrics(dir)
+	ms, err := rundir.ReadMetrics(dir)
 	if err != nil || len(ms) != 15 {
 		t.Fatalf("metrics: %d epochs, %v; want 15 (--epochs)", len(ms), err)
 	}
@@ -202,7 +202,7 @@ func TestInterruptAndResume(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "best val_acc") {
 		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if ms, err := train.ReadMetrics(dir); err != nil || len(ms) != 3 {
+	if ms, err := rundir.ReadMetrics(dir); err != nil || len(ms) != 3 {
 		t.Errorf("resumed run has %d epochs (%v), want 3", len(ms), err)
 	}
 }

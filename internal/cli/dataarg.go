@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
@@ -42,10 +43,10 @@ func fittedOf(norm *data.Normalizer) json.RawMessage {
 // the data source unless --data or --config named one.
 func (a *dataArgs) fromRun(run string, modelPath *string) {
 	if *modelPath == "" {
-		*modelPath = filepath.Join(run, "model.safetensors")
+		*modelPath = filepath.Join(run, rundir.Model)
 	}
 	if a.data == "" && a.configPath == "" {
-		a.configPath = filepath.Join(run, "config.yaml")
+		a.configPath = filepath.Join(run, rundir.Config)
 	}
 }
 

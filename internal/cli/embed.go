@@ -60,10 +60,11 @@ every GP-LVM iteration factorizes an N×N matrix, O(N³) time and O(N²)
 memory. How long a run takes: at 1000 points of a 512-wide layer one
 evaluation of L and its gradient is about 2.5 GFLOP, and an L-BFGS
 iteration makes one or two; measured on a shared 2-vCPU AMD EPYC (other
-jobs running) the set-up took 1.5 s of CPU and each iteration 0.14 s of
-CPU, so the default --iters 1000 is a few minutes (the linear kernel
-usually converges in under 50 iterations). The cost grows as N³: 5000
-points (the limit) take over 100 times as long per iteration. Both
+jobs running) the set-up took 1.5 s of CPU and each iteration about
+0.15 s of CPU: the default --iters 1000 with the RBF kernel on MNIST took
+160 s of CPU (17 minutes of wall time on that busy machine); the linear
+kernel converges in under 50 iterations. The factorizations grow as N³:
+5000 points (the limit) cost up to 125 times as much per iteration. Both
 methods embed the same points.`,
 		Example: `  nnfc embed --run runs/spiral-7
   nnfc embed --run runs/mnist-swish --layer h1 --method gplvm --kernel rbf

@@ -47,6 +47,7 @@ var badFlagValues = map[string][]string{
 
 	"nnfc train --batch-size": {"0"}, "nnfc train --epochs": {"0"}, "nnfc train --lr": {"-1"},
 	"nnfc train --precision": {"float16"}, "nnfc train --progress": {"fancy"}, "nnfc train --seed": {"-1"},
+	"nnfc train --sweep-fd": {"x", "-1"},
 }
 
 // freeFlags take any value on the command line: paths and names, which

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/onnx"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/source"
 )
 
@@ -82,7 +83,7 @@ func runExport(o *exportOptions) error {
 		if err != nil || !st.IsDir() {
 			return fmt.Errorf("--run %s: no such run directory", o.run)
 		}
-		path = filepath.Join(o.run, "model.safetensors")
+		path = filepath.Join(o.run, rundir.Model)
 		if _, err := os.Stat(path); err != nil {
 			return fmt.Errorf("--run %s: no model.safetensors in it (not a run directory, or no epoch finished yet)", o.run)
 		}
@@ -124,7 +125,7 @@ func runExport(o *exportOptions) error {
 // (CIFAR-10's names), nil when the class index is the name or the run has
 // no config.yaml.
 func runClassNames(run string) (func(int) []string, error) {
-	path := filepath.Join(run, "config.yaml")
+	path := filepath.Join(run, rundir.Config)
 	if _, err := os.Stat(path); err != nil {
 		return nil, nil
 	}

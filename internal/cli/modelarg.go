@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nnfc/nnfc/internal/infer"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // modelArgs are the flags that name a model and how to run it, shared by
@@ -46,7 +47,7 @@ func openModel(path, run, precision string) (*infer.Model, error) {
 	switch {
 	case err == nil:
 		return m, nil
-	case errors.Is(err, os.ErrNotExist) && run != "" && path == filepath.Join(run, "model.safetensors"):
+	case errors.Is(err, os.ErrNotExist) && run != "" && path == filepath.Join(run, rundir.Model):
 		if st, serr := os.Stat(run); serr != nil || !st.IsDir() {
 			return nil, fmt.Errorf("--run %s: no such run directory", run)
 		}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/plots"
-	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 type plotOptions struct {
@@ -57,7 +57,7 @@ on stdout.`,
 func runPlot(o *plotOptions) error {
 	var runs []plots.Run
 	for _, dir := range o.Runs {
-		ms, err := train.ReadMetrics(dir)
+		ms, err := rundir.ReadMetrics(dir)
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--run %s: no metrics.jsonl there (not a run directory, or no epoch finished yet)", dir)
 		}
@@ -65,15 +65,15 @@ func runPlot(o *plotOptions) error {
 			return err
 		}
 		if len(ms) == 0 {
-			return fmt.Errorf("%s: no finished epoch to plot", filepath.Join(dir, "metrics.jsonl"))
+			return fmt.Errorf("%s: no finished epoch to plot", filepath.Join(dir, rundir.MetricsLog))
 		}
-		runs = append(runs, plots.Run{Name: filepath.Base(filepath.Clean(dir)), Metrics: ms, BestEpoch: train.BestEpoch(dir, ms)})
+		runs = append(runs, plots.Run{Name: filepath.Base(filepath.Clean(dir)), Metrics: ms, BestEpoch: rundir.BestEpoch(dir, ms)})
 	}
 	out := o.Output
 	if out == "" {
-		out = "curves.png"
+		out = rundir.Curves
 		if len(o.Runs) == 1 {
-			out = filepath.Join(o.Runs[0], "curves.png")
+			out = filepath.Join(o.Runs[0], rundir.Curves)
 		}
 	}
 	if err := atomicfile.Write(out, 0o644, func(w io.Writer) error { return plots.WritePNG(w, runs) }); err != nil {

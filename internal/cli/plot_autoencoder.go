@@ -10,6 +10,7 @@ import (
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/infer"
 	"github.com/nnfc/nnfc/internal/plots"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // plotAutoencoder writes, for a run whose model is an autoencoder of
@@ -17,7 +18,7 @@ import (
 // (plots.Autoencoder draws them) and returns the files written: none for
 // any other model.
 func plotAutoencoder(dir string) ([]string, error) {
-	path := filepath.Join(dir, "model.safetensors")
+	path := filepath.Join(dir, rundir.Model)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -30,7 +31,7 @@ func plotAutoencoder(dir string) ([]string, error) {
 	if !net.Spec.IsAutoencoder() || net.Spec.InputDim != plots.ImageSide*plots.ImageSide {
 		return nil, nil
 	}
-	args := dataArgs{configPath: filepath.Join(dir, "config.yaml"), split: "test"}
+	args := dataArgs{configPath: filepath.Join(dir, rundir.Config), split: "test"}
 	ds, err := args.load()
 	if err != nil {
 		args.split = "val" // a data set without a test split

@@ -15,8 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/task"
-	"github.com/nnfc/nnfc/internal/train"
 )
 
 type runsOptions struct {
@@ -27,14 +27,14 @@ type runsOptions struct {
 }
 
 // runSorts are the --sort keys: how to compare two runs, best first.
-var runSorts = map[string]func(a, b *train.Summary) int{
-	"name":     func(a, b *train.Summary) int { return strings.Compare(a.Dir, b.Dir) },
-	"val_acc":  func(a, b *train.Summary) int { return cmp.Compare(metric(b.Best, valAcc), metric(a.Best, valAcc)) },
-	"val_loss": func(a, b *train.Summary) int { return cmp.Compare(lossKey(a.Best), lossKey(b.Best)) },
-	"test_acc": func(a, b *train.Summary) int { return cmp.Compare(testAcc(b), testAcc(a)) },
-	"time":     func(a, b *train.Summary) int { return cmp.Compare(a.TrainSeconds, b.TrainSeconds) },
-	"lr":       func(a, b *train.Summary) int { return cmp.Compare(a.LR, b.LR) },
-	"written":  func(a, b *train.Summary) int { return b.Written.Compare(a.Written) },
+var runSorts = map[string]func(a, b *rundir.Summary) int{
+	"name":     func(a, b *rundir.Summary) int { return strings.Compare(a.Dir, b.Dir) },
+	"val_acc":  func(a, b *rundir.Summary) int { return cmp.Compare(metric(b.Best, valAcc), metric(a.Best, valAcc)) },
+	"val_loss": func(a, b *rundir.Summary) int { return cmp.Compare(lossKey(a.Best), lossKey(b.Best)) },
+	"test_acc": func(a, b *rundir.Summary) int { return cmp.Compare(testAcc(b), testAcc(a)) },
+	"time":     func(a, b *rundir.Summary) int { return cmp.Compare(a.TrainSeconds, b.TrainSeconds) },
+	"lr":       func(a, b *rundir.Summary) int { return cmp.Compare(a.LR, b.LR) },
+	"written":  func(a, b *rundir.Summary) int { return b.Written.Compare(a.Written) },
 }
 
 func newCmdRuns(io IO, runF func(*runsOptions) error) *cobra.Command {
@@ -85,7 +85,7 @@ func runRuns(o *runsOptions) error {
 	if st, err := os.Stat(root); err != nil || !st.IsDir() {
 		return fmt.Errorf("%s: not a directory of runs", root)
 	}
-	var runs []*train.Summary
+	var runs []*rundir.Summary
 	var problems []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -94,8 +94,8 @@ func runRuns(o *runsOptions) error {
 		if !d.IsDir() {
 			return nil
 		}
-		if train.IsRun(p) {
-			s, err := train.Summarize(p)
+		if rundir.IsRun(p) {
+			s, err := rundir.Summarize(p)
 			if err != nil {
 				problems = append(problems, err.Error())
 			} else {
@@ -111,7 +111,7 @@ func runRuns(o *runsOptions) error {
 	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(runs, func(a, b *train.Summary) int {
+	slices.SortStableFunc(runs, func(a, b *rundir.Summary) int {
 		if c := less(a, b); c != 0 {
 			return c
 		}
@@ -122,7 +122,7 @@ func runRuns(o *runsOptions) error {
 	}
 	if o.JSON {
 		if runs == nil {
-			runs = []*train.Summary{}
+			runs = []*rundir.Summary{}
 		}
 		enc := json.NewEncoder(o.IO.Out)
 		enc.SetIndent("", "  ")
@@ -159,24 +159,24 @@ func runRuns(o *runsOptions) error {
 	return w.Flush()
 }
 
-func valAcc(m *train.Metrics) float64 { return m.ValAcc }
+func valAcc(m *rundir.Metrics) float64 { return m.ValAcc }
 
 // metric is f of m, or -Inf for a run without one (sorted last).
-func metric(m *train.Metrics, f func(*train.Metrics) float64) float64 {
+func metric(m *rundir.Metrics, f func(*rundir.Metrics) float64) float64 {
 	if m == nil {
 		return math.Inf(-1)
 	}
 	return f(m)
 }
 
-func lossKey(m *train.Metrics) float64 {
+func lossKey(m *rundir.Metrics) float64 {
 	if m == nil {
 		return math.Inf(1)
 	}
 	return m.ValLoss
 }
 
-func testAcc(s *train.Summary) float64 {
+func testAcc(s *rundir.Summary) float64 {
 	if s.Test == nil {
 		return math.Inf(-1)
 	}

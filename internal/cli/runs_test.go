@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // TestRuns: nnfc runs lists every run under a folder (nested too), sorted
@@ -25,7 +25,7 @@ func TestRuns(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("runs: exit %d: %s", code, errOut)
 	}
-	var got []train.Summary
+	var got []rundir.Summary
 	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 3 {
 		t.Fatalf("runs --json: %v, %d runs:\n%s", err, len(got), out)
 	}

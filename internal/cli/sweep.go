@@ -177,7 +177,7 @@ func runSweep(o *sweepOptions) error {
 			so.Mem = o.Slurm.Mem
 		}
 		so.ExtraArgs = append(append([]string(nil), so.ExtraArgs...), o.Slurm.ExtraArgs...)
-		job, err := sweep.SubmitSlurm(ctx, dir, opts, so)
+		job, err := sweep.Slurm{Opts: so}.Submit(ctx, dir, opts)
 		if err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func runSweep(o *sweepOptions) error {
 		if opts.Parallel == 0 {
 			opts.Parallel = max(1, runtime.NumCPU()/threads)
 		}
-		if err := sweep.RunLocal(ctx, dir, opts); err != nil {
+		if _, err := (sweep.Local{}).Submit(ctx, dir, opts); err != nil {
 			if errors.Is(err, sweep.ErrInterrupted) {
 				return &exitError{ExitInterrupted, err}
 			}

@@ -13,6 +13,8 @@ import (
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/report"
+	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/sweep"
 	"github.com/nnfc/nnfc/internal/train"
 )
 
@@ -30,6 +32,9 @@ type trainOptions struct {
 	// ThreadsSet is whether the global --threads was given (it then wins
 	// over the config's train.threads).
 	ThreadsSet bool
+	// SweepFD, when > 0, is the file descriptor of nnfc sweep's epoch
+	// gate (a hidden flag: the sweep's local executor sets it).
+	SweepFD int
 }
 
 func newCmdTrain(io IO, runF func(*trainOptions) error) *cobra.Command {
@@ -73,10 +78,13 @@ keeping the last good model. --report writes the run's HTML report
 			default:
 				return usageError{fmt.Errorf("--progress: must be auto, bar, plain or none, got %q", o.Progress)}
 			}
+			if o.SweepFD < 0 {
+				return usageError{fmt.Errorf("--sweep-fd: must be a file descriptor ≥ 1, got %d", o.SweepFD)}
+			}
 			if o.Resume != "" {
 				for _, f := range o.Overrides {
 					if f.Flag.Changed {
-						return usageError{fmt.Errorf("--%s: cannot change a run being resumed (its config is %s)", f.Flag.Name, filepath.Join(o.Resume, "config.yaml"))}
+						return usageError{fmt.Errorf("--%s: cannot change a run being resumed (its config is %s)", f.Flag.Name, filepath.Join(o.Resume, rundir.Config))}
 					}
 				}
 			}
@@ -95,6 +103,8 @@ keeping the last good model. --report writes the run's HTML report
 	f.StringVar(&o.Progress, "progress", "auto", "progress display on stderr: auto (bar on a terminal, else plain), bar, plain or none")
 	f.BoolVar(&o.Force, "force", false, "replace a run already in the output directory (deletes its files)")
 	f.BoolVar(&o.Report, "report", false, "write the run's HTML report (RUN_DIR/report.html, see nnfc report) at the end")
+	f.IntVar(&o.SweepFD, "sweep-fd", 0, "nnfc sweep's epoch gate (set by nnfc sweep)")
+	_ = f.MarkHidden("sweep-fd")
 	f.Int("epochs", 0, "override train.epochs")
 	f.Float64("lr", 0, "override optimizer.lr")
 	f.Int("batch-size", 0, "override train.batch_size")
@@ -110,12 +120,15 @@ keeping the last good model. --report writes the run's HTML report
 
 func runTrain(o *trainOptions) error {
 	opts := train.Options{Stdout: o.IO.Out, Stderr: o.IO.ErrOut, Progress: o.Progress, Width: o.IO.Width, Force: o.Force}
+	if o.SweepFD > 0 {
+		opts.AfterEpoch = sweep.TrialGate(o.SweepFD)
+	}
 	ctx := o.Ctx
 	var res *train.Result
 	var err error
 	if o.Resume != "" {
 		for _, name := range config.SetEnv(os.Environ()) {
-			fmt.Fprintf(o.IO.ErrOut, "nnfc: warning: %s is ignored: a resumed run keeps its config (%s)\n", name, filepath.Join(o.Resume, "config.yaml"))
+			fmt.Fprintf(o.IO.ErrOut, "nnfc: warning: %s is ignored: a resumed run keeps its config (%s)\n", name, filepath.Join(o.Resume, rundir.Config))
 		}
 		res, err = train.Resume(ctx, o.Resume, opts)
 	} else {
@@ -165,7 +178,7 @@ func runTrain(o *trainOptions) error {
 		}
 		fmt.Fprintf(o.IO.Out, "; %s\n", res.Reason)
 	}
-	model := filepath.Join(res.Dir, "model.safetensors")
+	model := filepath.Join(res.Dir, rundir.Model)
 	if res.NoValidation {
 		fmt.Fprintf(o.IO.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, model)
 	} else {
@@ -176,7 +189,7 @@ func runTrain(o *trainOptions) error {
 		fmt.Fprintln(o.IO.Out, res.Task.Test(*res.Test))
 	}
 	if res.EpochsHere > 0 || res.Test != nil {
-		fmt.Fprintf(o.IO.Out, "results: %s\n", filepath.Join(res.Dir, train.ResultsFile))
+		fmt.Fprintf(o.IO.Out, "results: %s\n", filepath.Join(res.Dir, rundir.ResultsLog))
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintln(o.IO.Out, "warning:", w)

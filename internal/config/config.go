@@ -175,6 +175,38 @@ var mapKeys = func() []string {
 }()
 
 // underMapKey says whether k is an entry of a map key ("data.types.island").
+// knownPrefix returns the known key that k lies under ("model.hidden" for
+// "model.hidden.a": a map where the key takes a value), or "".
+func knownPrefix(k string, known map[string]bool) string {
+	for i := strings.LastIndexByte(k, '.'); i > 0; i = strings.LastIndexByte(k[:i], '.') {
+		if known[k[:i]] {
+			return k[:i]
+		}
+	}
+	return ""
+}
+
+// valueKind says what a key with the default value d takes.
+func valueKind(d any) string {
+	switch reflect.TypeOf(d).String() {
+	case "[]int":
+		return "a list of integers"
+	case "[]float64":
+		return "a list of numbers"
+	case "[]string":
+		return "a list of strings"
+	case "int", "int64", "uint64":
+		return "an integer"
+	case "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	}
+	return "a single value or a list"
+}
+
 func underMapKey(k string) bool {
 	for _, m := range mapKeys {
 		if strings.HasPrefix(k, m+".") {
@@ -301,12 +333,23 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 		lines = keyLines(path)
 	}
 	var unknown []string
+	mapAt := map[string]bool{} // leaf keys given a map: one error each, below
 	for _, k := range v.AllKeys() {
+		if leaf := knownPrefix(k, known); leaf != "" && !underMapKey(k) {
+			mapAt[leaf] = true
+			continue
+		}
 		if !known[k] && !underMapKey(k) {
 			unknown = append(unknown, k) // not set: a bare "epochs:" is no schedule.epochs
 			continue
 		}
 		set[k] = true
+	}
+	defaults := flatten(Default())
+	var mapKeysAt []string
+	for k := range mapAt {
+		mapKeysAt = append(mapKeysAt, k)
+		unknown = append(unknown, k)
 	}
 	// In the file's order, each with its line.
 	sort.SliceStable(unknown, func(i, j int) bool { return lines[unknown[i]] < lines[unknown[j]] })
@@ -315,7 +358,14 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 		if n := lines[k]; n > 0 {
 			at = fmt.Sprintf("%s:%d", src, n)
 		}
+		if mapAt[k] {
+			errs = append(errs, fmt.Errorf("%s: %s: must be %s, got a map", at, k, valueKind(defaults[k])))
+			continue
+		}
 		errs = append(errs, fmt.Errorf("%s: unknown key %s%s", at, k, suggest(k)))
+	}
+	for _, k := range mapKeysAt {
+		v.Set(k, defaults[k]) // reported above: decoding it would say it again
 	}
 	for _, k := range Keys() {
 		if !env {
@@ -336,7 +386,6 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 			set[f.Key] = true
 		}
 	}
-	defaults := flatten(Default())
 	for k, val := range defaults {
 		if !ruleKeys[k] {
 			v.SetDefault(k, val)

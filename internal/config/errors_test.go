@@ -33,7 +33,7 @@ func TestBadConfigs(t *testing.T) {
 		{"unknown nested key", "data: {spiral: {perclass: 3}}", []string{"unknown key data.spiral.perclass (did you mean data.spiral.per_class?)"}},
 		{"unknown optimizer key", "optimizer: {rule: adam, beta_1: 0.8}", []string{"unknown key optimizer.beta_1 (did you mean optimizer.beta1?)"}},
 		{"unknown schedule key", "schedule: {kind: exponential, gama: 0.9}", []string{"unknown key schedule.gama (did you mean schedule.gamma?)"}},
-		{"map under a scalar key", "model: {hidden: {a: 1}}", []string{"unknown key model.hidden.a"}},
+		{"map under a scalar key", "model: {hidden: {a: 1}}", []string{"model.hidden: must be a list of integers, got a map"}},
 		{"unknown section", "modle: {hidden: [10]}", []string{"unknown key modle.hidden"}},
 		// Conflicting or inapplicable settings.
 		{"activation and activations", "model: {hidden: [8, 8], activation: relu, activations: [relu, tanh]}",
@@ -84,6 +84,24 @@ func TestBadConfigs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMapForValue: a map where a key takes a value (a list of integers,
+// an integer, a string) is one error line naming the key and what it
+// takes, not an unknown key below it plus the decoder's complaint.
+func TestMapForValue(t *testing.T) {
+	clearEnv(t)
+	for yaml, want := range map[string]string{
+		"model:\n  hidden: {a: 1}":     ":2: model.hidden: must be a list of integers, got a map",
+		"train:\n  epochs: {a: 1}":     ":2: train.epochs: must be an integer, got a map",
+		"model:\n  activation: {x: y}": ":2: model.activation: must be a string, got a map",
+	} {
+		p := write(t, yaml+"\n")
+		_, err := Load(p, nil)
+		if err == nil || err.Error() != p+want {
+			t.Errorf("%q: %v; want the one line %q", yaml, err, p+want)
+		}
 	}
 }
 

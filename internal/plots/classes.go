@@ -3,9 +3,10 @@ package plots
 import (
 	"fmt"
 
-	xfont "golang.org/x/image/font"
 	"image/color"
 	"math"
+
+	xfont "golang.org/x/image/font"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"

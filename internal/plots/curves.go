@@ -9,18 +9,17 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/nnfc/nnfc/internal/rundir"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/nnfc/nnfc/internal/train"
 )
 
 // Run is one run's curves.
 type Run struct {
 	Name    string // shown in the title (one run) or the legend (several)
-	Metrics []train.Metrics
+	Metrics []rundir.Metrics
 	// BestEpoch (1-based) is marked on both plots; 0 marks nothing.
 	BestEpoch int
 }
@@ -82,9 +81,9 @@ func curves(runs []Run) (*figure, error) {
 	f.ae = runs[0].Metrics[0].ValMSE > 0 || runs[0].Metrics[0].TrainMSE > 0
 	f.loss = newPlot(title+"loss", "epoch", "data loss")
 	f.acc = newPlot(title+"accuracy", "epoch", "accuracy")
-	trainAcc, valAcc := func(m train.Metrics) float64 { return m.TrainAcc }, func(m train.Metrics) float64 { return m.ValAcc }
+	trainAcc, valAcc := func(m rundir.Metrics) float64 { return m.TrainAcc }, func(m rundir.Metrics) float64 { return m.ValAcc }
 	if f.ae {
-		trainAcc, valAcc = func(m train.Metrics) float64 { return m.TrainMSE }, func(m train.Metrics) float64 { return m.ValMSE }
+		trainAcc, valAcc = func(m rundir.Metrics) float64 { return m.TrainMSE }, func(m rundir.Metrics) float64 { return m.ValMSE }
 		f.acc.Title.Text = title + "reconstruction MSE"
 		f.acc.Y.Label.Text = "MSE per input entry"
 	}
@@ -93,7 +92,7 @@ func curves(runs []Run) (*figure, error) {
 	}
 
 	var losses, accs []float64
-	showL2 := !multi && slices.ContainsFunc(runs[0].Metrics, func(m train.Metrics) bool { return m.L2 > 0 })
+	showL2 := !multi && slices.ContainsFunc(runs[0].Metrics, func(m rundir.Metrics) bool { return m.L2 > 0 })
 	for _, r := range runs {
 		for _, m := range r.Metrics {
 			losses = append(losses, m.DataLoss, m.ValLoss)
@@ -104,7 +103,7 @@ func curves(runs []Run) (*figure, error) {
 		}
 	}
 	if showL2 {
-		l, err := plotter.NewLine(series(runs[0].Metrics, func(m train.Metrics) float64 { return m.L2 }))
+		l, err := plotter.NewLine(series(runs[0].Metrics, func(m rundir.Metrics) float64 { return m.L2 }))
 		if err != nil {
 			return nil, fmt.Errorf("plots: run %s: %v", runs[0].Name, err)
 		}
@@ -121,13 +120,13 @@ func curves(runs []Run) (*figure, error) {
 		var trainLine, valLine *plotter.Line
 		for _, s := range []struct {
 			p     *plot.Plot
-			f     func(train.Metrics) float64
+			f     func(rundir.Metrics) float64
 			color color.Color
 			dash  []vg.Length
 			line  **plotter.Line
 		}{
-			{f.loss, func(m train.Metrics) float64 { return m.DataLoss }, trainColor, dash, &trainLine},
-			{f.loss, func(m train.Metrics) float64 { return m.ValLoss }, valColor, nil, &valLine},
+			{f.loss, func(m rundir.Metrics) float64 { return m.DataLoss }, trainColor, dash, &trainLine},
+			{f.loss, func(m rundir.Metrics) float64 { return m.ValLoss }, valColor, nil, &valLine},
 			{f.acc, trainAcc, trainColor, dash, nil},
 			{f.acc, valAcc, valColor, nil, nil},
 		} {
@@ -272,7 +271,7 @@ func (v *VLine) Thumbnail(c *draw.Canvas) {
 	c.StrokeLine2(v.Style, x, c.Min.Y, x, c.Max.Y)
 }
 
-func series(ms []train.Metrics, f func(train.Metrics) float64) plotter.XYs {
+func series(ms []rundir.Metrics, f func(rundir.Metrics) float64) plotter.XYs {
 	xy := make(plotter.XYs, len(ms))
 	for i, m := range ms {
 		xy[i] = plotter.XY{X: float64(m.Epoch), Y: f(m)}
@@ -342,7 +341,7 @@ func WritePNG(w io.Writer, runs []Run) error {
 // RunCurves is the report's curves of one run: loss, accuracy and, beside
 // them, the learning rate per epoch, the best epoch marked on all three,
 // as a PNG.
-func RunCurves(ms []train.Metrics, best int) ([]byte, error) {
+func RunCurves(ms []rundir.Metrics, best int) ([]byte, error) {
 	f, err := runCurves(ms, best)
 	if err != nil {
 		return nil, err
@@ -352,7 +351,7 @@ func RunCurves(ms []train.Metrics, best int) ([]byte, error) {
 	return encode(img)
 }
 
-func runCurves(ms []train.Metrics, best int) (*figure, error) {
+func runCurves(ms []rundir.Metrics, best int) (*figure, error) {
 	f, err := curves([]Run{{Metrics: ms, BestEpoch: best}})
 	if err != nil {
 		return nil, err
@@ -363,14 +362,14 @@ func runCurves(ms []train.Metrics, best int) (*figure, error) {
 	}
 	lr := newPlot("Learning rate", "epoch", "learning rate")
 	lr.X.Tick.Marker = epochTicks{}
-	l, err := plotter.NewLine(series(ms, func(m train.Metrics) float64 { return m.LR }))
+	l, err := plotter.NewLine(series(ms, func(m rundir.Metrics) float64 { return m.LR }))
 	if err != nil {
-		return nil, fmt.Errorf("metrics.jsonl: %v", err)
+		return nil, fmt.Errorf("%s: %v", rundir.MetricsLog, err)
 	}
 	l.Color, l.Width = Green, vg.Points(1.5)
 	lr.Add(l)
 	// From 0: a constant rate is a flat line, not noise around a value.
-	top := slices.MaxFunc(ms, func(a, b train.Metrics) int { return cmpFloat(a.LR, b.LR) }).LR
+	top := slices.MaxFunc(ms, func(a, b rundir.Metrics) int { return cmpFloat(a.LR, b.LR) }).LR
 	lr.Y.Min, lr.Y.Max = 0, 1.1*top
 	if top == 0 {
 		lr.Y.Max = 1

@@ -7,19 +7,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nnfc/nnfc/internal/rundir"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/nnfc/nnfc/internal/train"
 )
 
 // curve is n epochs of a falling loss with one spike at epoch spike.
-func curve(n, spike int, floor float64) []train.Metrics {
-	ms := make([]train.Metrics, n)
+func curve(n, spike int, floor float64) []rundir.Metrics {
+	ms := make([]rundir.Metrics, n)
 	for i := range ms {
 		l := floor + 1/float64(i+1)
-		ms[i] = train.Metrics{Epoch: i + 1, DataLoss: l, ValLoss: 1.1 * l, TrainAcc: 1 - l/2, ValAcc: 1 - l/1.8}
+		ms[i] = rundir.Metrics{Epoch: i + 1, DataLoss: l, ValLoss: 1.1 * l, TrainAcc: 1 - l/2, ValAcc: 1 - l/1.8}
 		if i+1 == spike {
 			ms[i].ValLoss = 40 * l
 		}
@@ -99,7 +98,7 @@ func TestLossAxisFitsData(t *testing.T) {
 	for i := range ae {
 		ae[i].TrainMSE, ae[i].ValMSE = ae[i].DataLoss/100, ae[i].ValLoss/100
 	}
-	for name, ms := range map[string][]train.Metrics{"classifier": curve(30, 0, 0.05), "autoencoder": ae} {
+	for name, ms := range map[string][]rundir.Metrics{"classifier": curve(30, 0, 0.05), "autoencoder": ae} {
 		f, err := curves([]Run{{Name: name, Metrics: ms, BestEpoch: 25}})
 		if err != nil {
 			t.Fatal(err)

@@ -3,12 +3,11 @@ package plots
 import (
 	"fmt"
 
+	"github.com/nnfc/nnfc/internal/rundir"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/nnfc/nnfc/internal/train"
 )
 
 // Size of the sweep report's curves: as wide as the page's column at 96
@@ -55,8 +54,8 @@ func trialCurves(runs []Run) (*trialFigure, error) {
 		var line *plotter.Line
 		for _, s := range []struct {
 			p *plot.Plot
-			f func(train.Metrics) float64
-		}{{f.loss, func(m train.Metrics) float64 { return m.ValLoss }}, {f.acc, func(m train.Metrics) float64 { return 100 * m.ValAcc }}} {
+			f func(rundir.Metrics) float64
+		}{{f.loss, func(m rundir.Metrics) float64 { return m.ValLoss }}, {f.acc, func(m rundir.Metrics) float64 { return 100 * m.ValAcc }}} {
 			xy := series(r.Metrics, s.f)
 			l, err := plotter.NewLine(xy)
 			if err != nil {

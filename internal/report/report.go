@@ -17,6 +17,7 @@ import (
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/plots"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
@@ -69,7 +70,7 @@ type LayerRow struct {
 
 // EpochRow is one line of metrics.jsonl.
 type EpochRow struct {
-	train.Metrics
+	rundir.Metrics
 	Best bool
 }
 
@@ -152,7 +153,7 @@ func Build(dir string, o Options) (*Page, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--run %s: not a run directory", dir)
 	}
-	cfgPath := filepath.Join(dir, "config.yaml")
+	cfgPath := filepath.Join(dir, rundir.Config)
 	if _, err := os.Stat(cfgPath); err != nil {
 		return nil, fmt.Errorf("%s: %v (is %s a training run directory?)", cfgPath, errors.Unwrap(err), dir)
 	}
@@ -160,17 +161,17 @@ func Build(dir string, o Options) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	ms, err := train.ReadMetrics(dir)
+	ms, err := rundir.ReadMetrics(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no metrics yet: the run has not finished an epoch", filepath.Join(dir, "metrics.jsonl"))
+			return nil, fmt.Errorf("%s: no metrics yet: the run has not finished an epoch", filepath.Join(dir, rundir.MetricsLog))
 		}
 		return nil, err
 	}
 	if len(ms) == 0 {
-		return nil, fmt.Errorf("%s: no finished epoch to report", filepath.Join(dir, "metrics.jsonl"))
+		return nil, fmt.Errorf("%s: no finished epoch to report", filepath.Join(dir, rundir.MetricsLog))
 	}
-	modelPath := filepath.Join(dir, "model.safetensors")
+	modelPath := filepath.Join(dir, rundir.Model)
 	net, norm, err := model.Load[float32](modelPath)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -186,7 +187,7 @@ func Build(dir string, o Options) (*Page, error) {
 		Config: c.YAML(), Params: net.Spec.NumParams(), Monitor: c.Train.Monitor}
 	p.Layers = layerRows(net)
 	p.NumEpochs = len(ms)
-	best := train.BestEpoch(dir, ms)
+	best := rundir.BestEpoch(dir, ms)
 	if best < 1 || best > len(ms) {
 		best = 1 // the trainer's rule when no epoch improves: the first
 	}
@@ -198,7 +199,7 @@ func Build(dir string, o Options) (*Page, error) {
 	if p.Curves, err = uri(plots.RunCurves(ms, best)); err != nil {
 		return nil, err
 	}
-	switch r, err := train.ReadResults(dir); {
+	switch r, err := rundir.ReadResults(dir); {
 	case err == nil:
 		p.Results = resultRows(r)
 	case !errors.Is(err, os.ErrNotExist):
@@ -296,7 +297,7 @@ func layerRows(net *model.Net[float32]) []LayerRow {
 // epochTable returns the rows of the epoch table: every epoch of a short
 // run; of a long one about 25 evenly spaced epochs plus the best and the
 // last, so the table stays readable (metrics.jsonl has them all).
-func epochTable(ms []train.Metrics, best int) ([]EpochRow, string) {
+func epochTable(ms []rundir.Metrics, best int) ([]EpochRow, string) {
 	const maxRows = 30
 	every := 1
 	if len(ms) > maxRows {
@@ -315,7 +316,7 @@ func epochTable(ms []train.Metrics, best int) ([]EpochRow, string) {
 }
 
 // resultRows are the lines of the run table from results.json.
-func resultRows(r *train.Results) []KV {
+func resultRows(r *rundir.Results) []KV {
 	status := r.Status
 	if r.Reason != "" {
 		status += " (" + r.Reason + ")"

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/train"
 )
 
@@ -237,9 +238,9 @@ func TestBuildSquareImages(t *testing.T) {
 }
 
 func TestEpochTable(t *testing.T) {
-	var ms []train.Metrics
+	var ms []rundir.Metrics
 	for e := 1; e <= 400; e++ {
-		ms = append(ms, train.Metrics{Epoch: e})
+		ms = append(ms, rundir.Metrics{Epoch: e})
 	}
 	rows, note := epochTable(ms, 383)
 	if len(rows) > 30 || rows[0].Epoch != 1 || rows[len(rows)-1].Epoch != 400 {

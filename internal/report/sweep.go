@@ -13,8 +13,8 @@ import (
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/plots"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
-	"github.com/nnfc/nnfc/internal/train"
 )
 
 // SweepPage is the report of a sweep directory (nnfc sweep).
@@ -118,7 +118,7 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 		if _, err := os.Stat(filepath.Join(t.Dir, File)); err == nil {
 			r.Report = filepath.ToSlash(filepath.Join(rel, File))
 		}
-		if res, err := train.ReadResults(t.Dir); err == nil && res.Test != nil {
+		if res, err := rundir.ReadResults(t.Dir); err == nil && res.Test != nil {
 			r.TestAccuracy = fmt.Sprintf("%.2f%%", 100*res.Test.Accuracy)
 		}
 		r.IsBest = tab.Best != nil && t.Index == tab.Best.Index
@@ -128,7 +128,7 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 		}
 		p.Rows = append(p.Rows, r)
 		if t.Epochs > 0 && len(runs) < maxCurves {
-			ms, err := train.ReadMetrics(t.Dir)
+			ms, err := rundir.ReadMetrics(t.Dir)
 			if err != nil {
 				return nil, err
 			}

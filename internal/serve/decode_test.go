@@ -46,6 +46,8 @@ func TestScanMatrix(t *testing.T) {
 		{"[[1,2,3,4]]", 0, nil, "d[0]: has more than 3 numbers, the model takes 3 per row"},
 		{"[[1,2,3],4]", 0, nil, "d[1]: expected an array of 3 numbers, got '4'"},
 		{`[1,"2",3]`, 0, nil, "d[1]: expected a number, got a string"},
+		{`[1,+2,3]`, 0, nil, `d[1]: "+2" is not a JSON number`},
+		{`[1,2.,3]`, 0, nil, `d[1]: "2." is not a JSON number`},
 		{`[1,null,3]`, 0, nil, "got null"},
 		{`[1,true,3]`, 0, nil, "got a boolean"},
 		{`[1,{},3]`, 0, nil, "got an object"},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/infer"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -39,7 +40,7 @@ func ParseModelRef(s string) (ModelRef, error) {
 		if name == "" {
 			name = filepath.Base(filepath.Clean(path))
 		}
-		path = filepath.Join(path, "model.safetensors")
+		path = filepath.Join(path, rundir.Model)
 	}
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
@@ -173,8 +174,8 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 // checkClassNames checks names against a spec: a classifier, one name
 // per class, none empty or given twice.
 func checkClassNames(names []string, spec model.Spec) error {
-	if spec.IsAutoencoder() {
-		return fmt.Errorf("the model is an autoencoder; it has no classes")
+	if spec.Classes == 0 {
+		return fmt.Errorf("the model (%s) has no classes", spec)
 	}
 	if len(names) != spec.Classes {
 		return fmt.Errorf("%d class names given, the model has %d classes", len(names), spec.Classes)

@@ -103,6 +103,9 @@ func scanNumbers(raw []byte, i int, x []float32, limit int, where string) ([]flo
 		if j == i {
 			return nil, 0, fmt.Errorf("%s[%d]: expected a number, got %s", where, k, kindAt(raw, i))
 		}
+		if c, e := raw[i], raw[j-1]; !(c == '-' || c >= '0' && c <= '9') || !(e >= '0' && e <= '9') {
+			return nil, 0, fmt.Errorf("%s[%d]: %q is not a JSON number", where, k, raw[i:j])
+		}
 		if k >= limit {
 			return nil, 0, fmt.Errorf("%s: more than %d numbers: %w", where, limit, errTooMany)
 		}

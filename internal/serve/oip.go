@@ -67,8 +67,21 @@ func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, erro
 		head, bin = body[:headerLen], body[headerLen:]
 	}
 	var r v2Request
-	if err := strictJSON(head, &r); err != nil {
+	// The numbers of inputs[0].data are most of a JSON request: cut them
+	// out before encoding/json checks the rest, and scan them below with
+	// scanMatrix, which checks them itself.
+	rest, data := spliceData(head)
+	if err := strictJSON(rest, &r); err != nil {
+		if data != nil {
+			err = strictJSON(head, &v2Request{}) // the error at its offset in the body sent
+			if err == nil {
+				err = bad("malformed request")
+			}
+		}
 		return nil, err
+	}
+	if data != nil && len(r.Inputs) > 0 {
+		r.Inputs[0].Data = data
 	}
 	if len(r.Inputs) != 1 {
 		return nil, bad("inputs: model %s takes 1 input (%q), got %d", m.Name, "input", len(r.Inputs))
@@ -193,6 +206,89 @@ func outputNames(outs []TensorMeta) string {
 		s = append(s, strconv.Quote(o.Name))
 	}
 	return strings.Join(s, ", ")
+}
+
+// spliceData finds the value of inputs[0].data in a request's JSON and,
+// when it is an array of nothing but numbers, returns the JSON with that
+// value replaced by null, and the value. Otherwise (not found, or anything
+// but numbers inside: strings, objects, bad syntax) it returns head and
+// nil, and encoding/json reports what is wrong.
+func spliceData(head []byte) ([]byte, []byte) {
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return head, nil
+	}
+	var skip json.RawMessage
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return head, nil
+		}
+		if k != "inputs" {
+			if dec.Decode(&skip) != nil {
+				return head, nil
+			}
+			continue
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return head, nil
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+			return head, nil
+		}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return head, nil
+			}
+			if k != "data" {
+				if dec.Decode(&skip) != nil {
+					return head, nil
+				}
+				continue
+			}
+			i := skipSpace(head, int(dec.InputOffset()))
+			if i >= len(head) || head[i] != ':' {
+				return head, nil
+			}
+			start := skipSpace(head, i+1)
+			end := numberArrayEnd(head, start)
+			if end < 0 {
+				return head, nil
+			}
+			rest := make([]byte, 0, len(head)-(end-start)+4)
+			rest = append(append(append(rest, head[:start]...), "null"...), head[end:]...)
+			return rest, head[start:end]
+		}
+		return head, nil
+	}
+	return head, nil
+}
+
+// numberArrayEnd returns the index after the JSON array starting at
+// b[i] when it holds only nested arrays, commas, whitespace and number
+// characters, else -1.
+func numberArrayEnd(b []byte, i int) int {
+	if i >= len(b) || b[i] != '[' {
+		return -1
+	}
+	depth := 0
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '[':
+			depth++
+		case c == ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case c == ',', c == ' ', c == '\t', c == '\n', c == '\r', c >= '0' && c <= '9',
+			c == '-', c == '+', c == '.', c == 'e', c == 'E':
+		default:
+			return -1
+		}
+	}
+	return -1
 }
 
 // strictJSON decodes one JSON value into v, refusing unknown fields and

@@ -410,7 +410,7 @@ func (s *Server) modelMetadata(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	classes := any(m.Classes)
-	if m.Classes == nil && !m.Spec.IsAutoencoder() {
+	if m.Classes == nil && m.Spec.Classes > 0 {
 		classes = m.Spec.Classes
 	}
 	writeJSON(w, map[string]any{

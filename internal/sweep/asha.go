@@ -2,13 +2,10 @@ package sweep
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 
-	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // asha decides, for the local executor, whether a running trial stops at
@@ -46,27 +43,22 @@ func (a *asha) rungs(maxEpochs int) []int {
 	return rs
 }
 
-// stop records the trial's accuracy at each rung it newly reached and
-// says whether it falls below the rung's (1 − 1/Eta) quantile.
-func (a *asha) stop(t Trial, dir string) bool {
-	accs := epochAccs(dir)
+// stop records the trial's accuracy when its epoch record m is at a rung
+// not judged yet and says whether it falls below the rung's (1 − 1/Eta)
+// quantile.
+func (a *asha) stop(t Trial, m rundir.Metrics) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.decided[t.Index] == nil {
 		a.decided[t.Index] = map[int]bool{}
 	}
-	for _, r := range a.rungs(t.MaxEpochs) {
-		acc, ok := accs[r]
-		if !ok || a.decided[t.Index][r] {
-			continue
-		}
-		a.decided[t.Index][r] = true
-		a.at[r] = append(a.at[r], acc)
-		if acc < quantile(a.at[r], 1-1/float64(a.es.Eta)) {
-			return true
-		}
+	r := m.Epoch
+	if !slices.Contains(a.rungs(t.MaxEpochs), r) || a.decided[t.Index][r] {
+		return false
 	}
-	return false
+	a.decided[t.Index][r] = true
+	a.at[r] = append(a.at[r], m.ValAcc)
+	return m.ValAcc < quantile(a.at[r], 1-1/float64(a.es.Eta))
 }
 
 // quantile is the q-quantile of xs with linear interpolation (numpy's
@@ -83,24 +75,12 @@ func quantile(xs []float64, q float64) float64 {
 }
 
 // epochAccs maps each finished epoch of a trial to its validation
-// accuracy as train.log's epoch lines give it (4 decimals; metrics.jsonl
-// is written with each checkpoint only), else as metrics.jsonl does: one
-// source for the live trials and the finished ones alike.
+// accuracy, from its metrics.jsonl.
 func epochAccs(dir string) map[int]float64 {
 	out := map[int]float64{}
-	if b, err := os.ReadFile(filepath.Join(dir, "train.log")); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if ep, acc, ok := parseEpochLine(l); ok {
-				out[ep] = acc
-			}
-		}
-	}
-	if len(out) == 0 {
-		if ms, err := train.ReadMetrics(dir); err == nil {
-			for _, m := range ms {
-				out[m.Epoch] = m.ValAcc
-			}
-		}
+	ms, _ := rundir.ReadMetrics(dir)
+	for _, m := range ms {
+		out[m.Epoch] = m.ValAcc
 	}
 	return out
 }

@@ -16,7 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/internal/rundir"
+	"golang.org/x/sys/unix"
 )
 
 // Options are an executor's settings and outside world.
@@ -67,35 +68,51 @@ func sortByIndex(ts []Trial) {
 }
 
 // trialArgs is the nnfc command line of a trial: resume it when it holds a
-// checkpoint, else start it from its config.yaml.
-func trialArgs(dir string, threads int) []string {
+// checkpoint, else start it from its config.yaml; with gate, through the
+// epoch gate on file descriptor 3.
+func trialArgs(dir string, threads int, gate bool) []string {
 	args := []string{"--threads", strconv.Itoa(threads), "train"}
-	if _, err := os.Stat(filepath.Join(dir, "checkpoint.safetensors")); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, rundir.Checkpoint)); err == nil {
 		// A failed or NaN-stopped trial retried starts over: its
 		// checkpoint is the state that failed.
-		return append(args, "--resume", dir, "--progress", "none")
+		args = append(args, "--resume", dir, "--progress", "none")
+	} else {
+		args = append(args, "--config", filepath.Join(dir, rundir.Config), "--progress", "none")
 	}
-	return append(args, "--config", filepath.Join(dir, "config.yaml"), "--progress", "none")
+	if gate {
+		args = append(args, "--sweep-fd", "3")
+	}
+	return args
 }
 
 // trialEnv is the environment of a trial: the sweep's own, without NNFC_*
-// overrides (a trial's config.yaml is the whole config).
+// overrides (a trial's config.yaml is the whole config); the tests' own
+// NNFC_TEST_* pass.
 func trialEnv() []string {
 	var env []string
 	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, "NNFC_") {
+		if !strings.HasPrefix(e, "NNFC_") || strings.HasPrefix(e, "NNFC_TEST_") {
 			env = append(env, e)
 		}
 	}
 	return env
 }
 
-// RunLocal runs the sweep's pending trials on this machine, o.Parallel at
+// Local is the executor of trials as processes on this machine.
+type Local struct{}
+
+func init() { executors["local"] = Local{} }
+
+// Submit runs the sweep's pending trials on this machine, o.Parallel at
 // a time, each as `nnfc --threads T train` in its own process (its output
 // in the trial's train.log). Cancelling ctx sends each running trial one
 // SIGINT: it checkpoints and exits 130, and the sweep returns
 // ErrInterrupted; running the sweep again resumes it.
-func RunLocal(ctx context.Context, dir string, o Options) error {
+func (Local) Submit(ctx context.Context, dir string, o Options) (string, error) {
+	return "", runLocal(ctx, dir, o)
+}
+
+func runLocal(ctx context.Context, dir string, o Options) error {
 	tab, err := Results(dir)
 	if err != nil {
 		return err
@@ -115,6 +132,13 @@ func RunLocal(ctx context.Context, dir string, o Options) error {
 	}
 	if !filepath.IsAbs(o.Binary) {
 		return fmt.Errorf("sweep: the nnfc binary path must be absolute, got %q", o.Binary)
+	}
+	// Trials still running from an earlier sweep of this directory (one
+	// that was killed: its trials got SIGTERM and are checkpointing) are
+	// waited for, then taken as they ended: never started a second time,
+	// never counted pending while they still write.
+	if tab, err = adoptRunning(tab, o.Stderr); err != nil {
+		return err
 	}
 	todo := ToRun(tab, o.RetryFailed)
 	skipped := len(tab.Trials) - len(todo)
@@ -179,30 +203,35 @@ func RunLocal(ctx context.Context, dir string, o Options) error {
 // each rung and stopped (SIGINT: it checkpoints) when es says so.
 func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string, es *asha) (string, error) {
 	dir := t.Dir
-	if t.State == Failed || t.State == NaNStopped {
-		// A retry starts over: the failed attempt's files move aside.
-		stamp := time.Now().Format("20060102-150405")
-		for _, f := range []string{"checkpoint.safetensors", "model.safetensors", "metrics.jsonl", StatusFile} {
-			_ = os.Rename(filepath.Join(dir, f), filepath.Join(dir, "failed-"+stamp+"-"+f))
-		}
-	}
-	logf, err := os.OpenFile(filepath.Join(dir, "train.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	setAsideFailed(t)
+	logf, err := os.OpenFile(filepath.Join(dir, rundir.TrainLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return Failed, err
 	}
 	defer logf.Close()
-	args := trialArgs(dir, o.Threads)
+	args := trialArgs(dir, o.Threads, es != nil)
 	cmd := exec.Command(o.Binary, args...)
 	cmd.Dir = m.Workdir
 	cmd.Env = trialEnv()
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// With early stopping, the trial passes each epoch through the gate
+	// (gate.go): es decides at the rung itself.
+	var g *gate
+	var pruned atomic.Bool
+	if es != nil {
+		if g, err = newGate(); err != nil {
+			return Failed, err
+		}
+		defer g.close()
+		cmd.ExtraFiles = []*os.File{g.child}
+	}
 	// Its own process group: a terminal's Ctrl-C reaches the sweep only,
 	// which sends the trial one SIGINT. If the sweep dies, the trial gets
 	// SIGTERM (Pdeathsig) and checkpoints; it comes once for each exiting
-	// thread of the dying sweep, and nnfc ignores SIGTERMs after the first
-	// (cmd/nnfc). Pdeathsig follows the thread that started the process,
-	// so this goroutine keeps that thread until the trial has exited: a
-	// thread the Go runtime retired would stop the trial.
+	// thread of the dying sweep, and nnfc takes only the first (cmd/nnfc).
+	// Pdeathsig follows the thread that started the process, so this
+	// goroutine keeps that thread until the trial has exited: a thread the
+	// Go runtime retired would stop the trial.
 	//
 	// The trial used to run under a bash wrapper that forwarded one
 	// SIGINT; bash's wait lost nnfc's exit status (exit 255) when the
@@ -221,24 +250,22 @@ func runTrial(ctx context.Context, m *Manifest, t Trial, o Options, host string,
 		_ = cmd.Wait()
 		return Failed, err
 	}
-	done := make(chan struct{})
-	var pruned atomic.Bool
-	go func() {
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				_ = cmd.Process.Signal(os.Interrupt)
-				return
-			case <-done:
-				return
-			case <-tick.C:
-				if es != nil && !pruned.Load() && es.stop(t, dir) {
-					pruned.Store(true)
-					_ = cmd.Process.Signal(os.Interrupt)
-				}
+	if g != nil {
+		g.child.Close() // the trial holds it now: its exit closes the socket
+		go g.serve(func(m rundir.Metrics) bool {
+			if es.stop(t, m) {
+				pruned.Store(true)
+				return true
 			}
+			return false
+		})
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = cmd.Process.Signal(os.Interrupt)
+		case <-done:
 		}
 	}()
 	werr := cmd.Wait()
@@ -353,60 +380,13 @@ func stateOfExit(code int) string {
 }
 
 // trialProgress reads a trial's finished epochs and last validation
-// accuracy from the epoch lines nnfc train logs into train.log
-// (metrics.jsonl is written only with each checkpoint), or from
-// metrics.jsonl when the log has none.
+// accuracy from its metrics.jsonl (a record per epoch as it ends).
 func trialProgress(dir string) (int, float64) {
-	if ep, acc, ok := lastEpochLine(filepath.Join(dir, "train.log")); ok {
-		return ep, acc
-	}
-	ms, err := train.ReadMetrics(dir)
+	ms, err := rundir.ReadMetrics(dir)
 	if err != nil || len(ms) == 0 {
 		return 0, -1
 	}
 	return len(ms), ms[len(ms)-1].ValAcc
-}
-
-// lastEpochLine parses the last "epoch N/M ... val_acc X" line of a log.
-func lastEpochLine(path string) (int, float64, bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0, false
-	}
-	defer f.Close()
-	const tail = 8192
-	if fi, err := f.Stat(); err == nil && fi.Size() > tail {
-		_, _ = f.Seek(fi.Size()-tail, io.SeekStart)
-	}
-	b, _ := io.ReadAll(f)
-	lines := strings.Split(string(b), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if ep, acc, ok := parseEpochLine(lines[i]); ok {
-			return ep, acc, true
-		}
-	}
-	return 0, 0, false
-}
-
-// parseEpochLine reads nnfc train's "epoch N/M ... val_acc X ..." line.
-func parseEpochLine(l string) (int, float64, bool) {
-	if !strings.HasPrefix(l, "epoch ") || !strings.Contains(l, "val_acc ") {
-		return 0, 0, false
-	}
-	var ep, total int
-	if _, err := fmt.Sscanf(l, "epoch %d/%d", &ep, &total); err != nil {
-		return 0, 0, false
-	}
-	_, rest, _ := strings.Cut(l, "val_acc ")
-	f := strings.Fields(rest)
-	if len(f) == 0 {
-		return 0, 0, false
-	}
-	acc, err := strconv.ParseFloat(f[0], 64)
-	if err != nil {
-		return 0, 0, false
-	}
-	return ep, acc, true
 }
 
 func maxEpochs(ts []Trial) int {
@@ -510,4 +490,83 @@ func (p *localProgress) draw() {
 	}
 	p.drawn = lines
 	fmt.Fprint(p.o.Stderr, b.String())
+}
+
+// adoptRunning waits for the trials of tab that run as local processes on
+// this host (left by an earlier sweep of the directory) to exit, and
+// returns the table read again.
+func adoptRunning(tab *Table, w io.Writer) (*Table, error) {
+	host, _ := os.Hostname()
+	waited := false
+	for _, t := range tab.Trials {
+		if t.State != Running {
+			continue
+		}
+		st, err := ReadStatus(t.Dir)
+		if err != nil || st == nil || st.Executor != "local" || st.PID <= 0 || (st.Host != "" && st.Host != host) {
+			continue
+		}
+		fmt.Fprintf(w, "trial %03d: still running as process %d (started by an earlier sweep); waiting for it to exit\n", t.Index, st.PID)
+		if err := waitExit(st.PID, t.Dir); err != nil {
+			return nil, fmt.Errorf("trial %d: waiting for process %d: %v", t.Index, st.PID, err)
+		}
+		waited = true
+	}
+	if !waited {
+		return tab, nil
+	}
+	return Results(tab.Dir)
+}
+
+// waitExit blocks until process pid, the trial in dir, has exited. It is
+// not this process's child: a pidfd becomes readable when it exits.
+func waitExit(pid int, dir string) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if !trialProcess(pid, dir) { // the pid was recycled before the open
+		return nil
+	}
+	for {
+		_, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
+// Status tells a trial marked running by its process: alive, on this
+// host, and training the trial's directory.
+func (Local) Status() func(st *TrialStatus, dir string) bool {
+	host, _ := os.Hostname()
+	return func(st *TrialStatus, dir string) bool {
+		return st.PID > 0 && (st.Host == "" || st.Host == host) && trialProcess(st.PID, dir)
+	}
+}
+
+// Cancel sends one SIGINT to each trial of the sweep directory job that
+// runs as a process on this host: each checkpoints and exits 130 (a
+// sweep's own Ctrl-C does the same through its context).
+func (l Local) Cancel(job string) error {
+	tab, err := Results(job)
+	if err != nil {
+		return err
+	}
+	alive := l.Status()
+	for _, t := range tab.Trials {
+		if st, err := ReadStatus(t.Dir); err == nil && st != nil && t.State == Running && alive(st, t.Dir) {
+			if err := syscall.Kill(st.PID, syscall.SIGINT); err != nil {
+				return fmt.Errorf("trial %d: %v", t.Index, err)
+			}
+		}
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // ManifestFile is the sweep directory's record of what it runs.
@@ -200,12 +201,12 @@ func Prepare(s *Sweep, dir string) (*Manifest, error) {
 		if err := os.MkdirAll(td, 0o755); err != nil {
 			return nil, err
 		}
-		if _, err := os.Stat(filepath.Join(td, "config.yaml")); err == nil {
+		if _, err := os.Stat(filepath.Join(td, rundir.Config)); err == nil {
 			continue
 		}
 		c := t.Config
 		c.Train.OutDir = td
-		if err := atomicfile.Write(filepath.Join(td, "config.yaml"), 0o644, func(w io.Writer) error {
+		if err := atomicfile.Write(filepath.Join(td, rundir.Config), 0o644, func(w io.Writer) error {
 			_, err := io.WriteString(w, c.YAML())
 			return err
 		}); err != nil {

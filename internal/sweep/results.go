@@ -1,17 +1,17 @@
 package sweep
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
+	"time"
 
-	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // Trial states.
@@ -26,7 +26,7 @@ const (
 
 // StatusFile is a trial's record of its last attempt, written by the
 // executor (local) or the batch script (slurm).
-const StatusFile = "trial.json"
+const StatusFile = rundir.TrialStatus
 
 // TrialStatus is the content of trial.json.
 type TrialStatus struct {
@@ -161,10 +161,10 @@ func compareTrials(a, b Trial, metric string) int {
 	return a.Index - b.Index
 }
 
-func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Trial, error) {
+func readTrial(dir string, mt ManifestTrial, monitor string, live liveness) (Trial, error) {
 	t := Trial{Index: mt.Index, Dir: dir, Params: mt.Params, MaxEpochs: mt.Epochs, State: Pending,
 		BestValAcc: math.NaN(), BestValLoss: math.NaN()}
-	ms, err := train.ReadMetrics(dir)
+	ms, err := rundir.ReadMetrics(dir)
 	if err != nil && !os.IsNotExist(err) {
 		return t, err
 	}
@@ -181,8 +181,8 @@ func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Tr
 			t.BestValAcc, t.BestValLoss, t.BestEpoch = e.ValAcc, e.ValLoss, e.Epoch
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err == nil {
-		t.Model = filepath.Join(dir, "model.safetensors")
+	if _, err := os.Stat(filepath.Join(dir, rundir.Model)); err == nil {
+		t.Model = filepath.Join(dir, rundir.Model)
 	}
 	st, err := ReadStatus(dir)
 	if err != nil || st == nil {
@@ -191,13 +191,8 @@ func readTrial(dir string, mt ManifestTrial, monitor string, live *liveness) (Tr
 	t.Job = st.Job
 	switch st.State {
 	case "running":
-		if live.alive(st) {
+		if live.alive(st, dir) {
 			t.State = Running
-			// metrics.jsonl is written with each checkpoint; the log
-			// has every finished epoch.
-			if ep, _, ok := lastEpochLine(filepath.Join(dir, "train.log")); ok && ep > t.Epochs {
-				t.Epochs = ep
-			}
 		}
 	case "exited":
 		t.WallSeconds = st.Ended - st.Started
@@ -236,41 +231,57 @@ func ReadStatus(dir string) (*TrialStatus, error) {
 	return &st, nil
 }
 
-// liveness tells whether a trial marked running still runs: its Slurm
-// array task is in squeue, or (local) its process exists on this host.
-type liveness struct {
-	host   string
-	queued map[string]bool // array tasks squeue lists, "JOBID_TASK"
-	asked  bool
-	failed bool
-}
+// liveness tells whether a trial marked running still runs, asking the
+// executor that ran it (trial.json's executor), one status check per
+// executor for one reading of the sweep.
+type liveness map[string]func(st *TrialStatus, dir string) bool
 
-func newLiveness() *liveness {
-	h, _ := os.Hostname()
-	return &liveness{host: h}
-}
+func newLiveness() liveness { return liveness{} }
 
-func (l *liveness) alive(st *TrialStatus) bool {
-	if st.Job != "" {
-		if !l.asked {
-			l.asked = true
-			out, err := exec.Command("squeue", "-h", "-r", "-o", "%i").Output()
-			if err != nil {
-				l.failed = true
-			} else {
-				l.queued = map[string]bool{}
-				for _, f := range strings.Fields(string(out)) {
-					l.queued[f] = true
-				}
-			}
+func (l liveness) alive(st *TrialStatus, dir string) bool {
+	check, ok := l[st.Executor]
+	if !ok {
+		if e := executors[st.Executor]; e != nil {
+			check = e.Status()
 		}
-		if l.failed {
-			return true // cannot tell: trust the record
-		}
-		return l.queued[st.Job]
+		l[st.Executor] = check
 	}
-	if st.PID > 0 && (st.Host == "" || st.Host == l.host) {
-		return syscall.Kill(st.PID, 0) == nil
+	return check != nil && check(st, dir)
+}
+
+// trialProcess reports whether pid is a live (not zombie) nnfc process
+// training the trial in dir: its command line names dir. A pid recycled
+// by another process, or a trial that exited and waits to be reaped by
+// init after its sweep died, is not the trial.
+func trialProcess(pid int, dir string) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: the state follows the last ')'.
+	if i := bytes.LastIndexByte(stat, ')'); i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' {
+		return false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	for _, a := range bytes.Split(cmdline, []byte{0}) {
+		if string(a) == dir || strings.HasPrefix(string(a), dir+"/") {
+			return true
+		}
 	}
 	return false
+}
+
+// setAsideFailed moves a failed or NaN-stopped trial's files aside
+// (failed-STAMP-NAME) before it is retried: a retry starts over.
+func setAsideFailed(t Trial) {
+	if t.State != Failed && t.State != NaNStopped {
+		return
+	}
+	stamp := time.Now().Format("20060102-150405")
+	for _, f := range []string{rundir.Checkpoint, rundir.Model, rundir.MetricsLog, StatusFile} {
+		_ = os.Rename(filepath.Join(t.Dir, f), filepath.Join(t.Dir, "failed-"+stamp+"-"+f))
+	}
 }

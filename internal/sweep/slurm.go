@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
+	"go.yaml.in/yaml/v3"
 )
 
 // BatchScript is the generated sbatch script kept in the sweep directory.
@@ -53,8 +54,9 @@ THREADS=%d
 i=${SLURM_ARRAY_TASK_ID:?submit this script with sbatch --array}
 dir=$(printf '%%s/trials/%%03d' "$SWEEP" "$i")
 [ -f "$dir/config.yaml" ] || { echo "no trial $i in $SWEEP" >&2; exit 1; }
-# A trial's config.yaml is its whole config: no NNFC_* overrides.
-for v in $(compgen -e | grep '^NNFC_' || true); do unset "$v"; done
+# A trial's config.yaml is its whole config: no NNFC_* overrides (the
+# tests' own NNFC_TEST_* stay).
+for v in $(compgen -e | grep '^NNFC_' | grep -v '^NNFC_TEST_' || true); do unset "$v"; done
 started=$(date +%%s.%%N)
 status() { # state exit_code ended
 	printf '{"state":"%%s","exit_code":%%d,"started":%%s,"ended":%%s,"executor":"slurm","job":"%%s","host":"%%s"}\n' \
@@ -119,12 +121,57 @@ func arrayList(idx []int) string {
 	return strings.Join(parts, ",")
 }
 
-// SubmitSlurm submits the sweep's pending trials (and failed ones with
+// Slurm is the executor of one Slurm job array: each array task runs the
+// trial of its index through the generated batch script; Opts are each
+// task's resources (the sweep file's slurm: section, then flags).
+type Slurm struct{ Opts SlurmOptions }
+
+func init() { executors["slurm"] = Slurm{} }
+
+// SlurmOptions are the resources of each array task.
+type SlurmOptions struct {
+	Partition   string   `json:"partition,omitempty"`
+	Time        string   `json:"time,omitempty"`
+	CPUsPerTask int      `json:"cpus_per_task,omitempty"`
+	Mem         string   `json:"mem,omitempty"`
+	ExtraArgs   []string `json:"extra_args,omitempty"`
+}
+
+var slurmKeys = []string{"partition", "time", "cpus_per_task", "mem", "extra_args"}
+
+// slurm parses the sweep file's slurm: section.
+func (p *parser) slurm(s *Sweep, v *yaml.Node) {
+	for _, kv := range p.pairs("slurm", v) {
+		k, val := kv[0].Value, kv[1]
+		path := "slurm." + k
+		switch k {
+		case "partition":
+			s.Slurm.Partition = p.str(path, val)
+		case "time":
+			s.Slurm.Time = p.str(path, val)
+		case "mem":
+			s.Slurm.Mem = p.str(path, val)
+		case "cpus_per_task":
+			if err := val.Decode(&s.Slurm.CPUsPerTask); err != nil || s.Slurm.CPUsPerTask <= 0 {
+				p.bad(path, val, "must be an integer > 0, got %s", val.Value)
+			}
+		case "extra_args":
+			if err := val.Decode(&s.Slurm.ExtraArgs); err != nil {
+				p.bad(path, val, "must be a list of sbatch arguments, e.g. [--qos=short]")
+			}
+		default:
+			p.bad(path, kv[0], "unknown key (want one of %s)", strings.Join(slurmKeys, ", "))
+		}
+	}
+}
+
+// Submit submits the sweep's pending trials (and failed ones with
 // o.RetryFailed) as one job array, sbatch --array=LIST%Parallel, of the
 // generated script DIR/sweep.sbatch, and returns the job id ("" when no
 // trial is left to run). so gives each task's resources; CPUsPerTask
 // defaults to o.Threads.
-func SubmitSlurm(ctx context.Context, dir string, o Options, so SlurmOptions) (string, error) {
+func (s Slurm) Submit(ctx context.Context, dir string, o Options) (string, error) {
+	so := s.Opts
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
@@ -164,14 +211,9 @@ func SubmitSlurm(ctx context.Context, dir string, o Options, so SlurmOptions) (s
 		return "", err
 	}
 	var idx []int
-	stamp := time.Now().Format("20060102-150405")
 	for _, t := range todo {
 		idx = append(idx, t.Index)
-		if t.State == Failed || t.State == NaNStopped {
-			for _, f := range []string{"checkpoint.safetensors", "model.safetensors", "metrics.jsonl", StatusFile} {
-				_ = os.Rename(filepath.Join(t.Dir, f), filepath.Join(t.Dir, "failed-"+stamp+"-"+f))
-			}
-		}
+		setAsideFailed(t)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "slurm"), 0o755); err != nil {
 		return "", err
@@ -243,8 +285,8 @@ func WaitSlurm(ctx context.Context, dir, job string, cancel bool, o Options) err
 				return fmt.Errorf("%w: stopped following job %s, which keeps running (nnfc sweep status %s; scancel %s to stop it)", ErrInterrupted, job, dir, job)
 			}
 			fmt.Fprintf(o.Stderr, "scancel %s: running trials checkpoint and stop\n", job)
-			if out, err := exec.Command("scancel", job).CombinedOutput(); err != nil {
-				return fmt.Errorf("slurm: scancel %s: %s", job, firstNonEmpty(lastLine(string(out)), err.Error()))
+			if err := (Slurm{}).Cancel(job); err != nil {
+				return err
 			}
 			for range 600 {
 				if n, err := squeueTasks(job); err != nil || n == 0 {
@@ -302,4 +344,36 @@ func ping() error {
 		return fmt.Errorf("slurm: the controller does not answer (scontrol ping: %s); start slurmctld (on a single machine: scripts/slurm-up.sh) or use --executor local", first)
 	}
 	return nil
+}
+
+// Cancel cancels the job array job (scancel): its running trials get
+// SIGTERM and checkpoint.
+func (Slurm) Cancel(job string) error {
+	if out, err := exec.Command("scancel", job).CombinedOutput(); err != nil {
+		return fmt.Errorf("slurm: scancel %s: %s", job, firstNonEmpty(lastLine(string(out)), err.Error()))
+	}
+	return nil
+}
+
+// Status asks squeue once for the array tasks it lists and tells a trial
+// marked running by its task ("JOBID_TASK"); when squeue fails it trusts
+// the record.
+func (Slurm) Status() func(st *TrialStatus, dir string) bool {
+	var queued map[string]bool
+	asked, failed := false, false
+	return func(st *TrialStatus, dir string) bool {
+		if !asked {
+			asked = true
+			out, err := exec.Command("squeue", "-h", "-r", "-o", "%i").Output()
+			if err != nil {
+				failed = true
+			} else {
+				queued = map[string]bool{}
+				for _, f := range strings.Fields(string(out)) {
+					queued[f] = true
+				}
+			}
+		}
+		return failed || queued[st.Job]
+	}
 }

@@ -80,18 +80,8 @@ func FormatValue(v any) string {
 	return fmt.Sprint(v)
 }
 
-// SlurmOptions are the resources of each array task.
-type SlurmOptions struct {
-	Partition   string   `json:"partition,omitempty"`
-	Time        string   `json:"time,omitempty"`
-	CPUsPerTask int      `json:"cpus_per_task,omitempty"`
-	Mem         string   `json:"mem,omitempty"`
-	ExtraArgs   []string `json:"extra_args,omitempty"`
-}
-
 var (
 	topKeys   = []string{"name", "base", "set", "method", "seed", "trials", "space", "out_dir", "slurm", "early_stop"}
-	slurmKeys = []string{"partition", "time", "cpus_per_task", "mem", "extra_args"}
 	distKinds = []string{"choice", "uniform", "log_uniform", "int"}
 	// notSearchable are config keys a sweep sets itself.
 	notSearchable = map[string]string{
@@ -408,31 +398,6 @@ func (p *parser) values(path string, n *yaml.Node) []any {
 		vals = append(vals, val)
 	}
 	return vals
-}
-
-func (p *parser) slurm(s *Sweep, v *yaml.Node) {
-	for _, kv := range p.pairs("slurm", v) {
-		k, val := kv[0].Value, kv[1]
-		path := "slurm." + k
-		switch k {
-		case "partition":
-			s.Slurm.Partition = p.str(path, val)
-		case "time":
-			s.Slurm.Time = p.str(path, val)
-		case "mem":
-			s.Slurm.Mem = p.str(path, val)
-		case "cpus_per_task":
-			if err := val.Decode(&s.Slurm.CPUsPerTask); err != nil || s.Slurm.CPUsPerTask <= 0 {
-				p.bad(path, val, "must be an integer > 0, got %s", val.Value)
-			}
-		case "extra_args":
-			if err := val.Decode(&s.Slurm.ExtraArgs); err != nil {
-				p.bad(path, val, "must be a list of sbatch arguments, e.g. [--qos=short]")
-			}
-		default:
-			p.bad(path, kv[0], "unknown key (want one of %s)", strings.Join(slurmKeys, ", "))
-		}
-	}
 }
 
 // normalize turns YAML-decoded values into the forms the manifest's JSON

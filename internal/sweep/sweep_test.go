@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,8 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
 	"github.com/nnfc/nnfc/internal/testfix"
+	"golang.org/x/sys/unix"
 )
 
 // The tests run trials with a real nnfc binary, built once by TestMain.
@@ -559,8 +562,12 @@ space:
 // leaves its trial to checkpoint on the SIGTERM it gets when its parent
 // dies. Running the sweep again redoes no finished trial, resumes the
 // interrupted one, and ends with the results of an uninterrupted run.
+//
+// Trial 1 is held after its epoch 3 (NNFC_TEST_HOLD and a FIFO in its
+// directory) until the signal reaches it, so the signal always lands
+// part-way, and the test waits for the trial's exit (a pidfd), not for
+// time.
 func TestInterruptResume(t *testing.T) {
-	// Trials long enough (about a second each) to stop one part-way.
 	dir := t.TempDir()
 	p := writeFile(t, dir, "s.yaml", `base: `+filepath.Join(wd(t), "../../configs/spiral-7.yaml")+`
 set:
@@ -581,48 +588,79 @@ space:
 	}
 }
 
+// holdTrial prepares the sweep p in out and puts the hold FIFO into
+// trial i's directory; open it for writing to wait for the trial to reach
+// the held epoch.
+func holdTrial(t *testing.T, p, out string, i int) string {
+	t.Helper()
+	s, err := sweep.Parse(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sweep.Prepare(s, out); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(sweep.TrialDir(out, i), ".test-hold")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return fifo
+}
+
+// waitPID blocks until process pid (not a child) has exited.
+func waitPID(t *testing.T, pid int) {
+	t.Helper()
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err == unix.ESRCH {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	for {
+		if _, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1); err != unix.EINTR {
+			return
+		}
+	}
+}
+
 func interruptResume(t *testing.T, p, out string, sig os.Signal, local *sweep.Table) {
+	fifo := holdTrial(t, p, out, 1)
 	cmd := exec.Command(nnfcBin, "--threads", "1", "sweep", "--config", p, "--out", out, "--parallel", "1")
+	cmd.Env = append(os.Environ(), "NNFC_TEST_HOLD=3")
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until trial 0 is done and trial 1 is part-way.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		st, _ := sweep.ReadStatus(sweep.TrialDir(out, 0))
-		log, _ := os.ReadFile(filepath.Join(sweep.TrialDir(out, 1), "train.log"))
-		if st != nil && st.State == "exited" && strings.Contains(string(log), "\nepoch 3/") {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("trial 1 did not start within 60 s:\n%s", errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Opening the FIFO returns when trial 1 holds after epoch 3 (trial 0,
+	// run first, has finished).
+	hold, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	st1, _ := sweep.ReadStatus(sweep.TrialDir(out, 1))
+	if st1 == nil || st1.PID == 0 {
+		t.Fatalf("trial 1 holds but its trial.json has no pid: %+v", st1)
 	}
 	cmd.Process.Signal(sig)
-	err := cmd.Wait()
+	err = cmd.Wait()
 	ee, ok := err.(*exec.ExitError)
 	if sig == os.Interrupt && (!ok || ee.ExitCode() != 130) {
 		t.Fatalf("interrupted sweep: %v, want exit 130\n%s", err, errb.String())
 	}
-	var tab *sweep.Table
-	for range 200 { // a killed sweep's trial finishes its checkpoint on its own
-		if tab, err = sweep.Results(out); err != nil {
-			t.Fatal(err)
-		}
-		if byIndex(tab)[1].State != sweep.Running {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+	waitPID(t, st1.PID) // a killed sweep's trial checkpoints on its own
+	tab, err := sweep.Results(out)
+	if err != nil {
+		t.Fatal(err)
 	}
 	tr := byIndex(tab)
-	if tr[0].State != sweep.Done || tr[1].State != sweep.Pending || tr[1].Epochs < 3 || tr[1].Epochs == tr[1].MaxEpochs {
+	if tr[0].State != sweep.Done || tr[1].State != sweep.Pending || tr[1].Epochs != 3 {
 		log, _ := os.ReadFile(filepath.Join(tr[1].Dir, "train.log"))
 		st1, _ := os.ReadFile(filepath.Join(tr[1].Dir, sweep.StatusFile))
-		t.Fatalf("after %v: trial 0 %s, trial 1 %s with %d/%d epochs\n%s: %s\ntrain.log:\n%s", sig, tr[0].State, tr[1].State, tr[1].Epochs, tr[1].MaxEpochs, sweep.StatusFile, st1, log)
+		t.Fatalf("after %v: trial 0 %s, trial 1 %s with %d/%d epochs (want 3)\n%s: %s\ntrain.log:\n%s", sig, tr[0].State, tr[1].State, tr[1].Epochs, tr[1].MaxEpochs, sweep.StatusFile, st1, log)
 	}
 	if _, err := os.Stat(filepath.Join(tr[1].Dir, "checkpoint.safetensors")); err != nil {
 		t.Fatalf("interrupted trial has no checkpoint: %v", err)
@@ -674,7 +712,7 @@ func TestRunLocalNeedsAbsoluteBinary(t *testing.T) {
 	if _, err := sweep.Prepare(s, out); err != nil {
 		t.Fatal(err)
 	}
-	err = sweep.RunLocal(context.Background(), out, sweep.Options{Binary: "bin/nnfc"})
+	_, err = sweep.Local{}.Submit(context.Background(), out, sweep.Options{Binary: "bin/nnfc"})
 	if err == nil || !strings.Contains(err.Error(), "must be absolute") {
 		t.Errorf("relative binary: %v", err)
 	}
@@ -706,12 +744,14 @@ func TestExampleSweepFiles(t *testing.T) {
 // following it with --wait --scancel and Ctrl-C cancels the array, the
 // running trial checkpoints on Slurm's SIGTERM, and submitting again
 // finishes the sweep with the results of an uninterrupted local run.
+// Trial 0 is held after its epoch 3 (NNFC_TEST_HOLD and a FIFO) until
+// Slurm's SIGTERM reaches it, so scancel always lands part-way.
 func TestSlurmCancelResume(t *testing.T) {
 	slurmUp(t)
 	dir := t.TempDir()
 	p := writeFile(t, dir, "s.yaml", `base: `+filepath.Join(wd(t), "../../configs/spiral-7.yaml")+`
 set:
-  train.epochs: 1500 # about 2 s a trial: long enough that scancel lands mid-run (150 finished in 0.34 s and raced it)
+  train.epochs: 150
 space:
   optimizer.lr: [0.3, 1.0]
 `)
@@ -724,24 +764,20 @@ space:
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "slurm")
+	fifo := holdTrial(t, p, out, 0)
 	cmd := exec.Command(nnfcBin, "--threads", "1", "sweep", "--config", p, "--out", out, "--executor", "slurm", "--parallel", "1", "--wait", "--scancel")
+	cmd.Env = append(os.Environ(), "NNFC_TEST_HOLD=3")
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		log, _ := os.ReadFile(filepath.Join(sweep.TrialDir(out, 0), "train.log"))
-		if strings.Contains(string(log), "\nepoch 3/") {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("trial 0 did not start within 60 s:\n%s", errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Opening the FIFO returns when trial 0 holds after epoch 3.
+	hold, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer hold.Close()
 	cmd.Process.Signal(os.Interrupt)
 	err = cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 || !strings.Contains(errb.String(), "cancelled") {
@@ -753,8 +789,8 @@ space:
 	}
 	tr := byIndex(tab)
 	st, _ := sweep.ReadStatus(tr[0].Dir)
-	if tr[0].State != sweep.Pending || st == nil || st.ExitCode != 130 || tr[0].Epochs == tr[0].MaxEpochs {
-		t.Fatalf("after scancel: trial 0 %s, %d/%d epochs, status %+v", tr[0].State, tr[0].Epochs, tr[0].MaxEpochs, st)
+	if tr[0].State != sweep.Pending || st == nil || st.ExitCode != 130 || tr[0].Epochs != 3 {
+		t.Fatalf("after scancel: trial 0 %s, %d/%d epochs (want 3), status %+v", tr[0].State, tr[0].Epochs, tr[0].MaxEpochs, st)
 	}
 	// Submitted again, without --wait: the job id comes back at once.
 	code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", p, "--out", out, "--executor", "slurm")
@@ -781,10 +817,49 @@ space:
 	}
 }
 
+// ashaPruned runs ASHA's rule over the uninterrupted sweep's records in
+// trial order: at each rung a trial whose validation accuracy is below the
+// (1 − 1/eta) quantile (numpy's linear percentile) of the accuracies
+// recorded there so far stops. It returns each pruned trial's rung.
+func ashaPruned(t *testing.T, tab *sweep.Table, rungs []int, eta int) map[int]int {
+	t.Helper()
+	ts := append([]sweep.Trial(nil), tab.Trials...)
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Index < ts[j].Index })
+	at := map[int][]float64{}
+	out := map[int]int{}
+	for _, tr := range ts {
+		ms, err := rundir.ReadMetrics(tr.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rungs {
+			acc := ms[r-1].ValAcc
+			at[r] = append(at[r], acc)
+			xs := append([]float64(nil), at[r]...)
+			sort.Float64s(xs)
+			pos := (1 - 1/float64(eta)) * float64(len(xs)-1)
+			lo := int(pos)
+			q := xs[len(xs)-1]
+			if lo+1 < len(xs) {
+				q = xs[lo] + (pos-float64(lo))*(xs[lo+1]-xs[lo])
+			}
+			if acc < q {
+				out[tr.Index] = r
+				break
+			}
+		}
+	}
+	return out
+}
+
 // TestEarlyStop: with early_stop, trials below the top 1/eta at a rung are
-// stopped (pruned) and not run again; the trials that finish are the
-// uninterrupted ones bit for bit, and on the example the same best trial
-// is found. One trial at a time makes the decisions deterministic.
+// stopped (pruned) at that rung and not run again; the trials that finish
+// are the uninterrupted ones bit for bit, and on the example the same best
+// trial is found. One trial at a time makes the decisions deterministic:
+// the pruned set is the one ASHA's rule gives on the uninterrupted run's
+// records. The example's trials train their 40 epochs in a few tens of
+// milliseconds: each is judged at the rung itself (the epoch gate), which
+// the sweep's 100 ms look at the log could not do.
 func TestEarlyStop(t *testing.T) {
 	local := localExample(t)
 	dir := t.TempDir()
@@ -793,17 +868,7 @@ func TestEarlyStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Replace(string(ex), "base: ../spiral-7.yaml", "base: "+filepath.Join(wd(t), "../../configs/spiral-7.yaml"), 1)
-	// The sweep reads a trial's epochs from its log every 100 ms, and a
-	// spiral trial trains its 40 epochs in a few tens of milliseconds: it
-	// would end before its rungs are looked at. A checkpoint every epoch,
-	// each write held 20 ms (NNFC_TEST_WRITE_DELAY), keeps every trial
-	// running for ≥ 0.5 s past each rung without changing its numbers.
-	slow := strings.Replace(text, "  train.epochs: 40\n", "  train.epochs: 40\n  train.checkpoint_every: 1\n", 1)
-	if slow == text {
-		t.Fatalf("%s: no 'train.epochs: 40' line to add checkpoint_every to", exampleSweep)
-	}
-	t.Setenv("NNFC_TEST_WRITE_DELAY", "20ms")
-	p := writeFile(t, dir, "asha.yaml", slow+"early_stop: {min_epochs: 5, eta: 3}\n")
+	p := writeFile(t, dir, "asha.yaml", text+"early_stop: {min_epochs: 5, eta: 3}\n")
 	out := filepath.Join(dir, "asha")
 	code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", p, "--out", out, "--parallel", "1")
 	if code != 0 || !strings.Contains(stderr, "rungs at [5 15] epochs") {
@@ -814,14 +879,15 @@ func TestEarlyStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	lt := byIndex(local)
+	want := ashaPruned(t, local, []int{5, 15}, 3)
 	pruned := 0
 	for _, s := range tab.Trials {
+		if r, ok := want[s.Index]; ok != (s.State == sweep.Pruned) || (ok && s.Epochs != r) {
+			t.Errorf("trial %d: %s after %d epochs; ASHA on the uninterrupted records prunes it: %v (at epoch %d)", s.Index, s.State, s.Epochs, ok, r)
+		}
 		switch s.State {
 		case sweep.Pruned:
 			pruned++
-			if s.Epochs >= s.MaxEpochs || s.Epochs < 5 {
-				t.Errorf("pruned trial %d trained %d/%d epochs", s.Index, s.Epochs, s.MaxEpochs)
-			}
 		case sweep.Done:
 			if math.Float64bits(s.BestValAcc) != math.Float64bits(lt[s.Index].BestValAcc) {
 				t.Errorf("trial %d: val acc %v, without early stop %v", s.Index, s.BestValAcc, lt[s.Index].BestValAcc)

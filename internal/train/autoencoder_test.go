@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -48,14 +49,14 @@ train: {epochs: 4, batch_size: 16}
 	if want.Test == nil || !(want.Test.MSE > 0) || want.BestValMSE != ms[want.BestEpoch-1].ValMSE {
 		t.Errorf("result: test %+v, best val_mse %g at epoch %d", want.Test, want.BestValMSE, want.BestEpoch)
 	}
-	net, _, err := model.Load[float32](filepath.Join(ref.Train.OutDir, modelFn))
+	net, _, err := model.Load[float32](filepath.Join(ref.Train.OutDir, rundir.Model))
 	if err != nil || !net.Spec.IsAutoencoder() || net.Spec.CodeDim != 1 {
 		t.Fatalf("saved model: %v, %v", err, net)
 	}
 
 	cut := loadConfig(t, base)
 	got := runToEnd(t, cut, []int{5, smallSteps, 7})
-	if !bytes.Equal(readFile(t, filepath.Join(cut.Train.OutDir, modelFn)), readFile(t, filepath.Join(ref.Train.OutDir, modelFn))) {
+	if !bytes.Equal(readFile(t, filepath.Join(cut.Train.OutDir, rundir.Model)), readFile(t, filepath.Join(ref.Train.OutDir, rundir.Model))) {
 		t.Error("model.safetensors differs from the uninterrupted run's")
 	}
 	if g, w := timeless(readMetrics(t, cut.Train.OutDir)), timeless(ms); !reflect.DeepEqual(g, w) {

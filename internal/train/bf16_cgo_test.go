@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // useBackend registers a BLAS backend for one test and gonum's pure-Go
@@ -68,7 +69,7 @@ func TestBFloat16Run(t *testing.T) {
 		}
 		ms := readMetrics(t, res.Dir)
 		losses = append(losses, ms[len(ms)-1].Loss)
-		models = append(models, readFile(t, filepath.Join(res.Dir, modelFn)))
+		models = append(models, readFile(t, filepath.Join(res.Dir, rundir.Model)))
 	}
 	if d := math.Abs(losses[1] - losses[0]); d > 0.02*losses[0] {
 		t.Errorf("final training loss float32 %.6f, bfloat16 %.6f: too far apart", losses[0], losses[1])

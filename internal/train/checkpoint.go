@@ -5,31 +5,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/optim"
 	"github.com/nnfc/nnfc/pkg/stfile"
 )
-
-// Metrics is one line of metrics.jsonl: the record of a finished epoch.
-type Metrics struct {
-	Epoch    int     `json:"epoch"`     // 1-based
-	Loss     float64 `json:"loss"`      // mean training objective over the epoch's steps: data loss + L2 term
-	DataLoss float64 `json:"data_loss"` // mean training data loss (without the L2 term)
-	L2       float64 `json:"l2"`        // the L2 term 0.5·reg·ΣW² at the end of the epoch
-	TrainAcc float64 `json:"train_acc"`
-	ValAcc   float64 `json:"val_acc"`
-	ValLoss  float64 `json:"val_loss"` // validation data loss (without the L2 term), like the test loss
-	// TrainMSE and ValMSE are an autoencoder's reconstruction mean squared
-	// error per input entry (its accuracies stay 0).
-	TrainMSE      float64 `json:"train_mse,omitempty"`
-	ValMSE        float64 `json:"val_mse,omitempty"`
-	LR            float64 `json:"lr"`
-	GradNorm      float64 `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
-	Seconds       float64 `json:"seconds"`
-	SamplesPerSec float64 `json:"samples_per_s"`
-}
 
 // state is the position of a run, stored as JSON in the checkpoint's
 // metadata beside the weights and optimizer state.
@@ -41,28 +23,24 @@ type state struct {
 	DataLossSum float64 `json:"data_loss_sum"`
 	// LossFloor is the lowest training loss seen (the first step's, then
 	// epoch means), the yardstick of the divergence warning.
-	LossFloor float64         `json:"loss_floor"`
-	Warnings  []string        `json:"warnings,omitempty"`
-	NormSum   float64         `json:"norm_sum"`
-	Seconds   float64         `json:"seconds"` // spent in the current epoch so far
-	OptSteps  int             `json:"opt_steps"`
-	History   []Metrics       `json:"history"`
-	Best      float64         `json:"best"` // best monitored value so far
-	BestEpoch int             `json:"best_epoch"`
-	Bad       int             `json:"bad_epochs"` // epochs without improvement
-	Schedule  json.RawMessage `json:"schedule,omitempty"`
-	Finished  bool            `json:"finished"`
-	Reason    string          `json:"reason,omitempty"` // why it finished
+	LossFloor float64          `json:"loss_floor"`
+	Warnings  []string         `json:"warnings,omitempty"`
+	NormSum   float64          `json:"norm_sum"`
+	Seconds   float64          `json:"seconds"` // spent in the current epoch so far
+	OptSteps  int              `json:"opt_steps"`
+	History   []rundir.Metrics `json:"history"`
+	Best      float64          `json:"best"` // best monitored value so far
+	BestEpoch int              `json:"best_epoch"`
+	Bad       int              `json:"bad_epochs"` // epochs without improvement
+	Schedule  json.RawMessage  `json:"schedule,omitempty"`
+	Finished  bool             `json:"finished"`
+	Reason    string           `json:"reason,omitempty"` // why it finished
 }
 
 const (
-	metaState    = "nnfc.state"
-	optimPrefix  = "optim."
-	bestPrefix   = "best."
-	checkpointFn = "checkpoint.safetensors"
-	modelFn      = "model.safetensors"
-	metricsFn    = "metrics.jsonl"
-	configFn     = "config.yaml"
+	metaState   = "nnfc.state"
+	optimPrefix = "optim."
+	bestPrefix  = "best."
 )
 
 // saveCheckpoint writes weights, best weights, optimizer state and the

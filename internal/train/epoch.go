@@ -7,17 +7,14 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/english"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -34,6 +31,9 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 		return t.diverged(&NonFiniteError{Epoch: m.Epoch, Step: steps, Loss: l, LR: lr, Dir: t.dir, Validation: true, Model: t.lastModel()})
 	}
 	st.History = append(st.History, m)
+	if err := rundir.AppendMetrics(t.dir, m); err != nil {
+		return err
+	}
 	t.logEpoch(m, trainEv, valEv)
 	t.watchDivergence(m)
 	t.sched.Observe(m.ValLoss)
@@ -50,13 +50,13 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 
 // measure evaluates the model after the epoch's last step on a sample of
 // the training split and on the validation split.
-func (t *trainer[T]) measure(lr float64, steps int, secs, rate float64) (m Metrics, trainEv, valEv Eval) {
+func (t *trainer[T]) measure(lr float64, steps int, secs, rate float64) (m rundir.Metrics, trainEv, valEv Eval) {
 	c, st := t.c, t.st
 	e := st.Epoch
 	sub := subsample(t.splits.Train.N, c.Train.TrainAccSamples, rand.New(rand.NewPCG(c.Seed, streamSubset+uint64(e))))
 	trainEv = t.eval.Evaluate(t.splits.Train, sub, false)
 	valEv = t.eval.Evaluate(t.splits.Val, nil, false)
-	m = Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
+	m = rundir.Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
 		TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy, ValLoss: valEv.Loss, LR: lr, Seconds: secs, SamplesPerSec: rate,
 		TrainMSE: trainEv.MSE, ValMSE: valEv.MSE}
 	if c.Train.GradClip > 0 {
@@ -66,7 +66,7 @@ func (t *trainer[T]) measure(lr float64, steps int, secs, rate float64) (m Metri
 }
 
 // logEpoch prints the epoch's line, its figures as the task shows them.
-func (t *trainer[T]) logEpoch(m Metrics, trainEv, valEv Eval) {
+func (t *trainer[T]) logEpoch(m rundir.Metrics, trainEv, valEv Eval) {
 	c := t.c
 	l2 := ""
 	if c.Model.Reg > 0 {
@@ -78,7 +78,7 @@ func (t *trainer[T]) logEpoch(m Metrics, trainEv, valEv Eval) {
 
 // keepBest copies the network into best when the monitored metric
 // improved by more than train.min_delta, and counts the epochs without.
-func (t *trainer[T]) keepBest(m Metrics) {
+func (t *trainer[T]) keepBest(m rundir.Metrics) {
 	c, st := t.c, t.st
 	monitored := m.ValAcc
 	if c.Train.Monitor == "val_loss" {
@@ -119,7 +119,7 @@ const divergeFactor = 100
 // watchDivergence warns, once per run, when the epoch's mean training
 // loss has grown by two orders of magnitude over the lowest seen: the
 // run is diverging without (yet) becoming NaN.
-func (t *trainer[T]) watchDivergence(m Metrics) {
+func (t *trainer[T]) watchDivergence(m rundir.Metrics) {
 	st := t.st
 	if st.LossFloor > 0 && m.Loss > divergeFactor*st.LossFloor && len(st.Warnings) == 0 {
 		w := fmt.Sprintf("the training loss grew to %.4g at epoch %d, %.0f× the lowest seen (%.4g): the run is diverging; try a lower optimizer.lr (%g)",
@@ -138,7 +138,7 @@ func (t *trainer[T]) watchDivergence(m Metrics) {
 // results.json. The checkpoint stays the last one written, from before.
 func (t *trainer[T]) diverged(nf *NonFiniteError) error {
 	if t.modelDirty {
-		if err := model.Save(filepath.Join(t.dir, modelFn), t.best, t.splits.Norm); err != nil {
+		if err := model.Save(filepath.Join(t.dir, rundir.Model), t.best, t.splits.Norm); err != nil {
 			return err
 		}
 		t.modelDirty = false
@@ -148,7 +148,7 @@ func (t *trainer[T]) diverged(nf *NonFiniteError) error {
 			return err
 		}
 	}
-	if err := writeResults(t.dir, t.results("diverged", nf.Error(), nil)); err != nil {
+	if err := rundir.WriteResults(t.dir, t.results("diverged", nf.Error(), nil)); err != nil {
 		return err
 	}
 	return nf
@@ -159,7 +159,7 @@ func (t *trainer[T]) diverged(nf *NonFiniteError) error {
 // that resumes to the same files.
 func (t *trainer[T]) persist() error {
 	if t.modelDirty {
-		if err := model.Save(filepath.Join(t.dir, modelFn), t.best, t.splits.Norm); err != nil {
+		if err := model.Save(filepath.Join(t.dir, rundir.Model), t.best, t.splits.Norm); err != nil {
 			return err
 		}
 		t.modelDirty = false
@@ -180,7 +180,7 @@ func (t *trainer[T]) lastModel() string {
 	if t.st.BestEpoch == 0 {
 		return ""
 	}
-	return filepath.Join(t.dir, modelFn)
+	return filepath.Join(t.dir, rundir.Model)
 }
 
 func (t *trainer[T]) checkpoint() error {
@@ -190,44 +190,13 @@ func (t *trainer[T]) checkpoint() error {
 		return err
 	}
 	t.st.Schedule = b
-	return saveCheckpoint(filepath.Join(t.dir, checkpointFn), t.net, t.best, t.opt, t.splits.Norm, t.st)
+	return saveCheckpoint(filepath.Join(t.dir, rundir.Checkpoint), t.net, t.best, t.opt, t.splits.Norm, t.st)
 }
 
 // writeMetrics rewrites metrics.jsonl from the history, atomically, so it
-// always matches the checkpoint.
+// matches the checkpoint.
 func (t *trainer[T]) writeMetrics() error {
-	return atomicfile.Write(filepath.Join(t.dir, metricsFn), 0o644, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		for _, m := range t.st.History {
-			if err := enc.Encode(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// ReadMetrics reads a run's metrics.jsonl.
-func ReadMetrics(dir string) ([]Metrics, error) {
-	b, err := os.ReadFile(filepath.Join(dir, metricsFn))
-	if err != nil {
-		return nil, err
-	}
-	var ms []Metrics
-	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if line == "" {
-			continue
-		}
-		m := Metrics{DataLoss: math.NaN()}
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", filepath.Join(dir, metricsFn), i+1, err)
-		}
-		if math.IsNaN(m.DataLoss) {
-			m.DataLoss = m.Loss // written before data_loss was recorded
-		}
-		ms = append(ms, m)
-	}
-	return ms, nil
+	return rundir.WriteMetrics(t.dir, t.st.History)
 }
 
 // subsample draws k distinct indices of [0, n) (all of them when k ≥ n).

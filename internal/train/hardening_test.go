@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -25,7 +26,7 @@ func TestNoDeadEndRunDir(t *testing.T) {
 	if _, err := Start(context.Background(), ref, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	want := readFile(t, filepath.Join(ref.Train.OutDir, modelFn))
+	want := readFile(t, filepath.Join(ref.Train.OutDir, rundir.Model))
 
 	// deadEnd builds the leftovers of a kill during the first checkpoint
 	// write: the reference run's files minus the checkpoint, plus the
@@ -36,15 +37,15 @@ func TestNoDeadEndRunDir(t *testing.T) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range []string{configFn, modelFn, metricsFn} {
+		for _, f := range []string{rundir.Config, rundir.Model, rundir.MetricsLog} {
 			os.WriteFile(filepath.Join(dir, f), readFile(t, filepath.Join(ref.Train.OutDir, f)), 0o644)
 		}
-		os.WriteFile(filepath.Join(dir, "."+checkpointFn+".tmp-12345"), []byte("half a checkpoint"), 0o644)
-		os.WriteFile(filepath.Join(dir, "."+modelFn+".tmp-777"), nil, 0o644)
+		os.WriteFile(filepath.Join(dir, "."+rundir.Checkpoint+".tmp-12345"), []byte("half a checkpoint"), 0o644)
+		os.WriteFile(filepath.Join(dir, "."+rundir.Model+".tmp-777"), nil, 0o644)
 		return dir
 	}
 	check := func(t *testing.T, dir string, stderr string) {
-		if got := readFile(t, filepath.Join(dir, modelFn)); !bytes.Equal(got, want) {
+		if got := readFile(t, filepath.Join(dir, rundir.Model)); !bytes.Equal(got, want) {
 			t.Error("the restarted run's model differs from an uninterrupted run's")
 		}
 		if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(left) != 0 {
@@ -107,7 +108,7 @@ func TestNoValidationSplit(t *testing.T) {
 	if st.BestEpoch != 3 {
 		t.Errorf("checkpoint best epoch %d, want 3", st.BestEpoch)
 	}
-	m, _, err := model.Load[float32](filepath.Join(c.Train.OutDir, modelFn))
+	m, _, err := model.Load[float32](filepath.Join(c.Train.OutDir, rundir.Model))
 	if err != nil {
 		t.Fatal(err)
 	}

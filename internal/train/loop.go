@@ -12,6 +12,7 @@ import (
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/english"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -62,6 +63,13 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 		if err := t.epoch(ctx, bl); err != nil {
 			return nil, err
 		}
+		if t.st.Finished {
+			break
+		}
+		if t.o.AfterEpoch != nil && t.o.AfterEpoch(t.st.History[len(t.st.History)-1]) {
+			return nil, t.interrupted(t.st.Epoch) // before the next epoch's first step
+		}
+		testHold(ctx, t.dir, t.st.Epoch)
 	}
 	return t.finish()
 }
@@ -148,7 +156,7 @@ func (t *trainer[T]) interrupted(e int) error {
 		return err
 	}
 	ie := &InterruptedError{Dir: t.dir, Epoch: e + 1, Step: t.st.Step}
-	if err := writeResults(t.dir, t.results("interrupted", ie.Error(), nil)); err != nil {
+	if err := rundir.WriteResults(t.dir, t.results("interrupted", ie.Error(), nil)); err != nil {
 		return err
 	}
 	return ie
@@ -174,7 +182,7 @@ func (t *trainer[T]) finish() (*Result, error) {
 		ev := t.eval.Evaluate(t.splits.Test, nil, false)
 		res.Test = &ev
 	}
-	if err := writeResults(t.dir, t.results("finished", st.Reason, res.Test)); err != nil {
+	if err := rundir.WriteResults(t.dir, t.results("finished", st.Reason, res.Test)); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nnfc/nnfc/internal/rundir"
 )
 
 // TestResultsJSON: a finished run's results.json holds its outcome and
@@ -18,7 +20,7 @@ func TestResultsJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := ReadResults(res.Dir)
+	r, err := rundir.ReadResults(res.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func TestResultsJSON(t *testing.T) {
 	if _, err := Start(context.Background(), c2, Options{StopAfter: 8}); !errors.Is(err, ErrInterrupted) {
 		t.Fatal(err)
 	}
-	r, err = ReadResults(c2.Train.OutDir)
+	r, err = rundir.ReadResults(c2.Train.OutDir)
 	if err != nil || r.Status != "interrupted" || !strings.Contains(r.Reason, "--resume") || r.Epochs != 1 {
 		t.Errorf("interrupted run: %v %+v", err, r)
 	}
@@ -75,7 +77,7 @@ func TestDivergenceWarning(t *testing.T) {
 		if !tt.warn && (n != 0 || len(res.Warnings) != 0) {
 			t.Errorf("lr %s: a healthy run warned: %q", tt.lr, stderr.String())
 		}
-		if r, err := ReadResults(res.Dir); err != nil || len(r.Warnings) != len(res.Warnings) {
+		if r, err := rundir.ReadResults(res.Dir); err != nil || len(r.Warnings) != len(res.Warnings) {
 			t.Errorf("lr %s: results.json warnings %v (%v)", tt.lr, r, err)
 		}
 	}
@@ -124,7 +126,7 @@ func TestCheckpointInterval(t *testing.T) {
 	if _, err := Start(context.Background(), whole, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(c.Train.OutDir, modelFn)), readFile(t, filepath.Join(whole.Train.OutDir, modelFn))) {
+	if !bytes.Equal(readFile(t, filepath.Join(c.Train.OutDir, rundir.Model)), readFile(t, filepath.Join(whole.Train.OutDir, rundir.Model))) {
 		t.Errorf("interrupted and resumed run ended with another model than an uninterrupted one")
 	}
 }

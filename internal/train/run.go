@@ -15,6 +15,7 @@ import (
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/task"
 )
 
@@ -30,6 +31,11 @@ type Options struct {
 	// StopAfter, when > 0, interrupts the run after that many optimizer
 	// steps in this process, as a signal would (for tests of resume).
 	StopAfter int
+	// AfterEpoch, when set, is called with each epoch's record once it is
+	// in metrics.jsonl (not after the last epoch); true stops the run
+	// there as a signal would: checkpoint, InterruptedError. nnfc sweep's
+	// early stopping decides through it.
+	AfterEpoch func(rundir.Metrics) (stop bool)
 }
 
 // Result summarizes a run.
@@ -126,7 +132,7 @@ func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 // start writes the config of a new run into its directory and runs it.
 func start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 	dir := c.Train.OutDir
-	if err := atomicfile.Write(filepath.Join(dir, configFn), 0o644, func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(dir, rundir.Config), 0o644, func(w io.Writer) error {
 		_, err := io.WriteString(w, c.YAML())
 		return err
 	}); err != nil {
@@ -145,12 +151,12 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--resume %s: no such run directory", dir)
 	}
-	_, errCP := os.Stat(filepath.Join(dir, checkpointFn))
-	_, errCfg := os.Stat(filepath.Join(dir, configFn))
+	_, errCP := os.Stat(filepath.Join(dir, rundir.Checkpoint))
+	_, errCfg := os.Stat(filepath.Join(dir, rundir.Config))
 	if errCP != nil && errCfg != nil {
-		return nil, fmt.Errorf("--resume %s: no run there (neither %s nor %s); start one with nnfc train --config FILE", dir, checkpointFn, configFn)
+		return nil, fmt.Errorf("--resume %s: no run there (neither %s nor %s); start one with nnfc train --config FILE", dir, rundir.Checkpoint, rundir.Config)
 	}
-	c, err := config.LoadStored(filepath.Join(dir, configFn))
+	c, err := config.LoadStored(filepath.Join(dir, rundir.Config))
 	if err != nil {
 		return nil, err
 	}
@@ -160,15 +166,12 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	}
 	if errCP != nil {
 		if o.Stderr != nil {
-			fmt.Fprintf(o.Stderr, "%s has no checkpoint yet (the run stopped before its first epoch ended): starting it from epoch 1 with its %s\n", dir, configFn)
+			fmt.Fprintf(o.Stderr, "%s has no checkpoint yet (the run stopped before its first epoch ended): starting it from epoch 1 with its %s\n", dir, rundir.Config)
 		}
 		return start(ctx, c, o)
 	}
 	return dispatch(ctx, c, o, true)
 }
-
-// runFiles are the files a run writes into its directory.
-var runFiles = []string{checkpointFn, modelFn, metricsFn, ResultsFile, configFn, "curves.png"}
 
 // checkFresh refuses a directory that holds a run, saying what the run is
 // and what to do instead; with force it removes the run's files.
@@ -176,19 +179,19 @@ func checkFresh(dir string, force bool) error {
 	// Only a checkpoint makes a run: without one (a run killed before its
 	// first checkpoint) there is nothing to resume, and starting afresh is
 	// what --resume would do too.
-	held := checkpointFn
+	held := rundir.Checkpoint
 	if _, err := os.Stat(filepath.Join(dir, held)); err != nil {
 		return nil
 	}
 	if force {
-		for _, f := range runFiles {
+		for _, f := range rundir.Files {
 			if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("--force: %v", err)
 			}
 		}
 		return nil
 	}
-	if st, err := peekState(filepath.Join(dir, checkpointFn)); err == nil && !st.Finished {
+	if st, err := peekState(filepath.Join(dir, rundir.Checkpoint)); err == nil && !st.Finished {
 		return fmt.Errorf("train.out_dir: %s holds an unfinished run (stopped in epoch %d); continue it with nnfc train --resume %s, or start over with --force (deletes it) or another --out",
 			dir, st.Epoch+1, dir)
 	} else if err == nil {
@@ -200,7 +203,7 @@ func checkFresh(dir string, force bool) error {
 // cleanDir removes the temporary files that killed writes left in a run
 // directory, saying so on w.
 func cleanDir(dir string, w io.Writer) error {
-	removed, err := atomicfile.RemoveStale(dir, runFiles...)
+	removed, err := atomicfile.RemoveStale(dir, rundir.Files...)
 	if err != nil {
 		return err
 	}

@@ -7,15 +7,18 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/english"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
@@ -72,6 +75,9 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 			return res, err
 		}
 	}
+	if err := t.startMetrics(resume); err != nil {
+		return nil, err
+	}
 	t.announce()
 	t.lastSave = time.Now()
 	return t.loop(ctx)
@@ -84,7 +90,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 func startingPoint[T layers.Float](c config.Config, resume bool) (*data.Normalizer, *model.Net[T], error) {
 	switch {
 	case resume:
-		cp := filepath.Join(c.Train.OutDir, checkpointFn)
+		cp := filepath.Join(c.Train.OutDir, rundir.Checkpoint)
 		ts, meta, err := stfile.Read(cp)
 		if err != nil {
 			return nil, nil, err
@@ -146,7 +152,7 @@ func (t *trainer[T]) newOptimizer() error {
 // restore loads the checkpoint's state into the trainer. A finished run
 // returns its Result: there is nothing to train.
 func (t *trainer[T]) restore() (*Result, error) {
-	cp := filepath.Join(t.dir, checkpointFn)
+	cp := filepath.Join(t.dir, rundir.Checkpoint)
 	st, err := loadCheckpoint(cp, t.net, t.best, t.opt)
 	if err != nil {
 		return nil, err
@@ -159,12 +165,25 @@ func (t *trainer[T]) restore() (*Result, error) {
 	}
 	if st.Finished {
 		fmt.Fprintf(t.o.Stdout, "run %s already finished (%s); nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
-			t.dir, st.Reason, filepath.Join(t.dir, configFn))
+			t.dir, st.Reason, filepath.Join(t.dir, rundir.Config))
 		return &Result{Dir: t.dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
 			Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st)}, nil
 	}
 	fmt.Fprintf(t.o.Stderr, "resuming %s at epoch %d, step %d\n", t.dir, st.Epoch+1, st.Step)
 	return nil, nil
+}
+
+// startMetrics starts metrics.jsonl, which gets one record appended per
+// epoch: as the checkpoint's history when resuming (epochs after the
+// checkpoint are trained again), else absent.
+func (t *trainer[T]) startMetrics(resume bool) error {
+	if resume {
+		return rundir.WriteMetrics(t.dir, t.st.History)
+	}
+	if err := os.Remove(rundir.Path(t.dir, rundir.MetricsLog)); !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // announce prints the "training ..." line: network, data, rule, schedule.
@@ -186,7 +205,7 @@ func (t *trainer[T]) announce() {
 		fmt.Fprintln(o.Stderr, "warning:", w)
 	}
 	if splits.Val.N == 0 {
-		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(t.dir, modelFn))
+		fmt.Fprintf(o.Stderr, "no validation split (data.val_count and data.val_fraction are 0): %s is the model of the last epoch\n", filepath.Join(t.dir, rundir.Model))
 	}
 }
 

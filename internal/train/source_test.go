@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -58,7 +59,7 @@ func TestFittedPreprocessingTravels(t *testing.T) {
 	if _, err := Start(context.Background(), src, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	saved := filepath.Join(src.Train.OutDir, modelFn)
+	saved := filepath.Join(src.Train.OutDir, rundir.Model)
 	_, norm, err := model.Load[float32](saved)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +72,7 @@ func TestFittedPreprocessingTravels(t *testing.T) {
 	if _, err := Start(context.Background(), tune, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	_, tunedNorm, err := model.Load[float32](filepath.Join(tune.Train.OutDir, modelFn))
+	_, tunedNorm, err := model.Load[float32](filepath.Join(tune.Train.OutDir, rundir.Model))
 	if err != nil {
 		t.Fatal(err)
 	}

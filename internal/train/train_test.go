@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/stfile"
 )
@@ -59,9 +60,9 @@ func readFile(t *testing.T, path string) []byte {
 	return b
 }
 
-func readMetrics(t *testing.T, dir string) []Metrics {
+func readMetrics(t *testing.T, dir string) []rundir.Metrics {
 	t.Helper()
-	ms, err := ReadMetrics(dir)
+	ms, err := rundir.ReadMetrics(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +71,8 @@ func readMetrics(t *testing.T, dir string) []Metrics {
 
 // timeless clears the fields of metrics that measure time, the only ones
 // allowed to differ between runs.
-func timeless(ms []Metrics) []Metrics {
-	out := make([]Metrics, len(ms))
+func timeless(ms []rundir.Metrics) []rundir.Metrics {
+	out := make([]rundir.Metrics, len(ms))
 	for i, m := range ms {
 		m.Seconds, m.SamplesPerSec = 0, 0
 		out[i] = m
@@ -82,7 +83,7 @@ func timeless(ms []Metrics) []Metrics {
 // checkpointOf reads a checkpoint's tensors (by name) and its position.
 func checkpointOf(t *testing.T, dir string) (map[string]stfile.Tensor, state) {
 	t.Helper()
-	ts, meta, err := stfile.Read(filepath.Join(dir, checkpointFn))
+	ts, meta, err := stfile.Read(filepath.Join(dir, rundir.Checkpoint))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +251,7 @@ func TestSpiral7(t *testing.T) {
 	if ms := readMetrics(t, res.Dir); len(ms) != c.Train.Epochs || ms[res.BestEpoch-1].ValAcc != res.BestValAcc {
 		t.Errorf("metrics.jsonl has %d lines, best epoch %d: does not match the result %+v", len(ms), res.BestEpoch, res)
 	}
-	net, norm, err := model.Load[float32](filepath.Join(res.Dir, modelFn))
+	net, norm, err := model.Load[float32](filepath.Join(res.Dir, rundir.Model))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +364,7 @@ schedule: {kind: cosine, warmup: 1}
 			cut := loadConfig(t, base)
 			got := runToEnd(t, cut, tt.stops)
 
-			wantModel, gotModel := readFile(t, filepath.Join(ref.Train.OutDir, modelFn)), readFile(t, filepath.Join(cut.Train.OutDir, modelFn))
+			wantModel, gotModel := readFile(t, filepath.Join(ref.Train.OutDir, rundir.Model)), readFile(t, filepath.Join(cut.Train.OutDir, rundir.Model))
 			if !bytes.Equal(gotModel, wantModel) {
 				t.Errorf("model.safetensors differs from the uninterrupted run's")
 			}
@@ -402,7 +403,7 @@ func TestResumeFinishedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := c.Train.OutDir
-	files := []string{modelFn, checkpointFn, metricsFn, configFn}
+	files := []string{rundir.Model, rundir.Checkpoint, rundir.MetricsLog, rundir.Config}
 	before := map[string][]byte{}
 	for _, f := range files {
 		before[f] = readFile(t, filepath.Join(dir, f))
@@ -427,13 +428,13 @@ func TestResumeFinishedRun(t *testing.T) {
 func TestSameSeedSameResult(t *testing.T) {
 	text := smallSpiral + "model: {hidden: [16], activation: swish}\noptimizer: {rule: adam, lr: 0.01}\ntrain: {epochs: 3, batch_size: 16}\n"
 	var models [][]byte
-	var metrics [][]Metrics
+	var metrics [][]rundir.Metrics
 	for _, seed := range []int{5, 5, 6} {
 		c := loadConfig(t, fmt.Sprintf("seed: %d\n%s", seed, text))
 		if _, err := Start(context.Background(), c, Options{}); err != nil {
 			t.Fatal(err)
 		}
-		models = append(models, readFile(t, filepath.Join(c.Train.OutDir, modelFn)))
+		models = append(models, readFile(t, filepath.Join(c.Train.OutDir, rundir.Model)))
 		metrics = append(metrics, timeless(readMetrics(t, c.Train.OutDir)))
 	}
 	if !bytes.Equal(models[0], models[1]) || !reflect.DeepEqual(metrics[0], metrics[1]) {
@@ -481,7 +482,7 @@ func TestNonFiniteStop(t *testing.T) {
 				t.Errorf("error fields %+v", nf)
 			}
 			dir := c.Train.OutDir
-			_, statErr := os.Stat(filepath.Join(dir, modelFn))
+			_, statErr := os.Stat(filepath.Join(dir, rundir.Model))
 			if tt.firstEpoch {
 				if nf.Epoch != 1 {
 					t.Fatalf("diverged at epoch %d, the case wants epoch 1", nf.Epoch)
@@ -489,7 +490,7 @@ func TestNonFiniteStop(t *testing.T) {
 				if statErr == nil {
 					t.Errorf("a model file exists though no epoch finished")
 				}
-				if strings.Contains(msg, modelFn) {
+				if strings.Contains(msg, rundir.Model) {
 					t.Errorf("message points at a model file that does not exist: %s", msg)
 				}
 				return
@@ -497,7 +498,7 @@ func TestNonFiniteStop(t *testing.T) {
 			if nf.Epoch < 2 {
 				t.Fatalf("diverged at epoch %d, the case wants a finished epoch before", nf.Epoch)
 			}
-			if statErr != nil || !strings.Contains(msg, filepath.Join(dir, modelFn)) {
+			if statErr != nil || !strings.Contains(msg, filepath.Join(dir, rundir.Model)) {
 				t.Fatalf("last good model: %v; message: %s", statErr, msg)
 			}
 			if n := len(readMetrics(t, dir)); n != nf.Epoch-1 {
@@ -514,14 +515,14 @@ func TestNonFiniteStop(t *testing.T) {
 			if _, err := Start(context.Background(), good, Options{}); err != nil {
 				t.Fatalf("%d epochs: %v", good.Train.Epochs, err)
 			}
-			if !bytes.Equal(readFile(t, filepath.Join(good.Train.OutDir, modelFn)), readFile(t, filepath.Join(dir, modelFn))) {
+			if !bytes.Equal(readFile(t, filepath.Join(good.Train.OutDir, rundir.Model)), readFile(t, filepath.Join(dir, rundir.Model))) {
 				t.Errorf("model.safetensors is not the last good one")
 			}
 			goodTs, _ := checkpointOf(t, good.Train.OutDir)
 			if err := sameTensors(ts, goodTs); err != nil {
 				t.Errorf("checkpoint is not the last good one: %v", err)
 			}
-			m, _, err := model.Load[float64](filepath.Join(dir, modelFn))
+			m, _, err := model.Load[float64](filepath.Join(dir, rundir.Model))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -530,14 +531,14 @@ func TestNonFiniteStop(t *testing.T) {
 			}
 			// Resuming the diverged run diverges the same way, again
 			// without touching the files.
-			before := readFile(t, filepath.Join(dir, modelFn))
+			before := readFile(t, filepath.Join(dir, rundir.Model))
 			_, err = Resume(context.Background(), dir, Options{})
 			var again *NonFiniteError
 			if !errors.As(err, &again) || again.Epoch != nf.Epoch || again.Step != nf.Step || again.Validation != nf.Validation ||
 				again.Model != nf.Model || math.Float64bits(again.Loss) != math.Float64bits(nf.Loss) {
 				t.Errorf("resumed run: %v, want %v", err, nf)
 			}
-			if !bytes.Equal(readFile(t, filepath.Join(dir, modelFn)), before) {
+			if !bytes.Equal(readFile(t, filepath.Join(dir, rundir.Model)), before) {
 				t.Errorf("the resumed divergence changed model.safetensors")
 			}
 		})
@@ -595,7 +596,7 @@ func TestInitFrom(t *testing.T) {
 	if _, err := Start(context.Background(), src, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	saved := filepath.Join(src.Train.OutDir, modelFn)
+	saved := filepath.Join(src.Train.OutDir, rundir.Model)
 	srcNet, srcNorm, err := model.Load[float64](saved)
 	if err != nil {
 		t.Fatal(err)
@@ -610,7 +611,7 @@ func TestInitFrom(t *testing.T) {
 	if _, err := Start(context.Background(), tune, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	tuned, tunedNorm, err := model.Load[float64](filepath.Join(tune.Train.OutDir, modelFn))
+	tuned, tunedNorm, err := model.Load[float64](filepath.Join(tune.Train.OutDir, rundir.Model))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -656,7 +657,7 @@ func TestInitFrom(t *testing.T) {
 					t.Errorf("error lacks %q: %v", w, err)
 				}
 			}
-			for _, f := range []string{modelFn, checkpointFn} {
+			for _, f := range []string{rundir.Model, rundir.Checkpoint} {
 				if _, err := os.Stat(filepath.Join(c.Train.OutDir, f)); err == nil {
 					t.Errorf("a rejected init_from left %s", f)
 				}

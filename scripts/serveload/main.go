@@ -58,10 +58,11 @@ func main() {
 		token    = flag.String("token", "", "bearer token")
 		eval     = flag.String("eval", "", "instead: time nnfc eval's forward pass (train.Evaluator) of this model file on the MNIST test set")
 		evalSecs = flag.Float64("eval-seconds", 3, "with --eval: measure for at least this long")
+		evalThr  = flag.Int("eval-threads", 0, "with --eval: BLAS threads (0: the default, as nnfc eval without --threads)")
 	)
 	flag.Parse()
 	if *eval != "" {
-		if err := timeEval(*eval, *mnist, *evalSecs); err != nil {
+		if err := timeEval(*eval, *mnist, *evalSecs, *evalThr); err != nil {
 			fail(err)
 		}
 		return
@@ -248,8 +249,8 @@ func encode(mode string, ds *data.Dataset, lo, n int) (body, error) {
 // timeEval runs nnfc eval's evaluator (batch 1000, as nnfc eval's
 // default) over the normalized MNIST test set until at least secs have
 // passed, on one OS thread as nnfc does, and prints its rows/s.
-func timeEval(path, mnist string, secs float64) error {
-	if err := blasbackend.Init(0); err != nil {
+func timeEval(path, mnist string, secs float64, threads int) error {
+	if err := blasbackend.Init(threads); err != nil {
 		return err
 	}
 	net, norm, err := model.Load[float32](path)

@@ -1,0 +1,188 @@
+package rundir
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/internal/sysinfo"
+)
+
+// The files of a run directory.
+const (
+	Config     = "config.yaml"
+	Checkpoint = "checkpoint.safetensors"
+	Model      = "model.safetensors"
+	MetricsLog = "metrics.jsonl"
+	ResultsLog = "results.json"
+	Curves     = "curves.png"
+	// A sweep trial's output and its executor's record.
+	TrainLog    = "train.log"
+	TrialStatus = "trial.json"
+)
+
+// Files are the files nnfc train writes into a run directory.
+var Files = []string{Checkpoint, Model, MetricsLog, ResultsLog, Config, Curves}
+
+// Path is the path of file name in the run directory dir.
+func Path(dir, name string) string { return filepath.Join(dir, name) }
+
+// Metrics is one line of metrics.jsonl: the record of a finished epoch.
+type Metrics struct {
+	Epoch    int     `json:"epoch"`     // 1-based
+	Loss     float64 `json:"loss"`      // mean training objective over the epoch's steps: data loss + L2 term
+	DataLoss float64 `json:"data_loss"` // mean training data loss (without the L2 term)
+	L2       float64 `json:"l2"`        // the L2 term 0.5·reg·ΣW² at the end of the epoch
+	TrainAcc float64 `json:"train_acc"`
+	ValAcc   float64 `json:"val_acc"`
+	ValLoss  float64 `json:"val_loss"` // validation data loss (without the L2 term), like the test loss
+	// TrainMSE and ValMSE are an autoencoder's reconstruction mean squared
+	// error per input entry (its accuracies stay 0).
+	TrainMSE      float64 `json:"train_mse,omitempty"`
+	ValMSE        float64 `json:"val_mse,omitempty"`
+	LR            float64 `json:"lr"`
+	GradNorm      float64 `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
+	Seconds       float64 `json:"seconds"`
+	SamplesPerSec float64 `json:"samples_per_s"`
+}
+
+// AppendMetrics appends the record of a finished epoch to dir's
+// metrics.jsonl in one write, without a sync: readers (nnfc sweep's
+// progress and early stopping, nnfc runs) see each epoch as it ends.
+func AppendMetrics(dir string, m Metrics) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(Path(dir, MetricsLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(b, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// WriteMetrics replaces dir's metrics.jsonl with ms, atomically.
+func WriteMetrics(dir string, ms []Metrics) error {
+	return atomicfile.Write(Path(dir, MetricsLog), 0o644, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, m := range ms {
+			if err := enc.Encode(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ReadMetrics reads dir's metrics.jsonl. A last line without its newline
+// is an append cut short (a killed process) and is skipped.
+func ReadMetrics(dir string) ([]Metrics, error) {
+	p := Path(dir, MetricsLog)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	if i := bytes.LastIndexByte(b, '\n'); i+1 < len(b) {
+		b = b[:i+1]
+	}
+	var ms []Metrics
+	for i, line := range bytes.Split(b, []byte{'\n'}) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		m := Metrics{DataLoss: math.NaN()}
+		if err := json.Unmarshal(line, &m); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", p, i+1, err)
+		}
+		if math.IsNaN(m.DataLoss) {
+			m.DataLoss = m.Loss // written before data_loss was recorded
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// Results is results.json: what a run reached and what it ran on. It is
+// written when a training process ends, finished or not, so every run
+// directory that trained at least one step has one.
+type Results struct {
+	// Status is "finished", "interrupted" (Ctrl-C; resume it) or
+	// "diverged" (a NaN or infinite loss).
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// Settings in brief, for listings (nnfc runs); config.yaml has all.
+	Model string `json:"model"` // e.g. "784-512-10 swish softmax"
+	// Kind is the model's model.kind (task.Lookup), empty for a
+	// classifier; an autoencoder's metrics are reconstruction MSEs, its
+	// accuracies 0.
+	Kind      string  `json:"kind,omitempty"`
+	Data      string  `json:"data"`
+	Optimizer string  `json:"optimizer"`
+	LR        float64 `json:"lr"`
+	BatchSize int     `json:"batch_size"`
+	Seed      uint64  `json:"seed"`
+	Precision string  `json:"precision"`
+
+	Epochs        int      `json:"epochs"` // finished
+	EpochsPlanned int      `json:"epochs_planned"`
+	Monitor       string   `json:"monitor"`
+	BestEpoch     int      `json:"best_epoch"` // 1-based; 0 before one finished
+	Best          *Metrics `json:"best,omitempty"`
+	Final         *Metrics `json:"final,omitempty"`
+	// Test is the best model on the test split (data loss; the L2 term
+	// is l2), when there is one and the run finished.
+	Test *TestMetrics `json:"test,omitempty"`
+
+	TrainSeconds  float64  `json:"train_seconds"` // over every epoch, across resumes
+	WallSeconds   float64  `json:"wall_seconds"`  // this process: loading, training, evaluation
+	SamplesPerSec float64  `json:"samples_per_s"` // median over the epochs
+	Checkpoints   int      `json:"checkpoints"`   // written by this process
+	Warnings      []string `json:"warnings,omitempty"`
+
+	sysinfo.Info
+	Written time.Time `json:"written"`
+}
+
+// TestMetrics is the test split's evaluation.
+type TestMetrics struct {
+	N        int     `json:"n"`
+	Accuracy float64 `json:"accuracy"`
+	Loss     float64 `json:"loss"`          // data loss, like val_loss
+	L2       float64 `json:"l2"`            // the L2 term 0.5·reg·ΣW² of the model
+	MSE      float64 `json:"mse,omitempty"` // an autoencoder's reconstruction MSE
+}
+
+// ReadResults reads dir's results.json; os.ErrNotExist when there is none.
+func ReadResults(dir string) (*Results, error) {
+	p := Path(dir, ResultsLog)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: not valid JSON: %v", p, err)
+	}
+	return &r, nil
+}
+
+// WriteResults replaces dir's results.json with r, stamped now,
+// atomically.
+func WriteResults(dir string, r *Results) error {
+	r.Written = time.Now().UTC().Truncate(time.Second)
+	return atomicfile.Write(Path(dir, ResultsLog), 0o644, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	})
+}

@@ -1,0 +1,84 @@
+package rundir
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+
+	"github.com/nnfc/nnfc/internal/config"
+)
+
+// BestEpoch returns the best epoch (1-based) of the run in dir with the
+// records ms: results.json's when there is one, else the epoch of the
+// highest val_acc (the default monitor). 0 when ms is empty.
+func BestEpoch(dir string, ms []Metrics) int {
+	if r, err := ReadResults(dir); err == nil && r.BestEpoch >= 1 && r.BestEpoch <= len(ms) {
+		return r.BestEpoch
+	}
+	if c, err := config.LoadStored(Path(dir, Config)); err == nil && c.Train.Monitor == "val_loss" {
+		return argBest(ms, func(m Metrics) float64 { return -m.ValLoss })
+	}
+	return argBest(ms, func(m Metrics) float64 { return m.ValAcc })
+}
+
+func argBest(ms []Metrics, f func(Metrics) float64) int {
+	best, at := math.Inf(-1), 0
+	for i, m := range ms {
+		if v := f(m); v > best {
+			best, at = v, i+1
+		}
+	}
+	return at
+}
+
+// Summary is a run directory at a glance, for listings: results.json when
+// the run wrote one, else what config.yaml and metrics.jsonl say.
+type Summary struct {
+	Dir string `json:"dir"`
+	Results
+}
+
+// Summarize reads the run in dir. It fails when dir holds no config.yaml.
+func Summarize(dir string) (*Summary, error) {
+	if r, err := ReadResults(dir); err == nil {
+		return &Summary{Dir: dir, Results: *r}, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	c, err := config.LoadStored(Path(dir, Config))
+	if err != nil {
+		return nil, err
+	}
+	s := &Summary{Dir: dir, Results: Results{Status: "no results.json", Optimizer: c.Optimizer.Rule + " " + c.Schedule.Kind,
+		LR: c.Optimizer.LR, BatchSize: c.Train.BatchSize, Seed: c.Seed, Precision: c.Precision,
+		EpochsPlanned: c.Train.Epochs, Monitor: c.Train.Monitor, Model: fmt.Sprintf("hidden %v %s", c.Model.Hidden, c.Model.Activation)}}
+	ms, err := ReadMetrics(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	s.Epochs = len(ms)
+	if len(ms) > 0 {
+		s.BestEpoch = BestEpoch(dir, ms)
+		best, final := ms[s.BestEpoch-1], ms[len(ms)-1]
+		s.Best, s.Final = &best, &final
+		for _, m := range ms {
+			s.TrainSeconds += m.Seconds
+		}
+	}
+	return s, nil
+}
+
+// IsRun reports whether dir looks like a run directory: a config.yaml
+// beside a metrics.jsonl, results.json or checkpoint.
+func IsRun(dir string) bool {
+	if _, err := os.Stat(Path(dir, Config)); err != nil {
+		return false
+	}
+	for _, f := range []string{MetricsLog, ResultsLog, Checkpoint} {
+		if _, err := os.Stat(Path(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
+}
