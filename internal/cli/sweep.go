@@ -415,7 +415,7 @@ func writeCSV(w io.Writer, tab *sweep.Table) error {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	}
 	for i, t := range tab.Trials {
-		row := []string{strconv.Itoa(i + 1), strconv.Itoa(t.Index)}
+		row := []string{strconv.Itoa(i + 1), fmt.Sprintf("%03d", t.Index)} // as its directory trials/NNN
 		for _, k := range tab.Keys {
 			row = append(row, paramValue(t, k))
 		}

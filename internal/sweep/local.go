@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -141,9 +142,8 @@ func runLocal(ctx context.Context, dir string, o Options) error {
 		return err
 	}
 	todo := ToRun(tab, o.RetryFailed)
-	skipped := len(tab.Trials) - len(todo)
-	fmt.Fprintf(o.Stderr, "sweep %s: %d trials, %d to run (%d skipped: %s), %d at a time, %d BLAS thread(s) each\n",
-		tab.Dir, len(tab.Trials), len(todo), skipped, countsText(tab.Counts), o.Parallel, o.Threads)
+	fmt.Fprintf(o.Stderr, "sweep %s: %d trials (%s); %d to run, %d at a time, %d BLAS thread(s) each\n",
+		tab.Dir, len(tab.Trials), countsText(tab.Counts), len(todo), o.Parallel, o.Threads)
 	if len(todo) == 0 {
 		return nil
 	}
@@ -153,7 +153,7 @@ func runLocal(ctx context.Context, dir string, o Options) error {
 		es = newASHA(*m.EarlyStop, tab)
 		fmt.Fprintf(o.Stderr, "early stop: rungs at %v epochs, a trial below the top 1/%d at a rung stops\n", es.rungs(maxEpochs(todo)), m.EarlyStop.Eta)
 	}
-	prog := newLocalProgress(o, todo)
+	prog := newLocalProgress(o, todo, m.Monitor)
 	stopProg := prog.run()
 	defer stopProg()
 
@@ -310,6 +310,7 @@ func countsText(c map[string]int) string {
 // a terminal; elsewhere it prints a line when a trial starts or ends.
 type localProgress struct {
 	o       Options
+	monitor string // train.monitor: the progress shows each trial's best
 	mu      sync.Mutex
 	trials  map[int]Trial
 	running []int
@@ -323,8 +324,8 @@ type localProgress struct {
 	logs        []string // finished trials' lines not yet printed (terminal)
 }
 
-func newLocalProgress(o Options, todo []Trial) *localProgress {
-	p := &localProgress{o: o, trials: map[int]Trial{}, total: len(todo), epochs0: map[int]int{}, t0: time.Now()}
+func newLocalProgress(o Options, todo []Trial, monitor string) *localProgress {
+	p := &localProgress{o: o, monitor: monitor, trials: map[int]Trial{}, total: len(todo), epochs0: map[int]int{}, t0: time.Now()}
 	for _, t := range todo {
 		p.trials[t.Index] = t
 		e0 := t.Epochs
@@ -358,8 +359,8 @@ func (p *localProgress) finished(i int, state string) {
 	}
 	p.done++
 	t := p.trials[i]
-	ep, acc := trialProgress(t.Dir)
-	line := fmt.Sprintf("trial %03d %-11s %s  epochs %d/%d  val_acc %s", i, state, paramsText(t.Params), ep, t.MaxEpochs, accText(acc))
+	ep, best := trialProgress(t.Dir, p.monitor)
+	line := fmt.Sprintf("trial %03d %-11s %s  epochs %d/%d  %s", i, state, paramsText(t.Params), ep, t.MaxEpochs, bestText(p.monitor, best))
 	if p.o.Terminal {
 		p.logs = append(p.logs, line) // printed above the live lines by draw
 	} else {
@@ -379,14 +380,35 @@ func stateOfExit(code int) string {
 	return Failed
 }
 
-// trialProgress reads a trial's finished epochs and last validation
-// accuracy from its metrics.jsonl (a record per epoch as it ends).
-func trialProgress(dir string) (int, float64) {
+// trialProgress reads a trial's finished epochs and its best value of
+// the monitored metric so far (the trials table's figure) from its
+// metrics.jsonl (a record per epoch as it ends); NaN before an epoch.
+func trialProgress(dir, monitor string) (int, float64) {
 	ms, err := rundir.ReadMetrics(dir)
 	if err != nil || len(ms) == 0 {
-		return 0, -1
+		return 0, math.NaN()
 	}
-	return len(ms), ms[len(ms)-1].ValAcc
+	best := ms[0]
+	for _, m := range ms[1:] {
+		if (monitor == "val_loss" && m.ValLoss < best.ValLoss) || (monitor != "val_loss" && m.ValAcc > best.ValAcc) {
+			best = m
+		}
+	}
+	if monitor == "val_loss" {
+		return len(ms), best.ValLoss
+	}
+	return len(ms), best.ValAcc
+}
+
+// bestText labels a trial's best monitored value: "best val_acc 0.6619".
+func bestText(monitor string, v float64) string {
+	if monitor == "" {
+		monitor = "val_acc"
+	}
+	if math.IsNaN(v) {
+		return "best " + monitor + " -"
+	}
+	return fmt.Sprintf("best %s %.4f", monitor, v)
 }
 
 func maxEpochs(ts []Trial) int {
@@ -395,13 +417,6 @@ func maxEpochs(ts []Trial) int {
 		m = max(m, t.MaxEpochs)
 	}
 	return m
-}
-
-func accText(a float64) string {
-	if a < 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.4f", a)
 }
 
 func paramsText(ps []Param) string {
@@ -417,7 +432,7 @@ func paramsText(ps []Param) string {
 func (p *localProgress) overallLocked() string {
 	trained := 0
 	for i, t := range p.trials {
-		ep, _ := trialProgress(t.Dir)
+		ep, _ := trialProgress(t.Dir, p.monitor)
 		trained += max(0, ep-p.epochs0[i])
 	}
 	const width = 20
@@ -479,8 +494,8 @@ func (p *localProgress) draw() {
 	lines := 0
 	for _, i := range p.running {
 		t := p.trials[i]
-		ep, acc := trialProgress(t.Dir)
-		fmt.Fprintf(&b, "\r\x1b[Ktrial %03d  %s  epoch %d/%d  val_acc %s\n", i, paramsText(t.Params), ep, t.MaxEpochs, accText(acc))
+		ep, best := trialProgress(t.Dir, p.monitor)
+		fmt.Fprintf(&b, "\r\x1b[Ktrial %03d  %s  epoch %d/%d  %s\n", i, paramsText(t.Params), ep, t.MaxEpochs, bestText(p.monitor, best))
 		lines++
 	}
 	fmt.Fprintf(&b, "\r\x1b[K%s\n", p.overallLocked())

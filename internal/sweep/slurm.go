@@ -203,7 +203,7 @@ func (s Slurm) Submit(ctx context.Context, dir string, o Options) (string, error
 		o.Parallel = len(tab.Trials)
 	}
 	todo := ToRun(tab, o.RetryFailed)
-	fmt.Fprintf(o.Stderr, "sweep %s: %d trials, %d to submit (skipped: %s)\n", dir, len(tab.Trials), len(todo), countsText(tab.Counts))
+	fmt.Fprintf(o.Stderr, "sweep %s: %d trials (%s); %d to submit\n", dir, len(tab.Trials), countsText(tab.Counts), len(todo))
 	if len(todo) == 0 {
 		return "", nil
 	}

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -263,9 +262,10 @@ func runSweep(t *testing.T, args ...string) (int, string, string) {
 }
 
 var (
-	localOnce sync.Once
-	localTab  *sweep.Table
-	localErr  string
+	localOnce   sync.Once
+	localTab    *sweep.Table
+	localErr    string
+	localStderr string // the local sweep's progress
 )
 
 // localExample runs the shipped example sweep locally once and returns
@@ -284,6 +284,7 @@ func localExample(t *testing.T) *sweep.Table {
 			localErr = fmt.Sprintf("local sweep exited %d:\n%s\n%s", code, stdout, stderr)
 			return
 		}
+		localStderr = stderr
 		if localTab, err = sweep.Results(out); err != nil {
 			localErr = err.Error()
 		}
@@ -317,6 +318,25 @@ func TestExampleLocal(t *testing.T) {
 	best := tab.Best
 	if best == nil || best != &tab.Trials[0] || best.Model == "" || best.Epochs != best.MaxEpochs {
 		t.Fatalf("best trial: %+v", best)
+	}
+	// The progress names each trial's best monitored value, as the table
+	// does (it once showed the last epoch's val_acc, unlabelled), and the
+	// header counts the trials by state without calling them skipped.
+	n := len(tab.Trials)
+	if want := fmt.Sprintf("%d trials (%d pending); %d to run,", n, n, n); !strings.Contains(localStderr, want) || strings.Contains(localStderr, "skipped") {
+		t.Errorf("sweep header: want %q:\n%s", want, localStderr)
+	}
+	for _, tr := range tab.Trials {
+		want := fmt.Sprintf("trial %03d done", tr.Index)
+		line := ""
+		for _, l := range strings.Split(localStderr, "\n") {
+			if strings.HasPrefix(l, want) {
+				line = l
+			}
+		}
+		if !strings.Contains(line, fmt.Sprintf("epochs %d/%d  best val_acc %.4f", tr.Epochs, tr.MaxEpochs, tr.BestValAcc)) {
+			t.Errorf("trial %d: progress line %q; want its best val_acc %.4f", tr.Index, line, tr.BestValAcc)
+		}
 	}
 	// The values differ between trials, so should the results.
 	if tab.Trials[0].BestValAcc == tab.Trials[len(tab.Trials)-1].BestValAcc {
@@ -367,7 +387,7 @@ func TestExampleLocal(t *testing.T) {
 	}
 	code, out, _ = runSweep(t, "sweep", "results", tab.Dir, "--csv")
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil || code != 0 || len(rows) != len(tab.Trials)+1 || rows[1][1] != strconv.Itoa(best.Index) || rows[0][2] != "optimizer.lr" {
+	if err != nil || code != 0 || len(rows) != len(tab.Trials)+1 || rows[1][1] != fmt.Sprintf("%03d", best.Index) || rows[0][2] != "optimizer.lr" {
 		t.Errorf("results --csv: exit %d, %v\n%s", code, err, out)
 	}
 	// status lists the trials in index order.
@@ -413,6 +433,9 @@ func TestExampleSlurm(t *testing.T) {
 	code, stdout, stderr := runSweep(t, "--threads", "1", "sweep", "--config", exampleSweep, "--out", out, "--executor", "slurm", "--parallel", "2", "--wait")
 	if code != 0 {
 		t.Fatalf("slurm sweep exited %d:\n%s\n%s", code, stdout, stderr)
+	}
+	if n := len(local.Trials); !strings.Contains(stderr, fmt.Sprintf("%d trials (%d pending); %d to submit", n, n, n)) {
+		t.Errorf("slurm header:\n%s", stderr)
 	}
 	if !strings.Contains(stderr, "submitted job array") {
 		t.Errorf("no job array submitted:\n%s", stderr)

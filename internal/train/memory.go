@@ -8,11 +8,8 @@ import (
 	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/optim"
 )
-
-// optimizerCopies is the number of parameter-sized state vectors each
-// update rule keeps.
-var optimizerCopies = map[string]float64{"sgd": 0, "momentum": 1, "nesterov": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
 
 // checkMemory estimates the memory a run of spec needs with n training
 // samples and refuses it, naming model.hidden, when it exceeds the limit:
@@ -22,10 +19,7 @@ var optimizerCopies = map[string]float64{"sgd": 0, "momentum": 1, "nesterov": 1,
 func checkMemory[T layers.Float](c config.Config, spec model.Spec, n int) error {
 	var zero T
 	elt := float64(unsafe.Sizeof(zero))
-	copies, ok := optimizerCopies[c.Optimizer.Rule]
-	if !ok {
-		copies = 2
-	}
+	copies := float64(optim.StateCopies(c.Optimizer.Rule))
 	params := spec.Values()
 	width := 0.0
 	for _, d := range spec.Dims() {

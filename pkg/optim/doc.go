@@ -65,8 +65,9 @@
 // before the first update.
 //
 // To add a rule: a type in rules.go embedding base with begin, apply and
-// State, its name in Rules, Defaults, the applies table and New; its
-// element loop in internal/vec when it should be fast.
+// State; its name in Rules, Defaults, StateCopies, the applies table and
+// New (optim.go); its element loop in internal/vec when it should be
+// fast. It runs inside the backward pass with no other change.
 //
 // # Configuration
 //

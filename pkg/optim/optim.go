@@ -75,6 +75,19 @@ func Defaults(rule string) (Config, error) {
 	return c, nil
 }
 
+// StateCopies is the number of parameter-sized state tensors rule keeps
+// (velocity; cache; m and v), for memory estimates; 2, the most, for an
+// unknown rule.
+func StateCopies(rule string) int {
+	switch rule {
+	case "sgd":
+		return 0
+	case "momentum", "nesterov", "rmsprop":
+		return 1
+	}
+	return 2
+}
+
 func unknownRule(rule string) error {
 	return fmt.Errorf("optimizer.rule: unknown rule %q (want one of %s)", rule, strings.Join(Rules, ", "))
 }

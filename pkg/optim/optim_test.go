@@ -665,3 +665,19 @@ func TestNewErrors(t *testing.T) {
 		}()
 	}
 }
+
+// TestStateCopies: StateCopies agrees with the state tensors each rule
+// actually keeps (per parameter).
+func TestStateCopies(t *testing.T) {
+	ps := []*layers.Param[float32]{layers.NewParam[float32]("w", true, 3, 2), layers.NewParam[float32]("b", false, 3)}
+	for _, rule := range Rules {
+		cfg, _ := Defaults(rule)
+		o, err := New(cfg, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := StateCopies(rule), len(o.State())/len(ps); got != want {
+			t.Errorf("%s: StateCopies %d, State holds %d per parameter", rule, got, want)
+		}
+	}
+}
