@@ -39,12 +39,7 @@ func FuzzParse(f *testing.F) {
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t0 := time.Now()
 		s, err := Parse(p)
-		took := time.Since(t0)
-		if took > 10*time.Second {
-			t.Errorf("Parse took %v", took)
-		}
 		if err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				if !strings.HasPrefix(line, p+":") {
@@ -55,11 +50,6 @@ func FuzzParse(f *testing.F) {
 		}
 		if n := s.count(); n > maxTrials {
 			t.Fatalf("accepted a sweep of %g trials", n)
-		}
-		// Each trial's config is validated: allow 2 s plus 2 ms a trial
-		// (0.7 ms measured) before calling it a hang.
-		if limit := 2*time.Second + time.Duration(s.count())*2*time.Millisecond; took > limit {
-			t.Errorf("Parse of %g trials took %v", s.count(), took)
 		}
 	})
 }

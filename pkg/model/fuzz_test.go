@@ -56,13 +56,9 @@ func FuzzLoad(f *testing.F) {
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t0 := time.Now()
 		stop := watchdog(10*time.Second, b)
 		net, norm, err := model.Load[float32](p)
 		stop()
-		if d := time.Since(t0); d > 2*time.Second {
-			t.Errorf("Load took %v", d)
-		}
 		if err != nil {
 			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, p) {
 				t.Fatalf("error %q is not one line naming %s", msg, p)

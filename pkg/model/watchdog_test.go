@@ -6,13 +6,13 @@ import (
 	"time"
 )
 
-// watchdog crashes the fuzz worker when a call runs longer than d: Go's
-// fuzzing has no per-input timeout, so a hang would stall the search
-// without a report. The crash makes the engine save the input.
+// watchdog prints the input of a call still running after d. It never
+// fails a test by itself (a slow machine is not a finding): Go's fuzzing
+// has no per-input timeout, so a real hang fails at go test's -timeout,
+// and this line says which input it was.
 func watchdog(d time.Duration, input []byte) (stop func()) {
 	t := time.AfterFunc(d, func() {
-		fmt.Fprintf(os.Stderr, "hang: input %q\n", input)
-		panic(fmt.Sprintf("call still running after %v", d))
+		fmt.Fprintf(os.Stderr, "still running after %v (a hang fails at go test's -timeout): input %q\n", d, input)
 	})
 	return func() { t.Stop() }
 }
