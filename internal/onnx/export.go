@@ -1,8 +1,6 @@
 package onnx
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +13,7 @@ import (
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
 	"github.com/nnfc/nnfc/internal/sysinfo"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // Metadata keys (ModelProto.metadata_props) of an exported file.
@@ -54,7 +53,7 @@ var noDouble = map[string]string{"LeakyRelu": "the leaky_relu activation"}
 // ExportFile reads the nnfc model file at path and returns its ONNX model,
 // with the file's SHA-256 in the metadata.
 func ExportFile(path string, o Options) (*onnxpb.ModelProto, error) {
-	sum, err := fileSHA256(path)
+	sum, err := stfile.FileSHA256(path)
 	if err != nil {
 		return nil, err
 	}
@@ -177,19 +176,6 @@ func Metadata(m *onnxpb.ModelProto) map[string]string {
 		out[p.GetKey()] = p.GetValue()
 	}
 	return out
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %v", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func baseName(path string) string {

@@ -1,11 +1,7 @@
 package serve
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +11,7 @@ import (
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
 // ModelRef names a model file to serve: --model name=PATH, or PATH (the
@@ -126,7 +123,7 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 	default:
 		return nil, fmt.Errorf("--precision: nnfc serve computes in float32 or float64, got %q", precision)
 	}
-	sum, err := fileSHA256(ref.Path)
+	sum, err := stfile.FileSHA256(ref.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +131,7 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if again, err := fileSHA256(ref.Path); err != nil || again != sum {
+	if again, err := stfile.FileSHA256(ref.Path); err != nil || again != sum {
 		return nil, fmt.Errorf("%s: the file changed while it was read; try again", ref.Path)
 	}
 	if im.Precision == "bfloat16" {
@@ -191,20 +188,4 @@ func checkClassNames(names []string, spec model.Spec) error {
 		seen[n] = true
 	}
 	return nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("%s: no such file", path)
-	}
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %v", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

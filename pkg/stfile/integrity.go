@@ -6,10 +6,12 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,4 +172,23 @@ func oneByteOff(a, b string) bool {
 		}
 	}
 	return diff == 1
+}
+
+// FileSHA256 returns the hex SHA-256 of the file at path, as it is on disk
+// (what nnfc serve reports as a model's version and nnfc export records of
+// its source). A missing file is one line naming it.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("%s: no such file", path)
+	}
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %v", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
