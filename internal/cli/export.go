@@ -58,7 +58,7 @@ SHA-256 of the model file. The file is written atomically.`,
 		Example: `  nnfc export --run runs/mnist-swish                     # runs/mnist-swish/model.onnx
   nnfc export --model runs/mnist-swish/model.safetensors --output mnist.onnx
   nnfc export --run runs/mnist-swish --class-names zero,one,two,three,four,five,six,seven,eight,nine
-  nnfc export --run runs/penguins                        # inputs island, bill_length_mm, ..., sex, year`,
+  nnfc train --config configs/penguins.yaml && nnfc export --run runs/penguins   # inputs island, bill_length_mm, ..., sex, year`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
