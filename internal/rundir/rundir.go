@@ -22,6 +22,14 @@ const (
 	MetricsLog = "metrics.jsonl"
 	ResultsLog = "results.json"
 	Curves     = "curves.png"
+	// nnfc plot's pictures of an autoencoder (plots.Pictures).
+	Reconstructions = "reconstructions.png"
+	Weights         = "weights.png"
+	// nnfc report's page, nnfc export's ONNX file and nnfc embed's
+	// directory, when given the run directory (--run).
+	Report   = "report.html"
+	ONNX     = "model.onnx"
+	EmbedDir = "embed"
 	// A sweep trial's output and its executor's record.
 	TrainLog    = "train.log"
 	TrialStatus = "trial.json"
@@ -50,6 +58,29 @@ type Metrics struct {
 	GradNorm      float64 `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
 	Seconds       float64 `json:"seconds"`
 	SamplesPerSec float64 `json:"samples_per_s"`
+}
+
+// Value is the record's figure of metrics.jsonl key key (a task's
+// Curve names them: train_acc, val_acc, train_mse, val_mse, val_loss,
+// data_loss); it panics on a key the record does not have.
+func (m Metrics) Value(key string) float64 {
+	switch key {
+	case "train_acc":
+		return m.TrainAcc
+	case "val_acc":
+		return m.ValAcc
+	case "train_mse":
+		return m.TrainMSE
+	case "val_mse":
+		return m.ValMSE
+	case "val_loss":
+		return m.ValLoss
+	case "data_loss":
+		return m.DataLoss
+	case "loss":
+		return m.Loss
+	}
+	panic("rundir: metrics.jsonl records have no " + key)
 }
 
 // AppendMetrics appends the record of a finished epoch to dir's

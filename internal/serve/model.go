@@ -9,6 +9,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/infer"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/stfile"
@@ -74,7 +75,7 @@ type Model struct {
 
 	inputDim int
 	norm     *data.Normalizer
-	task     task
+	answer   task.Answerer
 }
 
 // Inputs lists the model's inputs: one matrix of numbers, one row per sample.
@@ -83,7 +84,7 @@ func (m *Model) Inputs() []TensorMeta {
 }
 
 // Outputs lists every output the model's task produces.
-func (m *Model) Outputs() []TensorMeta { return m.task.outputs() }
+func (m *Model) Outputs() []TensorMeta { return outputs(m.answer) }
 
 // InputDim is the number of features of one row.
 func (m *Model) InputDim() int { return m.inputDim }
@@ -162,7 +163,7 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 		}
 		m.Classes = ref.Classes
 	}
-	m.task = newTask(im, m)
+	m.answer = answerer(im, m)
 	m.LoadTime = time.Since(t0)
 	m.LoadedAt = time.Now()
 	return m, nil
