@@ -86,8 +86,8 @@ func curves(runs []Run) (*figure, error) {
 	}
 	f.loss = newPlot(title+"loss", "epoch", "data loss")
 	f.acc = newPlot(title+f.curve.Title, "epoch", f.curve.Axis)
-	trainAcc := func(m rundir.Metrics) float64 { return m.Value(f.curve.Train) }
-	valAcc := func(m rundir.Metrics) float64 { return m.Value(f.curve.Val) }
+	trainAcc := func(m rundir.Metrics) float64 { return m.Figure(f.curve.Train) }
+	valAcc := func(m rundir.Metrics) float64 { return m.Figure(f.curve.Val) }
 	for _, p := range []*plot.Plot{f.loss, f.acc} {
 		p.X.Tick.Marker = epochTicks{}
 	}
@@ -225,7 +225,7 @@ func fitLinear(ax *plot.Axis, vs []float64) {
 // draws a dotted vertical line through both plots.
 func (f *figure) markBest(r Run, c color.Color, line bool) error {
 	m := r.Metrics[r.BestEpoch-1]
-	y := m.Value(f.curve.Val)
+	y := m.Figure(f.curve.Val)
 	for _, pt := range []struct {
 		p *plot.Plot
 		y float64

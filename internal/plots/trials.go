@@ -68,7 +68,7 @@ func trialCurves(runs []Run) (*trialFigure, error) {
 		for _, s := range []struct {
 			p *plot.Plot
 			f func(rundir.Metrics) float64
-		}{{f.loss, func(m rundir.Metrics) float64 { return m.ValLoss }}, {f.acc, func(m rundir.Metrics) float64 { return scale * m.Value(curve.Val) }}} {
+		}{{f.loss, func(m rundir.Metrics) float64 { return m.ValLoss }}, {f.acc, func(m rundir.Metrics) float64 { return scale * m.Figure(curve.Val) }}} {
 			xy := series(r.Metrics, s.f)
 			l, err := plotter.NewLine(xy)
 			if err != nil {

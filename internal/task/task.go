@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
+	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -83,6 +84,10 @@ type Measure interface {
 	NewMeter(classes int, confusion bool) Meter
 	// Labelled reports whether evaluation data needs labels.
 	Labelled() bool
+	// Metrics lists the names (pkg/metrics' Table) of the figures its
+	// Meter puts in Eval.Metrics, besides loss: train.monitor may be
+	// val_ + any of them, or val_loss.
+	Metrics() []string
 	// Gradcheck returns nnfc gradcheck --config's check of a network of
 	// spec s (suite.ForSpec with the task's loss name and batch), or why
 	// finite differences cannot check it.
@@ -153,6 +158,14 @@ type Eval struct {
 	// Classes names the classes (the rows and columns of Confusion) when
 	// the model's data named them (a table's target values).
 	Classes []string `json:"classes,omitempty"`
+	// Metrics holds the task's figures by their names in pkg/metrics'
+	// Table (accuracy, f1_macro, rmse, …): those its Measure.Metrics
+	// lists, each when it is defined on the data (never NaN: see
+	// metrics.Put).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+	// ClassMetrics is a classifier's precision, recall, F1 and support per
+	// class with their macro and weighted means.
+	ClassMetrics *metrics.ClassReport `json:"class_metrics,omitempty"`
 }
 
 // Bad reports one problem of a key.
@@ -200,12 +213,39 @@ func Check(m Model, monitor string, set map[string]bool, bad Bad) {
 		bad("model.kind", "must be one of %s, got %q", strings.Join(Names(), ", "), m.Kind)
 		t = All[0]
 	}
+	if _, err := metrics.ParseMonitor(monitor, MonitorNames(t)); err != nil {
+		bad("train.monitor", "%v (the validation metrics of the %s task; ↑ higher is better, ↓ lower)", err, t.Name())
+	}
 	t.Check(m, monitor, set, bad)
+}
+
+// MonitorNames lists the metrics train.monitor may name for task t: loss
+// and its Metrics.
+func MonitorNames(t Task) []string {
+	return append([]string{"loss"}, t.Metrics()...)
 }
 
 // Defaults fills in the defaults of m's task (see Configure.Defaults).
 func Defaults(m *Model, monitor *string, set map[string]bool) {
 	if t, err := Lookup(m.Kind); err == nil {
 		t.Defaults(m, monitor, set)
+	}
+}
+
+// WriteMetrics writes the figures of m named in names (a task's Metrics),
+// one per line with its direction, in names' order; a figure undefined on
+// the data (absent from m) shows as "–". nnfc eval's table.
+func WriteMetrics(w io.Writer, m map[string]float64, names []string) {
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		v := "–"
+		if x, ok := m[n]; ok {
+			v = fmt.Sprintf("%.4f", x)
+		}
+		metric, _ := metrics.Lookup(n)
+		fmt.Fprintf(w, "%-*s  %7s %s  %s\n", width, n, v, metric.Arrow(), metric.Doc)
 	}
 }
