@@ -193,6 +193,10 @@ func decodeSchema(stored json.RawMessage) (*data.Schema, error) {
 	return schemaOf(f.State)
 }
 
+// TableSchema decodes the table source's fitted state (the state of
+// DecodeFitted when its name is "table"), validated.
+func TableSchema(state json.RawMessage) (*data.Schema, error) { return schemaOf(state) }
+
 func schemaOf(raw []byte) (*data.Schema, error) {
 	s := &data.Schema{}
 	if err := json.Unmarshal(raw, s); err != nil {
