@@ -20,6 +20,7 @@ import (
 	datasource "github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/model"
+	"google.golang.org/protobuf/proto"
 )
 
 // tablePath is data/tables/NAME of this checkout (make data fetches the
@@ -173,10 +174,12 @@ func tableFeeds(t *testing.T, csvPath string, m *onnxpb.ModelProto, lo, hi int) 
 // Configurations: penguins as configs/penguins.yaml (island one-hot, sex
 // binary with the missing share, numeric mean imputation); penguins with
 // missing indicators, mode imputation, year and sex as categories;
-// breast cancer (30 numeric columns); and
+// penguins with island and sex in learned embeddings (data.embed: an
+// embedding layer first, Gather in the graph); breast cancer (30 numeric columns); and
 // the first penguins model as a double graph. Negative twins: the island
-// categories in the wrong order, and the imputation of bill length
-// removed, must fail the same comparison. Debian's onnx.checker accepts
+// categories in the wrong order, the imputation of bill length removed,
+// and two rows of the island embedding swapped, must fail the same
+// comparison. Debian's onnx.checker accepts
 // every file. A column named as an output ("label") is refused.
 func TestTableInONNXRuntime(t *testing.T) {
 	dir := t.TempDir()
@@ -206,6 +209,11 @@ data:
 model: {hidden: [12, 8], activation: swish}
 optimizer: {rule: adam, lr: 0.01}
 `, penguins))},
+		{name: "penguins-embed", prec: "", inputs: []string{penguins, raw}, model: trainTable(t, dir, "penguins3", fmt.Sprintf(`seed: 3
+data: {source: table, train: %s, target: species, val_fraction: 0, embed: {island: 2, sex: 3}}
+model: {hidden: [16], activation: relu}
+optimizer: {rule: adam, lr: 0.01}
+`, tablePath(t, "penguins-train.csv")))},
 		{name: "breast-cancer", prec: "", inputs: []string{cancer}, model: trainTable(t, dir, "cancer", fmt.Sprintf(`seed: 1
 data: {source: table, train: %s, target: diagnosis, val_fraction: 0}
 model: {hidden: [32], activation: tanh}
@@ -222,6 +230,8 @@ optimizer: {rule: adam, lr: 0.001}
 	}
 	var jobs []ortJob
 	var files []string
+	var embedModel *onnxpb.ModelProto
+	embedWant := -1
 	var wants []want
 	for _, c := range cases {
 		m, err := ExportFile(c.model, Options{Precision: c.prec})
@@ -233,6 +243,13 @@ optimizer: {rule: adam, lr: 0.001}
 			t.Fatal(err)
 		}
 		files = append(files, out)
+		if c.name == "penguins-embed" {
+			nodeByOutput(t, m, "embed_1") // the graph looks sex up in its table
+			embedModel = m
+		}
+		if c.name == "penguins-embed" {
+			embedWant = len(wants) // its run on penguins.csv
+		}
 		for _, in := range c.inputs {
 			w := want{job: len(jobs)}
 			w.probs, w.labels, w.names = nnfcPredictTable(t, c.model, in)
@@ -262,6 +279,25 @@ optimizer: {rule: adam, lr: 0.001}
 		},
 	}
 	twinJob := map[string]int{}
+	{
+		// The embedding model with its island table's first two rows
+		// (Biscoe's and Dream's) swapped.
+		m := proto.Clone(embedModel).(*onnxpb.ModelProto)
+		for _, init := range m.Graph.Initializer {
+			if init.GetName() == "embed_0_weight" {
+				row := 4 * int(init.Dims[1])
+				tmp := slices.Clone(init.RawData[:row])
+				copy(init.RawData[:row], init.RawData[row:2*row])
+				copy(init.RawData[row:2*row], tmp)
+			}
+		}
+		out := filepath.Join(dir, "twin-embedding.onnx")
+		if err := Write(out, m); err != nil {
+			t.Fatal(err)
+		}
+		twinJob["island embedding rows swapped"] = len(jobs)
+		jobs = append(jobs, ortJob{Model: out, Feeds: tableFeeds(t, penguins, m, 0, -1)})
+	}
 	for name, mutate := range twins {
 		m, err := ExportFile(cases[0].model, Options{})
 		if err != nil {
@@ -297,8 +333,11 @@ optimizer: {rule: adam, lr: 0.001}
 			t.Errorf("%s, batch of 1: %s", c.name, msg)
 		}
 	}
-	ref := wants[0]
 	for name, j := range twinJob {
+		ref := wants[0]
+		if strings.Contains(name, "embedding") {
+			ref = wants[embedWant]
+		}
 		msg := compareClassifier(t, res[j], ref.probs, ref.labels, ref.names, tol32)
 		if msg == "" {
 			t.Errorf("negative twin %q: ONNX Runtime's outputs still match nnfc's: the comparison cannot fail", name)
