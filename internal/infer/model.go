@@ -165,3 +165,37 @@ func matrix[T layers.Float](ds *data.Dataset, lo, hi int, x *layers.Matrix[T], i
 	data.Gather(ds, idx, x.Data, y[:hi-lo])
 	return x, idx
 }
+
+// Replica returns a copy of m with a network of its own, holding the same
+// weights: a network keeps its activations between calls and is not safe
+// for concurrent use, so each goroutine that runs forward passes at the
+// same time as others needs one (nnfc serve's workers). The replica
+// shares m's file metadata and normalizer, which nothing changes, and
+// does not own m's bfloat16 mode (Close of the replica leaves it).
+func (m *Model) Replica() (*Model, error) {
+	r := *m
+	r.off = func() {}
+	var err error
+	if m.net64 != nil {
+		r.net64, err = replicate(m.net64)
+	} else {
+		r.net32, err = replicate(m.net32)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", m.Path, err)
+	}
+	return &r, nil
+}
+
+func replicate[T layers.Float](n *model.Net[T]) (*model.Net[T], error) {
+	c, err := model.New[T](n.Spec, nil)
+	if err != nil {
+		return nil, err
+	}
+	src, _ := n.Flat()
+	dst, _ := c.Flat()
+	copy(dst, src)
+	copy(c.FlatBuffers(), n.FlatBuffers())
+	c.SetTraining(false)
+	return c, nil
+}
