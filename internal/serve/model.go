@@ -146,6 +146,11 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 		// numeric rows only until its records decoder applies it.
 		return nil, fmt.Errorf("%s: the model reads its input through a data source's fitted preprocessing (a table schema), which nnfc serve does not apply yet; it serves models of numeric rows", ref.Path)
 	}
+	if len(im.Spec.Embed) > 0 {
+		// Its index inputs come from a table's schema, refused above;
+		// a file with tables and no schema is not one nnfc writes.
+		return nil, fmt.Errorf("%s: the model has embedding tables (data.embed), whose inputs only a table schema writes; nnfc serve takes numeric rows", ref.Path)
+	}
 	if norm != nil {
 		if err := norm.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: normalizer: %v", ref.Path, err)

@@ -110,18 +110,25 @@ func (t *trainer[T]) decideStop() {
 	}
 }
 
-// Divergence that stays finite: a training loss this many times the
-// lowest seen (the first step's or an epoch's mean) draws a warning.
-const divergeFactor = 100
+// Divergence that stays finite: an epoch's mean training loss this many
+// times the lowest seen (the first step's or an epoch's mean), and back
+// above divergeShare of the first step's loss, draws a warning.
+const (
+	divergeFactor = 100
+	divergeShare  = 0.1
+)
 
 // watchDivergence warns, once per run, when the epoch's mean training
-// loss has grown by two orders of magnitude over the lowest seen: the
-// run is diverging without (yet) becoming NaN.
+// loss has grown by two orders of magnitude over the lowest seen and has
+// climbed back to a tenth of where the run started: the run is diverging
+// without (yet) becoming NaN. A loss that fell to 1e-5 and moves around
+// 1e-3 is a fitted training set, not a divergence: the ratio alone, to a
+// minimum near zero, said otherwise.
 func (t *trainer[T]) watchDivergence(m rundir.Metrics) {
 	st := t.st
-	if st.LossFloor > 0 && m.Loss > divergeFactor*st.LossFloor && len(st.Warnings) == 0 {
-		w := fmt.Sprintf("the training loss grew to %.4g at epoch %d, %.0f× the lowest seen (%.4g): the run is diverging; try a lower optimizer.lr (%g)",
-			m.Loss, m.Epoch, m.Loss/st.LossFloor, st.LossFloor, t.c.Optimizer.LR)
+	if st.LossFloor > 0 && m.Loss > divergeFactor*st.LossFloor && m.Loss > divergeShare*st.LossStart && len(st.Warnings) == 0 {
+		w := fmt.Sprintf("the training loss grew to %.4g at epoch %d, %.0f× the lowest seen (%.4g; the first step's was %.4g): the run is diverging; try a lower optimizer.lr (%g)",
+			m.Loss, m.Epoch, m.Loss/st.LossFloor, st.LossFloor, st.LossStart, t.c.Optimizer.LR)
 		st.Warnings = append(st.Warnings, w)
 		t.prog.end()
 		fmt.Fprintln(t.o.Stderr, "warning:", w)

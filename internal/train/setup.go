@@ -35,7 +35,13 @@ func Spec(c config.Config, train *data.Dataset) model.Spec {
 	if err != nil {
 		panic(err) // a loaded config has a valid kind
 	}
-	return t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes))
+	spec := t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes))
+	// A table's embedded columns (data.embed) become the network's
+	// embedding tables.
+	for _, e := range train.Embed {
+		spec.Embed = append(spec.Embed, layers.EmbedColumn{Col: e.Col, Vocab: e.Vocab, Dim: e.Dim})
+	}
+	return spec
 }
 
 // run builds the run of c in its directory (resuming it from its

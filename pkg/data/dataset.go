@@ -19,6 +19,10 @@ type Dataset struct {
 	Y       []int32 // N labels in [0, Classes)
 	N, D    int
 	Classes int
+	// Embed lists the inputs that hold a category index (a table's
+	// columns with an embedding, Schema.EmbedInputs): no normalizer
+	// touches them, and the network looks them up in its tables.
+	Embed []EmbedInput
 }
 
 // Row returns sample i as a view into d.X. Its capacity is limited to D,
@@ -40,6 +44,7 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 		N:       len(idx),
 		D:       d.D,
 		Classes: d.Classes,
+		Embed:   d.Embed,
 	}
 	Gather(d, idx, s.X, s.Y)
 	if d.X64 != nil {
@@ -113,8 +118,8 @@ func (d *Dataset) SplitInPlace(val int, rng *rand.Rand) (train, valid *Dataset) 
 	}
 	nt := len(ti)
 	permuteRows(d.Y, 1, order)
-	train = &Dataset{Name: d.Name + "[train]", X: d.X[: nt*D : nt*D], Y: d.Y[:nt:nt], N: nt, D: D, Classes: d.Classes}
-	valid = &Dataset{Name: d.Name + "[val]", X: d.X[nt*D : d.N*D : d.N*D], Y: d.Y[nt:d.N:d.N], N: d.N - nt, D: D, Classes: d.Classes}
+	train = &Dataset{Name: d.Name + "[train]", X: d.X[: nt*D : nt*D], Y: d.Y[:nt:nt], N: nt, D: D, Classes: d.Classes, Embed: d.Embed}
+	valid = &Dataset{Name: d.Name + "[val]", X: d.X[nt*D : d.N*D : d.N*D], Y: d.Y[nt:d.N:d.N], N: d.N - nt, D: D, Classes: d.Classes, Embed: d.Embed}
 	if d.X64 != nil {
 		train.X64, valid.X64 = d.X64[:nt*D:nt*D], d.X64[nt*D:d.N*D:d.N*D]
 	}
