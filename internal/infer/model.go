@@ -46,7 +46,8 @@ type Model struct {
 	// a caller that records where a model came from.
 	Meta map[string]string
 	// ClassNames names the classes when the model's data named them (a
-	// table's target values, from its stored preprocessing), else nil.
+	// table's target values, from its stored preprocessing; the names a
+	// source gives its classes, data.Normalizer.Classes), else nil.
 	ClassNames []string
 
 	// Exactly one of the two networks is set: net64 for float64, net32
@@ -95,6 +96,8 @@ func Open(path, precision string) (*Model, error) {
 	if m.Norm != nil {
 		if names := source.FittedClassNames(m.Norm.Source); len(names) == m.Spec.Classes {
 			m.ClassNames = names
+		} else if len(m.Norm.Classes) == m.Spec.Classes {
+			m.ClassNames = m.Norm.Classes // the source's names (Fashion-MNIST)
 		}
 	}
 	return m, nil
@@ -164,4 +167,38 @@ func matrix[T layers.Float](ds *data.Dataset, lo, hi int, x *layers.Matrix[T], i
 	x.Resize(hi-lo, ds.D)
 	data.Gather(ds, idx, x.Data, y[:hi-lo])
 	return x, idx
+}
+
+// Replica returns a copy of m with a network of its own, holding the same
+// weights: a network keeps its activations between calls and is not safe
+// for concurrent use, so each goroutine that runs forward passes at the
+// same time as others needs one (nnfc serve's workers). The replica
+// shares m's file metadata and normalizer, which nothing changes, and
+// does not own m's bfloat16 mode (Close of the replica leaves it).
+func (m *Model) Replica() (*Model, error) {
+	r := *m
+	r.off = func() {}
+	var err error
+	if m.net64 != nil {
+		r.net64, err = replicate(m.net64)
+	} else {
+		r.net32, err = replicate(m.net32)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", m.Path, err)
+	}
+	return &r, nil
+}
+
+func replicate[T layers.Float](n *model.Net[T]) (*model.Net[T], error) {
+	c, err := model.New[T](n.Spec, nil)
+	if err != nil {
+		return nil, err
+	}
+	src, _ := n.Flat()
+	dst, _ := c.Flat()
+	copy(dst, src)
+	copy(c.FlatBuffers(), n.FlatBuffers())
+	c.SetTraining(false)
+	return c, nil
 }
