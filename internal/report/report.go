@@ -28,7 +28,7 @@ import (
 )
 
 // File is the report's name in the run directory.
-const File = "report.html"
+const File = rundir.Report
 
 // Page is everything the report shows, ready for the template.
 type Page struct {
@@ -155,6 +155,9 @@ func Build(dir string, o Options) (*Page, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--run %s: not a run directory", dir)
 	}
+	if err := rundir.CheckNotReplacing(dir); err != nil {
+		return nil, fmt.Errorf("--run %v", err)
+	}
 	cfgPath := filepath.Join(dir, rundir.Config)
 	if _, err := os.Stat(cfgPath); err != nil {
 		return nil, fmt.Errorf("%s: %v (is %s a training run directory?)", cfgPath, errors.Unwrap(err), dir)
@@ -198,7 +201,7 @@ func Build(dir string, o Options) (*Page, error) {
 	for _, m := range ms {
 		p.ShowL2 = p.ShowL2 || m.L2 > 0
 	}
-	if p.Curves, err = uri(plots.RunCurves(ms, best)); err != nil {
+	if p.Curves, err = uri(plots.RunCurves(ms, best, task.Of(net.Spec).Curve())); err != nil {
 		return nil, err
 	}
 	switch r, err := rundir.ReadResults(dir); {
@@ -265,7 +268,7 @@ func Build(dir string, o Options) (*Page, error) {
 		probs := probabilities(net, ds)
 		p.Mistakes = mistakes(raw, probs, net.Spec.Classes, side, names, o.MaxMistakes)
 	}
-	if p.Embeds, err = embeddings(filepath.Join(dir, "embed")); err != nil {
+	if p.Embeds, err = embeddings(filepath.Join(dir, rundir.EmbedDir)); err != nil {
 		return nil, err
 	}
 	return p, nil
