@@ -166,6 +166,30 @@ type Eval struct {
 	// ClassMetrics is a classifier's precision, recall, F1 and support per
 	// class with their macro and weighted means.
 	ClassMetrics *metrics.ClassReport `json:"class_metrics,omitempty"`
+	// Curves are the numbers of the report's pictures, filled by the
+	// Meter of a full evaluation (NewMeter's confusion); not in JSON.
+	Curves *Curves `json:"-"`
+}
+
+// Curves are the numbers nnfc report draws, each set by the tasks that
+// have it (nil or empty otherwise); internal/plots draws them.
+type Curves struct {
+	// Reliability is a classifier's bins of top-class confidence
+	// (metrics.Reliability, metrics.Bins bins): the reliability diagram.
+	Reliability []metrics.Bin
+	// ROC and PR are a binary model's curves of its positive-class
+	// probability; Threshold is its decision threshold (the point marked
+	// on both), PositiveRate the weight share of positive rows (PR's
+	// chance level).
+	ROC                     []metrics.ROCPoint
+	PR                      []metrics.PRPoint
+	Threshold, PositiveRate float64
+	// Actual and Predicted are a regression model's targets and
+	// predictions in the data's units, K per row (row-major), the targets
+	// named Targets: predicted-vs-actual and the residuals.
+	Actual, Predicted []float64
+	K                 int
+	Targets           []string
 }
 
 // Bad reports one problem of a key.
