@@ -35,7 +35,7 @@ func Spec(c config.Config, train *data.Dataset) model.Spec {
 	if err != nil {
 		panic(err) // a loaded config has a valid kind
 	}
-	return t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes))
+	return t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes), train.K)
 }
 
 // run builds the run of c in its directory (resuming it from its

@@ -182,7 +182,7 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 				Err: "could not draw a batch whose SVM margins all stay 0.05 away from 0"}}
 		}
 	}
-	net.Loss(x, y)
+	net.Loss(x, layers.Classes[float64](y))
 	analytic := make([][]float64, len(net.Params()))
 	for i, p := range net.Params() {
 		analytic[i] = slices.Clone(p.Grad)
@@ -199,7 +199,7 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 			}
 		}
 	}
-	f := func() float64 { return net.EvalLoss(x, y) + net.RegLoss() }
+	f := func() float64 { return net.EvalLoss(x, layers.Classes[float64](y)) + net.RegLoss() }
 	cmp, h := compare, gradcheck.DefaultStep
 	if floored {
 		floor := noiseFloor(f())
