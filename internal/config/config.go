@@ -78,7 +78,11 @@ type Train struct {
 	// validation metric improving by MinDelta; 0 is off.
 	Patience int     `mapstructure:"patience" yaml:"patience"`
 	MinDelta float64 `mapstructure:"min_delta" yaml:"min_delta"`
-	Monitor  string  `mapstructure:"monitor" yaml:"monitor"` // val_acc | val_loss
+	// Monitor is val_ + a metric the task reports (val_acc, val_loss,
+	// val_f1_macro, …: task.Measure.Metrics), with its direction from
+	// pkg/metrics' Table: best model, early stopping, the plateau schedule
+	// and nnfc sweep's ranking and pruning follow it.
+	Monitor string `mapstructure:"monitor" yaml:"monitor"`
 	// Threads is the BLAS thread count; 0 leaves the backend's default.
 	Threads int `mapstructure:"threads" yaml:"threads"`
 	// The checkpoint (with metrics.jsonl and the best model) is written at
@@ -823,7 +827,7 @@ func (c *Config) validateSplits(p *problems) {
 		p.bad("train.patience", "early stopping needs a validation split (data.val_count or data.val_fraction > 0)")
 	}
 	if c.Schedule.Kind == "plateau" {
-		p.bad("schedule.kind", "plateau watches the validation loss and needs a validation split (data.val_count or data.val_fraction > 0)")
+		p.bad("schedule.kind", "plateau watches the validation metric train.monitor and needs a validation split (data.val_count or data.val_fraction > 0)")
 	}
 }
 
@@ -914,7 +918,6 @@ func (c *Config) validateTrain(p *problems) {
 	if !(t.MinDelta >= 0) {
 		p.bad("train.min_delta", "must be ≥ 0, got %g", t.MinDelta)
 	}
-	p.oneOf("train.monitor", t.Monitor, []string{"val_acc", "val_loss"})
 	if t.Threads < 0 {
 		p.bad("train.threads", "must be ≥ 0 (0: the BLAS default), got %d", t.Threads)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -85,6 +86,10 @@ type Measure interface {
 	NewMeter(classes int, confusion bool) Meter
 	// Labelled reports whether evaluation data needs labels.
 	Labelled() bool
+	// Metrics lists the names (pkg/metrics' Table) of the figures its
+	// Meter puts in Eval.Metrics, besides loss: train.monitor may be
+	// val_ + any of them, or val_loss.
+	Metrics() []string
 	// Gradcheckable returns nil when nnfc gradcheck can check a network
 	// of spec s by finite differences, else why not.
 	Gradcheckable(s model.Spec) error
@@ -159,6 +164,14 @@ type Eval struct {
 	// Classes names the classes (the rows and columns of Confusion) when
 	// the model's data named them (a table's target values).
 	Classes []string `json:"classes,omitempty"`
+	// Metrics holds the task's figures by their names in pkg/metrics'
+	// Table (accuracy, f1_macro, rmse, …): those its Measure.Metrics
+	// lists, each when it is defined on the data (never NaN: see
+	// metrics.Put).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+	// ClassMetrics is a classifier's precision, recall, F1 and support per
+	// class with their macro and weighted means.
+	ClassMetrics *metrics.ClassReport `json:"class_metrics,omitempty"`
 }
 
 // Bad reports one problem of a key.
@@ -246,7 +259,16 @@ func Check(m Model, monitor string, set map[string]bool, bad Bad) {
 			bad("model.kind", "%q names another task than model.task %q (model.kind is model.task's older spelling): set model.task only", m.Kind, m.Task)
 		}
 	}
+	if _, err := metrics.ParseMonitor(monitor, MonitorNames(t)); err != nil {
+		bad("train.monitor", "%v (the validation metrics of the %s task; ↑ higher is better, ↓ lower)", err, t.Name())
+	}
 	t.Check(m, monitor, set, bad)
+}
+
+// MonitorNames lists the metrics train.monitor may name for task t: loss
+// and its Metrics.
+func MonitorNames(t Task) []string {
+	return append([]string{"loss"}, t.Metrics()...)
 }
 
 // Defaults resolves m's task (model.task, else model.kind: Kind becomes
@@ -262,5 +284,23 @@ func Defaults(m *Model, monitor *string, set map[string]bool) {
 			m.Kind, m.Task = t.Name(), Spelling(t.Name())
 		}
 		t.Defaults(m, monitor, set)
+	}
+}
+
+// WriteMetrics writes the figures of m named in names (a task's Metrics),
+// one per line with its direction, in names' order; a figure undefined on
+// the data (absent from m) shows as "–". nnfc eval's table.
+func WriteMetrics(w io.Writer, m map[string]float64, names []string) {
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		v := "–"
+		if x, ok := m[n]; ok {
+			v = fmt.Sprintf("%.4f", x)
+		}
+		metric, _ := metrics.Lookup(n)
+		fmt.Fprintf(w, "%-*s  %7s %s  %s\n", width, n, v, metric.Arrow(), metric.Doc)
 	}
 }

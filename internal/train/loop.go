@@ -147,8 +147,10 @@ func (t *trainer[T]) step(e, b int, lr float64) error {
 	if !finite(loss) {
 		return t.diverged(&NonFiniteError{Epoch: e + 1, Step: b + 1, Loss: loss, LR: lr, Dir: t.dir, Model: t.lastModel()})
 	}
-	if st.LossFloor == 0 || loss < st.LossFloor {
-		st.LossFloor = loss // the lowest loss seen: the first step's, then epoch means
+	if st.LossStart == 0 {
+		// The first step's loss: the start, and the first floor (then
+		// epoch means: one easy minibatch's loss is no yardstick).
+		st.LossStart, st.LossFloor = loss, loss
 	}
 	if t.clip != nil {
 		st.NormSum += t.clip.Norm
@@ -210,7 +212,7 @@ func (t *trainer[T]) finish() (*Result, error) {
 	}
 	copyState(t.net, t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: len(t.rates), BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
-		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st),
+		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor),
 		Seconds: t.trainSecs, SamplesPerSec: median(t.rates), Reason: st.Reason, Warnings: st.Warnings,
 		NoValidation: t.splits.Val.N == 0, Checkpoints: t.saves}
 	if t.splits.Test != nil {

@@ -42,6 +42,10 @@ type Dataset struct {
 	// W, when not nil, is the sample weight of each row (N, finite and
 	// ≥ 0); nil: every row weighs 1.
 	W []float32
+	// Embed lists the inputs that hold a category index (a table's
+	// columns with an embedding, Schema.EmbedInputs): no normalizer
+	// touches them, and the network looks them up in its tables.
+	Embed []EmbedInput
 }
 
 // Row returns sample i as a view into d.X. Its capacity is limited to D,
@@ -64,6 +68,7 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 		D:       d.D,
 		Classes: d.Classes,
 		K:       d.K,
+		Embed:   d.Embed,
 	}
 	s.copyTargetMeta(d)
 	Gather(d, idx, s.X, s.Y)
@@ -183,6 +188,7 @@ func (d *Dataset) SplitInPlace(val int, rng *rand.Rand) (train, valid *Dataset) 
 		permuteRows(d.Y, 1, order)
 		train.Y, valid.Y = d.Y[:nt:nt], d.Y[nt:d.N:d.N]
 	}
+	train.Embed, valid.Embed = d.Embed, d.Embed
 	if d.X64 != nil {
 		train.X64, valid.X64 = d.X64[:nt*D:nt*D], d.X64[nt*D:d.N*D:d.N*D]
 	}

@@ -231,6 +231,9 @@ func (autoencoder) Validate(s Spec) []error {
 	if s.BatchNorm || s.Dropout > 0 {
 		bad("batchnorm, dropout: not available for an autoencoder")
 	}
+	if len(s.Embed) > 0 {
+		bad("embed: embedding tables (data.embed) are not available for an autoencoder, whose target is its input")
+	}
 	if !slices.Contains(layers.Inits, s.Init) {
 		bad("init: unknown %q, want one of %v", s.Init, layers.Inits)
 	}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/nnfc/nnfc/pkg/layers"
 )
@@ -70,6 +71,9 @@ func validateSequential(s Spec, bad func(format string, a ...any)) {
 	if !(s.Dropout >= 0 && s.Dropout < 1) {
 		bad("dropout: must be in [0,1), got %g", s.Dropout)
 	}
+	for _, e := range s.validateEmbed() {
+		bad("%v", e)
+	}
 	if len(s.Hidden) == 0 {
 		if s.BatchNorm {
 			bad("batchnorm: applies to hidden layers, and there are none")
@@ -80,8 +84,10 @@ func validateSequential(s Spec, bad func(format string, a ...any)) {
 	}
 }
 
+// Dims: the first is the first affine layer's input, after the
+// embedding tables (Spec.Embed).
 func (classifier) Dims(s Spec) []int {
-	return append(append([]int{s.InputDim}, s.Hidden...), s.Classes)
+	return append(append([]int{s.embedWidth()}, s.Hidden...), s.Classes)
 }
 
 func (classifier) NumParams(s Spec) int {
@@ -95,11 +101,17 @@ func (classifier) NumParams(s Spec) int {
 			n += 2 * h // γ and β
 		}
 	}
+	for _, c := range s.Embed {
+		n += c.Vocab * c.Dim
+	}
 	return n
 }
 
 func (classifier) TensorShapes(s Spec) []TensorShape {
 	var ts []TensorShape
+	for k, c := range s.Embed {
+		ts = append(ts, TensorShape{fmt.Sprintf("embed.%d.weight", k), []int{c.Vocab, c.Dim}})
+	}
 	dims := s.Dims()
 	k := 0 // module index, as nn.Sequential numbers them
 	for i := 0; i+1 < len(dims); i++ {
@@ -148,6 +160,13 @@ func (classifier) Describe(s Spec) string {
 	if s.Dropout > 0 {
 		out += fmt.Sprintf(" dropout=%g", s.Dropout)
 	}
+	if len(s.Embed) > 0 {
+		var es []string
+		for _, c := range s.Embed {
+			es = append(es, fmt.Sprintf("input %d: %d×%d", c.Col, c.Vocab, c.Dim))
+		}
+		out += fmt.Sprintf(", embedding %s (first affine %d wide)", strings.Join(es, ", "), s.embedWidth())
+	}
 	return out
 }
 
@@ -158,16 +177,25 @@ const (
 	// dropout, fields a version-1 reader would silently ignore (and then
 	// build a different network): it refuses the file instead.
 	fileVersionRegularized = "2"
+	// fileVersionEmbed marks a file whose spec has embedding tables
+	// (Spec.Embed): a version-2 reader would ignore them and build a
+	// network of another input width.
+	fileVersionEmbed = "3"
 )
 
 func (classifier) FileVersion(s Spec) string {
+	if len(s.Embed) > 0 {
+		return fileVersionEmbed
+	}
 	if s.BatchNorm || s.Dropout > 0 {
 		return fileVersionRegularized
 	}
 	return fileVersion
 }
 
-func (classifier) Versions() []string { return []string{fileVersion, fileVersionRegularized} }
+func (classifier) Versions() []string {
+	return []string{fileVersion, fileVersionRegularized, fileVersionEmbed}
+}
 
 // newClassifier builds the network a valid classifier spec describes (see
 // New).
@@ -184,8 +212,16 @@ func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 // a linear output) trained with loss: a classifier's or a regression's.
 func newSequential[T layers.Float](spec Spec, rng *rand.Rand, loss layers.Loss[T]) (*Net[T], error) {
 	n := &Net[T]{Spec: spec, dscores: &layers.Matrix[T]{}}
+	if len(spec.Embed) > 0 {
+		n.Embedding = layers.NewEmbedding[T]("", spec.InputDim, spec.Embed)
+		n.Embedding.SkipInputGrad = true
+		n.Layers = append(n.Layers, n.Embedding)
+	}
 	dims := spec.Dims()
-	prefix := func() string { return fmt.Sprintf("%d.", len(n.Layers)) }
+	// Affine, batch normalization, activation and dropout are numbered
+	// as nn.Sequential numbers its modules, the embedding aside.
+	first := len(n.Layers)
+	prefix := func() string { return fmt.Sprintf("%d.", len(n.Layers)-first) }
 	for i := 0; i+1 < len(dims); i++ {
 		a := layers.NewAffine[T](prefix(), dims[i], dims[i+1])
 		if rng != nil {
@@ -213,12 +249,23 @@ func newSequential[T layers.Float](spec Spec, rng *rand.Rand, loss layers.Loss[T
 			}
 		}
 	}
+	if n.Embedding != nil && rng != nil {
+		// N(0, 1), as PyTorch's nn.Embedding: rows on the scale of the
+		// standardized numeric inputs beside them.
+		for _, t := range n.Embedding.Tables {
+			for i := range t.Data {
+				t.Data[i] = T(rng.NormFloat64())
+			}
+		}
+	}
 	var seed uint64
 	if rng != nil && len(n.Dropout) > 0 {
 		seed = rng.Uint64()
 	}
 	n.SeedDropout(seed)
-	n.Affine[0].SkipInputGrad = true
+	// The first layer's input gradient is of no use: the input's, or the
+	// embedding's (whose dx the first affine computes for its tables).
+	n.Affine[0].SkipInputGrad = n.Embedding == nil
 	n.loss = loss
 	n.head = classifierHead[T]{n}
 	n.flatten()

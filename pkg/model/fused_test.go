@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/nnfc/nnfc/internal/vec"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/optim"
@@ -28,6 +29,9 @@ func fusedPair[T layers.Float](t *testing.T, spec model.Spec) (fast, ref *model.
 	for _, a := range ref.Affine {
 		a.OverwriteGrad = false
 	}
+	if ref.Embedding != nil {
+		ref.Embedding.OverwriteGrad = false
+	}
 	if !fast.Fused {
 		t.Fatal("New must select the fused path")
 	}
@@ -46,6 +50,8 @@ func TestFusedMatchesReference(t *testing.T) {
 		{InputDim: 13, Hidden: []int{17, 9}, Activations: []string{"relu", "relu"}, Classes: 5, Loss: "softmax", Init: "he", Reg: 0.01},
 		{InputDim: 13, Hidden: []int{17, 9}, Activations: []string{"swish", "relu"}, Classes: 5, Loss: "svm", Init: "he"},
 		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he", BatchNorm: true},
+		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he", Reg: 0.01, Embed: embedCols},
+		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he", BatchNorm: true, Embed: embedCols},
 	}
 	for k, spec := range specs {
 		t.Run(fmt.Sprintf("spec=%d/T=float64", k), func(t *testing.T) { checkFused[float64](t, spec, 1e-12) })
@@ -53,18 +59,14 @@ func TestFusedMatchesReference(t *testing.T) {
 	}
 }
 
+// embedCols are two embedding tables of a 13-input spec (inputs 2 and 7).
+var embedCols = []layers.EmbedColumn{{Col: 2, Vocab: 4, Dim: 3}, {Col: 7, Vocab: 6, Dim: 2}}
+
 func checkFused[T layers.Float](t *testing.T, spec model.Spec, tol float64) {
 	fast, ref := fusedPair[T](t, spec)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for step := range 2 {
-		x := layers.NewMatrix[T](11, spec.InputDim)
-		for i := range x.Data {
-			x.Data[i] = T(rng.NormFloat64())
-		}
-		y := make([]int32, x.Rows)
-		for i := range y {
-			y[i] = int32(rng.IntN(spec.Classes))
-		}
+		x, y := randomBatch[T](rng, 11, spec)
 		lf, _ := fast.Loss(x, layers.Classes[T](y))
 		lr, _ := ref.Loss(x, layers.Classes[T](y))
 		if math.Abs(lf-lr) > tol*max(1, math.Abs(lr)) {
@@ -104,15 +106,22 @@ func TestTrainStepMatchesLossThenStep(t *testing.T) {
 		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he"},
 		{InputDim: 13, Hidden: []int{17, 9}, Activations: []string{"relu", "swish"}, Classes: 5, Loss: "softmax", Init: "he", Reg: 0.05},
 		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "svm", Init: "he", Dropout: 0.3},
+		// Embedding tables: updated whole by every rule inside the
+		// backward pass (layers.Embedding.BackwardUpdate), L2 included.
+		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he", Reg: 0.05, Embed: embedCols},
 	}
 	defer func(r int) { layers.UpdateRows = r }(layers.UpdateRows)
+	defer vec.SetTeam(vec.Team())
 	// Blocks of 4 rows: W's update in several blocks of 17 and 9 rows (with
-	// a short last block), and in one block.
-	for _, rows := range []int{4, 0} {
+	// a short last block), and in one block; and on a team of two threads,
+	// where float32 takes the whole weight gradient in one GEMM first.
+	for _, c := range []struct{ rows, team int }{{4, 1}, {0, 1}, {4, 2}} {
+		rows := c.rows
 		layers.UpdateRows = rows
+		vec.SetTeam(c.team)
 		for _, rule := range optim.Rules {
 			for k, spec := range specs {
-				name := fmt.Sprintf("rows=%d/rule=%s/spec=%d", rows, rule, k)
+				name := fmt.Sprintf("rows=%d/team=%d/rule=%s/spec=%d", rows, c.team, rule, k)
 				t.Run(name+"/T=float64", func(t *testing.T) { checkTrainStep[float64](t, rule, spec, 1e-12) })
 				t.Run(name+"/T=float32", func(t *testing.T) { checkTrainStep[float32](t, rule, spec, 1e-5) })
 			}
@@ -222,6 +231,11 @@ func randomBatch[T layers.Float](rng *rand.Rand, n int, spec model.Spec) (*layer
 	x := layers.NewMatrix[T](n, spec.InputDim)
 	for i := range x.Data {
 		x.Data[i] = T(rng.NormFloat64())
+	}
+	for _, c := range spec.Embed {
+		for i := range n {
+			x.Data[i*spec.InputDim+c.Col] = T(rng.IntN(c.Vocab))
+		}
 	}
 	y := make([]int32, n)
 	for i := range y {
