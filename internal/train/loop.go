@@ -29,6 +29,13 @@ type trainer[T layers.Float] struct {
 	opt    optim.Optimizer[T] // the update rule (clip, when clipping)
 	clip   *optim.Clipped[T]  // nil without train.grad_clip
 	sched  optim.Schedule
+	// cycle sets the rule's momentum before each step when the schedule
+	// cycles it (one-cycle with schedule.min_momentum); nil otherwise.
+	cycle func(epoch, step, steps int)
+	// ema is the exponential moving average of the weights (train.ema),
+	// nil when off; emaNet holds it as a network for evaluation.
+	ema    *optim.EMA[T]
+	emaNet *model.Net[T]
 	best   *model.Net[T]
 	st     *state
 	eval   *Evaluator[T]
@@ -104,8 +111,16 @@ func (t *trainer[T]) epoch(ctx context.Context, bl *blasbackend.Loop) error {
 	t0 := time.Now()
 	startStep := st.Step
 	t.prog.start(e+1, t.c.Train.Epochs, train.N, min(st.Step*bs, train.N))
+	stepSched, perStep := t.sched.(optim.StepSchedule)
 	for b := st.Step; b < steps; b++ {
-		if err := t.step(e, b, lr); err != nil {
+		stepLR := lr
+		if perStep {
+			stepLR = stepSched.StepLR(e, b, steps)
+		}
+		if t.cycle != nil {
+			t.cycle(e, b, steps)
+		}
+		if err := t.step(e, b, stepLR); err != nil {
 			t.prog.end()
 			return err
 		}
@@ -154,6 +169,9 @@ func (t *trainer[T]) step(e, b int, lr float64) error {
 	}
 	if t.clip != nil {
 		st.NormSum += t.clip.Norm
+	}
+	if t.ema != nil {
+		t.ema.Update()
 	}
 	st.LossSum += loss
 	st.DataLossSum += dataLoss
@@ -210,7 +228,7 @@ func (t *trainer[T]) finish() (*Result, error) {
 			return nil, err
 		}
 	}
-	copyState(t.net, t.best)
+	copyState(t.model(), t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: len(t.rates), BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
 		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor),
 		Seconds: t.trainSecs, SamplesPerSec: median(t.rates), Reason: st.Reason, Warnings: st.Warnings,
