@@ -152,7 +152,7 @@ func (t *trainer[T]) step(e, b int, lr float64) error {
 	data.Gather(train, idx, x.Data, y)
 	tgt := layers.Target[T]{Class: y}
 	if train.Target != nil || train.W != nil {
-		tgt = batchTarget(train, idx, y, t.v, t.w)
+		tgt = BatchTarget(train, idx, y, t.v, t.w)
 	}
 	if len(t.net.Dropout) > 0 {
 		// Masks depend only on (seed, epoch, step): exact resume.
@@ -180,11 +180,11 @@ func (t *trainer[T]) step(e, b int, lr float64) error {
 	return nil
 }
 
-// batchTarget gathers the float targets (into v, resized) and weights
+// BatchTarget gathers the float targets (into v, resized) and weights
 // (into w, of the batch size or more) of the rows idx of d, and returns
 // the batch's target: labels y (nil when d has none), values and weights
 // (nil when d has none).
-func batchTarget[T layers.Float](d *data.Dataset, idx []int, y []int32, v *layers.Matrix[T], w []T) layers.Target[T] {
+func BatchTarget[T layers.Float](d *data.Dataset, idx []int, y []int32, v *layers.Matrix[T], w []T) layers.Target[T] {
 	t := layers.Target[T]{}
 	if d.Y != nil {
 		t.Class = y
