@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 )
 
 // SweepPage is the report of a sweep directory (nnfc sweep).
