@@ -64,6 +64,11 @@ func (classifier) Validate(s Spec) []error {
 	if !(s.Dropout >= 0 && s.Dropout < 1) {
 		bad("dropout: must be in [0,1), got %g", s.Dropout)
 	}
+	if !(s.LabelSmoothing >= 0 && s.LabelSmoothing <= 1) {
+		bad("label_smoothing: must be in [0,1], got %g", s.LabelSmoothing)
+	} else if s.LabelSmoothing > 0 && s.Loss != "softmax" {
+		bad("label_smoothing: applies to the softmax loss, not %s", s.Loss)
+	}
 	errs = append(errs, s.validateEmbed()...)
 	if len(s.Hidden) == 0 {
 		if s.BatchNorm {
@@ -147,6 +152,9 @@ func (classifier) Describe(s Spec) string {
 	out = fmt.Sprintf("%s-%d %s", out, s.Classes, s.Loss)
 	if s.Dropout > 0 {
 		out += fmt.Sprintf(" dropout=%g", s.Dropout)
+	}
+	if s.LabelSmoothing > 0 {
+		out += fmt.Sprintf(" label_smoothing=%g", s.LabelSmoothing)
 	}
 	if len(s.Embed) > 0 {
 		var es []string
@@ -246,6 +254,9 @@ func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	loss, err := layers.NewLoss[T](spec.Loss)
 	if err != nil {
 		return nil, err
+	}
+	if spec.LabelSmoothing > 0 {
+		loss = layers.SmoothedSoftmaxCrossEntropy[T]{Eps: spec.LabelSmoothing}
 	}
 	n.loss = loss
 	n.head = classifierHead[T]{n}
