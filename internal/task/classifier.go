@@ -28,6 +28,9 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if len(m.Activations) == 0 && !slices.Contains(layers.Activations, m.Activation) {
 		bad("model.activation", "must be one of %s, got %q", strings.Join(layers.Activations, ", "), m.Activation)
 	}
+	if !slices.Contains(layers.Losses, m.Loss) {
+		bad("model.loss", "must be one of %s, got %q", strings.Join(layers.Losses, ", "), m.Loss)
+	}
 	if !(m.LabelSmoothing >= 0 && m.LabelSmoothing <= 1) {
 		bad("model.label_smoothing", "must be in [0,1] (the ε of the targets (1−ε)·onehot + ε/classes; 0: off), got %g", m.LabelSmoothing)
 	} else if m.LabelSmoothing > 0 && m.Loss != "softmax" {
@@ -37,7 +40,7 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 
 func (classifier) Omit() []string { return []string{"model.code_dim"} }
 
-func (classifier) Spec(m Model, inputDim, classes int) model.Spec {
+func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
 	return model.Spec{
 		InputDim: inputDim, Hidden: m.Hidden, Activations: m.ActivationList(),
 		LeakyAlpha: m.LeakyAlpha, Classes: classes, Loss: m.Loss,
@@ -76,10 +79,12 @@ type classMeter struct {
 	confusion [][]int
 }
 
-func (*classMeter) Argmax() bool { return true }
+func (*classMeter) Argmax() bool  { return true }
+func (*classMeter) Outputs() bool { return false }
 
-func (m *classMeter) Add(pred, y []int32) {
-	for i, p := range pred {
+func (m *classMeter) Add(b Batch) {
+	y := b.Class
+	for i, p := range b.Pred {
 		m.confusion[y[i]][p]++
 	}
 }

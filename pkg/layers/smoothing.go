@@ -18,8 +18,8 @@ type SmoothedSoftmaxCrossEntropy[T Float] struct{ Eps float64 }
 
 // Loss: with p = softmax(s), ∂L/∂s_ij = (p_ij − q_ij)/N
 // = p_ij/N − Eps/(C·N) − (1−Eps)/N·1{j = y_i}.
-func (l SmoothedSoftmaxCrossEntropy[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64 {
-	checkLoss(scores, y, dscores)
+func (l SmoothedSoftmaxCrossEntropy[T]) Loss(scores *Matrix[T], t Target[T], dscores *Matrix[T]) float64 {
+	y := checkLoss("softmax", scores, t, dscores)
 	n, c := scores.Rows, scores.Cols
 	inv := 1 / float64(n)
 	u := l.Eps / float64(c)

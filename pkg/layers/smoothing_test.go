@@ -57,8 +57,8 @@ func TestSmoothedSoftmaxMatchesPyTorch(t *testing.T) {
 			}
 		}
 		d64, d32 := layers.NewMatrix[float64](n, c), layers.NewMatrix[float32](n, c)
-		l64 := layers.SmoothedSoftmaxCrossEntropy[float64]{Eps: tc.Eps}.Loss(s64, tc.Class, d64)
-		l32 := layers.SmoothedSoftmaxCrossEntropy[float32]{Eps: tc.Eps}.Loss(s32, tc.Class, d32)
+		l64 := layers.SmoothedSoftmaxCrossEntropy[float64]{Eps: tc.Eps}.Loss(s64, layers.Classes[float64](tc.Class), d64)
+		l32 := layers.SmoothedSoftmaxCrossEntropy[float32]{Eps: tc.Eps}.Loss(s32, layers.Classes[float32](tc.Class), d32)
 		if math.Abs(l64-tc.Loss) > tolSmoothLoss*max(1, math.Abs(tc.Loss)) {
 			t.Errorf("%s: loss %.17g, PyTorch %.17g", tc.Name, l64, tc.Loss)
 		}
@@ -77,7 +77,7 @@ func TestSmoothedSoftmaxMatchesPyTorch(t *testing.T) {
 		}
 		if tc.Eps == 0 {
 			dp := layers.NewMatrix[float64](n, c)
-			if lp := (layers.SoftmaxCrossEntropy[float64]{}).Loss(s64, tc.Class, dp); lp != l64 {
+			if lp := (layers.SoftmaxCrossEntropy[float64]{}).Loss(s64, layers.Classes[float64](tc.Class), dp); lp != l64 {
 				t.Errorf("%s: ε 0 loss %.17g, softmax's %.17g", tc.Name, l64, lp)
 			}
 			for k := range dp.Data {

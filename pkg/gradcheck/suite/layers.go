@@ -164,7 +164,7 @@ func runSmoothing(wrong bool) []gradcheck.Result {
 	if wrong {
 		loss = smoothingMistake{loss.(layers.SmoothedSoftmaxCrossEntropy[float64])}
 	}
-	return gradcheck.Loss("loss/smoothed_softmax", loss, scores, y, threshold)
+	return gradcheck.Loss("loss/smoothed_softmax", loss, scores, layers.Classes[float64](y), threshold)
 }
 
 // smoothingMistake has the smoothed loss's value and plain softmax's
@@ -173,9 +173,9 @@ type smoothingMistake struct {
 	layers.SmoothedSoftmaxCrossEntropy[float64]
 }
 
-func (m smoothingMistake) Loss(scores *layers.Matrix[float64], y []int32, d *layers.Matrix[float64]) float64 {
-	l := m.SmoothedSoftmaxCrossEntropy.Loss(scores, y, d)
-	layers.SoftmaxCrossEntropy[float64]{}.Loss(scores, y, d)
+func (m smoothingMistake) Loss(scores *layers.Matrix[float64], t layers.Target[float64], d *layers.Matrix[float64]) float64 {
+	l := m.SmoothedSoftmaxCrossEntropy.Loss(scores, t, d)
+	layers.SoftmaxCrossEntropy[float64]{}.Loss(scores, t, d)
 	return l
 }
 
@@ -197,7 +197,7 @@ func runLoss(name string, wrong bool) []gradcheck.Result {
 	if wrong {
 		loss = lossMistake{loss, name}
 	}
-	return gradcheck.Loss("loss/"+name, loss, scores, y, threshold)
+	return gradcheck.Loss("loss/"+name, loss, scores, layers.Classes[float64](y), threshold)
 }
 
 // awayFromHinge moves each wrong-class score s_ij whose margin
@@ -225,10 +225,10 @@ type lossMistake struct {
 	name  string
 }
 
-func (m lossMistake) Loss(scores *layers.Matrix[float64], y []int32, d *layers.Matrix[float64]) float64 {
-	l := m.inner.Loss(scores, y, d)
+func (m lossMistake) Loss(scores *layers.Matrix[float64], t layers.Target[float64], d *layers.Matrix[float64]) float64 {
+	l := m.inner.Loss(scores, t, d)
 	n := float64(scores.Rows)
-	for i, yi := range y {
+	for i, yi := range t.Class {
 		row := d.Row(i)
 		switch m.name {
 		case "softmax":
