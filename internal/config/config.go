@@ -112,7 +112,7 @@ func Default() Config {
 			Table:  source.Table{Impute: source.Impute{Numeric: "mean", Categorical: "missing"}, MinCount: 1},
 		},
 		Model: Model{
-			Kind: "classifier", Hidden: []int{100}, Activation: "relu", LeakyAlpha: 0.01,
+			Task: "classification", Kind: "classifier", Hidden: []int{100}, Activation: "relu", LeakyAlpha: 0.01,
 			Loss: "softmax", Init: "he", WeightScale: 1e-3, Reg: 0,
 		},
 		Optimizer: Optimizer{LR: 0.1, Config: optim.Config{Rule: "sgd"}},
@@ -875,7 +875,6 @@ func (c *Config) validateModel(p *problems, set map[string]bool) {
 	if !(m.LeakyAlpha >= 0 && m.LeakyAlpha < 1) {
 		p.bad("model.leaky_alpha", "must be in [0,1), got %g", m.LeakyAlpha)
 	}
-	p.oneOf("model.loss", m.Loss, layers.Losses)
 	p.oneOf("model.init", m.Init, layers.Inits)
 	if !(m.WeightScale > 0) {
 		p.bad("model.weight_scale", "must be > 0, got %g", m.WeightScale)
@@ -989,6 +988,7 @@ func (c Config) YAML() string {
 	if c.Model.Init != layers.InitNormal {
 		omit["model.weight_scale"] = true
 	}
+	omit["model.kind"] = true // model.task's older spelling
 	if t, err := task.Lookup(c.Model.Kind); err == nil {
 		for _, k := range t.Omit() {
 			omit[k] = true

@@ -114,6 +114,7 @@ func run[T layers.Float](c config.Config, o Options) (*Result, error) {
 	perEpoch := tr.N / bs // whole batches only: batch norm needs two samples
 	perm := make([]int, tr.N)
 	x, y := &layers.Matrix[T]{}, make([]int32, bs)
+	v, w := &layers.Matrix[T]{}, make([]T, bs)
 	r := &Result{Rule: o.Rule, MinLR: o.MinLR, MaxLR: o.MaxLR, Steps: o.Steps, Stopped: "completed",
 		Optimizer: c.Optimizer.Rule, BatchSize: bs}
 	bl := blasbackend.BeginLoop()
@@ -130,11 +131,12 @@ func run[T layers.Float](c config.Config, o Options) (*Result, error) {
 		idx := perm[b*bs : (b+1)*bs]
 		x.Resize(bs, tr.D)
 		data.Gather(tr, idx, x.Data, y)
+		tgt := train.BatchTarget(tr, idx, y, v, w)
 		if len(net.Dropout) > 0 {
 			net.SeedDropout(c.Seed ^ uint64(e)<<32 ^ uint64(b))
 		}
 		lr := o.MinLR * math.Pow(o.MaxLR/o.MinLR, float64(i)/float64(o.Steps-1))
-		loss, _ := net.TrainStep(x, y, opt, lr)
+		loss, _ := net.TrainStep(x, tgt, opt, lr)
 		bl.Step()
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			r.Stopped = fmt.Sprintf("diverged: the loss became %v at step %d (lr %.3g)", loss, i+1, lr)

@@ -56,7 +56,7 @@ func (autoencoder) Omit() []string {
 	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout"}
 }
 
-func (autoencoder) Spec(m Model, inputDim, _ int) model.Spec {
+func (autoencoder) Spec(m Model, inputDim, _, _ int) model.Spec {
 	return model.Spec{Kind: model.KindAutoencoder, InputDim: inputDim, CodeDim: m.CodeDim,
 		Activations: []string{m.Activation}, LeakyAlpha: m.LeakyAlpha,
 		Init: m.Init, WeightScale: m.WeightScale, Reg: m.Reg}
@@ -89,8 +89,9 @@ func (autoencoder) NewMeter(int, bool) Meter { return mseMeter{} }
 // MSE per input entry.
 type mseMeter struct{}
 
-func (mseMeter) Argmax() bool     { return false }
-func (mseMeter) Add(_, _ []int32) {}
+func (mseMeter) Argmax() bool  { return false }
+func (mseMeter) Outputs() bool { return false }
+func (mseMeter) Add(Batch)     {}
 
 func (mseMeter) Done(ev *Eval, inputDim int) {
 	if ev.N > 0 {

@@ -28,11 +28,14 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if len(m.Activations) == 0 && !slices.Contains(layers.Activations, m.Activation) {
 		bad("model.activation", "must be one of %s, got %q", strings.Join(layers.Activations, ", "), m.Activation)
 	}
+	if !slices.Contains(layers.Losses, m.Loss) {
+		bad("model.loss", "must be one of %s, got %q", strings.Join(layers.Losses, ", "), m.Loss)
+	}
 }
 
 func (classifier) Omit() []string { return []string{"model.code_dim"} }
 
-func (classifier) Spec(m Model, inputDim, classes int) model.Spec {
+func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
 	return model.Spec{
 		InputDim: inputDim, Hidden: m.Hidden, Activations: m.ActivationList(),
 		LeakyAlpha: m.LeakyAlpha, Classes: classes, Loss: m.Loss,
@@ -71,10 +74,12 @@ type classMeter struct {
 	confusion [][]int
 }
 
-func (*classMeter) Argmax() bool { return true }
+func (*classMeter) Argmax() bool  { return true }
+func (*classMeter) Outputs() bool { return false }
 
-func (m *classMeter) Add(pred, y []int32) {
-	for i, p := range pred {
+func (m *classMeter) Add(b Batch) {
+	y := b.Class
+	for i, p := range b.Pred {
 		m.confusion[y[i]][p]++
 	}
 }

@@ -35,7 +35,7 @@ func Spec(c config.Config, train *data.Dataset) model.Spec {
 	if err != nil {
 		panic(err) // a loaded config has a valid kind
 	}
-	spec := t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes))
+	spec := t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes), train.K)
 	// A table's embedded columns (data.embed) become the network's
 	// embedding tables.
 	for _, e := range train.Embed {

@@ -168,7 +168,7 @@ type autoencoderHead[T layers.Float] struct {
 	l *tiedAutoencoder[T]
 }
 
-func (h autoencoderHead[T]) loss(r, x *layers.Matrix[T], _ []int32, d *layers.Matrix[T]) float64 {
+func (h autoencoderHead[T]) loss(r, x *layers.Matrix[T], _ layers.Target[T], d *layers.Matrix[T]) float64 {
 	return reconstructionLoss(r, x, d)
 }
 

@@ -24,6 +24,19 @@ func (classifier) Name() string { return KindClassifier }
 func (classifier) Validate(s Spec) []error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	validateSequential(s, bad)
+	if s.Classes < 2 {
+		bad("classes: must be ≥ 2, got %d", s.Classes)
+	}
+	if !slices.Contains(layers.Losses, s.Loss) {
+		bad("loss: unknown %q, want one of %v", s.Loss, layers.Losses)
+	}
+	return errs
+}
+
+// validateSequential reports the problems of the layers of a sequential
+// network (newSequential), whatever its output and loss.
+func validateSequential(s Spec, bad func(format string, a ...any)) {
 	if s.InputDim <= 0 {
 		bad("input_dim: must be > 0, got %d", s.InputDim)
 	}
@@ -43,12 +56,6 @@ func (classifier) Validate(s Spec) []error {
 			bad("activations[%d]: unknown %q, want one of %v", i, a, layers.Activations)
 		}
 	}
-	if s.Classes < 2 {
-		bad("classes: must be ≥ 2, got %d", s.Classes)
-	}
-	if !slices.Contains(layers.Losses, s.Loss) {
-		bad("loss: unknown %q, want one of %v", s.Loss, layers.Losses)
-	}
 	if !slices.Contains(layers.Inits, s.Init) {
 		bad("init: unknown %q, want one of %v", s.Init, layers.Inits)
 	}
@@ -64,7 +71,9 @@ func (classifier) Validate(s Spec) []error {
 	if !(s.Dropout >= 0 && s.Dropout < 1) {
 		bad("dropout: must be in [0,1), got %g", s.Dropout)
 	}
-	errs = append(errs, s.validateEmbed()...)
+	for _, e := range s.validateEmbed() {
+		bad("%v", e)
+	}
 	if len(s.Hidden) == 0 {
 		if s.BatchNorm {
 			bad("batchnorm: applies to hidden layers, and there are none")
@@ -73,7 +82,6 @@ func (classifier) Validate(s Spec) []error {
 			bad("dropout: applies to hidden layers, and there are none")
 		}
 	}
-	return errs
 }
 
 // Dims: the first is the first affine layer's input, after the
@@ -144,7 +152,11 @@ func (classifier) Describe(s Spec) string {
 	for i, h := range s.Hidden {
 		out += fmt.Sprintf("-%d(%s%s)", h, bn, s.Activations[i])
 	}
-	out = fmt.Sprintf("%s-%d %s", out, s.Classes, s.Loss)
+	d := s.Dims()
+	out = fmt.Sprintf("%s-%d %s", out, d[len(d)-1], s.Loss)
+	if s.HuberDelta != 0 {
+		out += fmt.Sprintf("(delta=%g)", s.HuberDelta)
+	}
 	if s.Dropout > 0 {
 		out += fmt.Sprintf(" dropout=%g", s.Dropout)
 	}
@@ -188,6 +200,17 @@ func (classifier) Versions() []string {
 // newClassifier builds the network a valid classifier spec describes (see
 // New).
 func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
+	loss, err := layers.NewLoss[T](spec.Loss)
+	if err != nil {
+		return nil, err
+	}
+	return newSequential(spec, rng, loss)
+}
+
+// newSequential builds the sequential network of spec's Dims (affine
+// stages with batch normalization, activation and dropout between them,
+// a linear output) trained with loss: a classifier's or a regression's.
+func newSequential[T layers.Float](spec Spec, rng *rand.Rand, loss layers.Loss[T]) (*Net[T], error) {
 	n := &Net[T]{Spec: spec, dscores: &layers.Matrix[T]{}}
 	if len(spec.Embed) > 0 {
 		n.Embedding = layers.NewEmbedding[T]("", spec.InputDim, spec.Embed)
@@ -243,10 +266,6 @@ func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	// The first layer's input gradient is of no use: the input's, or the
 	// embedding's (whose dx the first affine computes for its tables).
 	n.Affine[0].SkipInputGrad = n.Embedding == nil
-	loss, err := layers.NewLoss[T](spec.Loss)
-	if err != nil {
-		return nil, err
-	}
 	n.loss = loss
 	n.head = classifierHead[T]{n}
 	n.flatten()
@@ -258,8 +277,8 @@ func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 // class indices, and the outputs of its affine stages.
 type classifierHead[T layers.Float] struct{ n *Net[T] }
 
-func (h classifierHead[T]) loss(out, _ *layers.Matrix[T], y []int32, d *layers.Matrix[T]) float64 {
-	return h.n.loss.Loss(out, y, d)
+func (h classifierHead[T]) loss(out, _ *layers.Matrix[T], t layers.Target[T], d *layers.Matrix[T]) float64 {
+	return h.n.loss.Loss(out, t, d)
 }
 
 // output is the input of affine layer k (after the previous stage's

@@ -194,8 +194,8 @@ func TestEmbedAgainstTorch(t *testing.T) {
 		}
 		return net
 	}
-	batch := func(k int) (*layers.Matrix[float64], []int32) {
-		return &layers.Matrix[float64]{Rows: 7, Cols: 5, Data: o.Batches[k].X}, o.Batches[k].Y
+	batch := func(k int) (*layers.Matrix[float64], layers.Target[float64]) {
+		return &layers.Matrix[float64]{Rows: 7, Cols: 5, Data: o.Batches[k].X}, layers.Classes[float64](o.Batches[k].Y)
 	}
 	const tol = 1e-12
 	net := newNet()

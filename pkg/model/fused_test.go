@@ -67,8 +67,8 @@ func checkFused[T layers.Float](t *testing.T, spec model.Spec, tol float64) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for step := range 2 {
 		x, y := randomBatch[T](rng, 11, spec)
-		lf, _ := fast.Loss(x, y)
-		lr, _ := ref.Loss(x, y)
+		lf, _ := fast.Loss(x, layers.Classes[T](y))
+		lr, _ := ref.Loss(x, layers.Classes[T](y))
 		if math.Abs(lf-lr) > tol*max(1, math.Abs(lr)) {
 			t.Errorf("step %d: loss %v (fused) vs %v (reference)", step, lf, lr)
 		}
@@ -154,10 +154,10 @@ func checkTrainStep[T layers.Float](t *testing.T, rule string, spec model.Spec, 
 		for _, n := range []*model.Net[T]{fast, ref, same} {
 			n.SeedDropout(uint64(step))
 		}
-		lf, _ := fast.TrainStep(x, y, optFast, lr)
-		lr2, _ := ref.Loss(x, y)
+		lf, _ := fast.TrainStep(x, layers.Classes[T](y), optFast, lr)
+		lr2, _ := ref.Loss(x, layers.Classes[T](y))
 		optRef.Step(lr)
-		same.Loss(x, y)
+		same.Loss(x, layers.Classes[T](y))
 		optSame.Step(lr)
 		if math.Abs(lf-lr2) > tol*max(1, math.Abs(lr2)) {
 			t.Errorf("step %d: loss %v (TrainStep) vs %v (Loss)", step, lf, lr2)
@@ -202,8 +202,8 @@ func TestTrainStepReference(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 8))
 			for step := range 2 {
 				x, y := randomBatch[float64](rng, 11, tc.spec)
-				a.TrainStep(x, y, oa, 0.1)
-				b.Loss(x, y)
+				a.TrainStep(x, layers.Classes[float64](y), oa, 0.1)
+				b.Loss(x, layers.Classes[float64](y))
 				ob.Step(0.1)
 				for i, p := range a.Params() {
 					bitEqual(t, fmt.Sprintf("step %d %s", step, p.Name), p.Data, b.Params()[i].Data)
@@ -217,7 +217,7 @@ func TestTrainStepReference(t *testing.T) {
 		before := append([]float64(nil), net.Params()[0].Data...)
 		x, y := randomBatch[float64](rand.New(rand.NewPCG(1, 2)), 4, plain)
 		x.Data[0] = math.NaN()
-		if loss, _ := net.TrainStep(x, y, o, 0.1); !math.IsNaN(loss) {
+		if loss, _ := net.TrainStep(x, layers.Classes[float64](y), o, 0.1); !math.IsNaN(loss) {
 			t.Fatalf("loss %v, want NaN", loss)
 		}
 		bitEqual(t, "weights after a NaN step", net.Params()[0].Data, before)

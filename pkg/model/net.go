@@ -210,12 +210,14 @@ func (n *Net[T]) RegLoss() float64 {
 	return 0.5 * n.Spec.Reg * s
 }
 
-// Loss runs forward and backward on the batch (x, y) and returns the
+// Loss runs forward and backward on the batch (x, t) and returns the
 // total loss (data loss + L2 term) and the data loss alone. Afterwards
 // every parameter's Grad holds ∂loss/∂param, including reg·W for weights.
-func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
+// t is the batch's target, of the kind's type (a classifier's
+// layers.Classes(y); the autoencoder's is its input, t is ignored).
+func (n *Net[T]) Loss(x *layers.Matrix[T], t layers.Target[T]) (loss, dataLoss float64) {
 	scores := n.Scores(x)
-	dataLoss = n.dataLoss(scores, x, y)
+	dataLoss = n.dataLoss(scores, x, t)
 	if !n.canFuse() {
 		clear(n.grad)
 	}
@@ -232,7 +234,7 @@ func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
 	return dataLoss + n.RegLoss(), dataLoss
 }
 
-// TrainStep is one training step on the batch (x, y): forward, loss,
+// TrainStep is one training step on the batch (x, t): forward, loss,
 // backward and opt's update with learning rate lr. It returns the total
 // loss and the data loss, as Loss does.
 //
@@ -245,16 +247,16 @@ func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
 // written and applied whole, layers.Embedding.BackwardUpdate). Otherwise TrainStep is Loss, then
 // opt.Step(lr): the reference. When the loss is not finite, the
 // parameters are not touched and opt does not count a step.
-func (n *Net[T]) TrainStep(x *layers.Matrix[T], y []int32, opt optim.Optimizer[T], lr float64) (loss, dataLoss float64) {
+func (n *Net[T]) TrainStep(x *layers.Matrix[T], t layers.Target[T], opt optim.Optimizer[T], lr float64) (loss, dataLoss float64) {
 	f, ok := opt.(optim.Fuser[T])
 	if !ok || !n.canFuse() {
-		loss, dataLoss = n.Loss(x, y)
+		loss, dataLoss = n.Loss(x, t)
 		if finite(loss) {
 			opt.Step(lr)
 		}
 		return loss, dataLoss
 	}
-	dataLoss = n.dataLoss(n.Scores(x), x, y)
+	dataLoss = n.dataLoss(n.Scores(x), x, t)
 	loss = dataLoss + n.RegLoss()
 	if finite(loss) {
 		n.backward(f.Fused(lr), T(n.Spec.Reg))
@@ -313,15 +315,15 @@ func (n *Net[T]) everyAffineOverwrites() bool {
 func (n *Net[T]) LastScores() *layers.Matrix[T] { return n.scores }
 
 // EvalLoss returns the data loss of a batch without touching gradients.
-func (n *Net[T]) EvalLoss(x *layers.Matrix[T], y []int32) float64 {
-	return n.dataLoss(n.Scores(x), x, y)
+func (n *Net[T]) EvalLoss(x *layers.Matrix[T], t layers.Target[T]) float64 {
+	return n.dataLoss(n.Scores(x), x, t)
 }
 
-// dataLoss is the kind's loss of the output for the batch (x, y), with
+// dataLoss is the kind's loss of the output for the batch (x, t), with
 // its gradient in dscores.
-func (n *Net[T]) dataLoss(scores, x *layers.Matrix[T], y []int32) float64 {
+func (n *Net[T]) dataLoss(scores, x *layers.Matrix[T], t layers.Target[T]) float64 {
 	n.dscores.Resize(scores.Rows, scores.Cols)
-	return n.head.loss(scores, x, y, n.dscores)
+	return n.head.loss(scores, x, t, n.dscores)
 }
 
 // Predict writes the arg-max class of each row of scores into pred.

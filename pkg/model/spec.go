@@ -23,7 +23,12 @@ type Spec struct {
 	// LeakyAlpha is the negative slope of leaky_relu.
 	LeakyAlpha float64 `json:"leaky_alpha,omitempty"`
 	Classes    int     `json:"classes"`
-	Loss       string  `json:"loss"` // softmax | svm | mse
+	// Targets is a regression's number of outputs, one per target
+	// column (data.Dataset.K).
+	Targets int    `json:"targets,omitempty"`
+	Loss    string `json:"loss"` // softmax | svm | mse; a regression's mse | mae | huber
+	// HuberDelta is the threshold of a regression's huber loss.
+	HuberDelta float64 `json:"huber_delta,omitempty"`
 	Init       string  `json:"init"` // he | xavier | normal
 	// WeightScale is the standard deviation of the "normal" initializer.
 	WeightScale float64 `json:"weight_scale,omitempty"`

@@ -192,7 +192,7 @@ func runNetMistake(check string, spec model.Spec, seed uint64, n, limit int, flo
 	if err != nil {
 		return []gradcheck.Result{{Check: check, Threshold: threshold, Err: err.Error()}}
 	}
-	net.Loss(x, y)
+	net.Loss(x, layers.Classes[float64](y))
 	analytic := make([][]float64, len(net.Params()))
 	for i, p := range net.Params() {
 		analytic[i] = slices.Clone(p.Grad)
@@ -209,7 +209,7 @@ func runNetMistake(check string, spec model.Spec, seed uint64, n, limit int, flo
 			}
 		}
 	}
-	f := func() float64 { return net.EvalLoss(x, y) + net.RegLoss() }
+	f := func() float64 { return net.EvalLoss(x, layers.Classes[float64](y)) + net.RegLoss() }
 	cmp, h := compare, gradcheck.DefaultStep
 	if floored {
 		floor := noiseFloor(f())
