@@ -312,6 +312,7 @@ func LoadStored(path string) (Config, error) {
 
 func load(path string, flags []Flag, env bool) (Config, error) {
 	v := viper.New()
+	var file []byte // the YAML, for the case of map keys (restoreMapKeys)
 	if st, err := os.Stat(path); path != "" && err == nil && st.IsDir() {
 		return Config{}, fmt.Errorf("%s: is a directory, not a YAML config file", path)
 	}
@@ -323,6 +324,7 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 		if err := CheckYAML(path, b); err != nil {
 			return Config{}, err
 		}
+		file = b
 		v.SetConfigType("yaml")
 		if err := v.ReadConfig(bytes.NewReader(b)); err != nil {
 			return Config{}, fmt.Errorf("%s: not valid YAML: %s", path, oneLine(err.Error()))
@@ -447,6 +449,9 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 			errs = append(errs, blame(p))
 		}
 		return Config{}, errors.Join(errs...)
+	}
+	if err := restoreMapKeys(&c, file); err != nil {
+		errs = append(errs, blame(err.Error()))
 	}
 	c.fillRuleDefaults(set)
 	for _, e := range c.validate(set) {
