@@ -171,8 +171,9 @@ func (m *classMeter) Done(ev *Eval, _ int) {
 		}
 	}
 	if ev.N > 0 && !m.tooMany {
-		metrics.Put(ev.Metrics, "roc_auc", metrics.OVR(metrics.ROCAUC, m.y, m.probs, m.k, w))
-		metrics.Put(ev.Metrics, "pr_auc", metrics.OVR(metrics.AveragePrecision, m.y, m.probs, m.k, w))
+		auc, ap := metrics.OVRRanking(m.y, m.probs, m.k, w)
+		metrics.Put(ev.Metrics, "roc_auc", auc)
+		metrics.Put(ev.Metrics, "pr_auc", ap)
 		metrics.Put(ev.Metrics, "log_loss", metrics.LogLoss(m.y, m.probs, m.k, w))
 		conf, pred := metrics.TopClass(m.probs, m.k)
 		correct := make([]bool, len(pred))

@@ -134,6 +134,9 @@ func TestBinaryAgainstSklearn(t *testing.T) {
 			s, w := floats(c.Score), floats(c.Weight)
 			check(t, "ROCAUC", ROCAUC(c.Pos, s, w), float64(c.ROCAUC))
 			check(t, "AveragePrecision", AveragePrecision(c.Pos, s, w), float64(c.AP))
+			auc, ap := Ranking(c.Pos, s, w)
+			check(t, "Ranking's ROC-AUC", auc, float64(c.ROCAUC))
+			check(t, "Ranking's average precision", ap, float64(c.AP))
 			if c.LogLoss != nil {
 				check(t, "LogLossBinary", LogLossBinary(c.Pos, s, w), float64(*c.LogLoss))
 			}
@@ -187,6 +190,9 @@ func TestClassesAgainstSklearn(t *testing.T) {
 			check(t, "LogLoss", LogLoss(c.Y, p, c.K, w), float64(c.LogLoss))
 			check(t, "roc_auc OVR", OVR(ROCAUC, c.Y, p, c.K, w), float64(c.ROCAUC))
 			check(t, "pr_auc OVR", OVR(AveragePrecision, c.Y, p, c.K, w), float64(c.PRAUC))
+			auc, ap := OVRRanking(c.Y, p, c.K, w)
+			check(t, "OVRRanking's roc_auc", auc, float64(c.ROCAUC))
+			check(t, "OVRRanking's pr_auc", ap, float64(c.PRAUC))
 			correct := make([]bool, len(pred))
 			for i := range pred {
 				correct[i] = pred[i] == c.Y[i]

@@ -1,10 +1,12 @@
 package metrics
 
 import (
-	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // clfCurve is sklearn's _binary_clf_curve: the rows of non-zero weight
@@ -16,35 +18,90 @@ func clfCurve(pos []bool, score, w []float64) (fps, tps, thr []float64) {
 		panic(fmt.Sprintf("metrics: %d scores for %d rows", len(score), len(pos)))
 	}
 	checkLen("curve", len(pos), w)
-	idx := make([]int, 0, len(pos))
-	for i := range pos {
+	if w == nil {
+		return clfCurveCounts(pos, score)
+	}
+	type row struct {
+		s float64
+		i int
+	}
+	rows := make([]row, 0, len(pos))
+	for i, s := range score {
 		if weight(w, i) != 0 {
-			idx = append(idx, i)
+			rows = append(rows, row{s, i})
 		}
 	}
 	// sklearn: argsort(score, kind="mergesort")[::-1], i.e. decreasing
 	// score, ties in decreasing row order; the order of the sums below.
-	slices.SortFunc(idx, func(a, b int) int {
-		if c := cmp.Compare(score[b], score[a]); c != 0 {
-			return c
+	slices.SortFunc(rows, func(a, b row) int {
+		switch {
+		case a.s > b.s:
+			return -1
+		case a.s < b.s:
+			return 1
 		}
-		return b - a
+		return b.i - a.i // scores are finite: NaN is not ordered
 	})
 	var tp, fp float64
-	for j, i := range idx {
-		if pos[i] {
-			tp += weight(w, i)
+	for j, r := range rows {
+		if pos[r.i] {
+			tp += weight(w, r.i)
 		} else if w != nil {
-			fp += w[i]
+			fp += w[r.i]
 		}
-		if j+1 < len(idx) && score[idx[j+1]] == score[i] {
+		if j+1 < len(rows) && rows[j+1].s == r.s {
 			continue
 		}
 		f := fp
 		if w == nil {
 			f = float64(j+1) - tp // sklearn: fps = 1 + threshold_idx − tps
 		}
-		fps, tps, thr = append(fps, f), append(tps, tp), append(thr, score[i])
+		fps, tps, thr = append(fps, f), append(tps, tp), append(thr, r.s)
+	}
+	return fps, tps, thr
+}
+
+// clfCurveCounts is clfCurve without weights: the counts are whole
+// numbers, so the order of the rows within a tie does not matter, and two
+// sorted score lists (positive, negative rows) walked down from the top
+// give them (twice as fast as sorting the rows with their index).
+func clfCurveCounts(pos []bool, score []float64) (fps, tps, thr []float64) {
+	np := 0
+	for _, p := range pos {
+		if p {
+			np++
+		}
+	}
+	ps, ns := make([]float64, 0, np), make([]float64, 0, len(pos)-np)
+	fps, tps, thr = make([]float64, 0, len(pos)), make([]float64, 0, len(pos)), make([]float64, 0, len(pos))
+	for i, s := range score {
+		if pos[i] {
+			ps = append(ps, s)
+		} else {
+			ns = append(ns, s)
+		}
+	}
+	slices.Sort(ps)
+	slices.Sort(ns)
+	i, j := len(ps)-1, len(ns)-1
+	var tp, fp float64
+	for i >= 0 || j >= 0 {
+		var t float64
+		switch {
+		case i < 0:
+			t = ns[j]
+		case j < 0:
+			t = ps[i]
+		default:
+			t = max(ps[i], ns[j])
+		}
+		for ; i >= 0 && ps[i] == t; i-- {
+			tp++
+		}
+		for ; j >= 0 && ns[j] == t; j-- {
+			fp++
+		}
+		fps, tps, thr = append(fps, fp), append(tps, tp), append(thr, t)
 	}
 	return fps, tps, thr
 }
@@ -161,35 +218,107 @@ func AveragePrecision(pos []bool, score, w []float64) float64 {
 	return ap
 }
 
+// Ranking returns ROCAUC and AveragePrecision of the same rows from one
+// sort of the scores (the trapezoids over every distinct threshold, not
+// only ROC's corners: the same area).
+func Ranking(pos []bool, score, w []float64) (auc, ap float64) {
+	fps, tps, _ := clfCurve(pos, score, w)
+	n := len(tps)
+	if n == 0 {
+		return math.NaN(), math.NaN()
+	}
+	nf, nt := fps[n-1], tps[n-1]
+	auc = math.NaN()
+	if nf > 0 && nt > 0 {
+		auc = 0
+		var f0, t0 float64
+		for i := range n {
+			f1, t1 := fps[i]/nf, tps[i]/nt
+			auc += (f1 - f0) * (t1 + t0) / 2
+			f0, t0 = f1, t1
+		}
+	}
+	if nt == 0 {
+		return auc, 0 // as AveragePrecision: recall 1 throughout
+	}
+	var r0 float64
+	for i := range n {
+		r1 := tps[i] / nt
+		if s := tps[i] + fps[i]; s != 0 {
+			ap += (r1 - r0) * (tps[i] / s)
+		}
+		r0 = r1
+	}
+	return auc, ap
+}
+
+// OVRRanking is OVR of ROCAUC and of AveragePrecision from one sort per
+// class (Ranking), the classes shared out over GOMAXPROCS goroutines (the
+// means summed in class order: the same result on any number).
+func OVRRanking(y []int32, p []float64, k int, w []float64) (auc, ap float64) {
+	vals := ovr(y, p, k, w, func(pos []bool, score []float64) [2]float64 {
+		a, b := Ranking(pos, score, w)
+		return [2]float64{a, b}
+	})
+	return meanDefined(vals, 0), meanDefined(vals, 1)
+}
+
+// meanDefined is the mean of vals[c][j] over the classes where it is not
+// NaN; NaN when there is none.
+func meanDefined(vals [][2]float64, j int) float64 {
+	var sum float64
+	var n int
+	for _, v := range vals {
+		if !math.IsNaN(v[j]) {
+			sum += v[j]
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}
+
+// ovr returns f of each class of p against the rest, NaN for a class
+// without a positive row of non-zero weight. The classes are shared out
+// over GOMAXPROCS goroutines, each with its own buffers.
+func ovr(y []int32, p []float64, k int, w []float64, f func(pos []bool, score []float64) [2]float64) [][2]float64 {
+	n := len(y)
+	if len(p) != n*k {
+		panic(fmt.Sprintf("metrics: OVR: %d probabilities for %d rows of %d classes", len(p), n, k))
+	}
+	checkLen("OVR", n, w)
+	vals := make([][2]float64, k)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(k, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			pos, score := make([]bool, n), make([]float64, n)
+			for c := int(next.Add(1) - 1); c < k; c = int(next.Add(1) - 1) {
+				has := false
+				for i := range n {
+					pos[i] = y[i] == int32(c)
+					score[i] = p[i*k+c]
+					has = has || (pos[i] && weight(w, i) != 0)
+				}
+				vals[c] = [2]float64{math.NaN(), math.NaN()}
+				if has {
+					vals[c] = f(pos, score)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return vals
+}
+
 // OVR averages the binary metric f (ROCAUC or AveragePrecision) over the
 // classes of the row-major n×k probability matrix p, each class against
 // the rest (sklearn's one-vs-rest macro mean). Classes where f is NaN,
 // or that have no positive row, are left out; NaN when none is left.
 func OVR(f func(pos []bool, score, w []float64) float64, y []int32, p []float64, k int, w []float64) float64 {
-	n := len(y)
-	if len(p) != n*k {
-		panic(fmt.Sprintf("metrics: OVR: %d probabilities for %d rows of %d classes", len(p), n, k))
-	}
-	pos, score := make([]bool, n), make([]float64, n)
-	var sum float64
-	var m int
-	for c := range k {
-		any := false
-		for i := range n {
-			pos[i] = y[i] == int32(c)
-			score[i] = p[i*k+c]
-			any = any || (pos[i] && weight(w, i) != 0)
-		}
-		if !any {
-			continue
-		}
-		if v := f(pos, score, w); !math.IsNaN(v) {
-			sum += v
-			m++
-		}
-	}
-	if m == 0 {
-		return math.NaN()
-	}
-	return sum / float64(m)
+	return meanDefined(ovr(y, p, k, w, func(pos []bool, score []float64) [2]float64 {
+		return [2]float64{f(pos, score, w)}
+	}), 0)
 }
