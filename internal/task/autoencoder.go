@@ -48,13 +48,23 @@ func (autoencoder) Check(m Model, monitor string, set map[string]bool, bad Bad) 
 			bad(k, "does not apply to model.kind autoencoder (its one layer is the code, model.code_dim; its loss the reconstruction error)")
 		}
 	}
+	checkSigmoidKeys(model.KindAutoencoder, set, bad)
+	if set["data.positive"] {
+		bad("data.positive", "applies only to model.task binary (the positive class)")
+	}
+	if classWeightsSet(set) {
+		bad(ClassWeightsKey, "does not apply to model.kind autoencoder (it has no classes)")
+	}
+	if set["data.weight_column"] {
+		bad("data.weight_column", "does not apply to model.kind autoencoder")
+	}
 	if monitor != "val_loss" {
 		bad("train.monitor", "must be val_loss with model.kind autoencoder (it has no accuracy), got %s", monitor)
 	}
 }
 
 func (autoencoder) Omit() []string {
-	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout"}
+	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout", "model.pos_weight", "model.threshold"}
 }
 
 func (autoencoder) Spec(m Model, inputDim, _ int) model.Spec {

@@ -26,9 +26,18 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if len(m.Activations) == 0 && !slices.Contains(layers.Activations, m.Activation) {
 		bad("model.activation", "must be one of %s, got %q", strings.Join(layers.Activations, ", "), m.Activation)
 	}
+	checkSigmoidKeys(model.KindClassifier, set, bad)
+	if set["data.positive"] {
+		bad("data.positive", "applies only to model.task binary (the positive class)")
+	}
+	if (classWeightsSet(set) || set["data.weight_column"]) && m.Loss != "softmax" {
+		bad("model.loss", "%s takes no class or sample weights (train.class_weights, data.weight_column); use softmax", m.Loss)
+	}
 }
 
-func (classifier) Omit() []string { return []string{"model.code_dim"} }
+func (classifier) Omit() []string {
+	return []string{"model.code_dim", "model.pos_weight", "model.threshold"}
+}
 
 func (classifier) Spec(m Model, inputDim, classes int) model.Spec {
 	return model.Spec{

@@ -3,6 +3,7 @@ package task
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/nnfc/nnfc/pkg/model"
@@ -33,6 +34,49 @@ type Model struct {
 	// Dropout is the drop probability of an inverted dropout layer after
 	// each hidden activation (PyTorch's nn.Dropout(p)); 0 is off.
 	Dropout float64 `mapstructure:"dropout" yaml:"dropout"`
+	// PosWeight multiplies the loss of the positive label (PyTorch's
+	// BCEWithLogitsLoss pos_weight) and Threshold is the probability at
+	// or above which a label is predicted: the sigmoid tasks' (binary,
+	// multilabel), stored in the model.
+	PosWeight float64 `mapstructure:"pos_weight" yaml:"pos_weight"`
+	Threshold float64 `mapstructure:"threshold" yaml:"threshold"`
+}
+
+// sigmoidKeys are the model keys of the sigmoid tasks only.
+var sigmoidKeys = []string{"model.pos_weight", "model.threshold"}
+
+// checkSigmoidKeys reports the sigmoid tasks' keys set for a task that
+// has no sigmoid output (named kind).
+func checkSigmoidKeys(kind string, set map[string]bool, bad Bad) {
+	for _, k := range sigmoidKeys {
+		if set[k] {
+			bad(k, "applies only to model.task binary and multilabel, not %s", kind)
+		}
+	}
+}
+
+// ClassWeightsKey is the key of the class weights (train.class_weights).
+const ClassWeightsKey = "train.class_weights"
+
+// classWeightsSet reports whether train.class_weights is set, as a value
+// (balanced) or as a map of weights.
+func classWeightsSet(set map[string]bool) bool {
+	for k := range set {
+		if k == ClassWeightsKey || strings.HasPrefix(k, ClassWeightsKey+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSigmoid reports the problems of the sigmoid tasks' keys.
+func checkSigmoid(m Model, bad Bad) {
+	if !(m.PosWeight > 0) || math.IsInf(m.PosWeight, 0) {
+		bad("model.pos_weight", "must be a number > 0 (1: none), got %g", m.PosWeight)
+	}
+	if !(m.Threshold > 0 && m.Threshold < 1) {
+		bad("model.threshold", "must be in (0,1) (the probability at or above which a label is predicted), got %g", m.Threshold)
+	}
 }
 
 // ActivationList returns the activation of each hidden layer.
@@ -134,6 +178,13 @@ type Eval struct {
 	// Classes names the classes (the rows and columns of Confusion) when
 	// the model's data named them (a table's target values).
 	Classes []string `json:"classes,omitempty"`
+}
+
+// An Announcer is a task with a line to print about a run's classes
+// before training (binary: which class is positive); names are the
+// classes' names.
+type Announcer interface {
+	Announce(s model.Spec, names []string) string
 }
 
 // Bad reports one problem of a key.

@@ -19,6 +19,9 @@ type Dataset struct {
 	Y       []int32 // N labels in [0, Classes)
 	N, D    int
 	Classes int
+	// W, when not nil, is the sample weight of each row (N, finite and
+	// ≥ 0); nil: every row weighs 1.
+	W []float32
 }
 
 // Row returns sample i as a view into d.X. Its capacity is limited to D,

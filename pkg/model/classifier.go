@@ -63,6 +63,15 @@ func (classifier) Validate(s Spec) []error {
 	if !(s.Dropout >= 0 && s.Dropout < 1) {
 		bad("dropout: must be in [0,1), got %g", s.Dropout)
 	}
+	if s.ClassWeights != nil && (len(s.ClassWeights) != s.Classes || s.Loss != "softmax") {
+		bad("class_weights: %d, expected one per class (%d) with loss softmax (%s)", len(s.ClassWeights), s.Classes, s.Loss)
+	}
+	errs = append(errs, checkClassWeights(s.ClassWeights)...)
+	if s.Kind == KindClassifier || s.Kind == "" {
+		if s.PosWeight != 0 || s.Threshold != 0 {
+			bad("pos_weight, threshold: apply to the binary and multilabel kinds only")
+		}
+	}
 	if len(s.Hidden) == 0 {
 		if s.BatchNorm {
 			bad("batchnorm: applies to hidden layers, and there are none")
@@ -203,6 +212,9 @@ func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 		return nil, err
 	}
 	n.loss = loss
+	if spec.ClassWeights != nil {
+		n.loss = layers.SoftmaxCrossEntropyWeighted[T]{ClassWeight: toT[T](spec.ClassWeights)}
+	}
 	n.head = classifierHead[T]{n}
 	n.flatten()
 	n.fuse()
