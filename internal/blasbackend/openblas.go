@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nnfc/nnfc/internal/vec"
+
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -55,14 +57,19 @@ func Init(threads int) error {
 		blas32.Use(OneDNN{})
 		blas64.Use(netlib.Implementation{})
 		lapack64.Use(openBLASLapack{})
+		// The float32 update rules share a large weight out over the same
+		// OpenMP team as oneDNN's GEMMs.
+		vec.SetTeam(setOMPThreads(0))
 	case OpenBLASName:
 		blas32.Use(netlib.Implementation{})
 		blas64.Use(netlib.Implementation{})
 		lapack64.Use(openBLASLapack{})
+		vec.SetTeam(1)
 	default:
 		blas32.Use(gonum.Implementation{})
 		blas64.Use(gonum.Implementation{})
 		lapack64.Use(lapackgonum.Implementation{})
+		vec.SetTeam(1)
 	}
 	return nil
 }

@@ -3,8 +3,8 @@
 package vec
 
 /*
-#cgo CFLAGS: -O3
-#cgo LDFLAGS: -lm
+#cgo CFLAGS: -O3 -fopenmp
+#cgo LDFLAGS: -lm -lgomp
 // (-lm for sqrtf/sqrt, should a compiler call the library rather than
 // inline the instruction.)
 #include "kernels.h"
@@ -85,7 +85,7 @@ func momentum32(w, dw, v []float32, mu, lr float32) {
 	if len(w) == 0 {
 		return
 	}
-	C.nnfc_momentum_f32(f32p(w), f32p(dw), f32p(v), C.float(mu), C.float(lr), C.int64_t(len(w)))
+	C.nnfc_par_momentum_f32(f32p(w), f32p(dw), f32p(v), C.float(mu), C.float(lr), C.int64_t(len(w)))
 }
 
 func momentum64(w, dw, v []float64, mu, lr float64) {
@@ -99,7 +99,7 @@ func nesterov32(w, dw, v []float32, mu, mu1, lr float32) {
 	if len(w) == 0 {
 		return
 	}
-	C.nnfc_nesterov_f32(f32p(w), f32p(dw), f32p(v), C.float(mu), C.float(mu1), C.float(lr), C.int64_t(len(w)))
+	C.nnfc_par_nesterov_f32(f32p(w), f32p(dw), f32p(v), C.float(mu), C.float(mu1), C.float(lr), C.int64_t(len(w)))
 }
 
 func nesterov64(w, dw, v []float64, mu, mu1, lr float64) {
@@ -113,7 +113,7 @@ func rmsProp32(w, dw, cache []float32, decay, decay1, eps, lr float32) {
 	if len(w) == 0 {
 		return
 	}
-	C.nnfc_rmsprop_f32(f32p(w), f32p(dw), f32p(cache), C.float(decay), C.float(decay1), C.float(eps), C.float(lr),
+	C.nnfc_par_rmsprop_f32(f32p(w), f32p(dw), f32p(cache), C.float(decay), C.float(decay1), C.float(eps), C.float(lr),
 		C.int64_t(len(w)))
 }
 
@@ -129,7 +129,7 @@ func adam32(w, dw, m, v []float32, b1, c1, b2, c2, a, s, eps float32) {
 	if len(w) == 0 {
 		return
 	}
-	C.nnfc_adam_f32(f32p(w), f32p(dw), f32p(m), f32p(v), C.float(b1), C.float(c1), C.float(b2), C.float(c2),
+	C.nnfc_par_adam_f32(f32p(w), f32p(dw), f32p(m), f32p(v), C.float(b1), C.float(c1), C.float(b2), C.float(c2),
 		C.float(a), C.float(s), C.float(eps), C.int64_t(len(w)))
 }
 
@@ -145,7 +145,7 @@ func adamW32(w, dw, m, v []float32, b1, c1, b2, c2, a, s, eps, wd float32) {
 	if len(w) == 0 {
 		return
 	}
-	C.nnfc_adamw_f32(f32p(w), f32p(dw), f32p(m), f32p(v), C.float(b1), C.float(c1), C.float(b2), C.float(c2),
+	C.nnfc_par_adamw_f32(f32p(w), f32p(dw), f32p(m), f32p(v), C.float(b1), C.float(c1), C.float(b2), C.float(c2),
 		C.float(a), C.float(s), C.float(eps), C.float(wd), C.int64_t(len(w)))
 }
 
@@ -156,3 +156,13 @@ func adamW64(w, dw, m, v []float64, b1, c1, b2, c2, a, s, eps, wd float64) {
 	C.nnfc_adamw_f64(f64p(w), f64p(dw), f64p(m), f64p(v), C.double(b1), C.double(c1), C.double(b2), C.double(c2),
 		C.double(a), C.double(s), C.double(eps), C.double(wd), C.int64_t(len(w)))
 }
+
+// SetTeam sets how many threads the float32 update rules (Momentum32,
+// Nesterov32, RMSProp32, Adam32, AdamW32) share a large tensor out over,
+// on an OpenMP team (the same team as oneDNN's GEMMs when the calling
+// thread is the one that runs them: cmd/nnfc locks it); 1 runs them on
+// the calling thread. The results are the same bits either way.
+func SetTeam(team int) { C.nnfc_vec_set_team(C.int(team)) }
+
+// Team returns SetTeam's count.
+func Team() int { return int(C.nnfc_vec_get_team()) }

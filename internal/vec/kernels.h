@@ -29,3 +29,16 @@ void nnfc_adamw_f32(float *w, const float *dw, float *m, float *v, float b1, flo
                     float s, float eps, float wd, int64_t n);
 void nnfc_adamw_f64(double *w, const double *dw, double *m, double *v, double b1, double c1, double b2, double c2,
                     double a, double s, double eps, double wd, int64_t n);
+
+// par.c: the float32 rules above on an OpenMP team of nnfc_vec_set_team's
+// size (1, the default: the calling thread alone), the same bits.
+void nnfc_vec_set_team(int team);
+int nnfc_vec_get_team(void);
+void nnfc_par_momentum_f32(float *w, const float *dw, float *v, float mu, float lr, int64_t n);
+void nnfc_par_nesterov_f32(float *w, const float *dw, float *v, float mu, float mu1, float lr, int64_t n);
+void nnfc_par_rmsprop_f32(float *w, const float *dw, float *cache, float decay, float decay1, float eps, float lr,
+                          int64_t n);
+void nnfc_par_adam_f32(float *w, const float *dw, float *m, float *v, float b1, float c1, float b2, float c2, float a,
+                       float s, float eps, int64_t n);
+void nnfc_par_adamw_f32(float *w, const float *dw, float *m, float *v, float b1, float c1, float b2, float c2,
+                        float a, float s, float eps, float wd, int64_t n);

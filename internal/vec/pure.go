@@ -48,3 +48,10 @@ func adamW32(w, dw, m, v []float32, b1, c1, b2, c2, a, s, eps, wd float32) {
 func adamW64(w, dw, m, v []float64, b1, c1, b2, c2, a, s, eps, wd float64) {
 	adamWRef64(w, dw, m, v, b1, c1, b2, c2, a, s, eps, wd)
 }
+
+// SetTeam does nothing in the pure-Go build: its rules run on the calling
+// goroutine (see the cgo build's SetTeam).
+func SetTeam(team int) {}
+
+// Team returns 1 in the pure-Go build.
+func Team() int { return 1 }

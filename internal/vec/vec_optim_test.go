@@ -432,3 +432,22 @@ func BenchmarkOptim(b *testing.B) {
 		}
 	}
 }
+
+// TestOptimTeamMatchesReference: the float32 rules shared out over a team
+// (SetTeam, the path of a two-thread oneDNN run) give the Go reference's
+// bits too, on lengths at and above the size where the team starts and
+// split points off 16-element boundaries. In the pure-Go build SetTeam
+// does nothing and this repeats TestOptimMatchesReference on longer data.
+func TestOptimTeamMatchesReference(t *testing.T) {
+	defer SetTeam(Team())
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, team := range []int{2, 3} {
+		SetTeam(team)
+		for _, n := range []int{1 << 15, 1<<15 + 1, 100003} {
+			t.Run(fmt.Sprintf("team=%d,n=%d", team, n), func(t *testing.T) {
+				testOptim32(t, rng, n, 0)
+				testOptim32(t, rng, n, 1)
+			})
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package layers
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/nnfc/nnfc/internal/vec"
+)
 
 // Affine is a fully connected layer: out = x·Wᵀ + b.
 // W has shape [Out, In] and b [Out], as in PyTorch's nn.Linear.
@@ -123,7 +127,7 @@ var UpdateRows = 64
 // rounding, and bit for bit where the backend is deterministic in it).
 func (l *Affine[T]) updateByRows(dz *Matrix[T], u Update[T], decay T) {
 	rows := UpdateRows
-	if rows <= 0 || rows > l.Out {
+	if rows <= 0 || rows > l.Out || wholeUpdate[T]() {
 		rows = l.Out
 	}
 	n, in := dz.Rows, l.In
@@ -135,6 +139,17 @@ func (l *Affine[T]) updateByRows(dz *Matrix[T], u Update[T], decay T) {
 		addDecay(l.W, decay, r0*in, r1*in)
 		u.Apply(l.W, r0*in, r1*in)
 	}
+}
+
+// wholeUpdate reports whether updateByRows computes all of dW in one GEMM
+// before applying the update: for float32 on a team of two threads or
+// more (vec.Team), where a block's GEMM is too small to share out and
+// would leave the other core idle, while the whole GEMM and the update
+// after it (vec's rules, shared out over the same team) use both.
+func wholeUpdate[T Float]() bool {
+	var zero T
+	_, f32 := any(zero).(float32)
+	return f32 && vec.Team() > 1
 }
 
 // linearStep is u.Linear(w), false for a nil u.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/nnfc/nnfc/internal/vec"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/optim"
@@ -106,13 +107,17 @@ func TestTrainStepMatchesLossThenStep(t *testing.T) {
 		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "svm", Init: "he", Dropout: 0.3},
 	}
 	defer func(r int) { layers.UpdateRows = r }(layers.UpdateRows)
+	defer vec.SetTeam(vec.Team())
 	// Blocks of 4 rows: W's update in several blocks of 17 and 9 rows (with
-	// a short last block), and in one block.
-	for _, rows := range []int{4, 0} {
+	// a short last block), and in one block; and on a team of two threads,
+	// where float32 takes the whole weight gradient in one GEMM first.
+	for _, c := range []struct{ rows, team int }{{4, 1}, {0, 1}, {4, 2}} {
+		rows := c.rows
 		layers.UpdateRows = rows
+		vec.SetTeam(c.team)
 		for _, rule := range optim.Rules {
 			for k, spec := range specs {
-				name := fmt.Sprintf("rows=%d/rule=%s/spec=%d", rows, rule, k)
+				name := fmt.Sprintf("rows=%d/team=%d/rule=%s/spec=%d", rows, c.team, rule, k)
 				t.Run(name+"/T=float64", func(t *testing.T) { checkTrainStep[float64](t, rule, spec, 1e-12) })
 				t.Run(name+"/T=float32", func(t *testing.T) { checkTrainStep[float32](t, rule, spec, 1e-5) })
 			}
