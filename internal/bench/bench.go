@@ -255,7 +255,7 @@ func newStep[T layers.Float](o Options) (*model.Net[T], func(x *layers.Matrix[T]
 	}
 	lr := o.lr()
 	step := func(x *layers.Matrix[T], y []int32) float64 {
-		loss, _ := net.TrainStep(x, y, opt, lr)
+		loss, _ := net.TrainStep(x, layers.Classes[T](y), opt, lr)
 		return loss
 	}
 	return net, step, nil

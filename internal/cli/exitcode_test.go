@@ -39,7 +39,7 @@ var badFlagValues = map[string][]string{
 	"nnfc serve --addr": {"nohost"}, "nnfc serve --batch-window": {"-1s"}, "nnfc serve --class-names": {"a,b,c"}, "nnfc serve --max-batch": {"0"},
 	"nnfc serve --max-body": {"lots"}, "nnfc serve --max-concurrent": {"0"}, "nnfc serve --max-rows": {"0"},
 	"nnfc serve --precision": {"float16"}, "nnfc serve --read-timeout": {"0s"}, "nnfc serve --shutdown-timeout": {"0s"},
-	"nnfc serve --write-timeout": {"0s"},
+	"nnfc serve --workers": {"-1"}, "nnfc serve --write-timeout": {"0s"},
 
 	"nnfc sweep --cpus-per-task": {"-1"}, "nnfc sweep --executor": {"k8s"}, "nnfc sweep --parallel": {"-1"},
 

@@ -35,10 +35,19 @@ runs on raw features: the input normalizer is in the graph, so the file
 takes what nnfc predict takes (MNIST: pixels 0..255) under the input name
 "input", with a dynamic batch dimension.
 
+A model trained on a table (data.source: table) takes one input per
+input column instead, named as the column, of shape [N, 1]: numeric
+columns as float tensors (NaN for a missing cell), binary and categorical
+columns as string tensors; the graph imputes, one-hot encodes (unseen
+values to <other>) and standardizes them as the stored schema says. Its
+class names are the target's values. The metadata key "nnfc.inputs"
+lists the inputs.
+
 A classifier's outputs are "probabilities" (the softmax of the scores),
 "label" (the int64 class index) and, when the classes have names
-(--class-names, or a --run whose data source names them, as CIFAR-10's),
-"class" (the name, by ai.onnx.ml's LabelEncoder). A tied
+(--class-names, a table's target values, or a --run whose data source
+names them, as CIFAR-10's), "class" (the name, by ai.onnx.ml's
+LabelEncoder). A tied
 autoencoder's are "code" and "reconstruction" (in the input's units).
 
 Batch normalization is folded into the Gemm before it, dropout is left out
@@ -48,7 +57,8 @@ hold nnfc's version and commit, the model's spec, the class names and the
 SHA-256 of the model file. The file is written atomically.`,
 		Example: `  nnfc export --run runs/mnist-swish                     # runs/mnist-swish/model.onnx
   nnfc export --model runs/mnist-swish/model.safetensors --output mnist.onnx
-  nnfc export --run runs/mnist-swish --class-names zero,one,two,three,four,five,six,seven,eight,nine`,
+  nnfc export --run runs/mnist-swish --class-names zero,one,two,three,four,five,six,seven,eight,nine
+  nnfc train --config configs/penguins.yaml && nnfc export --run runs/penguins   # inputs island, bill_length_mm, ..., sex, year`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {

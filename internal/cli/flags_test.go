@@ -254,7 +254,9 @@ func TestRunsFlags(t *testing.T) {
 	checkFlags(t, newCmdRuns, []flagCase[runsOptions]{
 		{name: "default", want: runsOptions{Root: "runs", Sort: "name"}},
 		{name: "dir and sort", args: []string{"sweeps/x", "--sort", "test_acc", "--json"}, want: runsOptions{Root: "sweeps/x", Sort: "test_acc", JSON: true}},
-		{name: "bad sort", args: []string{"--sort", "acc"}, code: ExitUsage, err: `--sort: must be one of lr, name, test_acc, time, val_acc, val_loss, written, got "acc"`},
+		{name: "bad sort", args: []string{"--sort", "acc"}, code: ExitUsage, err: `--sort: must be one of lr, name, test_acc, time, val_acc, val_loss, written, or val_<metric> with <metric> one of loss, accuracy, precision_macro,`},
+		{name: "bad metric sort", args: []string{"--sort", "val_f2"}, code: ExitUsage, err: `, got "val_f2"`},
+		{name: "metric sort", args: []string{"--sort", "val_f1_macro"}, want: runsOptions{Root: "runs", Sort: "val_f1_macro"}},
 		{name: "two dirs", args: []string{"a", "b"}, code: ExitUsage, err: "accepts at most 1 arg"},
 	}, func(o *runsOptions) { o.IO = IO{} })
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/task"
+	"github.com/nnfc/nnfc/pkg/metrics"
 )
 
 type runsOptions struct {
@@ -50,24 +51,36 @@ and data loss, and the training time. The figures come from each run's
 results.json (or, for runs that did not write one, config.yaml and
 metrics.jsonl).
 
+The MONITORED column is each run's train.monitor at its best epoch (e.g.
+val_f1_macro 0.9312); --json has every validation metric of the best
+epoch (best.val_metrics) and of the test split (test.metrics).
+
 --sort orders the list: name (default), val_acc, test_acc (highest first),
-val_loss (lowest first), time, lr, or written (newest first).`,
+val_loss (lowest first), time, lr, or written (newest first), or val_ and
+any metric of pkg/metrics' table, best first by its direction
+(val_f1_macro highest first, val_log_loss lowest first); runs without it
+come last.`,
 		Example: `  nnfc runs
   nnfc runs runs --sort test_acc
-  nnfc runs runs/sweeps --sort val_acc --json`,
+  nnfc runs runs/sweeps --sort val_acc --json
+  nnfc runs --sort val_f1_macro`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Root = "runs"
 			if len(args) == 1 {
 				o.Root = args[0]
 			}
-			if _, ok := runSorts[o.Sort]; !ok {
+			if sortBy(o.Sort) == nil {
 				keys := make([]string, 0, len(runSorts))
 				for k := range runSorts {
 					keys = append(keys, k)
 				}
 				slices.Sort(keys)
-				return usageError{fmt.Errorf("--sort: must be one of %s, got %q", strings.Join(keys, ", "), o.Sort)}
+				names := make([]string, len(metrics.Table))
+				for i, m := range metrics.Table {
+					names[i] = m.Name
+				}
+				return usageError{fmt.Errorf("--sort: must be one of %s, or val_<metric> with <metric> one of %s, got %q", strings.Join(keys, ", "), strings.Join(names, ", "), o.Sort)}
 			}
 			if runF != nil {
 				return runF(o)
@@ -81,7 +94,7 @@ val_loss (lowest first), time, lr, or written (newest first).`,
 }
 
 func runRuns(o *runsOptions) error {
-	less, root := runSorts[o.Sort], o.Root
+	less, root := sortBy(o.Sort), o.Root
 	if st, err := os.Stat(root); err != nil || !st.IsDir() {
 		return fmt.Errorf("%s: not a directory of runs", root)
 	}
@@ -136,15 +149,18 @@ func runRuns(o *runsOptions) error {
 		return nil
 	}
 	w := tabwriter.NewWriter(o.IO.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "RUN\tSTATUS\tEPOCHS\tMODEL\tOPTIMIZER\tLR\tBATCH\tBEST VAL_ACC\tTEST ACC\tTEST LOSS\tTRAIN TIME")
+	fmt.Fprintln(w, "RUN\tSTATUS\tEPOCHS\tMODEL\tOPTIMIZER\tLR\tBATCH\tBEST VAL_ACC\tMONITORED\tTEST ACC\tTEST LOSS\tTRAIN TIME")
 	for _, r := range runs {
-		best, test, tloss := "-", "-", "-"
+		best, monitored, test, tloss := "-", "-", "-", "-"
 		tk, err := task.Lookup(r.Kind) // what the figures mean
 		if err != nil {
 			tk = task.All[0]
 		}
 		if r.Best != nil {
 			best = tk.ListBest(task.Eval{Accuracy: r.Best.ValAcc, MSE: r.Best.ValMSE}, r.BestEpoch)
+			if v := r.Best.Value(r.Monitor); !math.IsNaN(v) {
+				monitored = fmt.Sprintf("%s %.4f", cmp.Or(r.Monitor, rundir.DefaultMonitor), v)
+			}
 		}
 		if r.Test != nil {
 			test, tloss = tk.ListTest(task.Eval{Accuracy: r.Test.Accuracy, MSE: r.Test.MSE}), fmt.Sprintf("%.4f", r.Test.Loss)
@@ -153,13 +169,33 @@ func runRuns(o *runsOptions) error {
 		if len(r.Warnings) > 0 {
 			status += " (diverging)"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%s\t%g\t%d\t%s\t%s\t%s\t%.1fs\n", r.Dir, status, r.Epochs, r.EpochsPlanned,
-			r.Model, r.Optimizer, r.LR, r.BatchSize, best, test, tloss, r.TrainSeconds)
+		fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%s\t%g\t%d\t%s\t%s\t%s\t%s\t%.1fs\n", r.Dir, status, r.Epochs, r.EpochsPlanned,
+			r.Model, r.Optimizer, r.LR, r.BatchSize, best, monitored, test, tloss, r.TrainSeconds)
 	}
 	return w.Flush()
 }
 
 func valAcc(m *rundir.Metrics) float64 { return m.ValAcc }
+
+// sortBy is the comparison of --sort key: runSorts', or for val_ and a
+// metric of pkg/metrics' table its value at the best epoch, best first;
+// nil for an unknown key.
+func sortBy(key string) func(a, b *rundir.Summary) int {
+	if f, ok := runSorts[key]; ok {
+		return f
+	}
+	name, ok := strings.CutPrefix(key, metrics.MonitorPrefix)
+	if _, known := metrics.Lookup(name); !ok || !known {
+		return nil
+	}
+	score := func(s *rundir.Summary) float64 {
+		if s.Best == nil {
+			return math.Inf(-1)
+		}
+		return s.Best.Score(key)
+	}
+	return func(a, b *rundir.Summary) int { return cmp.Compare(score(b), score(a)) }
+}
 
 // metric is f of m, or -Inf for a run without one (sorted last).
 func metric(m *rundir.Metrics, f func(*rundir.Metrics) float64) float64 {

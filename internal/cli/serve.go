@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +33,7 @@ type ServeOptions struct {
 	MaxConcurrent   int
 	BatchWindow     time.Duration
 	MaxBatch        int
+	Workers         int
 	ReadTimeout     time.Duration
 	WriteTimeout    time.Duration
 	ShutdownTimeout time.Duration
@@ -110,6 +112,7 @@ connections (--addr 127.0.0.1:0 picks a free port).
 	f.IntVar(&o.MaxConcurrent, "max-concurrent", d.MaxConcurrent, "most inference requests answered at once; more get 429")
 	f.DurationVar(&o.BatchWindow, "batch-window", d.BatchWindow, "how long a forward pass waits for more requests to batch with (0: batch only what is already queued)")
 	f.IntVar(&o.MaxBatch, "max-batch", d.MaxBatch, "most rows in a forward pass made of several requests (a larger request runs alone)")
+	f.IntVar(&o.Workers, "workers", 0, "forward passes that run at once, each on its own thread and copy of the network (0: one per CPU on one BLAS thread each; 1 with --threads)")
 	f.DurationVar(&o.ReadTimeout, "read-timeout", d.ReadTimeout, "time to receive a request (headers and body); a slower client gets 408")
 	f.DurationVar(&o.WriteTimeout, "write-timeout", d.WriteTimeout, "time to answer a request once its headers are read")
 	f.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "on SIGINT/SIGTERM, how long to wait for requests in flight")
@@ -140,6 +143,9 @@ func runServe(o *ServeOptions) error {
 			return usageError{fmt.Errorf("%s: must be > 0, got %v", c.flag, c.v)}
 		}
 	}
+	if o.Workers < 0 {
+		return usageError{fmt.Errorf("--workers: must be ≥ 0 (0: one per CPU), got %d", o.Workers)}
+	}
 	if o.BatchWindow < 0 {
 		return usageError{fmt.Errorf("--batch-window: must be ≥ 0, got %v", o.BatchWindow)}
 	}
@@ -163,8 +169,15 @@ func runServe(o *ServeOptions) error {
 	} else if !serve.IsLoopback(o.Addr) {
 		return usageError{fmt.Errorf("--addr %s is not a loopback address: give --token-file so that only clients with the token are answered", o.Addr)}
 	}
+	workers := o.Workers
+	if workers == 0 {
+		workers = 1
+		if o.OneThread {
+			workers = runtime.GOMAXPROCS(0)
+		}
+	}
 	cfg := serve.Config{Precision: o.Precision, Token: token, MaxBody: maxBody, MaxRows: o.MaxRows,
-		MaxConcurrent: o.MaxConcurrent, BatchWindow: o.BatchWindow, MaxBatch: o.MaxBatch,
+		MaxConcurrent: o.MaxConcurrent, BatchWindow: o.BatchWindow, MaxBatch: o.MaxBatch, Workers: workers,
 		ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, ShutdownTimeout: o.ShutdownTimeout, Log: o.IO.ErrOut}
 	names := map[string][]string{}
 	for _, c := range o.ClassNames {
@@ -224,7 +237,7 @@ func runServe(o *ServeOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	fmt.Fprintf(o.IO.ErrOut, "nnfc serve: forward passes on %d BLAS thread(s), %s\n", blasbackend.Threads(), blasbackend.Name())
+	fmt.Fprintf(o.IO.ErrOut, "nnfc serve: forward passes on %d worker(s) of %d BLAS thread(s), %s\n", workers, blasbackend.Threads(), blasbackend.Name())
 	fmt.Fprintf(o.IO.ErrOut, "nnfc serve: listening on http://%s\n", ln.Addr())
 	return srv.Serve(ctx, ln)
 }

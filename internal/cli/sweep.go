@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
 )
 
@@ -273,9 +274,11 @@ func newCmdSweepResults(io IO, runF func(*sweepResultsOptions) error) *cobra.Com
 		Use:   "results SWEEP_DIR [--json | --csv]",
 		Short: "Rank a sweep's trials by the monitored metric and name the best",
 		Long: `Print the trials table of a sweep ranked by the monitored validation metric
-(train.monitor of the base config; best validation accuracy by default),
-best first, and name the best trial with its model file. --json and --csv
-print the same table for other programs. The search plot (a heat map of
+(train.monitor of the base config with its direction: highest val_acc by
+default, lowest val_loss, highest val_f1_macro, …), best first, and name the
+best trial with its model file. --json and --csv print the same table for
+other programs (the monitored value is "best" in JSON, best_monitored in
+CSV). The search plot (a heat map of
 the best validation accuracy per learning rate × regularization cell, or a
 scatter for random search) is written to SWEEP_DIR/search.png or --plot.`,
 		Example: `  nnfc sweep results runs/sweeps/spiral-7
@@ -355,8 +358,9 @@ func printTable(w io.Writer, tab *sweep.Table, byIndex bool) {
 	}
 	head = append(head, tab.Keys...)
 	head = append(head, "state", "best val_acc")
-	if tab.Metric == "val_loss" {
-		head = append(head, "best val_loss")
+	other := tab.Metric != "" && tab.Metric != rundir.DefaultMonitor // monitored: its own column
+	if other {
+		head = append(head, "best "+tab.Metric)
 	}
 	head = append(head, "best epoch", "epochs", "train time", "wall time")
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
@@ -374,8 +378,8 @@ func printTable(w io.Writer, tab *sweep.Table, byIndex bool) {
 			row = append(row, paramValue(t, k))
 		}
 		row = append(row, t.State, fmtAcc(t.BestValAcc))
-		if tab.Metric == "val_loss" {
-			row = append(row, fmtAcc(t.BestValLoss))
+		if other {
+			row = append(row, fmtAcc(t.Best))
 		}
 		row = append(row, strconv.Itoa(t.BestEpoch), fmt.Sprintf("%d/%d", t.Epochs, t.MaxEpochs), fmt.Sprintf("%.1fs", t.Seconds), fmt.Sprintf("%.1fs", t.WallSeconds))
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
@@ -397,14 +401,18 @@ func printTable(w io.Writer, tab *sweep.Table, byIndex bool) {
 		if model == "" {
 			model = "(no model file)"
 		}
-		fmt.Fprintf(w, "best: trial %03d (%s) val_acc %s at epoch %d; model: %s\n", b.Index, strings.Join(ps, " "), fmtAcc(b.BestValAcc), b.BestEpoch, model)
+		metric, v := rundir.DefaultMonitor, b.BestValAcc
+		if other {
+			metric, v = tab.Metric, b.Best
+		}
+		fmt.Fprintf(w, "best: trial %03d (%s) %s %s at epoch %d; model: %s\n", b.Index, strings.Join(ps, " "), metric, fmtAcc(v), b.BestEpoch, model)
 	}
 }
 
 func writeCSV(w io.Writer, tab *sweep.Table) error {
 	cw := csv.NewWriter(w)
 	head := append([]string{"rank", "trial"}, tab.Keys...)
-	head = append(head, "state", "best_val_acc", "best_val_loss", "best_epoch", "epochs", "max_epochs", "seconds", "wall_seconds", "dir", "model")
+	head = append(head, "state", "best_val_acc", "best_val_loss", "best_epoch", "epochs", "max_epochs", "seconds", "wall_seconds", "dir", "model", "best_monitored")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -420,7 +428,7 @@ func writeCSV(w io.Writer, tab *sweep.Table) error {
 			row = append(row, paramValue(t, k))
 		}
 		row = append(row, t.State, num(t.BestValAcc), num(t.BestValLoss), strconv.Itoa(t.BestEpoch),
-			strconv.Itoa(t.Epochs), strconv.Itoa(t.MaxEpochs), strconv.FormatFloat(t.Seconds, 'f', 3, 64), strconv.FormatFloat(t.WallSeconds, 'f', 3, 64), t.Dir, t.Model)
+			strconv.Itoa(t.Epochs), strconv.Itoa(t.MaxEpochs), strconv.FormatFloat(t.Seconds, 'f', 3, 64), strconv.FormatFloat(t.WallSeconds, 'f', 3, 64), t.Dir, t.Model, num(t.Best))
 		if err := cw.Write(row); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -182,8 +183,12 @@ func runTrain(o *trainOptions) error {
 	if res.NoValidation {
 		fmt.Fprintf(o.IO.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, model)
 	} else {
-		best := train.Eval{Accuracy: res.BestValAcc, MSE: res.BestValMSE}
-		fmt.Fprintf(o.IO.Out, "best %s at epoch %d; model: %s\n", res.Task.Best(best), res.BestEpoch, model)
+		best := res.Task.Best(train.Eval{Accuracy: res.BestValAcc, MSE: res.BestValMSE})
+		if m := res.Monitor; m != "" && m != "val_loss" && !strings.HasPrefix(best, m+" ") {
+			// Monitored by another metric: it first, the task's figure beside it.
+			best = fmt.Sprintf("%s %.4f (%s)", m, res.Best, best)
+		}
+		fmt.Fprintf(o.IO.Out, "best %s at epoch %d; model: %s\n", best, res.BestEpoch, model)
 	}
 	if res.Test != nil {
 		fmt.Fprintln(o.IO.Out, res.Task.Test(*res.Test))

@@ -78,7 +78,11 @@ type Train struct {
 	// validation metric improving by MinDelta; 0 is off.
 	Patience int     `mapstructure:"patience" yaml:"patience"`
 	MinDelta float64 `mapstructure:"min_delta" yaml:"min_delta"`
-	Monitor  string  `mapstructure:"monitor" yaml:"monitor"` // val_acc | val_loss
+	// Monitor is val_ + a metric the task reports (val_acc, val_loss,
+	// val_f1_macro, …: task.Measure.Metrics), with its direction from
+	// pkg/metrics' Table: best model, early stopping, the plateau schedule
+	// and nnfc sweep's ranking and pruning follow it.
+	Monitor string `mapstructure:"monitor" yaml:"monitor"`
 	// Threads is the BLAS thread count; 0 leaves the backend's default.
 	Threads int `mapstructure:"threads" yaml:"threads"`
 	// The checkpoint (with metrics.jsonl and the best model) is written at
@@ -156,7 +160,7 @@ func Default() Config {
 			Table:  source.Table{Impute: source.Impute{Numeric: "mean", Categorical: "missing"}, MinCount: 1},
 		},
 		Model: Model{
-			Kind: "classifier", Hidden: []int{100}, Activation: "relu", LeakyAlpha: 0.01,
+			Task: "classification", Kind: "classifier", Hidden: []int{100}, Activation: "relu", LeakyAlpha: 0.01,
 			Loss: "softmax", Init: "he", WeightScale: 1e-3, Reg: 0, PosWeight: 1, Threshold: 0.5,
 		},
 		Optimizer: Optimizer{LR: 0.1, Config: optim.Config{Rule: "sgd"}},
@@ -877,7 +881,7 @@ func (c *Config) validateSplits(p *problems) {
 		p.bad("train.patience", "early stopping needs a validation split (data.val_count or data.val_fraction > 0)")
 	}
 	if c.Schedule.Kind == "plateau" {
-		p.bad("schedule.kind", "plateau watches the validation loss and needs a validation split (data.val_count or data.val_fraction > 0)")
+		p.bad("schedule.kind", "plateau watches the validation metric train.monitor and needs a validation split (data.val_count or data.val_fraction > 0)")
 	}
 }
 
@@ -908,7 +912,6 @@ func (c *Config) validateModel(p *problems, set map[string]bool) {
 	if !(m.LeakyAlpha >= 0 && m.LeakyAlpha < 1) {
 		p.bad("model.leaky_alpha", "must be in [0,1), got %g", m.LeakyAlpha)
 	}
-	p.oneOf("model.loss", m.Loss, layers.Losses)
 	p.oneOf("model.init", m.Init, layers.Inits)
 	if !(m.WeightScale > 0) {
 		p.bad("model.weight_scale", "must be > 0, got %g", m.WeightScale)
@@ -969,7 +972,6 @@ func (c *Config) validateTrain(p *problems) {
 	if !(t.MinDelta >= 0) {
 		p.bad("train.min_delta", "must be ≥ 0, got %g", t.MinDelta)
 	}
-	p.oneOf("train.monitor", t.Monitor, []string{"val_acc", "val_loss"})
 	if t.Threads < 0 {
 		p.bad("train.threads", "must be ≥ 0 (0: the BLAS default), got %d", t.Threads)
 	}
@@ -1017,6 +1019,7 @@ func (c Config) YAML() string {
 	if c.Model.Init != layers.InitNormal {
 		omit["model.weight_scale"] = true
 	}
+	omit["model.kind"] = true // model.task's older spelling
 	if t, err := task.Lookup(c.Model.Kind); err == nil {
 		for _, k := range t.Omit() {
 			omit[k] = true

@@ -47,7 +47,8 @@ func TestBadConfigs(t *testing.T) {
 		{"weight_scale with he", "model: {init: he, weight_scale: 0.01}", []string{"model.weight_scale: applies only to model.init normal, not he"}},
 		{"count and fraction", "data: {val_count: 10, val_fraction: 0.2}", []string{"data.val_count: set data.val_count or data.val_fraction, not both"}},
 		{"patience without validation", "data: {val_count: 0}\ntrain: {patience: 3}", []string{"train.patience: early stopping needs a validation split"}},
-		{"plateau without validation", "data: {val_fraction: 0}\nschedule: {kind: plateau}", []string{"schedule.kind: plateau watches the validation loss"}},
+		{"monitor the task does not report", "train: {monitor: val_rmse}", []string{`train.monitor: must be one of val_loss↓, val_acc↑, val_precision_macro↑`, `got "val_rmse" (the validation metrics of the classifier task`}},
+		{"plateau without validation", "data: {val_fraction: 0}\nschedule: {kind: plateau}", []string{"schedule.kind: plateau watches the validation metric train.monitor"}},
 		{"too many hidden layers", "model: {hidden: [" + strings.Repeat("1,", 1500) + "1]}", []string{"model.hidden: lists 1501 layers, at most 1000"}},
 		// YAML the parser rejects, and shapes refused before viper: one line each.
 		{"duplicate key", "seed: 1\nseed: 2", []string{`not valid YAML: line 2: mapping key "seed" already defined at line 1`}},

@@ -22,9 +22,9 @@ func TestWeightKeys(t *testing.T) {
 		{"class_weights autoencoder", "model: {kind: autoencoder, code_dim: 4}\ntrain: {class_weights: balanced}", `train.class_weights: does not apply to model.kind autoencoder`},
 		{"pos_weight classification", "model: {pos_weight: 3}", `model.pos_weight: applies only to model.task binary and multilabel, not classifier`},
 		{"threshold classification", "model: {threshold: 0.3}", `model.threshold: applies only to model.task binary and multilabel, not classifier`},
-		{"threshold range", table + "model: {kind: binary, threshold: 1}", `model.threshold: must be in (0,1)`},
-		{"pos_weight range", table + "model: {kind: binary, pos_weight: -1}", `model.pos_weight: must be a number > 0 (1: none), got -1`},
-		{"loss on binary", table + "model: {kind: binary, loss: softmax}", `model.loss: does not apply to model.task binary`},
+		{"threshold range", table + "model: {task: binary, threshold: 1}", `model.threshold: must be in (0,1)`},
+		{"pos_weight range", table + "model: {task: binary, pos_weight: -1}", `model.pos_weight: must be a number > 0 (1: none), got -1`},
+		{"loss on binary", table + "model: {task: binary, loss: softmax}", `model.loss: does not apply to model.task binary`},
 		{"positive classification", "data: {source: table, train: x.csv, target: y, positive: M}", `data.positive: applies only to model.task binary`},
 		{"weight column mnist", "data: {weight_column: w}", `data.weight_column: applies to data.source table only`},
 		{"weight column is target", "data: {source: table, train: x.csv, target: y, weight_column: y}", `data.weight_column: "y" is the target column (data.target), it cannot weigh the rows`},
@@ -55,7 +55,7 @@ func TestWeightKeysLoad(t *testing.T) {
 	for _, yaml := range []string{
 		"train: {class_weights: balanced}",
 		"train: {class_weights: {'0': 2, '7': 0.5}}",
-		"data: {source: table, train: x.csv, target: y, weight_column: w, positive: M}\nmodel: {kind: binary, pos_weight: 3, threshold: 0.3}\ntrain: {class_weights: {m: 4}}",
+		"data: {source: table, train: x.csv, target: y, weight_column: w, positive: M}\nmodel: {task: binary, pos_weight: 3, threshold: 0.3}\ntrain: {class_weights: {m: 4}}",
 	} {
 		c, err := Load(write(t, yaml+"\n"), nil)
 		if err != nil {

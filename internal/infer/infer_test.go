@@ -268,3 +268,71 @@ func TestImageWarning(t *testing.T) {
 		t.Errorf("a model file without the training mean: %q", w)
 	}
 }
+
+// TestReplica: a replica predicts exactly what its model does (float32
+// and float64, batch norm's running statistics included), on a network of
+// its own: scaling the replica's weights changes its predictions and not
+// the model's (the negative twin: a replica sharing the network would
+// change both).
+func TestReplica(t *testing.T) {
+	s := spec
+	s.BatchNorm = true
+	for _, prec := range []string{"float32", "float64"} {
+		var path string
+		if prec == "float32" {
+			path, _ = saveModel[float32](t, s)
+		} else {
+			path, _ = saveModel[float64](t, s)
+		}
+		m, err := Open(path, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := m.Replica()
+		if err != nil {
+			t.Fatal(err)
+		}
+		predictions := func(m *Model) []float64 {
+			ds := points(20)
+			if err := m.Prepare(ds, false); err != nil {
+				t.Fatal(err)
+			}
+			var out []float64
+			if err := m.Predict(ds, 7, func(_ int, p Prediction) error {
+				out = append(append(out, float64(p.Class)), p.Probs...)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		want, got := predictions(m), predictions(r)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s: replica value %d = %v, model %v", prec, i, got[i], want[i])
+			}
+		}
+		if r.Net64() != nil {
+			d, _ := r.Net64().Flat()
+			for i := range d {
+				d[i] *= -3
+			}
+		} else {
+			d, _ := r.Net32().Flat()
+			for i := range d {
+				d[i] *= -3
+			}
+		}
+		changed, again := predictions(r), predictions(m)
+		same := true
+		for i := range want {
+			if again[i] != want[i] {
+				t.Fatalf("%s: changing the replica's weights changed the model's value %d", prec, i)
+			}
+			same = same && changed[i] == want[i]
+		}
+		if same {
+			t.Fatalf("%s: the replica's predictions ignore its weights", prec)
+		}
+	}
+}

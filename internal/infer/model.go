@@ -113,8 +113,9 @@ func (m *Model) Net32() *model.Net[float32] { return m.net32 }
 func (m *Model) Net64() *model.Net[float64] { return m.net64 }
 
 // Prepare checks that ds fits the model — as many features per sample as
-// its input, and with labelled, no label beyond its classes — and
-// normalizes ds in place with the model's statistics.
+// its input, with labelled no label beyond its classes, and a category
+// index in each input of an embedding table — and normalizes ds in place
+// with the model's statistics.
 func (m *Model) Prepare(ds *data.Dataset, labelled bool) error {
 	if ds.D != m.Spec.InputDim {
 		return fmt.Errorf("%s has %s per sample, but the model %s expects %d", ds.Name, english.Count(ds.D, "feature"), m.Path, m.Spec.InputDim)
@@ -123,9 +124,13 @@ func (m *Model) Prepare(ds *data.Dataset, labelled bool) error {
 		return fmt.Errorf("%s has labels up to %d, but the model %s has %s", ds.Name, ds.Classes-1, m.Path, english.Count(m.Spec.Classes, "class"))
 	}
 	if m.Norm != nil {
-		return m.Norm.Apply(ds)
+		if err := m.Norm.Apply(ds); err != nil {
+			return err
+		}
 	}
-	return nil
+	// Category indices of the embedding tables (a table model's schema
+	// writes them; a numeric file given to such a model may not).
+	return model.CheckIndices(m.Spec, ds.Name, ds.X)
 }
 
 // Evaluate returns the model's loss and accuracy (an autoencoder's
@@ -159,4 +164,38 @@ func matrix[T layers.Float](ds *data.Dataset, lo, hi int, x *layers.Matrix[T], i
 	x.Resize(hi-lo, ds.D)
 	data.Gather(ds, idx, x.Data, y[:hi-lo])
 	return x, idx
+}
+
+// Replica returns a copy of m with a network of its own, holding the same
+// weights: a network keeps its activations between calls and is not safe
+// for concurrent use, so each goroutine that runs forward passes at the
+// same time as others needs one (nnfc serve's workers). The replica
+// shares m's file metadata and normalizer, which nothing changes, and
+// does not own m's bfloat16 mode (Close of the replica leaves it).
+func (m *Model) Replica() (*Model, error) {
+	r := *m
+	r.off = func() {}
+	var err error
+	if m.net64 != nil {
+		r.net64, err = replicate(m.net64)
+	} else {
+		r.net32, err = replicate(m.net32)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", m.Path, err)
+	}
+	return &r, nil
+}
+
+func replicate[T layers.Float](n *model.Net[T]) (*model.Net[T], error) {
+	c, err := model.New[T](n.Spec, nil)
+	if err != nil {
+		return nil, err
+	}
+	src, _ := n.Flat()
+	dst, _ := c.Flat()
+	copy(dst, src)
+	copy(c.FlatBuffers(), n.FlatBuffers())
+	c.SetTraining(false)
+	return c, nil
 }

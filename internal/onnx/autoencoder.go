@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -13,7 +14,9 @@ const (
 	OutReconstruction = "reconstruction" // [N, input_dim], in the input's units
 )
 
-func init() { registerTask(model.KindAutoencoder, autoencoder) }
+func init() {
+	registerTask(model.KindAutoencoder, autoencoder, OutCode, OutReconstruction)
+}
 
 // autoencoder: with x' the normalized input and W (code_dim × input_dim)
 // one shared initializer, code = f(Gemm(x', W, transB = 1)) and r =
@@ -24,6 +27,12 @@ func autoencoder(g *graph, s *source) error {
 	spec := s.net.Spec
 	if s.opts.ClassNames != nil {
 		return errors.New("class names given for an autoencoder, which has no classes")
+	}
+	if name, _, err := fittedSource(s.norm); err != nil || name != "" {
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("an autoencoder of the %q source's encoded inputs: its reconstruction would be in encoded units, not the raw columns the graph takes; only autoencoders of numeric rows are exported", name)
 	}
 	x, shift, scale := numericInput(g, spec.InputDim, s.norm)
 	w := s.net.Params()[0]

@@ -15,7 +15,9 @@ const (
 	OutClass         = "class"         // [N] string, the class name (models with names)
 )
 
-func init() { registerTask(model.KindClassifier, classifier) }
+func init() {
+	registerTask(model.KindClassifier, classifier, OutProbabilities, OutLabel, OutClass)
+}
 
 // classifier: input → normalizer → layers → scores; probabilities =
 // Softmax(scores) (what nnfc predict prints, whatever the training loss),
@@ -23,11 +25,14 @@ func init() { registerTask(model.KindClassifier, classifier) }
 // class names the name of the label by ai.onnx.ml's LabelEncoder.
 func classifier(g *graph, s *source) error {
 	spec := s.net.Spec
-	names, err := classNames(spec.Classes, s.opts)
+	names, err := classNames(spec.Classes, s.opts, s.classes)
 	if err != nil {
 		return err
 	}
-	x, _, _ := numericInput(g, spec.InputDim, s.norm)
+	x, err := modelInput(g, s)
+	if err != nil {
+		return err
+	}
 	scores, err := body(g, s.net, x)
 	if err != nil {
 		return err
@@ -50,10 +55,14 @@ func classifier(g *graph, s *source) error {
 	return nil
 }
 
-// classNames are the names the options give the classes (nil: none),
-// checked: one per class, none twice.
-func classNames(classes int, o Options) ([]string, error) {
+// classNames are the names the options give the classes, else the ones
+// the data source fitted (fitted), else the options' NameClasses (nil:
+// none), checked: one per class, none twice.
+func classNames(classes int, o Options, fitted []string) ([]string, error) {
 	names := o.ClassNames
+	if names == nil {
+		names = fitted
+	}
 	if names == nil && o.NameClasses != nil {
 		names = o.NameClasses(classes)
 	}

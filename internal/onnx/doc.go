@@ -8,6 +8,13 @@
 // double tensors). The exporter walks the network once:
 //
 //   - the input normalizer becomes Sub and Mul (input.go);
+//   - a model trained on a table takes one input per column, [N, 1],
+//     numeric columns as double (NaN: missing), the others as strings,
+//     and the graph encodes them as the stored schema does: Where(IsNaN)
+//     imputation and standardization, ai.onnx.ml LabelEncoder for the
+//     categories, one-hot as Equal+Cast, Concat in the schema's order
+//     (table.go; a source with fitted preprocessing registers its input
+//     exporter as table.go does);
 //   - each layer kind maps to its nodes in one function (layers.go):
 //     affine → Gemm (transB = 1, nnfc's W is [out, in]); batch
 //     normalization folded into the Gemm before it; dropout omitted; ReLU,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
+	datasource "github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/sysinfo"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/stfile"
@@ -81,9 +82,6 @@ func Export(f *model.File, sum string, o Options) (*onnxpb.ModelProto, error) {
 	}
 	net.SetTraining(false)
 	spec := net.Spec
-	if err := checkInput(norm); err != nil {
-		return nil, fmt.Errorf("%s: %v", f.Path, err)
-	}
 	kind, err := model.KindOf(spec)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", f.Path, err)
@@ -94,6 +92,9 @@ func Export(f *model.File, sum string, o Options) (*onnxpb.ModelProto, error) {
 	}
 	g := newGraph(elemType(prec))
 	src := &source{net: net, norm: norm, opts: o, meta: map[string]string{}}
+	if norm != nil {
+		src.classes = datasource.FittedClassNames(norm.Source)
+	}
 	if err := export(g, src); err != nil {
 		return nil, fmt.Errorf("%s: %v", f.Path, err)
 	}

@@ -43,11 +43,13 @@ type graph struct {
 	domains  map[string]bool
 }
 
-// constant is an initializer: a float tensor, or (ints != nil) an int64 one.
+// constant is an initializer: a float tensor, of the graph's element type
+// unless elem says otherwise, or (ints != nil) an int64 one.
 type constant struct {
 	shape []int64
 	vals  []float64
 	ints  []int64
+	elem  onnxpb.TensorProto_DataType // FLOAT or DOUBLE; 0: the graph's
 }
 
 func newGraph(elem onnxpb.TensorProto_DataType) *graph {
@@ -73,6 +75,14 @@ func (g *graph) constant(base string, shape []int64, vals []float64) string {
 	n := g.name(base)
 	g.consts[n] = &constant{shape: shape, vals: vals}
 	g.order = append(g.order, n)
+	return n
+}
+
+// typedConstant adds a float initializer of element type elem (FLOAT or
+// DOUBLE) whatever the graph's.
+func (g *graph) typedConstant(base string, elem onnxpb.TensorProto_DataType, shape []int64, vals []float64) string {
+	n := g.constant(base, shape, vals)
+	g.consts[n].elem = elem
 	return n
 }
 
@@ -167,6 +177,10 @@ func (g *graph) finish(name, doc string) *onnxpb.GraphProto {
 		}
 		name := n
 		t := &onnxpb.TensorProto{Name: &name, Dims: c.shape}
+		elem := g.elem
+		if c.elem != 0 {
+			elem = c.elem
+		}
 		var dt onnxpb.TensorProto_DataType
 		switch {
 		case c.ints != nil:
@@ -175,8 +189,8 @@ func (g *graph) finish(name, doc string) *onnxpb.GraphProto {
 			for i, v := range c.ints {
 				binary.LittleEndian.PutUint64(t.RawData[8*i:], uint64(v))
 			}
-		case g.elem == onnxpb.TensorProto_DOUBLE:
-			dt = g.elem
+		case elem == onnxpb.TensorProto_DOUBLE:
+			dt = elem
 			t.RawData = make([]byte, 8*len(c.vals))
 			for i, v := range c.vals {
 				binary.LittleEndian.PutUint64(t.RawData[8*i:], math.Float64bits(v))
@@ -258,4 +272,9 @@ func attrStrings(name string, v []string) *onnxpb.AttributeProto {
 		a.Strings = append(a.Strings, []byte(s))
 	}
 	return a
+}
+
+func attrFloats(name string, v []float32) *onnxpb.AttributeProto {
+	t := onnxpb.AttributeProto_FLOATS
+	return &onnxpb.AttributeProto{Name: &name, Type: &t, Floats: v}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
+	datasource "github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/pkg/data"
 )
 
@@ -13,39 +14,73 @@ import (
 // 0..255), in the graph's element type.
 const InputName = "input"
 
-// checkInput refuses a model whose data source fitted preprocessing of its
-// own before the normalizer (data.Normalizer.Source: a CSV schema's
-// column types, vocabularies and imputation values): the graph would take
-// the encoded matrix, not the raw rows nnfc predict takes. A source's
-// preprocessing becomes exportable with an input exporter of its own
-// (ai.onnx.ml Imputer, OneHotEncoder/LabelEncoder per column).
-func checkInput(norm *data.Normalizer) error {
-	if norm == nil || len(norm.Source) == 0 {
-		return nil
+// A fittedInput declares the graph inputs of a model whose data source
+// fitted preprocessing of its own (data.Normalizer.Source: a table's
+// column types, vocabularies and imputation values) and encodes them as
+// that source does; state is the source's stored JSON. It returns the
+// encoded value, [N, spec.InputDim] in the graph's element type, before
+// the normalizer. Each such source is one file that registers its
+// exporter (table.go).
+type fittedInput func(g *graph, s *source, state json.RawMessage) (string, error)
+
+var fittedInputs = map[string]fittedInput{}
+
+func registerInput(source string, e fittedInput) { fittedInputs[source] = e }
+
+// fittedSource is the name of the source whose fitted preprocessing the
+// model reads its inputs through, "" for none.
+func fittedSource(norm *data.Normalizer) (string, json.RawMessage, error) {
+	if norm == nil {
+		return "", nil, nil
 	}
-	var f struct {
-		Source string `json:"source"` // as internal/source.EncodeFitted writes it
+	return datasource.DecodeFitted(norm.Source)
+}
+
+// modelInput declares the graph's inputs and returns the value the
+// network reads: the raw matrix "input", or a fitted source's inputs
+// encoded in the graph, then the normalizer.
+func modelInput(g *graph, s *source) (string, error) {
+	dim := s.net.Spec.InputDim
+	name, state, err := fittedSource(s.norm)
+	if err != nil {
+		return "", err
 	}
-	_ = json.Unmarshal(norm.Source, &f)
-	return fmt.Errorf("the model reads its inputs through the %q source's fitted preprocessing (column types, categories, missing values), which the ONNX exporter does not write yet", f.Source)
+	if name == "" {
+		x, _, _ := numericInput(g, dim, s.norm)
+		return x, nil
+	}
+	e, ok := fittedInputs[name]
+	if !ok {
+		return "", fmt.Errorf("the model reads its inputs through the %q source's fitted preprocessing, which the ONNX exporter does not write", name)
+	}
+	x, err := e(g, s, state)
+	if err != nil {
+		return "", err
+	}
+	x, _, _ = normalize(g, x, dim, s.norm)
+	return x, nil
 }
 
 // numericInput declares the input matrix and applies the model's input
-// normalizer, x' = (x − shift)·scale per feature, as two nodes (Sub, Mul)
-// rather than folded into the first Gemm: the file then shows its
-// preprocessing, and computes it in the order nnfc does, so the
-// normalized values round the same way. It returns the normalized value
-// (the input itself with no normalizer or mode none) and the constants'
-// names ("" when there is no normalizer).
+// normalizer (normalize). It returns the normalized value (the input
+// itself with no normalizer or mode none) and the constants' names (""
+// when there is no normalizer).
 func numericInput(g *graph, dim int, norm *data.Normalizer) (x, shift, scale string) {
-	x = g.input(InputName, g.elem, dim)
+	return normalize(g, g.input(InputName, g.elem, dim), dim, norm)
+}
+
+// normalize applies the normalizer, x' = (x − shift)·scale per feature,
+// as two nodes (Sub, Mul) rather than folded into the first Gemm: the file
+// then shows its preprocessing, and computes it in the order nnfc does,
+// so the normalized values round the same way.
+func normalize(g *graph, x string, dim int, norm *data.Normalizer) (out, shift, scale string) {
 	if norm == nil || norm.Mode == data.NormNone || identity(norm) {
 		return x, "", ""
 	}
 	shift = g.constant("norm_shift", []int64{int64(dim)}, widen(norm.Shift))
 	scale = g.constant("norm_scale", []int64{int64(dim)}, widen(norm.Scale))
-	x = g.node("Mul", "normalized", []string{g.node("Sub", "", []string{x, shift}), scale})
-	return x, shift, scale
+	out = g.node("Mul", "normalized", []string{g.node("Sub", "", []string{x, shift}), scale})
+	return out, shift, scale
 }
 
 // identity reports whether the normalizer maps every feature to itself.

@@ -56,7 +56,7 @@ func TestMNISTInONNXRuntime(t *testing.T) {
 			idx[i] = rng.IntN(train.N)
 		}
 		data.Gather(train, idx, x.Data, y)
-		net.TrainStep(x, y, opt, 0.1)
+		net.TrainStep(x, layers.Classes[float32](y), opt, 0.1)
 	}
 	path := filepath.Join(t.TempDir(), "mnist.safetensors")
 	if err := model.Save(path, net, norm); err != nil {

@@ -37,15 +37,17 @@ func ortDir(t *testing.T) string {
 	return dir
 }
 
-// ortJob is one run of a model on a matrix (see tools/ort/run.js).
+// ortJob is one run of a model on a matrix, or on named inputs (see
+// tools/ort/run.js).
 type ortJob struct {
-	Model   string `json:"model"`
-	Input   string `json:"input"`
-	Rows    int    `json:"rows"`
-	Cols    int    `json:"cols"`
-	Dtype   string `json:"dtype"`
-	Threads int    `json:"threads"`
-	Out     string `json:"out"`
+	Model   string             `json:"model"`
+	Input   string             `json:"input,omitempty"`
+	Rows    int                `json:"rows,omitempty"`
+	Cols    int                `json:"cols,omitempty"`
+	Dtype   string             `json:"dtype,omitempty"`
+	Feeds   map[string]ortFeed `json:"feeds,omitempty"` // named inputs instead of one matrix
+	Threads int                `json:"threads"`
+	Out     string             `json:"out"`
 }
 
 type ortTensor struct {
@@ -67,6 +69,10 @@ func (r ortResult) floats(t *testing.T, name string) []float64 {
 	}
 	out := make([]float64, len(o.Data))
 	for i, v := range o.Data {
+		if v == nil { // JSON has no NaN: run.js's NaN is null
+			out[i] = math.NaN()
+			continue
+		}
 		f, ok := v.(float64)
 		if !ok {
 			t.Fatalf("output %q element %d is %T, not a number", name, i, v)

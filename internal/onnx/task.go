@@ -8,12 +8,15 @@ import (
 // source is what a task exporter builds its graph from: the network in
 // inference mode (its weights read as float64 whatever the file's
 // precision; the graph rounds them back), the input normalizer and the
-// export's options; meta takes the metadata_props the task adds.
+// export's options; meta takes the metadata_props the task and the
+// input exporter add. classes are the class names the model's data source
+// fitted (a table's target values), nil when it named none.
 type source struct {
-	net  *model.Net[float64]
-	norm *data.Normalizer
-	opts Options
-	meta map[string]string
+	net     *model.Net[float64]
+	norm    *data.Normalizer
+	opts    Options
+	meta    map[string]string
+	classes []string
 }
 
 // A taskExporter writes the graph of one model kind (model.Kind, by
@@ -24,7 +27,18 @@ type taskExporter func(g *graph, s *source) error
 
 var tasks = map[string]taskExporter{}
 
-func registerTask(kind string, e taskExporter) { tasks[kind] = e }
+// outputNames are the output names of every task: an input may not take
+// one (a table column named "label").
+var outputNames = map[string]bool{}
+
+// registerTask registers the exporter of a model kind with the names of
+// the outputs its graphs may have.
+func registerTask(kind string, e taskExporter, outputs ...string) {
+	tasks[kind] = e
+	for _, o := range outputs {
+		outputNames[o] = true
+	}
+}
 
 // body adds the network's layers after the value x and returns the last
 // one's output.

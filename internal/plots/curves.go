@@ -94,12 +94,17 @@ func curves(runs []Run) (*figure, error) {
 	var losses, accs []float64
 	showL2 := !multi && slices.ContainsFunc(runs[0].Metrics, func(m rundir.Metrics) bool { return m.L2 > 0 })
 	for _, r := range runs {
+		noVal := noValidation(r.Metrics)
 		for _, m := range r.Metrics {
-			losses = append(losses, m.DataLoss, m.ValLoss)
+			losses = append(losses, m.DataLoss)
+			accs = append(accs, trainAcc(m))
+			if !noVal {
+				losses = append(losses, m.ValLoss)
+				accs = append(accs, valAcc(m))
+			}
 			if showL2 {
 				losses = append(losses, m.L2)
 			}
-			accs = append(accs, trainAcc(m), valAcc(m))
 		}
 	}
 	if showL2 {
@@ -118,18 +123,23 @@ func curves(runs []Run) (*figure, error) {
 			trainColor, valColor, dash = SeriesColor(i), SeriesColor(i), trainDash
 		}
 		var trainLine, valLine *plotter.Line
+		noVal := noValidation(r.Metrics)
 		for _, s := range []struct {
 			p     *plot.Plot
 			f     func(rundir.Metrics) float64
 			color color.Color
 			dash  []vg.Length
 			line  **plotter.Line
+			val   bool
 		}{
-			{f.loss, func(m rundir.Metrics) float64 { return m.DataLoss }, trainColor, dash, &trainLine},
-			{f.loss, func(m rundir.Metrics) float64 { return m.ValLoss }, valColor, nil, &valLine},
-			{f.acc, trainAcc, trainColor, dash, nil},
-			{f.acc, valAcc, valColor, nil, nil},
+			{f.loss, func(m rundir.Metrics) float64 { return m.DataLoss }, trainColor, dash, &trainLine, false},
+			{f.loss, func(m rundir.Metrics) float64 { return m.ValLoss }, valColor, nil, &valLine, true},
+			{f.acc, trainAcc, trainColor, dash, nil, false},
+			{f.acc, valAcc, valColor, nil, nil, true},
 		} {
+			if noVal && s.val {
+				continue // no validation split: no validation line at 0
+			}
 			l, err := plotter.NewLine(series(r.Metrics, s.f))
 			if err != nil {
 				return nil, fmt.Errorf("plots: run %s: %v", r.Name, err)
@@ -141,8 +151,12 @@ func curves(runs []Run) (*figure, error) {
 			}
 		}
 		switch {
+		case multi && noVal:
+			f.add(r.Name+" (no validation)", trainLine)
 		case multi:
 			f.add(r.Name, valLine)
+		case noVal:
+			f.add("train (accuracy: a subsample); no validation split", trainLine)
 		case f.ae:
 			f.add("train", trainLine)
 			f.add("validation", valLine)
@@ -150,7 +164,7 @@ func curves(runs []Run) (*figure, error) {
 			f.add("train (accuracy: a subsample)", trainLine)
 			f.add("validation", valLine)
 		}
-		if r.BestEpoch >= 1 && r.BestEpoch <= len(r.Metrics) {
+		if r.BestEpoch >= 1 && r.BestEpoch <= len(r.Metrics) && !noVal {
 			if err := f.markBest(r, valColor, !multi); err != nil {
 				return nil, err
 			}
@@ -179,6 +193,13 @@ func curves(runs []Run) (*figure, error) {
 		f.acc.Y.Max = 1
 	}
 	return f, nil
+}
+
+// noValidation reports whether a run had no validation split: every
+// epoch's validation figures are 0 (a validation split has a positive
+// cross-entropy, or, at a hinge or squared loss of 0, an accuracy of 1).
+func noValidation(ms []rundir.Metrics) bool {
+	return !slices.ContainsFunc(ms, func(m rundir.Metrics) bool { return m.ValLoss != 0 || m.ValAcc != 0 || m.ValMSE != 0 })
 }
 
 // ring is the best epoch's marker.

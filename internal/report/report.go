@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,7 @@ type Page struct {
 	ShowL2    bool // some epoch has an L2 term
 	NumEpochs int
 	Monitor   string
+	NoVal     bool // no validation split: no validation figures, the model is the last epoch's
 
 	Test     TestRow
 	Results  []KV // from results.json, when the run has one
@@ -62,7 +64,7 @@ type Page struct {
 
 // LayerRow is one module of the nn.Sequential the model is.
 type LayerRow struct {
-	Index  int
+	Index  string // the module's name: its nn.Sequential index, or "embed"
 	Kind   string // Linear, BatchNorm1d, ReLU, Dropout ...
 	Shape  string // e.g. "784 → 512"
 	Params int
@@ -217,6 +219,7 @@ func Build(dir string, o Options) (*Page, error) {
 		return nil, err
 	}
 	p.Data = fmt.Sprintf("%s: %d train, %d validation", c.Data.Source, splits.Train.N, splits.Val.N)
+	p.NoVal = splits.Val.N == 0
 	raw, split := splits.Test, "test"
 	if raw == nil {
 		raw, split = splits.Val, "validation"
@@ -271,10 +274,19 @@ func Build(dir string, o Options) (*Page, error) {
 // layerRows lists the network's modules as nn.Sequential numbers them.
 func layerRows(net *model.Net[float32]) []LayerRow {
 	var rows []LayerRow
-	act := 0
+	act, first := 0, 0
 	for i, l := range net.Layers {
-		r := LayerRow{Index: i}
+		r := LayerRow{Index: strconv.Itoa(i - first)}
 		switch l := l.(type) {
+		case *layers.Embedding[float32]:
+			first = 1 // the sequential modules are numbered from the next
+			var ts []string
+			n := 0
+			for _, c := range l.Cols {
+				ts = append(ts, fmt.Sprintf("input %d: %d × %d", c.Col, c.Vocab, c.Dim))
+				n += c.Vocab * c.Dim
+			}
+			r.Index, r.Kind, r.Shape, r.Params = "embed", "Embedding", fmt.Sprintf("%s (%d → %d)", strings.Join(ts, ", "), l.In, l.OutDim()), n
 		case *layers.Affine[float32]:
 			r.Kind, r.Shape, r.Params = "Linear", fmt.Sprintf("%d → %d", l.In, l.Out), l.In*l.Out+l.Out
 		case *layers.BatchNorm[float32]:

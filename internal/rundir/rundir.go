@@ -8,10 +8,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/sysinfo"
+	"github.com/nnfc/nnfc/pkg/metrics"
 )
 
 // The files of a run directory.
@@ -44,12 +46,67 @@ type Metrics struct {
 	ValLoss  float64 `json:"val_loss"` // validation data loss (without the L2 term), like the test loss
 	// TrainMSE and ValMSE are an autoencoder's reconstruction mean squared
 	// error per input entry (its accuracies stay 0).
-	TrainMSE      float64 `json:"train_mse,omitempty"`
-	ValMSE        float64 `json:"val_mse,omitempty"`
-	LR            float64 `json:"lr"`
-	GradNorm      float64 `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
-	Seconds       float64 `json:"seconds"`
-	SamplesPerSec float64 `json:"samples_per_s"`
+	TrainMSE float64 `json:"train_mse,omitempty"`
+	ValMSE   float64 `json:"val_mse,omitempty"`
+	// Val is the task's metrics on the validation split by their names in
+	// pkg/metrics' Table (f1_macro, rmse, …), those defined on it.
+	Val           map[string]float64 `json:"val_metrics,omitempty"`
+	LR            float64            `json:"lr"`
+	GradNorm      float64            `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
+	Seconds       float64            `json:"seconds"`
+	SamplesPerSec float64            `json:"samples_per_s"`
+}
+
+// DefaultMonitor is train.monitor's default and the monitor of a run
+// whose config is unreadable.
+const DefaultMonitor = "val_acc"
+
+// Value is the record's figure of the monitored metric monitor
+// (train.monitor: val_acc, val_loss, val_mse or val_<name> of a metric in
+// Val); NaN when the record has none.
+func (m Metrics) Value(monitor string) float64 {
+	if monitor == "" {
+		monitor = DefaultMonitor
+	}
+	name, ok := strings.CutPrefix(monitor, metrics.MonitorPrefix)
+	if !ok {
+		return math.NaN()
+	}
+	if v, ok := m.Val[name]; ok {
+		return v
+	}
+	switch metric, _ := metrics.Lookup(name); metric.Name {
+	case "accuracy":
+		return m.ValAcc
+	case "loss":
+		return m.ValLoss
+	case "mse":
+		return m.ValMSE
+	}
+	return math.NaN()
+}
+
+// Score is Value signed so that larger is better (the metric's direction
+// in pkg/metrics' Table), −Inf when the record has no finite value: a
+// missing figure is never an improvement.
+func (m Metrics) Score(monitor string) float64 {
+	return Score(monitor, m.Value(monitor))
+}
+
+// Score signs the value v of the monitored metric monitor so that larger
+// is better; −Inf for NaN or an infinite value.
+func Score(monitor string, v float64) float64 {
+	if monitor == "" {
+		monitor = DefaultMonitor
+	}
+	metric, _ := metrics.Lookup(strings.TrimPrefix(monitor, metrics.MonitorPrefix))
+	if metric.Name == "" {
+		metric.Higher = true // unknown: as val_acc; config validation refuses it
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return math.Inf(-1)
+	}
+	return metric.Score(v)
 }
 
 // AppendMetrics appends the record of a finished epoch to dir's
@@ -160,6 +217,10 @@ type TestMetrics struct {
 	Loss     float64 `json:"loss"`          // data loss, like val_loss
 	L2       float64 `json:"l2"`            // the L2 term 0.5·reg·ΣW² of the model
 	MSE      float64 `json:"mse,omitempty"` // an autoencoder's reconstruction MSE
+	// Metrics are the task's figures on the test split by their names in
+	// pkg/metrics' Table; ClassMetrics a classifier's per-class rows.
+	Metrics      map[string]float64   `json:"metrics,omitempty"`
+	ClassMetrics *metrics.ClassReport `json:"class_metrics,omitempty"`
 }
 
 // ReadResults reads dir's results.json; os.ErrNotExist when there is none.

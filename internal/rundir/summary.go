@@ -10,22 +10,30 @@ import (
 )
 
 // BestEpoch returns the best epoch (1-based) of the run in dir with the
-// records ms: results.json's when there is one, else the epoch of the
-// highest val_acc (the default monitor). 0 when ms is empty.
+// records ms: results.json's when there is one, else the epoch of the best
+// value of its config's train.monitor (val_acc when unreadable). 0 when ms
+// is empty.
 func BestEpoch(dir string, ms []Metrics) int {
 	if r, err := ReadResults(dir); err == nil && r.BestEpoch >= 1 && r.BestEpoch <= len(ms) {
 		return r.BestEpoch
 	}
-	if c, err := config.LoadStored(Path(dir, Config)); err == nil && c.Train.Monitor == "val_loss" {
-		return argBest(ms, func(m Metrics) float64 { return -m.ValLoss })
+	monitor := DefaultMonitor
+	if c, err := config.LoadStored(Path(dir, Config)); err == nil {
+		monitor = c.Train.Monitor
 	}
-	return argBest(ms, func(m Metrics) float64 { return m.ValAcc })
+	return ArgBest(ms, monitor)
 }
 
-func argBest(ms []Metrics, f func(Metrics) float64) int {
-	best, at := math.Inf(-1), 0
+// ArgBest is the epoch (1-based) of the best value of monitor among the
+// records ms, the first on ties; 1 when none has a value, 0 when ms is
+// empty.
+func ArgBest(ms []Metrics, monitor string) int {
+	if len(ms) == 0 {
+		return 0
+	}
+	best, at := math.Inf(-1), 1
 	for i, m := range ms {
-		if v := f(m); v > best {
+		if v := m.Score(monitor); v > best {
 			best, at = v, i+1
 		}
 	}

@@ -14,9 +14,9 @@
 //
 //	server.go   routes, bearer-token auth, limits (body, rows, concurrency,
 //	            timeouts), one-line JSON errors, SIGHUP reload, shutdown
-//	batch.go    the batcher: every forward pass runs on one goroutine
-//	            (nnfc's main thread, one OpenMP pool); requests queued
-//	            together go through one pass
+//	batch.go    the batcher: forward passes on workers, each with its own
+//	            copy of every network; small requests queued together go
+//	            through one pass, large ones to whichever worker is free
 //	model.go    loading a model file (SHA-256, integrity and shape checks)
 //	task.go     what each model kind outputs
 //	oip.go      OIP V2 requests and answers, JSON and binary

@@ -28,6 +28,9 @@ type metrics struct {
 	loadedAt  *prometheus.GaugeVec
 	reloads   *prometheus.CounterVec
 	phase     *prometheus.HistogramVec
+	// phaseOf holds the phase histograms of each inference endpoint,
+	// looked up once (WithLabelValues hashes its labels at every call).
+	phaseOf map[string]map[string]prometheus.Observer
 }
 
 func newMetrics() *metrics {
@@ -76,6 +79,13 @@ func newMetrics() *metrics {
 			"decode (parse and check), wait (queued for the batcher and its forward pass), write (encode and send the answer).",
 		Buckets: []float64{.00005, .0001, .0002, .0005, .001, .002, .005, .01, .02, .05, .1, .2, .5},
 	}, []string{"endpoint", "phase"})
+	m.phaseOf = map[string]map[string]prometheus.Observer{}
+	for _, ep := range []string{"v2_infer", "v1_predict"} {
+		m.phaseOf[ep] = map[string]prometheus.Observer{}
+		for _, ph := range []string{"read", "decode", "wait", "write"} {
+			m.phaseOf[ep][ph] = m.phase.WithLabelValues(ep, ph)
+		}
+	}
 	m.reg.MustRegister(m.requests, m.errors, m.rows, m.latency, m.inFlight, m.batchRows, m.forward,
 		m.loadTime, m.loadedAt, m.reloads, m.phase,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

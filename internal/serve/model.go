@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +75,10 @@ type Model struct {
 
 	inputDim int
 	norm     *data.Normalizer
-	task     task
+	im       *infer.Model
+	// tasks holds the model's task once per batcher worker, each with a
+	// network of its own (see batcher); tasks[0] runs on the model's own.
+	tasks []task
 }
 
 // Inputs lists the model's inputs: one matrix of numbers, one row per sample.
@@ -83,7 +87,7 @@ func (m *Model) Inputs() []TensorMeta {
 }
 
 // Outputs lists every output the model's task produces.
-func (m *Model) Outputs() []TensorMeta { return m.task.outputs() }
+func (m *Model) Outputs() []TensorMeta { return m.tasks[0].outputs() }
 
 // InputDim is the number of features of one row.
 func (m *Model) InputDim() int { return m.inputDim }
@@ -95,20 +99,33 @@ func datatypeOf(precision string) string {
 	return "FP32"
 }
 
-// normalize applies the model's stored input normalization to rows x in
-// place, in float32, as nnfc predict does (it reads its input as float32
-// and normalizes that), so that the two agree.
-func (m *Model) normalize(x []float32) {
-	if m.norm == nil {
-		return
-	}
+// prepare checks that rows x are finite and applies the model's stored
+// input normalization to them in place, in float32, as nnfc predict does
+// (it reads its input as float32 and normalizes that), so that the two
+// agree; one pass over the rows. It returns the row and column of the
+// first value that is NaN or ±Inf (its row left unnormalized), else
+// ok = true.
+func (m *Model) prepare(x []float32) (row, col int, ok bool) {
 	D := m.inputDim
+	var shift, scale []float32
+	if m.norm != nil {
+		shift, scale = m.norm.Shift[:D], m.norm.Scale[:D]
+	}
 	for i := 0; i+D <= len(x); i += D {
-		row := x[i : i+D]
-		for j, v := range row {
-			row[j] = (v - m.norm.Shift[j]) * m.norm.Scale[j]
+		r := x[i : i+D]
+		for j, v := range r {
+			if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
+				return i / D, j, false
+			}
+		}
+		if shift == nil {
+			continue
+		}
+		for j, v := range r {
+			r[j] = (v - shift[j]) * scale[j]
 		}
 	}
+	return 0, 0, true
 }
 
 // LoadModel reads, checks and builds the model file ref.Path in
@@ -146,6 +163,11 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 		// numeric rows only until its records decoder applies it.
 		return nil, fmt.Errorf("%s: the model reads its input through a data source's fitted preprocessing (a table schema), which nnfc serve does not apply yet; it serves models of numeric rows", ref.Path)
 	}
+	if len(im.Spec.Embed) > 0 {
+		// Its index inputs come from a table's schema, refused above;
+		// a file with tables and no schema is not one nnfc writes.
+		return nil, fmt.Errorf("%s: the model has embedding tables (data.embed), whose inputs only a table schema writes; nnfc serve takes numeric rows", ref.Path)
+	}
 	if norm != nil {
 		if err := norm.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: normalizer: %v", ref.Path, err)
@@ -162,10 +184,24 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 		}
 		m.Classes = ref.Classes
 	}
-	m.task = newTask(im, m)
+	m.im = im
+	m.tasks = []task{newTask(im, m)}
 	m.LoadTime = time.Since(t0)
 	m.LoadedAt = time.Now()
 	return m, nil
+}
+
+// replicate gives m a task for each of n workers (see batcher), each on a
+// network of its own with the same weights. Call it before m serves.
+func (m *Model) replicate(n int) error {
+	for len(m.tasks) < n {
+		r, err := m.im.Replica()
+		if err != nil {
+			return err
+		}
+		m.tasks = append(m.tasks, newTask(r, m))
+	}
+	return nil
 }
 
 // checkClassNames checks names against a spec: a classifier, one name

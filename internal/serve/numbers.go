@@ -1,10 +1,12 @@
 package serve
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"unsafe"
 )
 
 // scanMatrix reads a JSON array of numbers — flat ([1, 2, 3, 4]) or one
@@ -109,7 +111,7 @@ func scanNumbers(raw []byte, i int, x []float32, limit int, where string) ([]flo
 		if k >= limit {
 			return nil, 0, fmt.Errorf("%s: more than %d numbers: %w", where, limit, errTooMany)
 		}
-		v, err := strconv.ParseFloat(string(raw[i:j]), 64)
+		v, err := parseNumber(raw[i:j])
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return nil, 0, fmt.Errorf("%s[%d]: %q is not a number", where, k, raw[i:j])
 		}
@@ -156,4 +158,125 @@ func kindAt(raw []byte, i int) string {
 	default:
 		return fmt.Sprintf("%q", c)
 	}
+}
+
+// littleEndian reports whether this host stores numbers as the binary
+// tensor data extension sends them (little-endian): then an FP32 tensor
+// is used in place, without a copy.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// float32View returns the little-endian FP32 values of b: b's own bytes
+// on a little-endian host when b is 4-byte aligned (readBody aligns a
+// request's binary part), else a converted copy.
+func float32View(b []byte) []float32 {
+	n := len(b) / 4
+	if n == 0 {
+		return []float32{}
+	}
+	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
+		return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n)
+	}
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return x
+}
+
+// float32sOf64 converts the little-endian FP64 values of b to float32
+// (as nnfc predict rounds what it reads), in b's own memory when b is
+// 4-byte aligned: value i is read before its float32 is written over
+// bytes 4i..4i+3, which only overlap values already read.
+func float32sOf64(b []byte) []float32 {
+	n := len(b) / 8
+	if n == 0 {
+		return []float32{}
+	}
+	var x []float32
+	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
+		x = unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n)
+	} else {
+		x = make([]float32, n)
+	}
+	for i := range x {
+		x[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+	}
+	return x
+}
+
+// pow10 are the powers of ten float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseNumber is strconv.ParseFloat(string(b), 64), the same float64,
+// with a fast path for the numbers requests mostly hold (pixel values,
+// short decimals): -?digits[.digits][e±digits] with at most 15 digits and
+// a power of ten of at most 22 either way. Then the digits are an exact
+// float64 m < 2^53 and 10^|e| is exact, so m·10^e (or m/10^−e) is one
+// correctly rounded operation: the float64 nearest the decimal, which
+// is what ParseFloat returns (Clinger's fast path). Anything else goes to
+// ParseFloat.
+func parseNumber(b []byte) (float64, error) {
+	i, neg := 0, false
+	if i < len(b) && b[i] == '-' {
+		neg, i = true, 1
+	}
+	var mant uint64
+	digits, frac := 0, 0
+	start := i
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		mant = mant*10 + uint64(b[i]-'0')
+		digits++
+	}
+	if i == start {
+		return strconv.ParseFloat(string(b), 64)
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		fs := i
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			mant = mant*10 + uint64(b[i]-'0')
+			digits++
+		}
+		frac = i - fs
+		if frac == 0 {
+			return strconv.ParseFloat(string(b), 64)
+		}
+	}
+	exp := 0
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			eneg = b[i] == '-'
+			i++
+		}
+		es := i
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9' && i-es < 4; i++ {
+			exp = exp*10 + int(b[i]-'0')
+		}
+		if i == es {
+			return strconv.ParseFloat(string(b), 64)
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	e := exp - frac
+	if i != len(b) || digits > 15 || e < -22 || e > 22 {
+		return strconv.ParseFloat(string(b), 64)
+	}
+	f := float64(mant)
+	if e < 0 {
+		f /= pow10[-e]
+	} else {
+		f *= pow10[e]
+	}
+	if neg {
+		f = -f
+	}
+	return f, nil
 }

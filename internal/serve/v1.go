@@ -24,7 +24,21 @@ type v1Request struct {
 // decodeV1 decodes a V1 JSON body for model m.
 func decodeV1(body []byte, m *Model, maxRows int) (*request, error) {
 	var r v1Request
-	if err := strictJSON(body, &r); err != nil {
+	// As decodeV2 does: an array of numbers is cut out before
+	// encoding/json checks the rest, and scanned by scanMatrix.
+	var rows []byte
+	if v := memberOffset(body, skipSpace(body, 0), "instances"); v >= 0 {
+		if end := numberArrayEnd(body, v); end >= 0 {
+			rest := make([]byte, 0, len(body)-(end-v)+4)
+			rest = append(append(append(rest, body[:v]...), "null"...), body[end:]...)
+			if strictJSON(rest, &r) == nil {
+				rows = body[v:end]
+			}
+		}
+	}
+	if rows != nil {
+		r.Instances = rows
+	} else if err := strictJSON(body, &r); err != nil {
 		return nil, err
 	}
 	if r.Instances == nil {
@@ -37,7 +51,7 @@ func decodeV1(body []byte, m *Model, maxRows int) (*request, error) {
 	if len(raw) == 0 || raw[0] != '[' || raw[skipSpace(raw, 1)] != '[' {
 		return nil, bad("instances: expected an array of rows, each an array of %d numbers", m.inputDim)
 	}
-	x, n, err := scanMatrix(raw, m.inputDim, maxRows, "instances", nil)
+	x, n, err := scanMatrix(raw, m.inputDim, maxRows, "instances", make([]float32, 0, min(len(raw)/2, maxRows*m.inputDim)))
 	if err != nil {
 		if re, ok := err.(*rowsError); ok {
 			return nil, &badRequest{413, re.Error()}

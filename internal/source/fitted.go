@@ -25,6 +25,21 @@ func EncodeFitted(name string, f Fitted) (json.RawMessage, error) {
 	return json.Marshal(fittedJSON{Source: name, State: state})
 }
 
+// DecodeFitted splits stored preprocessing (from EncodeFitted) into the
+// name of the source that fitted it and that source's own JSON; "" and
+// nil when there is none. Exporters that rebuild the preprocessing
+// elsewhere (internal/onnx) read it so.
+func DecodeFitted(stored json.RawMessage) (name string, state json.RawMessage, err error) {
+	if len(stored) == 0 {
+		return "", nil, nil
+	}
+	var f fittedJSON
+	if err := json.Unmarshal(stored, &f); err != nil {
+		return "", nil, fmt.Errorf("the stored preprocessing is not valid JSON: %v", err)
+	}
+	return f.Source, f.State, nil
+}
+
 // Fit returns the reader of raw rows that stored preprocessing (from
 // EncodeFitted) describes, or nil when there is none.
 func Fit(stored json.RawMessage) (FittedReader, error) {

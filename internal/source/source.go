@@ -340,6 +340,9 @@ func FillDefaults(c *Config, set map[string]bool) {
 	if len(t.Impute.Columns) == 0 {
 		t.Impute.Columns = nil
 	}
+	if len(t.Embed) == 0 {
+		t.Embed = nil
+	}
 	if s, err := Lookup(c.Source); err == nil {
 		if d, ok := s.(Defaulter); ok {
 			d.Defaults(c, set)

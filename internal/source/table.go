@@ -33,6 +33,14 @@ type Table struct {
 	// MinCount is the fewest training rows a category needs for its own
 	// one-hot input; rarer ones share <other>.
 	MinCount int `mapstructure:"min_count" yaml:"min_count"`
+	// Embed gives a categorical column a learned embedding of the width
+	// given (data.embed: {zip: 8}) instead of one-hot inputs: one input
+	// holding the category index, looked up in a table trained with the
+	// network. EmbedAbove (0: off) does so for every other categorical
+	// column with more than that many categories, with fastai's width
+	// min(600, round(1.6·n^0.56)).
+	Embed      map[string]int `mapstructure:"embed" yaml:"embed,omitempty"`
+	EmbedAbove int            `mapstructure:"embed_above" yaml:"embed_above"`
 	// Stratify keeps each class's share in the validation split.
 	Stratify bool `mapstructure:"stratify" yaml:"stratify"`
 	// Delimiter is "," ";" or "tab"; empty: detected from the header.
@@ -60,7 +68,7 @@ func (table) Name() string { return "table" }
 
 func (table) ReadsKeys() []string {
 	return []string{"data.train", "data.test", "data.header", "data.target", "data.features", "data.exclude", "data.types",
-		"data.na_values", "data.impute", "data.min_count", "data.stratify", "data.delimiter", "data.weight_column", "data.positive"}
+		"data.na_values", "data.impute", "data.min_count", "data.embed", "data.embed_above", "data.stratify", "data.delimiter", "data.weight_column", "data.positive"}
 }
 
 // splitStream is the random stream of the validation split: the one
@@ -96,6 +104,14 @@ func (table) Check(c Config, bad Bad) {
 	}
 	if t.MinCount < 0 {
 		bad("data.min_count", "must be ≥ 0, got %d", t.MinCount)
+	}
+	for _, k := range sortedKeys(t.Embed) {
+		if d := t.Embed[k]; d < 1 || d > data.MaxEmbedDim {
+			bad("data.embed."+k, "must be the embedding width, 1..%d, got %d", data.MaxEmbedDim, d)
+		}
+	}
+	if t.EmbedAbove < 0 {
+		bad("data.embed_above", "must be ≥ 0 (0: off), got %d", t.EmbedAbove)
 	}
 	if _, err := delimiter(t.Delimiter); err != nil {
 		bad("data.delimiter", "%v", err)
@@ -140,6 +156,7 @@ func tableConfig(c Config) data.TableConfig {
 			Target: t.Target, Features: t.Features, Exclude: t.Exclude, Types: t.Types,
 			NumericImpute: t.Impute.Numeric, CategoricalImpute: t.Impute.Categorical, Impute: t.Impute.Columns,
 			Constant: t.Impute.Constant, Indicator: t.Impute.Indicator, MinCount: t.MinCount,
+			Embed: t.Embed, EmbedAbove: t.EmbedAbove,
 			WeightColumn: t.WeightColumn,
 		},
 		ValCount: c.ValCount, ValFraction: c.ValFraction, Stratify: t.Stratify,
@@ -152,6 +169,7 @@ func tableConfig(c Config) data.TableConfig {
 // it is carved before the fit, so that the fit never sees it.
 func (table) Read(c Config, o Options) (*Splits, error) {
 	tc := tableConfig(c)
+	tc.Float64 = o.Float64
 	if len(o.Fitted) > 0 {
 		s, err := decodeSchema(o.Fitted)
 		if err != nil {
@@ -182,6 +200,10 @@ func decodeSchema(stored json.RawMessage) (*data.Schema, error) {
 	}
 	return schemaOf(f.State)
 }
+
+// TableSchema decodes the table source's fitted state (the state of
+// DecodeFitted when its name is "table"), validated.
+func TableSchema(state json.RawMessage) (*data.Schema, error) { return schemaOf(state) }
 
 func schemaOf(raw []byte) (*data.Schema, error) {
 	s := &data.Schema{}
@@ -235,7 +257,7 @@ type tableReader struct{ s *data.Schema }
 // is kept and the target column is optional. Notes (columns the model
 // does not use, unseen categories) go to notes.
 func (r tableReader) ReadFitted(path string, labels bool, notes io.Writer) (*data.Dataset, error) {
-	t, err := data.ReadTable(path, data.TableOptions{NAValues: r.s.NAValues})
+	t, err := data.ReadTable(path, r.s.ReadOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -274,6 +296,8 @@ func (table) OwnKeys(c Config) []string {
 	add("data.impute.indicator", t.Impute.Indicator)
 	add("data.impute.columns", len(t.Impute.Columns) > 0)
 	add("data.min_count", t.MinCount > 1)
+	add("data.embed", len(t.Embed) > 0)
+	add("data.embed_above", t.EmbedAbove != 0)
 	add("data.stratify", t.Stratify)
 	add("data.delimiter", t.Delimiter != "")
 	add("data.weight_column", t.WeightColumn != "")

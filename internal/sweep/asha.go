@@ -9,20 +9,22 @@ import (
 )
 
 // asha decides, for the local executor, whether a running trial stops at
-// a rung (EarlyStop). It records the validation accuracy of every trial at
-// every rung it reached, this run's and earlier runs' alike.
+// a rung (EarlyStop). It records the monitored metric (train.monitor,
+// signed so that larger is better) of every trial at every rung it
+// reached, this run's and earlier runs' alike.
 type asha struct {
 	es      EarlyStop
+	monitor string
 	mu      sync.Mutex
-	at      map[int][]float64    // rung epoch → accuracies recorded there
+	at      map[int][]float64    // rung epoch → scores recorded there
 	decided map[int]map[int]bool // trial → rungs already judged
 }
 
 // newASHA seeds the rungs from the trials' finished epochs on disk.
 func newASHA(es EarlyStop, tab *Table) *asha {
-	a := &asha{es: es, at: map[int][]float64{}, decided: map[int]map[int]bool{}}
+	a := &asha{es: es, monitor: tab.Metric, at: map[int][]float64{}, decided: map[int]map[int]bool{}}
 	for _, t := range tab.Trials {
-		accs := epochAccs(t.Dir)
+		accs := epochScores(t.Dir, a.monitor)
 		a.decided[t.Index] = map[int]bool{}
 		for _, r := range a.rungs(t.MaxEpochs) {
 			if acc, ok := accs[r]; ok && t.State != Failed && t.State != NaNStopped {
@@ -43,7 +45,7 @@ func (a *asha) rungs(maxEpochs int) []int {
 	return rs
 }
 
-// stop records the trial's accuracy when its epoch record m is at a rung
+// stop records the trial's score when its epoch record m is at a rung
 // not judged yet and says whether it falls below the rung's (1 − 1/Eta)
 // quantile.
 func (a *asha) stop(t Trial, m rundir.Metrics) bool {
@@ -57,8 +59,9 @@ func (a *asha) stop(t Trial, m rundir.Metrics) bool {
 		return false
 	}
 	a.decided[t.Index][r] = true
-	a.at[r] = append(a.at[r], m.ValAcc)
-	return m.ValAcc < quantile(a.at[r], 1-1/float64(a.es.Eta))
+	v := finiteScore(m, a.monitor)
+	a.at[r] = append(a.at[r], v)
+	return v < quantile(a.at[r], 1-1/float64(a.es.Eta))
 }
 
 // quantile is the q-quantile of xs with linear interpolation (numpy's
@@ -74,13 +77,19 @@ func quantile(xs []float64, q float64) float64 {
 	return s[lo] + (pos-float64(lo))*(s[lo+1]-s[lo])
 }
 
-// epochAccs maps each finished epoch of a trial to its validation
-// accuracy, from its metrics.jsonl.
-func epochAccs(dir string) map[int]float64 {
+// epochScores maps each finished epoch of a trial to its score of the
+// monitored metric, from its metrics.jsonl.
+func epochScores(dir, monitor string) map[int]float64 {
 	out := map[int]float64{}
 	ms, _ := rundir.ReadMetrics(dir)
 	for _, m := range ms {
-		out[m.Epoch] = m.ValAcc
+		out[m.Epoch] = finiteScore(m, monitor)
 	}
 	return out
+}
+
+// finiteScore is the record's score of monitor, the lowest finite value
+// when it has none (a NaN epoch): the quantile stays a number.
+func finiteScore(m rundir.Metrics, monitor string) float64 {
+	return max(m.Score(monitor), -math.MaxFloat64)
 }

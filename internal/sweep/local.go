@@ -390,14 +390,11 @@ func trialProgress(dir, monitor string) (int, float64) {
 	}
 	best := ms[0]
 	for _, m := range ms[1:] {
-		if (monitor == "val_loss" && m.ValLoss < best.ValLoss) || (monitor != "val_loss" && m.ValAcc > best.ValAcc) {
+		if m.Score(monitor) > best.Score(monitor) {
 			best = m
 		}
 	}
-	if monitor == "val_loss" {
-		return len(ms), best.ValLoss
-	}
-	return len(ms), best.ValAcc
+	return len(ms), best.Value(monitor)
 }
 
 // bestText labels a trial's best monitored value: "best val_acc 0.6619".

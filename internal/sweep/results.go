@@ -59,10 +59,13 @@ type Trial struct {
 	// monitored metric (NaN, "null" in JSON, before a finished epoch).
 	BestValAcc  float64 `json:"-"`
 	BestValLoss float64 `json:"-"`
-	BestEpoch   int     `json:"best_epoch"`
-	Epochs      int     `json:"epochs"`     // finished epochs
-	MaxEpochs   int     `json:"max_epochs"` // train.epochs
-	Seconds     float64 `json:"seconds"`    // training time, summed over the epochs
+	// Best is the monitored metric's value at the best epoch (NaN before
+	// a finished epoch or when the trial's records lack it).
+	Best      float64 `json:"-"`
+	BestEpoch int     `json:"best_epoch"`
+	Epochs    int     `json:"epochs"`     // finished epochs
+	MaxEpochs int     `json:"max_epochs"` // train.epochs
+	Seconds   float64 `json:"seconds"`    // training time, summed over the epochs
 	// WallSeconds is the last attempt's wall time, data loading and
 	// evaluation included (0 while it runs).
 	WallSeconds float64 `json:"wall_seconds"`
@@ -84,7 +87,8 @@ func (t Trial) MarshalJSON() ([]byte, error) {
 		plain
 		BestValAcc  *float64 `json:"best_val_acc"`
 		BestValLoss *float64 `json:"best_val_loss"`
-	}{plain(t), num(t.BestValAcc), num(t.BestValLoss)})
+		Best        *float64 `json:"best"`
+	}{plain(t), num(t.BestValAcc), num(t.BestValLoss), num(t.Best)})
 }
 
 // Table is a sweep's trials, ranked.
@@ -92,7 +96,7 @@ type Table struct {
 	Dir    string   `json:"dir"`
 	Name   string   `json:"name"`
 	Keys   []string `json:"keys"`   // the searched config keys
-	Metric string   `json:"metric"` // val_acc or val_loss (train.monitor)
+	Metric string   `json:"metric"` // train.monitor: val_acc, val_loss, val_f1_macro, …
 	// Trials are sorted by the metric, best first; trials without a
 	// finished epoch follow in index order. Best is the best trial that
 	// trained all its epochs (else the best with one finished epoch).
@@ -102,8 +106,8 @@ type Table struct {
 }
 
 // Results reads the sweep directory dir and returns its trials table,
-// sorted by the monitored metric (best validation accuracy, or lowest
-// validation loss when train.monitor is val_loss), best first; Best is the
+// sorted by the monitored metric (train.monitor, with its direction:
+// highest val_acc, lowest val_loss, …), best first; Best is the
 // best trial that finished at least one epoch. Running trials are told from
 // interrupted ones by their process (local) or by squeue (slurm).
 func Results(dir string) (*Table, error) {
@@ -148,10 +152,7 @@ func compareTrials(a, b Trial, metric string) int {
 	case !ha && !hb:
 		return a.Index - b.Index
 	}
-	va, vb := a.BestValAcc, b.BestValAcc
-	if metric == "val_loss" {
-		va, vb = -a.BestValLoss, -b.BestValLoss
-	}
+	va, vb := rundir.Score(metric, a.Best), rundir.Score(metric, b.Best)
 	switch {
 	case va > vb:
 		return -1
@@ -163,7 +164,7 @@ func compareTrials(a, b Trial, metric string) int {
 
 func readTrial(dir string, mt ManifestTrial, monitor string, live liveness) (Trial, error) {
 	t := Trial{Index: mt.Index, Dir: dir, Params: mt.Params, MaxEpochs: mt.Epochs, State: Pending,
-		BestValAcc: math.NaN(), BestValLoss: math.NaN()}
+		BestValAcc: math.NaN(), BestValLoss: math.NaN(), Best: math.NaN()}
 	ms, err := rundir.ReadMetrics(dir)
 	if err != nil && !os.IsNotExist(err) {
 		return t, err
@@ -171,14 +172,8 @@ func readTrial(dir string, mt ManifestTrial, monitor string, live liveness) (Tri
 	t.Epochs = len(ms)
 	for i, e := range ms {
 		t.Seconds += e.Seconds
-		better := i == 0
-		if !better && monitor == "val_loss" {
-			better = e.ValLoss < t.BestValLoss
-		} else if !better {
-			better = e.ValAcc > t.BestValAcc
-		}
-		if better {
-			t.BestValAcc, t.BestValLoss, t.BestEpoch = e.ValAcc, e.ValLoss, e.Epoch
+		if i == 0 || e.Score(monitor) > rundir.Score(monitor, t.Best) {
+			t.BestValAcc, t.BestValLoss, t.Best, t.BestEpoch = e.ValAcc, e.ValLoss, e.Value(monitor), e.Epoch
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, rundir.Model)); err == nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -34,7 +35,7 @@ func (autoencoder) Defaults(m *Model, monitor *string, set map[string]bool) {
 // Check reports the keys that do not fit model.kind autoencoder.
 // model.code_dim below the input dimension is checked when the data is
 // read (CheckData).
-func (autoencoder) Check(m Model, monitor string, set map[string]bool, bad Bad) {
+func (autoencoder) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if m.CodeDim <= 0 {
 		bad("model.code_dim", "must be > 0 with model.kind autoencoder (the code width m), got %d", m.CodeDim)
 	}
@@ -58,16 +59,13 @@ func (autoencoder) Check(m Model, monitor string, set map[string]bool, bad Bad) 
 	if set["data.weight_column"] {
 		bad("data.weight_column", "does not apply to model.kind autoencoder")
 	}
-	if monitor != "val_loss" {
-		bad("train.monitor", "must be val_loss with model.kind autoencoder (it has no accuracy), got %s", monitor)
-	}
 }
 
 func (autoencoder) Omit() []string {
 	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout", "model.pos_weight", "model.threshold"}
 }
 
-func (autoencoder) Spec(m Model, inputDim, _ int) model.Spec {
+func (autoencoder) Spec(m Model, inputDim, _, _ int) model.Spec {
 	return model.Spec{Kind: model.KindAutoencoder, InputDim: inputDim, CodeDim: m.CodeDim,
 		Activations: []string{m.Activation}, LeakyAlpha: m.LeakyAlpha,
 		Init: m.Init, WeightScale: m.WeightScale, Reg: m.Reg}
@@ -81,6 +79,9 @@ func (autoencoder) CheckData(s model.Spec, data string) error {
 }
 
 func (autoencoder) Labelled() bool { return false }
+
+// Metrics: the reconstruction MSE per entry (it has no accuracy).
+func (autoencoder) Metrics() []string { return []string{"mse"} }
 
 // Gradcheckable: with relu or leaky_relu, no bias keeps the
 // pre-activations off the kink at 0.
@@ -97,12 +98,15 @@ func (autoencoder) NewMeter(int, bool) Meter { return mseMeter{} }
 // MSE per input entry.
 type mseMeter struct{}
 
-func (mseMeter) Argmax() bool     { return false }
-func (mseMeter) Add(_, _ []int32) {}
+func (mseMeter) Argmax() bool  { return false }
+func (mseMeter) Outputs() bool { return false }
+func (mseMeter) Add(Batch)     {}
 
 func (mseMeter) Done(ev *Eval, inputDim int) {
 	if ev.N > 0 {
 		ev.MSE = 2 * ev.Loss / float64(inputDim)
+		ev.Metrics = map[string]float64{}
+		metrics.Put(ev.Metrics, "mse", ev.MSE)
 	}
 }
 

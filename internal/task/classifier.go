@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -26,6 +27,9 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if len(m.Activations) == 0 && !slices.Contains(layers.Activations, m.Activation) {
 		bad("model.activation", "must be one of %s, got %q", strings.Join(layers.Activations, ", "), m.Activation)
 	}
+	if !slices.Contains(layers.Losses, m.Loss) {
+		bad("model.loss", "must be one of %s, got %q", strings.Join(layers.Losses, ", "), m.Loss)
+	}
 	checkSigmoidKeys(model.KindClassifier, set, bad)
 	if set["data.positive"] {
 		bad("data.positive", "applies only to model.task binary (the positive class)")
@@ -39,7 +43,7 @@ func (classifier) Omit() []string {
 	return []string{"model.code_dim", "model.pos_weight", "model.threshold"}
 }
 
-func (classifier) Spec(m Model, inputDim, classes int) model.Spec {
+func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
 	return model.Spec{
 		InputDim: inputDim, Hidden: m.Hidden, Activations: m.ActivationList(),
 		LeakyAlpha: m.LeakyAlpha, Classes: classes, Loss: m.Loss,
@@ -55,41 +59,62 @@ func (classifier) Labelled() bool { return true }
 func (classifier) Gradcheckable(model.Spec) error { return nil }
 
 func (classifier) NewMeter(classes int, confusion bool) Meter {
-	m := &classMeter{}
-	if confusion {
-		m.confusion = make([][]int, classes)
-		for i := range m.confusion {
-			m.confusion[i] = make([]int, classes)
-		}
+	m := &classMeter{keep: confusion, confusion: make([][]int, classes)}
+	for i := range m.confusion {
+		m.confusion[i] = make([]int, classes)
 	}
 	return m
 }
 
-// classMeter counts correct predictions and, when asked, the confusion
-// matrix.
+// Metrics: accuracy and, from the confusion matrix, precision, recall and
+// F1 with their macro and weighted means.
+func (classifier) Metrics() []string {
+	return []string{"accuracy", "precision_macro", "recall_macro", "f1_macro", "precision_weighted", "recall_weighted", "f1_weighted"}
+}
+
+// classMeter counts the confusion matrix; Eval gets it (and per-class
+// accuracy) when asked, the metrics always.
 type classMeter struct {
-	correct   int
+	keep      bool
 	confusion [][]int
 }
 
-func (*classMeter) Argmax() bool { return true }
+func (*classMeter) Argmax() bool  { return true }
+func (*classMeter) Outputs() bool { return false }
 
-func (m *classMeter) Add(pred, y []int32) {
-	for i, p := range pred {
-		if p == y[i] {
-			m.correct++
-		}
-		if m.confusion != nil {
-			m.confusion[y[i]][p]++
-		}
+func (m *classMeter) Add(b Batch) {
+	y := b.Class
+	for i, p := range b.Pred {
+		m.confusion[y[i]][p]++
 	}
 }
 
 func (m *classMeter) Done(ev *Eval, _ int) {
-	if ev.N > 0 {
-		ev.Accuracy = float64(m.correct) / float64(ev.N)
+	c := metrics.NewConfusion(len(m.confusion))
+	var right int
+	for i, row := range m.confusion {
+		right += row[i]
+		for j, v := range row {
+			c[i][j] = float64(v)
+		}
 	}
-	if m.confusion == nil {
+	if ev.N > 0 {
+		ev.Accuracy = float64(right) / float64(ev.N)
+	}
+	r := metrics.Report(c)
+	ev.ClassMetrics = &r
+	ev.Metrics = map[string]float64{}
+	if ev.N > 0 {
+		metrics.Put(ev.Metrics, "accuracy", ev.Accuracy)
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"precision_macro", r.Macro.Precision}, {"recall_macro", r.Macro.Recall}, {"f1_macro", r.Macro.F1},
+			{"precision_weighted", r.Weighted.Precision}, {"recall_weighted", r.Weighted.Recall}, {"f1_weighted", r.Weighted.F1}} {
+			metrics.Put(ev.Metrics, f.name, f.v)
+		}
+	}
+	if !m.keep {
 		return
 	}
 	ev.Confusion = m.confusion
@@ -125,8 +150,15 @@ func (classifier) ListTest(test Eval) string { return fmt.Sprintf("%.2f%%", 100*
 // WriteEval writes the accuracy and a table of per-class accuracy and
 // the confusion matrix, its rows and columns labelled by ev.Classes when
 // the classes have names, else by index.
-func (classifier) WriteEval(w io.Writer, ev Eval, _ int) {
+func (c classifier) WriteEval(w io.Writer, ev Eval, _ int) {
 	fmt.Fprintf(w, "accuracy  %.2f%%\n\n", 100*ev.Accuracy)
+	fmt.Fprintln(w, "metrics (↑ higher is better, ↓ lower)")
+	WriteMetrics(w, ev.Metrics, c.Metrics())
+	fmt.Fprintln(w)
+	if r := ev.ClassMetrics; r != nil {
+		writeClassReport(w, *r, ev.Classes)
+		fmt.Fprintln(w)
+	}
 	if len(ev.Classes) != len(ev.Confusion) {
 		fmt.Fprintln(w, "class  accuracy  confusion (rows: true class, columns: predicted)")
 		for i, row := range ev.Confusion {
@@ -160,3 +192,27 @@ func (classifier) WriteEval(w io.Writer, ev Eval, _ int) {
 func (classifier) Predicts(string) error { return nil }
 
 func (classifier) Reports(string, string) error { return nil }
+
+// writeClassReport writes precision, recall, F1 and support per class and
+// their macro and weighted means, as sklearn's classification_report.
+func writeClassReport(w io.Writer, r metrics.ClassReport, names []string) {
+	name := func(i int) string {
+		if len(names) == len(r.Classes) {
+			return names[i]
+		}
+		return fmt.Sprint(i)
+	}
+	wn := len("weighted mean")
+	for i := range r.Classes {
+		wn = max(wn, len(name(i)))
+	}
+	fmt.Fprintf(w, "%-*s  precision  recall      f1  support\n", wn, "class")
+	row := func(label string, c metrics.Class) {
+		fmt.Fprintf(w, "%-*s  %9.4f  %6.4f  %6.4f  %7.6g\n", wn, label, c.Precision, c.Recall, c.F1, c.Support)
+	}
+	for i, c := range r.Classes {
+		row(name(i), c)
+	}
+	row("macro mean", r.Macro)
+	row("weighted mean", r.Weighted)
+}

@@ -6,16 +6,20 @@ import (
 	"math"
 	"strings"
 
+	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
 // Model is the model section of a run's config (model.*); internal/config
 // holds it as config.Model. Which keys apply depends on the task (Check).
 type Model struct {
-	// Kind is the task: one of Names() (classifier, the default, or
-	// autoencoder: the seed's tied-weight autoencoder ½‖f(Wᵀf(Wx)) − x‖²
-	// with W code_dim × input dimension and f the activation, default
-	// identity).
+	// Task is the task (model.task): one of Spellings() (classification,
+	// the default, or autoencoder: the seed's tied-weight autoencoder
+	// ½‖f(Wᵀf(Wx)) − x‖² with W code_dim × input dimension and f the
+	// activation, default identity). Kind is its older spelling
+	// (model.kind: classifier ≡ classification); once resolved
+	// (Defaults), Kind holds the task's Name and Task its spelling.
+	Task    string `mapstructure:"task" yaml:"task"`
 	Kind    string `mapstructure:"kind" yaml:"kind"`
 	CodeDim int    `mapstructure:"code_dim" yaml:"code_dim"`
 	Hidden  []int  `mapstructure:"hidden" yaml:"hidden"`
@@ -111,9 +115,9 @@ type Configure interface {
 	Check(m Model, monitor string, set map[string]bool, bad Bad)
 	// Omit lists the model keys a resolved config leaves out.
 	Omit() []string
-	// Spec is the network of m for data of inputDim features and classes
-	// classes.
-	Spec(m Model, inputDim, classes int) model.Spec
+	// Spec is the network of m for data of inputDim features, classes
+	// classes and targets float targets per row (data.Dataset.K).
+	Spec(m Model, inputDim, classes, targets int) model.Spec
 	// CheckData reports a spec that does not fit the data it is trained
 	// on (named data), once that is read.
 	CheckData(s model.Spec, data string) error
@@ -126,6 +130,10 @@ type Measure interface {
 	NewMeter(classes int, confusion bool) Meter
 	// Labelled reports whether evaluation data needs labels.
 	Labelled() bool
+	// Metrics lists the names (pkg/metrics' Table) of the figures its
+	// Meter puts in Eval.Metrics, besides loss: train.monitor may be
+	// val_ + any of them, or val_loss.
+	Metrics() []string
 	// Gradcheckable returns nil when nnfc gradcheck can check a network
 	// of spec s by finite differences, else why not.
 	Gradcheckable(s model.Spec) error
@@ -133,14 +141,36 @@ type Measure interface {
 
 // A Meter measures a task's metrics batch by batch.
 type Meter interface {
-	// Argmax reports whether Add needs the arg-max class of each row.
+	// Argmax reports whether Add needs the arg-max class of each row
+	// (Batch.Pred), Outputs whether it needs the output rows (Batch.Out):
+	// the evaluator computes only what is asked (a classifier's accuracy
+	// needs the arg-max only).
 	Argmax() bool
-	// Add adds a batch: the predicted class (when Argmax) and the label
-	// of each row.
-	Add(pred, y []int32)
+	Outputs() bool
+	// Add adds a batch.
+	Add(b Batch)
 	// Done writes the task's metrics into ev, whose N and Loss are set,
 	// for data of inputDim features.
 	Done(ev *Eval, inputDim int)
+}
+
+// Batch is what a Meter sees of one evaluated batch of rows.
+type Batch struct {
+	// Pred is the arg-max class of each output row (when Argmax).
+	Pred []int32
+	// Out holds the output rows, Cols each, row-major (when Outputs). When
+	// the data carry a target scaling (data.Dataset.TargetMean), the
+	// outputs are mapped back to the data's units with it, as Target is.
+	Out  []float64
+	Cols int
+	// Class is the label of each row; nil when the data have no classes.
+	Class []int32
+	// Target holds the float target of each row, K each, row-major, in
+	// the data's units; nil when the data have none.
+	Target []float64
+	K      int
+	// Weight is the sample weight of each row; nil: every row weighs 1.
+	Weight []float64
 }
 
 // Show is what the commands print of a task.
@@ -178,6 +208,14 @@ type Eval struct {
 	// Classes names the classes (the rows and columns of Confusion) when
 	// the model's data named them (a table's target values).
 	Classes []string `json:"classes,omitempty"`
+	// Metrics holds the task's figures by their names in pkg/metrics'
+	// Table (accuracy, f1_macro, rmse, …): those its Measure.Metrics
+	// lists, each when it is defined on the data (never NaN: see
+	// metrics.Put).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+	// ClassMetrics is a classifier's precision, recall, F1 and support per
+	// class with their macro and weighted means.
+	ClassMetrics *metrics.ClassReport `json:"class_metrics,omitempty"`
 }
 
 // An Announcer is a task with a line to print about a run's classes
@@ -202,10 +240,37 @@ func Names() []string {
 	return names
 }
 
-// Lookup returns the task named name ("" is the default, classifier).
+// spellings maps the values of model.task that differ from a task's Name
+// (the older model.kind and the spec's Kind) to that name.
+var spellings = map[string]string{"classification": model.KindClassifier}
+
+// Spelling is the model.task value of the task named name.
+func Spelling(name string) string {
+	for s, n := range spellings {
+		if n == name {
+			return s
+		}
+	}
+	return name
+}
+
+// Spellings lists the values of model.task.
+func Spellings() []string {
+	names := make([]string, len(All))
+	for i, t := range All {
+		names[i] = Spelling(t.Name())
+	}
+	return names
+}
+
+// Lookup returns the task named name, in either spelling ("" is the
+// default, classifier).
 func Lookup(name string) (Task, error) {
 	if name == "" {
 		return All[0], nil
+	}
+	if n, ok := spellings[name]; ok {
+		name = n
 	}
 	for _, t := range All {
 		if t.Name() == name {
@@ -225,19 +290,68 @@ func Of(s model.Spec) Task {
 }
 
 // Check reports the problems of the model section m and train.monitor:
-// the kind, then what the task says.
+// the task (model.task, or model.kind), then what the task says.
 func Check(m Model, monitor string, set map[string]bool, bad Bad) {
-	t, err := Lookup(m.Kind)
+	key, name := "model.kind", m.Kind
+	if set["model.task"] {
+		key, name = "model.task", m.Task
+	}
+	t, err := Lookup(name)
 	if err != nil {
-		bad("model.kind", "must be one of %s, got %q", strings.Join(Names(), ", "), m.Kind)
+		if key == "model.task" {
+			bad(key, "must be one of %s, got %q", strings.Join(Spellings(), ", "), name)
+		} else {
+			bad(key, "must be one of %s, got %q", strings.Join(Names(), ", "), name)
+		}
 		t = All[0]
+	}
+	if set["model.task"] && set["model.kind"] {
+		if k, err := Lookup(m.Kind); err != nil || k != t {
+			bad("model.kind", "%q names another task than model.task %q (model.kind is model.task's older spelling): set model.task only", m.Kind, m.Task)
+		}
+	}
+	if _, err := metrics.ParseMonitor(monitor, MonitorNames(t)); err != nil {
+		bad("train.monitor", "%v (the validation metrics of the %s task; ↑ higher is better, ↓ lower)", err, t.Name())
 	}
 	t.Check(m, monitor, set, bad)
 }
 
-// Defaults fills in the defaults of m's task (see Configure.Defaults).
+// MonitorNames lists the metrics train.monitor may name for task t: loss
+// and its Metrics.
+func MonitorNames(t Task) []string {
+	return append([]string{"loss"}, t.Metrics()...)
+}
+
+// Defaults resolves m's task (model.task, else model.kind: Kind becomes
+// the task's Name, Task its spelling) and fills in the task's defaults
+// (see Configure.Defaults).
 func Defaults(m *Model, monitor *string, set map[string]bool) {
-	if t, err := Lookup(m.Kind); err == nil {
+	name := m.Kind
+	if set["model.task"] {
+		name = m.Task
+	}
+	if t, err := Lookup(name); err == nil {
+		if k, err := Lookup(m.Kind); !set["model.kind"] || !set["model.task"] || (err == nil && k == t) {
+			m.Kind, m.Task = t.Name(), Spelling(t.Name())
+		}
 		t.Defaults(m, monitor, set)
+	}
+}
+
+// WriteMetrics writes the figures of m named in names (a task's Metrics),
+// one per line with its direction, in names' order; a figure undefined on
+// the data (absent from m) shows as "–". nnfc eval's table.
+func WriteMetrics(w io.Writer, m map[string]float64, names []string) {
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		v := "–"
+		if x, ok := m[n]; ok {
+			v = fmt.Sprintf("%.4f", x)
+		}
+		metric, _ := metrics.Lookup(n)
+		fmt.Fprintf(w, "%-*s  %7s %s  %s\n", width, n, v, metric.Arrow(), metric.Doc)
 	}
 }

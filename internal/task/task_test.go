@@ -20,7 +20,7 @@ func TestLookup(t *testing.T) {
 	}
 	// A task's spec is of its model kind, and Of finds the task back.
 	for _, tk := range All {
-		s := tk.Spec(Model{Kind: tk.Name(), CodeDim: 2, Activation: "relu", Loss: "softmax", Init: "he"}, 4, 3)
+		s := tk.Spec(Model{Kind: tk.Name(), CodeDim: 2, Activation: "relu", Loss: "softmax", Init: "he"}, 4, 3, 0)
 		if Of(s).Name() != tk.Name() {
 			t.Errorf("task %s: spec %+v is %s's", tk.Name(), s, Of(s).Name())
 		}
@@ -29,10 +29,10 @@ func TestLookup(t *testing.T) {
 
 func TestClassMeter(t *testing.T) {
 	m := classifier{}.NewMeter(3, true)
-	if !m.Argmax() {
-		t.Fatal("a classifier's meter needs the arg-max")
+	if !m.Argmax() || m.Outputs() {
+		t.Fatal("a classifier's meter needs the arg-max, not the output rows")
 	}
-	m.Add([]int32{0, 1, 2, 2}, []int32{0, 1, 1, 2})
+	m.Add(Batch{Pred: []int32{0, 1, 2, 2}, Class: []int32{0, 1, 1, 2}})
 	ev := Eval{N: 4}
 	m.Done(&ev, 5)
 	if ev.Accuracy != 0.75 || ev.Confusion[1][2] != 1 || ev.PerClass[1] != 0.5 || ev.PerClass[2] != 1 {
@@ -47,8 +47,8 @@ func TestClassMeter(t *testing.T) {
 
 func TestMSEMeter(t *testing.T) {
 	m := autoencoder{}.NewMeter(0, true)
-	if m.Argmax() {
-		t.Fatal("an autoencoder's meter asks for no arg-max")
+	if m.Argmax() || m.Outputs() {
+		t.Fatal("an autoencoder's meter asks for no arg-max and no outputs")
 	}
 	ev := Eval{N: 10, Loss: 3}
 	m.Done(&ev, 4)
@@ -69,7 +69,7 @@ func TestDefaultsAndCheck(t *testing.T) {
 	}
 	var got []string
 	bad := func(key, format string, a ...any) { got = append(got, key) }
-	Check(Model{Kind: "x", Activation: "relu"}, "val_acc", map[string]bool{"model.code_dim": true}, bad)
+	Check(Model{Kind: "x", Activation: "relu", Loss: "softmax"}, "val_acc", map[string]bool{"model.code_dim": true}, bad)
 	if strings.Join(got, ",") != "model.kind,model.code_dim" {
 		t.Errorf("unknown kind: problems %v", got)
 	}

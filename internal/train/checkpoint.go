@@ -22,8 +22,10 @@ type state struct {
 	// DataLossSum is LossSum without the L2 term.
 	DataLossSum float64 `json:"data_loss_sum"`
 	// LossFloor is the lowest training loss seen (the first step's, then
-	// epoch means), the yardstick of the divergence warning.
+	// epoch means), the yardstick of the divergence warning; LossStart is
+	// the first step's (0 in checkpoints written before it was kept).
 	LossFloor float64          `json:"loss_floor"`
+	LossStart float64          `json:"loss_start,omitempty"`
 	Warnings  []string         `json:"warnings,omitempty"`
 	NormSum   float64          `json:"norm_sum"`
 	Seconds   float64          `json:"seconds"` // spent in the current epoch so far

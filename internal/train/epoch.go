@@ -36,7 +36,8 @@ func (t *trainer[T]) endEpoch(lr float64, steps int, secs, rate float64) error {
 	}
 	t.logEpoch(m, trainEv, valEv)
 	t.watchDivergence(m)
-	t.sched.Observe(m.ValLoss)
+	// The plateau schedule watches the monitored metric, lower is better.
+	t.sched.Observe(-m.Score(t.c.Train.Monitor))
 	t.keepBest(m)
 	st.Epoch, st.Step, st.LossSum, st.DataLossSum, st.NormSum, st.Seconds = m.Epoch, 0, 0, 0, 0, 0
 	t.decideStop()
@@ -58,7 +59,7 @@ func (t *trainer[T]) measure(lr float64, steps int, secs, rate float64) (m rundi
 	valEv = t.eval.Evaluate(t.splits.Val, nil, false)
 	m = rundir.Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
 		TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy, ValLoss: valEv.Loss, LR: lr, Seconds: secs, SamplesPerSec: rate,
-		TrainMSE: trainEv.MSE, ValMSE: valEv.MSE}
+		TrainMSE: trainEv.MSE, ValMSE: valEv.MSE, Val: valEv.Metrics}
 	if c.Train.GradClip > 0 {
 		m.GradNorm = st.NormSum / float64(steps)
 	}
@@ -80,12 +81,9 @@ func (t *trainer[T]) logEpoch(m rundir.Metrics, trainEv, valEv Eval) {
 // improved by more than train.min_delta, and counts the epochs without.
 func (t *trainer[T]) keepBest(m rundir.Metrics) {
 	c, st := t.c, t.st
-	monitored := m.ValAcc
-	if c.Train.Monitor == "val_loss" {
-		monitored = -m.ValLoss
-	}
-	if math.IsNaN(monitored) || math.IsInf(monitored, 0) {
-		monitored = -math.MaxFloat64 // never an improvement; JSON-safe
+	monitored := m.Score(c.Train.Monitor) // larger is better
+	if math.IsInf(monitored, 0) {
+		monitored = -math.MaxFloat64 // missing or NaN: never an improvement; JSON-safe
 	}
 	// Without a validation split every epoch is the best so far: the
 	// model file is the last epoch's.
@@ -112,18 +110,25 @@ func (t *trainer[T]) decideStop() {
 	}
 }
 
-// Divergence that stays finite: a training loss this many times the
-// lowest seen (the first step's or an epoch's mean) draws a warning.
-const divergeFactor = 100
+// Divergence that stays finite: an epoch's mean training loss this many
+// times the lowest seen (the first step's or an epoch's mean), and back
+// above divergeShare of the first step's loss, draws a warning.
+const (
+	divergeFactor = 100
+	divergeShare  = 0.1
+)
 
 // watchDivergence warns, once per run, when the epoch's mean training
-// loss has grown by two orders of magnitude over the lowest seen: the
-// run is diverging without (yet) becoming NaN.
+// loss has grown by two orders of magnitude over the lowest seen and has
+// climbed back to a tenth of where the run started: the run is diverging
+// without (yet) becoming NaN. A loss that fell to 1e-5 and moves around
+// 1e-3 is a fitted training set, not a divergence: the ratio alone, to a
+// minimum near zero, said otherwise.
 func (t *trainer[T]) watchDivergence(m rundir.Metrics) {
 	st := t.st
-	if st.LossFloor > 0 && m.Loss > divergeFactor*st.LossFloor && len(st.Warnings) == 0 {
-		w := fmt.Sprintf("the training loss grew to %.4g at epoch %d, %.0f× the lowest seen (%.4g): the run is diverging; try a lower optimizer.lr (%g)",
-			m.Loss, m.Epoch, m.Loss/st.LossFloor, st.LossFloor, t.c.Optimizer.LR)
+	if st.LossFloor > 0 && m.Loss > divergeFactor*st.LossFloor && m.Loss > divergeShare*st.LossStart && len(st.Warnings) == 0 {
+		w := fmt.Sprintf("the training loss grew to %.4g at epoch %d, %.0f× the lowest seen (%.4g; the first step's was %.4g): the run is diverging; try a lower optimizer.lr (%g)",
+			m.Loss, m.Epoch, m.Loss/st.LossFloor, st.LossFloor, st.LossStart, t.c.Optimizer.LR)
 		st.Warnings = append(st.Warnings, w)
 		t.prog.end()
 		fmt.Fprintln(t.o.Stderr, "warning:", w)

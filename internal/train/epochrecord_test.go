@@ -27,7 +27,7 @@ func TestEpochRecords(t *testing.T) {
 	_, err := Start(context.Background(), c, Options{AfterEpoch: func(m rundir.Metrics) bool {
 		seen++
 		ms, err := rundir.ReadMetrics(dir)
-		if err != nil || len(ms) != m.Epoch || ms[len(ms)-1] != m {
+		if err != nil || len(ms) != m.Epoch || !reflect.DeepEqual(ms[len(ms)-1], m) {
 			t.Errorf("after epoch %d: metrics.jsonl holds %d records (%v), the last %+v", m.Epoch, len(ms), err, ms)
 		}
 		if _, err := os.Stat(filepath.Join(dir, rundir.Checkpoint)); err == nil {

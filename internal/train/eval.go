@@ -20,6 +20,9 @@ type Evaluator[T layers.Float] struct {
 	idx   []int
 	y     []int32
 	pred  []int32
+	v     layers.Matrix[T] // the float targets, in the model's units
+	w     []T
+	batch task.Batch // the meter's view; its buffers are reused
 }
 
 // Evaluate returns loss and accuracy of the network on ds (or on the rows
@@ -49,7 +52,6 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 		}
 		b := hi - lo
 		e.y = grow(e.y, b)
-		e.pred = grow(e.pred, b)
 		x := &e.x
 		if rows, ok := any(ds.X).([]T); ok && idx == nil {
 			// float32 and consecutive rows: a view of the data, no copy.
@@ -59,18 +61,75 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 			e.x.Resize(b, ds.D)
 			data.Gather(ds, e.idx, e.x.Data, e.y)
 		}
-		lossSum += e.Net.EvalLoss(x, e.y) * float64(b)
-		if meter.Argmax() {
-			// EvalLoss ran the forward pass: the scores are the last layer's output.
-			model.Predict(e.Net.LastScores(), e.pred)
+		tgt := layers.Target[T]{Class: e.y}
+		if ds.Target != nil || ds.W != nil {
+			e.w = grow(e.w, b)
+			tgt = batchTarget(ds, e.idx, e.y, &e.v, e.w)
 		}
-		meter.Add(e.pred, e.y)
+		lossSum += e.Net.EvalLoss(x, tgt) * float64(b)
+		// EvalLoss ran the forward pass: the scores are the last layer's output.
+		meter.Add(e.meterBatch(ds, meter, e.Net.LastScores()))
 	}
 	if n > 0 {
 		r.Loss = lossSum / float64(n)
 	}
 	meter.Done(&r, ds.D)
 	return r
+}
+
+// meterBatch is what the meter asked for of the batch e.idx of ds whose
+// outputs are out: the arg-max classes, the output rows and the float
+// targets in the data's units, the labels and the weights.
+func (e *Evaluator[T]) meterBatch(ds *data.Dataset, meter task.Meter, out *layers.Matrix[T]) task.Batch {
+	b := &e.batch
+	n := len(e.idx)
+	*b = task.Batch{Out: b.Out[:0], Target: b.Target[:0], Weight: b.Weight[:0], Pred: b.Pred[:0]}
+	if ds.Y != nil {
+		b.Class = e.y[:n]
+	}
+	if meter.Argmax() {
+		e.pred = grow(e.pred, n)
+		model.Predict(out, e.pred)
+		b.Pred = e.pred
+	}
+	if meter.Outputs() {
+		b.Cols = out.Cols
+		b.Out = grow(b.Out, n*out.Cols)
+		for k, v := range out.Data[:n*out.Cols] {
+			b.Out[k] = float64(v)
+		}
+		if ds.TargetMean != nil && out.Cols == ds.K {
+			unscale(b.Out, ds.TargetMean, ds.TargetStd)
+		}
+	}
+	if ds.Target != nil {
+		K := ds.K
+		b.K = K
+		b.Target = grow(b.Target, n*K)
+		for k, i := range e.idx {
+			copy(b.Target[k*K:(k+1)*K], ds.Target[i*K:(i+1)*K])
+		}
+		if ds.TargetMean != nil {
+			unscale(b.Target, ds.TargetMean, ds.TargetStd)
+		}
+	}
+	if ds.W != nil {
+		b.Weight = grow(b.Weight, n)
+		for k, i := range e.idx {
+			b.Weight[k] = float64(ds.W[i])
+		}
+	}
+	return *b
+}
+
+// unscale maps standardized rows v (len(mean) columns) back to the data's
+// units: mean[j] + std[j]·v.
+func unscale(v, mean, std []float64) {
+	K := len(mean)
+	for k := range v {
+		j := k % K
+		v[k] = mean[j] + std[j]*v[k]
+	}
 }
 
 func grow[E any](s []E, n int) []E {

@@ -35,10 +35,13 @@ type trainer[T layers.Float] struct {
 	prog   progress
 
 	// The minibatch: the epoch's order of the training rows, and the
-	// rows and labels of the current step.
+	// rows, labels, float targets and weights of the current step (the
+	// last two only when the data have them).
 	perm []int
 	x    *layers.Matrix[T]
 	y    []int32
+	v    *layers.Matrix[T]
+	w    []T
 
 	wallStart  time.Time // this process's start
 	lastSave   time.Time // of the last checkpoint
@@ -57,6 +60,10 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	t.perm = make([]int, train.N)
 	t.x = &layers.Matrix[T]{}
 	t.y = make([]int32, min(t.c.Train.BatchSize, train.N))
+	t.v = &layers.Matrix[T]{}
+	if train.W != nil {
+		t.w = make([]T, min(t.c.Train.BatchSize, train.N))
+	}
 	bl := blasbackend.BeginLoop() // one OS thread, one OpenMP pool: see Loop
 	defer bl.End()
 	for t.st.Epoch < t.c.Train.Epochs && !t.st.Finished {
@@ -128,16 +135,22 @@ func (t *trainer[T]) step(e, b int, lr float64) error {
 	x, y := t.x, t.y[:len(idx)]
 	x.Resize(len(idx), train.D)
 	data.Gather(train, idx, x.Data, y)
+	tgt := layers.Target[T]{Class: y}
+	if train.Target != nil || train.W != nil {
+		tgt = batchTarget(train, idx, y, t.v, t.w)
+	}
 	if len(t.net.Dropout) > 0 {
 		// Masks depend only on (seed, epoch, step): exact resume.
 		t.net.SeedDropout(t.c.Seed ^ uint64(e)<<32 ^ uint64(b))
 	}
-	loss, dataLoss := t.net.TrainStep(x, y, t.opt, lr) // parameters untouched when loss is not finite
+	loss, dataLoss := t.net.TrainStep(x, tgt, t.opt, lr) // parameters untouched when loss is not finite
 	if !finite(loss) {
 		return t.diverged(&NonFiniteError{Epoch: e + 1, Step: b + 1, Loss: loss, LR: lr, Dir: t.dir, Model: t.lastModel()})
 	}
-	if st.LossFloor == 0 || loss < st.LossFloor {
-		st.LossFloor = loss // the lowest loss seen: the first step's, then epoch means
+	if st.LossStart == 0 {
+		// The first step's loss: the start, and the first floor (then
+		// epoch means: one easy minibatch's loss is no yardstick).
+		st.LossStart, st.LossFloor = loss, loss
 	}
 	if t.clip != nil {
 		st.NormSum += t.clip.Norm
@@ -147,6 +160,30 @@ func (t *trainer[T]) step(e, b int, lr float64) error {
 	st.Step = b + 1
 	t.stepsHere++
 	return nil
+}
+
+// batchTarget gathers the float targets (into v, resized) and weights
+// (into w, of the batch size or more) of the rows idx of d, and returns
+// the batch's target: labels y (nil when d has none), values and weights
+// (nil when d has none).
+func batchTarget[T layers.Float](d *data.Dataset, idx []int, y []int32, v *layers.Matrix[T], w []T) layers.Target[T] {
+	t := layers.Target[T]{}
+	if d.Y != nil {
+		t.Class = y
+	}
+	if d.Target != nil {
+		v.Resize(len(idx), d.K)
+		t.Value = v
+	}
+	if d.W != nil {
+		t.Weight = w[:len(idx)]
+	}
+	var vd []T
+	if t.Value != nil {
+		vd = v.Data
+	}
+	data.GatherTarget(d, idx, vd, t.Weight)
+	return t
 }
 
 // interrupted saves the run where it stopped, in epoch e, and returns the
@@ -175,7 +212,7 @@ func (t *trainer[T]) finish() (*Result, error) {
 	}
 	copyState(t.net, t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: len(t.rates), BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
-		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st),
+		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor),
 		Seconds: t.trainSecs, SamplesPerSec: median(t.rates), Reason: st.Reason, Warnings: st.Warnings,
 		NoValidation: t.splits.Val.N == 0, Checkpoints: t.saves}
 	if t.splits.Test != nil {

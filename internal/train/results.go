@@ -32,7 +32,8 @@ func (t *trainer[T]) results(status, reason string, test *Eval) *rundir.Results 
 		}
 	}
 	if test != nil {
-		r.Test = &rundir.TestMetrics{N: test.N, Accuracy: test.Accuracy, Loss: test.Loss, L2: test.RegLoss, MSE: test.MSE}
+		r.Test = &rundir.TestMetrics{N: test.N, Accuracy: test.Accuracy, Loss: test.Loss, L2: test.RegLoss, MSE: test.MSE,
+			Metrics: test.Metrics, ClassMetrics: test.ClassMetrics}
 	}
 	return r
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestResultsJSON(t *testing.T) {
 	}
 	ms := readMetrics(t, res.Dir)
 	if r.Status != "finished" || r.Epochs != 4 || r.EpochsPlanned != 4 || r.BestEpoch != res.BestEpoch ||
-		r.Final == nil || *r.Final != ms[3] || r.Best == nil || *r.Best != ms[res.BestEpoch-1] {
+		r.Final == nil || !reflect.DeepEqual(*r.Final, ms[3]) || r.Best == nil || !reflect.DeepEqual(*r.Best, ms[res.BestEpoch-1]) {
 		t.Errorf("results.json does not match the run: %+v\nmetrics %+v", r, ms)
 	}
 	if r.Model != "2-8(relu)-3 softmax" || r.Seed != 3 || r.BatchSize != 16 || r.Precision != "float32" {

@@ -40,17 +40,21 @@ type Options struct {
 
 // Result summarizes a run.
 type Result struct {
-	Dir           string
-	Epochs        int       // epochs finished
-	EpochsHere    int       // of those, epochs finished in this process
-	BestEpoch     int       // 1-based
-	BestValAcc    float64   // validation accuracy at the best epoch
-	Task          task.Task // the model's: what the figures mean and how they print
-	BestValMSE    float64   // an autoencoder's validation MSE at the best epoch
-	Test          *Eval     // the best model on the test split; nil without one
-	Seconds       float64   // training time in this process
-	SamplesPerSec float64   // median over this process's epochs
-	Reason        string    // why training ended
+	Dir        string
+	Epochs     int       // epochs finished
+	EpochsHere int       // of those, epochs finished in this process
+	BestEpoch  int       // 1-based
+	BestValAcc float64   // validation accuracy at the best epoch
+	Task       task.Task // the model's: what the figures mean and how they print
+	BestValMSE float64   // an autoencoder's validation MSE at the best epoch
+	// Monitor is train.monitor, Best its value at the best epoch (NaN
+	// when unknown).
+	Monitor       string
+	Best          float64
+	Test          *Eval   // the best model on the test split; nil without one
+	Seconds       float64 // training time in this process
+	SamplesPerSec float64 // median over this process's epochs
+	Reason        string  // why training ended
 	// Warnings are problems a finished run had (a diverging loss).
 	Warnings     []string
 	NoValidation bool // no validation split: the model is the last epoch's

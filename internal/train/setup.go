@@ -36,7 +36,13 @@ func Spec(c config.Config, train *data.Dataset) model.Spec {
 	if err != nil {
 		panic(err) // a loaded config has a valid kind
 	}
-	return t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes))
+	spec := t.Spec(c.Model, train.D, max(train.Classes, c.Data.Classes), train.K)
+	// A table's embedded columns (data.embed) become the network's
+	// embedding tables.
+	for _, e := range train.Embed {
+		spec.Embed = append(spec.Embed, layers.EmbedColumn{Col: e.Col, Vocab: e.Vocab, Dim: e.Dim})
+	}
+	return spec
 }
 
 // run builds the run of c in its directory (resuming it from its
@@ -204,7 +210,7 @@ func (t *trainer[T]) restore() (*Result, error) {
 		fmt.Fprintf(t.o.Stdout, "run %s already finished (%s); nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
 			t.dir, st.Reason, filepath.Join(t.dir, rundir.Config))
 		return &Result{Dir: t.dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
-			Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st)}, nil
+			Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor)}, nil
 	}
 	fmt.Fprintf(t.o.Stderr, "resuming %s at epoch %d, step %d\n", t.dir, st.Epoch+1, st.Step)
 	return nil, nil
@@ -299,4 +305,12 @@ func sameShapes[T layers.Float](a, b *model.Net[T]) bool {
 		}
 	}
 	return true
+}
+
+// bestValue is the monitored metric's value at the best epoch.
+func bestValue(st *state, monitor string) float64 {
+	if st.BestEpoch >= 1 && st.BestEpoch <= len(st.History) {
+		return st.History[st.BestEpoch-1].Value(monitor)
+	}
+	return math.NaN()
 }

@@ -8,6 +8,12 @@ import (
 )
 
 // Dataset is a labelled set of samples held in one contiguous float32 buffer.
+//
+// Its target is the class index of each row (Y), or a float matrix
+// (Target, N×K) for a task that predicts numbers or several labels, or
+// both; Y is nil when the data have no classes. W, when not nil, weighs
+// the rows. Gather copies the inputs and labels of a minibatch,
+// GatherTarget its float targets and weights, neither allocating.
 type Dataset struct {
 	Name string    // e.g. "mnist/train" or the file path
 	X    []float32 // N*D, row-major: sample i is X[i*D:(i+1)*D]
@@ -16,12 +22,30 @@ type Dataset struct {
 	// Gather into a float64 batch copies from X64, so float64 training
 	// sees the values of the file, not their float32 roundings.
 	X64     []float64
-	Y       []int32 // N labels in [0, Classes)
+	Y       []int32 // N labels in [0, Classes); nil without classes
 	N, D    int
 	Classes int
+	// Target, when not nil, is the float target of each row: N×K,
+	// row-major, row i is Target[i*K:(i+1)*K]. It is float64 whatever
+	// the training precision: the values of the file, standardized
+	// once; GatherTarget converts a minibatch's rows to its element type.
+	Target []float64
+	K      int
+	// TargetMean and TargetStd, when not nil (K each), say that Target
+	// holds standardized values (v − TargetMean[j]) / TargetStd[j] (a
+	// table's schema fits them on the training split); a value v of the
+	// data's units is TargetMean[j] + TargetStd[j]·Target[i*K+j]. Nil:
+	// Target is in the data's units.
+	TargetMean, TargetStd []float64
+	// TargetNames names the K target columns (nil: unnamed).
+	TargetNames []string
 	// W, when not nil, is the sample weight of each row (N, finite and
 	// ≥ 0); nil: every row weighs 1.
 	W []float32
+	// Embed lists the inputs that hold a category index (a table's
+	// columns with an embedding, Schema.EmbedInputs): no normalizer
+	// touches them, and the network looks them up in its tables.
+	Embed []EmbedInput
 }
 
 // Row returns sample i as a view into d.X. Its capacity is limited to D,
@@ -43,13 +67,38 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 		N:       len(idx),
 		D:       d.D,
 		Classes: d.Classes,
+		K:       d.K,
+		Embed:   d.Embed,
 	}
+	s.copyTargetMeta(d)
 	Gather(d, idx, s.X, s.Y)
 	if d.X64 != nil {
 		s.X64 = make([]float64, len(idx)*d.D)
 		Gather(d, idx, s.X64, s.Y)
 	}
+	if d.Y == nil {
+		s.Y = nil
+	}
+	if d.Target != nil {
+		K := d.K
+		s.Target = make([]float64, len(idx)*K)
+		for k, i := range idx {
+			copy(s.Target[k*K:(k+1)*K], d.Target[i*K:(i+1)*K])
+		}
+	}
+	if d.W != nil {
+		s.W = make([]float32, len(idx))
+		for k, i := range idx {
+			s.W[k] = d.W[i]
+		}
+	}
 	return s
+}
+
+// copyTargetMeta gives s the target's scaling and names of d (shared:
+// they are never written after they are fitted).
+func (s *Dataset) copyTargetMeta(d *Dataset) {
+	s.TargetMean, s.TargetStd, s.TargetNames = d.TargetMean, d.TargetStd, d.TargetNames
 }
 
 // Validate checks that the sizes agree, that every label lies in
@@ -66,10 +115,26 @@ func (d *Dataset) Validate() error {
 		return fmt.Errorf("%s: len(X) is %d, expected N*D = %d*%d = %d", d.Name, len(d.X), d.N, d.D, d.N*d.D)
 	case d.X64 != nil && len(d.X64) != d.N*d.D:
 		return fmt.Errorf("%s: len(X64) is %d, expected N*D = %d*%d = %d", d.Name, len(d.X64), d.N, d.D, d.N*d.D)
-	case len(d.Y) != d.N:
+	case d.Y != nil && len(d.Y) != d.N:
 		return fmt.Errorf("%s: len(Y) is %d, expected N = %d", d.Name, len(d.Y), d.N)
-	case d.N > 0 && d.Classes < 1:
+	case d.Y != nil && d.N > 0 && d.Classes < 1:
 		return fmt.Errorf("%s: Classes is %d, expected at least 1", d.Name, d.Classes)
+	case d.Target != nil && (d.K < 1 || len(d.Target) != d.N*d.K):
+		return fmt.Errorf("%s: len(Target) is %d with K = %d, expected N*K = %d*%d and K ≥ 1", d.Name, len(d.Target), d.K, d.N, d.K)
+	case d.TargetMean != nil && (len(d.TargetMean) != d.K || len(d.TargetStd) != d.K):
+		return fmt.Errorf("%s: %d target means and %d stds, expected K = %d of each", d.Name, len(d.TargetMean), len(d.TargetStd), d.K)
+	case d.W != nil && len(d.W) != d.N:
+		return fmt.Errorf("%s: len(W) is %d, expected N = %d", d.Name, len(d.W), d.N)
+	}
+	for k, v := range d.Target {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s: sample %d, target %d: value %v, expected a finite number", d.Name, k/d.K, k%d.K, v)
+		}
+	}
+	for i, w := range d.W {
+		if !(w >= 0) || math.IsInf(float64(w), 0) {
+			return fmt.Errorf("%s: sample %d: weight %v, expected a finite number ≥ 0", d.Name, i, w)
+		}
 	}
 	for i, y := range d.Y {
 		if y < 0 || int(y) >= d.Classes {
@@ -115,11 +180,26 @@ func (d *Dataset) SplitInPlace(val int, rng *rand.Rand) (train, valid *Dataset) 
 		permuteRows(d.X64, D, order)
 	}
 	nt := len(ti)
-	permuteRows(d.Y, 1, order)
-	train = &Dataset{Name: d.Name + "[train]", X: d.X[: nt*D : nt*D], Y: d.Y[:nt:nt], N: nt, D: D, Classes: d.Classes}
-	valid = &Dataset{Name: d.Name + "[val]", X: d.X[nt*D : d.N*D : d.N*D], Y: d.Y[nt:d.N:d.N], N: d.N - nt, D: D, Classes: d.Classes}
+	train = &Dataset{Name: d.Name + "[train]", X: d.X[: nt*D : nt*D], N: nt, D: D, Classes: d.Classes, K: d.K}
+	valid = &Dataset{Name: d.Name + "[val]", X: d.X[nt*D : d.N*D : d.N*D], N: d.N - nt, D: D, Classes: d.Classes, K: d.K}
+	train.copyTargetMeta(d)
+	valid.copyTargetMeta(d)
+	if d.Y != nil {
+		permuteRows(d.Y, 1, order)
+		train.Y, valid.Y = d.Y[:nt:nt], d.Y[nt:d.N:d.N]
+	}
+	train.Embed, valid.Embed = d.Embed, d.Embed
 	if d.X64 != nil {
 		train.X64, valid.X64 = d.X64[:nt*D:nt*D], d.X64[nt*D:d.N*D:d.N*D]
+	}
+	if d.Target != nil {
+		K := d.K
+		permuteRows(d.Target, K, order)
+		train.Target, valid.Target = d.Target[:nt*K:nt*K], d.Target[nt*K:d.N*K:d.N*K]
+	}
+	if d.W != nil {
+		permuteRows(d.W, 1, order)
+		train.W, valid.W = d.W[:nt:nt], d.W[nt:d.N:d.N]
 	}
 	return train, valid
 }
@@ -206,11 +286,17 @@ func ValCount(n int, count int, fraction float64) (int, error) {
 var CopyRows func(dst, src []float32, idx []int, d int) bool
 
 // Gather copies the rows idx of d into x (len(idx)*D, row-major) and their
-// labels into y (len(idx)). It does not allocate, so x and y can be reused
-// for every minibatch. Gather panics when the sizes do not match or an
-// index is out of range: those are programmer errors. A float32 gather
-// goes through CopyRows when it is set (BenchmarkGatherLarge).
+// labels into y (len(idx); left as they are when d has no labels). It does
+// not allocate, so x and y can be reused for every minibatch. Gather
+// panics when the sizes do not match or an index is out of range: those
+// are programmer errors. A float32 gather goes through CopyRows when it is
+// set (BenchmarkGatherLarge). GatherTarget gathers the float targets and
+// the weights.
 func Gather[T float32 | float64](d *Dataset, idx []int, x []T, y []int32) {
+	if d.Y == nil {
+		gatherX(d, idx, x, len(y))
+		return
+	}
 	D := d.D
 	if len(x) != len(idx)*D || len(y) != len(idx) {
 		panic(fmt.Sprintf("data: Gather: %d indices of %d features need len(x)=%d, len(y)=%d; got %d, %d",
@@ -247,6 +333,70 @@ func Gather[T float32 | float64](d *Dataset, idx []int, x []T, y []int32) {
 			dst[j] = T(v)
 		}
 		y[k] = d.Y[i]
+	}
+}
+
+// gatherX is Gather for data without labels: the rows only (ny is the
+// length of the caller's label buffer, checked as Gather checks it).
+func gatherX[T float32 | float64](d *Dataset, idx []int, x []T, ny int) {
+	D := d.D
+	if len(x) != len(idx)*D || ny != len(idx) {
+		panic(fmt.Sprintf("data: Gather: %d indices of %d features need len(x)=%d, len(y)=%d; got %d, %d",
+			len(idx), D, len(idx)*D, len(idx), len(x), ny))
+	}
+	for _, i := range idx {
+		if i < 0 || i >= d.N {
+			panic(fmt.Sprintf("data: Gather: index %d out of range for %d samples", i, d.N))
+		}
+	}
+	if x32, ok := any(x).([]float32); ok {
+		if CopyRows == nil || !CopyRows(x32, d.X, idx, D) {
+			for k, i := range idx {
+				copy(x32[k*D:(k+1)*D], d.X[i*D:(i+1)*D])
+			}
+		}
+		return
+	}
+	for k, i := range idx {
+		dst := x[k*D : (k+1)*D]
+		if d.X64 != nil {
+			for j, v := range d.X64[i*D : (i+1)*D] {
+				dst[j] = T(v)
+			}
+			continue
+		}
+		for j, v := range d.X[i*D : (i+1)*D] {
+			dst[j] = T(v)
+		}
+	}
+}
+
+// GatherTarget copies the float targets of the rows idx of d into v
+// (len(idx)*K, row-major) and their weights into w (len(idx)), converting
+// to T. Each is skipped when d has none (then v or w may be nil); it does
+// not allocate. It panics on a size mismatch or an index out of range
+// (programmer errors); call it after Gather, which checks the indices.
+func GatherTarget[T float32 | float64](d *Dataset, idx []int, v, w []T) {
+	if d.Target != nil {
+		K := d.K
+		if len(v) != len(idx)*K {
+			panic(fmt.Sprintf("data: GatherTarget: %d indices of %d targets need len(v)=%d, got %d", len(idx), K, len(idx)*K, len(v)))
+		}
+		for k, i := range idx {
+			src := d.Target[i*K : (i+1)*K]
+			dst := v[k*K : (k+1)*K]
+			for j, t := range src {
+				dst[j] = T(t)
+			}
+		}
+	}
+	if d.W != nil {
+		if len(w) != len(idx) {
+			panic(fmt.Sprintf("data: GatherTarget: %d indices need len(w)=%d, got %d", len(idx), len(idx), len(w)))
+		}
+		for k, i := range idx {
+			w[k] = T(d.W[i])
+		}
 	}
 }
 

@@ -286,3 +286,100 @@ func TestGatherAllocs(t *testing.T) {
 		t.Errorf("Gather float64: %v allocations per call, want 0", a)
 	}
 }
+
+// withTargets gives seq's data a float target of k columns, target j of
+// sample i being i + j/10, and weights i/10, so that each value names its
+// row.
+func withTargets(ds *Dataset, k int) *Dataset {
+	ds.K = k
+	ds.Target = make([]float64, ds.N*k)
+	ds.W = make([]float32, ds.N)
+	for i := range ds.N {
+		for j := range k {
+			ds.Target[i*k+j] = float64(i) + float64(j)/10
+		}
+		ds.W[i] = float32(i) / 10
+	}
+	return ds
+}
+
+// TestTargetsFollowRows: the float targets and weights follow their rows
+// through GatherTarget, Subset, Split and SplitInPlace, without labels too.
+func TestTargetsFollowRows(t *testing.T) {
+	check := func(name string, d *Dataset) {
+		t.Helper()
+		if err := d.Validate(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i := range d.N {
+			o := int(d.Row(i)[0]) / 1000 // the original row
+			if d.Target[i*2] != float64(o) || d.Target[i*2+1] != float64(o)+0.1 || d.W[i] != float32(o)/10 {
+				t.Fatalf("%s: row %d (sample %d) has target %v, weight %v", name, i, o, d.Target[i*2:i*2+2], d.W[i])
+			}
+		}
+	}
+	for _, labels := range []bool{true, false} {
+		ds := withTargets(seq(40, 3, 4), 2)
+		if !labels {
+			ds.Y, ds.Classes = nil, 0
+		}
+		check("all", ds)
+		check("subset", ds.Subset([]int{7, 3, 3, 39}))
+		tr, va := ds.Split(10, rand.New(rand.NewPCG(1, 2)))
+		check("split train", tr)
+		check("split val", va)
+		if (tr.Y == nil) == labels {
+			t.Errorf("labels %v: split train has labels %v", labels, tr.Y)
+		}
+		tr2, va2 := ds.SplitInPlace(10, rand.New(rand.NewPCG(1, 2)))
+		check("in place train", tr2)
+		check("in place val", va2)
+		if !slices.Equal(tr.Target, tr2.Target) || !slices.Equal(va.W, va2.W) {
+			t.Errorf("labels %v: SplitInPlace's targets differ from Split's", labels)
+		}
+		idx := []int{5, 0, 9}
+		x, y := make([]float32, 3*3), make([]int32, 3)
+		v, w := make([]float64, 3*2), make([]float64, 3)
+		Gather(tr2, idx, x, y)
+		GatherTarget(tr2, idx, v, w)
+		for k, i := range idx {
+			if v[2*k] != tr2.Target[2*i] || w[k] != float64(tr2.W[i]) || x[3*k] != tr2.X[3*i] {
+				t.Errorf("labels %v: gathered row %d: %v %v %v", labels, k, x[3*k], v[2*k], w[k])
+			}
+		}
+	}
+}
+
+func TestGatherTargetAllocs(t *testing.T) {
+	ds := withTargets(seq(64, 16, 2), 3)
+	idx := []int{3, 1, 4, 1, 5, 9, 2, 6}
+	v32, w32 := make([]float32, 8*3), make([]float32, 8)
+	v64, w64 := make([]float64, 8*3), make([]float64, 8)
+	if a := testing.AllocsPerRun(100, func() { GatherTarget(ds, idx, v32, w32) }); a != 0 {
+		t.Errorf("GatherTarget float32: %v allocations per call, want 0", a)
+	}
+	if a := testing.AllocsPerRun(100, func() { GatherTarget(ds, idx, v64, w64) }); a != 0 {
+		t.Errorf("GatherTarget float64: %v allocations per call, want 0", a)
+	}
+}
+
+// TestValidateTargets: the target matrix, its scaling and the weights are
+// checked like the features.
+func TestValidateTargets(t *testing.T) {
+	for _, tc := range []struct {
+		edit func(d *Dataset)
+		want string
+	}{
+		{func(d *Dataset) { d.Target = d.Target[:5] }, "len(Target) is 5 with K = 2"},
+		{func(d *Dataset) { d.Target[3] = math.NaN() }, "sample 1, target 1: value NaN"},
+		{func(d *Dataset) { d.W[2] = -1 }, "sample 2: weight -1"},
+		{func(d *Dataset) { d.W = d.W[:1] }, "len(W) is 1"},
+		{func(d *Dataset) { d.TargetMean = []float64{0} }, "1 target means and 0 stds"},
+	} {
+		d := withTargets(seq(4, 2, 2), 2)
+		tc.edit(d)
+		if err := d.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate: %v, want %q", err, tc.want)
+		}
+	}
+}

@@ -45,8 +45,16 @@ func (s *Schema) Bind(t *Table) (cols []*TableColumn, notes []string, err error)
 // before the next block, so that the block's part of x stays in cache
 // (column by column over the whole matrix ran 20 passes over it).
 func (s *Schema) Encode(t *Table, cols []*TableColumn, rows []int, x []float32) (notes []string, err error) {
+	return s.encode(t, cols, rows, x, nil)
+}
+
+// encode is Encode, writing the same inputs in float64 into x64 too when
+// it is not nil: a numeric input there is (v − Mean)/Std computed and
+// kept in float64, not its float32 rounding (a float64 run's
+// Dataset.X64).
+func (s *Schema) encode(t *Table, cols []*TableColumn, rows []int, x []float32, x64 []float64) (notes []string, err error) {
 	W := s.Width()
-	if len(x) != len(rows)*W || len(cols) != len(s.Columns) {
+	if len(x) != len(rows)*W || len(cols) != len(s.Columns) || x64 != nil && len(x64) != len(x) {
 		panic(fmt.Sprintf("data: Schema.Encode: %d rows of %d inputs need len(x)=%d and %d columns, got %d and %d", len(rows), W, len(rows)*W, len(s.Columns), len(x), len(cols)))
 	}
 	var encs []*colEncoder
@@ -58,8 +66,12 @@ func (s *Schema) Encode(t *Table, cols []*TableColumn, rows []int, x []float32) 
 	const encodeBlock = 256
 	for b := 0; b < len(rows); b += encodeBlock {
 		e := min(b+encodeBlock, len(rows))
+		var x64b []float64
+		if x64 != nil {
+			x64b = x64[b*W : e*W]
+		}
 		for _, enc := range encs {
-			if err := enc.encode(rows[b:e], x[b*W:e*W], W); err != nil {
+			if err := enc.encode(rows[b:e], x[b*W:e*W], x64b, W); err != nil {
 				return nil, err
 			}
 		}
@@ -153,17 +165,24 @@ func newColEncoder(t *Table, c *Column, tc *TableColumn) *colEncoder {
 	return e
 }
 
-func (e *colEncoder) encode(rows []int, x []float32, W int) error {
+func (e *colEncoder) encode(rows []int, x []float32, x64 []float64, W int) error {
 	if e.c.Type == TypeNumeric {
-		return e.encodeNumeric(rows, x, W)
+		return e.encodeNumeric(rows, x, x64, W)
 	}
 	e.encodeCategorical(rows, x, W)
+	if x64 != nil { // 0, 1 and small indices: exact in float32
+		for k := range rows {
+			for j := k*W + e.c.Offset; j < k*W+e.c.Offset+e.c.Width; j++ {
+				x64[j] = float64(x[j])
+			}
+		}
+	}
 	return nil
 }
 
 // encodeNumeric writes (v - Mean)/Std, v = Fill where missing, and the
-// indicator.
-func (e *colEncoder) encodeNumeric(rows []int, x []float32, W int) error {
+// indicator; into x64 too when it is not nil.
+func (e *colEncoder) encodeNumeric(rows []int, x []float32, x64 []float64, W int) error {
 	c, tc := e.c, e.tc
 	inv := 1 / c.Std
 	off := c.Offset
@@ -181,17 +200,24 @@ func (e *colEncoder) encodeNumeric(rows []int, x []float32, W int) error {
 		if missing {
 			v = c.Fill
 		}
-		z := float32((v - c.Mean) * inv)
+		z64 := (v - c.Mean) * inv
+		z := float32(z64)
 		if math.IsInf(float64(z), 0) {
 			return fmt.Errorf("%s:%d: column %s: %g standardizes to %g, beyond float32's range", e.t.Path, e.t.Line(i), c.Name, v, (v-c.Mean)*inv)
 		}
 		x[k*W+off] = z
+		if x64 != nil {
+			x64[k*W+off] = z64
+		}
 		if c.Indicator {
 			ind := float32(0)
 			if missing {
 				ind = 1
 			}
 			x[k*W+off+1] = ind
+			if x64 != nil {
+				x64[k*W+off+1] = float64(ind)
+			}
 		}
 	}
 	return nil
@@ -228,6 +254,10 @@ func (e *colEncoder) encodeCategorical(rows []int, x []float32, W int) {
 			s = e.other
 		case slotAbsent:
 			s = e.miss
+		}
+		if c.Encoding == EncodingEmbed {
+			x[k*W+off] = float32(s)
+			continue
 		}
 		row := x[k*W+off : k*W+off+c.Width]
 		clear(row)
@@ -286,6 +316,9 @@ func (s *Schema) Describe() []string {
 				cats = append(append([]string{}, cats[:6]...), fmt.Sprintf("... %d more", len(cats)-7), cats[len(cats)-1])
 			}
 			detail = fmt.Sprintf("one-hot %d: %s", c.Width, strings.Join(cats, ", "))
+			if c.Encoding == EncodingEmbed {
+				detail = fmt.Sprintf("embedding %d×%d: %s", len(c.Categories), c.EmbedDim, strings.Join(cats, ", "))
+			}
 		case TypeIgnore:
 			detail = "not an input: " + c.Note
 		}

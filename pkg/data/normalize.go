@@ -73,6 +73,9 @@ func FitNormalizer(mode string, train *Dataset) (*Normalizer, error) {
 		fit(nm, mode, train.X, D, fill)
 		nm.Mean, nm.Std, _ = moments(train.X, 0, 1)
 	}
+	for _, e := range train.Embed {
+		nm.Shift[e.Col], nm.Scale[e.Col] = 0, 1 // a category index stays one
+	}
 	return nm, nil
 }
 

@@ -35,6 +35,14 @@ const (
 	ImputeDropRow  = "drop_row"
 )
 
+// EncodingEmbed is Column.Encoding of a categorical column looked up in
+// a learned embedding table (data.embed) instead of one-hot: one input
+// holding the category's index into Categories.
+const EncodingEmbed = "embed"
+
+// MaxEmbedDim is the widest embedding a column may ask for (data.embed).
+const MaxEmbedDim = 4096
+
 // Special categories of a one-hot column.
 const (
 	CatMissing = "<missing>" // the missing cells, with impute "missing"
@@ -65,6 +73,11 @@ const (
 //	categorical  len(Categories) inputs, one-hot; a missing cell is the
 //	             <missing> slot if there is one, else the Fill category;
 //	             a value not in Categories is <other>
+//	categorical  with Encoding "embed": 1 input, the index k into
+//	             Categories of the slot one-hot would set (same rules
+//	             for <missing> and <other>), as a float; the network
+//	             looks row k up in a learned len(Categories)×EmbedDim
+//	             table (EmbedInputs)
 //	ignore       no input
 //
 // A cell in a categorical column that is a number is compared in its
@@ -75,6 +88,10 @@ type Schema struct {
 	Delimiter string `json:"delimiter"`
 	// NAValues are the cells read as missing.
 	NAValues []string `json:"na_values"`
+	// NoHeader: the training file had no header row (data.header: no),
+	// its columns were named col1, col2, ...; files read with the schema
+	// (test, eval, predict) are read the same way.
+	NoHeader bool `json:"no_header,omitempty"`
 	// Target is the column the model predicts.
 	Target Target `json:"target"`
 	// Columns are the input columns in file order, ignored ones included
@@ -130,9 +147,31 @@ type Column struct {
 	// seen at least min_count times in training, sorted, then <missing>
 	// if used and <other>), or the two values of a binary column.
 	Categories []string `json:"categories,omitempty"`
+	// Encoding is "" (one-hot) or EncodingEmbed for a categorical
+	// column; EmbedDim is then the width of its table's rows.
+	Encoding string `json:"encoding,omitempty"`
+	EmbedDim int    `json:"embed_dim,omitempty"`
 	// Offset and Width place the column's inputs in an encoded row.
 	Offset int `json:"offset"`
 	Width  int `json:"width"`
+}
+
+// EmbedInput is an input of an encoded row that holds a category index
+// (a categorical column with Encoding "embed"): Col is its position in
+// the row, Vocab the number of categories, Dim the embedding's width.
+type EmbedInput struct {
+	Col, Vocab, Dim int
+}
+
+// EmbedInputs lists the schema's index inputs in column order.
+func (s *Schema) EmbedInputs() []EmbedInput {
+	var es []EmbedInput
+	for _, c := range s.Columns {
+		if c.Encoding == EncodingEmbed {
+			es = append(es, EmbedInput{Col: c.Offset, Vocab: len(c.Categories), Dim: c.EmbedDim})
+		}
+	}
+	return es
 }
 
 // Validate checks a schema read from a model file: known types and
@@ -152,6 +191,9 @@ func (s *Schema) Validate(width int) error {
 			return bad("offset %d, expected %d", c.Offset, off)
 		}
 		want := 0
+		if c.Encoding != "" && (c.Encoding != EncodingEmbed || c.Type != TypeCategorical || c.EmbedDim < 1 || c.EmbedDim > MaxEmbedDim) {
+			return bad("encoding %q of a %s column with embed_dim %d, expected embed only for a categorical column, with embed_dim in 1..%d", c.Encoding, c.Type, c.EmbedDim, MaxEmbedDim)
+		}
 		switch c.Type {
 		case TypeIgnore:
 		case TypeNumeric:
@@ -171,6 +213,9 @@ func (s *Schema) Validate(width int) error {
 			want = len(c.Categories)
 			if want == 0 || c.Categories[want-1] != CatOther || !(c.Fill >= 0 && c.Fill < float64(want)) || c.Fill != math.Trunc(c.Fill) {
 				return bad("categorical with %d categories and fill %g, expected <other> last and a fill that indexes them", want, c.Fill)
+			}
+			if c.Encoding == EncodingEmbed {
+				want = 1
 			}
 		default:
 			return bad("type %q, expected one of %s", c.Type, strings.Join(ColumnTypes, ", "))
@@ -210,6 +255,19 @@ type FitOptions struct {
 	MinCount int
 	// WeightColumn names the column of sample weights: not an input.
 	WeightColumn string
+	// Embed gives a categorical column a learned embedding of the width
+	// given instead of one-hot inputs (data.embed); EmbedAbove does so
+	// for every other categorical column with more than EmbedAbove
+	// categories, of width EmbedSize (data.embed_above; 0: off).
+	Embed      map[string]int
+	EmbedAbove int
+}
+
+// EmbedSize is the embedding width data.embed_above gives a column of n
+// categories: fastai's rule of thumb (emb_sz_rule), min(600,
+// round(1.6·n^0.56)).
+func EmbedSize(n int) int {
+	return min(600, int(math.Round(1.6*math.Pow(float64(n), 0.56))))
 }
 
 // Width is the number of inputs an encoded row has.
@@ -360,6 +418,20 @@ func FitSchema(t *Table, target *TableColumn, classes []string, train []int, opt
 			return nil, fmt.Errorf("data.impute.columns.%s: %s has no column %q%s", key, t.Path, key, suggestName(key, names))
 		}
 	}
+	for _, key := range sortedKeys(opt.Embed) {
+		if t.Column(key) == nil {
+			return nil, fmt.Errorf("data.embed.%s: %s has no column %q%s", key, t.Path, key, suggestName(key, names))
+		}
+		if key == target.Name {
+			return nil, fmt.Errorf("data.embed.%s: %q is the target column (data.target), it cannot be an input", key, key)
+		}
+		if d := opt.Embed[key]; d < 1 || d > MaxEmbedDim {
+			return nil, fmt.Errorf("data.embed.%s: the embedding width must be in 1..%d, got %d", key, MaxEmbedDim, d)
+		}
+		if len(opt.Features) > 0 && !slices.Contains(opt.Features, key) || slices.Contains(opt.Exclude, key) {
+			return nil, fmt.Errorf("data.embed.%s: column %s is not an input (data.features, data.exclude)", key, key)
+		}
+	}
 	s := &Schema{Delimiter: string(t.Delimiter), Target: Target{Name: target.Name, Kind: TargetClass, Classes: classes}, WeightColumn: opt.WeightColumn}
 	for _, c := range t.Columns {
 		if c == target || c.Name == opt.WeightColumn && c.Name != "" {
@@ -386,8 +458,8 @@ func FitSchema(t *Table, target *TableColumn, classes []string, train []int, opt
 			widest = i
 		}
 	}
-	if err := limits.Check(fmt.Sprintf("data.types.%s: %d categories (one-hot inputs of %d rows; set data.min_count or data.types.%s: ignore)",
-		s.Columns[widest].Name, s.Columns[widest].Width, t.N, s.Columns[widest].Name), limits.Mul(t.N, s.Width(), 4)); err != nil {
+	if err := limits.Check(fmt.Sprintf("data.types.%s: %d categories (one-hot inputs of %d rows; set data.embed.%s: 16, data.min_count or data.types.%s: ignore)",
+		s.Columns[widest].Name, s.Columns[widest].Width, t.N, s.Columns[widest].Name, s.Columns[widest].Name), limits.Mul(t.N, s.Width(), 4)); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -407,6 +479,11 @@ func describeIgnored(s *Schema) string {
 // fitColumn infers (or takes) one column's type and fits its encoding.
 func fitColumn(t *Table, c *TableColumn, train []int, opt FitOptions) (Column, error) {
 	col := Column{Name: c.Name, Type: opt.Types[c.Name], Inferred: opt.Types[c.Name] == ""}
+	if _, ok := opt.Embed[c.Name]; ok && col.Inferred {
+		// data.embed says categorical: a column of integer codes (or
+		// of mostly distinct values) is no longer numeric (or ignored).
+		col.Type, col.Inferred = TypeCategorical, false
+	}
 	// Present values of the training rows: numbers where every one
 	// parses, and the distinct values with their counts.
 	counts := map[string]int{}
@@ -495,6 +572,9 @@ func fitColumn(t *Table, c *TableColumn, train []int, opt FitOptions) (Column, e
 		}
 	}
 	impute := opt.Impute[c.Name]
+	if _, ok := opt.Embed[c.Name]; ok && col.Type != TypeCategorical {
+		return col, fmt.Errorf("data.embed.%s: data.types.%s is %s, an embedding takes a categorical column", c.Name, c.Name, col.Type)
+	}
 	switch col.Type {
 	case TypeIgnore:
 		if !col.Inferred {
@@ -528,7 +608,16 @@ func fitColumn(t *Table, c *TableColumn, train []int, opt FitOptions) (Column, e
 		if impute == "" {
 			impute = opt.CategoricalImpute
 		}
-		return fitCategorical(col, counts, impute, opt.MinCount, imputeKey(c.Name, opt, "categorical"))
+		col, err := fitCategorical(col, counts, impute, opt.MinCount, imputeKey(c.Name, opt, "categorical"))
+		if err != nil {
+			return col, err
+		}
+		if d, ok := opt.Embed[c.Name]; ok {
+			col.Encoding, col.EmbedDim, col.Width = EncodingEmbed, d, 1
+		} else if opt.EmbedAbove > 0 && len(col.Categories) > opt.EmbedAbove {
+			col.Encoding, col.EmbedDim, col.Width = EncodingEmbed, EmbedSize(len(col.Categories)), 1
+		}
+		return col, nil
 	}
 }
 

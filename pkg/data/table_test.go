@@ -380,9 +380,17 @@ func TestTooManyCategories(t *testing.T) {
 	limits.SetMax(8 << 20) // 3000 rows × 1,502 inputs × 4 bytes = 17 MiB
 	defer limits.SetMax(0)
 	_, err := LoadTable(TableConfig{Train: p, Fit: FitOptions{Target: "y", Types: map[string]string{"code": TypeCategorical}}}, rand.New(rand.NewPCG(1, 1)))
-	want := "data.types.code: 1501 categories (one-hot inputs of 3000 rows; set data.min_count or data.types.code: ignore) needs 17.2 MiB, more than the --max-memory limit of 8.0 MiB"
+	want := "data.types.code: 1501 categories (one-hot inputs of 3000 rows; set data.embed.code: 16, data.min_count or data.types.code: ignore) needs 17.2 MiB, more than the --max-memory limit of 8.0 MiB"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %v, expected %q", err, want)
+	}
+	// The embedding the message suggests: one input for the column.
+	td, err := LoadTable(TableConfig{Train: p, Fit: FitOptions{Target: "y", Embed: map[string]int{"code": 16}}}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatalf("data.embed.code: 16: %v", err)
+	}
+	if td.Train.D != 2 || !slices.Equal(td.Train.Embed, []EmbedInput{{Col: 0, Vocab: 1501, Dim: 16}}) {
+		t.Fatalf("data.embed.code: 16: %d inputs, %v", td.Train.D, td.Train.Embed)
 	}
 }
 

@@ -27,6 +27,10 @@ type TableConfig struct {
 	// resumes or fine-tunes): the rows are labelled with its classes,
 	// split the same way, and encoded with it instead of a new fit.
 	Schema *Schema
+	// Float64 encodes the inputs in float64 too (Dataset.X64), for a
+	// float64 run: standardized numeric inputs as computed, not rounded
+	// to float32.
+	Float64 bool
 }
 
 // TableData is a table prepared for training: the fitted schema and the
@@ -112,6 +116,7 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 			return nil, err
 		}
 		s.DroppedTarget = dropped
+		s.NoHeader = c.Read.NoHeader
 		if c.Read.NAValues != nil {
 			s.NAValues = slices.Clone(c.Read.NAValues)
 		} else {
@@ -141,7 +146,7 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	}
 	// Train and validation rows share one buffer, training rows first.
 	all := append(slices.Clip(ti), vi...)
-	ds, notes, err := s.encodeRows(t, cols, all, y)
+	ds, notes, err := s.encodeRows(t, cols, all, y, c.Float64)
 	if err != nil {
 		return nil, err
 	}
@@ -154,11 +159,11 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	out.Schema = s
 	out.Train, out.Val = ds.cut(len(ti))
 	if c.Test != "" {
-		tt, err := ReadTable(c.Test, TableOptions{NAValues: s.NAValues})
+		tt, err := ReadTable(c.Test, s.ReadOptions())
 		if err != nil {
 			return nil, err
 		}
-		test, notes, err := s.EncodeTable(tt, true)
+		test, notes, err := s.EncodeTableAs(tt, true, c.Float64)
 		if err != nil {
 			return nil, err
 		}
@@ -190,6 +195,12 @@ func positiveLast(y []int32, classes []string, positive, column string) ([]strin
 	return order, nil
 }
 
+// ReadOptions are the options that read a file as the training file
+// was read: its NA values, and without a header row if it had none.
+func (s *Schema) ReadOptions() TableOptions {
+	return TableOptions{NAValues: s.NAValues, NoHeader: s.NoHeader}
+}
+
 // labels maps the target column tc of t to the schema's classes (-1
 // where missing); a value that is not a class is an error.
 func (s *Schema) labels(t *Table, tc *TableColumn) ([]int32, error) {
@@ -218,6 +229,12 @@ func (s *Schema) labels(t *Table, tc *TableColumn) ([]int32, error) {
 // error. Without it the labels are the target's when t has the column
 // and every row's value is a class, else 0.
 func (s *Schema) EncodeTable(t *Table, needTarget bool) (*Dataset, []string, error) {
+	return s.EncodeTableAs(t, needTarget, false)
+}
+
+// EncodeTableAs is EncodeTable, with the inputs in float64 too
+// (Dataset.X64) when f64.
+func (s *Schema) EncodeTableAs(t *Table, needTarget, f64 bool) (*Dataset, []string, error) {
 	cols, notes, err := s.Bind(t)
 	if err != nil {
 		return nil, nil, err
@@ -263,7 +280,7 @@ func (s *Schema) EncodeTable(t *Table, needTarget bool) (*Dataset, []string, err
 			}
 		}
 	}
-	ds, more, err := s.encodeRows(t, cols, rows, y)
+	ds, more, err := s.encodeRows(t, cols, rows, y, f64)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -280,14 +297,19 @@ func (s *Schema) EncodeTable(t *Table, needTarget bool) (*Dataset, []string, err
 	return ds, notes, nil
 }
 
-// encodeRows encodes rows into a new Dataset with labels y[rows].
-func (s *Schema) encodeRows(t *Table, cols []*TableColumn, rows []int, y []int32) (*Dataset, []string, error) {
+// encodeRows encodes rows into a new Dataset with labels y[rows], with
+// X64 too when f64.
+func (s *Schema) encodeRows(t *Table, cols []*TableColumn, rows []int, y []int32, f64 bool) (*Dataset, []string, error) {
 	W := s.Width()
-	ds := &Dataset{Name: t.Path, X: make([]float32, len(rows)*W), Y: make([]int32, len(rows)), N: len(rows), D: W, Classes: len(s.Target.Classes)}
+	ds := &Dataset{Name: t.Path, X: make([]float32, len(rows)*W), Y: make([]int32, len(rows)), N: len(rows), D: W, Classes: len(s.Target.Classes),
+		Embed: s.EmbedInputs()}
 	for k, i := range rows {
 		ds.Y[k] = y[i]
 	}
-	notes, err := s.Encode(t, cols, rows, ds.X)
+	if f64 {
+		ds.X64 = make([]float64, len(ds.X))
+	}
+	notes, err := s.encode(t, cols, rows, ds.X, ds.X64)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -297,8 +319,11 @@ func (s *Schema) encodeRows(t *Table, cols []*TableColumn, rows []int, y []int32
 // cut splits d into its first n rows and the rest, sharing d's buffers.
 func (d *Dataset) cut(n int) (a, b *Dataset) {
 	D := d.D
-	a = &Dataset{Name: d.Name + "[train]", X: d.X[: n*D : n*D], Y: d.Y[:n:n], N: n, D: D, Classes: d.Classes}
-	b = &Dataset{Name: d.Name + "[val]", X: d.X[n*D:], Y: d.Y[n:], N: d.N - n, D: D, Classes: d.Classes}
+	a = &Dataset{Name: d.Name + "[train]", X: d.X[: n*D : n*D], Y: d.Y[:n:n], N: n, D: D, Classes: d.Classes, Embed: d.Embed}
+	b = &Dataset{Name: d.Name + "[val]", X: d.X[n*D:], Y: d.Y[n:], N: d.N - n, D: D, Classes: d.Classes, Embed: d.Embed}
+	if d.X64 != nil {
+		a.X64, b.X64 = d.X64[:n*D:n*D], d.X64[n*D:]
+	}
 	if d.W != nil {
 		a.W, b.W = d.W[:n:n], d.W[n:]
 	}

@@ -40,12 +40,13 @@ func Layer(check string, l layers.Layer[float64], x *layers.Matrix[float64], rng
 	return rs
 }
 
-// Loss checks a loss's gradient with respect to the scores.
-func Loss(check string, loss layers.Loss[float64], scores *layers.Matrix[float64], y []int32, threshold float64) []Result {
+// Loss checks a loss's gradient with respect to the scores, for the
+// batch's target t.
+func Loss(check string, loss layers.Loss[float64], scores *layers.Matrix[float64], t layers.Target[float64], threshold float64) []Result {
 	d := layers.NewMatrix[float64](scores.Rows, scores.Cols)
-	loss.Loss(scores, y, d)
+	loss.Loss(scores, t, d)
 	a := append([]float64(nil), d.Data...)
 	scratch := layers.NewMatrix[float64](scores.Rows, scores.Cols)
-	f := func() float64 { return loss.Loss(scores, y, scratch) }
+	f := func() float64 { return loss.Loss(scores, t, scratch) }
 	return []Result{Compare(check, "scores", a, Numerical(f, scores.Data, DefaultStep), threshold)}
 }

@@ -138,7 +138,7 @@ type SoftmaxCrossEntropyWeighted[T Float] struct {
 //
 // the unweighted gradient of each row scaled by its share of the weight.
 func (l SoftmaxCrossEntropyWeighted[T]) LossOf(scores *Matrix[T], y []int32, weight []T, dscores *Matrix[T]) float64 {
-	checkLoss(scores, y, dscores)
+	checkLoss("softmax", scores, Target[T]{Class: y}, dscores)
 	n, cls := scores.Rows, scores.Cols
 	if weight != nil && len(weight) != n || l.ClassWeight != nil && len(l.ClassWeight) != cls {
 		panic(fmt.Sprintf("layers: weighted softmax: %d rows with %d weights, %d classes with %d weights", n, len(weight), cls, len(l.ClassWeight)))
@@ -178,13 +178,13 @@ func (l SoftmaxCrossEntropyWeighted[T]) LossOf(scores *Matrix[T], y []int32, wei
 	return total * inv
 }
 
-// Loss is LossOf of class targets without sample weights (the Loss
-// interface of today's classifier path).
-func (b BCEWithLogits[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64 {
-	return b.LossOf(scores, y, nil, nil, dscores)
+// Loss is LossOf of the batch's target: its classes (binary) or its 0/1
+// matrix Value (multi-label), and its weights.
+func (b BCEWithLogits[T]) Loss(scores *Matrix[T], t Target[T], dscores *Matrix[T]) float64 {
+	return b.LossOf(scores, t.Class, t.Value, t.Weight, dscores)
 }
 
-// Loss is LossOf without sample weights.
-func (l SoftmaxCrossEntropyWeighted[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64 {
-	return l.LossOf(scores, y, nil, dscores)
+// Loss is LossOf of the batch's classes and weights.
+func (l SoftmaxCrossEntropyWeighted[T]) Loss(scores *Matrix[T], t Target[T], dscores *Matrix[T]) float64 {
+	return l.LossOf(scores, t.Class, t.Weight, dscores)
 }

@@ -244,7 +244,7 @@ func TestWeightedLossReducesToUnweighted(t *testing.T) {
 	scores, class, value, weight := weightedLossCase(4)
 	d1 := layers.NewMatrix[float64](scores.Rows, 4)
 	d2 := layers.NewMatrix[float64](scores.Rows, 4)
-	l1 := layers.SoftmaxCrossEntropy[float64]{}.Loss(scores, class, d1)
+	l1 := layers.SoftmaxCrossEntropy[float64]{}.Loss(scores, layers.Classes[float64](class), d1)
 	l2 := layers.SoftmaxCrossEntropyWeighted[float64]{}.LossOf(scores, class, nil, d2)
 	if math.Abs(l1-l2) > 1e-14 || maxAbsDiff(d1.Data, d2.Data) > 1e-15 {
 		t.Errorf("unweighted: loss %g vs %g, gradients differ by %g", l1, l2, maxAbsDiff(d1.Data, d2.Data))
@@ -257,6 +257,13 @@ func TestWeightedLossReducesToUnweighted(t *testing.T) {
 	want /= float64(len(scores.Data))
 	if got := (layers.BCEWithLogits[float64]{PosWeight: 1}).LossOf(scores, nil, value, nil, d2); math.Abs(got-want) > 1e-14 {
 		t.Errorf("bce: %.17g, want %.17g", got, want)
+	}
+	// SoftmaxCrossEntropy with sample weights is the weighted one's mean.
+	d3 := layers.NewMatrix[float64](scores.Rows, 4)
+	l3 := layers.SoftmaxCrossEntropy[float64]{}.Loss(scores, layers.Target[float64]{Class: class, Weight: weight}, d3)
+	l4 := layers.SoftmaxCrossEntropyWeighted[float64]{}.LossOf(scores, class, weight, d2)
+	if l3 != l4 || maxAbsDiff(d3.Data, d2.Data) != 0 || l3 == l1 {
+		t.Errorf("sample weights: softmax %g, weighted %g (unweighted %g)", l3, l4, l1)
 	}
 	clear(weight)
 	if l := (layers.SoftmaxCrossEntropyWeighted[float64]{}).LossOf(scores, class, weight, d2); l != 0 || maxAbsDiff(d2.Data, make([]float64, len(d2.Data))) != 0 {

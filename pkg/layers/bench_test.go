@@ -87,6 +87,6 @@ func BenchmarkSoftmaxLoss(b *testing.B) {
 	y := make([]int32, 128)
 	b.ReportAllocs()
 	for range b.N {
-		layers.SoftmaxCrossEntropy[float32]{}.Loss(s, y, d)
+		layers.SoftmaxCrossEntropy[float32]{}.Loss(s, layers.Classes[float32](y), d)
 	}
 }

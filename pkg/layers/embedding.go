@@ -9,9 +9,9 @@ import (
 // holding a category index (0..Vocab-1, as a float), looked up in a
 // Vocab×Dim table.
 type EmbedColumn struct {
-	Col   int // 0-based input column holding the index
-	Vocab int // rows of the table: the number of categories
-	Dim   int // columns of the table: the embedding size
+	Col   int `json:"col"`   // 0-based input column holding the index
+	Vocab int `json:"vocab"` // rows of the table: the number of categories
+	Dim   int `json:"dim"`   // columns of the table: the embedding size
 }
 
 // Embedding is a learned lookup table for high-cardinality categorical
@@ -26,11 +26,20 @@ type EmbedColumn struct {
 // An index is rounded to the nearest integer and must lie in [0, Vocab):
 // the table encoder (pkg/data) writes exact small integers, and anything
 // else is a programmer error (panic). Table k is the parameter
-// prefix+"embed.k" of shape [Vocab_k, Dim_k], initialized by the caller.
+// prefix+"embed.k.weight" of shape [Vocab_k, Dim_k] (PyTorch's
+// nn.Embedding(Vocab_k, Dim_k).weight in an nn.ModuleList named embed),
+// initialized by the caller.
 type Embedding[T Float] struct {
 	In     int
 	Cols   []EmbedColumn
 	Tables []*Param[T]
+	// SkipInputGrad leaves dx uncomputed (Backward returns nil): the
+	// layer is the first of its network, and nothing needs ∂loss/∂x.
+	SkipInputGrad bool
+	// OverwriteGrad makes Backward write the tables' gradients (clear,
+	// then accumulate over the batch) instead of adding to them, as
+	// Affine.OverwriteGrad does for a network that zeroes no gradient.
+	OverwriteGrad bool
 
 	dense   []int      // input columns copied through, in order
 	isIndex []bool     // per input column
@@ -48,7 +57,7 @@ func NewEmbedding[T Float](prefix string, in int, cols []EmbedColumn) *Embedding
 			panic(fmt.Sprintf("layers: NewEmbedding: column %+v invalid for %d inputs (or repeated)", c, in))
 		}
 		e.isIndex[c.Col] = true
-		e.Tables = append(e.Tables, NewParam[T](fmt.Sprintf("%sembed.%d", prefix, k), true, c.Vocab, c.Dim))
+		e.Tables = append(e.Tables, NewParam[T](fmt.Sprintf("%sembed.%d.weight", prefix, k), true, c.Vocab, c.Dim))
 	}
 	for j := range in {
 		if !e.isIndex[j] {
@@ -109,20 +118,23 @@ func (e *Embedding[T]) Forward(x *Matrix[T]) *Matrix[T] {
 // dx[i, dense] = dout[i, :len(dense)], dx[i, c_k] = 0 (an index has no
 // gradient), and dE_k[idx_k[i]] += dout[i, its block] — accumulated, as a
 // category seen in several rows of a batch gets the sum of their
-// gradients.
+// gradients (and with OverwriteGrad the tables' gradients are cleared
+// first). With SkipInputGrad, dx is not computed and Backward returns
+// nil.
 func (e *Embedding[T]) Backward(dout *Matrix[T]) *Matrix[T] {
 	x := e.x
 	if dout.Rows != x.Rows || dout.Cols != e.OutDim() {
 		panic(fmt.Sprintf("layers: embedding backward got dout %d×%d, want %d×%d", dout.Rows, dout.Cols, x.Rows, e.OutDim()))
 	}
-	e.dx = ensure(e.dx, x.Rows, e.In)
-	clear(e.dx.Data)
-	for i := range dout.Rows {
-		di, dxi := dout.Row(i), e.dx.Row(i)
-		for o, j := range e.dense {
-			dxi[j] = di[o]
+	if e.OverwriteGrad {
+		for _, t := range e.Tables {
+			clear(t.Grad)
 		}
-		o := len(e.dense)
+	}
+	dense := len(e.dense)
+	for i := range dout.Rows {
+		di := dout.Row(i)
+		o := dense
 		for k, c := range e.Cols {
 			r := int(e.idx[k][i])
 			g := e.Tables[k].Grad[r*c.Dim : (r+1)*c.Dim]
@@ -132,7 +144,41 @@ func (e *Embedding[T]) Backward(dout *Matrix[T]) *Matrix[T] {
 			o += c.Dim
 		}
 	}
+	if e.SkipInputGrad {
+		return nil
+	}
+	e.dx = ensure(e.dx, x.Rows, e.In)
+	clear(e.dx.Data)
+	for i := range dout.Rows {
+		di, dxi := dout.Row(i), e.dx.Row(i)
+		for o, j := range e.dense {
+			dxi[j] = di[o]
+		}
+	}
 	return e.dx
+}
+
+// BackwardUpdate is Backward with the optimizer step u applied to each
+// table inside it (see Update): the table's gradient is written (cleared,
+// then accumulated over the batch as Backward does), decay·E is added
+// (the L2 term; decay = 0 adds none), and u updates the whole table —
+// every row, as PyTorch's dense nn.Embedding gradient does, so that a
+// rule with state (momentum, Adam's moments) treats a row absent from the
+// batch exactly as Step would after Backward.
+func (e *Embedding[T]) BackwardUpdate(dout *Matrix[T], u Update[T], decay T) *Matrix[T] {
+	overwrite := e.OverwriteGrad
+	e.OverwriteGrad = true
+	dx := e.Backward(dout)
+	e.OverwriteGrad = overwrite
+	for _, t := range e.Tables {
+		if decay != 0 {
+			for i, w := range t.Data {
+				t.Grad[i] += decay * w
+			}
+		}
+		u.Apply(t, 0, len(t.Data))
+	}
+	return dx
 }
 
 // Params returns the tables.

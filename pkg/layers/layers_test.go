@@ -162,14 +162,14 @@ func TestLossGradients(t *testing.T) {
 			for i := range y {
 				y[i] = int32(rng.IntN(7))
 			}
-			for _, r := range gradcheck.Loss(name, loss, scores, y, gradcheck.DefaultThreshold) {
+			for _, r := range gradcheck.Loss(name, loss, scores, layers.Classes[float64](y), gradcheck.DefaultThreshold) {
 				if !r.Pass() {
 					t.Errorf("%s: rel error %.3g at %d", name, r.MaxRel, r.Worst)
 				}
 			}
 			// Negative twin: a gradient off by a factor must fail.
 			wrong := scaledLoss{loss}
-			if len(gradcheck.Failed(gradcheck.Loss(name, wrong, scores, y, gradcheck.DefaultThreshold))) == 0 {
+			if len(gradcheck.Failed(gradcheck.Loss(name, wrong, scores, layers.Classes[float64](y), gradcheck.DefaultThreshold))) == 0 {
 				t.Errorf("checker passed a wrong %s gradient", name)
 			}
 		})
@@ -178,8 +178,8 @@ func TestLossGradients(t *testing.T) {
 
 type scaledLoss struct{ inner layers.Loss[float64] }
 
-func (s scaledLoss) Loss(scores *layers.Matrix[float64], y []int32, d *layers.Matrix[float64]) float64 {
-	l := s.inner.Loss(scores, y, d)
+func (s scaledLoss) Loss(scores *layers.Matrix[float64], t layers.Target[float64], d *layers.Matrix[float64]) float64 {
+	l := s.inner.Loss(scores, t, d)
 	d.Data[0] *= 2 // one wrong entry
 	return l
 }
@@ -189,14 +189,14 @@ func (s scaledLoss) Loss(scores *layers.Matrix[float64], y []int32, d *layers.Ma
 func TestSoftmaxStable(t *testing.T) {
 	s := &layers.Matrix[float64]{Rows: 2, Cols: 3, Data: []float64{1000, 0, -1000, -1000, 0, 1000}}
 	d := layers.NewMatrix[float64](2, 3)
-	l := layers.SoftmaxCrossEntropy[float64]{}.Loss(s, []int32{0, 0}, d)
+	l := layers.SoftmaxCrossEntropy[float64]{}.Loss(s, layers.Target[float64]{Class: []int32{0, 0}}, d)
 	// Row 0 is right with p≈1 (loss≈0), row 1 wrong by 2000 (loss≈2000).
 	if math.IsNaN(l) || math.IsInf(l, 0) || math.Abs(l-1000) > 1e-9 {
 		t.Errorf("loss = %v, want 1000", l)
 	}
 	f32 := &layers.Matrix[float32]{Rows: 1, Cols: 2, Data: []float32{100, -100}}
 	d32 := layers.NewMatrix[float32](1, 2)
-	if l := (layers.SoftmaxCrossEntropy[float32]{}).Loss(f32, []int32{1}, d32); math.Abs(l-200) > 1e-3 {
+	if l := (layers.SoftmaxCrossEntropy[float32]{}).Loss(f32, layers.Target[float32]{Class: []int32{1}}, d32); math.Abs(l-200) > 1e-3 {
 		t.Errorf("float32 loss = %v, want 200", l)
 	}
 }
@@ -206,7 +206,7 @@ func TestSVMLossHand(t *testing.T) {
 	// scores (3.2, 5.1, −1.7) with y=0: margins 5.1−3.2+1 = 2.9 and −1.7−3.2+1 < 0.
 	s := &layers.Matrix[float64]{Rows: 1, Cols: 3, Data: []float64{3.2, 5.1, -1.7}}
 	d := layers.NewMatrix[float64](1, 3)
-	l := layers.Hinge[float64]{Margin: 1}.Loss(s, []int32{0}, d)
+	l := layers.Hinge[float64]{Margin: 1}.Loss(s, layers.Target[float64]{Class: []int32{0}}, d)
 	if math.Abs(l-2.9) > 1e-12 {
 		t.Errorf("loss = %v, want 2.9", l)
 	}

@@ -5,12 +5,33 @@ import (
 	"math"
 )
 
-// Loss turns class scores (N×C) and labels y (N, each in [0, C)) into the
+// Loss turns a network's output (N×C) and the batch's target into the
 // mean loss over the batch and writes ∂loss/∂scores into dscores (N×C),
-// in one pass over the scores.
+// in one pass over the scores. Each loss owns its target type: it reads
+// the field of Target it is defined on (a class loss t.Class, a
+// regression loss t.Value) and says what it does with t.Weight.
 type Loss[T Float] interface {
-	Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64
+	Loss(scores *Matrix[T], t Target[T], dscores *Matrix[T]) float64
 }
+
+// Target is the target of a batch of N rows, passed by value (no
+// allocation). A loss reads the fields it owns; the others may be nil.
+type Target[T Float] struct {
+	// Class is the class index of each row (N, each in [0, C)): the
+	// target of softmax, svm and mse-on-one-hot.
+	Class []int32
+	// Value is the float target of each row (N×K): the numbers a
+	// regression predicts, or a multi-label task's 0/1 labels.
+	Value *Matrix[T]
+	// Weight is each row's sample weight (N); nil means every row
+	// weighs 1. A loss that takes weights normalises by Σw (PyTorch's
+	// reduction='mean' with weights); one that does not panics when
+	// given them (a programmer error: the task checks the config).
+	Weight []T
+}
+
+// Classes is the target of a batch of class indices y, unweighted.
+func Classes[T Float](y []int32) Target[T] { return Target[T]{Class: y} }
 
 // NewLoss returns the loss called name: softmax, svm or mse.
 func NewLoss[T Float](name string) (Loss[T], error) {
@@ -28,11 +49,18 @@ func NewLoss[T Float](name string) (Loss[T], error) {
 // Losses lists the names NewLoss accepts.
 var Losses = []string{"softmax", "svm", "mse"}
 
-func checkLoss[T Float](scores *Matrix[T], y []int32, dscores *Matrix[T]) {
+// checkLoss checks the shapes of a class loss's arguments and returns its
+// labels; a class loss takes no sample weights (yet).
+func checkLoss[T Float](loss string, scores *Matrix[T], t Target[T], dscores *Matrix[T]) []int32 {
+	y := t.Class
 	if len(y) != scores.Rows || dscores.Rows != scores.Rows || dscores.Cols != scores.Cols {
 		panic(fmt.Sprintf("layers: loss shapes: scores %d×%d, %d labels, dscores %d×%d",
 			scores.Rows, scores.Cols, len(y), dscores.Rows, dscores.Cols))
 	}
+	if t.Weight != nil {
+		panic(fmt.Sprintf("layers: %s loss takes no sample weights", loss))
+	}
+	return y
 }
 
 // label returns y as an index into c classes; a label out of range is a
@@ -50,8 +78,14 @@ func label(loss string, y int32, c int) int {
 type SoftmaxCrossEntropy[T Float] struct{}
 
 // Loss: with p = softmax(s), ∂L/∂s_ij = (p_ij − 1{j = y_i}) / N.
-func (SoftmaxCrossEntropy[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64 {
-	checkLoss(scores, y, dscores)
+//
+// With sample weights (t.Weight) it is SoftmaxCrossEntropyWeighted's
+// mean over the weights.
+func (SoftmaxCrossEntropy[T]) Loss(scores *Matrix[T], t Target[T], dscores *Matrix[T]) float64 {
+	if t.Weight != nil {
+		return SoftmaxCrossEntropyWeighted[T]{}.LossOf(scores, t.Class, t.Weight, dscores)
+	}
+	y := checkLoss("softmax", scores, t, dscores)
 	n, c := scores.Rows, scores.Cols
 	inv := 1 / float64(n)
 	var total float64
@@ -101,8 +135,8 @@ func expShifted[T Float](s, e []T) (m T, sum float64) {
 type Hinge[T Float] struct{ Margin T }
 
 // Loss: each positive margin adds 1/N to ∂L/∂s_ij and −1/N to ∂L/∂s_iy_i.
-func (h Hinge[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64 {
-	checkLoss(scores, y, dscores)
+func (h Hinge[T]) Loss(scores *Matrix[T], t Target[T], dscores *Matrix[T]) float64 {
+	y := checkLoss("svm", scores, t, dscores)
 	n := scores.Rows
 	inv := T(1 / float64(n))
 	var total float64
@@ -132,8 +166,8 @@ func (h Hinge[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64
 type MSE[T Float] struct{}
 
 // Loss: ∂L/∂s_ij = (s_ij − 1{j = y_i}) / N.
-func (MSE[T]) Loss(scores *Matrix[T], y []int32, dscores *Matrix[T]) float64 {
-	checkLoss(scores, y, dscores)
+func (MSE[T]) Loss(scores *Matrix[T], t Target[T], dscores *Matrix[T]) float64 {
+	y := checkLoss("mse", scores, t, dscores)
 	n := scores.Rows
 	inv := T(1 / float64(n))
 	var total float64

@@ -168,7 +168,7 @@ type autoencoderHead[T layers.Float] struct {
 	l *tiedAutoencoder[T]
 }
 
-func (h autoencoderHead[T]) loss(r, x *layers.Matrix[T], _ []int32, d *layers.Matrix[T]) float64 {
+func (h autoencoderHead[T]) loss(r, x *layers.Matrix[T], _ layers.Target[T], d *layers.Matrix[T]) float64 {
 	return reconstructionLoss(r, x, d)
 }
 
@@ -230,6 +230,9 @@ func (autoencoder) Validate(s Spec) []error {
 	}
 	if s.BatchNorm || s.Dropout > 0 {
 		bad("batchnorm, dropout: not available for an autoencoder")
+	}
+	if len(s.Embed) > 0 {
+		bad("embed: embedding tables (data.embed) are not available for an autoencoder, whose target is its input")
 	}
 	if !slices.Contains(layers.Inits, s.Init) {
 		bad("init: unknown %q, want one of %v", s.Init, layers.Inits)

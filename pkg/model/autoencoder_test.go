@@ -47,7 +47,7 @@ func trainAutoencoder(t *testing.T, x *layers.Matrix[float64], m, epochs, batch 
 			if h := epochs / 2; e >= h {
 				step = lr * math.Pow(0.02, float64(e-h)/float64(epochs-h))
 			}
-			net.Loss(b, nil)
+			net.Loss(b, layers.Target[float64]{})
 			opt.Step(step)
 		}
 	}
@@ -97,7 +97,7 @@ func largestPrincipalAngle(w []float64, m, d int, u *mat.Dense) float64 {
 }
 
 func mseOf(net *model.Net[float64], x *layers.Matrix[float64]) float64 {
-	return 2 * net.EvalLoss(x, nil) / float64(x.Cols)
+	return 2 * net.EvalLoss(x, layers.Target[float64]{}) / float64(x.Cols)
 }
 
 // TestAutoencoderSpansPCA: on data with a known spectrum, the linear tied

@@ -62,11 +62,11 @@ func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, path st
 		y[i] = int32(rng.IntN(c))
 	}
 	step := func() {
-		net.Loss(x, y)
+		net.Loss(x, layers.Classes[T](y))
 		opt.Step(1e-3)
 	}
 	if path == "trainstep" {
-		step = func() { net.TrainStep(x, y, opt, 1e-3) }
+		step = func() { net.TrainStep(x, layers.Classes[T](y), opt, 1e-3) }
 	}
 	b.ReportAllocs()
 	blasbackend.OnPoolThread(func() { // one OpenMP pool for every invocation, as in nnfc

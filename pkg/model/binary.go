@@ -1,7 +1,6 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -52,15 +51,9 @@ func (k sigmoidKind) outputs(s Spec) int {
 }
 
 func (k sigmoidKind) Validate(s Spec) []error {
-	// The layers' checks are the classifier's (its loss is a stand-in: a
-	// sigmoid kind's is binary cross-entropy).
-	fc := s
-	fc.Kind, fc.Loss, fc.ClassWeights, fc.PosWeight, fc.Threshold = KindClassifier, "softmax", nil, 0, 0
-	if fc.Classes < 2 {
-		fc.Classes = 2
-	}
-	errs := classifier{}.Validate(fc)
+	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	validateSequential(s, bad)
 	if !k.multi && s.Classes != 2 {
 		bad("classes: a binary model has 2 (negative, positive), got %d", s.Classes)
 	}
@@ -98,7 +91,7 @@ func checkClassWeights(w []float64) []error {
 }
 
 func (k sigmoidKind) Dims(s Spec) []int {
-	return append(append([]int{s.InputDim}, s.Hidden...), k.outputs(s))
+	return append(append([]int{s.embedWidth()}, s.Hidden...), k.outputs(s))
 }
 
 func (k sigmoidKind) LayerNames(s Spec) []string {
@@ -144,20 +137,13 @@ func (k sigmoidKind) FileVersion(Spec) string {
 func (k sigmoidKind) Versions() []string { return []string{k.FileVersion(Spec{})} }
 
 // newSigmoid builds the network of a valid binary or multilabel spec: the
-// classifier's layers (Dims gives the output width), binary cross-entropy
+// sequential layers (Dims gives the output width), binary cross-entropy
 // from the logits as its loss.
 func newSigmoid[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
-	fc := spec
-	fc.Loss = "softmax" // replaced below
-	n, err := newClassifier[T](fc, rng)
+	n, err := newSequential(spec, rng, layers.Loss[T](layers.BCEWithLogits[T]{PosWeight: T(spec.PosWeight), ClassWeight: toT[T](spec.ClassWeights)}))
 	if err != nil {
 		return nil, err
 	}
-	if n.Spec.Kind != KindBinary && n.Spec.Kind != KindMultilabel {
-		return nil, errors.New("model: newSigmoid on a " + n.Spec.Kind)
-	}
-	n.Spec = spec
-	n.loss = layers.BCEWithLogits[T]{PosWeight: T(spec.PosWeight), ClassWeight: toT[T](spec.ClassWeights)}
 	n.head = sigmoidHead[T]{classifierHead[T]{n}}
 	return n, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/nnfc/nnfc/pkg/layers"
 )
@@ -23,6 +24,26 @@ func (classifier) Name() string { return KindClassifier }
 func (classifier) Validate(s Spec) []error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	validateSequential(s, bad)
+	if s.Classes < 2 {
+		bad("classes: must be ≥ 2, got %d", s.Classes)
+	}
+	if !slices.Contains(layers.Losses, s.Loss) {
+		bad("loss: unknown %q, want one of %v", s.Loss, layers.Losses)
+	}
+	if s.ClassWeights != nil && (len(s.ClassWeights) != s.Classes || s.Loss != "softmax") {
+		bad("class_weights: %d, expected one per class (%d) with loss softmax (%s)", len(s.ClassWeights), s.Classes, s.Loss)
+	}
+	errs = append(errs, checkClassWeights(s.ClassWeights)...)
+	if s.PosWeight != 0 || s.Threshold != 0 {
+		bad("pos_weight, threshold: apply to the binary and multilabel kinds only")
+	}
+	return errs
+}
+
+// validateSequential reports the problems of the layers of a sequential
+// network (newSequential), whatever its output and loss.
+func validateSequential(s Spec, bad func(format string, a ...any)) {
 	if s.InputDim <= 0 {
 		bad("input_dim: must be > 0, got %d", s.InputDim)
 	}
@@ -42,12 +63,6 @@ func (classifier) Validate(s Spec) []error {
 			bad("activations[%d]: unknown %q, want one of %v", i, a, layers.Activations)
 		}
 	}
-	if s.Classes < 2 {
-		bad("classes: must be ≥ 2, got %d", s.Classes)
-	}
-	if !slices.Contains(layers.Losses, s.Loss) {
-		bad("loss: unknown %q, want one of %v", s.Loss, layers.Losses)
-	}
 	if !slices.Contains(layers.Inits, s.Init) {
 		bad("init: unknown %q, want one of %v", s.Init, layers.Inits)
 	}
@@ -63,14 +78,8 @@ func (classifier) Validate(s Spec) []error {
 	if !(s.Dropout >= 0 && s.Dropout < 1) {
 		bad("dropout: must be in [0,1), got %g", s.Dropout)
 	}
-	if s.ClassWeights != nil && (len(s.ClassWeights) != s.Classes || s.Loss != "softmax") {
-		bad("class_weights: %d, expected one per class (%d) with loss softmax (%s)", len(s.ClassWeights), s.Classes, s.Loss)
-	}
-	errs = append(errs, checkClassWeights(s.ClassWeights)...)
-	if s.Kind == KindClassifier || s.Kind == "" {
-		if s.PosWeight != 0 || s.Threshold != 0 {
-			bad("pos_weight, threshold: apply to the binary and multilabel kinds only")
-		}
+	for _, e := range s.validateEmbed() {
+		bad("%v", e)
 	}
 	if len(s.Hidden) == 0 {
 		if s.BatchNorm {
@@ -80,11 +89,12 @@ func (classifier) Validate(s Spec) []error {
 			bad("dropout: applies to hidden layers, and there are none")
 		}
 	}
-	return errs
 }
 
+// Dims: the first is the first affine layer's input, after the
+// embedding tables (Spec.Embed).
 func (classifier) Dims(s Spec) []int {
-	return append(append([]int{s.InputDim}, s.Hidden...), s.Classes)
+	return append(append([]int{s.embedWidth()}, s.Hidden...), s.Classes)
 }
 
 func (classifier) NumParams(s Spec) int {
@@ -98,11 +108,17 @@ func (classifier) NumParams(s Spec) int {
 			n += 2 * h // γ and β
 		}
 	}
+	for _, c := range s.Embed {
+		n += c.Vocab * c.Dim
+	}
 	return n
 }
 
 func (classifier) TensorShapes(s Spec) []TensorShape {
 	var ts []TensorShape
+	for k, c := range s.Embed {
+		ts = append(ts, TensorShape{fmt.Sprintf("embed.%d.weight", k), []int{c.Vocab, c.Dim}})
+	}
 	dims := s.Dims()
 	k := 0 // module index, as nn.Sequential numbers them
 	for i := 0; i+1 < len(dims); i++ {
@@ -143,9 +159,20 @@ func (classifier) Describe(s Spec) string {
 	for i, h := range s.Hidden {
 		out += fmt.Sprintf("-%d(%s%s)", h, bn, s.Activations[i])
 	}
-	out = fmt.Sprintf("%s-%d %s", out, s.Classes, s.Loss)
+	d := s.Dims()
+	out = fmt.Sprintf("%s-%d %s", out, d[len(d)-1], s.Loss)
+	if s.HuberDelta != 0 {
+		out += fmt.Sprintf("(delta=%g)", s.HuberDelta)
+	}
 	if s.Dropout > 0 {
 		out += fmt.Sprintf(" dropout=%g", s.Dropout)
+	}
+	if len(s.Embed) > 0 {
+		var es []string
+		for _, c := range s.Embed {
+			es = append(es, fmt.Sprintf("input %d: %d×%d", c.Col, c.Vocab, c.Dim))
+		}
+		out += fmt.Sprintf(", embedding %s (first affine %d wide)", strings.Join(es, ", "), s.embedWidth())
 	}
 	return out
 }
@@ -157,23 +184,54 @@ const (
 	// dropout, fields a version-1 reader would silently ignore (and then
 	// build a different network): it refuses the file instead.
 	fileVersionRegularized = "2"
+	// fileVersionEmbed marks a file whose spec has embedding tables
+	// (Spec.Embed): a version-2 reader would ignore them and build a
+	// network of another input width.
+	fileVersionEmbed = "3"
 )
 
 func (classifier) FileVersion(s Spec) string {
+	if len(s.Embed) > 0 {
+		return fileVersionEmbed
+	}
 	if s.BatchNorm || s.Dropout > 0 {
 		return fileVersionRegularized
 	}
 	return fileVersion
 }
 
-func (classifier) Versions() []string { return []string{fileVersion, fileVersionRegularized} }
+func (classifier) Versions() []string {
+	return []string{fileVersion, fileVersionRegularized, fileVersionEmbed}
+}
 
 // newClassifier builds the network a valid classifier spec describes (see
 // New).
 func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
+	loss, err := layers.NewLoss[T](spec.Loss)
+	if err != nil {
+		return nil, err
+	}
+	if spec.ClassWeights != nil {
+		loss = layers.SoftmaxCrossEntropyWeighted[T]{ClassWeight: toT[T](spec.ClassWeights)}
+	}
+	return newSequential(spec, rng, loss)
+}
+
+// newSequential builds the sequential network of spec's Dims (affine
+// stages with batch normalization, activation and dropout between them,
+// a linear output) trained with loss: a classifier's or a regression's.
+func newSequential[T layers.Float](spec Spec, rng *rand.Rand, loss layers.Loss[T]) (*Net[T], error) {
 	n := &Net[T]{Spec: spec, dscores: &layers.Matrix[T]{}}
+	if len(spec.Embed) > 0 {
+		n.Embedding = layers.NewEmbedding[T]("", spec.InputDim, spec.Embed)
+		n.Embedding.SkipInputGrad = true
+		n.Layers = append(n.Layers, n.Embedding)
+	}
 	dims := spec.Dims()
-	prefix := func() string { return fmt.Sprintf("%d.", len(n.Layers)) }
+	// Affine, batch normalization, activation and dropout are numbered
+	// as nn.Sequential numbers its modules, the embedding aside.
+	first := len(n.Layers)
+	prefix := func() string { return fmt.Sprintf("%d.", len(n.Layers)-first) }
 	for i := 0; i+1 < len(dims); i++ {
 		a := layers.NewAffine[T](prefix(), dims[i], dims[i+1])
 		if rng != nil {
@@ -201,20 +259,24 @@ func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 			}
 		}
 	}
+	if n.Embedding != nil && rng != nil {
+		// N(0, 1), as PyTorch's nn.Embedding: rows on the scale of the
+		// standardized numeric inputs beside them.
+		for _, t := range n.Embedding.Tables {
+			for i := range t.Data {
+				t.Data[i] = T(rng.NormFloat64())
+			}
+		}
+	}
 	var seed uint64
 	if rng != nil && len(n.Dropout) > 0 {
 		seed = rng.Uint64()
 	}
 	n.SeedDropout(seed)
-	n.Affine[0].SkipInputGrad = true
-	loss, err := layers.NewLoss[T](spec.Loss)
-	if err != nil {
-		return nil, err
-	}
+	// The first layer's input gradient is of no use: the input's, or the
+	// embedding's (whose dx the first affine computes for its tables).
+	n.Affine[0].SkipInputGrad = n.Embedding == nil
 	n.loss = loss
-	if spec.ClassWeights != nil {
-		n.loss = layers.SoftmaxCrossEntropyWeighted[T]{ClassWeight: toT[T](spec.ClassWeights)}
-	}
 	n.head = classifierHead[T]{n}
 	n.flatten()
 	n.fuse()
@@ -225,8 +287,8 @@ func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 // class indices, and the outputs of its affine stages.
 type classifierHead[T layers.Float] struct{ n *Net[T] }
 
-func (h classifierHead[T]) loss(out, _ *layers.Matrix[T], y []int32, d *layers.Matrix[T]) float64 {
-	return h.n.loss.Loss(out, y, d)
+func (h classifierHead[T]) loss(out, _ *layers.Matrix[T], t layers.Target[T], d *layers.Matrix[T]) float64 {
+	return h.n.loss.Loss(out, t, d)
 }
 
 // output is the input of affine layer k (after the previous stage's

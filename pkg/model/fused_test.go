@@ -29,6 +29,9 @@ func fusedPair[T layers.Float](t *testing.T, spec model.Spec) (fast, ref *model.
 	for _, a := range ref.Affine {
 		a.OverwriteGrad = false
 	}
+	if ref.Embedding != nil {
+		ref.Embedding.OverwriteGrad = false
+	}
 	if !fast.Fused {
 		t.Fatal("New must select the fused path")
 	}
@@ -47,6 +50,8 @@ func TestFusedMatchesReference(t *testing.T) {
 		{InputDim: 13, Hidden: []int{17, 9}, Activations: []string{"relu", "relu"}, Classes: 5, Loss: "softmax", Init: "he", Reg: 0.01},
 		{InputDim: 13, Hidden: []int{17, 9}, Activations: []string{"swish", "relu"}, Classes: 5, Loss: "svm", Init: "he"},
 		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he", BatchNorm: true},
+		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he", Reg: 0.01, Embed: embedCols},
+		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he", BatchNorm: true, Embed: embedCols},
 	}
 	for k, spec := range specs {
 		t.Run(fmt.Sprintf("spec=%d/T=float64", k), func(t *testing.T) { checkFused[float64](t, spec, 1e-12) })
@@ -54,20 +59,16 @@ func TestFusedMatchesReference(t *testing.T) {
 	}
 }
 
+// embedCols are two embedding tables of a 13-input spec (inputs 2 and 7).
+var embedCols = []layers.EmbedColumn{{Col: 2, Vocab: 4, Dim: 3}, {Col: 7, Vocab: 6, Dim: 2}}
+
 func checkFused[T layers.Float](t *testing.T, spec model.Spec, tol float64) {
 	fast, ref := fusedPair[T](t, spec)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for step := range 2 {
-		x := layers.NewMatrix[T](11, spec.InputDim)
-		for i := range x.Data {
-			x.Data[i] = T(rng.NormFloat64())
-		}
-		y := make([]int32, x.Rows)
-		for i := range y {
-			y[i] = int32(rng.IntN(spec.Classes))
-		}
-		lf, _ := fast.Loss(x, y)
-		lr, _ := ref.Loss(x, y)
+		x, y := randomBatch[T](rng, 11, spec)
+		lf, _ := fast.Loss(x, layers.Classes[T](y))
+		lr, _ := ref.Loss(x, layers.Classes[T](y))
 		if math.Abs(lf-lr) > tol*max(1, math.Abs(lr)) {
 			t.Errorf("step %d: loss %v (fused) vs %v (reference)", step, lf, lr)
 		}
@@ -105,6 +106,9 @@ func TestTrainStepMatchesLossThenStep(t *testing.T) {
 		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he"},
 		{InputDim: 13, Hidden: []int{17, 9}, Activations: []string{"relu", "swish"}, Classes: 5, Loss: "softmax", Init: "he", Reg: 0.05},
 		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "svm", Init: "he", Dropout: 0.3},
+		// Embedding tables: updated whole by every rule inside the
+		// backward pass (layers.Embedding.BackwardUpdate), L2 included.
+		{InputDim: 13, Hidden: []int{17}, Activations: []string{"relu"}, Classes: 5, Loss: "softmax", Init: "he", Reg: 0.05, Embed: embedCols},
 	}
 	defer func(r int) { layers.UpdateRows = r }(layers.UpdateRows)
 	defer vec.SetTeam(vec.Team())
@@ -150,10 +154,10 @@ func checkTrainStep[T layers.Float](t *testing.T, rule string, spec model.Spec, 
 		for _, n := range []*model.Net[T]{fast, ref, same} {
 			n.SeedDropout(uint64(step))
 		}
-		lf, _ := fast.TrainStep(x, y, optFast, lr)
-		lr2, _ := ref.Loss(x, y)
+		lf, _ := fast.TrainStep(x, layers.Classes[T](y), optFast, lr)
+		lr2, _ := ref.Loss(x, layers.Classes[T](y))
 		optRef.Step(lr)
-		same.Loss(x, y)
+		same.Loss(x, layers.Classes[T](y))
 		optSame.Step(lr)
 		if math.Abs(lf-lr2) > tol*max(1, math.Abs(lr2)) {
 			t.Errorf("step %d: loss %v (TrainStep) vs %v (Loss)", step, lf, lr2)
@@ -198,8 +202,8 @@ func TestTrainStepReference(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 8))
 			for step := range 2 {
 				x, y := randomBatch[float64](rng, 11, tc.spec)
-				a.TrainStep(x, y, oa, 0.1)
-				b.Loss(x, y)
+				a.TrainStep(x, layers.Classes[float64](y), oa, 0.1)
+				b.Loss(x, layers.Classes[float64](y))
 				ob.Step(0.1)
 				for i, p := range a.Params() {
 					bitEqual(t, fmt.Sprintf("step %d %s", step, p.Name), p.Data, b.Params()[i].Data)
@@ -213,7 +217,7 @@ func TestTrainStepReference(t *testing.T) {
 		before := append([]float64(nil), net.Params()[0].Data...)
 		x, y := randomBatch[float64](rand.New(rand.NewPCG(1, 2)), 4, plain)
 		x.Data[0] = math.NaN()
-		if loss, _ := net.TrainStep(x, y, o, 0.1); !math.IsNaN(loss) {
+		if loss, _ := net.TrainStep(x, layers.Classes[float64](y), o, 0.1); !math.IsNaN(loss) {
 			t.Fatalf("loss %v, want NaN", loss)
 		}
 		bitEqual(t, "weights after a NaN step", net.Params()[0].Data, before)
@@ -227,6 +231,11 @@ func randomBatch[T layers.Float](rng *rand.Rand, n int, spec model.Spec) (*layer
 	x := layers.NewMatrix[T](n, spec.InputDim)
 	for i := range x.Data {
 		x.Data[i] = T(rng.NormFloat64())
+	}
+	for _, c := range spec.Embed {
+		for i := range n {
+			x.Data[i*spec.InputDim+c.Col] = T(rng.IntN(c.Vocab))
+		}
 	}
 	y := make([]int32, n)
 	for i := range y {

@@ -17,10 +17,9 @@ import (
 // network is.
 //
 // The target a kind's loss takes is its own: a classifier's is the class
-// index of each row (y), the autoencoder's the input itself (x). The
-// outputs issue extends this with a float matrix per row (regression) and
-// a 0/1 matrix (multi-label): the kind's head reads the target it owns
-// from the batch, and the classifier's []int32 path stays as it is.
+// index of each row (layers.Target.Class), the autoencoder's the input
+// itself (x), a regression's the float matrix layers.Target.Value: the
+// kind's head reads the target it owns from the batch's layers.Target.
 type Kind interface {
 	// Name is the value of Spec.Kind.
 	Name() string
@@ -45,9 +44,9 @@ type Kind interface {
 // head is the per-element-type part of a kind inside a Net: the loss of
 // the network's output against the kind's target, and the layer outputs.
 type head[T layers.Float] interface {
-	// loss is the data loss of the output out for the batch (x, y), mean
+	// loss is the data loss of the output out for the batch (x, t), mean
 	// over the rows, with ∂loss/∂out written into d.
-	loss(out, x *layers.Matrix[T], y []int32, d *layers.Matrix[T]) float64
+	loss(out, x *layers.Matrix[T], t layers.Target[T], d *layers.Matrix[T]) float64
 	// output is the output of layer k ≥ 1 (see Spec.LayerNames) of a
 	// forward pass on x.
 	output(x *layers.Matrix[T], k int) *layers.Matrix[T]

@@ -55,12 +55,12 @@ func TestTwoLayerNetCourse(t *testing.T) {
 				x.Data[i*d+j] = xs[j*n+i]
 			}
 		}
-		loss, _ := net.Loss(x, []int32{0, 5, 1})
+		loss, _ := net.Loss(x, layers.Classes[float64]([]int32{0, 5, 1}))
 		if math.Abs(loss-tc.want) > 1e-9 {
 			t.Errorf("reg %g: loss %.10f, want %.10f", tc.reg, loss, tc.want)
 		}
 		// The course's analytic gradient must also pass the checker here.
-		for _, r := range gradcheck.Net("twolayer", net, x, []int32{0, 5, 1}, 1e-7) {
+		for _, r := range gradcheck.Net("twolayer", net, x, layers.Classes[float64]([]int32{0, 5, 1}), 1e-7) {
 			if !r.Pass() {
 				t.Errorf("reg %g %s: rel error %.3g", tc.reg, r.Tensor, r.MaxRel)
 			}
@@ -90,7 +90,7 @@ func TestNetGradients(t *testing.T) {
 						x.Data[i] = rng.NormFloat64()
 					}
 					y := []int32{0, 1, 2, 1, 0}
-					for _, r := range gradcheck.Net(name, net, x, y, gradcheck.DefaultThreshold) {
+					for _, r := range gradcheck.Net(name, net, x, layers.Classes[float64](y), gradcheck.DefaultThreshold) {
 						if !r.Pass() {
 							t.Errorf("%s: rel error %.3g at %d (analytic %.6g numeric %.6g)", r.Tensor, r.MaxRel, r.Worst, r.Analytic, r.Numeric)
 						}

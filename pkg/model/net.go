@@ -15,6 +15,7 @@ type Net[T layers.Float] struct {
 	Affine    []*layers.Affine[T]    // the affine layers, in order
 	BatchNorm []*layers.BatchNorm[T] // one per hidden layer with Spec.BatchNorm
 	Dropout   []*layers.Dropout[T]   // one per hidden layer with Spec.Dropout > 0
+	Embedding *layers.Embedding[T]   // the first layer with Spec.Embed, else nil
 	loss      layers.Loss[T]         // a classifier's
 	head      head[T]                // the kind's loss and layer outputs
 	// Fused selects the fused stage (layers.AffineReLU) for every Affine
@@ -52,8 +53,9 @@ func New[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 }
 
 // fuse prepares the fast paths: the fused Affine+ReLU stages, and, when
-// the affine layers own every parameter (no batch normalization), each
-// affine's OverwriteGrad, so that the one Backward per step writes its
+// the affine layers (and the embedding tables) own every parameter (no
+// batch normalization), each affine's and the embedding's OverwriteGrad,
+// so that the one Backward per step writes its
 // gradients and Loss need not clear them first.
 func (n *Net[T]) fuse() {
 	n.Fused = true
@@ -69,9 +71,15 @@ func (n *Net[T]) fuse() {
 	for _, a := range n.Affine {
 		owned += len(a.Params())
 	}
+	if n.Embedding != nil {
+		owned += len(n.Embedding.Params())
+	}
 	n.overwrite = owned == len(n.params)
 	for _, a := range n.Affine {
 		a.OverwriteGrad = n.overwrite
+	}
+	if n.Embedding != nil {
+		n.Embedding.OverwriteGrad = n.overwrite
 	}
 }
 
@@ -202,12 +210,14 @@ func (n *Net[T]) RegLoss() float64 {
 	return 0.5 * n.Spec.Reg * s
 }
 
-// Loss runs forward and backward on the batch (x, y) and returns the
+// Loss runs forward and backward on the batch (x, t) and returns the
 // total loss (data loss + L2 term) and the data loss alone. Afterwards
 // every parameter's Grad holds ∂loss/∂param, including reg·W for weights.
-func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
+// t is the batch's target, of the kind's type (a classifier's
+// layers.Classes(y); the autoencoder's is its input, t is ignored).
+func (n *Net[T]) Loss(x *layers.Matrix[T], t layers.Target[T]) (loss, dataLoss float64) {
 	scores := n.Scores(x)
-	dataLoss = n.dataLoss(scores, x, y)
+	dataLoss = n.dataLoss(scores, x, t)
 	if !n.canFuse() {
 		clear(n.grad)
 	}
@@ -224,27 +234,29 @@ func (n *Net[T]) Loss(x *layers.Matrix[T], y []int32) (loss, dataLoss float64) {
 	return dataLoss + n.RegLoss(), dataLoss
 }
 
-// TrainStep is one training step on the batch (x, y): forward, loss,
+// TrainStep is one training step on the batch (x, t): forward, loss,
 // backward and opt's update with learning rate lr. It returns the total
 // loss and the data loss, as Loss does.
 //
 // When opt can update inside the backward pass (an optim.Fuser) and the
-// affine layers own every parameter (no batch normalization), each
+// affine layers and embedding tables own every parameter (no batch
+// normalization), each
 // parameter is updated as soon as its gradient is ready (layers.Update;
 // for plain SGD the weights' update is folded into their gradient GEMM
-// and their Grad is not written). Otherwise TrainStep is Loss, then
+// and their Grad is not written; an embedding table's gradient is
+// written and applied whole, layers.Embedding.BackwardUpdate). Otherwise TrainStep is Loss, then
 // opt.Step(lr): the reference. When the loss is not finite, the
 // parameters are not touched and opt does not count a step.
-func (n *Net[T]) TrainStep(x *layers.Matrix[T], y []int32, opt optim.Optimizer[T], lr float64) (loss, dataLoss float64) {
+func (n *Net[T]) TrainStep(x *layers.Matrix[T], t layers.Target[T], opt optim.Optimizer[T], lr float64) (loss, dataLoss float64) {
 	f, ok := opt.(optim.Fuser[T])
 	if !ok || !n.canFuse() {
-		loss, dataLoss = n.Loss(x, y)
+		loss, dataLoss = n.Loss(x, t)
 		if finite(loss) {
 			opt.Step(lr)
 		}
 		return loss, dataLoss
 	}
-	dataLoss = n.dataLoss(n.Scores(x), x, y)
+	dataLoss = n.dataLoss(n.Scores(x), x, t)
 	loss = dataLoss + n.RegLoss()
 	if finite(loss) {
 		n.backward(f.Fused(lr), T(n.Spec.Reg))
@@ -271,6 +283,10 @@ func (n *Net[T]) backward(u layers.Update[T], decay T) {
 			d = a.BackwardUpdate(d, u, decay)
 			continue
 		}
+		if e, ok := n.Layers[i].(*layers.Embedding[T]); ok && u != nil {
+			d = e.BackwardUpdate(d, u, decay)
+			continue
+		}
 		d = n.Layers[i].Backward(d)
 	}
 }
@@ -283,30 +299,31 @@ func (n *Net[T]) canFuse() bool { return n.overwrite && n.everyAffineOverwrites(
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// everyAffineOverwrites reports whether every affine still has
-// OverwriteGrad (a caller may have turned it off to accumulate).
+// everyAffineOverwrites reports whether every affine (and the embedding)
+// still has OverwriteGrad (a caller may have turned it off to
+// accumulate).
 func (n *Net[T]) everyAffineOverwrites() bool {
 	for _, a := range n.Affine {
 		if !a.OverwriteGrad {
 			return false
 		}
 	}
-	return true
+	return n.Embedding == nil || n.Embedding.OverwriteGrad
 }
 
 // LastScores returns the scores of the last forward pass.
 func (n *Net[T]) LastScores() *layers.Matrix[T] { return n.scores }
 
 // EvalLoss returns the data loss of a batch without touching gradients.
-func (n *Net[T]) EvalLoss(x *layers.Matrix[T], y []int32) float64 {
-	return n.dataLoss(n.Scores(x), x, y)
+func (n *Net[T]) EvalLoss(x *layers.Matrix[T], t layers.Target[T]) float64 {
+	return n.dataLoss(n.Scores(x), x, t)
 }
 
-// dataLoss is the kind's loss of the output for the batch (x, y), with
+// dataLoss is the kind's loss of the output for the batch (x, t), with
 // its gradient in dscores.
-func (n *Net[T]) dataLoss(scores, x *layers.Matrix[T], y []int32) float64 {
+func (n *Net[T]) dataLoss(scores, x *layers.Matrix[T], t layers.Target[T]) float64 {
 	n.dscores.Resize(scores.Rows, scores.Cols)
-	return n.head.loss(scores, x, y, n.dscores)
+	return n.head.loss(scores, x, t, n.dscores)
 }
 
 // prober is a head whose kind defines its outputs' probabilities and

@@ -225,7 +225,7 @@ func checkRegularizedNet(t *testing.T, spec model.Spec, rng *rand.Rand) float64 
 	y := []int32{0, 1, 2, 1, 0, 2, 2, 1}
 	var worst float64
 	if !spec.BatchNorm {
-		for _, r := range gradcheck.Net(spec.String(), net, x, y, gradcheck.DefaultThreshold) {
+		for _, r := range gradcheck.Net(spec.String(), net, x, layers.Classes[float64](y), gradcheck.DefaultThreshold) {
 			worst = max(worst, r.MaxRel)
 			if !r.Pass() {
 				t.Errorf("%s: rel error %.3g at %d (analytic %.6g numeric %.6g)", r.Tensor, r.MaxRel, r.Worst, r.Analytic, r.Numeric)
@@ -233,12 +233,12 @@ func checkRegularizedNet(t *testing.T, spec model.Spec, rng *rand.Rand) float64 
 		}
 		return worst
 	}
-	l, _ := net.Loss(x, y)
+	l, _ := net.Loss(x, layers.Classes[float64](y))
 	var analytic [][]float64
 	for _, p := range net.Params() {
 		analytic = append(analytic, slices.Clone(p.Grad))
 	}
-	f := func() float64 { l, _ := net.Loss(x, y); return l }
+	f := func() float64 { l, _ := net.Loss(x, layers.Classes[float64](y)); return l }
 	floor := noiseFloor(l, bnStep)
 	zero := map[string]bool{}
 	for _, a := range net.Affine[:len(spec.Hidden)] {
@@ -288,7 +288,7 @@ func TestRegularizedModes(t *testing.T) {
 	if slices.Equal(before, net.FlatBuffers()) {
 		t.Error("training forwards left the running statistics alone")
 	}
-	net.Loss(x, y)
+	net.Loss(x, layers.Classes[float64](y))
 	net.SetTraining(false)
 	stats := slices.Clone(net.FlatBuffers())
 	a = slices.Clone(net.Scores(x).Data)

@@ -1,6 +1,13 @@
 package model
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/layers"
+)
 
 // Spec describes a network: a fully connected classifier, or another kind
 // of model (Kinds; kind.go).
@@ -16,7 +23,12 @@ type Spec struct {
 	// LeakyAlpha is the negative slope of leaky_relu.
 	LeakyAlpha float64 `json:"leaky_alpha,omitempty"`
 	Classes    int     `json:"classes"`
-	Loss       string  `json:"loss"` // softmax | svm | mse
+	// Targets is a regression's number of outputs, one per target
+	// column (data.Dataset.K).
+	Targets int    `json:"targets,omitempty"`
+	Loss    string `json:"loss"` // softmax | svm | mse; a regression's mse | mae | huber
+	// HuberDelta is the threshold of a regression's huber loss.
+	HuberDelta float64 `json:"huber_delta,omitempty"`
 	Init       string  `json:"init"` // he | xavier | normal
 	// WeightScale is the standard deviation of the "normal" initializer.
 	WeightScale float64 `json:"weight_scale,omitempty"`
@@ -40,6 +52,14 @@ type Spec struct {
 	// PosWeight and Threshold are the sigmoid kinds' (binary.go).
 	PosWeight float64 `json:"pos_weight,omitempty"`
 	Threshold float64 `json:"threshold,omitempty"`
+	// Embed lists the input columns that hold a category index (a table's
+	// categorical columns encoded "embed", pkg/data), each looked up in a
+	// learned Vocab×Dim table by a layers.Embedding, the network's first
+	// layer: the first affine layer takes the other inputs, in order, then
+	// each table's row, so Dims()[0] = InputDim − len(Embed) + Σ Dim. The
+	// tables are the tensors embed.K.weight, initialized N(0, 1) as
+	// PyTorch's nn.Embedding, and L2-regularized as weights are.
+	Embed []layers.EmbedColumn `json:"embed,omitempty"`
 }
 
 // Validate reports every problem with the spec, each naming its field.
@@ -86,4 +106,67 @@ func (s Spec) Values() float64 {
 		n += v
 	}
 	return n
+}
+
+// Largest embedding a spec may have: a category index must be exact in
+// float32 (2^24), and a table row at most MaxEmbedDim wide.
+const (
+	MaxEmbedVocab = 1 << 24
+	MaxEmbedDim   = data.MaxEmbedDim
+)
+
+// CheckIndices reports the first value of x (rows of s.InputDim inputs,
+// named name) in an index column of s.Embed that is not a category index
+// of its table (an integer in [0, Vocab)), naming the row and the column.
+// An embedding panics on such an index (a programmer error once inputs
+// are checked): a model's inputs from outside are checked here first.
+func CheckIndices[T layers.Float](s Spec, name string, x []T) error {
+	D := s.InputDim
+	if len(s.Embed) == 0 || D <= 0 {
+		return nil
+	}
+	for i := 0; i+D <= len(x); i += D {
+		for k, c := range s.Embed {
+			v := float64(x[i+c.Col])
+			if !(v >= 0 && v < float64(c.Vocab)) || v != math.Trunc(v) {
+				return fmt.Errorf("%s: sample %d, input %d: %v is not a category index of embedding %d (an integer in 0..%d)", name, i/D, c.Col, v, k, c.Vocab-1)
+			}
+		}
+	}
+	return nil
+}
+
+// embedWidth is the width of the first affine layer's input: the inputs
+// that are not category indices, and every embedding's row.
+func (s Spec) embedWidth() int {
+	w := s.InputDim - len(s.Embed)
+	for _, c := range s.Embed {
+		w += c.Dim
+	}
+	return w
+}
+
+// validateEmbed reports the problems of s.Embed, each naming its entry.
+func (s Spec) validateEmbed() []error {
+	var errs []error
+	seen := map[int]bool{}
+	for k, c := range s.Embed {
+		bad := func(format string, a ...any) {
+			errs = append(errs, fmt.Errorf("embed[%d]: %s", k, fmt.Sprintf(format, a...)))
+		}
+		switch {
+		case c.Col < 0 || c.Col >= s.InputDim:
+			bad("input column %d, the network has inputs 0..%d", c.Col, s.InputDim-1)
+		case seen[c.Col]:
+			bad("input column %d is embedded twice", c.Col)
+		}
+		seen[c.Col] = true
+		if c.Vocab < 1 || c.Vocab > MaxEmbedVocab {
+			bad("vocab must be in 1..%d, got %d", MaxEmbedVocab, c.Vocab)
+		}
+		if c.Dim < 1 || c.Dim > MaxEmbedDim {
+			bad("dim must be in 1..%d, got %d", MaxEmbedDim, c.Dim)
+		}
+	}
+	return errs
 }

@@ -91,15 +91,17 @@
 // # Learning-rate schedules
 //
 // A Schedule maps the 0-based epoch to a learning rate; the trainer asks
-// at the start of each epoch and calls Observe with the validation loss at
-// its end. lr0 is the base rate passed to NewSchedule.
+// at the start of each epoch and calls Observe at its end with the
+// monitored validation metric (nnfc's train.monitor), signed so that lower
+// is better: the validation loss itself, or −accuracy. lr0 is the base
+// rate passed to NewSchedule.
 //
 //	constant     lr = lr0
 //	exponential  lr = lr0·gammaᵉᵖᵒᶜʰ             gamma = 0.95 (the course's lr_decay)
 //	step         lr = lr0·gamma^⌊epoch/every⌋    gamma = 0.1, every = 10
 //	cosine       lr = min_lr + (lr0−min_lr)·(1+cos(π·epoch/epochs))/2,
 //	             min_lr after epochs              min_lr = 0, epochs: required
-//	plateau      lr ← max(lr·factor, min_lr) when the validation loss has
+//	plateau      lr ← max(lr·factor, min_lr) when the observed value has
 //	             not improved by more than min_delta for more than
 //	             patience epochs                 factor = 0.1, patience = 10,
 //	                                             min_delta = 1e-4, min_lr = 0

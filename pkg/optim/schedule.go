@@ -19,7 +19,8 @@ type Schedule interface {
 	// LR returns the learning rate for epoch (0-based). It panics if
 	// epoch < 0.
 	LR(epoch int) float64
-	// Observe is fed the validation loss once per epoch, after the epoch.
+	// Observe is fed the monitored validation metric once per epoch, after
+	// the epoch, signed so that lower is better (the loss, −accuracy).
 	Observe(valLoss float64)
 }
 

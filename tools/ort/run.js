@@ -5,7 +5,10 @@
 //   node tools/ort/run.js JOBS.json
 //
 // JOBS.json is a list of {"model", "input", "rows", "cols", "dtype"
-// (float32|float64), "threads", "out"}; each job writes to its "out" file
+// (float32|float64), "threads", "out"}, or of {"model", "feeds", "threads",
+// "out"} where feeds names each graph input {"type" (float32|float64|
+// string), "dims", "data"} (null in float data is NaN: a table's missing
+// cell); each job writes to its "out" file
 // {"outputs": {name: {"type", "dims", "data"}}} (int64 outputs as numbers,
 // strings as strings), or {"error": "the first line of ORT's error"} when
 // the session cannot be created or run.
@@ -17,11 +20,26 @@ const ort = require(path.join(__dirname, 'node_modules', 'onnxruntime-node'));
 async function run(job) {
   const opts = { intraOpNumThreads: job.threads || 1, interOpNumThreads: 1 };
   const session = await ort.InferenceSession.create(job.model, opts);
+  if (job.feeds) return outputs(session, await session.run(feeds(job.feeds)));
   const buf = fs.readFileSync(job.input);
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   const data = job.dtype === 'float64' ? new Float64Array(ab) : new Float32Array(ab);
   const x = new ort.Tensor(job.dtype, data, [job.rows, job.cols]);
-  const out = await session.run({ [session.inputNames[0]]: x });
+  return outputs(session, await session.run({ [session.inputNames[0]]: x }));
+}
+
+function feeds(spec) {
+  const f = {};
+  for (const [name, t] of Object.entries(spec)) {
+    let data = t.data;
+    if (t.type === 'float32') data = Float32Array.from(data, (v) => (v === null ? NaN : v));
+    if (t.type === 'float64') data = Float64Array.from(data, (v) => (v === null ? NaN : v));
+    f[name] = new ort.Tensor(t.type, data, t.dims);
+  }
+  return f;
+}
+
+function outputs(session, out) {
   const res = {};
   for (const name of session.outputNames) {
     const t = out[name];

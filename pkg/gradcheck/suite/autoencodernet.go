@@ -47,9 +47,9 @@ func runAutoencoderNet(f string, wrong bool) []gradcheck.Result {
 		}
 		x := randMatrix(rng, 4, aeD)
 		w := net.Weight()
-		net.Loss(x, nil)
+		net.Loss(x, layers.Target[float64]{})
 		analytic := slices.Clone(net.Params()[0].Grad)
-		numeric := gradcheck.Numerical(func() float64 { l, _ := net.Loss(x, nil); return l }, w, gradcheck.DefaultStep)
+		numeric := gradcheck.Numerical(func() float64 { l, _ := net.Loss(x, layers.Target[float64]{}); return l }, w, gradcheck.DefaultStep)
 		enc, dec := autoencoderComposed(w, x, f)
 		composed := make([]float64, len(w))
 		for i := range composed {

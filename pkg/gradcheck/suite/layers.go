@@ -160,7 +160,7 @@ func runLoss(name string, wrong bool) []gradcheck.Result {
 	if wrong {
 		loss = lossMistake{loss, name}
 	}
-	return gradcheck.Loss("loss/"+name, loss, scores, y, threshold)
+	return gradcheck.Loss("loss/"+name, loss, scores, layers.Classes[float64](y), threshold)
 }
 
 // awayFromHinge moves each wrong-class score s_ij whose margin
@@ -188,10 +188,10 @@ type lossMistake struct {
 	name  string
 }
 
-func (m lossMistake) Loss(scores *layers.Matrix[float64], y []int32, d *layers.Matrix[float64]) float64 {
-	l := m.inner.Loss(scores, y, d)
+func (m lossMistake) Loss(scores *layers.Matrix[float64], t layers.Target[float64], d *layers.Matrix[float64]) float64 {
+	l := m.inner.Loss(scores, t, d)
 	n := float64(scores.Rows)
-	for i, yi := range y {
+	for i, yi := range t.Class {
 		row := d.Row(i)
 		switch m.name {
 		case "softmax":

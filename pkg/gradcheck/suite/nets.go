@@ -46,7 +46,25 @@ func netChecks() []Check {
 			}
 		}
 	}
-	return cs
+	return append(cs, embedNetCheck())
+}
+
+// embedNetCheck is a whole classifier with two embedding tables as its
+// first layer (the table run's network, data.embed): 6 inputs, of which
+// 1 and 4 are category indices (vocabularies 3 and 4, widths 2 and 3),
+// 9-6(relu)-3, reg 0.1, a batch of 8 with repeated indices.
+func embedNetCheck() Check {
+	spec := model.Spec{InputDim: 6, Hidden: []int{6}, Activations: []string{"relu"}, Classes: 3, Loss: "softmax",
+		Init: layers.InitXavier, Reg: 0.1, Embed: []layers.EmbedColumn{{Col: 1, Vocab: 3, Dim: 2}, {Col: 4, Vocab: 4, Dim: 3}}}
+	const name = "net/embedding"
+	return Check{
+		Name: name,
+		Doc: "every parameter, tables included, of a classifier whose first layer embeds inputs 1 (3×2) and 4 (4×3): " +
+			dimString(spec) + ", reg 0.1, batch 8 with repeated indices, biases off the ReLU kink; " +
+			"negative: a table row keeps only the last batch row's gradient (= instead of +=)",
+		Run:      func() []gradcheck.Result { return runNetMistake(name, spec, 77, 8, 0, false, false, true) },
+		Negative: func() []gradcheck.Result { return runNetMistake(name, spec, 77, 8, 0, false, true, true) },
+	}
 }
 
 // dimString is "4-6-5-3/tanh,tanh", or "4-3" without hidden layers.
@@ -143,6 +161,13 @@ func entryLimit(spec model.Spec, batch int) int {
 // relative error's denominator floor to noiseFloor. wrong corrupts the
 // analytic gradient as the check's Doc says.
 func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, wrong bool) []gradcheck.Result {
+	return runNetMistake(check, spec, seed, n, limit, floored, wrong, false)
+}
+
+// runNetMistake is runNet; with embedWrong (and wrong), the mistake is
+// the embedding's instead: a table row keeps only the last batch row's
+// gradient (embeddingMistake).
+func runNetMistake(check string, spec model.Spec, seed uint64, n, limit int, floored, wrong, embedWrong bool) []gradcheck.Result {
 	if spec.Init == layers.InitNormal {
 		spec.Init = layers.InitXavier
 	}
@@ -151,9 +176,15 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 	if err != nil {
 		return []gradcheck.Result{{Check: check, Threshold: threshold, Err: err.Error()}}
 	}
+	if wrong && embedWrong {
+		net.Layers[0] = &embeddingMistake{Embedding: net.Embedding}
+		wrong = false
+	}
 	var x *layers.Matrix[float64]
 	var y []int32
-	regularized := spec.BatchNorm || spec.Dropout > 0
+	// Embedding tables come first: the layer-by-layer walk draws their
+	// indices and knows where the affine layers are.
+	regularized := spec.BatchNorm || spec.Dropout > 0 || len(spec.Embed) > 0
 	if spec.IsAutoencoder() {
 		// No labels, and no biases to move the pre-activations off a
 		// kink: a random batch, for smooth activations only.
@@ -170,6 +201,11 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 			d.FixedMask = true
 		}
 		x = randMatrix(rng, n, spec.InputDim)
+		for _, c := range spec.Embed {
+			for i := range n {
+				x.Data[i*x.Cols+c.Col] = float64(rng.IntN(c.Vocab))
+			}
+		}
 		y = make([]int32, n)
 		for i := range y {
 			y[i] = int32(rng.IntN(spec.Classes))
@@ -182,7 +218,7 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 				Err: "could not draw a batch whose SVM margins all stay 0.05 away from 0"}}
 		}
 	}
-	net.Loss(x, y)
+	net.Loss(x, layers.Classes[float64](y))
 	analytic := make([][]float64, len(net.Params()))
 	for i, p := range net.Params() {
 		analytic[i] = slices.Clone(p.Grad)
@@ -199,7 +235,7 @@ func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, w
 			}
 		}
 	}
-	f := func() float64 { return net.EvalLoss(x, y) + net.RegLoss() }
+	f := func() float64 { return net.EvalLoss(x, layers.Classes[float64](y)) + net.RegLoss() }
 	cmp, h := compare, gradcheck.DefaultStep
 	if floored {
 		floor := noiseFloor(f())

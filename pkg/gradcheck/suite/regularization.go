@@ -239,12 +239,12 @@ func runRegNet(check string, spec model.Spec, seed uint64, wrong bool) []gradche
 			}
 		}
 	}
-	net.Loss(x, y)
+	net.Loss(x, layers.Classes[float64](y))
 	analytic := make([][]float64, len(net.Params()))
 	for i, p := range net.Params() {
 		analytic[i] = slices.Clone(p.Grad)
 	}
-	f := func() float64 { return net.EvalLoss(x, y) + net.RegLoss() }
+	f := func() float64 { return net.EvalLoss(x, layers.Classes[float64](y)) + net.RegLoss() }
 	h, cmp := gradcheck.DefaultStep, compare
 	if spec.BatchNorm {
 		h = regStep

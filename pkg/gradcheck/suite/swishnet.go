@@ -158,6 +158,6 @@ func swishnetModel(p *swishParams, x *layers.Matrix[float64], y []int32) (*model
 	for k, q := range net.Params() {
 		copy(q.Data, p.tensors()[k])
 	}
-	loss, _ := net.Loss(x, y)
+	loss, _ := net.Loss(x, layers.Classes[float64](y))
 	return net, loss
 }
