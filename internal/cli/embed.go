@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/embedrun"
+	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/pkg/embed"
 )
 
@@ -101,7 +102,7 @@ func (o *embedOptions) check() error {
 	if o.Run != "" {
 		o.Data.fromRun(o.Run, &o.ModelPath)
 		if o.Out == "" {
-			o.Out = filepath.Join(o.Run, "embed") + string(filepath.Separator)
+			o.Out = filepath.Join(o.Run, rundir.EmbedDir) + string(filepath.Separator)
 		}
 	}
 	if o.ModelPath == "" {

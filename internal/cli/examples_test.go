@@ -20,7 +20,7 @@ var repoRoot = filepath.Join("..", "..")
 
 // exampleOrder is the order a newcomer reads the help in: train first,
 // then what uses its runs. Every command of nnfc must be listed.
-var exampleOrder = []string{"train", "eval", "predict", "plot", "embed", "sweep", "sweep status", "sweep results",
+var exampleOrder = []string{"train", "lrfind", "eval", "predict", "plot", "embed", "sweep", "sweep status", "sweep results",
 	"report", "export", "import", "runs", "gradcheck", "serve", "bench", "version", "completion"}
 
 // needsOutside are the examples that need what a fresh clone does not
@@ -50,6 +50,7 @@ func captureRoot(report func(format string, args ...any), io IO, got *any) *cobr
 		"export":    newCmdExport(io, func(o *exportOptions) error { return capture(o) }),
 		"serve":     newCmdServe(io, func(o *ServeOptions) error { return capture(o) }),
 		"import":    newCmdImport(io, func(o *importOptions) error { return capture(o) }),
+		"lrfind":    newCmdLRFind(io, func(o *lrfindOptions) error { return capture(o) }),
 	}
 	sw := newCmdSweep(io, func(o *sweepOptions) error { return capture(o) })
 	for _, c := range sw.Commands() {
@@ -169,6 +170,14 @@ func (w *exampleWorld) check(o any, line string) error {
 		makes(o.output)
 	case *runsOptions:
 		return need(o.Root)
+	case *lrfindOptions:
+		if err := need(o.ConfigPath); err != nil {
+			return err
+		}
+		if o.Apply != "" && w.exists(o.Apply) {
+			return fmt.Errorf("--apply %s: an earlier example wrote it (lrfind refuses to overwrite)", o.Apply)
+		}
+		makes(o.Apply)
 	case *gradcheckOptions:
 		return need(o.ConfigPath)
 	case *sweepOptions:

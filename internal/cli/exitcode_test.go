@@ -36,6 +36,8 @@ var badFlagValues = map[string][]string{
 
 	"nnfc runs --sort": {"acc"},
 
+	"nnfc lrfind --min-lr": {"0", "-1"}, "nnfc lrfind --max-lr": {"1e-9"}, "nnfc lrfind --steps": {"5"}, "nnfc lrfind --rule": {"minimum"},
+
 	"nnfc serve --addr": {"nohost"}, "nnfc serve --batch-window": {"-1s"}, "nnfc serve --class-names": {"a,b,c"}, "nnfc serve --max-batch": {"0"},
 	"nnfc serve --max-body": {"lots"}, "nnfc serve --max-concurrent": {"0"}, "nnfc serve --max-rows": {"0"},
 	"nnfc serve --precision": {"float16"}, "nnfc serve --read-timeout": {"0s"}, "nnfc serve --shutdown-timeout": {"0s"},
@@ -62,6 +64,7 @@ var freeFlags = map[string]bool{
 	"nnfc export --class-names": true, // one per class of the model
 	"nnfc gradcheck --config":   true,
 	"nnfc import --onnx":        true, "nnfc import --output": true,
+	"nnfc lrfind --config": true, "nnfc lrfind --out": true, "nnfc lrfind --apply": true,
 	"nnfc plot --output": true, "nnfc plot --run": true,
 	"nnfc predict --input": true, "nnfc predict --model": true, "nnfc predict --output": true,
 	"nnfc report --output": true, "nnfc report --run": true, "nnfc report --sweep": true,
@@ -90,6 +93,7 @@ func TestBadFlagValuesExit2(t *testing.T) {
 		"nnfc export":        {"export", "--run", missing},
 		"nnfc gradcheck":     {"gradcheck", "--list", "--only", "layer/relu"},
 		"nnfc import":        {"import", "--onnx", missing},
+		"nnfc lrfind":        {"lrfind", "--config", missing},
 		"nnfc plot":          {"plot", "--run", missing},
 		"nnfc predict":       {"predict", "--model", missing, "--input", missing},
 		"nnfc report":        {"report", "--run", missing},

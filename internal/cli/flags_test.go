@@ -11,6 +11,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/bench"
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/lrfind"
 	"github.com/nnfc/nnfc/internal/sweep"
 )
 
@@ -216,6 +217,30 @@ func TestGradcheckFlags(t *testing.T) {
 			want: gradcheckOptions{Only: []string{"layer/swish", "derivation/*"}, ConfigPath: "c.yaml", List: true, Negative: true, JSON: true}},
 		{name: "empty pattern", args: []string{"--only", ""}, code: ExitUsage, err: "--only: empty pattern"},
 	}, func(o *gradcheckOptions) { o.IO = IO{} })
+}
+
+func TestLRFindFlags(t *testing.T) {
+	def := func(f func(*lrfindOptions)) lrfindOptions {
+		o := lrfindOptions{ConfigPath: "c.yaml", Options: lrfind.Defaults()}
+		if f != nil {
+			f(&o)
+		}
+		return o
+	}
+	exists := writeFile(t, t.TempDir(), "exists.yaml", "seed: 1\n")
+	checkFlags(t, newCmdLRFind, []flagCase[lrfindOptions]{
+		{name: "defaults", args: []string{"--config", "c.yaml"}, want: def(nil)},
+		{name: "all", args: []string{"-c", "c.yaml", "--out", "o", "--apply", "tuned.yaml", "--min-lr", "1e-5", "--max-lr", "1", "--steps", "300", "--rule", "steepest"},
+			want: def(func(o *lrfindOptions) {
+				o.Out, o.Apply, o.MinLR, o.MaxLR, o.Steps, o.Rule = "o", "tuned.yaml", 1e-5, 1, 300, "steepest"
+			})},
+		{name: "no config", args: nil, code: ExitUsage, err: "lrfind: --config FILE is required"},
+		{name: "min-lr 0", args: []string{"-c", "c.yaml", "--min-lr", "0"}, code: ExitUsage, err: "--min-lr: must be > 0, got 0"},
+		{name: "max below min", args: []string{"-c", "c.yaml", "--min-lr", "0.1", "--max-lr", "0.01"}, code: ExitUsage, err: "--max-lr: must be above --min-lr (0.1) and finite, got 0.01"},
+		{name: "few steps", args: []string{"-c", "c.yaml", "--steps", "10"}, code: ExitUsage, err: "--steps: must be in [20, 100000]"},
+		{name: "rule", args: []string{"-c", "c.yaml", "--rule", "min"}, code: ExitUsage, err: `--rule: must be valley or steepest, got "min"`},
+		{name: "apply exists", args: []string{"-c", "c.yaml", "--apply", exists}, code: ExitUsage, err: "--apply: " + exists + " exists; name a new file"},
+	}, func(o *lrfindOptions) { o.IO = IO{} })
 }
 
 func TestPlotFlags(t *testing.T) {

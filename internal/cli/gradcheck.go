@@ -84,10 +84,11 @@ func runGradcheck(o *gradcheckOptions) error {
 		if err := spec.Validate(); err != nil {
 			return fmt.Errorf("%s: %v", o.ConfigPath, err)
 		}
-		if err := task.Of(spec).Gradcheckable(spec); err != nil {
+		check, err := task.Of(spec).Gradcheck(spec, c.Seed)
+		if err != nil {
 			return fmt.Errorf("%s: %v", o.ConfigPath, err)
 		}
-		checks = []suite.Check{suite.ForSpec(spec, c.Seed)}
+		checks = []suite.Check{check}
 	}
 	if len(o.Only) > 0 {
 		var err error

@@ -42,6 +42,11 @@ func (a *modelArgs) check() error {
 // file is blamed on what the user typed: the run directory when --run
 // named the model, else --model.
 func openModel(path, run, precision string) (*infer.Model, error) {
+	if run != "" {
+		if err := rundir.CheckNotReplacing(run); err != nil {
+			return nil, fmt.Errorf("--run %v", err)
+		}
+	}
 	m, err := infer.Open(path, precision)
 	var pe *infer.PrecisionError
 	switch {

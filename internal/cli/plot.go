@@ -57,6 +57,9 @@ on stdout.`,
 func runPlot(o *plotOptions) error {
 	var runs []plots.Run
 	for _, dir := range o.Runs {
+		if err := rundir.CheckNotReplacing(dir); err != nil {
+			return fmt.Errorf("--run %v", err)
+		}
 		ms, err := rundir.ReadMetrics(dir)
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--run %s: no metrics.jsonl there (not a run directory, or no epoch finished yet)", dir)
@@ -67,7 +70,8 @@ func runPlot(o *plotOptions) error {
 		if len(ms) == 0 {
 			return fmt.Errorf("%s: no finished epoch to plot", filepath.Join(dir, rundir.MetricsLog))
 		}
-		runs = append(runs, plots.Run{Name: filepath.Base(filepath.Clean(dir)), Metrics: ms, BestEpoch: rundir.BestEpoch(dir, ms)})
+		runs = append(runs, plots.Run{Name: filepath.Base(filepath.Clean(dir)), Metrics: ms, BestEpoch: rundir.BestEpoch(dir, ms),
+			Curve: rundir.Task(dir).Curve()})
 	}
 	out := o.Output
 	if out == "" {
@@ -81,7 +85,7 @@ func runPlot(o *plotOptions) error {
 	}
 	fmt.Fprintln(o.IO.Out, out)
 	if len(o.Runs) == 1 {
-		files, err := plotAutoencoder(o.Runs[0])
+		files, err := plotModel(o.Runs[0])
 		if err != nil {
 			return err
 		}

@@ -107,6 +107,10 @@ func runRuns(o *runsOptions) error {
 		if !d.IsDir() {
 			return nil
 		}
+		if err := rundir.CheckNotReplacing(p); err != nil {
+			problems = append(problems, err.Error()) // and not its old files
+			return filepath.SkipDir
+		}
 		if rundir.IsRun(p) {
 			s, err := rundir.Summarize(p)
 			if err != nil {

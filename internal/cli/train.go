@@ -50,7 +50,11 @@ config), metrics.jsonl, model.safetensors (the best model by validation),
 checkpoint.safetensors (to resume from; written every train.checkpoint_seconds
 or train.checkpoint_every epochs, at the end and on Ctrl-C) and results.json
 (final and test metrics, times, version, BLAS backend and kernels, CPU).
-A directory that holds a run is refused; --force replaces it.
+A directory that holds a run is refused; --force replaces it: it removes
+every file nnfc wrote there (the run's, and report.html, model.onnx, the
+plots and embed/ that other commands wrote) and leaves, naming them in one
+line, the files it did not write. A --force stopped part-way leaves no run
+there; the next nnfc train in the directory finishes the removal.
 
 Flags override the file; so do environment variables named after the key
 (NNFC_TRAIN_EPOCHS for train.epochs). Ctrl-C finishes the current step,
@@ -102,7 +106,7 @@ keeping the last good model. --report writes the run's HTML report
 	f.StringVar(&o.Resume, "resume", "", "continue the interrupted run in this directory")
 	f.BoolVar(&o.PrintConfig, "print-config", false, "print the fully resolved config and exit")
 	f.StringVar(&o.Progress, "progress", "auto", "progress display on stderr: auto (bar on a terminal, else plain), bar, plain or none")
-	f.BoolVar(&o.Force, "force", false, "replace a run already in the output directory (deletes its files)")
+	f.BoolVar(&o.Force, "force", false, "replace a run already in the output directory (deletes every file nnfc wrote there)")
 	f.BoolVar(&o.Report, "report", false, "write the run's HTML report (RUN_DIR/report.html, see nnfc report) at the end")
 	f.IntVar(&o.SweepFD, "sweep-fd", 0, "nnfc sweep's epoch gate (set by nnfc sweep)")
 	_ = f.MarkHidden("sweep-fd")

@@ -97,6 +97,11 @@ type Train struct {
 	// named weighing 1; nil: unweighted. The fitted weights are stored in
 	// the model (model.Spec.ClassWeights). See ParseClassWeights.
 	ClassWeights any `mapstructure:"class_weights" yaml:"class_weights,omitempty"`
+	// EMA is the decay of an exponential moving average of the weights
+	// (optim.EMA), updated after every step: when > 0 the average is what
+	// each epoch evaluates and what the run keeps and saves as its model.
+	// 0 is off.
+	EMA float64 `mapstructure:"ema" yaml:"ema"`
 }
 
 // ParseClassWeights reads the value of train.class_weights: balanced, a
@@ -816,7 +821,7 @@ func (c *Config) fillRuleDefaults(set map[string]bool) {
 	}
 	if d, err := optim.DefaultSchedule(c.Schedule.Kind); err == nil {
 		s := &c.Schedule
-		if d.Kind == "cosine" && !set["schedule.epochs"] {
+		if (d.Kind == "cosine" || d.Kind == "onecycle") && !set["schedule.epochs"] {
 			d.Epochs = c.Train.Epochs
 		}
 		pickF := func(key string, dst *float64, def float64) {
@@ -837,6 +842,13 @@ func (c *Config) fillRuleDefaults(set map[string]bool) {
 		pickF("factor", &s.Factor, d.Factor)
 		pickI("patience", &s.Patience, d.Patience)
 		pickF("min_delta", &s.MinDelta, d.MinDelta)
+		pickF("pct_start", &s.PctStart, d.PctStart)
+		pickF("div", &s.Div, d.Div)
+		pickF("div_final", &s.DivFinal, d.DivFinal)
+		if !set["schedule.anneal"] {
+			s.Anneal = d.Anneal
+		}
+		pickF("min_momentum", &s.MinMomentum, d.MinMomentum)
 	}
 }
 
@@ -943,6 +955,13 @@ func (c *Config) validateOptimizer(p *problems, set map[string]bool) {
 			p.bad("schedule.min_lr", "must be ≤ optimizer.lr (%g), got %g", c.Optimizer.LR, c.Schedule.MinLR)
 		}
 	}
+	if mm := c.Schedule.MinMomentum; c.Schedule.Kind == "onecycle" && mm > 0 {
+		if m, key, ok := optim.MomentumOf(c.Optimizer.Config); !ok {
+			p.bad("schedule.min_momentum", "cycles the momentum of rules momentum, nesterov, adam and adamw; rule %s has none", c.Optimizer.Rule)
+		} else if mm >= m {
+			p.bad("schedule.min_momentum", "must be below %s (%g), the momentum it cycles down from, got %g", key, m, mm)
+		}
+	}
 }
 
 // validateTrain reports the problems of the train section.
@@ -984,6 +1003,9 @@ func (c *Config) validateTrain(p *problems) {
 	}
 	if !(t.CheckpointSeconds >= 0) || math.IsInf(t.CheckpointSeconds, 0) {
 		p.bad("train.checkpoint_seconds", "must be ≥ 0 seconds (0: off), got %g", t.CheckpointSeconds)
+	}
+	if !(t.EMA >= 0 && t.EMA < 1) {
+		p.bad("train.ema", "must be in [0,1) (the average's decay, e.g. 0.999; 0: off), got %g", t.EMA)
 	}
 }
 

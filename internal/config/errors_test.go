@@ -66,7 +66,15 @@ func TestBadConfigs(t *testing.T) {
 		{"beta1 of 1", "optimizer: {rule: adam, beta1: 1}", []string{"optimizer.beta1: must be in [0,1), got 1"}},
 		{"min_lr above lr", "optimizer: {lr: 0.1}\nschedule: {kind: cosine, min_lr: 0.5}", []string{"schedule.min_lr: must be ≤ optimizer.lr"}},
 		{"csv without file", "data: {source: csv}", []string{"data.train: must name the csv training file"}},
-		{"unknown source", "data: {source: imagenet}", []string{`data.source: must be one of mnist, cifar10, csv, npz, npy, spiral, table, got "imagenet"`}},
+		// Issue 26: one-cycle, the moving average of the weights.
+		{"warmup with onecycle", "schedule: {kind: onecycle, warmup: 2}", []string{"schedule.warmup: does not apply to kind onecycle"}},
+		{"onecycle anneal", "schedule: {kind: onecycle, anneal: cosine}", []string{`schedule.anneal: must be cos or linear, got "cosine"`}},
+		{"pct_start with cosine", "schedule: {kind: cosine, pct_start: 0.3}", []string{"schedule.pct_start: does not apply to kind cosine"}},
+		{"min_momentum with sgd", "optimizer: {rule: sgd}\nschedule: {kind: onecycle, min_momentum: 0.85}", []string{"schedule.min_momentum: cycles the momentum of rules momentum, nesterov, adam and adamw; rule sgd has none"}},
+		{"min_momentum above beta1", "optimizer: {rule: adam, lr: 0.01}\nschedule: {kind: onecycle, min_momentum: 0.95}", []string{"schedule.min_momentum: must be below optimizer.beta1 (0.9), the momentum it cycles down from, got 0.95"}},
+		{"ema of 1", "train: {ema: 1}", []string{"train.ema: must be in [0,1) (the average's decay, e.g. 0.999; 0: off), got 1"}},
+		{"negative ema", "train: {ema: -0.5}", []string{"train.ema: must be in [0,1)"}},
+		{"unknown source", "data: {source: imagenet}", []string{`data.source: must be one of mnist, fashion-mnist, cifar10, csv, npz, npy, spiral, table, got "imagenet"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,6 +51,12 @@ func TestExampleConfigs(t *testing.T) {
 		"spiral-7": func(t *testing.T, c Config) {
 			want(t, c.Data.Source == "spiral" && c.Data.Spiral.Classes == 7, "the spiral with 7 classes")
 		},
+		"fashion-mnist": func(t *testing.T, c Config) {
+			// Issue 26 items 1 and 4: a fully connected recipe on
+			// Fashion-MNIST with one-cycle and the weights' average.
+			want(t, c.Data.Source == "fashion-mnist" && c.Schedule.Kind == "onecycle" && c.Train.EMA > 0 &&
+				c.Schedule.Epochs == c.Train.Epochs, "one-cycle over the run with train.ema on fashion-mnist")
+		},
 		"cifar10-2layer": func(t *testing.T, c Config) {
 			// The cs231n two-layer setting: H=100, lr 1e-3, decay 0.95, batch 200.
 			want(t, c.Data.Source == "cifar10" && slices.Equal(c.Model.Hidden, []int{100}) &&

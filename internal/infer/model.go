@@ -46,7 +46,8 @@ type Model struct {
 	// a caller that records where a model came from.
 	Meta map[string]string
 	// ClassNames names the classes when the model's data named them (a
-	// table's target values, from its stored preprocessing), else nil.
+	// table's target values, from its stored preprocessing; the names a
+	// source gives its classes, data.Normalizer.Classes), else nil.
 	ClassNames []string
 
 	// Exactly one of the two networks is set: net64 for float64, net32
@@ -95,6 +96,8 @@ func Open(path, precision string) (*Model, error) {
 	if m.Norm != nil {
 		if names := source.FittedClassNames(m.Norm.Source); len(names) == m.Spec.Classes {
 			m.ClassNames = names
+		} else if len(m.Norm.Classes) == m.Spec.Classes {
+			m.ClassNames = m.Norm.Classes // the source's names (Fashion-MNIST)
 		}
 	}
 	return m, nil

@@ -16,6 +16,8 @@ func layer(g *graph, l layers.Layer[float64], x string) (string, error) {
 	switch l := l.(type) {
 	case *layers.Affine[float64]:
 		return affine(g, l, x), nil
+	case *layers.Embedding[float64]:
+		return embedding(g, l, x), nil
 	case *layers.BatchNorm[float64]:
 		return batchNorm(g, l, x)
 	case *layers.Dropout[float64]:
@@ -40,6 +42,43 @@ func affine(g *graph, l *layers.Affine[float64], x string) string {
 	w := g.constant("W", []int64{int64(l.Out), int64(l.In)}, append([]float64(nil), l.W.Data...))
 	b := g.constant("b", []int64{int64(l.Out)}, append([]float64(nil), l.B.Data...))
 	return g.node("Gemm", "", []string{x, w, b}, attrInt("transB", 1))
+}
+
+// embedding is the lookup of a table network's first layer: its output
+// row is the input's dense columns in order, then for each index column
+// c_k the row of table E_k it names:
+//
+//	out = Concat(Gather(x, dense, axis 1), Gather(E_0, Cast(x[:, c_0])), ...)
+//
+// Gather with a scalar column index gives the [N] indices, Cast makes
+// them int64 (nnfc rounds; the encoder writes exact small integers, the
+// same either way), and Gather on axis 0 of the [Vocab, Dim] table the
+// [N, Dim] rows. An index outside the table is an error in ONNX Runtime
+// as in nnfc.
+func embedding(g *graph, l *layers.Embedding[float64], x string) string {
+	var dense []int64
+	isIndex := make([]bool, l.In)
+	for _, c := range l.Cols {
+		isIndex[c.Col] = true
+	}
+	for j := range l.In {
+		if !isIndex[j] {
+			dense = append(dense, int64(j))
+		}
+	}
+	var parts []string
+	if len(dense) > 0 {
+		cols := g.intConstant("dense_columns", []int64{int64(len(dense))}, dense)
+		parts = append(parts, g.node("Gather", "dense", []string{x, cols}, attrInt("axis", 1)))
+	}
+	for k, c := range l.Cols {
+		col := g.intConstant(fmt.Sprintf("embed_%d_column", k), []int64{}, []int64{int64(c.Col)})
+		idx := g.node("Cast", fmt.Sprintf("embed_%d_index", k), []string{g.node("Gather", "", []string{x, col}, attrInt("axis", 1))},
+			attrInt("to", int64(onnxpb.TensorProto_INT64)))
+		e := g.constant(fmt.Sprintf("embed_%d_weight", k), []int64{int64(c.Vocab), int64(c.Dim)}, append([]float64(nil), l.Tables[k].Data...))
+		parts = append(parts, g.node("Gather", fmt.Sprintf("embed_%d", k), []string{e, idx}, attrInt("axis", 0)))
+	}
+	return g.node("Concat", "embedded", parts, attrInt("axis", 1))
 }
 
 // batchNorm folds inference-mode batch normalization into the Gemm that

@@ -48,7 +48,9 @@ func init() { registerInput("table", tableInput) }
 //	categorical  string: LabelEncoder string→int64 slot: a category → its
 //	             slot, an NA string → the <missing> slot (or the Fill
 //	             category), any other string → <other>; the one-hot
-//	             block is Equal(slot, [0, 1, ..., K−1]) cast to float
+//	             block is Equal(slot, [0, 1, ..., K−1]) cast to float;
+//	             with Encoding embed, the slot itself cast to float, one
+//	             input the network's embedding layer looks up
 //
 // The blocks are concatenated in the schema's column order, and the
 // numeric inputs standardized, (v − Mean)·(1/Std), by one Sub and one Mul
@@ -118,13 +120,19 @@ func tableInput(g *graph, s *source, state json.RawMessage) (string, error) {
 			}
 			slot := g.domainNode(DomainML, "LabelEncoder", c.Name+"_slot", []string{x},
 				attrStrings("keys_strings", keys), attrInts("values_int64s", slots), attrInt("default_int64", other))
+			meta = append(meta, TableInput{Name: c.Name, Type: c.Type, Tensor: "string", Values: keys[:len(keys)-len(na)], Missing: na})
+			if c.Encoding == data.EncodingEmbed {
+				// One input, the slot's index, which the network's
+				// embedding layer looks up (layers.go).
+				blocks = append(blocks, g.node("Cast", c.Name+"_index", []string{slot}, attrInt("to", int64(g.elem))))
+				continue
+			}
 			k := make([]int64, c.Width)
 			for j := range k {
 				k[j] = int64(j)
 			}
 			eq := g.node("Equal", "", []string{slot, g.intConstant(c.Name+"_slots", []int64{int64(c.Width)}, k)})
 			blocks = append(blocks, g.node("Cast", c.Name+"_onehot", []string{eq}, attrInt("to", int64(g.elem))))
-			meta = append(meta, TableInput{Name: c.Name, Type: c.Type, Tensor: "string", Values: keys[:len(keys)-len(na)], Missing: na})
 		default:
 			return "", fmt.Errorf("column %q: type %q has no ONNX encoding", c.Name, c.Type)
 		}

@@ -8,8 +8,10 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/task"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -22,6 +24,9 @@ type Run struct {
 	Metrics []rundir.Metrics
 	// BestEpoch (1-based) is marked on both plots; 0 marks nothing.
 	BestEpoch int
+	// Curve is the figure drawn beside the loss, the run's task's
+	// (task.Task.Curve); the zero Curve is the default task's (accuracy).
+	Curve task.Curve
 }
 
 // Size of nnfc plot's PNG: two plots side by side and the legend.
@@ -49,7 +54,7 @@ type figure struct {
 	more      []*plot.Plot // further panels to the right (the report's learning rate)
 	legend    plot.Legend
 	names     []string
-	ae        bool // the right plot is an autoencoder's MSE, not accuracy
+	curve     task.Curve // the right plot's figure
 	// lossData is the range of the losses drawn, for the tests.
 	lossData [2]float64
 }
@@ -75,18 +80,14 @@ func curves(runs []Run) (*figure, error) {
 	if multi {
 		title = fmt.Sprintf("%d runs: ", len(runs))
 	}
-	f := &figure{legend: newLegend()}
-	// An autoencoder (model.kind autoencoder) has no accuracy: its right
-	// plot is the reconstruction MSE.
-	f.ae = runs[0].Metrics[0].ValMSE > 0 || runs[0].Metrics[0].TrainMSE > 0
-	f.loss = newPlot(title+"loss", "epoch", "data loss")
-	f.acc = newPlot(title+"accuracy", "epoch", "accuracy")
-	trainAcc, valAcc := func(m rundir.Metrics) float64 { return m.TrainAcc }, func(m rundir.Metrics) float64 { return m.ValAcc }
-	if f.ae {
-		trainAcc, valAcc = func(m rundir.Metrics) float64 { return m.TrainMSE }, func(m rundir.Metrics) float64 { return m.ValMSE }
-		f.acc.Title.Text = title + "reconstruction MSE"
-		f.acc.Y.Label.Text = "MSE per input entry"
+	f := &figure{legend: newLegend(), curve: runs[0].Curve}
+	if f.curve.Val == "" {
+		f.curve = task.All[0].Curve()
 	}
+	f.loss = newPlot(title+"loss", "epoch", "data loss")
+	f.acc = newPlot(title+f.curve.Title, "epoch", f.curve.Axis)
+	trainAcc := func(m rundir.Metrics) float64 { return m.Figure(f.curve.Train) }
+	valAcc := func(m rundir.Metrics) float64 { return m.Figure(f.curve.Val) }
 	for _, p := range []*plot.Plot{f.loss, f.acc} {
 		p.X.Tick.Marker = epochTicks{}
 	}
@@ -156,12 +157,9 @@ func curves(runs []Run) (*figure, error) {
 		case multi:
 			f.add(r.Name, valLine)
 		case noVal:
-			f.add("train (accuracy: a subsample); no validation split", trainLine)
-		case f.ae:
-			f.add("train", trainLine)
-			f.add("validation", valLine)
+			f.add(f.curve.TrainName+"; no validation split", trainLine)
 		default:
-			f.add("train (accuracy: a subsample)", trainLine)
+			f.add(f.curve.TrainName, trainLine)
 			f.add("validation", valLine)
 		}
 		if r.BestEpoch >= 1 && r.BestEpoch <= len(r.Metrics) && !noVal {
@@ -187,10 +185,10 @@ func curves(runs []Run) (*figure, error) {
 	}
 	f.lossData = [2]float64{slices.Min(losses), slices.Max(losses)}
 	lossAxis(f.loss, losses)
-	if f.ae {
-		fitLinear(&f.acc.Y, accs)
-	} else {
+	if f.curve.Fraction {
 		f.acc.Y.Max = 1
+	} else {
+		fitLinear(&f.acc.Y, accs)
 	}
 	return f, nil
 }
@@ -249,10 +247,7 @@ func fitLinear(ax *plot.Axis, vs []float64) {
 // draws a dotted vertical line through both plots.
 func (f *figure) markBest(r Run, c color.Color, line bool) error {
 	m := r.Metrics[r.BestEpoch-1]
-	y := m.ValAcc
-	if f.ae {
-		y = m.ValMSE
-	}
+	y := m.Figure(f.curve.Val)
 	for _, pt := range []struct {
 		p *plot.Plot
 		y float64
@@ -362,8 +357,8 @@ func WritePNG(w io.Writer, runs []Run) error {
 // RunCurves is the report's curves of one run: loss, accuracy and, beside
 // them, the learning rate per epoch, the best epoch marked on all three,
 // as a PNG.
-func RunCurves(ms []rundir.Metrics, best int) ([]byte, error) {
-	f, err := runCurves(ms, best)
+func RunCurves(ms []rundir.Metrics, best int, curve task.Curve) ([]byte, error) {
+	f, err := runCurves(ms, best, curve)
 	if err != nil {
 		return nil, err
 	}
@@ -372,15 +367,12 @@ func RunCurves(ms []rundir.Metrics, best int) ([]byte, error) {
 	return encode(img)
 }
 
-func runCurves(ms []rundir.Metrics, best int) (*figure, error) {
-	f, err := curves([]Run{{Metrics: ms, BestEpoch: best}})
+func runCurves(ms []rundir.Metrics, best int, curve task.Curve) (*figure, error) {
+	f, err := curves([]Run{{Metrics: ms, BestEpoch: best, Curve: curve}})
 	if err != nil {
 		return nil, err
 	}
-	f.loss.Title.Text, f.acc.Title.Text = "Loss", "Accuracy"
-	if f.ae {
-		f.acc.Title.Text = "Reconstruction MSE"
-	}
+	f.loss.Title.Text, f.acc.Title.Text = "Loss", strings.ToUpper(f.curve.Title[:1])+f.curve.Title[1:]
 	lr := newPlot("Learning rate", "epoch", "learning rate")
 	lr.X.Tick.Marker = epochTicks{}
 	l, err := plotter.NewLine(series(ms, func(m rundir.Metrics) float64 { return m.LR }))

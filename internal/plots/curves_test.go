@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/task"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -99,9 +100,18 @@ func TestLossAxisFitsData(t *testing.T) {
 		ae[i].TrainMSE, ae[i].ValMSE = ae[i].DataLoss/100, ae[i].ValLoss/100
 	}
 	for name, ms := range map[string][]rundir.Metrics{"classifier": curve(30, 0, 0.05), "autoencoder": ae} {
-		f, err := curves([]Run{{Name: name, Metrics: ms, BestEpoch: 25}})
+		tk, err := task.Lookup(name)
 		if err != nil {
 			t.Fatal(err)
+		}
+		f, err := curves([]Run{{Name: name, Metrics: ms, BestEpoch: 25, Curve: tk.Curve()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The right plot is the task's figure (the autoencoder's MSE, not
+		// an accuracy of 0 on a [0, 1] axis).
+		if want := name + ": " + tk.Curve().Title; f.acc.Title.Text != want || (name == "autoencoder") == (f.acc.Y.Max == 1) {
+			t.Errorf("%s: right plot %q up to %g, want %q", name, f.acc.Title.Text, f.acc.Y.Max, want)
 		}
 		lo, hi := f.lossData[0], f.lossData[1]
 		if _, ok := f.loss.Y.Scale.(plot.LogScale); !ok {
@@ -128,7 +138,7 @@ func TestLegendClearOfLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report, err := runCurves(curve(20, 0, 0.1), 19)
+	report, err := runCurves(curve(20, 0, 0.1), 19, task.All[0].Curve())
 	if err != nil {
 		t.Fatal(err)
 	}

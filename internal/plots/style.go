@@ -226,9 +226,11 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	var ts []plot.Tick
+	// Labels rounded to the step's decimals: 3·0.1 is 0.30000000000000004.
+	scale := math.Pow(10, max(0, -math.Floor(math.Log10(step)+1e-9)))
 	for i := math.Ceil(lo / step); i*step <= hi*(1+1e-12); i++ {
 		v := i * step
-		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(math.Round(v*scale)/scale+0, 'f', -1, 64)})
 	}
 	return ts
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/task"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -42,7 +43,19 @@ func trialCurves(runs []Run) (*trialFigure, error) {
 	f := &trialFigure{legend: newLegend()}
 	f.legend.TextStyle.Font.Size = vg.Points(12)
 	f.loss = newPlot("Validation loss of the best trials", "epoch", "validation data loss")
-	f.acc = newPlot("Validation accuracy of the best trials", "epoch", "validation accuracy (%)")
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("plots: no trial to plot")
+	}
+	// The task's figure beside the loss (accuracy in %, by default).
+	curve, scale := runs[0].Curve, 1.0
+	if curve.Val == "" {
+		curve = task.All[0].Curve()
+	}
+	axis := "validation " + curve.Axis
+	if curve.Fraction {
+		scale, axis = 100, axis+" (%)"
+	}
+	f.acc = newPlot("Validation "+curve.Title+" of the best trials", "epoch", axis)
 	f.loss.X.Tick.Marker, f.acc.X.Tick.Marker = epochTicks{}, epochTicks{}
 	f.acc.Y.Tick.Marker = niceTicks{}
 	var losses []float64
@@ -55,7 +68,7 @@ func trialCurves(runs []Run) (*trialFigure, error) {
 		for _, s := range []struct {
 			p *plot.Plot
 			f func(rundir.Metrics) float64
-		}{{f.loss, func(m rundir.Metrics) float64 { return m.ValLoss }}, {f.acc, func(m rundir.Metrics) float64 { return 100 * m.ValAcc }}} {
+		}{{f.loss, func(m rundir.Metrics) float64 { return m.ValLoss }}, {f.acc, func(m rundir.Metrics) float64 { return scale * m.Figure(curve.Val) }}} {
 			xy := series(r.Metrics, s.f)
 			l, err := plotter.NewLine(xy)
 			if err != nil {
@@ -75,9 +88,6 @@ func trialCurves(runs []Run) (*trialFigure, error) {
 		}
 		f.legend.Add(r.Name, line)
 		f.names = append(f.names, r.Name)
-	}
-	if len(runs) == 0 {
-		return nil, fmt.Errorf("plots: no trial to plot")
 	}
 	lossAxis(f.loss, losses)
 	f.legend.Add("best epoch", ring(gray))

@@ -7,8 +7,10 @@ import (
 	"html/template"
 
 	"github.com/nnfc/nnfc/internal/plots"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -81,4 +83,54 @@ func predictClasses(net *model.Net[float32], ds *data.Dataset) []int32 {
 		model.Predict(net.Scores(x), out[lo:hi])
 	}
 	return out
+}
+
+// metricFigures draws the pictures of the metrics whose numbers the
+// evaluation on split has (c nil: none): the reliability diagram, ROC and
+// precision-recall with the threshold marked, predicted vs actual with
+// the residuals per target.
+func metricFigures(c *task.Curves, m map[string]float64, split string) ([]Figure, error) {
+	if c == nil {
+		return nil, nil
+	}
+	var figs []Figure
+	if len(c.Reliability) > 0 {
+		ece := metrics.ECE(c.Reliability)
+		img, err := uri(plots.Reliability(c.Reliability, ece, split))
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, Figure{Title: "Calibration", Img: img, Width: 640,
+			Caption: fmt.Sprintf("The %s rows in %d equal-width bins of the predicted class's probability (its confidence). A bar is the accuracy of its bin's rows, the triangle their mean confidence, on the diagonal where a calibrated model's bars would end; a bar below its triangle is overconfidence. ECE = Σ (bin's share of rows) · |accuracy − confidence| = %.2f%%. Below: the share of rows per bin, on a log scale.", split, len(c.Reliability), 100*ece)})
+	}
+	if len(c.ROC) > 1 && len(c.PR) > 1 {
+		auc, ap := m["roc_auc"], m["pr_auc"]
+		img, err := uri(plots.ROCPR(c.ROC, c.PR, auc, ap, c.PositiveRate, c.Threshold, split))
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, Figure{Title: "ROC and precision-recall", Img: img,
+			Caption: fmt.Sprintf("The positive class's probability on the %s rows, every threshold swept: left the true against the false positive rate (area %.4f), right precision against recall (average precision %.4f, sklearn's average_precision_score). The dot is the model's decision threshold %g (model.threshold).", split, auc, ap, c.Threshold)})
+	}
+	if c.K > 0 && len(c.Actual) == len(c.Predicted) && len(c.Actual) >= c.K {
+		n := len(c.Actual) / c.K
+		rs := metrics.Regress(c.Actual, c.Predicted, c.K, nil)
+		for j := range c.K {
+			a, p := make([]float64, n), make([]float64, n)
+			for i := range n {
+				a[i], p[i] = c.Actual[i*c.K+j], c.Predicted[i*c.K+j]
+			}
+			name := fmt.Sprintf("target %d", j)
+			if j < len(c.Targets) {
+				name = c.Targets[j]
+			}
+			img, err := uri(plots.Regression(a, p, name, split, rs[j].R2, rs[j].RMSE))
+			if err != nil {
+				return nil, err
+			}
+			figs = append(figs, Figure{Title: "Predicted vs actual: " + name, Img: img,
+				Caption: fmt.Sprintf("Each %s row's prediction of %s against its value, in the data's units (left; on the dashed line when exact), and the residual, actual − predicted, against the prediction (right): a pattern there is what the model misses. R² %.4f, RMSE %.4g, MAE %.4g (unweighted).", split, name, rs[j].R2, rs[j].RMSE, rs[j].MAE)})
+		}
+	}
+	return figs, nil
 }

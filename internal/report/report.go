@@ -24,11 +24,12 @@ import (
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
 // File is the report's name in the run directory.
-const File = "report.html"
+const File = rundir.Report
 
 // Page is everything the report shows, ready for the template.
 type Page struct {
@@ -50,7 +51,8 @@ type Page struct {
 	NoVal     bool // no validation split: no validation figures, the model is the last epoch's
 
 	Test     TestRow
-	Results  []KV // from results.json, when the run has one
+	Metrics  []MetricRow // the task's metrics on the test split
+	Results  []KV        // from results.json, when the run has one
 	Classes  []ClassRow
 	Conf     template.URL // confusion heat map
 	PerClass template.URL // per-class error bar chart
@@ -59,7 +61,13 @@ type Page struct {
 	Mistakes  []Mistake // most confidently wrong test images (square inputs)
 	ImageSide int       // the side of square inputs, 0 for others
 	Regions   *Figure   // decision regions (2-D inputs)
-	Embeds    []Figure  // nnfc embed's scatter plots
+	// Figures are the metrics' pictures the task's evaluation has numbers
+	// for (task.Curves): reliability, ROC and PR, predicted vs actual.
+	Figures []Figure
+	// MonitorCol heads the epoch table's column of the monitored metric
+	// when it is neither val_acc nor val_loss ("" otherwise).
+	MonitorCol string
+	Embeds     []Figure // nnfc embed's scatter plots
 }
 
 // LayerRow is one module of the nn.Sequential the model is.
@@ -73,7 +81,13 @@ type LayerRow struct {
 // EpochRow is one line of metrics.jsonl.
 type EpochRow struct {
 	rundir.Metrics
-	Best bool
+	Best      bool
+	Monitored string // the monitored metric's value, when MonitorCol
+}
+
+// MetricRow is one metric of the test split.
+type MetricRow struct {
+	Name, Value, Arrow, Doc string
 }
 
 // TestRow holds the test metrics of the best model.
@@ -91,11 +105,14 @@ type KV struct{ Key, Value string }
 
 // ClassRow is one class's line of the per-class table.
 type ClassRow struct {
-	Class        string
-	N, Correct   int
-	Accuracy     float64
-	Confused     string // the most frequent wrong prediction, e.g. "9 (12×)"
-	WorstOfClass bool
+	Class      string
+	N, Correct int
+	Accuracy   float64
+	// Precision and F1 of the class (task.Eval.ClassMetrics; its recall
+	// is Accuracy).
+	Precision, F1 float64
+	Confused      string // the most frequent wrong prediction, e.g. "9 (12×)"
+	WorstOfClass  bool
 }
 
 // Figure is an embedded picture with its caption.
@@ -155,6 +172,9 @@ func Build(dir string, o Options) (*Page, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--run %s: not a run directory", dir)
 	}
+	if err := rundir.CheckNotReplacing(dir); err != nil {
+		return nil, fmt.Errorf("--run %v", err)
+	}
 	cfgPath := filepath.Join(dir, rundir.Config)
 	if _, err := os.Stat(cfgPath); err != nil {
 		return nil, fmt.Errorf("%s: %v (is %s a training run directory?)", cfgPath, errors.Unwrap(err), dir)
@@ -195,10 +215,18 @@ func Build(dir string, o Options) (*Page, error) {
 	}
 	p.Best = EpochRow{Metrics: ms[best-1], Best: true}
 	p.Epochs, p.EpochsOf = epochTable(ms, best)
+	if mon := c.Train.Monitor; mon != "" && mon != rundir.DefaultMonitor && mon != "val_loss" {
+		p.MonitorCol = strings.ReplaceAll(mon, "_", " ")
+		for i := range p.Epochs {
+			if v := p.Epochs[i].Value(mon); !math.IsNaN(v) {
+				p.Epochs[i].Monitored = fmt.Sprintf("%.4f", v)
+			}
+		}
+	}
 	for _, m := range ms {
 		p.ShowL2 = p.ShowL2 || m.L2 > 0
 	}
-	if p.Curves, err = uri(plots.RunCurves(ms, best)); err != nil {
+	if p.Curves, err = uri(plots.RunCurves(ms, best, task.Of(net.Spec).Curve())); err != nil {
 		return nil, err
 	}
 	switch r, err := rundir.ReadResults(dir); {
@@ -247,6 +275,16 @@ func Build(dir string, o Options) (*Page, error) {
 		}
 	}
 	p.Classes = classRows(ev.Confusion, names)
+	if r := ev.ClassMetrics; r != nil && len(r.Classes) == len(p.Classes) {
+		for i, cl := range r.Classes {
+			p.Classes[i].Precision, p.Classes[i].F1 = cl.Precision, cl.F1
+		}
+	}
+	tk := task.Of(net.Spec)
+	p.Metrics = metricRows(ev.Metrics, tk.Metrics())
+	if p.Figures, err = metricFigures(ev.Curves, ev.Metrics, split); err != nil {
+		return nil, err
+	}
 	if p.Conf, err = uri(plots.Confusion(ev.Confusion, names)); err != nil {
 		return nil, err
 	}
@@ -265,7 +303,7 @@ func Build(dir string, o Options) (*Page, error) {
 		probs := probabilities(net, ds)
 		p.Mistakes = mistakes(raw, probs, net.Spec.Classes, side, names, o.MaxMistakes)
 	}
-	if p.Embeds, err = embeddings(filepath.Join(dir, "embed")); err != nil {
+	if p.Embeds, err = embeddings(filepath.Join(dir, rundir.EmbedDir)); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -385,6 +423,21 @@ func classRows(conf [][]int, names []string) []ClassRow {
 	}
 	if worst >= 0 {
 		rows[worst].WorstOfClass = true
+	}
+	return rows
+}
+
+// metricRows lists the figures of m named in names, "–" for those
+// undefined on the data.
+func metricRows(m map[string]float64, names []string) []MetricRow {
+	var rows []MetricRow
+	for _, n := range names {
+		metric, _ := metrics.Lookup(n)
+		r := MetricRow{Name: n, Value: "–", Arrow: metric.Arrow(), Doc: metric.Doc}
+		if v, ok := m[n]; ok {
+			r.Value = fmt.Sprintf("%.4f", v)
+		}
+		rows = append(rows, r)
 	}
 	return rows
 }

@@ -137,7 +137,7 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 				for _, pr := range t.Params {
 					vals = append(vals, pr.Text())
 				}
-				runs = append(runs, plots.Run{Name: fmt.Sprintf("#%d trial %03d: %s", r.Rank, t.Index, strings.Join(vals, " ")), Metrics: ms, BestEpoch: t.BestEpoch})
+				runs = append(runs, plots.Run{Name: fmt.Sprintf("#%d trial %03d: %s", r.Rank, t.Index, strings.Join(vals, " ")), Metrics: ms, BestEpoch: t.BestEpoch, Curve: rundir.Task(t.Dir).Curve()})
 			}
 		}
 	}

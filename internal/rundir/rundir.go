@@ -24,6 +24,14 @@ const (
 	MetricsLog = "metrics.jsonl"
 	ResultsLog = "results.json"
 	Curves     = "curves.png"
+	// nnfc plot's pictures of an autoencoder (plots.Pictures).
+	Reconstructions = "reconstructions.png"
+	Weights         = "weights.png"
+	// nnfc report's page, nnfc export's ONNX file and nnfc embed's
+	// directory, when given the run directory (--run).
+	Report   = "report.html"
+	ONNX     = "model.onnx"
+	EmbedDir = "embed"
 	// A sweep trial's output and its executor's record.
 	TrainLog    = "train.log"
 	TrialStatus = "trial.json"
@@ -107,6 +115,22 @@ func Score(monitor string, v float64) float64 {
 		return math.Inf(-1)
 	}
 	return metric.Score(v)
+}
+
+// Figure is the record's figure of metrics.jsonl key key, as a task's
+// Curve names them: train_acc, train_mse, data_loss, or a monitored
+// metric (Value: val_acc, val_mse, val_loss, val_<metric>); NaN when the
+// record has none.
+func (m Metrics) Figure(key string) float64 {
+	switch key {
+	case "train_acc":
+		return m.TrainAcc
+	case "train_mse":
+		return m.TrainMSE
+	case "data_loss":
+		return m.DataLoss
+	}
+	return m.Value(key)
 }
 
 // AppendMetrics appends the record of a finished epoch to dir's

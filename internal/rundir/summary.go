@@ -7,7 +7,19 @@ import (
 	"os"
 
 	"github.com/nnfc/nnfc/internal/config"
+	"github.com/nnfc/nnfc/internal/task"
 )
+
+// Task is the task of the run in dir, as its config.yaml sets it: the
+// default task when that cannot be read.
+func Task(dir string) task.Task {
+	if c, err := config.LoadStored(Path(dir, Config)); err == nil {
+		if t, err := task.Lookup(c.Model.Kind); err == nil {
+			return t
+		}
+	}
+	return task.All[0]
+}
 
 // BestEpoch returns the best epoch (1-based) of the run in dir with the
 // records ms: results.json's when there is one, else the epoch of the best
@@ -49,6 +61,9 @@ type Summary struct {
 
 // Summarize reads the run in dir. It fails when dir holds no config.yaml.
 func Summarize(dir string) (*Summary, error) {
+	if err := CheckNotReplacing(dir); err != nil {
+		return nil, err
+	}
 	if r, err := ReadResults(dir); err == nil {
 		return &Summary{Dir: dir, Results: *r}, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -78,9 +93,10 @@ func Summarize(dir string) (*Summary, error) {
 }
 
 // IsRun reports whether dir looks like a run directory: a config.yaml
-// beside a metrics.jsonl, results.json or checkpoint.
+// beside a metrics.jsonl, results.json or checkpoint, and no removal of an
+// old run under way (Replacing).
 func IsRun(dir string) bool {
-	if _, err := os.Stat(Path(dir, Config)); err != nil {
+	if _, err := os.Stat(Path(dir, Config)); err != nil || Replacing(dir) {
 		return false
 	}
 	for _, f := range []string{MetricsLog, ResultsLog, Checkpoint} {

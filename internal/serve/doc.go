@@ -5,10 +5,11 @@
 // Triton's binary tensor data extension, KServe's V1 {"instances": ...}
 // JSON and CSV bodies, the V2 health and metadata endpoints, and
 // Prometheus metrics. It owns HTTP, limits, batching and reloads; what a
-// model computes comes from pkg/model through one task per model kind
-// (task.go: the classifier, the tied autoencoder), so that a new kind of
-// model (regression, binary, multi-label) is one more task, and a model
-// with a table schema one more request decoder (decodeRecords).
+// model computes and how its outputs are named comes from its task
+// (internal/task's Serve: the classifier, the tied autoencoder), so that
+// a new kind of model (regression, binary, multi-label) changes nothing
+// here, and a model with a table schema is one more request decoder
+// (decodeRecords).
 //
 // The pieces, one file each:
 //
@@ -18,7 +19,7 @@
 //	            copy of every network; small requests queued together go
 //	            through one pass, large ones to whichever worker is free
 //	model.go    loading a model file (SHA-256, integrity and shape checks)
-//	task.go     what each model kind outputs
+//	task.go     tensors, and the model's task's outputs as tensors
 //	oip.go      OIP V2 requests and answers, JSON and binary
 //	v1.go       V1 JSON and CSV requests, V1 answers
 //	numbers.go  the JSON number-array scanner (the hot path of JSON requests)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/infer"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/stfile"
@@ -76,9 +77,10 @@ type Model struct {
 	inputDim int
 	norm     *data.Normalizer
 	im       *infer.Model
-	// tasks holds the model's task once per batcher worker, each with a
-	// network of its own (see batcher); tasks[0] runs on the model's own.
-	tasks []task
+	// answers holds the model's task's output encoder once per batcher
+	// worker, each with a network of its own (see batcher); answers[0]
+	// runs on the model's own.
+	answers []task.Answerer
 }
 
 // Inputs lists the model's inputs: one matrix of numbers, one row per sample.
@@ -87,7 +89,7 @@ func (m *Model) Inputs() []TensorMeta {
 }
 
 // Outputs lists every output the model's task produces.
-func (m *Model) Outputs() []TensorMeta { return m.tasks[0].outputs() }
+func (m *Model) Outputs() []TensorMeta { return outputs(m.answers[0]) }
 
 // InputDim is the number of features of one row.
 func (m *Model) InputDim() int { return m.inputDim }
@@ -185,7 +187,7 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 		m.Classes = ref.Classes
 	}
 	m.im = im
-	m.tasks = []task{newTask(im, m)}
+	m.answers = []task.Answerer{answerer(im, m)}
 	m.LoadTime = time.Since(t0)
 	m.LoadedAt = time.Now()
 	return m, nil
@@ -194,12 +196,12 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 // replicate gives m a task for each of n workers (see batcher), each on a
 // network of its own with the same weights. Call it before m serves.
 func (m *Model) replicate(n int) error {
-	for len(m.tasks) < n {
+	for len(m.answers) < n {
 		r, err := m.im.Replica()
 		if err != nil {
 			return err
 		}
-		m.tasks = append(m.tasks, newTask(r, m))
+		m.answers = append(m.answers, answerer(r, m))
 	}
 	return nil
 }

@@ -16,10 +16,11 @@ import (
 // samples come from and how they are prepared. Keys a source reads are
 // documented with the source; internal/config holds it as config.Data.
 type Config struct {
-	// Source is the name of one of All: mnist | cifar10 | csv | npz | npy | spiral.
+	// Source is the name of one of All: mnist | fashion-mnist | cifar10 | csv | npz | npy | spiral | table.
 	Source string `mapstructure:"source" yaml:"source"`
-	// Dir holds the files of mnist ({train,t10k}-*-ubyte[.gz]) and cifar10
-	// (data_batch_1..5.bin, test_batch.bin).
+	// Dir holds the files of mnist and fashion-mnist
+	// ({train,t10k}-*-ubyte[.gz]) and cifar10 (data_batch_1..5.bin,
+	// test_batch.bin).
 	Dir string `mapstructure:"dir" yaml:"dir"`
 	// Train and Test are files for csv, npz and npy (features; the npy
 	// labels are TrainLabels / TestLabels). Test is optional.
@@ -230,7 +231,7 @@ type Splits struct {
 
 // All is the table of sources, in the order the docs and errors list
 // them, and the order ReadPath and ReadInput ask them in.
-var All = []Source{mnist{}, cifar10{}, csvSource{}, npz{}, npy{}, spiral{}, table{}}
+var All = []Source{mnist{}, fashionMNIST{}, cifar10{}, csvSource{}, npz{}, npy{}, spiral{}, table{}}
 
 // Names lists the sources' names.
 func Names() []string {
@@ -416,6 +417,21 @@ func ClassNames(c Config, n int) []string {
 		}
 	}
 	return names
+}
+
+// KnownClassNames are the names the source of c gives its n classes
+// (CIFAR-10's, Fashion-MNIST's), nil when the class index is the name
+// or the source names another number of classes: what training stores
+// with the model (data.Normalizer.Classes).
+func KnownClassNames(c Config, n int) []string {
+	s, err := Lookup(c.Source)
+	if err != nil {
+		return nil
+	}
+	if names := s.ClassNames(c, n); len(names) == n {
+		return names
+	}
+	return nil
 }
 
 // ReadPath reads the file or directory a `--data` flag names, through the

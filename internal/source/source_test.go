@@ -29,7 +29,7 @@ func TestLookup(t *testing.T) {
 		}
 	}
 	_, err := Lookup("imagenet")
-	want := `data.source: must be one of mnist, cifar10, csv, npz, npy, spiral, table, got "imagenet"`
+	want := `data.source: must be one of mnist, fashion-mnist, cifar10, csv, npz, npy, spiral, table, got "imagenet"`
 	if err == nil || err.Error() != want {
 		t.Errorf("Lookup(imagenet): %v, want %s", err, want)
 	}
@@ -50,7 +50,7 @@ func TestCheck(t *testing.T) {
 		{"spiral", func(c *Config) { c.Source, c.Spiral = "spiral", Spiral{PerClass: 1, Classes: 2, Noise: -1} },
 			[]string{"data.spiral.per_class: must be ≥ 2, got 1", "data.spiral.noise: must be ≥ 0, got -1"}},
 		{"unknown and common keys", func(c *Config) { c.Source, c.Normalize, c.Classes = "x", "zscore", -1 },
-			[]string{`data.source: must be one of mnist, cifar10, csv, npz, npy, spiral, table, got "x"`, `data.normalize: must be one of none, scale, standardize, standardize_global, got "zscore"`, "data.classes: must be ≥ 0 (0: from the data), got -1"}},
+			[]string{`data.source: must be one of mnist, fashion-mnist, cifar10, csv, npz, npy, spiral, table, got "x"`, `data.normalize: must be one of none, scale, standardize, standardize_global, got "zscore"`, "data.classes: must be ≥ 0 (0: from the data), got -1"}},
 	} {
 		c := base
 		tc.c(&c)

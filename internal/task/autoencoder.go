@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -83,13 +84,13 @@ func (autoencoder) Labelled() bool { return false }
 // Metrics: the reconstruction MSE per entry (it has no accuracy).
 func (autoencoder) Metrics() []string { return []string{"mse"} }
 
-// Gradcheckable: with relu or leaky_relu, no bias keeps the
-// pre-activations off the kink at 0.
-func (autoencoder) Gradcheckable(s model.Spec) error {
+// Gradcheck: the target is the input; with relu or leaky_relu, no bias
+// keeps the pre-activations off the kink at 0.
+func (autoencoder) Gradcheck(s model.Spec, seed uint64) (suite.Check, error) {
 	if a := s.Activations[0]; a == "relu" || a == "leaky_relu" {
-		return fmt.Errorf("model.activation %s: an autoencoder has no bias to keep its pre-activations off the kink at 0, so finite differences cannot check it; nnfc gradcheck --only layer/%s --only net/autoencoder checks its parts", a, a)
+		return suite.Check{}, fmt.Errorf("model.activation %s: an autoencoder has no bias to keep its pre-activations off the kink at 0, so finite differences cannot check it; nnfc gradcheck --only layer/%s --only net/autoencoder checks its parts", a, a)
 	}
-	return nil
+	return suite.ForSpec(s, seed, "autoencoder", suite.InputBatch), nil
 }
 
 func (autoencoder) NewMeter(int, bool) Meter { return mseMeter{} }
@@ -140,3 +141,53 @@ func (autoencoder) Predicts(path string) error {
 func (autoencoder) Reports(path, dir string) error {
 	return fmt.Errorf("%s: an autoencoder (model.kind autoencoder): nnfc report covers classifiers; nnfc plot --run %s draws its reconstruction curves and images", path, dir)
 }
+
+// Serve: the reconstruction, in the data's units (the stored
+// normalization undone), and the code f(x·Wᵀ).
+func (autoencoder) Serve(m Served) Answerer {
+	if m.Net64 != nil {
+		return &codeAnswer[float64]{net: m.Net64, m: m}
+	}
+	return &codeAnswer[float32]{net: m.Net32, m: m}
+}
+
+type codeAnswer[T layers.Float] struct {
+	net *model.Net[T]
+	m   Served
+	buf layers.Matrix[T]
+}
+
+func (a *codeAnswer[T]) Outputs() []Column {
+	dt := a.m.floatType()
+	return []Column{
+		{Name: "reconstruction", Datatype: dt, Shape: []int{-1, a.m.Spec.InputDim}},
+		{Name: "code", Datatype: dt, Shape: []int{-1, a.m.Spec.CodeDim}},
+	}
+}
+
+func (a *codeAnswer[T]) Answer(x []float32, n int) []Column {
+	D := a.m.Spec.InputDim
+	in := input(&a.buf, x, n, D)
+	code := columnOf("code", a.net.Code(in))
+	rec := columnOf("reconstruction", a.net.Scores(in))
+	if norm := a.m.Norm; norm != nil {
+		// x' = (x − shift)·scale, so x = x'/scale + shift.
+		for i := range rec.F32 {
+			j := i % D
+			rec.F32[i] = rec.F32[i]/norm.Scale[j] + norm.Shift[j]
+		}
+		for i := range rec.F64 {
+			j := i % D
+			rec.F64[i] = rec.F64[i]/float64(norm.Scale[j]) + float64(norm.Shift[j])
+		}
+	}
+	return []Column{rec, code}
+}
+
+// Curve: the reconstruction MSE (an autoencoder has no accuracy).
+func (autoencoder) Curve() Curve {
+	return Curve{Title: "reconstruction MSE", Axis: "MSE per input entry", Train: "train_mse", Val: "val_mse", TrainName: "train"}
+}
+
+// Pictures: reconstructions.png and weights.png, of 28×28 images.
+func (autoencoder) Pictures() string { return "autoencoder" }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -56,7 +57,10 @@ func (classifier) CheckData(model.Spec, string) error { return nil }
 
 func (classifier) Labelled() bool { return true }
 
-func (classifier) Gradcheckable(model.Spec) error { return nil }
+// Gradcheck: labels drawn at random, biases moved off the ReLU kinks.
+func (classifier) Gradcheck(s model.Spec, seed uint64) (suite.Check, error) {
+	return suite.ForSpec(s, seed, s.Loss, suite.ClassBatch), nil
+}
 
 func (classifier) NewMeter(classes int, confusion bool) Meter {
 	m := &classMeter{keep: confusion, confusion: make([][]int, classes)}
@@ -192,6 +196,64 @@ func (c classifier) WriteEval(w io.Writer, ev Eval, _ int) {
 func (classifier) Predicts(string) error { return nil }
 
 func (classifier) Reports(string, string) error { return nil }
+
+// Serve: softmax probabilities, the arg-max label and, when the classes
+// have names, the label's name, by nnfc predict's code (Served.Predict).
+func (classifier) Serve(m Served) Answerer { return &classAnswer{m: m} }
+
+type classAnswer struct{ m Served }
+
+func (c *classAnswer) Outputs() []Column {
+	out := []Column{
+		{Name: "probabilities", Datatype: c.m.floatType(), Shape: []int{-1, c.m.Spec.Classes}},
+		{Name: "label", Datatype: "INT64", Shape: []int{-1}},
+	}
+	if len(c.m.Classes) > 0 {
+		out = append(out, Column{Name: "label_name", Datatype: "BYTES", Shape: []int{-1}})
+	}
+	return out
+}
+
+func (c *classAnswer) Answer(x []float32, n int) []Column {
+	k := c.m.Spec.Classes
+	probs := Column{Name: "probabilities", Datatype: c.m.floatType(), Shape: []int{n, k}}
+	if probs.Datatype == "FP64" {
+		probs.F64 = make([]float64, n*k)
+	} else {
+		probs.F32 = make([]float32, n*k)
+	}
+	label := make([]int64, n)
+	err := c.m.Predict(x, n, func(i int, class int32, p []float64) {
+		label[i] = int64(class)
+		if probs.F64 != nil {
+			copy(probs.F64[i*k:], p)
+		} else {
+			for j, v := range p {
+				probs.F32[i*k+j] = float32(v) // exact: the float32 softmax, widened and back
+			}
+		}
+	})
+	if err != nil {
+		panic(err) // a classifier always predicts; nnfc serve reports it
+	}
+	out := []Column{probs, {Name: "label", Datatype: "INT64", Shape: []int{n}, I64: label}}
+	if names := c.m.Classes; len(names) > 0 {
+		s := make([]string, n)
+		for i, l := range label {
+			s[i] = names[l]
+		}
+		out = append(out, Column{Name: "label_name", Datatype: "BYTES", Shape: []int{n}, Str: s})
+	}
+	return out
+}
+
+// Curve: accuracy, the train figure on a subsample.
+func (classifier) Curve() Curve {
+	return Curve{Title: "accuracy", Axis: "accuracy", Train: "train_acc", Val: "val_acc",
+		TrainName: "train (accuracy: a subsample)", Fraction: true}
+}
+
+func (classifier) Pictures() string { return "" }
 
 // writeClassReport writes precision, recall, F1 and support per class and
 // their macro and weighted means, as sklearn's classification_report.

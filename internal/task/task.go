@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
 	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -134,9 +135,10 @@ type Measure interface {
 	// Meter puts in Eval.Metrics, besides loss: train.monitor may be
 	// val_ + any of them, or val_loss.
 	Metrics() []string
-	// Gradcheckable returns nil when nnfc gradcheck can check a network
-	// of spec s by finite differences, else why not.
-	Gradcheckable(s model.Spec) error
+	// Gradcheck returns nnfc gradcheck --config's check of a network of
+	// spec s (suite.ForSpec with the task's loss name and batch), or why
+	// finite differences cannot check it.
+	Gradcheck(s model.Spec, seed uint64) (suite.Check, error)
 }
 
 // A Meter measures a task's metrics batch by batch.
@@ -191,6 +193,23 @@ type Show interface {
 	// path, else why not; Reports the same for nnfc report on run dir.
 	Predicts(path string) error
 	Reports(path, dir string) error
+	// Serve returns nnfc serve's output encoder for the model m.
+	Serve(m Served) Answerer
+	// Curve is the figure per epoch drawn beside the loss (nnfc plot,
+	// the report); Pictures names the further pictures nnfc plot draws of
+	// the trained model (a key of plots.Pictures), "" for none.
+	Curve() Curve
+	Pictures() string
+}
+
+// Curve is a task's figure per epoch beside the loss in the curves
+// pictures: the metrics.jsonl keys of its train and validation values.
+type Curve struct {
+	Title      string // "accuracy"
+	Axis       string // the y axis's label
+	Train, Val string // metrics.jsonl keys: "train_acc", "val_acc"
+	TrainName  string // the legend's name of the train line
+	Fraction   bool   // a value in [0, 1]: the axis ends at 1
 }
 
 // Eval is the outcome of evaluating a network on a data set.
@@ -216,6 +235,30 @@ type Eval struct {
 	// ClassMetrics is a classifier's precision, recall, F1 and support per
 	// class with their macro and weighted means.
 	ClassMetrics *metrics.ClassReport `json:"class_metrics,omitempty"`
+	// Curves are the numbers of the report's pictures, filled by the
+	// Meter of a full evaluation (NewMeter's confusion); not in JSON.
+	Curves *Curves `json:"-"`
+}
+
+// Curves are the numbers nnfc report draws, each set by the tasks that
+// have it (nil or empty otherwise); internal/plots draws them.
+type Curves struct {
+	// Reliability is a classifier's bins of top-class confidence
+	// (metrics.Reliability, metrics.Bins bins): the reliability diagram.
+	Reliability []metrics.Bin
+	// ROC and PR are a binary model's curves of its positive-class
+	// probability; Threshold is its decision threshold (the point marked
+	// on both), PositiveRate the weight share of positive rows (PR's
+	// chance level).
+	ROC                     []metrics.ROCPoint
+	PR                      []metrics.PRPoint
+	Threshold, PositiveRate float64
+	// Actual and Predicted are a regression model's targets and
+	// predictions in the data's units, K per row (row-major), the targets
+	// named Targets: predicted-vs-actual and the residuals.
+	Actual, Predicted []float64
+	K                 int
+	Targets           []string
 }
 
 // An Announcer is a task with a line to print about a run's classes

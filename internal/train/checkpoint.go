@@ -35,19 +35,23 @@ type state struct {
 	BestEpoch int              `json:"best_epoch"`
 	Bad       int              `json:"bad_epochs"` // epochs without improvement
 	Schedule  json.RawMessage  `json:"schedule,omitempty"`
-	Finished  bool             `json:"finished"`
-	Reason    string           `json:"reason,omitempty"` // why it finished
+	// EMASteps is the moving average's update count (train.ema).
+	EMASteps int    `json:"ema_steps,omitempty"`
+	Finished bool   `json:"finished"`
+	Reason   string `json:"reason,omitempty"` // why it finished
 }
 
 const (
 	metaState   = "nnfc.state"
 	optimPrefix = "optim."
 	bestPrefix  = "best."
+	emaPrefix   = "ema."
 )
 
-// saveCheckpoint writes weights, best weights, optimizer state and the
-// position atomically.
-func saveCheckpoint[T layers.Float](path string, net, best *model.Net[T], opt optim.Optimizer[T], norm *data.Normalizer, st *state) error {
+// saveCheckpoint writes weights, best weights, the weights' moving
+// average (ema, nil without train.ema), optimizer state and the position
+// atomically.
+func saveCheckpoint[T layers.Float](path string, net, best, ema *model.Net[T], opt optim.Optimizer[T], norm *data.Normalizer, st *state) error {
 	meta, err := model.Metadata(net.Spec, norm)
 	if err != nil {
 		return err
@@ -58,6 +62,9 @@ func saveCheckpoint[T layers.Float](path string, net, best *model.Net[T], opt op
 	}
 	meta[metaState] = string(b)
 	ts := append(model.Tensors(net, ""), model.Tensors(best, bestPrefix)...)
+	if ema != nil {
+		ts = append(ts, model.Tensors(ema, emaPrefix)...)
+	}
 	for _, s := range opt.State() {
 		ts = append(ts, model.Tensor(optimPrefix+s.Name, []int{len(s.Data)}, s.Data))
 	}
@@ -77,9 +84,10 @@ func peekState(path string) (*state, error) {
 	return &st, nil
 }
 
-// loadCheckpoint restores weights, best weights and optimizer state into
-// net, best and opt, and returns the position.
-func loadCheckpoint[T layers.Float](path string, net, best *model.Net[T], opt optim.Optimizer[T]) (*state, error) {
+// loadCheckpoint restores weights, best weights, the moving average (into
+// ema, when not nil) and optimizer state into net, best, ema and opt, and
+// returns the position.
+func loadCheckpoint[T layers.Float](path string, net, best, ema *model.Net[T], opt optim.Optimizer[T]) (*state, error) {
 	ts, meta, err := stfile.Read(path)
 	if err != nil {
 		return nil, err
@@ -97,6 +105,11 @@ func loadCheckpoint[T layers.Float](path string, net, best *model.Net[T], opt op
 	}
 	if err := best.SetTensors(path, ts, bestPrefix); err != nil {
 		return nil, err
+	}
+	if ema != nil {
+		if err := ema.SetTensors(path, ts, emaPrefix); err != nil {
+			return nil, err
+		}
 	}
 	byName := map[string]stfile.Tensor{}
 	for _, t := range ts {

@@ -60,6 +60,7 @@ func LoadData(c config.Config, norm *data.Normalizer) (*Splits, error) {
 			return nil, fmt.Errorf("data.normalize: %v", err)
 		}
 		norm.Source = s.Fitted
+		norm.Classes = source.KnownClassNames(c.Data, max(tr.Classes, c.Data.Classes))
 	}
 	for _, d := range []*data.Dataset{tr, val, test} {
 		if d != nil {

@@ -89,7 +89,7 @@ func (t *trainer[T]) keepBest(m rundir.Metrics) {
 	// model file is the last epoch's.
 	if st.BestEpoch == 0 || monitored > st.Best+c.Train.MinDelta || t.splits.Val.N == 0 {
 		st.Best, st.BestEpoch, st.Bad = monitored, m.Epoch, 0
-		copyState(t.best, t.net)
+		copyState(t.best, t.model())
 		t.modelDirty = true
 	} else {
 		st.Bad++
@@ -195,7 +195,10 @@ func (t *trainer[T]) checkpoint() error {
 		return err
 	}
 	t.st.Schedule = b
-	return saveCheckpoint(filepath.Join(t.dir, rundir.Checkpoint), t.net, t.best, t.opt, t.splits.Norm, t.st)
+	if t.ema != nil {
+		t.st.EMASteps = t.ema.N
+	}
+	return saveCheckpoint(filepath.Join(t.dir, rundir.Checkpoint), t.net, t.best, t.emaNet, t.opt, t.splits.Norm, t.st)
 }
 
 // writeMetrics rewrites metrics.jsonl from the history, atomically, so it

@@ -64,7 +64,7 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 		tgt := layers.Target[T]{Class: e.y}
 		if ds.Target != nil || ds.W != nil {
 			e.w = grow(e.w, b)
-			tgt = batchTarget(ds, e.idx, e.y, &e.v, e.w)
+			tgt = BatchTarget(ds, e.idx, e.y, &e.v, e.w)
 		}
 		lossSum += e.Net.EvalLoss(x, tgt) * float64(b)
 		// EvalLoss ran the forward pass: the scores are the last layer's output.

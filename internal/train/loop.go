@@ -29,6 +29,13 @@ type trainer[T layers.Float] struct {
 	opt    optim.Optimizer[T] // the update rule (clip, when clipping)
 	clip   *optim.Clipped[T]  // nil without train.grad_clip
 	sched  optim.Schedule
+	// cycle sets the rule's momentum before each step when the schedule
+	// cycles it (one-cycle with schedule.min_momentum); nil otherwise.
+	cycle func(epoch, step, steps int)
+	// ema is the exponential moving average of the weights (train.ema),
+	// nil when off; emaNet holds it as a network for evaluation.
+	ema    *optim.EMA[T]
+	emaNet *model.Net[T]
 	best   *model.Net[T]
 	st     *state
 	eval   *Evaluator[T]
@@ -104,8 +111,16 @@ func (t *trainer[T]) epoch(ctx context.Context, bl *blasbackend.Loop) error {
 	t0 := time.Now()
 	startStep := st.Step
 	t.prog.start(e+1, t.c.Train.Epochs, train.N, min(st.Step*bs, train.N))
+	stepSched, perStep := t.sched.(optim.StepSchedule)
 	for b := st.Step; b < steps; b++ {
-		if err := t.step(e, b, lr); err != nil {
+		stepLR := lr
+		if perStep {
+			stepLR = stepSched.StepLR(e, b, steps)
+		}
+		if t.cycle != nil {
+			t.cycle(e, b, steps)
+		}
+		if err := t.step(e, b, stepLR); err != nil {
 			t.prog.end()
 			return err
 		}
@@ -137,7 +152,7 @@ func (t *trainer[T]) step(e, b int, lr float64) error {
 	data.Gather(train, idx, x.Data, y)
 	tgt := layers.Target[T]{Class: y}
 	if train.Target != nil || train.W != nil {
-		tgt = batchTarget(train, idx, y, t.v, t.w)
+		tgt = BatchTarget(train, idx, y, t.v, t.w)
 	}
 	if len(t.net.Dropout) > 0 {
 		// Masks depend only on (seed, epoch, step): exact resume.
@@ -155,6 +170,9 @@ func (t *trainer[T]) step(e, b int, lr float64) error {
 	if t.clip != nil {
 		st.NormSum += t.clip.Norm
 	}
+	if t.ema != nil {
+		t.ema.Update()
+	}
 	st.LossSum += loss
 	st.DataLossSum += dataLoss
 	st.Step = b + 1
@@ -162,11 +180,11 @@ func (t *trainer[T]) step(e, b int, lr float64) error {
 	return nil
 }
 
-// batchTarget gathers the float targets (into v, resized) and weights
+// BatchTarget gathers the float targets (into v, resized) and weights
 // (into w, of the batch size or more) of the rows idx of d, and returns
 // the batch's target: labels y (nil when d has none), values and weights
 // (nil when d has none).
-func batchTarget[T layers.Float](d *data.Dataset, idx []int, y []int32, v *layers.Matrix[T], w []T) layers.Target[T] {
+func BatchTarget[T layers.Float](d *data.Dataset, idx []int, y []int32, v *layers.Matrix[T], w []T) layers.Target[T] {
 	t := layers.Target[T]{}
 	if d.Y != nil {
 		t.Class = y
@@ -210,7 +228,7 @@ func (t *trainer[T]) finish() (*Result, error) {
 			return nil, err
 		}
 	}
-	copyState(t.net, t.best)
+	copyState(t.model(), t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: len(t.rates), BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
 		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor),
 		Seconds: t.trainSecs, SamplesPerSec: median(t.rates), Reason: st.Reason, Warnings: st.Warnings,

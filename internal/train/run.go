@@ -115,7 +115,7 @@ func (e *NonFiniteError) Error() string {
 // would do too. Temporary files of killed writes are removed.
 func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 	dir := c.Train.OutDir
-	if err := checkFresh(dir, o.Force); err != nil {
+	if err := checkFresh(dir, o.Force, o.Stderr); err != nil {
 		return nil, err
 	}
 	if c.Precision == "bfloat16" { // refused before the run directory exists
@@ -179,6 +179,9 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--resume %s: no such run directory", dir)
 	}
+	if err := rundir.CheckNotReplacing(dir); err != nil {
+		return nil, fmt.Errorf("--resume %v", err)
+	}
 	_, errCP := os.Stat(filepath.Join(dir, rundir.Checkpoint))
 	_, errCfg := os.Stat(filepath.Join(dir, rundir.Config))
 	if errCP != nil && errCfg != nil {
@@ -202,21 +205,19 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 }
 
 // checkFresh refuses a directory that holds a run, saying what the run is
-// and what to do instead; with force it removes the run's files.
-func checkFresh(dir string, force bool) error {
+// and what to do instead; with force it removes everything nnfc wrote
+// there (rundir.Clear), noting on w the files it leaves. A directory
+// whose removal an earlier --force did not finish holds no run: the
+// removal is finished first, with or without force.
+func checkFresh(dir string, force bool, w io.Writer) error {
+	if force || rundir.Replacing(dir) {
+		return rundir.Clear(dir, w)
+	}
 	// Only a checkpoint makes a run: without one (a run killed before its
 	// first checkpoint) there is nothing to resume, and starting afresh is
 	// what --resume would do too.
 	held := rundir.Checkpoint
 	if _, err := os.Stat(filepath.Join(dir, held)); err != nil {
-		return nil
-	}
-	if force {
-		for _, f := range rundir.Files {
-			if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("--force: %v", err)
-			}
-		}
 		return nil
 	}
 	if st, err := peekState(filepath.Join(dir, rundir.Checkpoint)); err == nil && !st.Finished {

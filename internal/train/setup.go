@@ -73,6 +73,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	if err := t.newOptimizer(); err != nil {
 		return nil, err
 	}
+	t.newEMA()
 	// best holds the best-validation model: parameters and batch
 	// normalization statistics.
 	t.best, _ = model.New[T](net.Spec, nil)
@@ -139,6 +140,12 @@ func classWeights(c config.Config, spec model.Spec, splits *Splits) ([]float64, 
 	return data.ResolveClassWeights(given, spec.Classes, names)
 }
 
+// NewNet builds the network of c for its prepared data, initialized from
+// the run's seed as a fresh run's is (nnfc lrfind starts from it).
+func NewNet[T layers.Float](c config.Config, splits *Splits) (*model.Net[T], error) {
+	return newNet[T](c, splits, nil, nil)
+}
+
 // newNet builds the network of c for its data, initialized from the
 // run's seed, or with src's weights when fine-tuning. Its class weights
 // are stored's when resuming (the checkpoint's spec), else fitted on the
@@ -189,18 +196,50 @@ func (t *trainer[T]) newOptimizer() error {
 	if t.sched, err = optim.NewSchedule(c.Schedule, c.Optimizer.LR); err != nil {
 		return fmt.Errorf("schedule: %v", err)
 	}
+	// One-cycle's momentum: a pure function of the position, like its rate.
+	if ms, ok := t.sched.(optim.MomentumSchedule); ok && c.Schedule.MinMomentum > 0 {
+		if max, _, ok := optim.MomentumOf(c.Optimizer.Config); ok {
+			t.cycle = func(e, b, steps int) { optim.SetMomentum(t.opt, ms.Momentum(max, e, b, steps)) }
+		}
+	}
 	return nil
+}
+
+// newEMA sets up the moving average of the weights (train.ema): a
+// second network holds it, and each epoch evaluates it, keeps it as the
+// best and saves it as the model.
+func (t *trainer[T]) newEMA() {
+	if t.c.Train.EMA == 0 {
+		return
+	}
+	t.emaNet, _ = model.New[T](t.net.Spec, nil)
+	w, _ := t.net.Flat()
+	avg, _ := t.emaNet.Flat()
+	t.ema = optim.NewEMA(t.c.Train.EMA, [][]T{w, t.net.FlatBuffers()}, [][]T{avg, t.emaNet.FlatBuffers()})
+	t.eval = &Evaluator[T]{Net: t.emaNet, Batch: t.c.Train.EvalBatch}
+}
+
+// model is the network each epoch evaluates and the run keeps: the
+// moving average of the weights with train.ema, else the network trained.
+func (t *trainer[T]) model() *model.Net[T] {
+	if t.emaNet != nil {
+		return t.emaNet
+	}
+	return t.net
 }
 
 // restore loads the checkpoint's state into the trainer. A finished run
 // returns its Result: there is nothing to train.
 func (t *trainer[T]) restore() (*Result, error) {
 	cp := filepath.Join(t.dir, rundir.Checkpoint)
-	st, err := loadCheckpoint(cp, t.net, t.best, t.opt)
+	st, err := loadCheckpoint(cp, t.net, t.best, t.emaNet, t.opt)
 	if err != nil {
 		return nil, err
 	}
 	t.st = st
+	if t.ema != nil {
+		t.ema.N = st.EMASteps
+	}
 	if len(st.Schedule) > 0 {
 		if err := json.Unmarshal(st.Schedule, t.sched); err != nil {
 			return nil, fmt.Errorf("%s: schedule state: %v", cp, err)

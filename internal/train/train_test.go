@@ -351,6 +351,19 @@ precision: float32
 optimizer: {rule: adamw, lr: 0.01}
 schedule: {kind: cosine, warmup: 1}
 `, "", []int{5, 5, 5, 5}, ", batchnorm: true, dropout: 0.3"},
+		// One-cycle sets the rate and the momentum at every step, and the
+		// moving average of the weights (train.ema) is the model: both
+		// must resume mid-epoch exactly.
+		{"float32/nesterov/onecycle+momentum/ema/every-5-steps", `
+precision: float32
+optimizer: {rule: nesterov, lr: 0.2, momentum: 0.95}
+schedule: {kind: onecycle, min_momentum: 0.85}
+`, ", ema: 0.9", []int{5, 5, 5, 5}, ""},
+		{"float64/adam/onecycle-linear+momentum/ema/batchnorm/mid-epoch", `
+precision: float64
+optimizer: {rule: adam, lr: 0.02, beta1: 0.95}
+schedule: {kind: onecycle, anneal: linear, pct_start: 0.3, min_momentum: 0.85}
+`, ", ema: 0.95", []int{7, 9}, ", batchnorm: true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -392,6 +405,54 @@ schedule: {kind: cosine, warmup: 1}
 				t.Errorf("lr stayed %g for 4 epochs: the schedule is not exercised", wantMs[0].LR)
 			}
 		})
+	}
+}
+
+// TestEMAIsTheModel (train.ema): the run evaluates and saves the moving
+// average of the weights, not the weights it trains. Without a
+// validation split the model is the last epoch's: exactly the
+// checkpoint's average (ema.*), which differs from its weights, and the
+// test figures are the average's.
+func TestEMAIsTheModel(t *testing.T) {
+	c := loadConfig(t, "seed: 5\n"+strings.Replace(smallSpiral, "val_fraction: 0.25", "val_fraction: 0", 1)+`
+model: {hidden: [16]}
+optimizer: {rule: momentum, lr: 0.1}
+train: {epochs: 3, batch_size: 16, ema: 0.9}
+`)
+	res, err := Start(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, st := checkpointOf(t, c.Train.OutDir)
+	if want := 3 * 8; st.EMASteps != want { // 120 samples, batch 16: 8 steps
+		t.Errorf("the checkpoint counts %d average updates, want %d", st.EMASteps, want)
+	}
+	saved, _, err := stfile.Read(filepath.Join(c.Train.OutDir, rundir.Model))
+	if err != nil {
+		t.Fatal(err)
+	}
+	avg, raw := map[string]stfile.Tensor{}, map[string]stfile.Tensor{}
+	file := map[string]stfile.Tensor{}
+	for _, x := range saved {
+		file[x.Name] = x
+		avg[x.Name], raw[x.Name] = ts[emaPrefix+x.Name], ts[x.Name]
+	}
+	if err := sameTensors(file, avg); err != nil {
+		t.Errorf("model.safetensors is not the checkpoint's moving average: %v", err)
+	}
+	if sameTensors(file, raw) == nil {
+		t.Errorf("model.safetensors holds the trained weights, not their average")
+	}
+	net, norm, err := model.Load[float32](filepath.Join(c.Train.OutDir, rundir.Model))
+	if err != nil {
+		t.Fatal(err)
+	}
+	splits, err := LoadData(c, norm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := (&Evaluator[float32]{Net: net, Batch: 100}).Evaluate(splits.Test, nil, false); res.Test == nil || ev.Loss != res.Test.Loss {
+		t.Errorf("test loss %v, the saved average gives %v", res.Test, ev.Loss)
 	}
 }
 

@@ -38,6 +38,11 @@ type Normalizer struct {
 	// predict compares an image's gray level with.
 	Mean float64 `json:"mean,omitempty"`
 	Std  float64 `json:"std,omitempty"`
+	// Classes names the classes (label i is Classes[i]) when the data
+	// source names them (Fashion-MNIST, CIFAR-10): what nnfc eval,
+	// predict and the report show. Empty when the index is the name, or
+	// the names live in Source (a table's target values).
+	Classes []string `json:"classes,omitempty"`
 }
 
 // FitNormalizer computes the normalization mode on train. Statistics are

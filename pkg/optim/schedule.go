@@ -11,8 +11,9 @@ import (
 // the trainer asks once at the start of each epoch and keeps the rate for
 // every step of it. Warmup is in epochs too.
 //
-// Every schedule except ReduceOnPlateau is a pure function of the epoch:
-// its Observe does nothing and resuming needs no state beyond the epoch.
+// Every schedule except ReduceOnPlateau is a pure function of the epoch
+// (OneCycle: of the epoch and the step, see StepSchedule): its Observe
+// does nothing and resuming needs no state beyond the position.
 // ReduceOnPlateau's state is its exported fields; encoding/json round-trips
 // it exactly (all its fields stay finite).
 type Schedule interface {
@@ -25,21 +26,41 @@ type Schedule interface {
 }
 
 // Kinds lists the schedule kinds.
-var Kinds = []string{"constant", "exponential", "step", "cosine", "plateau"}
+var Kinds = []string{"constant", "exponential", "step", "cosine", "plateau", "onecycle"}
+
+// A StepSchedule sets the rate at every step, not once per epoch
+// (OneCycle): the trainer asks StepLR before each step. Its LR(epoch) is
+// the rate of the epoch's first step.
+type StepSchedule interface {
+	Schedule
+	// StepLR is the rate of step (0-based) of epoch, whose steps are
+	// steps (≥ 1).
+	StepLR(epoch, step, steps int) float64
+}
 
 // ScheduleConfig selects a schedule. Keys in the struct tags are the
 // configuration file's keys under "schedule". The base learning rate is
 // not part of it: it is passed to NewSchedule.
 type ScheduleConfig struct {
-	Kind     string  `json:"kind" mapstructure:"kind"`           // "constant" | "exponential" | "step" | "cosine" | "plateau"
+	Kind     string  `json:"kind" mapstructure:"kind"`           // "constant" | "exponential" | "step" | "cosine" | "plateau" | "onecycle"
 	Gamma    float64 `json:"gamma" mapstructure:"gamma"`         // exponential, step: factor in (0,1]; defaults 0.95, 0.1
 	Every    int     `json:"every" mapstructure:"every"`         // step: epochs between drops, ≥ 1, default 10
-	Epochs   int     `json:"epochs" mapstructure:"epochs"`       // cosine: epochs to anneal over, ≥ 1, no default (use the run's epochs)
+	Epochs   int     `json:"epochs" mapstructure:"epochs"`       // cosine, onecycle: epochs to anneal over, ≥ 1, no default (use the run's epochs)
 	MinLR    float64 `json:"min_lr" mapstructure:"min_lr"`       // cosine, plateau: floor, in [0, lr], default 0
-	Warmup   int     `json:"warmup" mapstructure:"warmup"`       // all: linear warmup epochs, ≥ 0, default 0
+	Warmup   int     `json:"warmup" mapstructure:"warmup"`       // all but onecycle: linear warmup epochs, ≥ 0, default 0
 	Factor   float64 `json:"factor" mapstructure:"factor"`       // plateau: in (0,1), default 0.1
 	Patience int     `json:"patience" mapstructure:"patience"`   // plateau: ≥ 0, default 10
 	MinDelta float64 `json:"min_delta" mapstructure:"min_delta"` // plateau: ≥ 0, default 1e-4
+	// One-cycle (fastai's fit_one_cycle names and defaults): the base
+	// rate is the peak; the cycle starts at lr/Div, reaches lr after
+	// PctStart of the steps and ends at lr/DivFinal, both halves annealed
+	// by Anneal. MinMomentum > 0 cycles the rule's momentum inversely,
+	// from its configured value down to MinMomentum at the peak and back.
+	PctStart    float64 `json:"pct_start" mapstructure:"pct_start"`       // onecycle: in (0,1), default 0.25
+	Div         float64 `json:"div" mapstructure:"div"`                   // onecycle: ≥ 1, default 25
+	DivFinal    float64 `json:"div_final" mapstructure:"div_final"`       // onecycle: ≥ 1, default 1e5
+	Anneal      string  `json:"anneal" mapstructure:"anneal"`             // onecycle: cos | linear, default cos
+	MinMomentum float64 `json:"min_momentum" mapstructure:"min_momentum"` // onecycle: in [0,1), 0 (default): no momentum cycling
 }
 
 // DefaultSchedule returns the configuration of kind with its defaults.
@@ -49,6 +70,8 @@ func DefaultSchedule(kind string) (ScheduleConfig, error) {
 	c := ScheduleConfig{Kind: kind}
 	switch kind {
 	case "constant", "cosine":
+	case "onecycle":
+		c.PctStart, c.Div, c.DivFinal, c.Anneal = 0.25, 25, 1e5, "cos"
 	case "exponential":
 		c.Gamma = 0.95
 	case "step":
@@ -66,17 +89,23 @@ func unknownKind(kind string) error {
 }
 
 var scheduleApplies = map[string][]string{
-	"gamma":     {"exponential", "step"},
-	"every":     {"step"},
-	"epochs":    {"cosine"},
-	"min_lr":    {"cosine", "plateau"},
-	"warmup":    Kinds,
-	"factor":    {"plateau"},
-	"patience":  {"plateau"},
-	"min_delta": {"plateau"},
+	"gamma":        {"exponential", "step"},
+	"every":        {"step"},
+	"epochs":       {"cosine", "onecycle"},
+	"min_lr":       {"cosine", "plateau"},
+	"warmup":       {"constant", "exponential", "step", "cosine", "plateau"},
+	"factor":       {"plateau"},
+	"patience":     {"plateau"},
+	"min_delta":    {"plateau"},
+	"pct_start":    {"onecycle"},
+	"div":          {"onecycle"},
+	"div_final":    {"onecycle"},
+	"anneal":       {"onecycle"},
+	"min_momentum": {"onecycle"},
 }
 
-var scheduleKeys = []string{"gamma", "every", "epochs", "min_lr", "warmup", "factor", "patience", "min_delta"}
+var scheduleKeys = []string{"gamma", "every", "epochs", "min_lr", "warmup", "factor", "patience", "min_delta",
+	"pct_start", "div", "div_final", "anneal", "min_momentum"}
 
 // Validate reports every problem with c, each error naming its key, as
 // Config.Validate does ("schedule.gamma: must be in (0,1], got 1.5",
@@ -140,6 +169,26 @@ func (c ScheduleConfig) Validate(set map[string]bool) []error {
 			if !(c.MinDelta >= 0 && finite(c.MinDelta)) {
 				bad(k, ">= 0", c.MinDelta)
 			}
+		case "pct_start":
+			if !(c.PctStart > 0 && c.PctStart < 1) {
+				bad(k, "in (0,1)", c.PctStart)
+			}
+		case "div":
+			if !(c.Div >= 1 && finite(c.Div)) {
+				bad(k, ">= 1", c.Div)
+			}
+		case "div_final":
+			if !(c.DivFinal >= 1 && finite(c.DivFinal)) {
+				bad(k, ">= 1", c.DivFinal)
+			}
+		case "anneal":
+			if c.Anneal != "cos" && c.Anneal != "linear" {
+				bad(k, "cos or linear", fmt.Sprintf("%q", c.Anneal))
+			}
+		case "min_momentum":
+			if !(c.MinMomentum >= 0 && c.MinMomentum < 1) {
+				bad(k, "in [0,1) (0: no momentum cycling)", c.MinMomentum)
+			}
 		}
 	}
 	return errs
@@ -170,6 +219,9 @@ func NewSchedule(cfg ScheduleConfig, lr0 float64) (Schedule, error) {
 	case "plateau":
 		return &ReduceOnPlateau{Factor: cfg.Factor, Patience: cfg.Patience, MinDelta: cfg.MinDelta,
 			MinLR: cfg.MinLR, Warmup: cfg.Warmup, Current: lr0}, nil
+	case "onecycle":
+		return &OneCycle{MaxLR: lr0, Div: cfg.Div, DivFinal: cfg.DivFinal, PctStart: cfg.PctStart,
+			Linear: cfg.Anneal == "linear", Epochs: cfg.Epochs, MinMomentum: cfg.MinMomentum}, nil
 	}
 	panic("optim: unreachable: kind validated but not constructed: " + cfg.Kind)
 }
@@ -281,3 +333,72 @@ func (s *ReduceOnPlateau) Observe(valLoss float64) {
 		s.Bad = 0
 	}
 }
+
+// OneCycle is the one-cycle policy (Smith 2018, "A disciplined approach to
+// neural network hyper-parameters"; fastai's fit_one_cycle, whose
+// parameter names and defaults it keeps). Over the T = Epochs·steps steps
+// of the run, at step t (0-based, counted over epochs) with p = t/T:
+//
+//	p < PctStart:  lr = anneal(MaxLR/Div, MaxLR, p/PctStart)
+//	p ≥ PctStart:  lr = anneal(MaxLR, MaxLR/DivFinal, (p − PctStart)/(1 − PctStart))
+//	p ≥ 1:         lr = MaxLR/DivFinal (epochs past Epochs)
+//
+// where anneal(a, b, f) = b + (a − b)·(1 + cos(π·f))/2 (cosine), or
+// a + (b − a)·f with Linear. With MinMomentum > 0 the rule's momentum
+// (momentum, nesterov: μ; adam, adamw: β1) cycles the other way, by
+// the same anneal: from its configured value m down to MinMomentum at
+// the peak rate, and back up to m at the end (fastai's moms (0.95, 0.85,
+// 0.95) are m = 0.95, MinMomentum = 0.85); see MomentumCycle.
+type OneCycle struct {
+	MaxLR, Div, DivFinal, PctStart float64
+	Linear                         bool
+	Epochs                         int
+	MinMomentum                    float64
+}
+
+// LR is the rate of the epoch's first step.
+func (s *OneCycle) LR(epoch int) float64 { return s.StepLR(epoch, 0, 1) }
+
+// StepLR is the rate of the step (see OneCycle).
+func (s *OneCycle) StepLR(epoch, step, steps int) float64 {
+	p, f := s.phase(epoch, step, steps)
+	if p == 0 {
+		return s.anneal(s.MaxLR/s.Div, s.MaxLR, f)
+	}
+	return s.anneal(s.MaxLR, s.MaxLR/s.DivFinal, f)
+}
+
+// Momentum is the momentum of the step for a rule configured with
+// momentum max (see OneCycle); max itself without cycling.
+func (s *OneCycle) Momentum(max float64, epoch, step, steps int) float64 {
+	if s.MinMomentum == 0 {
+		return max
+	}
+	p, f := s.phase(epoch, step, steps)
+	if p == 0 {
+		return s.anneal(max, s.MinMomentum, f)
+	}
+	return s.anneal(s.MinMomentum, max, f)
+}
+
+// phase returns the phase (0 warm-up, 1 anneal) of the step and the
+// fraction of that phase done.
+func (s *OneCycle) phase(epoch, step, steps int) (int, float64) {
+	if epoch < 0 || step < 0 || steps < 1 {
+		panic(fmt.Sprintf("optim: one-cycle rate asked for epoch %d, step %d of %d", epoch, step, steps))
+	}
+	p := (float64(epoch)*float64(steps) + float64(step)) / (float64(s.Epochs) * float64(steps))
+	if p < s.PctStart {
+		return 0, p / s.PctStart
+	}
+	return 1, math.Min(1, (p-s.PctStart)/(1-s.PctStart))
+}
+
+func (s *OneCycle) anneal(a, b, f float64) float64 {
+	if s.Linear {
+		return a + (b-a)*f
+	}
+	return b + (a-b)*(1+math.Cos(math.Pi*f))/2
+}
+
+func (s *OneCycle) Observe(float64) {}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/floats/scalar"
+
+	"github.com/nnfc/nnfc/pkg/layers"
 )
 
 // tolSchedule bounds schedule values against the hand-computed literals
@@ -174,7 +176,20 @@ func TestScheduleValidate(t *testing.T) {
 			"schedule.min_delta: must be >= 0, got +Inf",
 		}},
 		{"unknown kind", ScheduleConfig{Kind: "linear"}, nil, []string{
-			`schedule.kind: unknown kind "linear" (want one of constant, exponential, step, cosine, plateau)`}},
+			`schedule.kind: unknown kind "linear" (want one of constant, exponential, step, cosine, plateau, onecycle)`}},
+		{"onecycle ranges", ScheduleConfig{Kind: "onecycle", Epochs: 0, PctStart: 1, Div: 0.5, DivFinal: math.NaN(), Anneal: "cosine", MinMomentum: 1}, set("warmup"), []string{
+			"schedule.epochs: must be >= 1, got 0",
+			"schedule.warmup: does not apply to kind onecycle",
+			"schedule.pct_start: must be in (0,1), got 1",
+			"schedule.div: must be >= 1, got 0.5",
+			"schedule.div_final: must be >= 1, got NaN",
+			`schedule.anneal: must be cos or linear, got "cosine"`,
+			"schedule.min_momentum: must be in [0,1) (0: no momentum cycling), got 1",
+		}},
+		{"onecycle keys with cosine", ScheduleConfig{Kind: "cosine", Epochs: 5}, set("pct_start", "schedule.min_momentum"), []string{
+			"schedule.pct_start: does not apply to kind cosine",
+			"schedule.min_momentum: does not apply to kind cosine",
+		}},
 	} {
 		var got []string
 		for _, e := range tc.cfg.Validate(tc.set) {
@@ -186,7 +201,7 @@ func TestScheduleValidate(t *testing.T) {
 	}
 	for _, kind := range Kinds {
 		c, err := DefaultSchedule(kind)
-		if kind == "cosine" {
+		if kind == "cosine" || kind == "onecycle" {
 			c.Epochs = 10
 		}
 		if err != nil || c.Validate(nil) != nil {
@@ -205,5 +220,142 @@ func TestScheduleValidate(t *testing.T) {
 		if _, err := NewSchedule(tc.cfg, tc.lr0); err == nil || err.Error() != tc.want {
 			t.Errorf("NewSchedule(%+v, %v) error = %v, want %q", tc.cfg, tc.lr0, err, tc.want)
 		}
+	}
+}
+
+// TestOneCycleCurve checks one-cycle's rate and momentum, step by step
+// over a whole run, against its formula written out independently here
+// (fastai's combined_cos: SchedCos(start, end)(pos) = start + (1 +
+// cos(π(1 − pos)))·(end − start)/2; SchedLin is start + pos·(end −
+// start)), and at hand-computed points: max_lr 0.1, div 25, div_final
+// 1e5, pct_start 0.25, 4 epochs of 10 steps, so the peak is at step 10.
+func TestOneCycleCurve(t *testing.T) {
+	const epochs, steps = 4, 10
+	total := float64(epochs * steps)
+	for _, anneal := range []string{"cos", "linear"} {
+		cfg, err := DefaultSchedule("onecycle")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Epochs, cfg.Anneal, cfg.MinMomentum = epochs, anneal, 0.85
+		s := mustSchedule(t, cfg, 0.1).(*OneCycle)
+		sched := func(start, end, pos float64) float64 {
+			if anneal == "linear" {
+				return start + pos*(end-start)
+			}
+			return start + (1+math.Cos(math.Pi*(1-pos)))*(end-start)/2
+		}
+		for e := 0; e < epochs+2; e++ {
+			for b := 0; b < steps; b++ {
+				pos := (float64(e*steps + b)) / total
+				var lr, mom float64
+				if pos < 0.25 {
+					lr, mom = sched(0.1/25, 0.1, pos/0.25), sched(0.95, 0.85, pos/0.25)
+				} else {
+					f := math.Min(1, (pos-0.25)/0.75)
+					lr, mom = sched(0.1, 0.1/1e5, f), sched(0.85, 0.95, f)
+				}
+				if got := s.StepLR(e, b, steps); !scalar.EqualWithinAbsOrRel(got, lr, 1e-15, 1e-13) {
+					t.Errorf("%s: StepLR(%d, %d) = %.17g, want %.17g", anneal, e, b, got, lr)
+				}
+				if got := s.Momentum(0.95, e, b, steps); !scalar.EqualWithinAbsOrRel(got, mom, 1e-15, 1e-13) {
+					t.Errorf("%s: Momentum(0.95, %d, %d) = %.17g, want %.17g", anneal, e, b, got, mom)
+				}
+			}
+			if s.LR(e) != s.StepLR(e, 0, steps) {
+				t.Errorf("%s: LR(%d) = %g is not the epoch's first step's rate %g", anneal, e, s.LR(e), s.StepLR(e, 0, steps))
+			}
+		}
+		// Hand-computed points (python3, math.cos).
+		want := map[int]float64{0: 0.004, 2: 0.013167184270002533, 5: 0.052, 10: 0.1, 17: 0.08715736970145699, 25: 0.0500005, 39: 0.0002749024925340197, 40: 1e-6}
+		if anneal == "linear" {
+			want = map[int]float64{0: 0.004, 2: 0.0232, 5: 0.052, 10: 0.1, 17: 0.0766669, 25: 0.0500005, 39: 0.0033343, 40: 1e-6}
+		}
+		for step, w := range want {
+			if got := s.StepLR(step/steps, step%steps, steps); !scalar.EqualWithinAbsOrRel(got, w, 1e-15, 1e-12) {
+				t.Errorf("%s: step %d: lr %.17g, want %.17g", anneal, step, got, w)
+			}
+		}
+		// Momentum: 0.95 at the ends, 0.85 at the peak, 0.9 half-way down.
+		for step, w := range map[int]float64{0: 0.95, 10: 0.85, 25: 0.9, 40: 0.95} {
+			if got := s.Momentum(0.95, step/steps, step%steps, steps); !scalar.EqualWithinAbsOrRel(got, w, 1e-15, 1e-12) {
+				t.Errorf("%s: step %d: momentum %.17g, want %.17g", anneal, step, got, w)
+			}
+		}
+	}
+	// Without min_momentum the momentum is left as configured.
+	s := mustSchedule(t, ScheduleConfig{Kind: "onecycle", Epochs: 2, PctStart: 0.3, Div: 10, DivFinal: 100, Anneal: "cos"}, 1)
+	if m := s.(MomentumSchedule).Momentum(0.9, 0, 5, 10); m != 0.9 {
+		t.Errorf("momentum without min_momentum: %g, want 0.9", m)
+	}
+}
+
+// TestSetMomentum: the momentum the one-cycle policy sets reaches the
+// rules that have one (through clipping too) and no other.
+func TestSetMomentum(t *testing.T) {
+	for _, rule := range Rules {
+		cfg, _ := Defaults(rule)
+		p := []*layers.Param[float64]{{Name: "w", Data: []float64{1, 2}, Grad: []float64{0.5, -1}}}
+		opt, err := New(cfg, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, has := MomentumOf(cfg)
+		if got := SetMomentum(Optimizer[float64](Clip(opt, p, 10)), 0.5); got != has {
+			t.Errorf("%s: SetMomentum = %v, MomentumOf says %v", rule, got, has)
+		}
+		var m float64
+		switch o := opt.(type) {
+		case *Momentum[float64]:
+			m = o.Mu
+		case *Nesterov[float64]:
+			m = o.Mu
+		case *Adam[float64]:
+			m = o.Beta1
+		case *AdamW[float64]:
+			m = o.Beta1
+		}
+		if has && m != 0.5 {
+			t.Errorf("%s: momentum %g after SetMomentum(0.5)", rule, m)
+		}
+	}
+}
+
+// TestEMA checks the moving average against its recurrence computed by
+// hand: decay 0.9 with TensorFlow's ramp min(0.9, (1+n)/(10+n)): d = 0.1,
+// 2/11, 3/12, ... reaching 0.9 at n = 80.
+func TestEMA(t *testing.T) {
+	w := []float64{1, -2}
+	avg := make([]float64, 2)
+	e := NewEMA(0.9, [][]float64{w}, [][]float64{avg})
+	if avg[0] != 1 || avg[1] != -2 {
+		t.Fatalf("the average starts at %v, want a copy of the weights", avg)
+	}
+	want := []float64{1, -2}
+	for n := 0; n < 100; n++ {
+		w[0], w[1] = float64(n), -float64(n*n)
+		d := math.Min(0.9, float64(1+n)/float64(10+n))
+		if r := e.Rate(); r != d {
+			t.Fatalf("update %d: rate %g, want %g", n, r, d)
+		}
+		e.Update()
+		for j := range want {
+			want[j] = d*want[j] + (1-d)*w[j]
+			if avg[j] != want[j] {
+				t.Fatalf("update %d: avg[%d] = %.17g, want %.17g", n, j, avg[j], want[j])
+			}
+		}
+	}
+	if e.N != 100 || e.Rate() != 0.9 {
+		t.Errorf("after 100 updates: N %d, rate %g", e.N, e.Rate())
+	}
+	// Weights that stay put leave the average where it converges: a
+	// wrong sign or a missing (1−d) fails here.
+	w[0], w[1] = 3, 3
+	for range 400 {
+		e.Update()
+	}
+	if math.Abs(avg[0]-3) > 1e-12 || math.Abs(avg[1]-3) > 1e-12 {
+		t.Errorf("average of constant weights %v, want 3, 3", avg)
 	}
 }

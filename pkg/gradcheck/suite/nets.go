@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -40,8 +41,8 @@ func netChecks() []Check {
 				cs = append(cs, Check{
 					Name:     name,
 					Doc:      fmt.Sprintf("every parameter of a %s net (softmax, xavier, batch 5%s); %s", dimString(spec), kink, mistake),
-					Run:      func() []gradcheck.Result { return runNet(name, spec, seed, 5, 0, false, false) },
-					Negative: func() []gradcheck.Result { return runNet(name, spec, seed, 5, 0, false, true) },
+					Run:      func() []gradcheck.Result { return runNet(name, spec, seed, 5, 0, false, false, nil) },
+					Negative: func() []gradcheck.Result { return runNet(name, spec, seed, 5, 0, false, true, nil) },
 				})
 			}
 		}
@@ -62,8 +63,8 @@ func embedNetCheck() Check {
 		Doc: "every parameter, tables included, of a classifier whose first layer embeds inputs 1 (3×2) and 4 (4×3): " +
 			dimString(spec) + ", reg 0.1, batch 8 with repeated indices, biases off the ReLU kink; " +
 			"negative: a table row keeps only the last batch row's gradient (= instead of +=)",
-		Run:      func() []gradcheck.Result { return runNetMistake(name, spec, 77, 8, 0, false, false, true) },
-		Negative: func() []gradcheck.Result { return runNetMistake(name, spec, 77, 8, 0, false, true, true) },
+		Run:      func() []gradcheck.Result { return runNetMistake(name, spec, 77, 8, 0, false, false, true, nil) },
+		Negative: func() []gradcheck.Result { return runNetMistake(name, spec, 77, 8, 0, false, true, true, nil) },
 	}
 }
 
@@ -89,17 +90,24 @@ const (
 	specBudget = 3e9
 )
 
+// A Batch draws the batch a ForSpec check runs on, for one kind of
+// network (model.Kind): n inputs and their targets (nil for a kind whose
+// target is its input), with the network moved off the kinks of its
+// activations where the kind allows it; an error says why a network of
+// this kind cannot be checked by finite differences. Each task
+// (internal/task) names its kind's Batch: ClassBatch, InputBatch.
+type Batch func(net *model.Net[float64], n int, rng *rand.Rand) (x *layers.Matrix[float64], y []int32, err error)
+
 // ForSpec returns the check of the network a config describes: the same
 // architecture, activations, leaky_alpha, loss and reg, in float64, on a
-// seeded random N(0, 1) batch (8 samples, 4 when the input has more than
-// 100 features). Every tensor is checked; a tensor larger than the entry
-// budget is checked on a seeded random subset of its entries, which the
-// Result's Tensor names ("0.weight (2000 of 50176 entries)"). Weights
-// come from the spec's initializer, except that "normal" (often with a
-// tiny weight_scale, whose gradients drown in rounding) is replaced by
-// xavier: the backward pass does not depend on the initializer. Biases
-// feeding ReLU / LeakyReLU are shifted, and SVM labels chosen, to keep the
-// batch away from kinks (see batchAwayFromKinks).
+// seeded random N(0, 1) batch drawn by batch (8 samples, 4 when the input
+// has more than 100 features); loss names the loss in the check's name.
+// Every tensor is checked; a tensor larger than the entry budget is
+// checked on a seeded random subset of its entries, which the Result's
+// Tensor names ("0.weight (2000 of 50176 entries)"). Weights come from
+// the spec's initializer, except that "normal" (often with a tiny
+// weight_scale, whose gradients drown in rounding) is replaced by xavier:
+// the backward pass does not depend on the initializer.
 //
 // The relative error's denominator floor is raised from the course's 1e-8
 // to the rounding noise of the loss divided by the threshold (see
@@ -107,17 +115,13 @@ const (
 // are 1e-7 or smaller, below what a difference quotient of a float64 loss
 // can resolve, and the course's formula would fail them at random. Such
 // entries are in effect compared absolutely, to within the noise.
-func ForSpec(spec model.Spec, seed uint64) Check {
-	loss := spec.Loss
-	if spec.IsAutoencoder() {
-		loss = "autoencoder" // the reconstruction loss of a tied W
-	}
+func ForSpec(spec model.Spec, seed uint64, loss string, batch Batch) Check {
 	name := "spec/" + dimString(spec) + "/" + loss + fmt.Sprintf("/reg=%g", spec.Reg)
-	batch := 8
+	n := 8
 	if spec.InputDim > 100 {
-		batch = 4
+		n = 4
 	}
-	limit := entryLimit(spec, batch)
+	limit := entryLimit(spec, n)
 	mistake := "negative: the 1/N of the mean loss missing from every gradient"
 	if spec.Reg > 0 {
 		mistake = "negative: reg·W missing from the weight gradients"
@@ -128,9 +132,9 @@ func ForSpec(spec model.Spec, seed uint64) Check {
 	return Check{
 		Name: name,
 		Doc: fmt.Sprintf("every parameter of the configured net on a random batch of %d (at most %d entries per tensor), "+
-			"relative-error floor raised to the loss's float64 rounding noise / 1e-7 (≈1e-4); %s", batch, limit, mistake),
-		Run:      func() []gradcheck.Result { return runNet(name, spec, seed, batch, limit, true, false) },
-		Negative: func() []gradcheck.Result { return runNet(name, spec, seed, batch, limit, true, true) },
+			"relative-error floor raised to the loss's float64 rounding noise / 1e-7 (≈1e-4); %s", n, limit, mistake),
+		Run:      func() []gradcheck.Result { return runNet(name, spec, seed, n, limit, true, false, batch) },
+		Negative: func() []gradcheck.Result { return runNet(name, spec, seed, n, limit, true, true, batch) },
 	}
 }
 
@@ -155,21 +159,25 @@ func entryLimit(spec model.Spec, batch int) int {
 	}
 }
 
-// runNet builds spec's network in float64, draws a batch of n samples,
-// keeps the network away from its kinks and checks every parameter (at
-// most limit entries per tensor when limit > 0). floored raises the
-// relative error's denominator floor to noiseFloor. wrong corrupts the
-// analytic gradient as the check's Doc says.
-func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, wrong bool) []gradcheck.Result {
-	return runNetMistake(check, spec, seed, n, limit, floored, wrong, false)
+// runNet builds spec's network in float64, draws a batch of n samples
+// with batch (ClassBatch when nil), which keeps the network away from its
+// kinks, and checks every parameter (at most limit entries per tensor
+// when limit > 0). floored raises the relative error's denominator floor
+// to noiseFloor. wrong corrupts the analytic gradient as the check's Doc
+// says.
+func runNet(check string, spec model.Spec, seed uint64, n, limit int, floored, wrong bool, batch Batch) []gradcheck.Result {
+	return runNetMistake(check, spec, seed, n, limit, floored, wrong, false, batch)
 }
 
 // runNetMistake is runNet; with embedWrong (and wrong), the mistake is
 // the embedding's instead: a table row keeps only the last batch row's
 // gradient (embeddingMistake).
-func runNetMistake(check string, spec model.Spec, seed uint64, n, limit int, floored, wrong, embedWrong bool) []gradcheck.Result {
+func runNetMistake(check string, spec model.Spec, seed uint64, n, limit int, floored, wrong, embedWrong bool, batch Batch) []gradcheck.Result {
 	if spec.Init == layers.InitNormal {
 		spec.Init = layers.InitXavier
+	}
+	if batch == nil {
+		batch = ClassBatch
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6e6e6663)) // "nnfc"
 	net, err := model.New[float64](spec, rng)
@@ -180,43 +188,9 @@ func runNetMistake(check string, spec model.Spec, seed uint64, n, limit int, flo
 		net.Layers[0] = &embeddingMistake{Embedding: net.Embedding}
 		wrong = false
 	}
-	var x *layers.Matrix[float64]
-	var y []int32
-	// Embedding tables come first: the layer-by-layer walk draws their
-	// indices and knows where the affine layers are.
-	regularized := spec.BatchNorm || spec.Dropout > 0 || len(spec.Embed) > 0
-	if spec.IsAutoencoder() {
-		// No labels, and no biases to move the pre-activations off a
-		// kink: a random batch, for smooth activations only.
-		if a := spec.Activations[0]; a == "relu" || a == "leaky_relu" {
-			return []gradcheck.Result{{Check: check, Threshold: threshold,
-				Err: "an autoencoder with activation " + a + " has no bias to keep its pre-activations off the kink at 0, " +
-					"so finite differences cannot check it (layer/" + a + " and net/autoencoder/* check its parts)"}}
-		}
-		x = randMatrix(rng, n, spec.InputDim)
-	} else if regularized {
-		// Fixed dropout masks, and biases or β shifted off the ReLU kinks
-		// with the layer-by-layer walk that knows batchnorm and dropout.
-		for _, d := range net.Dropout {
-			d.FixedMask = true
-		}
-		x = randMatrix(rng, n, spec.InputDim)
-		for _, c := range spec.Embed {
-			for i := range n {
-				x.Data[i*x.Cols+c.Col] = float64(rng.IntN(c.Vocab))
-			}
-		}
-		y = make([]int32, n)
-		for i := range y {
-			y[i] = int32(rng.IntN(spec.Classes))
-		}
-		offKinks(net, x)
-	} else {
-		var ok bool
-		if x, y, ok = batchAwayFromKinks(net, n, rng); !ok {
-			return []gradcheck.Result{{Check: check, Threshold: threshold,
-				Err: "could not draw a batch whose SVM margins all stay 0.05 away from 0"}}
-		}
+	x, y, err := batch(net, n, rng)
+	if err != nil {
+		return []gradcheck.Result{{Check: check, Threshold: threshold, Err: err.Error()}}
 	}
 	net.Loss(x, layers.Classes[float64](y))
 	analytic := make([][]float64, len(net.Params()))
@@ -299,6 +273,52 @@ func compareFloor(check, tensor string, a, n []float64, floor float64) gradcheck
 		}
 	}
 	return r
+}
+
+// ClassBatch is the batch of a classifier (targets: a class per row):
+// N(0, 1) inputs and random labels, with the biases feeding ReLU and
+// LeakyReLU shifted off the kinks (batchAwayFromKinks; with batchnorm or
+// dropout, offKinks and fixed dropout masks).
+func ClassBatch(net *model.Net[float64], n int, rng *rand.Rand) (*layers.Matrix[float64], []int32, error) {
+	spec := net.Spec
+	// Embedding tables come first: the layer-by-layer walk draws their
+	// indices and knows where the affine layers are.
+	if spec.BatchNorm || spec.Dropout > 0 || len(spec.Embed) > 0 {
+		// Fixed dropout masks, and biases or β shifted off the ReLU kinks
+		// with the layer-by-layer walk that knows batchnorm and dropout.
+		for _, d := range net.Dropout {
+			d.FixedMask = true
+		}
+		x := randMatrix(rng, n, spec.InputDim)
+		for _, c := range spec.Embed {
+			for i := range n {
+				x.Data[i*x.Cols+c.Col] = float64(rng.IntN(c.Vocab))
+			}
+		}
+		y := make([]int32, n)
+		for i := range y {
+			y[i] = int32(rng.IntN(spec.Classes))
+		}
+		offKinks(net, x)
+		return x, y, nil
+	}
+	x, y, ok := batchAwayFromKinks(net, n, rng)
+	if !ok {
+		return nil, nil, errors.New("could not draw a batch whose SVM margins all stay 0.05 away from 0")
+	}
+	return x, y, nil
+}
+
+// InputBatch is the batch of a network whose target is its input (the
+// tied autoencoder): N(0, 1) inputs and no labels. Without biases nothing
+// moves the pre-activations off a kink, so it refuses relu and
+// leaky_relu.
+func InputBatch(net *model.Net[float64], n int, rng *rand.Rand) (*layers.Matrix[float64], []int32, error) {
+	if a := net.Spec.Activations[0]; a == "relu" || a == "leaky_relu" {
+		return nil, nil, fmt.Errorf("model.activation %s: the network has no bias to keep its pre-activations off the kink at 0, "+
+			"so finite differences cannot check it (nnfc gradcheck --only layer/%s checks the layer)", a, a)
+	}
+	return randMatrix(rng, n, net.Spec.InputDim), nil, nil
 }
 
 // batchAwayFromKinks draws a batch of n N(0, 1) samples and labels, then

@@ -121,7 +121,7 @@ func TestSelect(t *testing.T) {
 
 func runForSpec(t *testing.T, spec model.Spec) ([]gradcheck.Result, time.Duration) {
 	t.Helper()
-	c := suite.ForSpec(spec, 42)
+	c := suite.ForSpec(spec, 42, spec.Loss, suite.ClassBatch)
 	start := time.Now()
 	rs := c.Run()
 	elapsed := time.Since(start)
@@ -161,7 +161,7 @@ func TestForSpecMNIST(t *testing.T) {
 }
 
 func TestForSpecInvalid(t *testing.T) {
-	rs := suite.ForSpec(model.Spec{InputDim: 0, Classes: 2, Loss: "softmax", Init: "he"}, 1).Run()
+	rs := suite.ForSpec(model.Spec{InputDim: 0, Classes: 2, Loss: "softmax", Init: "he"}, 1, "softmax", suite.ClassBatch).Run()
 	if len(rs) != 1 || rs[0].Err == "" || rs[0].Pass() {
 		t.Errorf("invalid spec: %+v", rs)
 	}
@@ -175,7 +175,7 @@ func TestForSpecRegularized(t *testing.T) {
 		{InputDim: 6, Hidden: []int{8}, Activations: []string{"relu"}, Classes: 3, Loss: "softmax", Init: "he", Dropout: 0.3, Reg: 0.1},
 		{InputDim: 40, Hidden: []int{16}, Activations: []string{"tanh"}, Classes: 5, Loss: "softmax", Init: "xavier", BatchNorm: true, Dropout: 0.5},
 	} {
-		c := suite.ForSpec(spec, 3)
+		c := suite.ForSpec(spec, 3, spec.Loss, suite.ClassBatch)
 		if bad := gradcheck.Failed(c.Run()); len(bad) > 0 {
 			for _, r := range bad {
 				t.Errorf("%s %s: rel error %.3g (%s)", c.Name, r.Tensor, r.MaxRel, r.Err)

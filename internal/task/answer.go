@@ -1,0 +1,82 @@
+package task
+
+import (
+	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/model"
+)
+
+// Served is a model opened to answer requests (nnfc serve), as a task's
+// Answerer sees it.
+type Served struct {
+	Spec model.Spec
+	// Exactly one network is set: Net64 when the model computes in
+	// float64, else Net32.
+	Net32 *model.Net[float32]
+	Net64 *model.Net[float64]
+	Norm  *data.Normalizer // the stored input normalization; nil for none
+	// Classes names the classes (a table's target values, or
+	// --class-names), nil when they have none.
+	Classes []string
+	// Predict is nnfc predict's classification (infer.Model.Predict) of
+	// n normalized rows x: emit gets each row's class and probabilities.
+	Predict func(x []float32, n int, emit func(row int, class int32, probs []float64)) error
+}
+
+// An Answerer computes a task's outputs for a batch of normalized rows:
+// nnfc serve's per-task output encoder. Answer is called from one
+// goroutine; the columns it returns are fresh (the caller slices them per
+// request while the next batch runs).
+type Answerer interface {
+	// Outputs lists the columns Answer returns, without values; shape -1
+	// is the rows.
+	Outputs() []Column
+	Answer(x []float32, n int) []Column
+}
+
+// Column is one output for a batch of rows: a name, an OIP V2 datatype
+// (FP32, FP64, INT64, BYTES), a shape whose first dimension is the rows,
+// and its values in exactly one of the slices, row-major.
+type Column struct {
+	Name     string
+	Datatype string
+	Shape    []int
+	F32      []float32
+	F64      []float64
+	I64      []int64
+	Str      []string
+}
+
+// floatType is the datatype of a model's float outputs.
+func (m Served) floatType() string {
+	if m.Net64 != nil {
+		return "FP64"
+	}
+	return "FP32"
+}
+
+// input wraps the batch's float32 rows as a matrix of T: a view for
+// float32 networks, a widened copy for float64 ones (nnfc predict widens
+// its float32 rows the same way).
+func input[T layers.Float](buf *layers.Matrix[T], x []float32, n, d int) *layers.Matrix[T] {
+	if v, ok := any(x).([]T); ok {
+		return &layers.Matrix[T]{Rows: n, Cols: d, Data: v[:n*d]}
+	}
+	buf.Resize(n, d)
+	for i, v := range x[:n*d] {
+		buf.Data[i] = T(v)
+	}
+	return buf
+}
+
+// columnOf copies a matrix into a fresh FP32 or FP64 column.
+func columnOf[T layers.Float](name string, m *layers.Matrix[T]) Column {
+	c := Column{Name: name, Shape: []int{m.Rows, m.Cols}}
+	switch v := any(m.Data).(type) {
+	case []float32:
+		c.Datatype, c.F32 = "FP32", append([]float32(nil), v...)
+	case []float64:
+		c.Datatype, c.F64 = "FP64", append([]float64(nil), v...)
+	}
+	return c
+}
