@@ -159,6 +159,12 @@ func (c classifier) WriteEval(w io.Writer, ev Eval, _ int) {
 	fmt.Fprintln(w, "metrics (↑ higher is better, ↓ lower)")
 	WriteMetrics(w, ev.Metrics, c.Metrics())
 	fmt.Fprintln(w)
+	writeClasses(w, ev)
+}
+
+// writeClasses writes the per-class report and the confusion matrix of
+// ev, labelled by ev.Classes when the classes have names, else by index.
+func writeClasses(w io.Writer, ev Eval) {
 	if r := ev.ClassMetrics; r != nil {
 		writeClassReport(w, *r, ev.Classes)
 		fmt.Fprintln(w)

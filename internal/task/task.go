@@ -268,11 +268,27 @@ type Announcer interface {
 	Announce(s model.Spec, names []string) string
 }
 
+// A specMeter is a task whose Meter needs more of the model than its
+// classes (binary: the decision threshold).
+type specMeter interface {
+	NewMeterFor(s model.Spec, confusion bool) Meter
+}
+
+// NewMeter returns the Meter of the task of the model spec s (see
+// Measure.NewMeter).
+func NewMeter(s model.Spec, confusion bool) Meter {
+	t := Of(s)
+	if m, ok := t.(specMeter); ok {
+		return m.NewMeterFor(s, confusion)
+	}
+	return t.NewMeter(s.Classes, confusion)
+}
+
 // Bad reports one problem of a key.
 type Bad func(key, format string, a ...any)
 
 // All is the table of tasks; the first is the default.
-var All = []Task{classifier{}, autoencoder{}}
+var All = []Task{classifier{}, autoencoder{}, binary{}}
 
 // Names lists the tasks' names.
 func Names() []string {
