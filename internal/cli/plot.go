@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 )
 
 type plotOptions struct {

@@ -6,11 +6,11 @@ import (
 	"io"
 	"os"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/infer"
 	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/task"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 )
 
 // plotModel writes, for a run whose model's task names a picture set

@@ -29,8 +29,8 @@ import (
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
-	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // Exit codes.

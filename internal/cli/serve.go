@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
-	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/internal/serve"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // ServeOptions are nnfc serve's flags.

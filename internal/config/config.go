@@ -21,10 +21,10 @@ import (
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/limits"
 	"github.com/nnfc/nnfc/pkg/optim"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // maxConfigNodes bounds the number of values (scalars, mappings, lists,

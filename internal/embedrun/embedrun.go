@@ -24,8 +24,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/plots"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/embed"
 	"github.com/nnfc/nnfc/pkg/layers"

@@ -9,10 +9,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
 	datasource "github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/sysinfo"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/stfile"
 )

@@ -9,10 +9,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/limits"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 

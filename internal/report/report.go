@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/plots"
@@ -22,6 +21,7 @@ import (
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/internal/train"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/metrics"

@@ -11,24 +11,27 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 )
 
 // SweepPage is the report of a sweep directory (nnfc sweep).
 type SweepPage struct {
 	Dir, Name, Generated string
-	Metric               string // val_acc or val_loss
-	Keys                 []string
-	Counts               string // e.g. "12 done"
-	Best                 *SweepRow
-	Rows                 []SweepRow   // every trial, best first
-	Search               template.URL // the search plot, "" when there is none
-	SearchNote           string       // why there is no search plot
-	Curves               template.URL // the top trials' curves overlaid
-	CurvesOf             string
+	Metric               string // train.monitor: val_acc, val_loss, val_f1_macro, …
+	// MetricCol heads the column of the monitored metric when it is
+	// neither val_acc nor val_loss (those have theirs).
+	MetricCol  string
+	Keys       []string
+	Counts     string // e.g. "12 done"
+	Best       *SweepRow
+	Rows       []SweepRow   // every trial, best first
+	Search     template.URL // the search plot, "" when there is none
+	SearchNote string       // why there is no search plot
+	Curves     template.URL // the top trials' curves overlaid
+	CurvesOf   string
 }
 
 // SweepRow is one trial of the table.
@@ -40,6 +43,7 @@ type SweepRow struct {
 	State        string
 	BestValAcc   string
 	BestValLoss  string
+	Best         string // the monitored metric at the best epoch
 	BestEpoch    int
 	Epochs, Max  int
 	Seconds      float64
@@ -80,6 +84,9 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 		return nil, err
 	}
 	p := &SweepPage{Dir: dir, Name: tab.Name, Generated: o.Now().UTC().Format("2006-01-02 15:04 MST"), Metric: tab.Metric, Keys: tab.Keys}
+	if m := tab.Metric; m != "" && m != "val_acc" && m != "val_loss" {
+		p.MetricCol = "best " + strings.ReplaceAll(m, "_", " ")
+	}
 	var counts []string
 	for _, s := range []string{sweep.Done, sweep.Running, sweep.Pending, sweep.Failed, sweep.NaNStopped} {
 		if n := tab.Counts[s]; n > 0 {
@@ -91,7 +98,7 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 	var runs []plots.Run
 	for _, t := range tab.Trials {
 		r := SweepRow{Index: t.Index, State: t.State, BestEpoch: t.BestEpoch, Epochs: t.Epochs, Max: t.MaxEpochs, Seconds: t.Seconds,
-			BestValAcc: "–", BestValLoss: "–", TestAccuracy: "–"}
+			BestValAcc: "–", BestValLoss: "–", Best: "–", TestAccuracy: "–"}
 		rel, err := filepath.Rel(tab.Dir, t.Dir)
 		if err != nil {
 			rel = t.Dir
@@ -103,6 +110,9 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 			r.BestValAcc = fmt.Sprintf("%.2f%%", 100*t.BestValAcc)
 			if !math.IsNaN(t.BestValLoss) {
 				r.BestValLoss = fmt.Sprintf("%.4f", t.BestValLoss)
+			}
+			if !math.IsNaN(t.Best) {
+				r.Best = fmt.Sprintf("%.4f", t.Best)
 			}
 		}
 		for _, k := range tab.Keys {

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/sysinfo"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 	"github.com/nnfc/nnfc/pkg/metrics"
 )
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/infer"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -76,6 +77,7 @@ type Model struct {
 
 	inputDim int
 	norm     *data.Normalizer
+	schema   *data.Schema // a table model's: its inputs are named columns (table.go)
 	im       *infer.Model
 	// answers holds the model's task's output encoder once per batcher
 	// worker, each with a network of its own (see batcher); answers[0]
@@ -83,8 +85,12 @@ type Model struct {
 	answers []task.Answerer
 }
 
-// Inputs lists the model's inputs: one matrix of numbers, one row per sample.
+// Inputs lists the model's inputs: one matrix of numbers, one row per
+// sample; or, for a table model, one input per column.
 func (m *Model) Inputs() []TensorMeta {
+	if m.schema != nil {
+		return tableInputs(m.schema, m.Precision)
+	}
 	return []TensorMeta{{Name: "input", Datatype: datatypeOf(m.Precision), Shape: []int{-1, m.inputDim}}}
 }
 
@@ -159,16 +165,28 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 		return nil, fmt.Errorf("%s: nnfc serve computes in float32 or float64", ref.Path)
 	}
 	norm := im.Norm
+	var schema *data.Schema
 	if norm != nil && len(norm.Source) > 0 {
-		// A table's fitted preprocessing (column types, vocabularies,
-		// imputation) reads raw records into rows; nnfc serve takes
-		// numeric rows only until its records decoder applies it.
-		return nil, fmt.Errorf("%s: the model reads its input through a data source's fitted preprocessing (a table schema), which nnfc serve does not apply yet; it serves models of numeric rows", ref.Path)
+		// A data source's fitted preprocessing reads raw records into
+		// rows: nnfc serve applies a table's (table.go).
+		name, state, err := source.DecodeFitted(norm.Source)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", ref.Path, err)
+		}
+		if name != "table" {
+			return nil, fmt.Errorf("%s: the model reads its input through the %s source's fitted preprocessing, which nnfc serve does not apply; it serves models of numeric rows and of tables", ref.Path, name)
+		}
+		if schema, err = source.TableSchema(state); err != nil {
+			return nil, fmt.Errorf("%s: %v", ref.Path, err)
+		}
+		if schema.Width() != im.Spec.InputDim {
+			return nil, fmt.Errorf("%s: the table schema encodes %d inputs, the network takes %d", ref.Path, schema.Width(), im.Spec.InputDim)
+		}
 	}
-	if len(im.Spec.Embed) > 0 {
-		// Its index inputs come from a table's schema, refused above;
-		// a file with tables and no schema is not one nnfc writes.
-		return nil, fmt.Errorf("%s: the model has embedding tables (data.embed), whose inputs only a table schema writes; nnfc serve takes numeric rows", ref.Path)
+	if len(im.Spec.Embed) > 0 && schema == nil {
+		// Its index inputs come from a table's schema; a file with
+		// tables and no schema is not one nnfc writes.
+		return nil, fmt.Errorf("%s: the model has embedding tables (data.embed) but no table schema to write their inputs", ref.Path)
 	}
 	if norm != nil {
 		if err := norm.Validate(); err != nil {
@@ -179,7 +197,10 @@ func LoadModel(ref ModelRef, precision string) (*Model, error) {
 		}
 	}
 	m := &Model{Name: ref.Name, Path: ref.Path, SHA256: sum, Version: sum[:12], Precision: im.Precision,
-		Spec: im.Spec, inputDim: im.Spec.InputDim, norm: norm}
+		Spec: im.Spec, inputDim: im.Spec.InputDim, norm: norm, schema: schema}
+	if im.ClassNames != nil {
+		m.Classes = im.ClassNames // a table's target values
+	}
 	if ref.Classes != nil {
 		if err := checkClassNames(ref.Classes, im.Spec); err != nil {
 			return nil, fmt.Errorf("--class-names %s: %v", ref.Name, err)

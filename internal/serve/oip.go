@@ -83,6 +83,17 @@ func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, erro
 	if data != nil && len(r.Inputs) > 0 {
 		r.Inputs[0].Data = data
 	}
+	if m.schema != nil {
+		rows, err := decodeTableV2(&r, bin, headerLen, m, maxRows)
+		if err != nil {
+			return nil, err
+		}
+		req := &request{id: r.ID}
+		if req.x, req.n, err = rows.encode(m, "inputs"); err != nil {
+			return nil, err
+		}
+		return req, chooseOutputs(&r, m, req)
+	}
 	if len(r.Inputs) != 1 {
 		return nil, bad("inputs: model %s takes 1 input (%q), got %d", m.Name, "input", len(r.Inputs))
 	}
@@ -159,10 +170,16 @@ func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, erro
 		}
 		req.x = x
 	}
+	return req, chooseOutputs(&r, m, req)
+}
+
+// chooseOutputs sets the outputs a request asks for (all by default), and
+// which of them are answered as binary data.
+func chooseOutputs(r *v2Request, m *Model, req *request) error {
 	all := false
 	if v, ok := r.Parameters["binary_data_output"]; ok {
 		if err := json.Unmarshal(v, &all); err != nil {
-			return nil, bad("parameters.binary_data_output: expected true or false, got %s", v)
+			return bad("parameters.binary_data_output: expected true or false, got %s", v)
 		}
 	}
 	outs := m.Outputs()
@@ -172,25 +189,25 @@ func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, erro
 			req.outputs = append(req.outputs, o.Name)
 			req.binary[o.Name] = all
 		}
-		return req, nil
+		return nil
 	}
 	for i, o := range r.Outputs {
 		if !slices.ContainsFunc(outs, func(t TensorMeta) bool { return t.Name == o.Name }) {
-			return nil, bad("outputs[%d].name: model %s has no output %q; it has %s", i, m.Name, o.Name, outputNames(outs))
+			return bad("outputs[%d].name: model %s has no output %q; it has %s", i, m.Name, o.Name, outputNames(outs))
 		}
 		if _, dup := req.binary[o.Name]; dup {
-			return nil, bad("outputs[%d].name: %q is asked for twice", i, o.Name)
+			return bad("outputs[%d].name: %q is asked for twice", i, o.Name)
 		}
 		b := all
 		if v, ok := o.Parameters["binary_data"]; ok {
 			if err := json.Unmarshal(v, &b); err != nil {
-				return nil, bad("outputs[%d].parameters.binary_data: expected true or false, got %s", i, v)
+				return bad("outputs[%d].parameters.binary_data: expected true or false, got %s", i, v)
 			}
 		}
 		req.outputs = append(req.outputs, o.Name)
 		req.binary[o.Name] = b
 	}
-	return req, nil
+	return nil
 }
 
 func outputNames(outs []TensorMeta) string {

@@ -10,6 +10,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/nnfc/nnfc/pkg/data"
 )
 
 // The simple JSON front door, KServe's V1 protocol:
@@ -45,6 +47,20 @@ func decodeV1(body []byte, m *Model, maxRows int) (*request, error) {
 		return nil, bad("instances: missing; expected {\"instances\": [[%d numbers], ...]}", m.inputDim)
 	}
 	raw := bytes.TrimSpace(r.Instances)
+	if m.schema != nil {
+		if first := skipSpace(raw, 1); len(raw) == 0 || raw[0] != '[' || first >= len(raw) || raw[first] != '{' {
+			return nil, bad("instances: model %s takes records, {\"column\": value, ...}, with the columns %s", m.Name, quoteAll(newTableRows(m.schema).names))
+		}
+		rows, err := decodeTableRecords(raw, m, maxRows)
+		if err != nil {
+			return nil, err
+		}
+		req := &request{}
+		if req.x, req.n, err = rows.encode(m, "instances"); err != nil {
+			return nil, err
+		}
+		return allOutputs(req, m), nil
+	}
 	if first := skipSpace(raw, 1); len(raw) > 0 && raw[0] == '[' && first < len(raw) && raw[first] == '{' {
 		return nil, decodeRecords(raw, m)
 	}
@@ -61,11 +77,9 @@ func decodeV1(body []byte, m *Model, maxRows int) (*request, error) {
 	return allOutputs(&request{x: x, n: n}, m), nil
 }
 
-// decodeRecords decodes {"column": value} records. Today's models take
-// plain rows of numbers and have no table schema to name columns by, so a
-// record is refused, naming its keys; a model with a schema (the tabular
-// issue) decodes them here, with missing keys imputed as nnfc predict
-// imputes them and unknown keys refused.
+// decodeRecords refuses {"column": value} records for a model of plain
+// numeric rows (no table schema names its columns), naming their keys; a
+// table model's records are decodeTableRecords'.
 func decodeRecords(raw []byte, m *Model) error {
 	var recs []map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &recs); err != nil {
@@ -84,6 +98,17 @@ func decodeRecords(raw []byte, m *Model) error {
 // decodeCSV decodes a text/csv body: one row per line, every field a
 // number, a first row that is not all numbers taken as the header.
 func decodeCSV(body []byte, m *Model, maxRows int) (*request, error) {
+	if m.schema != nil {
+		// A table model's CSV is read as nnfc predict reads its file.
+		x, n, err := encodeTable(body, m, data.TableOptions{NAValues: m.schema.NAValues, NoHeader: m.schema.NoHeader}, "CSV", -1)
+		if err != nil {
+			return nil, err
+		}
+		if n > maxRows {
+			return nil, &badRequest{413, fmt.Sprintf("CSV: %d rows, more than the server's --max-rows %d", n, maxRows)}
+		}
+		return allOutputs(&request{x: x, n: n}, m), nil
+	}
 	r := csv.NewReader(bytes.NewReader(body))
 	r.ReuseRecord = true
 	r.FieldsPerRecord = -1

@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/nnfc/nnfc/internal/english"
-	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // Spiral is the course's synthetic spiral data set (data.spiral.*).

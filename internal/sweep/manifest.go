@@ -12,8 +12,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 )
 
 // ManifestFile is the sweep directory's record of what it runs.

@@ -7,8 +7,8 @@ import (
 	"math"
 	"slices"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
 	"github.com/nnfc/nnfc/internal/plots"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 )
 
 // ErrNoPlot is returned by Plot when fewer than two numeric keys were

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
 	"go.yaml.in/yaml/v3"
 )
 

@@ -12,7 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nnfc/nnfc/internal/config"
-	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // Sweep is a parsed and validated sweep file.

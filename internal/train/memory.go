@@ -5,8 +5,8 @@ import (
 	"unsafe"
 
 	"github.com/nnfc/nnfc/internal/config"
-	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/limits"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/optim"
 )

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // CSVOptions says how to read a CSV file. The zero value reads the label

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/internal/testfix"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // The fuzz targets feed every reader arbitrary bytes. A reader must never

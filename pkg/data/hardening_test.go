@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // TestSparseLabels: a stray large label among few classes is an error

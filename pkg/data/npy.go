@@ -14,7 +14,7 @@ import (
 
 	"codeberg.org/sbinet/npyio/npy"
 
-	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // NPYOptions says how to read NumPy arrays.

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // Column types of a table's inputs.

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // tablesDir is data/tables of this checkout (make data fetches it), or

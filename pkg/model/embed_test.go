@@ -3,7 +3,9 @@ package model_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
+	"github.com/nnfc/nnfc/pkg/optim"
 	"github.com/nnfc/nnfc/pkg/stfile"
 )
 
@@ -141,6 +144,88 @@ func TestCheckIndices(t *testing.T) {
 		err := model.CheckIndices(s, "in.csv", []float32{0.5, 2, -1, 7, bad, 8})
 		if err == nil || !strings.Contains(err.Error(), "in.csv: sample 1, input 1") {
 			t.Errorf("index %v: %v", bad, err)
+		}
+	}
+}
+
+// torchEmbed is scripts/torch-embed-oracle.py's record (see there).
+type torchEmbed struct {
+	Reg     float64              `json:"reg"`
+	Init    map[string][]float64 `json:"init"`
+	Batches []struct {
+		X []float64 `json:"x"`
+		Y []int32   `json:"y"`
+	} `json:"batches"`
+	Loss  float64              `json:"loss"`
+	Grad  map[string][]float64 `json:"grad"`
+	Steps map[string]struct {
+		LR      float64              `json:"lr"`
+		Tensors map[string][]float64 `json:"tensors"`
+	} `json:"steps"`
+}
+
+// TestEmbedAgainstTorch: a network with two embedding tables, against
+// PyTorch (nn.Embedding, nn.Linear, cross-entropy plus the L2 term, in
+// float64; scripts/torch-embed-oracle.py): the loss and every gradient
+// on a batch with repeated indices, and every tensor after three steps of
+// SGD, momentum and Adam taken by TrainStep (the update inside the
+// backward pass) and by Loss then Step.
+func TestEmbedAgainstTorch(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "torch_embed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o torchEmbed
+	if err := json.Unmarshal(b, &o); err != nil {
+		t.Fatal(err)
+	}
+	spec := model.Spec{InputDim: 5, Hidden: []int{6}, Activations: []string{"relu"}, Classes: 3, Loss: "softmax", Init: "he", Reg: o.Reg,
+		Embed: []layers.EmbedColumn{{Col: 1, Vocab: 4, Dim: 3}, {Col: 3, Vocab: 3, Dim: 2}}}
+	newNet := func() *model.Net[float64] {
+		net, err := model.New[float64](spec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range net.Params() {
+			if len(o.Init[p.Name]) != p.Size() {
+				t.Fatalf("%s: %d values in the oracle, %d in the network", p.Name, len(o.Init[p.Name]), p.Size())
+			}
+			copy(p.Data, o.Init[p.Name])
+		}
+		return net
+	}
+	batch := func(k int) (*layers.Matrix[float64], layers.Target[float64]) {
+		return &layers.Matrix[float64]{Rows: 7, Cols: 5, Data: o.Batches[k].X}, layers.Classes[float64](o.Batches[k].Y)
+	}
+	const tol = 1e-12
+	net := newNet()
+	loss, _ := net.Loss(batch(0))
+	if math.Abs(loss-o.Loss) > tol*o.Loss {
+		t.Errorf("loss %.15g, PyTorch %.15g", loss, o.Loss)
+	}
+	for _, p := range net.Params() {
+		closeAll(t, "gradient of "+p.Name, p.Grad, o.Grad[p.Name], tol)
+	}
+	for rule, want := range o.Steps {
+		for _, fused := range []bool{true, false} {
+			net := newNet()
+			cfg, _ := optim.Defaults(rule)
+			opt, err := optim.New(cfg, net.Params())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := range o.Batches {
+				x, y := batch(k)
+				if fused {
+					net.TrainStep(x, y, opt, want.LR)
+				} else {
+					net.Loss(x, y)
+					opt.Step(want.LR)
+				}
+			}
+			for _, p := range net.Params() {
+				closeAll(t, fmt.Sprintf("%s (fused %v) %s", rule, fused, p.Name), p.Data, want.Tensors[p.Name], 1e-10)
+			}
 		}
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nnfc/nnfc/internal/limits"
 	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/limits"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/stfile"
 )

@@ -17,8 +17,8 @@ import (
 
 	"github.com/nlpodyssey/safetensors"
 
-	"github.com/nnfc/nnfc/internal/atomicfile"
-	"github.com/nnfc/nnfc/internal/limits"
+	"github.com/nnfc/nnfc/pkg/atomicfile"
+	"github.com/nnfc/nnfc/pkg/limits"
 )
 
 // Tensor is one named tensor of a model file. Exactly one of F32 and F64 is
