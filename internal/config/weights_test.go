@@ -26,6 +26,8 @@ func TestWeightKeys(t *testing.T) {
 		{"pos_weight range", table + "model: {task: binary, pos_weight: -1}", `model.pos_weight: must be a number > 0 (1: none), got -1`},
 		{"loss on binary", table + "model: {task: binary, loss: softmax}", `model.loss: does not apply to model.task binary`},
 		{"positive classification", "data: {source: table, train: x.csv, target: y, positive: M}", `data.positive: applies only to model.task binary`},
+		{"class_weights smoothing", "model: {label_smoothing: 0.1}\ntrain: {class_weights: balanced}", `model.label_smoothing: cannot be combined with class or sample weights`},
+		{"smoothing on binary", table + "model: {task: binary, label_smoothing: 0.1}", `model.label_smoothing: does not apply to model.task binary`},
 		{"weight column mnist", "data: {weight_column: w}", `data.weight_column: applies to data.source table only`},
 		{"weight column is target", "data: {source: table, train: x.csv, target: y, weight_column: y}", `data.weight_column: "y" is the target column (data.target), it cannot weigh the rows`},
 	} {

@@ -45,7 +45,7 @@ func (autoencoder) Check(m Model, _ string, set map[string]bool, bad Bad) {
 		bad("model.activation", "must be one of %s with model.kind autoencoder, got %q", strings.Join(acts, ", "), m.Activation)
 	}
 	for k, used := range map[string]bool{"model.hidden": len(m.Hidden) > 0, "model.activations": len(m.Activations) > 0,
-		"model.loss": set["model.loss"], "model.batchnorm": m.BatchNorm, "model.dropout": m.Dropout > 0} {
+		"model.loss": set["model.loss"], "model.batchnorm": m.BatchNorm, "model.dropout": m.Dropout > 0, "model.label_smoothing": m.LabelSmoothing > 0} {
 		if used {
 			bad(k, "does not apply to model.kind autoencoder (its one layer is the code, model.code_dim; its loss the reconstruction error)")
 		}
@@ -63,7 +63,7 @@ func (autoencoder) Check(m Model, _ string, set map[string]bool, bad Bad) {
 }
 
 func (autoencoder) Omit() []string {
-	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout", "model.pos_weight", "model.threshold"}
+	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout", "model.label_smoothing", "model.pos_weight", "model.threshold"}
 }
 
 func (autoencoder) Spec(m Model, inputDim, _, _ int) model.Spec {

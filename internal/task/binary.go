@@ -35,10 +35,15 @@ func (binary) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if len(m.Activations) == 0 && !slices.Contains(layers.Activations, m.Activation) {
 		bad("model.activation", "must be one of %s, got %q", strings.Join(layers.Activations, ", "), m.Activation)
 	}
+	if set["model.label_smoothing"] {
+		bad("model.label_smoothing", "does not apply to model.task binary (it smooths softmax targets)")
+	}
 	checkSigmoid(m, bad)
 }
 
-func (binary) Omit() []string { return []string{"model.code_dim", "model.loss"} }
+func (binary) Omit() []string {
+	return []string{"model.code_dim", "model.loss", "model.label_smoothing"}
+}
 
 func (binary) Spec(m Model, inputDim, classes, _ int) model.Spec {
 	return model.Spec{

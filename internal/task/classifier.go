@@ -31,12 +31,20 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if !slices.Contains(layers.Losses, m.Loss) {
 		bad("model.loss", "must be one of %s, got %q", strings.Join(layers.Losses, ", "), m.Loss)
 	}
+	if !(m.LabelSmoothing >= 0 && m.LabelSmoothing <= 1) {
+		bad("model.label_smoothing", "must be in [0,1] (the ε of the targets (1−ε)·onehot + ε/classes; 0: off), got %g", m.LabelSmoothing)
+	} else if m.LabelSmoothing > 0 && m.Loss != "softmax" {
+		bad("model.label_smoothing", "applies to model.loss softmax, not %s", m.Loss)
+	}
 	checkSigmoidKeys(model.KindClassifier, set, bad)
 	if set["data.positive"] {
 		bad("data.positive", "applies only to model.task binary (the positive class)")
 	}
 	if (classWeightsSet(set) || set["data.weight_column"]) && m.Loss != "softmax" {
 		bad("model.loss", "%s takes no class or sample weights (train.class_weights, data.weight_column); use softmax", m.Loss)
+	}
+	if m.LabelSmoothing > 0 && (classWeightsSet(set) || set["data.weight_column"]) {
+		bad("model.label_smoothing", "cannot be combined with class or sample weights (train.class_weights, data.weight_column)")
 	}
 }
 
@@ -49,7 +57,7 @@ func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
 		InputDim: inputDim, Hidden: m.Hidden, Activations: m.ActivationList(),
 		LeakyAlpha: m.LeakyAlpha, Classes: classes, Loss: m.Loss,
 		Init: m.Init, WeightScale: m.WeightScale, Reg: m.Reg,
-		BatchNorm: m.BatchNorm, Dropout: m.Dropout,
+		BatchNorm: m.BatchNorm, Dropout: m.Dropout, LabelSmoothing: m.LabelSmoothing,
 	}
 }
 

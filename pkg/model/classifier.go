@@ -34,6 +34,9 @@ func (classifier) Validate(s Spec) []error {
 	if s.ClassWeights != nil && (len(s.ClassWeights) != s.Classes || s.Loss != "softmax") {
 		bad("class_weights: %d, expected one per class (%d) with loss softmax (%s)", len(s.ClassWeights), s.Classes, s.Loss)
 	}
+	if s.ClassWeights != nil && s.LabelSmoothing > 0 {
+		bad("class_weights: not with label_smoothing (%g)", s.LabelSmoothing)
+	}
 	errs = append(errs, checkClassWeights(s.ClassWeights)...)
 	if s.PosWeight != 0 || s.Threshold != 0 {
 		bad("pos_weight, threshold: apply to the binary and multilabel kinds only")
@@ -77,6 +80,11 @@ func validateSequential(s Spec, bad func(format string, a ...any)) {
 	}
 	if !(s.Dropout >= 0 && s.Dropout < 1) {
 		bad("dropout: must be in [0,1), got %g", s.Dropout)
+	}
+	if !(s.LabelSmoothing >= 0 && s.LabelSmoothing <= 1) {
+		bad("label_smoothing: must be in [0,1], got %g", s.LabelSmoothing)
+	} else if s.LabelSmoothing > 0 && s.Loss != "softmax" {
+		bad("label_smoothing: applies to the softmax loss, not %s", s.Loss)
 	}
 	for _, e := range s.validateEmbed() {
 		bad("%v", e)
@@ -167,6 +175,9 @@ func (classifier) Describe(s Spec) string {
 	if s.Dropout > 0 {
 		out += fmt.Sprintf(" dropout=%g", s.Dropout)
 	}
+	if s.LabelSmoothing > 0 {
+		out += fmt.Sprintf(" label_smoothing=%g", s.LabelSmoothing)
+	}
 	if len(s.Embed) > 0 {
 		var es []string
 		for _, c := range s.Embed {
@@ -213,6 +224,9 @@ func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	}
 	if spec.ClassWeights != nil {
 		loss = layers.SoftmaxCrossEntropyWeighted[T]{ClassWeight: toT[T](spec.ClassWeights)}
+	}
+	if spec.LabelSmoothing > 0 {
+		loss = layers.SmoothedSoftmaxCrossEntropy[T]{Eps: spec.LabelSmoothing}
 	}
 	return newSequential(spec, rng, loss)
 }
