@@ -131,6 +131,9 @@ func (m *classMeter) Done(ev *Eval, _ int) {
 }
 
 func (classifier) EpochLine(loss float64, l2 string, train, val Eval) string {
+	if val.N == 0 {
+		return fmt.Sprintf("loss %.4f%s  train_acc %.4f  (no validation split)", loss, l2, train.Accuracy)
+	}
 	return fmt.Sprintf("loss %.4f%s  train_acc %.4f  val_acc %.4f  val_loss %.4f", loss, l2, train.Accuracy, val.Accuracy, val.Loss)
 }
 
