@@ -36,6 +36,10 @@ train: {epochs: 30, batch_size: 16, out_dir: %s}
 			t.Errorf("train output lacks %q:\n%s", want, out)
 		}
 	}
+	// No validation split: the epoch lines show no validation figures.
+	if !strings.Contains(out, "train_acc 1.0000  (no validation split)") || strings.Contains(out, "val_acc") {
+		t.Errorf("epoch lines of a run without validation:\n%s", out)
+	}
 	if strings.Contains(errOut, "diverging") {
 		t.Errorf("train warned of a divergence:\n%s", errOut)
 	}

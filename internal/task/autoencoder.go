@@ -102,6 +102,9 @@ func (mseMeter) Done(ev *Eval, inputDim int) {
 }
 
 func (autoencoder) EpochLine(loss float64, l2 string, train, val Eval) string {
+	if val.N == 0 {
+		return fmt.Sprintf("loss %.5f%s  train_mse %.6f  (no validation split)", loss, l2, train.MSE)
+	}
 	return fmt.Sprintf("loss %.5f%s  train_mse %.6f  val_mse %.6f  val_loss %.5f", loss, l2, train.MSE, val.MSE, val.Loss)
 }
 
