@@ -308,3 +308,21 @@ func TestOVRSkipsUndefinedClasses(t *testing.T) {
 		t.Errorf("OVR ROC-AUC with one class present = %g, want NaN", got)
 	}
 }
+
+// TestNaNScores: a NaN score (a diverged model's output) makes the
+// ranking figures NaN, not a hang (the walk down two sorted lists never
+// passed a NaN: NaN ≠ NaN).
+func TestNaNScores(t *testing.T) {
+	pos := []bool{true, false, true, false}
+	s := []float64{0.9, math.NaN(), 0.2, 0.4}
+	for _, w := range [][]float64{nil, {1, 2, 1, 1}} {
+		auc, ap := Ranking(pos, s, w)
+		if !math.IsNaN(auc) || !math.IsNaN(ap) || !math.IsNaN(ROCAUC(pos, s, w)) || !math.IsNaN(AveragePrecision(pos, s, w)) {
+			t.Errorf("weights %v: AUC %v, AP %v with a NaN score, want NaN", w, auc, ap)
+		}
+	}
+	p := []float64{math.NaN(), math.NaN(), 0.5, 0.5}
+	if auc, ap := OVRRanking([]int32{0, 1}, p, 2, nil); !math.IsNaN(auc) || !math.IsNaN(ap) {
+		t.Errorf("OVR with a NaN row: %v, %v, want NaN", auc, ap)
+	}
+}

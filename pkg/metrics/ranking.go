@@ -12,12 +12,17 @@ import (
 // clfCurve is sklearn's _binary_clf_curve: the rows of non-zero weight
 // sorted by decreasing score, and at each distinct score (the threshold)
 // the weight of the positive (tps) and negative (fps) rows scoring at
-// least that much.
+// least that much; nothing when a score is NaN.
 func clfCurve(pos []bool, score, w []float64) (fps, tps, thr []float64) {
 	if len(score) != len(pos) {
 		panic(fmt.Sprintf("metrics: %d scores for %d rows", len(score), len(pos)))
 	}
 	checkLen("curve", len(pos), w)
+	for _, s := range score {
+		if math.IsNaN(s) {
+			return nil, nil, nil // no order: every figure of the curve is NaN (sklearn refuses NaN)
+		}
+	}
 	if w == nil {
 		return clfCurveCounts(pos, score)
 	}
