@@ -40,7 +40,12 @@ type Config struct {
 	XKey        string `mapstructure:"x_key" yaml:"x_key"`               // npz member with the features
 	YKey        string `mapstructure:"y_key" yaml:"y_key"`               // npz member with the labels
 	Classes     int    `mapstructure:"classes" yaml:"classes"`           // 0: from the data
-	Spiral      Spiral `mapstructure:"spiral" yaml:"spiral"`
+	// Positive names the positive class of model.task binary: a table's
+	// target value (default: the second in order), or a class index of
+	// another source, whose other classes all become the negative class
+	// (one against the rest: data.positive: 9 on MNIST).
+	Positive string `mapstructure:"positive" yaml:"positive,omitempty"`
+	Spiral   Spiral `mapstructure:"spiral" yaml:"spiral"`
 	// Table holds the table source's keys (data.target, data.types, ...).
 	Table `mapstructure:",squash" yaml:",inline"`
 }
@@ -143,7 +148,9 @@ type Refitter interface {
 // Notes about the rows (a column the model does not use, values training
 // never saw) are written to notes, one line each, when it is not nil.
 type FittedReader interface {
-	ReadFitted(path string, labels bool, notes io.Writer) (*data.Dataset, error)
+	// With f64 the inputs are kept in float64 too (Dataset.X64), for a
+	// float64 model.
+	ReadFitted(path string, labels, f64 bool, notes io.Writer) (*data.Dataset, error)
 }
 
 // A ClassNamer is a FittedReader that knows the names of the classes.
@@ -195,6 +202,7 @@ type PathOptions struct {
 	Fitted      json.RawMessage
 	Notes       io.Writer // where a fitted reader's notes go (nil: dropped)
 	Split       string    // train | test
+	Float64     bool      // a fitted reader keeps float64 inputs too (a float64 model)
 	LabelColumn int       // csv
 	Classes     int       // the model's: labels must be below it (0: inferred)
 }
@@ -207,6 +215,9 @@ type InputOptions struct {
 	Notes  io.Writer // where a fitted reader's notes go (nil: dropped)
 	Dim    int       // the model's input width
 	Invert bool      // images: 255−v
+	// Float64: a fitted reader keeps float64 inputs too (Dataset.X64),
+	// for a float64 model.
+	Float64 bool
 }
 
 // Splits are the raw data a source read.
@@ -437,7 +448,7 @@ func ReadPath(path string, o PathOptions) (*data.Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fr.ReadFitted(path, true, o.Notes)
+		return fr.ReadFitted(path, true, o.Float64, o.Notes)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -481,7 +492,7 @@ func ReadInput(path string, o InputOptions) (*data.Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fr.ReadFitted(path, false, o.Notes)
+		return fr.ReadFitted(path, false, o.Float64, o.Notes)
 	}
 	f, err := os.Open(path)
 	if err != nil {

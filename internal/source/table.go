@@ -45,6 +45,9 @@ type Table struct {
 	Stratify bool `mapstructure:"stratify" yaml:"stratify"`
 	// Delimiter is "," ";" or "tab"; empty: detected from the header.
 	Delimiter string `mapstructure:"delimiter" yaml:"delimiter"`
+	// WeightColumn is a column of per-row sample weights (finite, ≥ 0):
+	// not an input; it weighs the loss (and eval's figures).
+	WeightColumn string `mapstructure:"weight_column" yaml:"weight_column,omitempty"`
 }
 
 // Impute is data.impute.
@@ -65,7 +68,7 @@ func (table) Name() string { return "table" }
 
 func (table) ReadsKeys() []string {
 	return []string{"data.train", "data.test", "data.header", "data.target", "data.features", "data.exclude", "data.types",
-		"data.na_values", "data.impute", "data.min_count", "data.embed", "data.embed_above", "data.stratify", "data.delimiter"}
+		"data.na_values", "data.impute", "data.min_count", "data.embed", "data.embed_above", "data.stratify", "data.delimiter", "data.weight_column", "data.positive"}
 }
 
 // splitStream is the random stream of the validation split: the one
@@ -77,6 +80,9 @@ func (table) Check(c Config, bad Bad) {
 	t := c.Table
 	if t.Target == "" {
 		bad("data.target", "must name the column to predict")
+	}
+	if t.WeightColumn != "" && t.WeightColumn == t.Target {
+		bad("data.weight_column", "%q is the target column (data.target), it cannot weigh the rows", t.WeightColumn)
 	}
 	for _, k := range sortedKeys(t.Types) {
 		if !slices.Contains(data.ColumnTypes, t.Types[k]) {
@@ -151,8 +157,10 @@ func tableConfig(c Config) data.TableConfig {
 			NumericImpute: t.Impute.Numeric, CategoricalImpute: t.Impute.Categorical, Impute: t.Impute.Columns,
 			Constant: t.Impute.Constant, Indicator: t.Impute.Indicator, MinCount: t.MinCount,
 			Embed: t.Embed, EmbedAbove: t.EmbedAbove,
+			WeightColumn: t.WeightColumn,
 		},
 		ValCount: c.ValCount, ValFraction: c.ValFraction, Stratify: t.Stratify,
+		Positive: c.Positive,
 	}
 }
 
@@ -248,12 +256,12 @@ type tableReader struct{ s *data.Schema }
 // is required and rows without a target are dropped; without, every row
 // is kept and the target column is optional. Notes (columns the model
 // does not use, unseen categories) go to notes.
-func (r tableReader) ReadFitted(path string, labels bool, notes io.Writer) (*data.Dataset, error) {
+func (r tableReader) ReadFitted(path string, labels, f64 bool, notes io.Writer) (*data.Dataset, error) {
 	t, err := data.ReadTable(path, r.s.ReadOptions())
 	if err != nil {
 		return nil, err
 	}
-	ds, ns, err := r.s.EncodeTable(t, labels)
+	ds, ns, err := r.s.EncodeTableAs(t, labels, f64)
 	if err != nil {
 		return nil, err
 	}
@@ -292,5 +300,7 @@ func (table) OwnKeys(c Config) []string {
 	add("data.embed_above", t.EmbedAbove != 0)
 	add("data.stratify", t.Stratify)
 	add("data.delimiter", t.Delimiter != "")
+	add("data.weight_column", t.WeightColumn != "")
+	add("data.positive", c.Positive != "")
 	return keys
 }

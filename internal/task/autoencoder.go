@@ -50,10 +50,13 @@ func (autoencoder) Check(m Model, _ string, set map[string]bool, bad Bad) {
 			bad(k, "does not apply to model.kind autoencoder (its one layer is the code, model.code_dim; its loss the reconstruction error)")
 		}
 	}
+	if set["data.weight_column"] {
+		bad("data.weight_column", "does not apply to model.kind autoencoder")
+	}
 }
 
 func (autoencoder) Omit() []string {
-	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout", "model.label_smoothing"}
+	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout", "model.label_smoothing", "model.pos_weight", "model.threshold"}
 }
 
 func (autoencoder) Spec(m Model, inputDim, _, _ int) model.Spec {

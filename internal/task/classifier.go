@@ -37,9 +37,20 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	} else if m.LabelSmoothing > 0 && m.Loss != "softmax" {
 		bad("model.label_smoothing", "applies to model.loss softmax, not %s", m.Loss)
 	}
+	if (classWeightsSet(set) || set["data.weight_column"]) && m.Loss != "softmax" {
+		bad("model.loss", "%s takes no class or sample weights (train.class_weights, data.weight_column); use softmax", m.Loss)
+	}
+	if m.LabelSmoothing > 0 && (classWeightsSet(set) || set["data.weight_column"]) {
+		bad("model.label_smoothing", "cannot be combined with class or sample weights (train.class_weights, data.weight_column)")
+	}
 }
 
-func (classifier) Omit() []string { return []string{"model.code_dim"} }
+// Takes: class weights.
+func (classifier) Takes() []string { return []string{ClassWeightsKey} }
+
+func (classifier) Omit() []string {
+	return []string{"model.code_dim", "model.pos_weight", "model.threshold"}
+}
 
 func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
 	return model.Spec{
@@ -229,6 +240,12 @@ func (c classifier) WriteEval(w io.Writer, ev Eval, _ int) {
 	fmt.Fprintln(w, "metrics (↑ higher is better, ↓ lower)")
 	WriteMetrics(w, ev.Metrics, c.Metrics())
 	fmt.Fprintln(w)
+	writeClasses(w, ev)
+}
+
+// writeClasses writes the per-class report and the confusion matrix of
+// ev, labelled by ev.Classes when the classes have names, else by index.
+func writeClasses(w io.Writer, ev Eval) {
 	if r := ev.ClassMetrics; r != nil {
 		writeClassReport(w, *r, ev.Classes)
 		fmt.Fprintln(w)

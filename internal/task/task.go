@@ -3,6 +3,8 @@ package task
 import (
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
@@ -42,6 +44,73 @@ type Model struct {
 	// (1−ε)·onehot + ε/C (PyTorch's CrossEntropyLoss(label_smoothing=ε));
 	// 0 is off.
 	LabelSmoothing float64 `mapstructure:"label_smoothing" yaml:"label_smoothing"`
+	// PosWeight multiplies the loss of the positive label (PyTorch's
+	// BCEWithLogitsLoss pos_weight) and Threshold is the probability at
+	// or above which a label is predicted: the sigmoid tasks' (binary,
+	// multilabel), stored in the model.
+	PosWeight float64 `mapstructure:"pos_weight" yaml:"pos_weight"`
+	Threshold float64 `mapstructure:"threshold" yaml:"threshold"`
+}
+
+// taskKeys are the keys only some tasks take; a task names those it
+// takes with a Takes method (taker), and Check reports the others when
+// set.
+var taskKeys = []string{"model.pos_weight", "model.threshold", ClassWeightsKey, "data.positive"}
+
+// A taker is a task that takes some of taskKeys.
+type taker interface {
+	Takes() []string
+}
+
+// takes reports whether task t takes key (one of taskKeys).
+func takes(t Task, key string) bool {
+	tk, ok := t.(taker)
+	return ok && slices.Contains(tk.Takes(), key)
+}
+
+// checkTaskKeys reports each of taskKeys set for t that t does not take,
+// naming the tasks that do.
+func checkTaskKeys(t Task, set map[string]bool, bad Bad) {
+	for _, k := range taskKeys {
+		isSet := set[k]
+		if k == ClassWeightsKey {
+			isSet = classWeightsSet(set)
+		}
+		if !isSet || takes(t, k) {
+			continue
+		}
+		var by []string
+		for _, o := range All {
+			if takes(o, k) {
+				by = append(by, Spelling(o.Name()))
+			}
+		}
+		bad(k, "applies only to model.task %s, not %s", strings.Join(by, " and "), Spelling(t.Name()))
+	}
+}
+
+// ClassWeightsKey is the key of the class weights (train.class_weights).
+const ClassWeightsKey = "train.class_weights"
+
+// classWeightsSet reports whether train.class_weights is set, as a value
+// (balanced) or as a map of weights.
+func classWeightsSet(set map[string]bool) bool {
+	for k := range set {
+		if k == ClassWeightsKey || strings.HasPrefix(k, ClassWeightsKey+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSigmoid reports the problems of the sigmoid tasks' keys.
+func checkSigmoid(m Model, bad Bad) {
+	if !(m.PosWeight > 0) || math.IsInf(m.PosWeight, 0) {
+		bad("model.pos_weight", "must be a number > 0 (1: none), got %g", m.PosWeight)
+	}
+	if !(m.Threshold > 0 && m.Threshold < 1) {
+		bad("model.threshold", "must be in (0,1) (the probability at or above which a label is predicted), got %g", m.Threshold)
+	}
 }
 
 // ActivationList returns the activation of each hidden layer.
@@ -221,11 +290,34 @@ type Curves struct {
 	Targets           []string
 }
 
+// An Announcer is a task with a line to print about a run's classes
+// before training (binary: which class is positive); names are the
+// classes' names.
+type Announcer interface {
+	Announce(s model.Spec, names []string) string
+}
+
+// A specMeter is a task whose Meter needs more of the model than its
+// classes (binary: the decision threshold).
+type specMeter interface {
+	NewMeterFor(s model.Spec, confusion bool) Meter
+}
+
+// NewMeter returns the Meter of the task of the model spec s (see
+// Measure.NewMeter).
+func NewMeter(s model.Spec, confusion bool) Meter {
+	t := Of(s)
+	if m, ok := t.(specMeter); ok {
+		return m.NewMeterFor(s, confusion)
+	}
+	return t.NewMeter(s.Classes, confusion)
+}
+
 // Bad reports one problem of a key.
 type Bad func(key, format string, a ...any)
 
 // All is the table of tasks; the first is the default.
-var All = []Task{classifier{}, autoencoder{}}
+var All = []Task{classifier{}, autoencoder{}, binary{}}
 
 // Names lists the tasks' names.
 func Names() []string {
@@ -309,6 +401,7 @@ func Check(m Model, monitor string, set map[string]bool, bad Bad) {
 	if _, err := metrics.ParseMonitor(monitor, MonitorNames(t)); err != nil {
 		bad("train.monitor", "%v (the validation metrics of the %s task; ↑ higher is better, ↓ lower)", err, t.Name())
 	}
+	checkTaskKeys(t, set, bad)
 	t.Check(m, monitor, set, bad)
 }
 

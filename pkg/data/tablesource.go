@@ -20,6 +20,9 @@ type TableConfig struct {
 	ValCount    int
 	ValFraction float64
 	Stratify    bool
+	// Positive, when set, names the target value that is the positive
+	// class of a binary task: it is numbered last (class 1 of two).
+	Positive string
 	// Schema, when set, is a schema fitted before (the model a run
 	// resumes or fine-tunes): the rows are labelled with its classes,
 	// split the same way, and encoded with it instead of a new fit.
@@ -54,6 +57,11 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 		return nil, err
 	}
 	y, classes := ClassLabels(tc)
+	if c.Positive != "" && c.Schema == nil {
+		if classes, err = positiveLast(y, classes, c.Positive, tc.Name); err != nil {
+			return nil, err
+		}
+	}
 	if c.Schema != nil {
 		if y, err = c.Schema.labels(t, tc); err != nil {
 			return nil, err
@@ -142,6 +150,11 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.WeightColumn != "" {
+		if ds.W, err = SampleWeights(t, s.WeightColumn, all); err != nil {
+			return nil, err
+		}
+	}
 	out.Notes = append(out.Notes, notes...)
 	out.Schema = s
 	out.Train, out.Val = ds.cut(len(ti))
@@ -158,6 +171,28 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 		out.Notes = append(out.Notes, notes...)
 	}
 	return out, nil
+}
+
+// positiveLast renumbers the classes so that the class named positive is
+// the last one (the positive class of two), relabelling y in place; the
+// other classes keep their order. A name that is no class is an error
+// naming the column and its values.
+func positiveLast(y []int32, classes []string, positive, column string) ([]string, error) {
+	p := slices.Index(classes, positive)
+	if p < 0 {
+		return nil, fmt.Errorf("data.positive: column %s has no value %q%s, its values are %s", column, positive, suggestName(positive, classes), quoteNames(classes))
+	}
+	order := append(slices.Delete(slices.Clone(classes), p, p+1), positive)
+	rank := make([]int32, len(classes))
+	for k, name := range order {
+		rank[slices.Index(classes, name)] = int32(k)
+	}
+	for i, v := range y {
+		if v >= 0 {
+			y[i] = rank[v]
+		}
+	}
+	return order, nil
 }
 
 // ReadOptions are the options that read a file as the training file
@@ -246,7 +281,20 @@ func (s *Schema) EncodeTableAs(t *Table, needTarget, f64 bool) (*Dataset, []stri
 		}
 	}
 	ds, more, err := s.encodeRows(t, cols, rows, y, f64)
-	return ds, append(notes, more...), err
+	if err != nil {
+		return nil, nil, err
+	}
+	notes = append(notes, more...)
+	// Evaluation weighs the rows as training did, when the file has the
+	// weight column; predict needs no weights.
+	if s.WeightColumn != "" && needTarget {
+		if t.Column(s.WeightColumn) == nil {
+			notes = append(notes, fmt.Sprintf("%s: no column %s (data.weight_column): every row weighs 1", t.Path, s.WeightColumn))
+		} else if ds.W, err = SampleWeights(t, s.WeightColumn, rows); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ds, notes, nil
 }
 
 // encodeRows encodes rows into a new Dataset with labels y[rows], with
@@ -275,6 +323,9 @@ func (d *Dataset) cut(n int) (a, b *Dataset) {
 	b = &Dataset{Name: d.Name + "[val]", X: d.X[n*D:], Y: d.Y[n:], N: d.N - n, D: D, Classes: d.Classes, Embed: d.Embed}
 	if d.X64 != nil {
 		a.X64, b.X64 = d.X64[:n*D:n*D], d.X64[n*D:]
+	}
+	if d.W != nil {
+		a.W, b.W = d.W[:n:n], d.W[n:]
 	}
 	return a, b
 }
