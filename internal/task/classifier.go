@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/metrics"
@@ -31,9 +32,12 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if !slices.Contains(layers.Losses, m.Loss) {
 		bad("model.loss", "must be one of %s, got %q", strings.Join(layers.Losses, ", "), m.Loss)
 	}
+	if set["model.huber_delta"] {
+		bad("model.huber_delta", "applies only to model.task regression with model.loss huber")
+	}
 }
 
-func (classifier) Omit() []string { return []string{"model.code_dim"} }
+func (classifier) Omit() []string { return []string{"model.code_dim", "model.huber_delta"} }
 
 func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
 	return model.Spec{
@@ -45,6 +49,8 @@ func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
 }
 
 func (classifier) CheckData(model.Spec, string) error { return nil }
+
+func (classifier) Target() string { return data.TargetClass }
 
 func (classifier) Labelled() bool { return true }
 

@@ -70,6 +70,7 @@ func init() {
 	kinds = []kindEntry{
 		{classifier{}, newClassifier[float32], newClassifier[float64]},
 		{autoencoder{}, newAutoencoder[float32], newAutoencoder[float64]},
+		{regression{}, newRegression[float32], newRegression[float64]},
 	}
 }
 
