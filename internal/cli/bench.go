@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -46,7 +48,12 @@ blocks (--rounds rounds of --steps steps per block, the order rotating),
 and prints "RULES {json}": each rule's median samples/s by the wall clock
 and per CPU second, and its median within-round ratio to the first rule.
 Each rule trains at --lr, or when --lr is 0 at its benchmark rate (0.1
-sgd, 0.01 momentum and nesterov, 0.001 rmsprop, adam and adamw).`,
+sgd, 0.01 momentum and nesterov, 0.001 rmsprop, adam and adamw).
+
+NNFC_BENCH_SAMPLES and NNFC_BENCH_HIDDEN set the synthetic set's size and
+the hidden width (60000 and 512), and NNFC_BENCH_GEMM_SECONDS --gemm-seconds'
+default, to try the commands in seconds (the help examples' test does);
+the figures are then not comparable with the peers'.`,
 		Example: `  nnfc bench --threads 1 --precision float32 --act relu --epochs 3
   nnfc bench --threads 2 --precision float64 --act swish
   nnfc bench --threads 2 --rule adam --batch 64 --epochs 2
@@ -54,6 +61,9 @@ sgd, 0.01 momentum and nesterov, 0.001 rmsprop, adam and adamw).`,
   nnfc bench --scaling --precision float32 --rounds 30 --steps 20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := benchEnv(&o.Options, cmd.Flags().Changed("gemm-seconds")); err != nil {
+				return usageError{err}
+			}
 			for _, r := range strings.Split(o.Rule, ",") {
 				one := o.Options
 				one.Rule = r
@@ -84,6 +94,31 @@ sgd, 0.01 momentum and nesterov, 0.001 rmsprop, adam and adamw).`,
 	f.IntVar(&o.Rounds, "rounds", 30, "with --scaling or several --rule: rounds of interleaved blocks")
 	f.IntVar(&o.Steps, "steps", 20, "with --scaling or several --rule: training steps per block")
 	return cmd
+}
+
+// benchEnv applies NNFC_BENCH_SAMPLES, NNFC_BENCH_HIDDEN and (unless
+// --gemm-seconds was given) NNFC_BENCH_GEMM_SECONDS to o.
+func benchEnv(o *bench.Options, gemmFlag bool) error {
+	for _, v := range []struct {
+		name string
+		set  func(string) error
+	}{
+		{"NNFC_BENCH_SAMPLES", func(s string) (err error) { o.Samples, err = strconv.Atoi(s); return }},
+		{"NNFC_BENCH_HIDDEN", func(s string) (err error) { o.Hidden, err = strconv.Atoi(s); return }},
+		{"NNFC_BENCH_GEMM_SECONDS", func(s string) (err error) {
+			if !gemmFlag {
+				o.GemmSeconds, err = strconv.ParseFloat(s, 64)
+			}
+			return
+		}},
+	} {
+		if s, ok := os.LookupEnv(v.name); ok {
+			if err := v.set(s); err != nil {
+				return fmt.Errorf("%s: want a number, got %q", v.name, s)
+			}
+		}
+	}
+	return nil
 }
 
 func runBench(o *benchOptions) error {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -66,13 +67,20 @@ jobs running) the set-up took 1.5 s of CPU and each iteration about
 160 s of CPU (17 minutes of wall time on that busy machine); the linear
 kernel converges in under 50 iterations. The factorizations grow as N³:
 5000 points (the limit) cost up to 125 times as much per iteration. Both
-methods embed the same points.`,
+methods embed the same points.
+
+NNFC_EMBED_MAX_POINTS and NNFC_EMBED_ITERS set the defaults of
+--max-points and --iters (the flags win), e.g. to try the examples in
+seconds (the help examples' test does).`,
 		Example: `  nnfc embed --run runs/spiral-7
   nnfc embed --run runs/mnist-swish --layer h1 --method gplvm --kernel rbf
   nnfc embed --run runs/spiral-7 --layer input --method pca
   nnfc embed --model runs/mnist-swish/model.safetensors --data data/mnist --split test --out plots/mnist-`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := envDefaults(cmd, map[string]string{"max-points": "NNFC_EMBED_MAX_POINTS", "iters": "NNFC_EMBED_ITERS"}); err != nil {
+				return err
+			}
 			if err := o.check(); err != nil {
 				return err
 			}
@@ -172,4 +180,20 @@ func runEmbed(o *embedOptions) error {
 		MaxPoints: o.MaxPoints, Seed: o.Seed, Iters: o.Iters, Batch: o.Batch, Prefix: o.Out,
 		Model: o.ModelPath, Split: o.Data.split, Out: o.IO.Out, Log: o.IO.ErrOut})
 	return err
+}
+
+// envDefaults sets each flag the command line did not give from its
+// environment variable (flag name → variable), when that is set; a bad
+// value is a usage error naming the variable.
+func envDefaults(cmd *cobra.Command, vars map[string]string) error {
+	for flag, name := range vars {
+		v, ok := os.LookupEnv(name)
+		if !ok || cmd.Flags().Changed(flag) {
+			continue
+		}
+		if err := cmd.Flags().Set(flag, v); err != nil {
+			return usageError{fmt.Errorf("%s: %v", name, err)}
+		}
+	}
+	return nil
 }

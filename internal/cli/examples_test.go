@@ -18,11 +18,6 @@ import (
 // repoRoot is the checkout's top directory, where the examples run.
 var repoRoot = filepath.Join("..", "..")
 
-// exampleOrder is the order a newcomer reads the help in: train first,
-// then what uses its runs. Every command of nnfc must be listed.
-var exampleOrder = []string{"train", "lrfind", "eval", "predict", "plot", "embed", "sweep", "sweep status", "sweep results",
-	"report", "export", "import", "runs", "gradcheck", "serve", "bench", "version", "completion"}
-
 // needsOutside are the examples that need what a fresh clone does not
 // have (a Slurm cluster), which the test checks for flags only.
 var needsOutside = map[string]string{
@@ -246,7 +241,7 @@ func splitShell(s string) []string {
 }
 
 // TestHelpExamples (issue 28 item 21): every example line of every
-// command's --help, read in exampleOrder as a newcomer runs them in a
+// command's --help, read in ExampleOrder as a newcomer runs them in a
 // fresh clone after make data, parses with that command's flags, and
 // finds what it reads: the checkout's files (configs/, testdata/), data/,
 // and what earlier examples wrote; a train example never targets a run
@@ -258,36 +253,24 @@ func TestHelpExamples(t *testing.T) {
 	var got any
 	root := captureRoot(t.Errorf, io, &got)
 	listed := map[string]bool{}
-	for _, name := range exampleOrder {
+	for _, name := range ExampleOrder {
 		listed[name] = true
 	}
 	for _, c := range root.Commands() {
 		if c.Name() != "help" && !listed[c.Name()] {
-			t.Errorf("command %s is not in exampleOrder", c.Name())
+			t.Errorf("command %s is not in ExampleOrder", c.Name())
 		}
 	}
+	examples, err := Examples(root)
+	if err != nil {
+		t.Fatal(err)
+	}
 	lines := 0
-	for _, name := range exampleOrder {
-		cmd, _, err := root.Find(strings.Fields(name))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if strings.TrimSpace(cmd.Example) == "" {
-			t.Errorf("nnfc %s --help has no examples", name)
-		}
-		for _, line := range strings.Split(cmd.Example, "\n") {
-			line = strings.TrimSpace(line)
-			if i := strings.Index(line, " #"); i >= 0 {
-				line = strings.TrimSpace(line[:i])
-			}
-			if line == "" {
-				continue
-			}
-			for _, part := range strings.Split(line, "&&") {
-				lines++
-				if err := runExample(t, func() *cobra.Command { return captureRoot(func(string, ...any) {}, io, &got) }, w, &got, strings.TrimSpace(part)); err != nil {
-					t.Errorf("nnfc %s --help: example %q: %v", name, part, err)
-				}
+	for _, e := range examples {
+		for _, part := range strings.Split(e.Line, "&&") {
+			lines++
+			if err := runExample(t, func() *cobra.Command { return captureRoot(func(string, ...any) {}, io, &got) }, w, &got, strings.TrimSpace(part)); err != nil {
+				t.Errorf("nnfc %s --help: example %q: %v", e.Command, part, err)
 			}
 		}
 	}

@@ -323,12 +323,22 @@ func TestVersionFlags(t *testing.T) {
 }
 
 func TestSweepFlags(t *testing.T) {
+	// drivers are the executors' flags as parsed: the defaults, with
+	// slurm's set to s when given.
+	drivers := func(s *sweep.SlurmDriver) map[string]sweep.Driver {
+		ds := sweep.NewDrivers()
+		if s != nil {
+			ds["slurm"] = s
+		}
+		return ds
+	}
 	checkFlags(t, newCmdSweep, []flagCase[sweepOptions]{
 		{name: "local", args: []string{"--config", "s.yaml", "--parallel", "2", "--retry-failed", "--out", "d", "--threads", "3"},
-			want: sweepOptions{ConfigPath: "s.yaml", Executor: "local", Parallel: 2, RetryFailed: true, Out: "d", Threads: 3}},
+			want: sweepOptions{ConfigPath: "s.yaml", Executor: "local", Parallel: 2, RetryFailed: true, Out: "d", Threads: 3, Drivers: drivers(nil)}},
 		{name: "slurm", args: []string{"-c", "s.yaml", "--executor", "slurm", "--wait", "--scancel", "--partition", "p", "--time", "00:10:00", "--cpus-per-task", "2", "--mem", "2G", "--sbatch-arg=--qos=short"},
-			want: sweepOptions{ConfigPath: "s.yaml", Executor: "slurm", Wait: true, Scancel: true,
-				Slurm: sweep.SlurmOptions{Partition: "p", Time: "00:10:00", CPUsPerTask: 2, Mem: "2G", ExtraArgs: []string{"--qos=short"}}}},
+			want: sweepOptions{ConfigPath: "s.yaml", Executor: "slurm", Drivers: drivers(&sweep.SlurmDriver{Wait: true, Scancel: true,
+				Override: sweep.SlurmOptions{Partition: "p", Time: "00:10:00", CPUsPerTask: 2, Mem: "2G", ExtraArgs: []string{"--qos=short"}}})}},
+		{name: "bad cpus", args: []string{"-c", "s", "--executor", "slurm", "--cpus-per-task", "-1"}, code: ExitUsage, err: "--cpus-per-task: must be ≥ 1, got -1"},
 		{name: "no config", code: ExitUsage, err: "--config SWEEP.yaml is required"},
 		{name: "bad executor", args: []string{"-c", "s", "--executor", "k8s"}, code: ExitUsage, err: `--executor: must be local or slurm, got "k8s"`},
 		{name: "bad parallel", args: []string{"-c", "s", "--parallel", "-1"}, code: ExitUsage, err: "--parallel: must be ≥ 0"},

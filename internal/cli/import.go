@@ -70,6 +70,11 @@ func runImport(o *importOptions) error {
 	if err != nil {
 		return err
 	}
+	// The help's runs/mlp/model.safetensors makes a run directory of it:
+	// create the directory, as nnfc train does.
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return fmt.Errorf("--output %s: %v", out, err)
+	}
 	if err := imp.Save(out); err != nil {
 		return err
 	}

@@ -10,12 +10,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
@@ -29,17 +29,19 @@ type sweepOptions struct {
 	Executor    string
 	Parallel    int
 	RetryFailed bool
-	Wait        bool
-	Scancel     bool
 	Binary      string
-	Slurm       sweep.SlurmOptions
 	Threads     int // the global --threads: BLAS threads per trial (0: 1)
+	// Drivers holds every executor's own flags (sweep.NewDrivers); the
+	// one named by Executor runs the sweep.
+	Drivers map[string]sweep.Driver
 }
 
 func newCmdSweep(io IO, runF func(*sweepOptions) error) *cobra.Command {
-	o := &sweepOptions{IO: io}
+	o := &sweepOptions{IO: io, Drivers: sweep.NewDrivers()}
+	names := sweep.ExecutorNames()
+	owners := map[string]string{} // each executor's own flags: flag → executor
 	cmd := &cobra.Command{
-		Use:   "sweep --config SWEEP.yaml [--executor local|slurm]",
+		Use:   "sweep --config SWEEP.yaml [--executor " + strings.Join(names, "|") + "]",
 		Short: "Search hyperparameters: run a grid or random sweep locally or as a Slurm job array",
 		Long: `Run a hyperparameter search described by a sweep file: a base run config
 and a search space over the run config's own dotted keys (optimizer.lr,
@@ -52,14 +54,7 @@ sweep directory (--out, or the file's out_dir, or runs/sweeps/NAME) holds the
 manifest sweep.json.
 
 Executors:
-  local (default)  --parallel trials at once (default: cores / --threads),
-                   each trial "nnfc --threads T train" in its own process
-                   (T = the global --threads, default 1), one progress line
-                   per trial and an overall bar with ETA on stderr.
-  slurm            one job array, sbatch --array=0-(K-1)%M (M = --parallel)
-                   of the generated script SWEEP_DIR/sweep.sbatch; every task
-                   runs nnfc train for the trial of its index. --wait follows
-                   it with squeue, otherwise the job id is printed at once.
+` + sweep.ExecutorHelp() + `
 
 Re-running the command on the same directory skips finished trials, resumes
 interrupted ones from their checkpoints, and runs failed or NaN-stopped ones
@@ -87,21 +82,20 @@ the base config's train.monitor; SWEEP_DIR/search.png plots the search.`,
 			if o.ConfigPath == "" {
 				return usageError{errors.New("sweep: --config SWEEP.yaml is required (or: nnfc sweep status|results DIR)")}
 			}
-			if o.Executor != "local" && o.Executor != "slurm" {
-				return usageError{fmt.Errorf("--executor: must be local or slurm, got %q", o.Executor)}
+			d, ok := o.Drivers[o.Executor]
+			if !ok {
+				return usageError{fmt.Errorf("--executor: must be %s, got %q", strings.Join(names, " or "), o.Executor)}
 			}
 			if o.Parallel < 0 {
 				return usageError{fmt.Errorf("--parallel: must be ≥ 0, got %d", o.Parallel)}
 			}
-			if o.Slurm.CPUsPerTask < 0 {
-				return usageError{fmt.Errorf("--cpus-per-task: must be ≥ 1, got %d", o.Slurm.CPUsPerTask)}
-			}
-			if o.Executor == "local" {
-				for _, name := range []string{"wait", "scancel", "partition", "time", "cpus-per-task", "mem", "sbatch-arg"} {
-					if cmd.Flags().Changed(name) {
-						return usageError{fmt.Errorf("--%s: applies to --executor slurm only", name)}
-					}
+			for flag, owner := range owners {
+				if owner != o.Executor && cmd.Flags().Changed(flag) {
+					return usageError{fmt.Errorf("--%s: applies to --executor %s only", flag, owner)}
 				}
+			}
+			if err := d.Check(); err != nil {
+				return usageError{err}
 			}
 			o.Ctx = cmd.Context()
 			if f := cmd.Flags().Lookup("threads"); f != nil {
@@ -116,16 +110,17 @@ the base config's train.monitor; SWEEP_DIR/search.png plots the search.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.ConfigPath, "config", "c", "", "sweep file (YAML)")
 	f.StringVar(&o.Out, "out", "", "sweep directory (default: the file's out_dir, else runs/sweeps/NAME)")
-	f.StringVar(&o.Executor, "executor", "local", "local or slurm")
+	f.StringVar(&o.Executor, "executor", names[0], strings.Join(names, " or "))
 	f.IntVar(&o.Parallel, "parallel", 0, "trials at once (local; default cores / threads) or the array's %M throttle (slurm; default none)")
 	f.BoolVar(&o.RetryFailed, "retry-failed", false, "run failed and NaN-stopped trials again")
-	f.BoolVar(&o.Wait, "wait", false, "slurm: follow the job array with squeue until it ends, then print the results")
-	f.BoolVar(&o.Scancel, "scancel", false, "slurm --wait: on Ctrl-C, cancel the job array (its trials checkpoint)")
-	f.StringVar(&o.Slurm.Partition, "partition", "", "slurm: partition (overrides the file's slurm.partition)")
-	f.StringVar(&o.Slurm.Time, "time", "", "slurm: time limit per trial, e.g. 00:30:00 (overrides slurm.time)")
-	f.IntVar(&o.Slurm.CPUsPerTask, "cpus-per-task", 0, "slurm: CPUs per trial (default: slurm.cpus_per_task, else the threads per trial)")
-	f.StringVar(&o.Slurm.Mem, "mem", "", "slurm: memory per trial, e.g. 2G (overrides slurm.mem)")
-	f.StringArrayVar(&o.Slurm.ExtraArgs, "sbatch-arg", nil, "slurm: an extra sbatch argument, e.g. --sbatch-arg=--qos=short (repeatable; added to slurm.extra_args)")
+	for _, name := range names {
+		fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+		o.Drivers[name].AddFlags(fs)
+		fs.VisitAll(func(fl *pflag.Flag) {
+			owners[fl.Name] = name
+			f.AddFlag(fl)
+		})
+	}
 	f.StringVar(&o.Binary, "nnfc-binary", "", "the nnfc executable trials run (default: this one)")
 	_ = f.MarkHidden("nnfc-binary")
 	cmd.AddCommand(newCmdSweepStatus(io, nil), newCmdSweepResults(io, nil))
@@ -161,51 +156,13 @@ func runSweep(o *sweepOptions) error {
 		return err
 	}
 	opts := sweep.Options{Binary: bin, Threads: threads, Parallel: o.Parallel, RetryFailed: o.RetryFailed,
-		Stderr: o.IO.ErrOut, Terminal: o.IO.StderrTerminal}
-	ctx := o.Ctx
-	if o.Executor == "slurm" {
-		so := s.Slurm
-		if o.Slurm.Partition != "" {
-			so.Partition = o.Slurm.Partition
-		}
-		if o.Slurm.Time != "" {
-			so.Time = o.Slurm.Time
-		}
-		if o.Slurm.CPUsPerTask > 0 {
-			so.CPUsPerTask = o.Slurm.CPUsPerTask
-		}
-		if o.Slurm.Mem != "" {
-			so.Mem = o.Slurm.Mem
-		}
-		so.ExtraArgs = append(append([]string(nil), so.ExtraArgs...), o.Slurm.ExtraArgs...)
-		job, err := sweep.Slurm{Opts: so}.Submit(ctx, dir, opts)
-		if err != nil {
-			return err
-		}
-		if job != "" && !o.Wait {
-			fmt.Fprintf(o.IO.Out, "job %s\n", job)
-			fmt.Fprintf(o.IO.ErrOut, "follow it with: nnfc sweep status %s\n", dir)
-			return nil
-		}
-		if job != "" {
-			err = sweep.WaitSlurm(ctx, dir, job, o.Scancel, opts)
-		}
-		if err != nil {
-			if errors.Is(err, sweep.ErrInterrupted) {
-				return &exitError{ExitInterrupted, err}
-			}
-			return err
-		}
-	} else {
-		if opts.Parallel == 0 {
-			opts.Parallel = max(1, runtime.NumCPU()/threads)
-		}
-		if _, err := (sweep.Local{}).Submit(ctx, dir, opts); err != nil {
-			if errors.Is(err, sweep.ErrInterrupted) {
-				return &exitError{ExitInterrupted, err}
-			}
-			return err
-		}
+		Stdout: o.IO.Out, Stderr: o.IO.ErrOut, Terminal: o.IO.StderrTerminal}
+	finished, err := o.Drivers[o.Executor].Run(o.Ctx, s, dir, opts)
+	if errors.Is(err, sweep.ErrInterrupted) {
+		return &exitError{ExitInterrupted, err}
+	}
+	if err != nil || !finished {
+		return err
 	}
 	tab, err := sweep.Results(dir)
 	if err != nil {

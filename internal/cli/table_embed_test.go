@@ -36,11 +36,20 @@ train: {epochs: 30, batch_size: 16, out_dir: %s}
 			t.Errorf("train output lacks %q:\n%s", want, out)
 		}
 	}
+	// No validation split: the epoch lines show no validation figures.
+	if !strings.Contains(out, "train_acc 1.0000  (no validation split)") || strings.Contains(out, "val_acc") {
+		t.Errorf("epoch lines of a run without validation:\n%s", out)
+	}
 	if strings.Contains(errOut, "diverging") {
 		t.Errorf("train warned of a divergence:\n%s", errOut)
 	}
 	model := filepath.Join(dir, "run", "model.safetensors")
 	predictIsEval(t, ctx, dir, model, writeFile(t, dir, "raw.csv", rawPenguins))
+	// Resuming the finished run says what it is, not "best val_acc 0".
+	code, out, errOut = nnfc(t, ctx, "train", "--resume", filepath.Join(dir, "run"))
+	if code != ExitOK || !strings.Contains(out, "no validation split: model of the last epoch (30)") || strings.Contains(out, "val_acc") {
+		t.Errorf("resume of the finished run: exit %d\n%s%s", code, out, errOut)
+	}
 
 	code, out, errOut = nnfc(t, ctx, "gradcheck", "--config", cfg)
 	if code != ExitOK || !strings.Contains(out, "embed.0.weight") {

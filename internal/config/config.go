@@ -235,7 +235,8 @@ func EnvName(key string) string {
 // OtherEnv are the NNFC_* environment variables nnfc reads that are not
 // configuration keys; UnknownEnv does not warn about them (nor about
 // NNFC_TEST_*, the tests' own).
-var OtherEnv = []string{"NNFC_OPENBLAS_GUARD", "NNFC_GUARD_CHILD", "NNFC_MNIST_DIR", "NNFC_BENCH_THREADS", "NNFC_ONEDNN_MATMUL"}
+var OtherEnv = []string{"NNFC_OPENBLAS_GUARD", "NNFC_GUARD_CHILD", "NNFC_MNIST_DIR", "NNFC_BENCH_THREADS", "NNFC_ONEDNN_MATMUL",
+	"NNFC_BENCH_SAMPLES", "NNFC_BENCH_HIDDEN", "NNFC_BENCH_GEMM_SECONDS", "NNFC_EMBED_MAX_POINTS", "NNFC_EMBED_ITERS"}
 
 // UnknownEnv returns a warning for each variable in environ ("NAME=value"
 // pairs, as os.Environ returns them) that starts with NNFC_ but names no
@@ -312,6 +313,7 @@ func LoadStored(path string) (Config, error) {
 
 func load(path string, flags []Flag, env bool) (Config, error) {
 	v := viper.New()
+	var file []byte // the YAML, for the case of map keys (restoreMapKeys)
 	if st, err := os.Stat(path); path != "" && err == nil && st.IsDir() {
 		return Config{}, fmt.Errorf("%s: is a directory, not a YAML config file", path)
 	}
@@ -323,6 +325,7 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 		if err := CheckYAML(path, b); err != nil {
 			return Config{}, err
 		}
+		file = b
 		v.SetConfigType("yaml")
 		if err := v.ReadConfig(bytes.NewReader(b)); err != nil {
 			return Config{}, fmt.Errorf("%s: not valid YAML: %s", path, oneLine(err.Error()))
@@ -447,6 +450,9 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 			errs = append(errs, blame(p))
 		}
 		return Config{}, errors.Join(errs...)
+	}
+	if err := restoreMapKeys(&c, file); err != nil {
+		errs = append(errs, blame(err.Error()))
 	}
 	c.fillRuleDefaults(set)
 	for _, e := range c.validate(set) {

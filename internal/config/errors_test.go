@@ -74,6 +74,9 @@ func TestBadConfigs(t *testing.T) {
 		{"min_momentum above beta1", "optimizer: {rule: adam, lr: 0.01}\nschedule: {kind: onecycle, min_momentum: 0.95}", []string{"schedule.min_momentum: must be below optimizer.beta1 (0.9), the momentum it cycles down from, got 0.95"}},
 		{"ema of 1", "train: {ema: 1}", []string{"train.ema: must be in [0,1) (the average's decay, e.g. 0.999; 0: off), got 1"}},
 		{"negative ema", "train: {ema: -0.5}", []string{"train.ema: must be in [0,1)"}},
+		{"label smoothing above 1", "model: {label_smoothing: 1.5}", []string{"model.label_smoothing: must be in [0,1] (the ε of the targets (1−ε)·onehot + ε/classes; 0: off), got 1.5"}},
+		{"label smoothing with svm", "model: {loss: svm, label_smoothing: 0.1}", []string{"model.label_smoothing: applies to model.loss softmax, not svm"}},
+		{"label smoothing with autoencoder", "model: {kind: autoencoder, code_dim: 8, label_smoothing: 0.1}", []string{"model.label_smoothing: does not apply to model.kind autoencoder"}},
 		{"unknown source", "data: {source: imagenet}", []string{`data.source: must be one of mnist, fashion-mnist, cifar10, csv, npz, npy, spiral, table, got "imagenet"`}},
 	}
 	for _, tt := range tests {

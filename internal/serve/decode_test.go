@@ -5,10 +5,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -28,6 +31,95 @@ func testModel(t testing.TB) *Model {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// tableModel is a classifier of a small table (a numeric column with a
+// missing cell, a categorical and a binary one), with the table source's
+// fitted schema in its file, for the table decoders.
+func tableModel(t testing.TB) *Model {
+	tab, err := data.ReadTableFrom(strings.NewReader("x,color,yes,y\n1.5,red,a,p\nNA,blue,b,q\n3,red,a,p\n4,green,b,q\n"), "t.csv", data.TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := data.FitSchema(tab, tab.Column("y"), []string{"p", "q"}, []int{0, 1, 2, 3}, data.FitOptions{Target: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fitted, err := source.EncodeFitted("table", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.Width()
+	spec := model.Spec{InputDim: w, Hidden: []int{4}, Activations: []string{"relu"}, Classes: 2, Loss: "softmax", Init: "he"}
+	net, err := model.New[float32](spec, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm := &data.Normalizer{Mode: data.NormNone, Shift: make([]float32, w), Scale: make([]float32, w), Source: fitted}
+	for i := range norm.Scale {
+		norm.Scale[i] = 1
+	}
+	path := filepath.Join(t.TempDir(), "table.safetensors")
+	if err := model.Save(path, net, norm); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadModel(ModelRef{Name: "tab", Path: path}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestTableDecoders: the same two records sent as CSV, V1 records and
+// OIP V2 (JSON and binary) decode to the same encoded rows, equal to
+// what Schema.EncodeTable makes of them; a missing cell (left out, null,
+// NaN, NA) imputes as the schema says.
+func TestTableDecoders(t *testing.T) {
+	m := tableModel(t)
+	want, _, err := encodeTable([]byte("x,color,yes\n2,blue,b\nNA,purple,a\n"), m, data.TableOptions{}, "w", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f32 := func(v float32) []byte { return binary.LittleEndian.AppendUint32(nil, math.Float32bits(v)) }
+	str := func(s string) []byte { return append(binary.LittleEndian.AppendUint32(nil, uint32(len(s))), s...) }
+	bin := append(append(f32(2), f32(float32(math.NaN()))...), append(append(str("blue"), str("purple")...), append(str("b"), str("a")...)...)...)
+	head := `{"inputs":[{"name":"x","datatype":"FP32","shape":[2,1],"parameters":{"binary_data_size":8}},` +
+		`{"name":"color","datatype":"BYTES","shape":[2],"parameters":{"binary_data_size":18}},` +
+		`{"name":"yes","datatype":"BYTES","shape":[2],"parameters":{"binary_data_size":10}}]}`
+	for _, c := range []struct {
+		what string
+		dec  func() (*request, error)
+	}{
+		{"CSV", func() (*request, error) { return decodeCSV([]byte("yes,color,x,y\nb,blue,2,\na,purple,,q\n"), m, 10) }},
+		{"V1", func() (*request, error) {
+			return decodeV1([]byte(`{"instances":[{"x":2,"color":"blue","yes":"b"},{"color":"purple","yes":"a","y":"q"}]}`), m, 10)
+		}},
+		{"V2 JSON", func() (*request, error) {
+			return decodeV2([]byte(`{"inputs":[{"name":"yes","datatype":"BYTES","shape":[2,1],"data":[["b"],["a"]]},{"name":"x","datatype":"FP32","shape":[2],"data":[2,null]},{"name":"color","datatype":"BYTES","shape":[2],"data":["blue","purple"]}]}`), -1, m, 10)
+		}},
+		{"V2 binary", func() (*request, error) { return decodeV2(append([]byte(head), bin...), len(head), m, 10) }},
+	} {
+		r, err := c.dec()
+		if err != nil {
+			t.Fatalf("%s: %v", c.what, err)
+		}
+		if r.n != 2 || len(r.x) != len(want) {
+			t.Fatalf("%s: %d rows, %d values; want 2 rows, %d values", c.what, r.n, len(r.x), len(want))
+		}
+		for i := range want {
+			if r.x[i] != want[i] {
+				t.Fatalf("%s: value %d = %v, want %v (all: %v, want %v)", c.what, i, r.x[i], want[i], r.x, want)
+			}
+		}
+	}
+	// The negative twin: another record decodes to other rows.
+	r, err := decodeV1([]byte(`{"instances":[{"x":3,"color":"blue","yes":"b"},{"color":"purple","yes":"a"}]}`), m, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(r.x, want) {
+		t.Fatalf("x 3 and x 2 encode the same: %v", r.x)
+	}
 }
 
 func TestScanMatrix(t *testing.T) {
@@ -120,11 +212,18 @@ func FuzzDecoders(f *testing.F) {
 	f.Add([]byte(`{"instances":[[1,2,3],[4,5,6]]}`), -1, uint8(1))
 	f.Add([]byte(`{"instances":[{"a":1,"b":2}]}`), -1, uint8(1))
 	f.Add([]byte("a,b,c\n1,2,3\n4,5,6\n"), -1, uint8(2))
-	m := testModel(f)
+	f.Add([]byte(`{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[null]},{"name":"color","datatype":"BYTES","shape":[1,1],"data":["red"]},{"name":"yes","datatype":"BYTES","shape":[1],"data":["a"]}]}`), -1, uint8(3))
+	f.Add([]byte(`{"instances":[{"x":1,"color":"blue"},{"yes":"b"}]}`), -1, uint8(4))
+	f.Add([]byte("x,color,yes\n1,red,a\nNA,,b\n"), -1, uint8(5))
+	num, tab := testModel(f), tableModel(f)
 	const maxRows = 8
 	f.Fuzz(func(t *testing.T, body []byte, headerLen int, kind uint8) {
 		var r *request
 		var err error
+		m := num
+		if kind%6 >= 3 {
+			m = tab // a table model: records through its schema
+		}
 		switch kind % 3 {
 		case 0:
 			r, err = decodeV2(body, headerLen, m, maxRows)
@@ -139,11 +238,11 @@ func FuzzDecoders(f *testing.F) {
 			}
 			return
 		}
-		if r.n < 1 || r.n > maxRows || len(r.x) != r.n*3 {
+		if r.n < 1 || r.n > maxRows || len(r.x) != r.n*m.inputDim {
 			t.Fatalf("accepted %d rows, %d values", r.n, len(r.x))
 		}
 		if row, col, ok := m.prepare(r.x); !ok { // the server's 400 for a non-finite value
-			if v := r.x[row*3+col]; !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) {
+			if v := r.x[row*m.inputDim+col]; !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) {
 				t.Fatalf("prepare refused row %d, column %d: %v", row, col, v)
 			}
 			return

@@ -17,4 +17,13 @@
 // their checkpoints and re-runs failed ones only when asked; a sweep file
 // that no longer matches the directory's manifest is refused with the
 // changes named.
+//
+// # Adding an executor
+//
+// An executor is one file: a type implementing Executor (Submit, Status,
+// Cancel) and a Driver (its help paragraph, its own flags, and how nnfc
+// sweep runs it), added by the file's init with register. nnfc sweep
+// --executor, its help's Executors section, its flags and their "applies
+// to --executor X only" check all come from that table (local.go,
+// slurm.go).
 package sweep

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,9 +31,10 @@ type Options struct {
 	Parallel, Threads int
 	// RetryFailed runs failed and NaN-stopped trials again.
 	RetryFailed bool
-	// Stderr receives progress; Terminal redraws it in place.
-	Stderr   io.Writer
-	Terminal bool
+	// Stdout receives what a driver prints as the command's result (the
+	// Slurm job id); Stderr progress; Terminal redraws it in place.
+	Stdout, Stderr io.Writer
+	Terminal       bool
 }
 
 // ErrInterrupted is matched by the error of an executor stopped by its
@@ -102,7 +104,30 @@ func trialEnv() []string {
 // Local is the executor of trials as processes on this machine.
 type Local struct{}
 
-func init() { executors["local"] = Local{} }
+func init() { register("local", Local{}, func() Driver { return &LocalDriver{} }) }
+
+// LocalDriver is nnfc sweep --executor local (the default): it runs the
+// trials here to the end, --parallel at a time (default: the cores
+// divided by the threads per trial). It has no flags of its own.
+type LocalDriver struct{}
+
+func (*LocalDriver) Help() string {
+	return `--parallel trials at once (default: cores / --threads),
+each trial "nnfc --threads T train" in its own process
+(T = the global --threads, default 1), one progress line
+per trial and an overall bar with ETA on stderr.`
+}
+
+func (*LocalDriver) AddFlags(*pflag.FlagSet) {}
+func (*LocalDriver) Check() error            { return nil }
+
+func (*LocalDriver) Run(ctx context.Context, _ *Sweep, dir string, o Options) (bool, error) {
+	if o.Parallel == 0 {
+		o.Parallel = max(1, runtime.NumCPU()/max(o.Threads, 1))
+	}
+	_, err := Local{}.Submit(ctx, dir, o)
+	return err == nil, err
+}
 
 // Submit runs the sweep's pending trials on this machine, o.Parallel at
 // a time, each as `nnfc --threads T train` in its own process (its output

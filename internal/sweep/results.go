@@ -236,7 +236,7 @@ func newLiveness() liveness { return liveness{} }
 func (l liveness) alive(st *TrialStatus, dir string) bool {
 	check, ok := l[st.Executor]
 	if !ok {
-		if e := executors[st.Executor]; e != nil {
+		if e := ExecutorNamed(st.Executor); e != nil {
 			check = e.Status()
 		}
 		l[st.Executor] = check

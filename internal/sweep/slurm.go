@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/pkg/atomicfile"
+	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -126,7 +127,76 @@ func arrayList(idx []int) string {
 // task's resources (the sweep file's slurm: section, then flags).
 type Slurm struct{ Opts SlurmOptions }
 
-func init() { executors["slurm"] = Slurm{} }
+func init() { register("slurm", Slurm{}, func() Driver { return &SlurmDriver{} }) }
+
+// SlurmDriver is nnfc sweep --executor slurm: one job array of the
+// sweep's trials, with each task's resources from the sweep file's slurm:
+// section, overridden by the flags (Override), and --wait / --scancel.
+type SlurmDriver struct {
+	Override      SlurmOptions // --partition, --time, --cpus-per-task, --mem, --sbatch-arg
+	Wait, Scancel bool
+}
+
+func (*SlurmDriver) Help() string {
+	return `one job array, sbatch --array=0-(K-1)%M (M = --parallel)
+of the generated script SWEEP_DIR/sweep.sbatch; every task
+runs nnfc train for the trial of its index. --wait follows
+it with squeue, otherwise the job id is printed at once.`
+}
+
+func (d *SlurmDriver) AddFlags(f *pflag.FlagSet) {
+	f.BoolVar(&d.Wait, "wait", false, "slurm: follow the job array with squeue until it ends, then print the results")
+	f.BoolVar(&d.Scancel, "scancel", false, "slurm --wait: on Ctrl-C, cancel the job array (its trials checkpoint)")
+	f.StringVar(&d.Override.Partition, "partition", "", "slurm: partition (overrides the file's slurm.partition)")
+	f.StringVar(&d.Override.Time, "time", "", "slurm: time limit per trial, e.g. 00:30:00 (overrides slurm.time)")
+	f.IntVar(&d.Override.CPUsPerTask, "cpus-per-task", 0, "slurm: CPUs per trial (default: slurm.cpus_per_task, else the threads per trial)")
+	f.StringVar(&d.Override.Mem, "mem", "", "slurm: memory per trial, e.g. 2G (overrides slurm.mem)")
+	f.StringArrayVar(&d.Override.ExtraArgs, "sbatch-arg", nil, "slurm: an extra sbatch argument, e.g. --sbatch-arg=--qos=short (repeatable; added to slurm.extra_args)")
+}
+
+func (d *SlurmDriver) Check() error {
+	if d.Override.CPUsPerTask < 0 {
+		return fmt.Errorf("--cpus-per-task: must be ≥ 1, got %d", d.Override.CPUsPerTask)
+	}
+	return nil
+}
+
+// Run submits the array with the file's resources overridden by the
+// flags; without --wait it prints the job id on o.Stdout and returns at
+// once (not finished).
+func (d *SlurmDriver) Run(ctx context.Context, s *Sweep, dir string, o Options) (bool, error) {
+	so, f := s.Slurm, d.Override
+	if f.Partition != "" {
+		so.Partition = f.Partition
+	}
+	if f.Time != "" {
+		so.Time = f.Time
+	}
+	if f.CPUsPerTask > 0 {
+		so.CPUsPerTask = f.CPUsPerTask
+	}
+	if f.Mem != "" {
+		so.Mem = f.Mem
+	}
+	so.ExtraArgs = append(append([]string(nil), so.ExtraArgs...), f.ExtraArgs...)
+	job, err := Slurm{Opts: so}.Submit(ctx, dir, o)
+	if err != nil {
+		return false, err
+	}
+	if job != "" && !d.Wait {
+		if o.Stdout != nil {
+			fmt.Fprintf(o.Stdout, "job %s\n", job)
+		}
+		if o.Stderr != nil {
+			fmt.Fprintf(o.Stderr, "follow it with: nnfc sweep status %s\n", dir)
+		}
+		return false, nil
+	}
+	if job != "" {
+		err = WaitSlurm(ctx, dir, job, d.Scancel, o)
+	}
+	return err == nil, err
+}
 
 // SlurmOptions are the resources of each array task.
 type SlurmOptions struct {

@@ -46,7 +46,7 @@ func (autoencoder) Check(m Model, _ string, set map[string]bool, bad Bad) {
 		bad("model.activation", "must be one of %s with model.kind autoencoder, got %q", strings.Join(acts, ", "), m.Activation)
 	}
 	for k, used := range map[string]bool{"model.hidden": len(m.Hidden) > 0, "model.activations": len(m.Activations) > 0, "model.huber_delta": set["model.huber_delta"],
-		"model.loss": set["model.loss"], "model.batchnorm": m.BatchNorm, "model.dropout": m.Dropout > 0} {
+		"model.loss": set["model.loss"], "model.batchnorm": m.BatchNorm, "model.dropout": m.Dropout > 0, "model.label_smoothing": m.LabelSmoothing > 0} {
 		if used {
 			bad(k, "does not apply to model.kind autoencoder (its one layer is the code, model.code_dim; its loss the reconstruction error)")
 		}
@@ -54,7 +54,7 @@ func (autoencoder) Check(m Model, _ string, set map[string]bool, bad Bad) {
 }
 
 func (autoencoder) Omit() []string {
-	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout", "model.huber_delta"}
+	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout", "model.label_smoothing", "model.huber_delta"}
 }
 
 func (autoencoder) Spec(m Model, inputDim, _, _ int) model.Spec {
@@ -107,6 +107,9 @@ func (mseMeter) Done(ev *Eval, inputDim int) {
 }
 
 func (autoencoder) EpochLine(loss float64, l2 string, train, val Eval) string {
+	if val.N == 0 {
+		return fmt.Sprintf("loss %.5f%s  train_mse %.6f  (no validation split)", loss, l2, train.MSE)
+	}
 	return fmt.Sprintf("loss %.5f%s  train_mse %.6f  val_mse %.6f  val_loss %.5f", loss, l2, train.MSE, val.MSE, val.Loss)
 }
 

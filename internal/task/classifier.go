@@ -35,6 +35,11 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if set["model.huber_delta"] {
 		bad("model.huber_delta", "applies only to model.task regression with model.loss huber")
 	}
+	if !(m.LabelSmoothing >= 0 && m.LabelSmoothing <= 1) {
+		bad("model.label_smoothing", "must be in [0,1] (the ε of the targets (1−ε)·onehot + ε/classes; 0: off), got %g", m.LabelSmoothing)
+	} else if m.LabelSmoothing > 0 && m.Loss != "softmax" {
+		bad("model.label_smoothing", "applies to model.loss softmax, not %s", m.Loss)
+	}
 }
 
 func (classifier) Omit() []string { return []string{"model.code_dim", "model.huber_delta"} }
@@ -44,7 +49,7 @@ func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
 		InputDim: inputDim, Hidden: m.Hidden, Activations: m.ActivationList(),
 		LeakyAlpha: m.LeakyAlpha, Classes: classes, Loss: m.Loss,
 		Init: m.Init, WeightScale: m.WeightScale, Reg: m.Reg,
-		BatchNorm: m.BatchNorm, Dropout: m.Dropout,
+		BatchNorm: m.BatchNorm, Dropout: m.Dropout, LabelSmoothing: m.LabelSmoothing,
 	}
 }
 
@@ -132,6 +137,9 @@ func (m *classMeter) Done(ev *Eval, _ int) {
 }
 
 func (classifier) EpochLine(loss float64, l2 string, train, val Eval) string {
+	if val.N == 0 {
+		return fmt.Sprintf("loss %.4f%s  train_acc %.4f  (no validation split)", loss, l2, train.Accuracy)
+	}
 	return fmt.Sprintf("loss %.4f%s  train_acc %.4f  val_acc %.4f  val_loss %.4f", loss, l2, train.Accuracy, val.Accuracy, val.Loss)
 }
 

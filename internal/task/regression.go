@@ -47,6 +47,9 @@ func (regression) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if set["model.code_dim"] {
 		bad("model.code_dim", "applies only to model.task autoencoder")
 	}
+	if set["model.label_smoothing"] {
+		bad("model.label_smoothing", "applies only to model.task classification (model.loss softmax)")
+	}
 	if len(m.Activations) == 0 && !slices.Contains(layers.Activations, m.Activation) {
 		bad("model.activation", "must be one of %s, got %q", strings.Join(layers.Activations, ", "), m.Activation)
 	}
@@ -61,7 +64,7 @@ func (regression) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	}
 }
 
-func (regression) Omit() []string { return []string{"model.code_dim"} }
+func (regression) Omit() []string { return []string{"model.code_dim", "model.label_smoothing"} }
 
 func (regression) Spec(m Model, inputDim, _, targets int) model.Spec {
 	s := model.Spec{Kind: model.KindRegression,

@@ -41,6 +41,10 @@ type Model struct {
 	// Dropout is the drop probability of an inverted dropout layer after
 	// each hidden activation (PyTorch's nn.Dropout(p)); 0 is off.
 	Dropout float64 `mapstructure:"dropout" yaml:"dropout"`
+	// LabelSmoothing is the ε of smoothed softmax targets,
+	// (1−ε)·onehot + ε/C (PyTorch's CrossEntropyLoss(label_smoothing=ε));
+	// 0 is off.
+	LabelSmoothing float64 `mapstructure:"label_smoothing" yaml:"label_smoothing"`
 }
 
 // ActivationList returns the activation of each hidden layer.

@@ -212,7 +212,8 @@ func (t *trainer[T]) restore() (*Result, error) {
 		fmt.Fprintf(t.o.Stdout, "run %s already finished (%s); nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
 			t.dir, st.Reason, filepath.Join(t.dir, rundir.Config))
 		return &Result{Dir: t.dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
-			Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor), BestMetrics: bestMetrics(st)}, nil
+			Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor), BestMetrics: bestMetrics(st),
+			NoValidation: t.splits.Val.N == 0}, nil
 	}
 	fmt.Fprintf(t.o.Stderr, "resuming %s at epoch %d, step %d\n", t.dir, st.Epoch+1, st.Step)
 	return nil, nil

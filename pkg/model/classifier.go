@@ -71,6 +71,11 @@ func validateSequential(s Spec, bad func(format string, a ...any)) {
 	if !(s.Dropout >= 0 && s.Dropout < 1) {
 		bad("dropout: must be in [0,1), got %g", s.Dropout)
 	}
+	if !(s.LabelSmoothing >= 0 && s.LabelSmoothing <= 1) {
+		bad("label_smoothing: must be in [0,1], got %g", s.LabelSmoothing)
+	} else if s.LabelSmoothing > 0 && s.Loss != "softmax" {
+		bad("label_smoothing: applies to the softmax loss, not %s", s.Loss)
+	}
 	for _, e := range s.validateEmbed() {
 		bad("%v", e)
 	}
@@ -160,6 +165,9 @@ func (classifier) Describe(s Spec) string {
 	if s.Dropout > 0 {
 		out += fmt.Sprintf(" dropout=%g", s.Dropout)
 	}
+	if s.LabelSmoothing > 0 {
+		out += fmt.Sprintf(" label_smoothing=%g", s.LabelSmoothing)
+	}
 	if len(s.Embed) > 0 {
 		var es []string
 		for _, c := range s.Embed {
@@ -203,6 +211,9 @@ func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	loss, err := layers.NewLoss[T](spec.Loss)
 	if err != nil {
 		return nil, err
+	}
+	if spec.LabelSmoothing > 0 {
+		loss = layers.SmoothedSoftmaxCrossEntropy[T]{Eps: spec.LabelSmoothing}
 	}
 	return newSequential(spec, rng, loss)
 }

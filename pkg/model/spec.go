@@ -44,6 +44,10 @@ type Spec struct {
 	// course's keep probability) of an inverted dropout layer after each
 	// hidden activation; 0 means no dropout layers.
 	Dropout float64 `json:"dropout,omitempty"`
+	// LabelSmoothing is the ε of a softmax classifier's smoothed targets
+	// (layers.SmoothedSoftmaxCrossEntropy; PyTorch's label_smoothing);
+	// 0 is plain cross-entropy.
+	LabelSmoothing float64 `json:"label_smoothing,omitempty"`
 	// Embed lists the input columns that hold a category index (a table's
 	// categorical columns encoded "embed", pkg/data), each looked up in a
 	// learned Vocab×Dim table by a layers.Embedding, the network's first

@@ -29,6 +29,10 @@
 // twins: softmax without the −1 at the true class, SVM without the
 // true-class term, MSE without the 1/N.
 //
+// loss/smoothed_softmax: softmax cross-entropy against label-smoothed
+// targets (1−ε)·onehot + ε/C, ε 0.1, on the same scores. Negative twin:
+// the gradient of the unsmoothed loss, p − onehot.
+//
 // net/h={1,2,3}/{relu,swish,sigmoid,tanh,leaky_relu}/reg={0,0.3}: every
 // parameter of a 4-6-3, 4-6-5-3 or 4-6-5-4-3 softmax network (xavier
 // init, leaky_alpha 0.1, batch 5), loss including the L2 term 0.5·reg·ΣW².

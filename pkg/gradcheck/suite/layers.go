@@ -123,6 +123,8 @@ var lossMistakes = map[string]string{
 	"softmax": "∂L/∂s = p/N, the −1 at the true class missing",
 	"svm":     "the −count/N at the true class missing",
 	"mse":     "∂L/∂s = s − onehot, the 1/N missing",
+	// label smoothing's twin
+	"smoothing": "∂L/∂s = (p − onehot)/N, the unsmoothed target's gradient",
 }
 
 func lossChecks() []Check {
@@ -139,7 +141,42 @@ func lossChecks() []Check {
 			Negative: func() []gradcheck.Result { return runLoss(name, true) },
 		})
 	}
+	cs = append(cs, Check{
+		Name:     "loss/smoothed_softmax",
+		Doc:      "gradient of softmax cross-entropy with label smoothing ε 0.1 w.r.t. 8×7 scores; negative: " + lossMistakes["smoothing"],
+		Run:      func() []gradcheck.Result { return runSmoothing(false) },
+		Negative: func() []gradcheck.Result { return runSmoothing(true) },
+	})
 	return cs
+}
+
+// runSmoothing checks label smoothing (ε 0.1) on the scores and labels
+// of loss/softmax; wrong takes the gradient of the unsmoothed loss.
+func runSmoothing(wrong bool) []gradcheck.Result {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n, c = 8, 7
+	scores := randMatrix(rng, n, c)
+	y := make([]int32, n)
+	for i := range y {
+		y[i] = int32(rng.IntN(c))
+	}
+	var loss layers.Loss[float64] = layers.SmoothedSoftmaxCrossEntropy[float64]{Eps: 0.1}
+	if wrong {
+		loss = smoothingMistake{loss.(layers.SmoothedSoftmaxCrossEntropy[float64])}
+	}
+	return gradcheck.Loss("loss/smoothed_softmax", loss, scores, layers.Classes[float64](y), threshold)
+}
+
+// smoothingMistake has the smoothed loss's value and plain softmax's
+// gradient p − onehot: the targets' ε/C left out of the backward pass.
+type smoothingMistake struct {
+	layers.SmoothedSoftmaxCrossEntropy[float64]
+}
+
+func (m smoothingMistake) Loss(scores *layers.Matrix[float64], t layers.Target[float64], d *layers.Matrix[float64]) float64 {
+	l := m.SmoothedSoftmaxCrossEntropy.Loss(scores, t, d)
+	layers.SoftmaxCrossEntropy[float64]{}.Loss(scores, t, d)
+	return l
 }
 
 func runLoss(name string, wrong bool) []gradcheck.Result {

@@ -91,7 +91,7 @@ func TestSelect(t *testing.T) {
 	}{
 		{patterns: nil, count: len(all)},
 		{patterns: []string{"derivation/gplvm"}, want: []string{"derivation/gplvm"}},
-		{patterns: []string{"loss/"}, want: []string{"loss/softmax", "loss/svm", "loss/mse", "loss/regression/mse", "loss/regression/mse/weighted",
+		{patterns: []string{"loss/"}, want: []string{"loss/softmax", "loss/svm", "loss/mse", "loss/smoothed_softmax", "loss/regression/mse", "loss/regression/mse/weighted",
 			"loss/regression/mae", "loss/regression/mae/weighted", "loss/regression/huber", "loss/regression/huber/weighted"}},
 		{patterns: []string{"layer/*"}, count: 9}, // affine, 5 activations, embedding, batchnorm, dropout
 		{patterns: []string{"net/h=1"}, count: 10},
