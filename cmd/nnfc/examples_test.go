@@ -132,6 +132,27 @@ func TestHelpExamplesRun(t *testing.T) {
 		t.Logf("%5.2fs  %s", time.Since(start).Seconds(), line)
 	}
 	t.Logf("%d examples in %.1fs", len(examples), time.Since(t0).Seconds())
+
+	// Issue 28 item 3 on a model of real MNIST (the examples' mnist-swish):
+	// the dark-on-white seven.png without --invert draws the one-line
+	// warning naming --invert; the help's line, with --invert, does not.
+	for _, invert := range []bool{false, true} {
+		args := []string{"predict", "--model", "runs/mnist-swish/model.safetensors", "--input", "testdata/seven.png"}
+		if invert {
+			args = append(args, "--invert")
+		}
+		cmd := exec.Command(nnfcBin, args...)
+		cmd.Dir, cmd.Env = work, env
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("nnfc %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		warned := strings.Contains(stderr.String(), "seven.png: mean gray level") && strings.Contains(stderr.String(), "add --invert")
+		if warned == invert {
+			t.Errorf("nnfc %s: warned %v, want %v:\n%s", strings.Join(args, " "), warned, !invert, stderr.String())
+		}
+	}
 }
 
 // cutIDX writes into dst the four IDX files of the MNIST-format data set

@@ -92,11 +92,64 @@ type Train struct {
 	// always at the end of the run, on early stopping and on Ctrl-C.
 	CheckpointEvery   int     `mapstructure:"checkpoint_every" yaml:"checkpoint_every"`
 	CheckpointSeconds float64 `mapstructure:"checkpoint_seconds" yaml:"checkpoint_seconds"`
+	// ClassWeights weighs each class in the loss: "balanced"
+	// (n_samples / (n_classes · count_c) on the training split, as
+	// scikit-learn) or a map {class name or index: weight}, classes not
+	// named weighing 1; nil: unweighted. The fitted weights are stored in
+	// the model (model.Spec.ClassWeights). See ParseClassWeights.
+	ClassWeights any `mapstructure:"class_weights" yaml:"class_weights,omitempty"`
 	// EMA is the decay of an exponential moving average of the weights
 	// (optim.EMA), updated after every step: when > 0 the average is what
 	// each epoch evaluates and what the run keeps and saves as its model.
 	// 0 is off.
 	EMA float64 `mapstructure:"ema" yaml:"ema"`
+}
+
+// ParseClassWeights reads the value of train.class_weights: balanced, a
+// map of weights, or nil (none).
+func ParseClassWeights(v any) (balanced bool, weights map[string]float64, err error) {
+	switch v := v.(type) {
+	case nil:
+		return false, nil, nil
+	case string:
+		if v == "balanced" {
+			return true, nil, nil
+		}
+		return false, nil, fmt.Errorf("%s: must be balanced or a map {class: weight}, got %q", task.ClassWeightsKey, v)
+	case map[string]any:
+		weights = map[string]float64{}
+		for k, x := range v {
+			f, ok := toFloat(x)
+			if !ok || !(f > 0) || math.IsInf(f, 0) {
+				return false, nil, fmt.Errorf("%s.%s: must be a number > 0, got %v", task.ClassWeightsKey, k, x)
+			}
+			weights[k] = f
+		}
+		if len(weights) == 0 {
+			return false, nil, nil
+		}
+		return false, weights, nil
+	}
+	return false, nil, fmt.Errorf("%s: must be balanced or a map {class: weight}, got %v", task.ClassWeightsKey, v)
+}
+
+// toFloat reads a number of a decoded YAML map (or of an environment
+// variable's string).
+func toFloat(x any) (float64, bool) {
+	switch x := x.(type) {
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		return f, err == nil
+	}
+	return 0, false
 }
 
 // Default returns the defaults of every key, the one place they live.
@@ -114,7 +167,7 @@ func Default() Config {
 		},
 		Model: Model{
 			Task: "classification", Kind: "classifier", Hidden: []int{100}, Activation: "relu", LeakyAlpha: 0.01,
-			Loss: "softmax", Init: "he", WeightScale: 1e-3, Reg: 0,
+			Loss: "softmax", Init: "he", WeightScale: 1e-3, Reg: 0, PosWeight: 1, Threshold: 0.5,
 		},
 		Optimizer: Optimizer{LR: 0.1, Config: optim.Config{Rule: "sgd"}},
 		Schedule:  optim.ScheduleConfig{Kind: "constant"},
@@ -175,7 +228,8 @@ var mapKeys = func() []string {
 				walk(f.Type, prefix)
 			case f.Type.Kind() == reflect.Struct:
 				walk(f.Type, prefix+tag[0]+".")
-			case f.Type.Kind() == reflect.Map:
+			case f.Type.Kind() == reflect.Map || f.Type.Kind() == reflect.Interface:
+				// a map, or a value that may be one (train.class_weights)
 				keys = append(keys, prefix+tag[0])
 			}
 		}
@@ -971,6 +1025,10 @@ func (c *Config) validateTrain(p *problems) {
 	if t.Threads < 0 {
 		p.bad("train.threads", "must be ≥ 0 (0: the BLAS default), got %d", t.Threads)
 	}
+	if _, _, err := ParseClassWeights(t.ClassWeights); err != nil {
+		key, msg, _ := strings.Cut(err.Error(), ": ")
+		p.bad(key, "%s", msg)
+	}
 	if t.CheckpointEvery < 0 {
 		p.bad("train.checkpoint_every", "must be ≥ 0 epochs (0: off), got %d", t.CheckpointEvery)
 	}
@@ -1019,6 +1077,9 @@ func (c Config) YAML() string {
 		for _, k := range t.Omit() {
 			omit[k] = true
 		}
+	}
+	if c.Train.ClassWeights == nil {
+		omit[task.ClassWeightsKey] = true
 	}
 	if len(c.Model.Activations) > 0 {
 		omit["model.activation"] = true // one or the other

@@ -37,7 +37,7 @@ func TestTaskKey(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ yaml, want string }{
-		{"model: {task: vae}", `model.task: must be one of classification, autoencoder, regression, got "vae"`},
+		{"model: {task: vae}", `model.task: must be one of classification, autoencoder, binary, regression, got "vae"`},
 		{"model: {task: classification, kind: autoencoder}", `model.kind: "autoencoder" names another task than model.task "classification"`},
 		{"model: {task: classifier, kind: autoencoder}", `model.kind: "autoencoder" names another task than model.task "classifier"`},
 	} {

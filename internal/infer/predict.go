@@ -67,9 +67,8 @@ func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, emi
 		var in *layers.Matrix[T]
 		in, idx = matrix(ds, lo, min(lo+batch, ds.N), x, idx, y)
 		scores := net.Scores(in)
-		probs.Resize(scores.Rows, scores.Cols)
-		layers.Softmax(scores, probs)
-		model.Predict(scores, pred)
+		net.Probs(scores, probs)
+		net.Decide(scores, probs, pred)
 		for i := 0; i < scores.Rows; i++ {
 			p.Class = pred[i]
 			for j, v := range probs.Row(i) {

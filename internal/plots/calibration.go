@@ -101,14 +101,14 @@ func Reliability(bins []metrics.Bin, ece float64, split string) ([]byte, error) 
 	top.Y.Min, top.Y.Max = 0, 1
 	top.Y.Tick.Marker = niceTicks{}
 	bottom.Y.Scale = plot.LogScale{}
-	bottom.Y.Tick.Marker = logTicks{}
+	bottom.Y.Tick.Marker = decadeTicks{}
 	bottom.Y.Min, bottom.Y.Max = floor, 100
 	// One column: the diagram over the histogram, a third of its height.
 	const w, h = 6.4 * vg.Inch, 6.6 * vg.Inch
 	img := newCanvas(w, h)
 	dc := draw.New(img)
 	pad := 3 * vg.Millimeter
-	split1 := h * 0.32
+	split1 := h * 0.34
 	ct := draw.Crop(dc, pad, -pad, split1, -pad)
 	cb := draw.Crop(dc, pad, -pad, pad, -(h - split1 + pad))
 	// The same x range on the same columns: crop the plot whose y axis is

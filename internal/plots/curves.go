@@ -450,6 +450,12 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			ts[i].Label = ""
 		}
 	}
+	// The highest tick is labelled too when the highest label stands well
+	// below it (0.02 and 0.05 labelled on an axis up to 0.095: nothing
+	// said what the top of the axis was).
+	if top, lab := len(ts)-1, lastLabelled(ts); top >= 0 && lab >= 0 && ts[top].Value > 1.4*ts[lab].Value {
+		ts[top].Label = strconv.FormatFloat(ts[top].Value, 'g', 3, 64)
+	}
 	if len(ts) < 3 || (major < 2 && hi/lo > 5) {
 		// A narrow range: finer labels, on the log axis still.
 		ts = nil
@@ -460,6 +466,17 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ts
+}
+
+// lastLabelled is the index of the last tick of ts with a label, -1 for
+// none.
+func lastLabelled(ts []plot.Tick) int {
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Label != "" {
+			return i
+		}
+	}
+	return -1
 }
 
 func firstDigit(v float64) int {

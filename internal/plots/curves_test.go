@@ -195,3 +195,23 @@ func TestTrialLegend(t *testing.T) {
 		t.Errorf("legend text %.1f px tall on the page, want ≥ 12", px)
 	}
 }
+
+// TestLogTicksLabelTop (issue 28, a flaw left by item 9): on a log loss
+// axis the top of the data is labelled: a range ending at 0.095 had its
+// last label at 0.05, half the axis's height below its top.
+func TestLogTicksLabelTop(t *testing.T) {
+	for _, r := range [][2]float64{{0.012, 0.095}, {0.11, 0.95}, {1.2, 9.5}, {0.02, 3}, {0.3, 40}} {
+		var top, last plot.Tick
+		for _, tk := range (logTicks{}).Ticks(r[0], r[1]) {
+			if tk.Value > top.Value {
+				top = tk
+			}
+			if tk.Label != "" && tk.Value > last.Value {
+				last = tk
+			}
+		}
+		if top.Value > 1.4*last.Value {
+			t.Errorf("log axis [%g, %g]: the last label is %q at %g, below the top tick %g", r[0], r[1], last.Label, last.Value, top.Value)
+		}
+	}
+}

@@ -33,9 +33,8 @@ type LRMark struct {
 // LRFindPNG draws the range test: the rate on a logarithmic x axis, the
 // raw loss of each step in light gray, the smoothed loss in blue, and each
 // suggestion as a dotted vertical line with a ring on the curve (the
-// chosen one in orange). The y axis spans the smoothed curve (the raw
-// losses past divergence would flatten it), clipped at 4× its minimum
-// above the first step's loss.
+// chosen one in orange). The y axis spans the losses up to the smoothed
+// minimum: what diverges after it leaves through the top.
 func LRFindPNG(f LRFind) ([]byte, error) {
 	n := len(f.LR)
 	if n < 2 || len(f.Loss) != n || len(f.Smoothed) != n {
@@ -99,17 +98,28 @@ func LRFindPNG(f LRFind) ([]byte, error) {
 		ring := ring(c)
 		add(name, ring, &VLine{Style: style})
 	}
-	// y: from the lowest loss to the start's, or to the smoothed curve's
-	// top short of 4× its minimum (where the test stops on divergence).
-	lo, sMin, sMax := math.Inf(1), math.Inf(1), math.Inf(-1)
-	for _, v := range smooth {
-		sMin, sMax = min(sMin, v.Y), max(sMax, v.Y)
+	// y: from the lowest loss to the highest smoothed loss before the
+	// smoothed minimum (or the first step's loss): the blow-up past the
+	// minimum leaves through the top instead of flattening the curve.
+	lo, sMin, at := math.Inf(1), math.Inf(1), 0
+	for i, v := range smooth {
+		if v.Y < sMin {
+			sMin, at = v.Y, i
+		}
+	}
+	hi := raw[0].Y
+	for _, v := range smooth[:at+1] {
+		hi = max(hi, v.Y)
+	}
+	for _, v := range raw {
+		if v.X <= smooth[at].X {
+			hi = max(hi, v.Y)
+		}
 	}
 	for _, v := range raw {
 		lo = min(lo, v.Y)
 	}
 	lo = min(lo, sMin)
-	hi := max(smooth[0].Y, min(sMax, 4*sMin))
 	fitLinear(&p.Y, []float64{lo, hi})
 	p.Y.Min = max(p.Y.Min, 0)
 	p.X.Min, p.X.Max = f.LR[0], f.LR[n-1]

@@ -207,7 +207,7 @@ func TestReportInBrowser(t *testing.T) {
 			for _, u := range r.requests {
 				t.Errorf("network request: %s", u)
 			}
-			for _, id := range append([]string{"summary", "curves", "epochs", "test", "confusion", "per-class", "classes", "network", "layers", "config"}, c.ids...) {
+			for _, id := range append([]string{"summary", "curves", "epochs", "test", "metrics", "metric-pictures", "confusion", "per-class", "classes", "network", "layers", "config"}, c.ids...) {
 				if !strings.Contains(r.dom, `id="`+id+`"`) {
 					t.Errorf("the DOM has no element id=%q", id)
 				}
@@ -226,7 +226,7 @@ func TestReportInBrowser(t *testing.T) {
 			if h := r.shot.Bounds().Dy(); h < 2500 || h > r.height-100 {
 				t.Errorf("screenshot content is %d px tall: want the whole page, between 2500 and %d", h, r.height-100)
 			}
-			colors := map[string]color.RGBA{"the per-class bars' orange": plots.Orange}
+			colors := map[string]color.RGBA{"the per-class bars' orange": plots.Orange, "the reliability diagram's bars": plots.Tint(plots.Blue, 0.15)}
 			for k, v := range c.colors {
 				colors[k] = v
 			}

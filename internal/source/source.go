@@ -40,7 +40,12 @@ type Config struct {
 	XKey        string `mapstructure:"x_key" yaml:"x_key"`               // npz member with the features
 	YKey        string `mapstructure:"y_key" yaml:"y_key"`               // npz member with the labels
 	Classes     int    `mapstructure:"classes" yaml:"classes"`           // 0: from the data
-	Spiral      Spiral `mapstructure:"spiral" yaml:"spiral"`
+	// Positive names the positive class of model.task binary: a table's
+	// target value (default: the second in order), or a class index of
+	// another source, whose other classes all become the negative class
+	// (one against the rest: data.positive: 9 on MNIST).
+	Positive string `mapstructure:"positive" yaml:"positive,omitempty"`
+	Spiral   Spiral `mapstructure:"spiral" yaml:"spiral"`
 	// Table holds the table source's keys (data.target, data.types, ...).
 	Table `mapstructure:",squash" yaml:",inline"`
 }

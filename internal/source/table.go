@@ -46,6 +46,9 @@ type Table struct {
 	Stratify bool `mapstructure:"stratify" yaml:"stratify"`
 	// Delimiter is "," ";" or "tab"; empty: detected from the header.
 	Delimiter string `mapstructure:"delimiter" yaml:"delimiter"`
+	// WeightColumn is a column of per-row sample weights (finite, ≥ 0):
+	// not an input; it weighs the loss (and eval's figures).
+	WeightColumn string `mapstructure:"weight_column" yaml:"weight_column,omitempty"`
 }
 
 // Targets is data.target: one column, or a list of them. A single name
@@ -87,7 +90,7 @@ func (table) Name() string { return "table" }
 
 func (table) ReadsKeys() []string {
 	return []string{"data.train", "data.test", "data.header", "data.target", "data.features", "data.exclude", "data.types",
-		"data.na_values", "data.impute", "data.min_count", "data.embed", "data.embed_above", "data.stratify", "data.delimiter"}
+		"data.na_values", "data.impute", "data.min_count", "data.embed", "data.embed_above", "data.stratify", "data.delimiter", "data.weight_column", "data.positive"}
 }
 
 // splitStream is the random stream of the validation split: the one
@@ -99,6 +102,9 @@ func (table) Check(c Config, bad Bad) {
 	t := c.Table
 	if len(t.Target) == 0 || slices.Contains(t.Target, "") {
 		bad("data.target", "must name the column to predict (or list the columns, data.target: [a, b])")
+	}
+	if t.WeightColumn != "" && slices.Contains(t.Target, t.WeightColumn) {
+		bad("data.weight_column", "%q is the target column (data.target), it cannot weigh the rows", t.WeightColumn)
 	}
 	for _, k := range sortedKeys(t.Types) {
 		if !slices.Contains(data.ColumnTypes, t.Types[k]) {
@@ -173,8 +179,10 @@ func tableConfig(c Config) data.TableConfig {
 			NumericImpute: t.Impute.Numeric, CategoricalImpute: t.Impute.Categorical, Impute: t.Impute.Columns,
 			Constant: t.Impute.Constant, Indicator: t.Impute.Indicator, MinCount: t.MinCount,
 			Embed: t.Embed, EmbedAbove: t.EmbedAbove,
+			WeightColumn: t.WeightColumn,
 		},
 		ValCount: c.ValCount, ValFraction: c.ValFraction, Stratify: t.Stratify,
+		Positive: c.Positive,
 	}
 }
 
@@ -318,5 +326,7 @@ func (table) OwnKeys(c Config) []string {
 	add("data.embed_above", t.EmbedAbove != 0)
 	add("data.stratify", t.Stratify)
 	add("data.delimiter", t.Delimiter != "")
+	add("data.weight_column", t.WeightColumn != "")
+	add("data.positive", c.Positive != "")
 	return keys
 }

@@ -3,6 +3,7 @@ package task
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -40,9 +41,21 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	} else if m.LabelSmoothing > 0 && m.Loss != "softmax" {
 		bad("model.label_smoothing", "applies to model.loss softmax, not %s", m.Loss)
 	}
+	checkSigmoidKeys(model.KindClassifier, set, bad)
+	if set["data.positive"] {
+		bad("data.positive", "applies only to model.task binary (the positive class)")
+	}
+	if (classWeightsSet(set) || set["data.weight_column"]) && m.Loss != "softmax" {
+		bad("model.loss", "%s takes no class or sample weights (train.class_weights, data.weight_column); use softmax", m.Loss)
+	}
+	if m.LabelSmoothing > 0 && (classWeightsSet(set) || set["data.weight_column"]) {
+		bad("model.label_smoothing", "cannot be combined with class or sample weights (train.class_weights, data.weight_column)")
+	}
 }
 
-func (classifier) Omit() []string { return []string{"model.code_dim", "model.huber_delta"} }
+func (classifier) Omit() []string {
+	return []string{"model.code_dim", "model.pos_weight", "model.threshold", "model.huber_delta"}
+}
 
 func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
 	return model.Spec{
@@ -65,52 +78,107 @@ func (classifier) Gradcheck(s model.Spec, seed uint64) (suite.Check, error) {
 }
 
 func (classifier) NewMeter(classes int, confusion bool) Meter {
-	m := &classMeter{keep: confusion, confusion: make([][]int, classes)}
+	m := &classMeter{full: confusion, k: classes, confusion: make([][]int, classes), wconf: metrics.NewConfusion(classes)}
 	for i := range m.confusion {
 		m.confusion[i] = make([]int, classes)
 	}
 	return m
 }
 
-// Metrics: accuracy and, from the confusion matrix, precision, recall and
-// F1 with their macro and weighted means.
+// Metrics: accuracy; from the confusion matrix, precision, recall and F1
+// with their macro and weighted means; from the softmax probabilities,
+// one-vs-rest ROC-AUC and PR-AUC, log loss and the calibration error.
 func (classifier) Metrics() []string {
-	return []string{"accuracy", "precision_macro", "recall_macro", "f1_macro", "precision_weighted", "recall_weighted", "f1_weighted"}
+	return []string{"accuracy", "precision_macro", "recall_macro", "f1_macro", "precision_weighted", "recall_weighted", "f1_weighted",
+		"roc_auc", "pr_auc", "log_loss", "ece"}
 }
 
-// classMeter counts the confusion matrix; Eval gets it (and per-class
-// accuracy) when asked, the metrics always.
+// maxProbs bounds the probabilities a classMeter keeps for the metrics
+// that need every row's scores (rows × classes, 8 bytes each: 128 MiB);
+// beyond it those metrics are left out.
+const maxProbs = 1 << 24
+
+// classMeter counts the confusion matrix (and its weighted twin) and
+// keeps each row's softmax probabilities, label and weight for the
+// ranking and calibration metrics. Eval gets the confusion matrix, the
+// per-class accuracy and the reliability bins when asked (full), the
+// metrics always. With sample weights (Batch.Weight) every metric, the
+// accuracy included, is weighted.
 type classMeter struct {
-	keep      bool
+	full      bool
+	k         int
 	confusion [][]int
+	wconf     [][]float64
+	y         []int32
+	probs     []float64
+	w         []float64
+	weighted  bool
+	tooMany   bool
 }
 
 func (*classMeter) Argmax() bool  { return true }
-func (*classMeter) Outputs() bool { return false }
+func (*classMeter) Outputs() bool { return true }
 
 func (m *classMeter) Add(b Batch) {
-	y := b.Class
+	if b.Weight != nil {
+		m.weighted = true
+	}
 	for i, p := range b.Pred {
-		m.confusion[y[i]][p]++
+		t := b.Class[i]
+		m.confusion[t][p]++
+		wi := 1.0
+		if b.Weight != nil {
+			wi = b.Weight[i]
+		}
+		m.wconf[t][p] += wi
+		m.w = append(m.w, wi)
+	}
+	m.y = append(m.y, b.Class[:len(b.Pred)]...)
+	if m.tooMany || len(m.probs)+len(b.Pred)*m.k > maxProbs {
+		m.tooMany, m.probs = true, nil
+		return
+	}
+	// The softmax of each output row, in float64 with its maximum
+	// subtracted: the probabilities whatever the loss (for svm and mse,
+	// the softmax of their scores).
+	for r := range len(b.Pred) {
+		row := b.Out[r*b.Cols : (r+1)*b.Cols]
+		mx := math.Inf(-1)
+		for _, v := range row {
+			mx = max(mx, v)
+		}
+		var sum float64
+		at := len(m.probs)
+		for _, v := range row {
+			e := math.Exp(v - mx)
+			m.probs = append(m.probs, e)
+			sum += e
+		}
+		for j := at; j < len(m.probs); j++ {
+			m.probs[j] /= sum
+		}
 	}
 }
 
 func (m *classMeter) Done(ev *Eval, _ int) {
-	c := metrics.NewConfusion(len(m.confusion))
-	var right int
-	for i, row := range m.confusion {
-		right += row[i]
-		for j, v := range row {
-			c[i][j] = float64(v)
-		}
+	var w []float64 // nil: unweighted
+	if m.weighted {
+		w = m.w
 	}
-	if ev.N > 0 {
-		ev.Accuracy = float64(right) / float64(ev.N)
-	}
-	r := metrics.Report(c)
+	r := metrics.Report(m.wconf)
 	ev.ClassMetrics = &r
 	ev.Metrics = map[string]float64{}
 	if ev.N > 0 {
+		var right, total float64
+		for i, row := range m.wconf {
+			right += row[i]
+			for _, v := range row {
+				total += v
+			}
+		}
+		if total > 0 {
+			ev.Accuracy = right / total
+		}
 		metrics.Put(ev.Metrics, "accuracy", ev.Accuracy)
 		for _, f := range []struct {
 			name string
@@ -120,7 +188,22 @@ func (m *classMeter) Done(ev *Eval, _ int) {
 			metrics.Put(ev.Metrics, f.name, f.v)
 		}
 	}
-	if !m.keep {
+	if ev.N > 0 && !m.tooMany {
+		metrics.Put(ev.Metrics, "roc_auc", metrics.OVR(metrics.ROCAUC, m.y, m.probs, m.k, w))
+		metrics.Put(ev.Metrics, "pr_auc", metrics.OVR(metrics.AveragePrecision, m.y, m.probs, m.k, w))
+		metrics.Put(ev.Metrics, "log_loss", metrics.LogLoss(m.y, m.probs, m.k, w))
+		conf, pred := metrics.TopClass(m.probs, m.k)
+		correct := make([]bool, len(pred))
+		for i, p := range pred {
+			correct[i] = p == m.y[i]
+		}
+		bins := metrics.Reliability(conf, correct, w, metrics.Bins)
+		metrics.Put(ev.Metrics, "ece", metrics.ECE(bins))
+		if m.full {
+			ev.Curves = &Curves{Reliability: bins}
+		}
+	}
+	if !m.full {
 		return
 	}
 	ev.Confusion = m.confusion
@@ -164,6 +247,12 @@ func (c classifier) WriteEval(w io.Writer, ev Eval, _ int) {
 	fmt.Fprintln(w, "metrics (↑ higher is better, ↓ lower)")
 	WriteMetrics(w, ev.Metrics, c.Metrics())
 	fmt.Fprintln(w)
+	writeClasses(w, ev)
+}
+
+// writeClasses writes the per-class report and the confusion matrix of
+// ev, labelled by ev.Classes when the classes have names, else by index.
+func writeClasses(w io.Writer, ev Eval) {
 	if r := ev.ClassMetrics; r != nil {
 		writeClassReport(w, *r, ev.Classes)
 		fmt.Fprintln(w)

@@ -3,6 +3,7 @@ package task
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
@@ -45,6 +46,49 @@ type Model struct {
 	// (1−ε)·onehot + ε/C (PyTorch's CrossEntropyLoss(label_smoothing=ε));
 	// 0 is off.
 	LabelSmoothing float64 `mapstructure:"label_smoothing" yaml:"label_smoothing"`
+	// PosWeight multiplies the loss of the positive label (PyTorch's
+	// BCEWithLogitsLoss pos_weight) and Threshold is the probability at
+	// or above which a label is predicted: the sigmoid tasks' (binary,
+	// multilabel), stored in the model.
+	PosWeight float64 `mapstructure:"pos_weight" yaml:"pos_weight"`
+	Threshold float64 `mapstructure:"threshold" yaml:"threshold"`
+}
+
+// sigmoidKeys are the model keys of the sigmoid tasks only.
+var sigmoidKeys = []string{"model.pos_weight", "model.threshold"}
+
+// checkSigmoidKeys reports the sigmoid tasks' keys set for a task that
+// has no sigmoid output (named kind).
+func checkSigmoidKeys(kind string, set map[string]bool, bad Bad) {
+	for _, k := range sigmoidKeys {
+		if set[k] {
+			bad(k, "applies only to model.task binary and multilabel, not %s", kind)
+		}
+	}
+}
+
+// ClassWeightsKey is the key of the class weights (train.class_weights).
+const ClassWeightsKey = "train.class_weights"
+
+// classWeightsSet reports whether train.class_weights is set, as a value
+// (balanced) or as a map of weights.
+func classWeightsSet(set map[string]bool) bool {
+	for k := range set {
+		if k == ClassWeightsKey || strings.HasPrefix(k, ClassWeightsKey+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSigmoid reports the problems of the sigmoid tasks' keys.
+func checkSigmoid(m Model, bad Bad) {
+	if !(m.PosWeight > 0) || math.IsInf(m.PosWeight, 0) {
+		bad("model.pos_weight", "must be a number > 0 (1: none), got %g", m.PosWeight)
+	}
+	if !(m.Threshold > 0 && m.Threshold < 1) {
+		bad("model.threshold", "must be in (0,1) (the probability at or above which a label is predicted), got %g", m.Threshold)
+	}
 }
 
 // ActivationList returns the activation of each hidden layer.
@@ -242,11 +286,34 @@ func Unscale(v, mean, std []float64) {
 	}
 }
 
+// An Announcer is a task with a line to print about a run's classes
+// before training (binary: which class is positive); names are the
+// classes' names.
+type Announcer interface {
+	Announce(s model.Spec, names []string) string
+}
+
+// A specMeter is a task whose Meter needs more of the model than its
+// classes (binary: the decision threshold).
+type specMeter interface {
+	NewMeterFor(s model.Spec, confusion bool) Meter
+}
+
+// NewMeter returns the Meter of the task of the model spec s (see
+// Measure.NewMeter).
+func NewMeter(s model.Spec, confusion bool) Meter {
+	t := Of(s)
+	if m, ok := t.(specMeter); ok {
+		return m.NewMeterFor(s, confusion)
+	}
+	return t.NewMeter(s.Classes, confusion)
+}
+
 // Bad reports one problem of a key.
 type Bad func(key, format string, a ...any)
 
 // All is the table of tasks; the first is the default.
-var All = []Task{classifier{}, autoencoder{}, regression{}}
+var All = []Task{classifier{}, autoencoder{}, binary{}, regression{}}
 
 // Names lists the tasks' names.
 func Names() []string {

@@ -2,9 +2,11 @@ package task
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 
+	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -15,7 +17,7 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v, %v", tc.kind, tk, err)
 		}
 	}
-	if _, err := Lookup("vae"); err == nil || err.Error() != `model.kind: must be one of classifier, autoencoder, regression, got "vae"` {
+	if _, err := Lookup("vae"); err == nil || err.Error() != `model.kind: must be one of classifier, autoencoder, binary, regression, got "vae"` {
 		t.Errorf("Lookup(vae): %v", err)
 	}
 	// A task's spec is of its model kind, and Of finds the task back.
@@ -29,19 +31,49 @@ func TestLookup(t *testing.T) {
 
 func TestClassMeter(t *testing.T) {
 	m := classifier{}.NewMeter(3, true)
-	if !m.Argmax() || m.Outputs() {
-		t.Fatal("a classifier's meter needs the arg-max, not the output rows")
+	if !m.Argmax() || !m.Outputs() {
+		t.Fatal("a classifier's meter needs the arg-max and the output rows (for the probabilities)")
 	}
-	m.Add(Batch{Pred: []int32{0, 1, 2, 2}, Class: []int32{0, 1, 1, 2}})
+	// Scores whose arg-max is Pred; the last row's log-softmax is known.
+	out := []float64{2, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, math.Log(3)}
+	m.Add(Batch{Pred: []int32{0, 1, 2, 2}, Class: []int32{0, 1, 1, 2}, Out: out, Cols: 3})
 	ev := Eval{N: 4}
 	m.Done(&ev, 5)
 	if ev.Accuracy != 0.75 || ev.Confusion[1][2] != 1 || ev.PerClass[1] != 0.5 || ev.PerClass[2] != 1 {
 		t.Errorf("eval %+v", ev)
 	}
+	// log loss: the mean of −log softmax(row)[label], by hand.
+	var want float64
+	for i, y := range []int{0, 1, 1, 2} { // the labels
+		row := out[3*i : 3*i+3]
+		want -= row[y] - math.Log(math.Exp(row[0])+math.Exp(row[1])+math.Exp(row[2]))
+	}
+	want /= 4
+	if got := ev.Metrics["log_loss"]; math.Abs(got-want) > 1e-12 {
+		t.Errorf("log_loss %v, want %v", got, want)
+	}
+	for _, name := range (classifier{}).Metrics() {
+		if _, ok := ev.Metrics[name]; !ok {
+			t.Errorf("metrics lack %s: %v", name, ev.Metrics)
+		}
+	}
+	if ev.Curves == nil || len(ev.Curves.Reliability) != metrics.Bins {
+		t.Errorf("a full evaluation has no reliability bins: %+v", ev.Curves)
+	}
 	var w bytes.Buffer
 	classifier{}.WriteEval(&w, ev, 5)
-	if !strings.Contains(w.String(), "accuracy  75.00%") || !strings.Contains(w.String(), "    1    50.00%      0     1     1") {
-		t.Errorf("eval output:\n%s", w.String())
+	for _, s := range []string{"accuracy  75.00%", "    1    50.00%      0     1     1", "f1_macro", "macro mean", "log_loss"} {
+		if !strings.Contains(w.String(), s) {
+			t.Errorf("eval output lacks %q:\n%s", s, w.String())
+		}
+	}
+	// Weighted: the accuracy and the metrics weigh each row.
+	m = classifier{}.NewMeter(3, false)
+	m.Add(Batch{Pred: []int32{0, 1, 2, 2}, Class: []int32{0, 1, 1, 2}, Out: out, Cols: 3, Weight: []float64{1, 1, 2, 0}})
+	ev = Eval{N: 4}
+	m.Done(&ev, 5)
+	if ev.Accuracy != 0.5 || ev.Metrics["accuracy"] != 0.5 || ev.Confusion != nil || ev.Curves != nil {
+		t.Errorf("weighted eval: accuracy %v (want 2/4), %+v", ev.Accuracy, ev)
 	}
 }
 

@@ -33,7 +33,7 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 		n = len(idx)
 	}
 	r := Eval{N: n, RegLoss: e.Net.RegLoss()}
-	meter := task.Of(e.Net.Spec).NewMeter(e.Net.Spec.Classes, confusion)
+	meter := task.NewMeter(e.Net.Spec, confusion)
 	e.Net.SetTraining(false)
 	defer e.Net.SetTraining(true)
 	var lossSum float64

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/config"
@@ -54,7 +55,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	if err := checkMemory[T](c, Spec(c, knownData(c.Data)), 1); err != nil {
 		return nil, err
 	}
-	norm, src, err := startingPoint[T](c, resume)
+	norm, src, stored, err := startingPoint[T](c, resume)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	if err != nil {
 		return nil, err
 	}
-	net, err := newNet(c, splits, src)
+	net, err := newNet(c, splits, src, stored)
 	if err != nil {
 		return nil, err
 	}
@@ -91,41 +92,77 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 }
 
 // startingPoint reads what a run starts from besides its config: the
-// input normalization of the checkpoint when resuming, or the source
-// model and its normalization when fine-tuning (train.init_from); nil
-// for a fresh run, whose normalization is fitted on its training split.
-func startingPoint[T layers.Float](c config.Config, resume bool) (*data.Normalizer, *model.Net[T], error) {
+// input normalization and the network spec of the checkpoint when
+// resuming (stored), or the source model and its normalization when
+// fine-tuning (train.init_from); nil for a fresh run, whose normalization
+// is fitted on its training split.
+func startingPoint[T layers.Float](c config.Config, resume bool) (*data.Normalizer, *model.Net[T], *model.Spec, error) {
 	switch {
 	case resume:
 		cp := filepath.Join(c.Train.OutDir, rundir.Checkpoint)
 		ts, meta, err := stfile.Read(cp)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		_, norm, err := model.FromTensors[T](cp, ts, meta, "")
-		return norm, nil, err
+		net, norm, err := model.FromTensors[T](cp, ts, meta, "")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return norm, nil, &net.Spec, nil
 	case c.Train.InitFrom != "":
 		src, norm, err := model.Load[T](c.Train.InitFrom)
 		if err != nil {
-			return nil, nil, fmt.Errorf("train.init_from: %v", err)
+			return nil, nil, nil, fmt.Errorf("train.init_from: %v", err)
 		}
-		return norm, src, nil
+		return norm, src, nil, nil
 	}
-	return nil, nil, nil
+	return nil, nil, nil, nil
+}
+
+// classWeights resolves train.class_weights for spec on the training
+// split: balanced, from its class counts, or the user's map by class
+// name (or index). Nil without class weights.
+func classWeights(c config.Config, spec model.Spec, splits *Splits) ([]float64, error) {
+	balanced, given, err := config.ParseClassWeights(c.Train.ClassWeights)
+	if err != nil || (!balanced && given == nil) {
+		return nil, err
+	}
+	var names []string
+	if splits.Norm != nil {
+		names = source.FittedClassNames(splits.Norm.Source)
+	}
+	if names == nil {
+		names = source.ClassNames(c.Data, spec.Classes)
+	}
+	if balanced {
+		return data.BalancedWeights(splits.Train.Y, spec.Classes, names)
+	}
+	return data.ResolveClassWeights(given, spec.Classes, names)
 }
 
 // NewNet builds the network of c for its prepared data, initialized from
 // the run's seed as a fresh run's is (nnfc lrfind starts from it).
 func NewNet[T layers.Float](c config.Config, splits *Splits) (*model.Net[T], error) {
-	return newNet[T](c, splits, nil)
+	return newNet[T](c, splits, nil, nil)
 }
 
 // newNet builds the network of c for its data, initialized from the
-// run's seed, or with src's weights when fine-tuning.
-func newNet[T layers.Float](c config.Config, splits *Splits, src *model.Net[T]) (*model.Net[T], error) {
+// run's seed, or with src's weights when fine-tuning. Its class weights
+// are stored's when resuming (the checkpoint's spec), else fitted on the
+// training split.
+func newNet[T layers.Float](c config.Config, splits *Splits, src *model.Net[T], stored *model.Spec) (*model.Net[T], error) {
 	spec := Spec(c, splits.Train)
 	if err := task.Of(spec).CheckData(spec, splits.Train.Name); err != nil {
 		return nil, err
+	}
+	if stored != nil {
+		spec.ClassWeights = stored.ClassWeights
+	} else {
+		w, err := classWeights(c, spec, splits)
+		if err != nil {
+			return nil, err
+		}
+		spec.ClassWeights = w
 	}
 	if err := checkMemory[T](c, spec, splits.Train.N); err != nil {
 		return nil, err
@@ -247,6 +284,24 @@ func (t *trainer[T]) announce() {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
 	}
 	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %s, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, english.Count(c.Train.Epochs, "epoch"), c.Precision)
+	names := source.FittedClassNames(splits.Norm.Source)
+	if names == nil {
+		names = source.ClassNames(c.Data, spec.Classes)
+	}
+	if a, ok := task.Of(spec).(task.Announcer); ok {
+		fmt.Fprintln(o.Stdout, a.Announce(spec, names))
+	}
+	if spec.ClassWeights != nil {
+		how := "train.class_weights"
+		if b, _, _ := config.ParseClassWeights(c.Train.ClassWeights); b {
+			how = "train.class_weights: balanced, n_samples / (n_classes · count) on the training split"
+		}
+		parts := make([]string, len(spec.ClassWeights))
+		for i, w := range spec.ClassWeights {
+			parts[i] = fmt.Sprintf("%s %.4g", names[i], w)
+		}
+		fmt.Fprintf(o.Stdout, "class weights (%s): %s\n", how, strings.Join(parts, ", "))
+	}
 	if w := source.EmptyClassesWarning(c.Data, spec.Classes, splits.Train, splits.Val); w != "" {
 		fmt.Fprintln(o.Stderr, "warning:", w)
 	}

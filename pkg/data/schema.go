@@ -100,6 +100,10 @@ type Schema struct {
 	// Dropped counts the training file's rows left out: Target missing,
 	// and drop_row imputation.
 	DroppedTarget int `json:"dropped_target,omitempty"`
+	// WeightColumn, when not empty, is the column of per-row sample
+	// weights (data.weight_column): not an input; eval reads it, when the
+	// file has it, to weigh the loss and the metrics.
+	WeightColumn string `json:"weight_column,omitempty"`
 }
 
 // Target is the predicted column (or columns).
@@ -259,6 +263,8 @@ type FitOptions struct {
 	// MinCount is the fewest training rows a category needs for its own
 	// one-hot slot (default 1); rarer values go to <other>.
 	MinCount int
+	// WeightColumn names the column of sample weights: not an input.
+	WeightColumn string
 	// Embed gives a categorical column a learned embedding of the width
 	// given instead of one-hot inputs (data.embed); EmbedAbove does so
 	// for every other categorical column with more than EmbedAbove
@@ -410,6 +416,17 @@ func FitSchema(t *Table, target *TableColumn, classes []string, train []int, opt
 	if err := check("data.exclude", opt.Exclude); err != nil {
 		return nil, err
 	}
+	if w := opt.WeightColumn; w != "" {
+		if t.Column(w) == nil {
+			return nil, fmt.Errorf("data.weight_column: %s has no column %q%s, its columns are %s", t.Path, w, suggestName(w, names), quoteNames(names))
+		}
+		if w == target.Name {
+			return nil, fmt.Errorf("data.weight_column: %q is the target column (data.target), it cannot weigh the rows", w)
+		}
+		if slices.Contains(opt.Features, w) {
+			return nil, fmt.Errorf("data.features: %q is the weight column (data.weight_column), it cannot be an input", w)
+		}
+	}
 	for _, key := range sortedKeys(opt.Types) {
 		if t.Column(key) == nil {
 			return nil, fmt.Errorf("data.types.%s: %s has no column %q%s", key, t.Path, key, suggestName(key, names))
@@ -437,9 +454,9 @@ func FitSchema(t *Table, target *TableColumn, classes []string, train []int, opt
 			return nil, fmt.Errorf("data.embed.%s: column %s is not an input (data.features, data.exclude)", key, key)
 		}
 	}
-	s := &Schema{Delimiter: string(t.Delimiter), Target: Target{Name: target.Name, Kind: TargetClass, Classes: classes}}
+	s := &Schema{Delimiter: string(t.Delimiter), Target: Target{Name: target.Name, Kind: TargetClass, Classes: classes}, WeightColumn: opt.WeightColumn}
 	for _, c := range t.Columns {
-		if isTarget(c) {
+		if isTarget(c) || c.Name == opt.WeightColumn && c.Name != "" {
 			continue
 		}
 		if len(opt.Features) > 0 && !slices.Contains(opt.Features, c.Name) || slices.Contains(opt.Exclude, c.Name) {

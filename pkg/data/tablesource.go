@@ -20,6 +20,9 @@ type TableConfig struct {
 	ValCount    int
 	ValFraction float64
 	Stratify    bool
+	// Positive, when set, names the target value that is the positive
+	// class of a binary task: it is numbered last (class 1 of two).
+	Positive string
 	// Schema, when set, is a schema fitted before (the model a run
 	// resumes or fine-tunes): the rows are labelled with its classes,
 	// split the same way, and encoded with it instead of a new fit.
@@ -75,6 +78,11 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 		return nil, fmt.Errorf("data.target: lists %d columns, and a class target is one column", len(tcs))
 	default:
 		rt.y, classes = ClassLabels(tc)
+		if c.Positive != "" && c.Schema == nil {
+			if classes, err = positiveLast(rt.y, classes, c.Positive, tc.Name); err != nil {
+				return nil, err
+			}
+		}
 		if c.Schema != nil {
 			if rt.y, err = c.Schema.labels(t, tc); err != nil {
 				return nil, err
@@ -170,6 +178,11 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.WeightColumn != "" {
+		if ds.W, err = SampleWeights(t, s.WeightColumn, all); err != nil {
+			return nil, err
+		}
+	}
 	out.Notes = append(out.Notes, notes...)
 	out.Schema = s
 	out.Train, out.Val = ds.cut(len(ti))
@@ -186,6 +199,28 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 		out.Notes = append(out.Notes, notes...)
 	}
 	return out, nil
+}
+
+// positiveLast renumbers the classes so that the class named positive is
+// the last one (the positive class of two), relabelling y in place; the
+// other classes keep their order. A name that is no class is an error
+// naming the column and its values.
+func positiveLast(y []int32, classes []string, positive, column string) ([]string, error) {
+	p := slices.Index(classes, positive)
+	if p < 0 {
+		return nil, fmt.Errorf("data.positive: column %s has no value %q%s, its values are %s", column, positive, suggestName(positive, classes), quoteNames(classes))
+	}
+	order := append(slices.Delete(slices.Clone(classes), p, p+1), positive)
+	rank := make([]int32, len(classes))
+	for k, name := range order {
+		rank[slices.Index(classes, name)] = int32(k)
+	}
+	for i, v := range y {
+		if v >= 0 {
+			y[i] = rank[v]
+		}
+	}
+	return order, nil
 }
 
 // ReadOptions are the options that read a file as the training file
@@ -278,7 +313,11 @@ func (s *Schema) EncodeTableAs(t *Table, needTarget, f64 bool) (*Dataset, []stri
 		}
 	}
 	ds, more, err := s.encodeRows(t, cols, rows, rowTarget{y: y}, f64)
-	return ds, append(notes, more...), err
+	if err != nil {
+		return nil, nil, err
+	}
+	notes = append(notes, more...)
+	return ds, notes, s.evalWeights(t, ds, rows, needTarget, &notes)
 }
 
 // encodeNumbers is EncodeTable for a number target: with needTarget every
@@ -311,7 +350,27 @@ func (s *Schema) encodeNumbers(t *Table, cols []*TableColumn, rows []int, notes 
 		}
 	}
 	ds, more, err := s.encodeRows(t, cols, rows, rt, f64)
-	return ds, append(notes, more...), err
+	if err != nil {
+		return nil, nil, err
+	}
+	notes = append(notes, more...)
+	return ds, notes, s.evalWeights(t, ds, rows, needTarget, &notes)
+}
+
+// evalWeights gives ds, encoded for evaluation (needTarget), the sample
+// weights of its rows when the schema has a weight column and the file
+// has it: evaluation weighs the rows as training did; predict needs none.
+func (s *Schema) evalWeights(t *Table, ds *Dataset, rows []int, needTarget bool, notes *[]string) error {
+	if s.WeightColumn == "" || !needTarget {
+		return nil
+	}
+	if t.Column(s.WeightColumn) == nil {
+		*notes = append(*notes, fmt.Sprintf("%s: no column %s (data.weight_column): every row weighs 1", t.Path, s.WeightColumn))
+		return nil
+	}
+	var err error
+	ds.W, err = SampleWeights(t, s.WeightColumn, rows)
+	return err
 }
 
 // targetList names target columns: "price", or "price, area".
@@ -357,6 +416,9 @@ func (d *Dataset) cut(n int) (a, b *Dataset) {
 	}
 	if d.X64 != nil {
 		a.X64, b.X64 = d.X64[:n*D:n*D], d.X64[n*D:]
+	}
+	if d.W != nil {
+		a.W, b.W = d.W[:n:n], d.W[n:]
 	}
 	return a, b
 }

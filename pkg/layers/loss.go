@@ -78,7 +78,13 @@ func label(loss string, y int32, c int) int {
 type SoftmaxCrossEntropy[T Float] struct{}
 
 // Loss: with p = softmax(s), ∂L/∂s_ij = (p_ij − 1{j = y_i}) / N.
+//
+// With sample weights (t.Weight) it is SoftmaxCrossEntropyWeighted's
+// mean over the weights.
 func (SoftmaxCrossEntropy[T]) Loss(scores *Matrix[T], t Target[T], dscores *Matrix[T]) float64 {
+	if t.Weight != nil {
+		return SoftmaxCrossEntropyWeighted[T]{}.LossOf(scores, t.Class, t.Weight, dscores)
+	}
 	y := checkLoss("softmax", scores, t, dscores)
 	n, c := scores.Rows, scores.Cols
 	inv := 1 / float64(n)

@@ -31,6 +31,16 @@ func (classifier) Validate(s Spec) []error {
 	if !slices.Contains(layers.Losses, s.Loss) {
 		bad("loss: unknown %q, want one of %v", s.Loss, layers.Losses)
 	}
+	if s.ClassWeights != nil && (len(s.ClassWeights) != s.Classes || s.Loss != "softmax") {
+		bad("class_weights: %d, expected one per class (%d) with loss softmax (%s)", len(s.ClassWeights), s.Classes, s.Loss)
+	}
+	if s.ClassWeights != nil && s.LabelSmoothing > 0 {
+		bad("class_weights: not with label_smoothing (%g)", s.LabelSmoothing)
+	}
+	errs = append(errs, checkClassWeights(s.ClassWeights)...)
+	if s.PosWeight != 0 || s.Threshold != 0 {
+		bad("pos_weight, threshold: apply to the binary and multilabel kinds only")
+	}
 	return errs
 }
 
@@ -211,6 +221,9 @@ func newClassifier[T layers.Float](spec Spec, rng *rand.Rand) (*Net[T], error) {
 	loss, err := layers.NewLoss[T](spec.Loss)
 	if err != nil {
 		return nil, err
+	}
+	if spec.ClassWeights != nil {
+		loss = layers.SoftmaxCrossEntropyWeighted[T]{ClassWeight: toT[T](spec.ClassWeights)}
 	}
 	if spec.LabelSmoothing > 0 {
 		loss = layers.SmoothedSoftmaxCrossEntropy[T]{Eps: spec.LabelSmoothing}

@@ -70,6 +70,8 @@ func init() {
 	kinds = []kindEntry{
 		{classifier{}, newClassifier[float32], newClassifier[float64]},
 		{autoencoder{}, newAutoencoder[float32], newAutoencoder[float64]},
+		{sigmoidKind{multi: false}, newSigmoid[float32], newSigmoid[float64]},
+		{sigmoidKind{multi: true}, newSigmoid[float32], newSigmoid[float64]},
 		{regression{}, newRegression[float32], newRegression[float64]},
 	}
 }

@@ -326,6 +326,36 @@ func (n *Net[T]) dataLoss(scores, x *layers.Matrix[T], t layers.Target[T]) float
 	return n.head.loss(scores, x, t, n.dscores)
 }
 
+// prober is a head whose kind defines its outputs' probabilities and
+// decisions otherwise than a classifier's softmax and arg-max.
+type prober[T layers.Float] interface {
+	probs(scores, probs *layers.Matrix[T])
+	decide(probs *layers.Matrix[T], pred []int32)
+}
+
+// Probs writes the probabilities the network's outputs scores stand for
+// into probs (resized): a classifier's softmax over its classes, a binary
+// model's [1 − σ(z), σ(z)], a multilabel model's σ of each label's logit.
+func (n *Net[T]) Probs(scores, probs *layers.Matrix[T]) {
+	if p, ok := n.head.(prober[T]); ok {
+		p.probs(scores, probs)
+		return
+	}
+	probs.Resize(scores.Rows, scores.Cols)
+	layers.Softmax(scores, probs)
+}
+
+// Decide writes the predicted class of each row of the outputs scores
+// (probs their Probs) into pred: the arg-max of the scores, or, for a
+// binary model, class 1 where its probability reaches Spec.Threshold.
+func (n *Net[T]) Decide(scores, probs *layers.Matrix[T], pred []int32) {
+	if p, ok := n.head.(prober[T]); ok {
+		p.decide(probs, pred)
+		return
+	}
+	Predict(scores, pred)
+}
+
 // Predict writes the arg-max class of each row of scores into pred.
 func Predict[T layers.Float](scores *layers.Matrix[T], pred []int32) {
 	for i := 0; i < scores.Rows; i++ {

@@ -44,6 +44,14 @@ type Spec struct {
 	// course's keep probability) of an inverted dropout layer after each
 	// hidden activation; 0 means no dropout layers.
 	Dropout float64 `json:"dropout,omitempty"`
+	// ClassWeights, when set, weigh each class in the loss (a classifier
+	// with softmax: one per class; binary: negative, positive), as
+	// train.class_weights resolved them on the training split; a resumed
+	// run trains with these.
+	ClassWeights []float64 `json:"class_weights,omitempty"`
+	// PosWeight and Threshold are the sigmoid kinds' (binary.go).
+	PosWeight float64 `json:"pos_weight,omitempty"`
+	Threshold float64 `json:"threshold,omitempty"`
 	// LabelSmoothing is the ε of a softmax classifier's smoothed targets
 	// (layers.SmoothedSoftmaxCrossEntropy; PyTorch's label_smoothing);
 	// 0 is plain cross-entropy.

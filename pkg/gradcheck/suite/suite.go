@@ -43,6 +43,7 @@ func All() []Check {
 	cs = append(cs, embeddingCheck())
 	cs = append(cs, regularizationLayerChecks()...)
 	cs = append(cs, lossChecks()...)
+	cs = append(cs, weightedLossChecks()...)
 	cs = append(cs, regressionLossChecks()...)
 	cs = append(cs, netChecks()...)
 	cs = append(cs, regularizationNetChecks()...)
