@@ -26,6 +26,9 @@ type dataArgs struct {
 	// fitted is the model's stored preprocessing (data.Normalizer.Source)
 	fitted json.RawMessage
 	notes  io.Writer // where a fitted reader's notes go
+	// float64: the model computes in float64, so a fitted reader keeps
+	// the inputs in float64 too.
+	float64 bool
 }
 
 // fittedOf is the data source's preprocessing a model's normalizer
@@ -52,7 +55,7 @@ func (a *dataArgs) fromRun(run string, modelPath *string) {
 
 func (a dataArgs) load() (*data.Dataset, error) {
 	if a.data != "" {
-		return readDataPath(a.data, a.split, a.labelColumn, a.classes, a.fitted, a.notes)
+		return readDataPath(a.data, a.split, a.labelColumn, a.classes, a.fitted, a.float64, a.notes)
 	}
 	c, err := config.LoadStored(a.configPath)
 	if err != nil {
@@ -81,11 +84,11 @@ func (a dataArgs) load() (*data.Dataset, error) {
 
 // readDataPath reads a data file or directory through the data source
 // that claims it (source.ReadPath).
-func readDataPath(path, split string, labelColumn, classes int, fitted json.RawMessage, notes io.Writer) (*data.Dataset, error) {
+func readDataPath(path, split string, labelColumn, classes int, fitted json.RawMessage, f64 bool, notes io.Writer) (*data.Dataset, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() && split != "train" && split != "test" {
 		return nil, usageError{fmt.Errorf("--split: a data directory has train and test splits, got %q", split)}
 	}
-	return source.ReadPath(path, source.PathOptions{Split: split, LabelColumn: labelColumn, Classes: classes, Fitted: fitted, Notes: notes})
+	return source.ReadPath(path, source.PathOptions{Split: split, LabelColumn: labelColumn, Classes: classes, Fitted: fitted, Float64: f64, Notes: notes})
 }
 
 // bindFlags defines the flags that name the data: --data, --config,

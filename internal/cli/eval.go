@@ -70,6 +70,7 @@ func runEval(o *evalOptions) error {
 	defer m.Close()
 	o.Data.classes = m.Spec.Classes
 	o.Data.fitted = fittedOf(m.Norm)
+	o.Data.float64 = m.TypeName() == "float64"
 	o.Data.notes = o.IO.ErrOut
 	ds, err := o.Data.load()
 	if err != nil {

@@ -79,7 +79,8 @@ func runPredict(o *predictOptions) error {
 	}
 	var all *data.Dataset
 	for _, in := range o.Inputs {
-		ds, err := source.ReadInput(in, source.InputOptions{Dim: m.Spec.InputDim, Invert: o.Invert, Fitted: fittedOf(m.Norm), Notes: o.IO.ErrOut})
+		ds, err := source.ReadInput(in, source.InputOptions{Dim: m.Spec.InputDim, Invert: o.Invert, Fitted: fittedOf(m.Norm),
+			Float64: m.TypeName() == "float64", Notes: o.IO.ErrOut})
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--input %s: no such file", in)
 		}
@@ -99,6 +100,11 @@ func runPredict(o *predictOptions) error {
 			continue
 		}
 		all.X = append(all.X, ds.X...)
+		if all.X64 != nil && ds.X64 != nil {
+			all.X64 = append(all.X64, ds.X64...)
+		} else {
+			all.X64 = nil // one input without: every row from X
+		}
 		all.N += ds.N
 	}
 	if err := m.Prepare(all, false); err != nil {

@@ -122,3 +122,42 @@ train: {epochs: 20, batch_size: 16, out_dir: %s}
 		t.Errorf("predict of the headerless test file: exit %d, %d lines for %d rows\n%s", code, strings.Count(pred, "\n"), nTest, errOut)
 	}
 }
+
+// TestTableFloat64Eval: a float64 table model evaluates its test file
+// from raw rows (eval --data) exactly as the run's own test split (eval
+// --run, read with the run's config): the same loss to the last bit, the
+// inputs encoded in float64 both ways (eval --data encoded them in
+// float32 before).
+func TestTableFloat64Eval(t *testing.T) {
+	dir := t.TempDir()
+	test := tablePath(t, "penguins-test.csv")
+	cfg := writeFile(t, dir, "c.yaml", fmt.Sprintf(`seed: 1
+precision: float64
+data: {source: table, train: %s, test: %s, target: species, embed: {island: 2}, val_fraction: 0}
+model: {hidden: [8]}
+optimizer: {rule: adam, lr: 0.01}
+train: {epochs: 5, batch_size: 16, out_dir: %s}
+`, tablePath(t, "penguins-train.csv"), test, filepath.Join(dir, "run")))
+	ctx := context.Background()
+	if code, out, errOut := nnfc(t, ctx, "train", "--config", cfg, "--progress", "none"); code != ExitOK {
+		t.Fatalf("train: exit %d\n%s\n%s", code, out, errOut)
+	}
+	loss := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := nnfc(t, ctx, append([]string{"eval", "--json"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("eval %v: exit %d\n%s", args, code, errOut)
+		}
+		_, l, ok := strings.Cut(out, `"loss":`)
+		if !ok {
+			t.Fatalf("eval --json without a loss:\n%s", out)
+		}
+		l, _, _ = strings.Cut(l, ",")
+		return strings.TrimSpace(l)
+	}
+	run := loss("--run", filepath.Join(dir, "run"), "--split", "test")
+	raw := loss("--model", filepath.Join(dir, "run", "model.safetensors"), "--data", test)
+	if run != raw {
+		t.Errorf("test loss %s from the run's split, %s from the raw file", run, raw)
+	}
+}

@@ -148,7 +148,9 @@ type Refitter interface {
 // Notes about the rows (a column the model does not use, values training
 // never saw) are written to notes, one line each, when it is not nil.
 type FittedReader interface {
-	ReadFitted(path string, labels bool, notes io.Writer) (*data.Dataset, error)
+	// With f64 the inputs are kept in float64 too (Dataset.X64), for a
+	// float64 model.
+	ReadFitted(path string, labels, f64 bool, notes io.Writer) (*data.Dataset, error)
 }
 
 // A ClassNamer is a FittedReader that knows the names of the classes.
@@ -222,6 +224,7 @@ type PathOptions struct {
 	Fitted      json.RawMessage
 	Notes       io.Writer // where a fitted reader's notes go (nil: dropped)
 	Split       string    // train | test
+	Float64     bool      // a fitted reader keeps float64 inputs too (a float64 model)
 	LabelColumn int       // csv
 	Classes     int       // the model's: labels must be below it (0: inferred)
 }
@@ -234,6 +237,9 @@ type InputOptions struct {
 	Notes  io.Writer // where a fitted reader's notes go (nil: dropped)
 	Dim    int       // the model's input width
 	Invert bool      // images: 255−v
+	// Float64: a fitted reader keeps float64 inputs too (Dataset.X64),
+	// for a float64 model.
+	Float64 bool
 }
 
 // Splits are the raw data a source read.
@@ -464,7 +470,7 @@ func ReadPath(path string, o PathOptions) (*data.Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fr.ReadFitted(path, true, o.Notes)
+		return fr.ReadFitted(path, true, o.Float64, o.Notes)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -508,7 +514,7 @@ func ReadInput(path string, o InputOptions) (*data.Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fr.ReadFitted(path, false, o.Notes)
+		return fr.ReadFitted(path, false, o.Float64, o.Notes)
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -156,7 +156,7 @@ func (fitting) Refit(raw []byte) (FittedReader, error) {
 	return s, json.Unmarshal(raw, &s)
 }
 
-func (s scale) ReadFitted(path string, labels bool, _ io.Writer) (*data.Dataset, error) {
+func (s scale) ReadFitted(path string, labels, _ bool, _ io.Writer) (*data.Dataset, error) {
 	return &data.Dataset{Name: path, X: []float32{s.By}, N: 1, D: 1}, nil
 }
 

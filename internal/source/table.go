@@ -282,12 +282,12 @@ type tableReader struct{ s *data.Schema }
 // is required and rows without a target are dropped; without, every row
 // is kept and the target column is optional. Notes (columns the model
 // does not use, unseen categories) go to notes.
-func (r tableReader) ReadFitted(path string, labels bool, notes io.Writer) (*data.Dataset, error) {
+func (r tableReader) ReadFitted(path string, labels, f64 bool, notes io.Writer) (*data.Dataset, error) {
 	t, err := data.ReadTable(path, r.s.ReadOptions())
 	if err != nil {
 		return nil, err
 	}
-	ds, ns, err := r.s.EncodeTable(t, labels)
+	ds, ns, err := r.s.EncodeTableAs(t, labels, f64)
 	if err != nil {
 		return nil, err
 	}

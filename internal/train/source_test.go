@@ -42,7 +42,7 @@ func (fittingSpiral) Refit(raw []byte) (source.FittedReader, error) {
 	return s, json.Unmarshal(raw, &s)
 }
 
-func (s seedState) ReadFitted(path string, labels bool, _ io.Writer) (*data.Dataset, error) {
+func (s seedState) ReadFitted(path string, labels, _ bool, _ io.Writer) (*data.Dataset, error) {
 	return data.Spiral(2, 3, 0, s.Seed), nil
 }
 
