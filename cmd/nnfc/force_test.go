@@ -43,7 +43,7 @@ func TestForceKilled(t *testing.T) {
 				{"train", "--config", old, "--progress", "none", "--report"},
 				{"embed", "--run", dir, "--method", "pca", "--split", "val"},
 			} {
-				if o := run(t, time.Minute, nil, args...); o.code != 0 {
+				if o := run(t, 10*time.Minute, nil, args...); o.code != 0 {
 					t.Fatalf("nnfc %s: exit %d\n%s", strings.Join(args, " "), o.code, o.stderr)
 				}
 			}
@@ -91,7 +91,7 @@ func TestForceKilled(t *testing.T) {
 				readers = readers[:1]
 			}
 			for _, args := range readers {
-				o := run(t, time.Minute, nil, args...)
+				o := run(t, 10*time.Minute, nil, args...)
 				lines := 1
 				if args[0] == "runs" {
 					lines = 2 // the warning that it skipped the directory, then "no readable run"
@@ -102,7 +102,7 @@ func TestForceKilled(t *testing.T) {
 			}
 
 			// The next run finishes the removal and starts afresh.
-			o := run(t, time.Minute, nil, "train", "--config", cfg, "--progress", "none")
+			o := run(t, 10*time.Minute, nil, "train", "--config", cfg, "--progress", "none")
 			if o.code != 0 {
 				t.Fatalf("train after the kill: exit %d\n%s", o.code, o.stderr)
 			}
@@ -114,7 +114,7 @@ func TestForceKilled(t *testing.T) {
 			if b, err := os.ReadFile(filepath.Join(dir, "notes.txt")); err != nil || string(b) != "mine" {
 				t.Errorf("notes.txt: %q, %v", b, err)
 			}
-			if o := run(t, time.Minute, nil, "report", "--run", dir); o.code != 0 {
+			if o := run(t, 10*time.Minute, nil, "report", "--run", dir); o.code != 0 {
 				t.Fatalf("report: exit %d\n%s", o.code, o.stderr)
 			}
 			page, err := os.ReadFile(filepath.Join(dir, "report.html"))

@@ -85,7 +85,7 @@ func nnfcPredictTable(t *testing.T, path, csvPath string) (probs []float64, labe
 		t.Fatal(err)
 	}
 	defer m.Close()
-	ds, err := datasource.ReadInput(csvPath, datasource.InputOptions{Dim: m.Spec.InputDim, Fitted: m.Norm.Source})
+	ds, err := datasource.ReadInput(csvPath, datasource.InputOptions{Dim: m.Spec.InputDim, Fitted: m.Norm.Source, Float64: m.TypeName() == "float64"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func tableFeeds(t *testing.T, csvPath string, m *onnxpb.ModelProto, lo, hi int) 
 // missing indicators, mode imputation, year and sex as categories;
 // penguins with island and sex in learned embeddings (data.embed: an
 // embedding layer first, Gather in the graph); penguins trained in
-// float64 (within 1e-6: nnfc predict encodes its rows in float32);
+// float64 (1e-12 relative);
 // breast cancer (30 numeric columns); and the first penguins model as a
 // double graph. Negative twins: the island categories in the wrong
 // order, the imputation of bill length removed, and two rows of the
@@ -329,11 +329,7 @@ optimizer: {rule: adam, lr: 0.001}
 			r := res[w.job]
 			tol := tol32
 			if strings.HasSuffix(c.name, "float64") {
-				// nnfc predict encodes a float64 model's table rows in
-				// float32 (pkg/data's EncodeTable; training encodes
-				// them in float64), the double graph in double: 2.7e-8
-				// relative apart on this model.
-				tol = tolerance{rtol: 1e-6, atol: 1e-300}
+				tol = tol64
 			}
 			if msg := compareClassifier(t, r, w.probs, w.labels, w.names, tol); msg != "" {
 				t.Errorf("%s on %s: %s", c.name, filepath.Base(in), msg)

@@ -8,8 +8,9 @@
 // model computes and how its outputs are named comes from its task
 // (internal/task's Serve: the classifier, the tied autoencoder), so that
 // a new kind of model (regression, binary, multi-label) changes nothing
-// here, and a model with a table schema is one more request decoder
-// (decodeRecords).
+// here. A model with a table schema takes raw records instead of rows of
+// numbers (table.go), encoded by the schema as nnfc predict encodes a
+// file.
 //
 // The pieces, one file each:
 //
@@ -22,11 +23,13 @@
 //	task.go     tensors, and the model's task's outputs as tensors
 //	oip.go      OIP V2 requests and answers, JSON and binary
 //	v1.go       V1 JSON and CSV requests, V1 answers
+//	table.go    a table model's inputs: V2 one input per column, V1
+//	            records, CSV, read through the model's data.Schema
 //	numbers.go  the JSON number-array scanner (the hot path of JSON requests)
 //	metrics.go  Prometheus metrics (client_golang)
 //
 // A request's rows are read as nnfc predict reads a CSV cell (float64,
-// then float32), normalized in float32 with the model's stored
+// then float32; a binary FP32 tensor is used in place), normalized in float32 with the model's stored
 // statistics, and run by the same calls as nnfc predict (Net.Scores,
 // layers.Softmax, model.Predict): answers equal predict's to the digits
 // it prints (a batch of other rows may change the last bit of a GEMM).

@@ -51,13 +51,6 @@ func (autoencoder) Check(m Model, _ string, set map[string]bool, bad Bad) {
 			bad(k, "does not apply to model.kind autoencoder (its one layer is the code, model.code_dim; its loss the reconstruction error)")
 		}
 	}
-	checkSigmoidKeys(model.KindAutoencoder, set, bad)
-	if set["data.positive"] {
-		bad("data.positive", "applies only to model.task binary (the positive class)")
-	}
-	if classWeightsSet(set) {
-		bad(ClassWeightsKey, "does not apply to model.kind autoencoder (it has no classes)")
-	}
 	if set["data.weight_column"] {
 		bad("data.weight_column", "does not apply to model.kind autoencoder")
 	}

@@ -17,9 +17,9 @@ import (
 // binary is model.task binary: one logit, the probability of the
 // positive class σ(z), binary cross-entropy from the logit
 // (layers.BCEWithLogits, model.pos_weight), and a decision threshold
-// (model.threshold) stored in the model. Its target is a two-valued class
-// (class 1 is the positive one: data.positive picks it), or one class of
-// many against the rest (data.positive on MNIST).
+// (model.threshold) stored in the model. Its target is a class of two:
+// class 1 is the positive one (a table's second value in order, or the
+// one data.positive names).
 type binary struct{}
 
 func (binary) Name() string { return model.KindBinary }
@@ -40,6 +40,11 @@ func (binary) Check(m Model, _ string, set map[string]bool, bad Bad) {
 		bad("model.label_smoothing", "does not apply to model.task binary (it smooths softmax targets)")
 	}
 	checkSigmoid(m, bad)
+}
+
+// Takes: pos_weight, threshold, class weights and the positive class.
+func (binary) Takes() []string {
+	return []string{"model.pos_weight", "model.threshold", ClassWeightsKey, "data.positive"}
 }
 
 func (binary) Omit() []string {

@@ -41,10 +41,6 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	} else if m.LabelSmoothing > 0 && m.Loss != "softmax" {
 		bad("model.label_smoothing", "applies to model.loss softmax, not %s", m.Loss)
 	}
-	checkSigmoidKeys(model.KindClassifier, set, bad)
-	if set["data.positive"] {
-		bad("data.positive", "applies only to model.task binary (the positive class)")
-	}
 	if (classWeightsSet(set) || set["data.weight_column"]) && m.Loss != "softmax" {
 		bad("model.loss", "%s takes no class or sample weights (train.class_weights, data.weight_column); use softmax", m.Loss)
 	}
@@ -52,6 +48,9 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 		bad("model.label_smoothing", "cannot be combined with class or sample weights (train.class_weights, data.weight_column)")
 	}
 }
+
+// Takes: class weights.
+func (classifier) Takes() []string { return []string{ClassWeightsKey} }
 
 func (classifier) Omit() []string {
 	return []string{"model.code_dim", "model.pos_weight", "model.threshold", "model.huber_delta"}

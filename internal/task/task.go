@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
@@ -54,16 +55,40 @@ type Model struct {
 	Threshold float64 `mapstructure:"threshold" yaml:"threshold"`
 }
 
-// sigmoidKeys are the model keys of the sigmoid tasks only.
-var sigmoidKeys = []string{"model.pos_weight", "model.threshold"}
+// taskKeys are the keys only some tasks take; a task names those it
+// takes with a Takes method (taker), and Check reports the others when
+// set.
+var taskKeys = []string{"model.pos_weight", "model.threshold", ClassWeightsKey, "data.positive"}
 
-// checkSigmoidKeys reports the sigmoid tasks' keys set for a task that
-// has no sigmoid output (named kind).
-func checkSigmoidKeys(kind string, set map[string]bool, bad Bad) {
-	for _, k := range sigmoidKeys {
-		if set[k] {
-			bad(k, "applies only to model.task binary and multilabel, not %s", kind)
+// A taker is a task that takes some of taskKeys.
+type taker interface {
+	Takes() []string
+}
+
+// takes reports whether task t takes key (one of taskKeys).
+func takes(t Task, key string) bool {
+	tk, ok := t.(taker)
+	return ok && slices.Contains(tk.Takes(), key)
+}
+
+// checkTaskKeys reports each of taskKeys set for t that t does not take,
+// naming the tasks that do.
+func checkTaskKeys(t Task, set map[string]bool, bad Bad) {
+	for _, k := range taskKeys {
+		isSet := set[k]
+		if k == ClassWeightsKey {
+			isSet = classWeightsSet(set)
 		}
+		if !isSet || takes(t, k) {
+			continue
+		}
+		var by []string
+		for _, o := range All {
+			if takes(o, k) {
+				by = append(by, Spelling(o.Name()))
+			}
+		}
+		bad(k, "applies only to model.task %s, not %s", strings.Join(by, " and "), Spelling(t.Name()))
 	}
 }
 
@@ -397,6 +422,7 @@ func Check(m Model, monitor string, set map[string]bool, bad Bad) {
 	if _, err := metrics.ParseMonitor(monitor, MonitorNames(t)); err != nil {
 		bad("train.monitor", "%v (the validation metrics of the %s task; ↑ higher is better, ↓ lower)", err, t.Name())
 	}
+	checkTaskKeys(t, set, bad)
 	t.Check(m, monitor, set, bad)
 }
 
