@@ -50,10 +50,6 @@ func (regression) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if set["model.label_smoothing"] {
 		bad("model.label_smoothing", "applies only to model.task classification (model.loss softmax)")
 	}
-	checkSigmoidKeys("regression", set, bad)
-	if classWeightsSet(set) {
-		bad(ClassWeightsKey, "applies to classes (model.task classification or binary), and a regression has none; data.weight_column weighs rows")
-	}
 	if len(m.Activations) == 0 && !slices.Contains(layers.Activations, m.Activation) {
 		bad("model.activation", "must be one of %s, got %q", strings.Join(layers.Activations, ", "), m.Activation)
 	}
