@@ -3,10 +3,13 @@ package onnx
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/model"
 )
 
 // TestBinaryInONNXRuntime trains binary models (model.task binary: one
@@ -127,4 +130,126 @@ func compareBinary(t *testing.T, r ortResult, probs []float64, labels []int32, n
 		}
 	}
 	return compareLabels(t, r, labels, names)
+}
+
+// TestMultilabelInONNXRuntime exports multi-label networks (one logit
+// per label, a threshold; pkg/model's multilabel kind, which no config
+// trains yet) with random weights and a standardizing normalizer, in
+// float32 and float64, and runs them in ONNX Runtime on raw rows against
+// nnfc's forward pass and its probabilities (Net.Probs, σ of each logit):
+// probabilities within 1e-5 relative (+1e-7; float64 1e-12), and each
+// label 1 exactly where nnfc's probability reaches the threshold. Negative
+// twin: the threshold moved to 0.9 must fail.
+func TestMultilabelInONNXRuntime(t *testing.T) {
+	const n, d, k = 64, 12, 3
+	dir := t.TempDir()
+	x := rawRows(rand.New(rand.NewPCG(3, 4)), n, d)
+	spec := model.Spec{Kind: model.KindMultilabel, InputDim: d, Hidden: []int{10}, Activations: []string{"tanh"},
+		Classes: k, Loss: model.LossBCE, PosWeight: 1, Threshold: 0.4, Init: "he"}
+	type tcase struct {
+		prec, path string
+		probs      []float64
+		labels     []int64
+		job        int
+	}
+	var cases []*tcase
+	var jobs []ortJob
+	var files []string
+	for i, prec := range []string{"float32", "float64"} {
+		c := &tcase{prec: prec, path: filepath.Join(dir, "multilabel-"+prec+".safetensors")}
+		if prec == "float64" {
+			saveClassifier[float64](t, c.path, spec, x, uint64(i))
+			c.probs = multilabelProbs[float64](t, c.path, x, n)
+		} else {
+			saveClassifier[float32](t, c.path, spec, x, uint64(i))
+			c.probs = multilabelProbs[float32](t, c.path, x, n)
+		}
+		for _, p := range c.probs {
+			c.labels = append(c.labels, map[bool]int64{true: 1, false: 0}[p >= spec.Threshold])
+		}
+		out, _ := exportTo(t, c.path, Options{})
+		in := filepath.Join(dir, "x-"+prec+".bin")
+		writeMatrix(t, in, x, prec)
+		files = append(files, out)
+		c.job = len(jobs)
+		jobs = append(jobs, ortJob{Model: out, Input: in, Rows: n, Cols: d, Dtype: prec})
+		cases = append(cases, c)
+	}
+	m, err := ExportFile(cases[0].path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, init := range m.Graph.Initializer {
+		if init.GetName() == "threshold" {
+			init.RawData = (&graph{elem: onnxpb.TensorProto_FLOAT, consts: map[string]*constant{"t": {vals: []float64{0.9}}}, order: []string{"t"}}).finish("", "").Initializer[0].RawData
+		}
+	}
+	twin := filepath.Join(dir, "twin-threshold.onnx")
+	if err := Write(twin, m); err != nil {
+		t.Fatal(err)
+	}
+	twinJob := len(jobs)
+	jobs = append(jobs, ortJob{Model: twin, Input: jobs[0].Input, Rows: n, Cols: d, Dtype: "float32"})
+
+	res := runORT(t, jobs)
+	compare := func(c *tcase, r ortResult) string {
+		if r.Error != "" {
+			return "ONNX Runtime: " + r.Error
+		}
+		tol := tol32
+		if c.prec == "float64" {
+			tol = tol64
+		}
+		got := r.floats(t, OutProbabilities)
+		if len(got) != len(c.probs) {
+			return fmt.Sprintf("%d probabilities, nnfc has %d", len(got), len(c.probs))
+		}
+		if msg, ok := tol.within(got, c.probs); !ok {
+			return "probabilities: " + msg
+		}
+		gl := r.floats(t, OutLabels)
+		for i, l := range c.labels {
+			if int64(gl[i]) != l {
+				return fmt.Sprintf("row %d label %d: %v, nnfc's probability %.9g at threshold %g", i/k, i%k, gl[i], c.probs[i], spec.Threshold)
+			}
+		}
+		return ""
+	}
+	for _, c := range cases {
+		if msg := compare(c, res[c.job]); msg != "" {
+			t.Errorf("multilabel %s: %s", c.prec, msg)
+			continue
+		}
+		ones := 0
+		for _, l := range c.labels {
+			ones += int(l)
+		}
+		got := res[c.job].floats(t, OutProbabilities)
+		t.Logf("multilabel %s: %d rows × %d labels (%d set): probabilities within %.2g relative of nnfc's, labels equal", c.prec, n, k, ones, relErr(got, c.probs))
+	}
+	if msg := compare(cases[0], res[twinJob]); msg == "" {
+		t.Errorf("negative twin (threshold 0.9): ONNX Runtime's outputs still match nnfc's: the comparison cannot fail")
+	} else {
+		t.Logf("negative twin (threshold 0.9) fails as it must: %s", msg)
+	}
+	checkONNX(t, files...)
+}
+
+// multilabelProbs are nnfc's probabilities of a multilabel model file on
+// the raw rows x: the stored normalizer, the forward pass, Net.Probs.
+func multilabelProbs[T layers.Float](t *testing.T, path string, x []float32, n int) []float64 {
+	t.Helper()
+	net, norm, err := model.Load[T](path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.SetTraining(false)
+	in := normalized[T](t, norm, x, n, len(x)/n)
+	probs := layers.NewMatrix[T](1, 1)
+	net.Probs(net.Scores(in), probs)
+	out := make([]float64, len(probs.Data))
+	for i, v := range probs.Data {
+		out[i] = float64(v)
+	}
+	return out
 }
