@@ -80,7 +80,10 @@ func runGradcheck(o *gradcheckOptions) error {
 		if err != nil {
 			return err
 		}
-		spec := train.Spec(c, s.Train)
+		spec, err := train.NetSpec(c, s)
+		if err != nil {
+			return err
+		}
 		if err := spec.Validate(); err != nil {
 			return fmt.Errorf("%s: %v", o.ConfigPath, err)
 		}

@@ -519,9 +519,9 @@ func (p *phases) done(phase string) {
 // the size its Content-Length declares, placed so that body[align:]
 // starts 8-byte aligned. Bodies of 64 KiB or more are read into buffers
 // kept for the next request (putBody): a 1,000-row MNIST request is 3 MB,
-// and allocating that per request made the garbage collector run every
-// few requests. buf is what to hand back to putBody once nothing refers
-// to the body any more (nil for an unpooled one).
+// which is then not allocated (and zeroed, and collected) per request.
+// buf is what to hand back to putBody once nothing refers to the body any
+// more (nil for an unpooled one).
 func readBody(w http.ResponseWriter, r *http.Request, max int64, align int) (body []byte, buf *[]byte, err error) {
 	rd := http.MaxBytesReader(w, r.Body, max)
 	pad := (8 - align%8) % 8

@@ -127,10 +127,11 @@ func classWeights(c config.Config, spec model.Spec, splits *Splits) ([]float64, 
 	if err != nil || (!balanced && given == nil) {
 		return nil, err
 	}
-	var names []string
+	fitted := splits.Fitted
 	if splits.Norm != nil {
-		names = source.FittedClassNames(splits.Norm.Source)
+		fitted = splits.Norm.Source
 	}
+	names := source.FittedClassNames(fitted)
 	if names == nil {
 		names = source.ClassNames(c.Data, spec.Classes)
 	}
@@ -138,6 +139,16 @@ func classWeights(c config.Config, spec model.Spec, splits *Splits) ([]float64, 
 		return data.BalancedWeights(splits.Train.Y, spec.Classes, names)
 	}
 	return data.ResolveClassWeights(given, spec.Classes, names)
+}
+
+// NetSpec is the network spec of c for its (raw or prepared) splits, with
+// the class weights train.class_weights fits on the training split: the
+// network nnfc gradcheck --config checks.
+func NetSpec(c config.Config, splits *Splits) (model.Spec, error) {
+	spec := Spec(c, splits.Train)
+	w, err := classWeights(c, spec, splits)
+	spec.ClassWeights = w
+	return spec, err
 }
 
 // NewNet builds the network of c for its prepared data, initialized from

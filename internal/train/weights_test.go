@@ -88,3 +88,24 @@ func TestWeightedTrainResume(t *testing.T) {
 		})
 	}
 }
+
+// TestNetSpecClassWeights: the spec nnfc gradcheck --config checks holds
+// the class weights the run would fit (balanced on the training split),
+// and an unknown class in the map is a one-line error naming it.
+func TestNetSpecClassWeights(t *testing.T) {
+	csv := weightedTable(t)
+	base := "data: {source: table, train: " + csv + ", target: y, val_fraction: 0.25, stratify: true}\nmodel: {task: binary, hidden: [4]}\n"
+	c := loadConfig(t, base+"train: {class_weights: balanced}\n")
+	s, err := RawSplits(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := NetSpec(c, s)
+	if err != nil || len(spec.ClassWeights) != 2 || !(spec.ClassWeights[1] > 1) {
+		t.Fatalf("class weights %v, %v", spec.ClassWeights, err)
+	}
+	c = loadConfig(t, base+"train: {class_weights: {poss: 3}}\n")
+	if _, err = NetSpec(c, s); err == nil || err.Error() != `train.class_weights.poss: no class "poss" (did you mean "pos"?), the classes are neg, pos` {
+		t.Errorf("unknown class: %v", err)
+	}
+}
