@@ -288,7 +288,8 @@ func EnvName(key string) string {
 // OtherEnv are the NNFC_* environment variables nnfc reads that are not
 // configuration keys; UnknownEnv does not warn about them (nor about
 // NNFC_TEST_*, the tests' own).
-var OtherEnv = []string{"NNFC_OPENBLAS_GUARD", "NNFC_GUARD_CHILD", "NNFC_MNIST_DIR", "NNFC_BENCH_THREADS", "NNFC_ONEDNN_MATMUL",
+var OtherEnv = []string{"NNFC_OPENBLAS_GUARD", "NNFC_GUARD_CHILD", "NNFC_MNIST_DIR", "NNFC_FASHION_MNIST_DIR", "NNFC_BENCH_THREADS",
+	"NNFC_ONEDNN_MATMUL", "NNFC_ONEDNN_SPLIT",
 	"NNFC_BENCH_SAMPLES", "NNFC_BENCH_HIDDEN", "NNFC_BENCH_GEMM_SECONDS", "NNFC_EMBED_MAX_POINTS", "NNFC_EMBED_ITERS"}
 
 // UnknownEnv returns a warning for each variable in environ ("NAME=value"
