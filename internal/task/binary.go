@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/metrics"
@@ -73,6 +74,8 @@ func (binary) Announce(s model.Spec, names []string) string {
 }
 
 func (binary) Labelled() bool { return true }
+
+func (binary) Target() string { return data.TargetClass }
 
 // Gradcheck: the classifier's check of the configured network, its
 // labels 0 or 1, its loss binary cross-entropy (with pos_weight and the
