@@ -13,7 +13,8 @@
 # names scikit-learn's loaders attach, in snake case) and the class name in
 # the target column, and their row count checked against the first row. The
 # diabetes files (space-separated, no header) become one diabetes.csv with
-# a header and the target column "progression". The originals are kept under
+# a header and the target column "progression" (and the fixed 20% test split
+# diabetes-test.csv: every fifth row). The originals are kept under
 # DIR/sklearn/.
 set -euo pipefail
 dir=${1:?usage: fetch-tables.sh DIR}
@@ -80,4 +81,10 @@ split penguins 1
 split breast_cancer 31
 split wine 14
 split iris 5
+# diabetes's target is a number: every fifth row of the file (in file
+# order) goes to diabetes-test.csv, the rest to diabetes-train.csv.
+awk -v tr="$dir/diabetes-train.csv" -v te="$dir/diabetes-test.csv" '
+	NR == 1 { print > tr; print > te; next }
+	{ if (++n % 5 == 0) print > te; else print > tr }
+' "$dir/diabetes.csv"
 wc -l "$dir"/*.csv

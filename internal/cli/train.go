@@ -187,7 +187,7 @@ func runTrain(o *trainOptions) error {
 	if res.NoValidation {
 		fmt.Fprintf(o.IO.Out, "no validation split: model of the last epoch (%d): %s\n", res.BestEpoch, model)
 	} else {
-		best := res.Task.Best(train.Eval{Accuracy: res.BestValAcc, MSE: res.BestValMSE})
+		best := res.Task.Best(train.Eval{Accuracy: res.BestValAcc, MSE: res.BestValMSE, Metrics: res.BestMetrics})
 		if m := res.Monitor; m != "" && m != "val_loss" && !strings.HasPrefix(best, m+" ") {
 			// Monitored by another metric: it first, the task's figure beside it.
 			best = fmt.Sprintf("%s %.4f (%s)", m, res.Best, best)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
+	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/limits"
 	"github.com/nnfc/nnfc/pkg/optim"
@@ -288,7 +289,8 @@ func EnvName(key string) string {
 // OtherEnv are the NNFC_* environment variables nnfc reads that are not
 // configuration keys; UnknownEnv does not warn about them (nor about
 // NNFC_TEST_*, the tests' own).
-var OtherEnv = []string{"NNFC_OPENBLAS_GUARD", "NNFC_GUARD_CHILD", "NNFC_MNIST_DIR", "NNFC_BENCH_THREADS", "NNFC_ONEDNN_MATMUL",
+var OtherEnv = []string{"NNFC_OPENBLAS_GUARD", "NNFC_GUARD_CHILD", "NNFC_MNIST_DIR", "NNFC_FASHION_MNIST_DIR", "NNFC_BENCH_THREADS",
+	"NNFC_ONEDNN_MATMUL", "NNFC_ONEDNN_SPLIT",
 	"NNFC_BENCH_SAMPLES", "NNFC_BENCH_HIDDEN", "NNFC_BENCH_GEMM_SECONDS", "NNFC_EMBED_MAX_POINTS", "NNFC_EMBED_ITERS"}
 
 // UnknownEnv returns a warning for each variable in environ ("NAME=value"
@@ -581,6 +583,10 @@ func numberHook(from, to reflect.Type, v any) (any, error) {
 func listHook(from, to reflect.Type, v any) (any, error) {
 	if from.Kind() != reflect.String || to.Kind() != reflect.Slice {
 		return v, nil
+	}
+	if to == reflect.TypeOf(source.Targets{}) {
+		// data.target: one column name, which may hold a comma or a space.
+		return source.Targets{v.(string)}, nil
 	}
 	s := strings.Trim(strings.TrimSpace(v.(string)), "[]")
 	if s == "" {
@@ -903,10 +909,30 @@ func (c *Config) validateSplits(p *problems) {
 	}
 }
 
+// validateTarget reports a task whose kind of target the data cannot
+// give: numbers from a source without number targets, several target
+// columns for a class, stratifying numbers.
+func (c *Config) validateTarget(p *problems) {
+	t, err := task.Lookup(c.Model.Kind)
+	if err != nil {
+		return
+	}
+	key := "model.task"
+	switch kind, tg := t.Target(), c.Data.Table.Target; {
+	case kind == data.TargetNumber && !source.ReadsNumbers(c.Data.Source):
+		p.bad(key, "%s predicts numbers, the columns data.target names in a table (data.source table), and data.source %s has classes", task.Spelling(t.Name()), c.Data.Source)
+	case kind == data.TargetNumber && c.Data.Table.Stratify:
+		p.bad("data.stratify", "keeps each class's share in the validation split, and model.task %s has no classes", task.Spelling(t.Name()))
+	case kind == data.TargetClass && c.Data.Source == "table" && len(tg) > 1:
+		p.bad("data.target", "lists %d columns, and model.task %s predicts one (model.task regression predicts several numbers)", len(tg), task.Spelling(t.Name()))
+	}
+}
+
 // validateModel reports the problems of the model section.
 func (c *Config) validateModel(p *problems, set map[string]bool) {
 	m := c.Model
 	task.Check(m, c.Train.Monitor, set, p.bad)
+	c.validateTarget(p)
 	if len(m.Hidden) > limits.MaxHiddenLayers {
 		p.bad("model.hidden", "lists %d layers, at most %d are allowed", len(m.Hidden), limits.MaxHiddenLayers)
 		m.Hidden = m.Hidden[:limits.MaxHiddenLayers] // report the first ones only

@@ -43,10 +43,14 @@ func TestExampleConfigs(t *testing.T) {
 			want(t, c.Data.Source == "mnist" && len(c.Model.Hidden) >= 2, "a deeper net on mnist")
 		},
 		"penguins": func(t *testing.T, c Config) {
-			want(t, c.Data.Source == "table" && c.Data.Target == "species" && c.Data.Normalize == "none", "the penguins table, species from the other columns, no global normalization")
+			want(t, c.Data.Source == "table" && c.Data.Target.First() == "species" && c.Data.Normalize == "none", "the penguins table, species from the other columns, no global normalization")
 		},
 		"breast-cancer": func(t *testing.T, c Config) {
-			want(t, c.Data.Source == "table" && c.Data.Target == "diagnosis" && c.Data.Normalize == "none", "the breast cancer table, diagnosis from the measurements")
+			want(t, c.Data.Source == "table" && c.Data.Target.First() == "diagnosis" && c.Data.Normalize == "none", "the breast cancer table, diagnosis from the measurements")
+		},
+		"diabetes": func(t *testing.T, c Config) {
+			want(t, c.Data.Source == "table" && c.Data.Target.First() == "progression" && c.Model.Kind == "regression" && c.Model.Loss == "mse",
+				"regression of the diabetes progression, mse")
 		},
 		"spiral-7": func(t *testing.T, c Config) {
 			want(t, c.Data.Source == "spiral" && c.Data.Spiral.Classes == 7, "the spiral with 7 classes")

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -36,12 +37,55 @@ func TestTaskKey(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ yaml, want string }{
-		{"model: {task: vae}", `model.task: must be one of classification, autoencoder, binary, got "vae"`},
+		{"model: {task: vae}", `model.task: must be one of classification, autoencoder, binary, regression, got "vae"`},
 		{"model: {task: classification, kind: autoencoder}", `model.kind: "autoencoder" names another task than model.task "classification"`},
 		{"model: {task: classifier, kind: autoencoder}", `model.kind: "autoencoder" names another task than model.task "classifier"`},
 	} {
 		_, err := Load(write(t, tc.yaml+"\n"), nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "\n") > 1 {
+			t.Errorf("%s: error %v, want one line with %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+// TestRegressionKeys: model.task regression takes mse (default), mae or
+// huber with model.huber_delta (default 1), monitors val_rmse, and reads
+// a table's data.target (a column or a list); the combinations that
+// cannot work are one-line errors naming the key.
+func TestRegressionKeys(t *testing.T) {
+	clearEnv(t)
+	table := "data: {source: table, train: t.csv, target: price}\n"
+	c, err := Load(write(t, table+"model: {task: regression, loss: huber}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Model.Kind != "regression" || c.Model.HuberDelta != 1 || c.Train.Monitor != "val_rmse" {
+		t.Errorf("defaults: kind %q, huber_delta %g, monitor %q", c.Model.Kind, c.Model.HuberDelta, c.Train.Monitor)
+	}
+	back, err := Load(write(t, c.YAML()), nil)
+	if err != nil || back.YAML() != c.YAML() {
+		t.Errorf("YAML round trip: %v\n%s", err, c.YAML())
+	}
+	c, err = Load(write(t, "data: {source: table, train: t.csv, target: [price, 'sale, net']}\nmodel: {task: regression}\n"), nil)
+	if err != nil || c.Model.Loss != "mse" || len(c.Data.Target) != 2 || c.Data.Target[1] != "sale, net" {
+		t.Errorf("two targets: %v, loss %q, target %q", err, c.Model.Loss, c.Data.Target)
+	}
+	if back, err := Load(write(t, c.YAML()), nil); err != nil || !slices.Equal(back.Data.Target, c.Data.Target) {
+		t.Errorf("two targets, YAML round trip: %v\n%s", err, c.YAML())
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{table + "model: {task: regression, loss: softmax}", `model.loss: must be one of mse, mae, huber with model.task regression, got "softmax"`},
+		{table + "model: {loss: huber}", `model.loss: must be one of softmax, svm, mse, got "huber"`},
+		{table + "model: {task: regression, huber_delta: 2}", "model.huber_delta: applies only to model.loss huber"},
+		{table + "model: {task: regression, loss: huber, huber_delta: -1}", "model.huber_delta: must be a number > 0"},
+		{table + "model: {huber_delta: 2}", "model.huber_delta: applies only to model.task regression"},
+		{"model: {task: regression}", "model.task: regression predicts numbers, the columns data.target names in a table (data.source table), and data.source mnist has classes"},
+		{"data: {source: table, train: t.csv, target: price, stratify: true}\nmodel: {task: regression}", "data.stratify: keeps each class's share in the validation split, and model.task regression has no classes"},
+		{"data: {source: table, train: t.csv, target: [a, b]}", "data.target: lists 2 columns, and model.task classification predicts one"},
+		{table + "model: {task: regression}\ntrain: {monitor: val_acc}", "train.monitor: must be one of"},
+	} {
+		_, err := Load(write(t, tc.yaml+"\n"), nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "\n") > 0 {
 			t.Errorf("%s: error %v, want one line with %q", tc.yaml, err, tc.want)
 		}
 	}

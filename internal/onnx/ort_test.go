@@ -292,6 +292,13 @@ func compareClassifier(t *testing.T, r ortResult, probs []float64, labels []int3
 	if msg, ok := tol.within(got, probs); !ok {
 		return "probabilities: " + msg
 	}
+	return compareLabels(t, r, labels, names)
+}
+
+// compareLabels compares the label output with nnfc's labels exactly and,
+// with names, the class output by label ("" when they agree).
+func compareLabels(t *testing.T, r ortResult, labels []int32, names []string) string {
+	t.Helper()
 	gl := r.floats(t, OutLabel)
 	wrong := 0
 	for i, l := range labels {

@@ -58,7 +58,9 @@ type Metrics struct {
 	ValMSE   float64 `json:"val_mse,omitempty"`
 	// Val is the task's metrics on the validation split by their names in
 	// pkg/metrics' Table (f1_macro, rmse, …), those defined on it.
-	Val           map[string]float64 `json:"val_metrics,omitempty"`
+	Val map[string]float64 `json:"val_metrics,omitempty"`
+	// Train is the same on the training subsample (train_acc's rows).
+	Train         map[string]float64 `json:"train_metrics,omitempty"`
 	LR            float64            `json:"lr"`
 	GradNorm      float64            `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
 	Seconds       float64            `json:"seconds"`
@@ -129,6 +131,12 @@ func (m Metrics) Figure(key string) float64 {
 		return m.TrainMSE
 	case "data_loss":
 		return m.DataLoss
+	}
+	if name, ok := strings.CutPrefix(key, "train_"); ok {
+		if v, ok := m.Train[name]; ok {
+			return v
+		}
+		return math.NaN()
 	}
 	return m.Value(key)
 }

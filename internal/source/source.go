@@ -193,6 +193,28 @@ type Options struct {
 	// fine-tunes (data.Normalizer.Source): a source that fits
 	// preprocessing reads with it instead of fitting anew.
 	Fitted json.RawMessage
+	// Target is the kind of target the run's task predicts:
+	// data.TargetClass ("" too) or data.TargetNumber, which only a
+	// NumberReader reads.
+	Target string
+}
+
+// A NumberReader is a source that reads number targets (data.target
+// columns of numbers, for model.task regression) when Options.Target is
+// data.TargetNumber.
+type NumberReader interface {
+	ReadsNumbers() bool
+}
+
+// ReadsNumbers reports whether the source named name reads number
+// targets.
+func ReadsNumbers(name string) bool {
+	s, err := Lookup(name)
+	if err != nil {
+		return false
+	}
+	r, ok := s.(NumberReader)
+	return ok && r.ReadsNumbers()
 }
 
 // PathOptions are the flags of `nnfc eval --data`.

@@ -15,8 +15,9 @@ import (
 // a CSV/TSV file with a header of named columns of mixed types. Its keys
 // sit in the data section itself (data.target, data.types, ...).
 type Table struct {
-	// Target is the column to predict: its name, or its 0-based index.
-	Target string `mapstructure:"target" yaml:"target"`
+	// Target is the column to predict: its name, or its 0-based index;
+	// a regression may list several (data.target: [a, b]).
+	Target Targets `mapstructure:"target" yaml:"target"`
 	// Features lists the input columns (default: every other column);
 	// Exclude leaves columns out.
 	Features []string `mapstructure:"features" yaml:"features,omitempty"`
@@ -50,6 +51,27 @@ type Table struct {
 	WeightColumn string `mapstructure:"weight_column" yaml:"weight_column,omitempty"`
 }
 
+// Targets is data.target: one column, or a list of them. A single name
+// stays one name (a column may have a comma or a space in its name), and
+// prints as a plain string.
+type Targets []string
+
+// First is the first target column ("" when none).
+func (t Targets) First() string {
+	if len(t) == 0 {
+		return ""
+	}
+	return t[0]
+}
+
+// MarshalYAML prints one target as a string, several as a list.
+func (t Targets) MarshalYAML() (any, error) {
+	if len(t) == 1 {
+		return t[0], nil
+	}
+	return []string(t), nil
+}
+
 // Impute is data.impute.
 type Impute struct {
 	Numeric     string            `mapstructure:"numeric" yaml:"numeric"`           // mean | median | constant | drop_row
@@ -78,10 +100,10 @@ const splitStream = 2
 func (table) Check(c Config, bad Bad) {
 	checkFiles(c, bad)
 	t := c.Table
-	if t.Target == "" {
-		bad("data.target", "must name the column to predict")
+	if len(t.Target) == 0 || slices.Contains(t.Target, "") {
+		bad("data.target", "must name the column to predict (or list the columns, data.target: [a, b])")
 	}
-	if t.WeightColumn != "" && t.WeightColumn == t.Target {
+	if t.WeightColumn != "" && slices.Contains(t.Target, t.WeightColumn) {
 		bad("data.weight_column", "%q is the target column (data.target), it cannot weigh the rows", t.WeightColumn)
 	}
 	for _, k := range sortedKeys(t.Types) {
@@ -153,7 +175,7 @@ func tableConfig(c Config) data.TableConfig {
 		Train: c.Train, Test: c.Test,
 		Read: data.TableOptions{Delimiter: d, NAValues: na, NoHeader: c.Header == "no"},
 		Fit: data.FitOptions{
-			Target: t.Target, Features: t.Features, Exclude: t.Exclude, Types: t.Types,
+			Target: t.Target.First(), Targets: t.Target, Features: t.Features, Exclude: t.Exclude, Types: t.Types,
 			NumericImpute: t.Impute.Numeric, CategoricalImpute: t.Impute.Categorical, Impute: t.Impute.Columns,
 			Constant: t.Impute.Constant, Indicator: t.Impute.Indicator, MinCount: t.MinCount,
 			Embed: t.Embed, EmbedAbove: t.EmbedAbove,
@@ -169,6 +191,7 @@ func tableConfig(c Config) data.TableConfig {
 // it is carved before the fit, so that the fit never sees it.
 func (table) Read(c Config, o Options) (*Splits, error) {
 	tc := tableConfig(c)
+	tc.TargetKind = o.Target
 	tc.Float64 = o.Float64
 	if len(o.Fitted) > 0 {
 		s, err := decodeSchema(o.Fitted)
@@ -222,8 +245,11 @@ func schemaOf(raw []byte) (*data.Schema, error) {
 
 func (table) Known(Config) (int, int) { return 1, 2 }
 
+// ReadsNumbers: a table's target columns may hold numbers (regression).
+func (table) ReadsNumbers() bool { return true }
+
 func (table) DescribeClasses(c Config, n int) string {
-	return fmt.Sprintf("%d classes (the values of column %s)", n, c.Table.Target)
+	return fmt.Sprintf("%d classes (the values of column %s)", n, c.Table.Target.First())
 }
 
 // ClassNames: the names live in the fitted schema (FittedClassNames);
@@ -285,7 +311,7 @@ func (table) OwnKeys(c Config) []string {
 			keys = append(keys, key)
 		}
 	}
-	add("data.target", t.Target != "")
+	add("data.target", len(t.Target) > 0)
 	add("data.features", len(t.Features) > 0)
 	add("data.exclude", len(t.Exclude) > 0)
 	add("data.types", len(t.Types) > 0)

@@ -15,6 +15,9 @@ type Served struct {
 	Net32 *model.Net[float32]
 	Net64 *model.Net[float64]
 	Norm  *data.Normalizer // the stored input normalization; nil for none
+	// TargetMean and TargetStd map a regression's standardized outputs
+	// back to the data's units (the schema's number target); nil: as is.
+	TargetMean, TargetStd []float64
 	// Classes names the classes (a table's target values, or
 	// --class-names), nil when they have none.
 	Classes []string

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/metrics"
@@ -44,7 +45,7 @@ func (autoencoder) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if !slices.Contains(acts, m.Activation) {
 		bad("model.activation", "must be one of %s with model.kind autoencoder, got %q", strings.Join(acts, ", "), m.Activation)
 	}
-	for k, used := range map[string]bool{"model.hidden": len(m.Hidden) > 0, "model.activations": len(m.Activations) > 0,
+	for k, used := range map[string]bool{"model.hidden": len(m.Hidden) > 0, "model.activations": len(m.Activations) > 0, "model.huber_delta": set["model.huber_delta"],
 		"model.loss": set["model.loss"], "model.batchnorm": m.BatchNorm, "model.dropout": m.Dropout > 0, "model.label_smoothing": m.LabelSmoothing > 0} {
 		if used {
 			bad(k, "does not apply to model.kind autoencoder (its one layer is the code, model.code_dim; its loss the reconstruction error)")
@@ -56,7 +57,7 @@ func (autoencoder) Check(m Model, _ string, set map[string]bool, bad Bad) {
 }
 
 func (autoencoder) Omit() []string {
-	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout", "model.label_smoothing", "model.pos_weight", "model.threshold"}
+	return []string{"model.hidden", "model.activations", "model.loss", "model.batchnorm", "model.dropout", "model.label_smoothing", "model.pos_weight", "model.threshold", "model.huber_delta"}
 }
 
 func (autoencoder) Spec(m Model, inputDim, _, _ int) model.Spec {
@@ -73,6 +74,10 @@ func (autoencoder) CheckData(s model.Spec, data string) error {
 }
 
 func (autoencoder) Labelled() bool { return false }
+
+// Target: an autoencoder's target is its input; its data's labels are
+// classes (read, not trained on).
+func (autoencoder) Target() string { return data.TargetClass }
 
 // Metrics: the reconstruction MSE per entry (it has no accuracy).
 func (autoencoder) Metrics() []string { return []string{"mse"} }

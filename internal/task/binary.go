@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/metrics"
@@ -73,6 +74,8 @@ func (binary) Announce(s model.Spec, names []string) string {
 }
 
 func (binary) Labelled() bool { return true }
+
+func (binary) Target() string { return data.TargetClass }
 
 // Gradcheck: the classifier's check of the configured network, its
 // labels 0 or 1, its loss binary cross-entropy (with pos_weight and the
@@ -190,11 +193,20 @@ func (binary) Test(test Eval) string {
 }
 
 func (binary) ListBest(val Eval, epoch int) string {
-	return fmt.Sprintf("%.2f%% auc %.4f @%d", 100*val.Accuracy, val.Metrics["roc_auc"], epoch)
+	return fmt.Sprintf("%.2f%%%s @%d", 100*val.Accuracy, auc(val), epoch)
 }
 
 func (binary) ListTest(test Eval) string {
-	return fmt.Sprintf("%.2f%% auc %.4f", 100*test.Accuracy, test.Metrics["roc_auc"])
+	return fmt.Sprintf("%.2f%%%s", 100*test.Accuracy, auc(test))
+}
+
+// auc is " auc 0.9951" when ev has the ROC-AUC (a split without both
+// classes has none).
+func auc(ev Eval) string {
+	if v, ok := ev.Metrics["roc_auc"]; ok {
+		return fmt.Sprintf(" auc %.4f", v)
+	}
+	return ""
 }
 
 // WriteEval writes the metrics (at the model's threshold, and from the

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/metrics"
@@ -32,6 +33,9 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if !slices.Contains(layers.Losses, m.Loss) {
 		bad("model.loss", "must be one of %s, got %q", strings.Join(layers.Losses, ", "), m.Loss)
 	}
+	if set["model.huber_delta"] {
+		bad("model.huber_delta", "applies only to model.task regression with model.loss huber")
+	}
 	if !(m.LabelSmoothing >= 0 && m.LabelSmoothing <= 1) {
 		bad("model.label_smoothing", "must be in [0,1] (the ε of the targets (1−ε)·onehot + ε/classes; 0: off), got %g", m.LabelSmoothing)
 	} else if m.LabelSmoothing > 0 && m.Loss != "softmax" {
@@ -49,7 +53,7 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 func (classifier) Takes() []string { return []string{ClassWeightsKey} }
 
 func (classifier) Omit() []string {
-	return []string{"model.code_dim", "model.pos_weight", "model.threshold"}
+	return []string{"model.code_dim", "model.pos_weight", "model.threshold", "model.huber_delta"}
 }
 
 func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
@@ -62,6 +66,8 @@ func (classifier) Spec(m Model, inputDim, classes, _ int) model.Spec {
 }
 
 func (classifier) CheckData(model.Spec, string) error { return nil }
+
+func (classifier) Target() string { return data.TargetClass }
 
 func (classifier) Labelled() bool { return true }
 

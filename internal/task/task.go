@@ -31,9 +31,12 @@ type Model struct {
 	Activations []string `mapstructure:"activations" yaml:"activations,omitempty"`
 	LeakyAlpha  float64  `mapstructure:"leaky_alpha" yaml:"leaky_alpha"`
 	Loss        string   `mapstructure:"loss" yaml:"loss"`
-	Init        string   `mapstructure:"init" yaml:"init"`
-	WeightScale float64  `mapstructure:"weight_scale" yaml:"weight_scale"`
-	Reg         float64  `mapstructure:"reg" yaml:"reg"`
+	// HuberDelta is the threshold of model.loss huber (model.task
+	// regression), in the standardized units of the targets.
+	HuberDelta  float64 `mapstructure:"huber_delta" yaml:"huber_delta"`
+	Init        string  `mapstructure:"init" yaml:"init"`
+	WeightScale float64 `mapstructure:"weight_scale" yaml:"weight_scale"`
+	Reg         float64 `mapstructure:"reg" yaml:"reg"`
 	// BatchNorm inserts batch normalization (BatchNorm1d) between each
 	// hidden affine layer and its activation.
 	BatchNorm bool `mapstructure:"batchnorm" yaml:"batchnorm"`
@@ -151,6 +154,10 @@ type Configure interface {
 	// CheckData reports a spec that does not fit the data it is trained
 	// on (named data), once that is read.
 	CheckData(s model.Spec, data string) error
+	// Target is the kind of target the task reads from its data:
+	// data.TargetClass (a class per row) or data.TargetNumber (numbers
+	// per row, from a table's data.target columns).
+	Target() string
 }
 
 // Measure is a task's part of evaluation.
@@ -264,6 +271,10 @@ type Eval struct {
 	// ClassMetrics is a classifier's precision, recall, F1 and support per
 	// class with their macro and weighted means.
 	ClassMetrics *metrics.ClassReport `json:"class_metrics,omitempty"`
+	// Targets are a regression's RMSE, MAE and R² per target, in the
+	// data's units (Metrics holds their means), named by TargetNames.
+	Targets     []metrics.Regression `json:"targets,omitempty"`
+	TargetNames []string             `json:"target_names,omitempty"`
 	// Curves are the numbers of the report's pictures, filled by the
 	// Meter of a full evaluation (NewMeter's confusion); not in JSON.
 	Curves *Curves `json:"-"`
@@ -288,6 +299,16 @@ type Curves struct {
 	Actual, Predicted []float64
 	K                 int
 	Targets           []string
+}
+
+// Unscale maps rows v of standardized targets (len(mean) per row) back to
+// the data's units: mean[j] + std[j]·v (data.Dataset.TargetMean).
+func Unscale(v, mean, std []float64) {
+	K := len(mean)
+	for k := range v {
+		j := k % K
+		v[k] = mean[j] + std[j]*v[k]
+	}
 }
 
 // An Announcer is a task with a line to print about a run's classes
@@ -317,7 +338,7 @@ func NewMeter(s model.Spec, confusion bool) Meter {
 type Bad func(key, format string, a ...any)
 
 // All is the table of tasks; the first is the default.
-var All = []Task{classifier{}, autoencoder{}, binary{}}
+var All = []Task{classifier{}, autoencoder{}, binary{}, regression{}}
 
 // Names lists the tasks' names.
 func Names() []string {

@@ -8,6 +8,7 @@ import (
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 )
 
@@ -81,7 +82,7 @@ func RawSplits(c config.Config) (*Splits, error) {
 // rawSplits is RawSplits, reading with the stored preprocessing fitted
 // when given.
 func rawSplits(c config.Config, fitted json.RawMessage) (*Splits, error) {
-	raw, err := source.Read(c.Data, source.Options{Seed: c.Seed, Float64: c.Precision == "float64", Fitted: fitted})
+	raw, err := source.Read(c.Data, source.Options{Seed: c.Seed, Float64: c.Precision == "float64", Fitted: fitted, Target: targetKind(c)})
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +121,17 @@ func knownData(d config.Data) *data.Dataset {
 // DescribeData is what reading c's data will decide, when its source can
 // say before training (a table's inferred schema); nil otherwise.
 func DescribeData(c config.Config) ([]string, error) {
-	return source.Describe(c.Data, source.Options{Seed: c.Seed, Float64: c.Precision == "float64"})
+	return source.Describe(c.Data, source.Options{Seed: c.Seed, Float64: c.Precision == "float64", Target: targetKind(c)})
+}
+
+// targetKind is the kind of target c's task reads (data.TargetClass or
+// data.TargetNumber).
+func targetKind(c config.Config) string {
+	t, err := task.Lookup(c.Model.Kind)
+	if err != nil {
+		return data.TargetClass
+	}
+	return t.Target()
 }
 
 // RawSplitsFitted is RawSplits reading with a model's stored

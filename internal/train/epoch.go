@@ -59,7 +59,7 @@ func (t *trainer[T]) measure(lr float64, steps int, secs, rate float64) (m rundi
 	valEv = t.eval.Evaluate(t.splits.Val, nil, false)
 	m = rundir.Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
 		TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy, ValLoss: valEv.Loss, LR: lr, Seconds: secs, SamplesPerSec: rate,
-		TrainMSE: trainEv.MSE, ValMSE: valEv.MSE, Val: valEv.Metrics}
+		TrainMSE: trainEv.MSE, ValMSE: valEv.MSE, Val: valEv.Metrics, Train: trainEv.Metrics}
 	if c.Train.GradClip > 0 {
 		m.GradNorm = st.NormSum / float64(steps)
 	}

@@ -56,7 +56,9 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 		if rows, ok := any(ds.X).([]T); ok && idx == nil {
 			// float32 and consecutive rows: a view of the data, no copy.
 			x = &layers.Matrix[T]{Rows: b, Cols: ds.D, Data: rows[lo*ds.D : hi*ds.D]}
-			copy(e.y, ds.Y[lo:hi])
+			if ds.Y != nil {
+				copy(e.y, ds.Y[lo:hi])
+			}
 		} else {
 			e.x.Resize(b, ds.D)
 			data.Gather(ds, e.idx, e.x.Data, e.y)
@@ -74,6 +76,10 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 		r.Loss = lossSum / float64(n)
 	}
 	meter.Done(&r, ds.D)
+	r.TargetNames = ds.TargetNames
+	if r.Curves != nil && r.Curves.K > 0 {
+		r.Curves.Targets = ds.TargetNames
+	}
 	return r
 }
 
@@ -99,7 +105,7 @@ func (e *Evaluator[T]) meterBatch(ds *data.Dataset, meter task.Meter, out *layer
 			b.Out[k] = float64(v)
 		}
 		if ds.TargetMean != nil && out.Cols == ds.K {
-			unscale(b.Out, ds.TargetMean, ds.TargetStd)
+			task.Unscale(b.Out, ds.TargetMean, ds.TargetStd)
 		}
 	}
 	if ds.Target != nil {
@@ -110,7 +116,7 @@ func (e *Evaluator[T]) meterBatch(ds *data.Dataset, meter task.Meter, out *layer
 			copy(b.Target[k*K:(k+1)*K], ds.Target[i*K:(i+1)*K])
 		}
 		if ds.TargetMean != nil {
-			unscale(b.Target, ds.TargetMean, ds.TargetStd)
+			task.Unscale(b.Target, ds.TargetMean, ds.TargetStd)
 		}
 	}
 	if ds.W != nil {
@@ -120,16 +126,6 @@ func (e *Evaluator[T]) meterBatch(ds *data.Dataset, meter task.Meter, out *layer
 		}
 	}
 	return *b
-}
-
-// unscale maps standardized rows v (len(mean) columns) back to the data's
-// units: mean[j] + std[j]·v.
-func unscale(v, mean, std []float64) {
-	K := len(mean)
-	for k := range v {
-		j := k % K
-		v[k] = mean[j] + std[j]*v[k]
-	}
 }
 
 func grow[E any](s []E, n int) []E {

@@ -230,7 +230,7 @@ func (t *trainer[T]) finish() (*Result, error) {
 	}
 	copyState(t.model(), t.best)
 	res := &Result{Dir: t.dir, Epochs: st.Epoch, EpochsHere: len(t.rates), BestEpoch: st.BestEpoch, BestValAcc: bestValAcc(st),
-		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor),
+		Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor), BestMetrics: bestMetrics(st),
 		Seconds: t.trainSecs, SamplesPerSec: median(t.rates), Reason: st.Reason, Warnings: st.Warnings,
 		NoValidation: t.splits.Val.N == 0, Checkpoints: t.saves}
 	if t.splits.Test != nil {

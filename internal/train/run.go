@@ -49,8 +49,11 @@ type Result struct {
 	BestValMSE float64   // an autoencoder's validation MSE at the best epoch
 	// Monitor is train.monitor, Best its value at the best epoch (NaN
 	// when unknown).
-	Monitor       string
-	Best          float64
+	Monitor string
+	Best    float64
+	// BestMetrics are the task's validation metrics at the best epoch
+	// (Eval.Metrics; nil when unknown).
+	BestMetrics   map[string]float64
 	Test          *Eval   // the best model on the test split; nil without one
 	Seconds       float64 // training time in this process
 	SamplesPerSec float64 // median over this process's epochs

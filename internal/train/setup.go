@@ -260,7 +260,8 @@ func (t *trainer[T]) restore() (*Result, error) {
 		fmt.Fprintf(t.o.Stdout, "run %s already finished (%s); nothing to do. To train it again: nnfc train --config %s --out NEW_DIR (or --force to replace this run)\n",
 			t.dir, st.Reason, filepath.Join(t.dir, rundir.Config))
 		return &Result{Dir: t.dir, Epochs: st.Epoch, BestEpoch: st.BestEpoch, Reason: st.Reason, BestValAcc: bestValAcc(st),
-			Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor), NoValidation: t.splits.Val.N == 0}, nil
+			Task: task.Of(t.net.Spec), BestValMSE: bestValMSE(st), Monitor: t.c.Train.Monitor, Best: bestValue(st, t.c.Train.Monitor), BestMetrics: bestMetrics(st),
+			NoValidation: t.splits.Val.N == 0}, nil
 	}
 	fmt.Fprintf(t.o.Stderr, "resuming %s at epoch %d, step %d\n", t.dir, st.Epoch+1, st.Step)
 	return nil, nil
@@ -358,6 +359,15 @@ func sameShapes[T layers.Float](a, b *model.Net[T]) bool {
 }
 
 // bestValue is the monitored metric's value at the best epoch.
+// bestMetrics are the validation metrics of the best epoch, nil before
+// one.
+func bestMetrics(st *state) map[string]float64 {
+	if st.BestEpoch >= 1 && st.BestEpoch <= len(st.History) {
+		return st.History[st.BestEpoch-1].Val
+	}
+	return nil
+}
+
 func bestValue(st *state, monitor string) float64 {
 	if st.BestEpoch >= 1 && st.BestEpoch <= len(st.History) {
 		return st.History[st.BestEpoch-1].Value(monitor)

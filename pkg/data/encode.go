@@ -11,7 +11,10 @@ import (
 // columns are left alone, and notes lists them (the target, when t has
 // it, is not listed).
 func (s *Schema) Bind(t *Table) (cols []*TableColumn, notes []string, err error) {
-	used := map[string]bool{s.Target.Name: true}
+	used := map[string]bool{}
+	for _, n := range s.Target.columns() {
+		used[n] = true
+	}
 	cols = make([]*TableColumn, len(s.Columns))
 	for i, c := range s.Columns {
 		used[c.Name] = true
@@ -279,19 +282,11 @@ func (e *colEncoder) slot(v string) int {
 // training split, range or categories, imputation).
 func (s *Schema) Describe() []string {
 	var lines []string
-	var cls []string
-	for i, c := range s.Target.Classes {
-		if i < len(s.Target.Counts) {
-			cls = append(cls, fmt.Sprintf("%s (%d)", c, s.Target.Counts[i]))
-		} else {
-			cls = append(cls, c)
-		}
-	}
 	drop := ""
 	if s.DroppedTarget > 0 {
 		drop = fmt.Sprintf("; %d row(s) without a target dropped", s.DroppedTarget)
 	}
-	lines = append(lines, fmt.Sprintf("target %s: %d classes: %s%s", s.Target.Name, len(s.Target.Classes), strings.Join(cls, ", "), drop))
+	lines = append(lines, s.Target.describe(drop))
 	wName := 0
 	for _, c := range s.Columns {
 		wName = max(wName, len(c.Name))

@@ -97,13 +97,14 @@ func readNPY(name string, r io.Reader, size int64) (arr *npyArray, err error) {
 	if !ok || !ok2 {
 		return nil, fmt.Errorf("%s: header shape %s is implausibly large", name, shapeString(h.Shape))
 	}
-	// The elements as read, and converted (float32 or int64, ≤ 8 bytes).
-	if err := limits.Check(fmt.Sprintf("%s: header shape %s of %s", name, shapeString(h.Shape), arr.dtype), float64(nbytes)+8*float64(nelem)); err != nil {
-		return nil, err
-	}
+	// The size first: it does not depend on the machine's free memory.
 	if have := size - cr.n; have != nbytes {
 		return nil, fmt.Errorf("%s: header claims shape %s of %s (%d bytes after the %d-byte header) but the file holds %d",
 			name, shapeString(h.Shape), arr.dtype, nbytes, cr.n, have)
+	}
+	// The elements as read, and converted (float32 or int64, ≤ 8 bytes).
+	if err := limits.Check(fmt.Sprintf("%s: header shape %s of %s", name, shapeString(h.Shape), arr.dtype), float64(nbytes)+8*float64(nelem)); err != nil {
+		return nil, err
 	}
 	if err := arr.decode(rr, kind, esize); err != nil {
 		return nil, fmt.Errorf("%s: reading %s data: %s", name, arr.dtype, oneLine(err))

@@ -106,16 +106,24 @@ type Schema struct {
 	WeightColumn string `json:"weight_column,omitempty"`
 }
 
-// Target is the predicted column.
+// Target is the predicted column (or columns).
 type Target struct {
 	Name string `json:"name"`
 	// Kind is TargetClass: class i is named Classes[i]. The order is the
 	// numeric order when every value is a number, else the byte order of
 	// the strings: stable for the same values, whatever their row order.
+	// Or it is TargetNumber: the numbers of the columns Names (Name is
+	// the first), each standardized for training as (v − Mean[j]) /
+	// Std[j] with the training split's mean and population standard
+	// deviation (1 for a constant column); a model's output o of target
+	// j is Mean[j] + Std[j]·o in the data's units.
 	Kind    string   `json:"kind"`
 	Classes []string `json:"classes"`
 	// Counts is the number of training rows of each class.
-	Counts []int `json:"counts"`
+	Counts []int     `json:"counts"`
+	Names  []string  `json:"names,omitempty"`
+	Mean   []float64 `json:"mean,omitempty"`
+	Std    []float64 `json:"std,omitempty"`
 }
 
 // Column is one input column's fitted encoding.
@@ -179,8 +187,8 @@ func (s *Schema) EmbedInputs() []EmbedInput {
 // categories, finite statistics, classes. width is the model's input
 // width. The error names the column.
 func (s *Schema) Validate(width int) error {
-	if s.Target.Name == "" || s.Target.Kind != TargetClass || len(s.Target.Classes) < 2 {
-		return fmt.Errorf("table schema: target %q of kind %q with %d classes, expected a class target with at least 2", s.Target.Name, s.Target.Kind, len(s.Target.Classes))
+	if err := s.Target.validate(); err != nil {
+		return err
 	}
 	off := 0
 	for _, c := range s.Columns {
@@ -234,8 +242,10 @@ func (s *Schema) Validate(width int) error {
 // FitOptions are the user's choices for FitSchema (the data.* keys).
 type FitOptions struct {
 	// Target names the target column, or gives its 0-based index when no
-	// column has that name.
-	Target string
+	// column has that name. Targets, when set, lists several (a number
+	// target's columns) instead.
+	Target  string
+	Targets []string
 	// Features lists the input columns; empty means every column but the
 	// target and those in Exclude.
 	Features, Exclude []string
@@ -377,13 +387,25 @@ func FitSchema(t *Table, target *TableColumn, classes []string, train []int, opt
 		opt.CategoricalImpute = ImputeMissing
 	}
 	names := t.Names()
+	isTarget := func(c *TableColumn) bool {
+		if c == target {
+			return true
+		}
+		for _, n := range opt.Targets {
+			if tc, _ := ResolveTarget(t, n); tc == c {
+				return true
+			}
+		}
+		return false
+	}
 	check := func(key string, cols []string) error {
 		for _, n := range cols {
-			if t.Column(n) == nil {
+			c := t.Column(n)
+			if c == nil {
 				return fmt.Errorf("%s: %s has no column %q%s, its columns are %s", key, t.Path, n, suggestName(n, names), quoteNames(names))
 			}
-			if n == target.Name {
-				return fmt.Errorf("%s: %q is the target column (data.target), it cannot be an input", key, n)
+			if isTarget(c) {
+				return fmt.Errorf("%s: %q is a target column (data.target), it cannot be an input", key, n)
 			}
 		}
 		return nil
@@ -434,7 +456,7 @@ func FitSchema(t *Table, target *TableColumn, classes []string, train []int, opt
 	}
 	s := &Schema{Delimiter: string(t.Delimiter), Target: Target{Name: target.Name, Kind: TargetClass, Classes: classes}, WeightColumn: opt.WeightColumn}
 	for _, c := range t.Columns {
-		if c == target || c.Name == opt.WeightColumn && c.Name != "" {
+		if isTarget(c) || c.Name == opt.WeightColumn && c.Name != "" {
 			continue
 		}
 		if len(opt.Features) > 0 && !slices.Contains(opt.Features, c.Name) || slices.Contains(opt.Exclude, c.Name) {

@@ -70,7 +70,7 @@ func BenchmarkTableReadEncode(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			ds, _, err := s.encodeRows(t, cols, all, y, false)
+			ds, _, err := s.encodeRows(t, cols, all, rowTarget{y: y}, false)
 			if err != nil {
 				b.Fatal(err)
 			}

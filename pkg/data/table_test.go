@@ -254,7 +254,7 @@ func TestFitSchemaErrors(t *testing.T) {
 	}{
 		{"unknown target", FitOptions{Target: "specis"}, `data.target: ` + p + ` has no column "specis" (did you mean "species"?)`},
 		{"unknown feature", FitOptions{Target: "species", Features: []string{"masss"}}, `data.features: ` + p + ` has no column "masss" (did you mean "mass"?)`},
-		{"target as feature", FitOptions{Target: "species", Features: []string{"species"}}, `is the target column`},
+		{"target as feature", FitOptions{Target: "species", Features: []string{"species"}}, `is a target column`},
 		{"unknown exclude", FitOptions{Target: "species", Exclude: []string{"nope"}}, `data.exclude:`},
 		{"bad type", FitOptions{Target: "species", Types: map[string]string{"mass": "float"}}, `data.types.mass: "float", expected one of numeric`},
 		{"numeric on strings", FitOptions{Target: "species", Types: map[string]string{"island": "numeric"}}, `data.types.island: numeric, but ` + p + ` line 2 holds "X", not a number`},

@@ -31,6 +31,9 @@ type TableConfig struct {
 	// float64 run: standardized numeric inputs as computed, not rounded
 	// to float32.
 	Float64 bool
+	// TargetKind is the kind of target the task predicts: TargetClass
+	// ("" too), or TargetNumber (the numbers of Fit's target columns).
+	TargetKind string
 }
 
 // TableData is a table prepared for training: the fitted schema and the
@@ -52,34 +55,56 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc, err := ResolveTarget(t, c.Fit.Target)
+	tcs, err := ResolveTargets(t, c.Fit.targetNames())
 	if err != nil {
 		return nil, err
 	}
-	y, classes := ClassLabels(tc)
-	if c.Positive != "" && c.Schema == nil {
-		if classes, err = positiveLast(y, classes, c.Positive, tc.Name); err != nil {
-			return nil, err
-		}
+	tc := tcs[0]
+	var rt rowTarget
+	var classes []string
+	number := c.TargetKind == TargetNumber
+	if c.Schema != nil && (c.Schema.Target.Kind == TargetNumber) != number {
+		return nil, fmt.Errorf("data.target: the model's stored preprocessing predicts a %s target, the config's task a %s one", c.Schema.Target.Kind, map[bool]string{true: TargetNumber, false: TargetClass}[number])
 	}
-	if c.Schema != nil {
-		if y, err = c.Schema.labels(t, tc); err != nil {
+	switch {
+	case number && c.Stratify:
+		return nil, fmt.Errorf("data.stratify: keeps each class's share in the validation split, and a number target (model.task regression) has no classes")
+	case number:
+		if rt.v, err = NumberTargets(t, tcs); err != nil {
 			return nil, err
 		}
-		classes = c.Schema.Target.Classes
+		rt.k = len(tcs)
+	case len(tcs) > 1:
+		return nil, fmt.Errorf("data.target: lists %d columns, and a class target is one column", len(tcs))
+	default:
+		rt.y, classes = ClassLabels(tc)
+		if c.Positive != "" && c.Schema == nil {
+			if classes, err = positiveLast(rt.y, classes, c.Positive, tc.Name); err != nil {
+				return nil, err
+			}
+		}
+		if c.Schema != nil {
+			if rt.y, err = c.Schema.labels(t, tc); err != nil {
+				return nil, err
+			}
+			classes = c.Schema.Target.Classes
+		}
 	}
 	var rows []int
-	for i, v := range y {
-		if v >= 0 {
+	for i := range t.N {
+		if !rt.missing(i) {
 			rows = append(rows, i)
 		}
 	}
 	out := &TableData{}
 	dropped := t.N - len(rows)
 	if dropped > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%s: %d of %d row(s) have no %s (the target): dropped", t.Path, dropped, t.N, tc.Name))
+		out.Notes = append(out.Notes, fmt.Sprintf("%s: %d of %d row(s) have no %s (the target): dropped", t.Path, dropped, t.N, targetList(tcs)))
 	}
-	if len(classes) < 2 {
+	if len(rows) == 0 && number {
+		return nil, fmt.Errorf("data.target: %s has no row with a value in %s", t.Path, targetList(tcs))
+	}
+	if len(classes) < 2 && !number {
 		only := "no value"
 		if len(classes) == 1 {
 			only = fmt.Sprintf("the one value %q", classes[0])
@@ -94,12 +119,12 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data: %v", err)
 	}
-	sub := make([]int32, len(rows))
-	for k, i := range rows {
-		sub[k] = y[i]
-	}
 	var vi, ti []int
 	if c.Stratify {
+		sub := make([]int32, len(rows))
+		for k, i := range rows {
+			sub[k] = rt.y[i]
+		}
 		vi, ti = StratifiedSplit(sub, len(classes), nval, rng)
 	} else {
 		vi, ti = RandomSplit(len(rows), nval, rng)
@@ -114,6 +139,9 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	if s == nil {
 		if s, err = FitSchema(t, tc, classes, ti, c.Fit); err != nil {
 			return nil, err
+		}
+		if number {
+			s.Target = fitNumberTarget(tcs, rt.v, ti)
 		}
 		s.DroppedTarget = dropped
 		s.NoHeader = c.Read.NoHeader
@@ -132,8 +160,8 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	if len(ti) == 0 {
 		return nil, fmt.Errorf("%s: no training rows left after dropping rows with missing cells (data.impute)", t.Path)
 	}
-	if c.Schema == nil {
-		s.Target.Counts = ClassCounts(y, ti, len(classes))
+	if c.Schema == nil && !number {
+		s.Target.Counts = ClassCounts(rt.y, ti, len(classes))
 	}
 	for _, col := range s.Columns {
 		if col.Type == TypeIgnore && col.Inferred {
@@ -146,7 +174,7 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	}
 	// Train and validation rows share one buffer, training rows first.
 	all := append(slices.Clip(ti), vi...)
-	ds, notes, err := s.encodeRows(t, cols, all, y, c.Float64)
+	ds, notes, err := s.encodeRows(t, cols, all, rt, c.Float64)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +255,8 @@ func (s *Schema) labels(t *Table, tc *TableColumn) ([]int32, error) {
 // needTarget, t must have the target column: rows without a target are
 // dropped (and noted), and a value that is not one of the classes is an
 // error. Without it the labels are the target's when t has the column
-// and every row's value is a class, else 0.
+// and every row's value is a class, else 0; a number target is then not
+// read at all.
 func (s *Schema) EncodeTable(t *Table, needTarget bool) (*Dataset, []string, error) {
 	return s.EncodeTableAs(t, needTarget, false)
 }
@@ -242,6 +271,9 @@ func (s *Schema) EncodeTableAs(t *Table, needTarget, f64 bool) (*Dataset, []stri
 	rows := make([]int, t.N)
 	for i := range rows {
 		rows[i] = i
+	}
+	if s.Target.Kind == TargetNumber {
+		return s.encodeNumbers(t, cols, rows, notes, needTarget, f64)
 	}
 	y := make([]int32, t.N)
 	tc := t.Column(s.Target.Name)
@@ -280,32 +312,82 @@ func (s *Schema) EncodeTableAs(t *Table, needTarget, f64 bool) (*Dataset, []stri
 			}
 		}
 	}
-	ds, more, err := s.encodeRows(t, cols, rows, y, f64)
+	ds, more, err := s.encodeRows(t, cols, rows, rowTarget{y: y}, f64)
 	if err != nil {
 		return nil, nil, err
 	}
 	notes = append(notes, more...)
-	// Evaluation weighs the rows as training did, when the file has the
-	// weight column; predict needs no weights.
-	if s.WeightColumn != "" && needTarget {
-		if t.Column(s.WeightColumn) == nil {
-			notes = append(notes, fmt.Sprintf("%s: no column %s (data.weight_column): every row weighs 1", t.Path, s.WeightColumn))
-		} else if ds.W, err = SampleWeights(t, s.WeightColumn, rows); err != nil {
-			return nil, nil, err
-		}
-	}
-	return ds, notes, nil
+	return ds, notes, s.evalWeights(t, ds, rows, needTarget, &notes)
 }
 
-// encodeRows encodes rows into a new Dataset with labels y[rows], with
-// X64 too when f64.
-func (s *Schema) encodeRows(t *Table, cols []*TableColumn, rows []int, y []int32, f64 bool) (*Dataset, []string, error) {
-	W := s.Width()
-	ds := &Dataset{Name: t.Path, X: make([]float32, len(rows)*W), Y: make([]int32, len(rows)), N: len(rows), D: W, Classes: len(s.Target.Classes),
-		Embed: s.EmbedInputs()}
-	for k, i := range rows {
-		ds.Y[k] = y[i]
+// encodeNumbers is EncodeTable for a number target: with needTarget every
+// target column must be there, and rows with a missing target are
+// dropped (noted).
+func (s *Schema) encodeNumbers(t *Table, cols []*TableColumn, rows []int, notes []string, needTarget, f64 bool) (*Dataset, []string, error) {
+	var rt rowTarget
+	if needTarget {
+		var tcs []*TableColumn
+		for _, n := range s.Target.Names {
+			tc := t.Column(n)
+			if tc == nil {
+				return nil, nil, fmt.Errorf("%s: no column %q, a target the model predicts", t.Path, n)
+			}
+			tcs = append(tcs, tc)
+		}
+		v, err := NumberTargets(t, tcs)
+		if err != nil {
+			return nil, nil, err
+		}
+		rt = rowTarget{v: v, k: len(tcs)}
+		rows = rows[:0]
+		for i := range t.N {
+			if !rt.missing(i) {
+				rows = append(rows, i)
+			}
+		}
+		if d := t.N - len(rows); d > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %d row(s) have no %s (the target): dropped", t.Path, d, targetList(tcs)))
+		}
 	}
+	ds, more, err := s.encodeRows(t, cols, rows, rt, f64)
+	if err != nil {
+		return nil, nil, err
+	}
+	notes = append(notes, more...)
+	return ds, notes, s.evalWeights(t, ds, rows, needTarget, &notes)
+}
+
+// evalWeights gives ds, encoded for evaluation (needTarget), the sample
+// weights of its rows when the schema has a weight column and the file
+// has it: evaluation weighs the rows as training did; predict needs none.
+func (s *Schema) evalWeights(t *Table, ds *Dataset, rows []int, needTarget bool, notes *[]string) error {
+	if s.WeightColumn == "" || !needTarget {
+		return nil
+	}
+	if t.Column(s.WeightColumn) == nil {
+		*notes = append(*notes, fmt.Sprintf("%s: no column %s (data.weight_column): every row weighs 1", t.Path, s.WeightColumn))
+		return nil
+	}
+	var err error
+	ds.W, err = SampleWeights(t, s.WeightColumn, rows)
+	return err
+}
+
+// targetList names target columns: "price", or "price, area".
+func targetList(tcs []*TableColumn) string {
+	names := make([]string, len(tcs))
+	for i, c := range tcs {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// encodeRows encodes rows into a new Dataset with the target rt of those
+// rows (Schema.setTarget), with X64 too when f64.
+func (s *Schema) encodeRows(t *Table, cols []*TableColumn, rows []int, rt rowTarget, f64 bool) (*Dataset, []string, error) {
+	W := s.Width()
+	ds := &Dataset{Name: t.Path, X: make([]float32, len(rows)*W), N: len(rows), D: W, Embed: s.EmbedInputs()}
+	s.setTarget(ds, rows, rt)
 	if f64 {
 		ds.X64 = make([]float64, len(ds.X))
 	}
@@ -318,9 +400,20 @@ func (s *Schema) encodeRows(t *Table, cols []*TableColumn, rows []int, y []int32
 
 // cut splits d into its first n rows and the rest, sharing d's buffers.
 func (d *Dataset) cut(n int) (a, b *Dataset) {
-	D := d.D
-	a = &Dataset{Name: d.Name + "[train]", X: d.X[: n*D : n*D], Y: d.Y[:n:n], N: n, D: D, Classes: d.Classes, Embed: d.Embed}
-	b = &Dataset{Name: d.Name + "[val]", X: d.X[n*D:], Y: d.Y[n:], N: d.N - n, D: D, Classes: d.Classes, Embed: d.Embed}
+	D, K := d.D, d.K
+	a = &Dataset{Name: d.Name + "[train]", X: d.X[: n*D : n*D], N: n, D: D, Classes: d.Classes, K: K, Embed: d.Embed}
+	b = &Dataset{Name: d.Name + "[val]", X: d.X[n*D:], N: d.N - n, D: D, Classes: d.Classes, K: K, Embed: d.Embed}
+	a.copyTargetMeta(d)
+	b.copyTargetMeta(d)
+	if d.Y != nil {
+		a.Y, b.Y = d.Y[:n:n], d.Y[n:]
+	}
+	if d.Target != nil {
+		a.Target, b.Target = d.Target[:n*K:n*K], d.Target[n*K:]
+	}
+	if d.W != nil {
+		a.W, b.W = d.W[:n:n], d.W[n:]
+	}
 	if d.X64 != nil {
 		a.X64, b.X64 = d.X64[:n*D:n*D], d.X64[n*D:]
 	}

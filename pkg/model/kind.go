@@ -72,6 +72,7 @@ func init() {
 		{autoencoder{}, newAutoencoder[float32], newAutoencoder[float64]},
 		{sigmoidKind{multi: false}, newSigmoid[float32], newSigmoid[float64]},
 		{sigmoidKind{multi: true}, newSigmoid[float32], newSigmoid[float64]},
+		{regression{}, newRegression[float32], newRegression[float64]},
 	}
 }
 

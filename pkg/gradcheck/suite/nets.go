@@ -96,7 +96,7 @@ const (
 // activations where the kind allows it; an error says why a network of
 // this kind cannot be checked by finite differences. Each task
 // (internal/task) names its kind's Batch: ClassBatch, InputBatch.
-type Batch func(net *model.Net[float64], n int, rng *rand.Rand) (x *layers.Matrix[float64], y []int32, err error)
+type Batch func(net *model.Net[float64], n int, rng *rand.Rand) (x *layers.Matrix[float64], t layers.Target[float64], err error)
 
 // ForSpec returns the check of the network a config describes: the same
 // architecture, activations, leaky_alpha, loss and reg, in float64, on a
@@ -192,7 +192,7 @@ func runNetMistake(check string, spec model.Spec, seed uint64, n, limit int, flo
 	if err != nil {
 		return []gradcheck.Result{{Check: check, Threshold: threshold, Err: err.Error()}}
 	}
-	net.Loss(x, layers.Classes[float64](y))
+	net.Loss(x, y)
 	analytic := make([][]float64, len(net.Params()))
 	for i, p := range net.Params() {
 		analytic[i] = slices.Clone(p.Grad)
@@ -209,7 +209,7 @@ func runNetMistake(check string, spec model.Spec, seed uint64, n, limit int, flo
 			}
 		}
 	}
-	f := func() float64 { return net.EvalLoss(x, layers.Classes[float64](y)) + net.RegLoss() }
+	f := func() float64 { return net.EvalLoss(x, y) + net.RegLoss() }
 	cmp, h := compare, gradcheck.DefaultStep
 	if floored {
 		floor := noiseFloor(f())
@@ -279,7 +279,7 @@ func compareFloor(check, tensor string, a, n []float64, floor float64) gradcheck
 // N(0, 1) inputs and random labels, with the biases feeding ReLU and
 // LeakyReLU shifted off the kinks (batchAwayFromKinks; with batchnorm or
 // dropout, offKinks and fixed dropout masks).
-func ClassBatch(net *model.Net[float64], n int, rng *rand.Rand) (*layers.Matrix[float64], []int32, error) {
+func ClassBatch(net *model.Net[float64], n int, rng *rand.Rand) (*layers.Matrix[float64], layers.Target[float64], error) {
 	spec := net.Spec
 	// Embedding tables come first: the layer-by-layer walk draws their
 	// indices and knows where the affine layers are.
@@ -300,25 +300,25 @@ func ClassBatch(net *model.Net[float64], n int, rng *rand.Rand) (*layers.Matrix[
 			y[i] = int32(rng.IntN(spec.Classes))
 		}
 		offKinks(net, x)
-		return x, y, nil
+		return x, layers.Classes[float64](y), nil
 	}
 	x, y, ok := batchAwayFromKinks(net, n, rng)
 	if !ok {
-		return nil, nil, errors.New("could not draw a batch whose SVM margins all stay 0.05 away from 0")
+		return nil, layers.Target[float64]{}, errors.New("could not draw a batch whose SVM margins all stay 0.05 away from 0")
 	}
-	return x, y, nil
+	return x, layers.Classes[float64](y), nil
 }
 
 // InputBatch is the batch of a network whose target is its input (the
 // tied autoencoder): N(0, 1) inputs and no labels. Without biases nothing
 // moves the pre-activations off a kink, so it refuses relu and
 // leaky_relu.
-func InputBatch(net *model.Net[float64], n int, rng *rand.Rand) (*layers.Matrix[float64], []int32, error) {
+func InputBatch(net *model.Net[float64], n int, rng *rand.Rand) (*layers.Matrix[float64], layers.Target[float64], error) {
 	if a := net.Spec.Activations[0]; a == "relu" || a == "leaky_relu" {
-		return nil, nil, fmt.Errorf("model.activation %s: the network has no bias to keep its pre-activations off the kink at 0, "+
+		return nil, layers.Target[float64]{}, fmt.Errorf("model.activation %s: the network has no bias to keep its pre-activations off the kink at 0, "+
 			"so finite differences cannot check it (nnfc gradcheck --only layer/%s checks the layer)", a, a)
 	}
-	return randMatrix(rng, n, net.Spec.InputDim), nil, nil
+	return randMatrix(rng, n, net.Spec.InputDim), layers.Target[float64]{}, nil
 }
 
 // batchAwayFromKinks draws a batch of n N(0, 1) samples and labels, then

@@ -44,11 +44,13 @@ func All() []Check {
 	cs = append(cs, regularizationLayerChecks()...)
 	cs = append(cs, lossChecks()...)
 	cs = append(cs, weightedLossChecks()...)
+	cs = append(cs, regressionLossChecks()...)
 	cs = append(cs, netChecks()...)
 	cs = append(cs, regularizationNetChecks()...)
 	cs = append(cs, autoencoderCheck(), gplvmCheck(), swishnetCheck())
 	cs = append(cs, autoencoderNetChecks()...)
 	cs = append(cs, embedChecks()...)
+	cs = append(cs, regressionNetChecks()...)
 	return cs
 }
 

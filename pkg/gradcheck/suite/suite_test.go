@@ -91,7 +91,8 @@ func TestSelect(t *testing.T) {
 	}{
 		{patterns: nil, count: len(all)},
 		{patterns: []string{"derivation/gplvm"}, want: []string{"derivation/gplvm"}},
-		{patterns: []string{"loss/"}, want: []string{"loss/softmax", "loss/svm", "loss/mse", "loss/smoothed_softmax", "loss/softmax_weighted", "loss/bce", "loss/bce_multilabel"}},
+		{patterns: []string{"loss/"}, want: []string{"loss/softmax", "loss/svm", "loss/mse", "loss/smoothed_softmax", "loss/softmax_weighted", "loss/bce", "loss/bce_multilabel",
+			"loss/regression/mse", "loss/regression/mse/weighted", "loss/regression/mae", "loss/regression/mae/weighted", "loss/regression/huber", "loss/regression/huber/weighted"}},
 		{patterns: []string{"layer/*"}, count: 9}, // affine, 5 activations, embedding, batchnorm, dropout
 		{patterns: []string{"net/h=1"}, count: 10},
 		{patterns: []string{"net/*/swish/*"}, want: []string{"net/h=1/swish/reg=0", "net/h=1/swish/reg=0.3",
