@@ -8,6 +8,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/infer"
 	datasource "github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
@@ -24,7 +25,7 @@ func nnfcRegress(t *testing.T, path, csvPath string) (pred []float64, targets in
 		t.Fatal(err)
 	}
 	defer m.Close()
-	ds, err := datasource.ReadInput(csvPath, datasource.InputOptions{Dim: m.Spec.InputDim, Fitted: m.Norm.Source})
+	ds, err := datasource.ReadInput(csvPath, datasource.InputOptions{Dim: m.Spec.InputDim, Fitted: m.Norm.Source, Float64: m.TypeName() == "float64"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +45,8 @@ func nnfcRegress(t *testing.T, path, csvPath string) (pred []float64, targets in
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := m.Spec.Targets
-	for i := range pred {
-		pred[i] = sc.Target.Mean[i%k] + sc.Target.Std[i%k]*pred[i]
-	}
-	return pred, k
+	task.Unscale(pred, sc.Target.Mean, sc.Target.Std)
+	return pred, m.Spec.Targets
 }
 
 // scores is the network's forward pass on the prepared rows of ds, in
@@ -78,8 +76,9 @@ func scores[T layers.Float](n *model.Net[T], ds *data.Dataset) []float64 {
 // (bmi and progression) — exports them and runs them in ONNX Runtime on
 // every row, against nnfc's forward pass with the target scaling undone:
 // the predictions, in the data's units, within 1e-5 relative of nnfc's
-// plus 1e-6 of the target's standard deviation (float32; float64: 1e-6
-// relative, as nnfc's reader encodes the rows in float32, plus 1e-9). Negative twin: the graph without the
+// plus 1e-6 of the target's standard deviation (float32; float64: 1e-12
+// and 1e-12). nnfc predict does not write a regression's values yet: the
+// reference is what nnfc eval and serve compute. Negative twin: the graph without the
 // target's mean added back must fail. Debian's onnx.checker accepts the
 // files.
 func TestRegressionInONNXRuntime(t *testing.T) {
@@ -101,12 +100,10 @@ func TestRegressionInONNXRuntime(t *testing.T) {
 		{"diabetes-two-targets", "float32", "[bmi, progression]"},
 	} {
 		// rtol relative to the prediction, atol times the target's
-		// standard deviation (a prediction near 0). Float64: nnfc's
-		// reader encodes the rows in float32 (the double graph does
-		// not), 4.9e-8 relative apart measured.
+		// standard deviation (a prediction near 0).
 		tc := &tcase{name: c.name, tol: tolerance{rtol: 1e-5, atol: 1e-6}}
 		if c.precision == "float64" {
-			tc.tol = tolerance{rtol: 1e-6, atol: 1e-9}
+			tc.tol = tolerance{rtol: 1e-12, atol: 1e-12}
 		}
 		tc.model = trainTable(t, dir, c.name, fmt.Sprintf(`seed: %d
 precision: %s
