@@ -161,13 +161,13 @@ func runRuns(o *runsOptions) error {
 			tk = task.All[0]
 		}
 		if r.Best != nil {
-			best = tk.ListBest(task.Eval{Accuracy: r.Best.ValAcc, MSE: r.Best.ValMSE}, r.BestEpoch)
+			best = tk.ListBest(task.Eval{Accuracy: r.Best.ValAcc, MSE: r.Best.ValMSE, Metrics: r.Best.Val}, r.BestEpoch)
 			if v := r.Best.Value(r.Monitor); !math.IsNaN(v) {
 				monitored = fmt.Sprintf("%s %.4f", cmp.Or(r.Monitor, rundir.DefaultMonitor), v)
 			}
 		}
 		if r.Test != nil {
-			test, tloss = tk.ListTest(task.Eval{Accuracy: r.Test.Accuracy, MSE: r.Test.MSE}), fmt.Sprintf("%.4f", r.Test.Loss)
+			test, tloss = tk.ListTest(task.Eval{Accuracy: r.Test.Accuracy, MSE: r.Test.MSE, Metrics: r.Test.Metrics}), fmt.Sprintf("%.4f", r.Test.Loss)
 		}
 		status := r.Status
 		if len(r.Warnings) > 0 {

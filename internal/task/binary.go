@@ -193,11 +193,20 @@ func (binary) Test(test Eval) string {
 }
 
 func (binary) ListBest(val Eval, epoch int) string {
-	return fmt.Sprintf("%.2f%% auc %.4f @%d", 100*val.Accuracy, val.Metrics["roc_auc"], epoch)
+	return fmt.Sprintf("%.2f%%%s @%d", 100*val.Accuracy, auc(val), epoch)
 }
 
 func (binary) ListTest(test Eval) string {
-	return fmt.Sprintf("%.2f%% auc %.4f", 100*test.Accuracy, test.Metrics["roc_auc"])
+	return fmt.Sprintf("%.2f%%%s", 100*test.Accuracy, auc(test))
+}
+
+// auc is " auc 0.9951" when ev has the ROC-AUC (a split without both
+// classes has none).
+func auc(ev Eval) string {
+	if v, ok := ev.Metrics["roc_auc"]; ok {
+		return fmt.Sprintf(" auc %.4f", v)
+	}
+	return ""
 }
 
 // WriteEval writes the metrics (at the model's threshold, and from the
