@@ -22,6 +22,12 @@ peer's. For each seed it
 
 and prints both test accuracies and training times side by side, then the
 medians. Timings on a shared machine are noisy: compare them as ratios.
+
+A config with model.task: regression (e.g. configs/diabetes.yaml) is
+compared with MLPRegressor instead (same hidden sizes, random_state S,
+otherwise its defaults, on the target in its own units as scikit-learn
+takes it), and the figure is the test R² (sklearn's r2_score; nnfc's
+results.json test metrics r2).
 """
 import argparse
 import json
@@ -37,7 +43,8 @@ import pandas as pd
 import yaml
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
-from sklearn.neural_network import MLPClassifier
+from sklearn.metrics import r2_score
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -60,7 +67,11 @@ def main():
     test = pd.read_csv(d["test"], na_values=NA, keep_default_na=False)
     train = train[train[target].notna()]
     test = test[test[target].notna()]
-    ytr, yte = train.pop(target).astype(str), test.pop(target).astype(str)
+    regression = cfg.get("model", {}).get("task") == "regression"
+    if regression:
+        ytr, yte = train.pop(target).astype(float), test.pop(target).astype(float)
+    else:
+        ytr, yte = train.pop(target).astype(str), test.pop(target).astype(str)
     drop = [c for c, t in (d.get("types") or {}).items() if t == "ignore"]
     for c in drop + list(d.get("exclude") or []):
         train.pop(c)
@@ -68,6 +79,10 @@ def main():
     cat = [c for c in train.columns if train[c].dtype == object]
     num = [c for c in train.columns if c not in cat]
     print(f"{a.config}: {len(train)} train, {len(test)} test rows; {len(num)} numeric, {len(cat)} string columns; hidden {list(hidden)}")
+    if regression:
+        print("test figure: R² (sklearn's r2_score on the test file, in the target's units)")
+    else:
+        print("test figure: accuracy, %")
     print(f"{'seed':>4}  {'nnfc test':>9}  {'sklearn test':>12}  {'nnfc train s':>12}  {'nnfc run s':>10}  {'sklearn fit s':>13}  {'fit/train':>9}  {'fit/run':>7}")
     rows = []
     for seed in [int(s) for s in a.seeds.split(",")]:
@@ -83,17 +98,22 @@ def main():
             ("num", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
             ("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value="<missing>"), OneHotEncoder(handle_unknown="ignore")), cat),
         ])
-        clf = make_pipeline(pre, MLPClassifier(hidden_layer_sizes=hidden, max_iter=2000, random_state=seed))
+        mlp = MLPRegressor if regression else MLPClassifier
+        clf = make_pipeline(pre, mlp(hidden_layer_sizes=hidden, max_iter=2000, random_state=seed))
         t0 = time.perf_counter()
         clf.fit(train, ytr)
         fit = time.perf_counter() - t0
-        sk = float(np.mean(clf.predict(test) == yte))
-        nn = res["test"]["accuracy"]
+        if regression:
+            sk, nn = r2_score(yte, clf.predict(test)), res["test"]["metrics"]["r2"]
+        else:
+            sk, nn = float(np.mean(clf.predict(test) == yte)), res["test"]["accuracy"]
         rows.append((nn, sk, res["train_seconds"], res["wall_seconds"], fit))
-        print(f"{seed:>4}  {100*nn:>8.2f}%  {100*sk:>11.2f}%  {res['train_seconds']:>12.4f}  {res['wall_seconds']:>10.4f}  {fit:>13.4f}  {fit/res['train_seconds']:>8.0f}x  {fit/res['wall_seconds']:>6.1f}x"
+        pct = 1 if regression else 100
+        print(f"{seed:>4}  {pct*nn:>9.4g}  {pct*sk:>12.4g}  {res['train_seconds']:>12.4f}  {res['wall_seconds']:>10.4f}  {fit:>13.4f}  {fit/res['train_seconds']:>8.0f}x  {fit/res['wall_seconds']:>6.1f}x"
               f"   (nnfc process {proc:.3f} s; sklearn {clf[-1].n_iter_} epochs)")
     med = [statistics.median(c) for c in zip(*rows)]
-    print(f"{'med':>4}  {100*med[0]:>8.2f}%  {100*med[1]:>11.2f}%  {med[2]:>12.4f}  {med[3]:>10.4f}  {med[4]:>13.4f}  {med[4]/med[2]:>8.0f}x  {med[4]/med[3]:>6.1f}x")
+    pct = 1 if regression else 100
+    print(f"{'med':>4}  {pct*med[0]:>9.4g}  {pct*med[1]:>12.4g}  {med[2]:>12.4f}  {med[3]:>10.4f}  {med[4]:>13.4f}  {med[4]/med[2]:>8.0f}x  {med[4]/med[3]:>6.1f}x")
     print("fit/train: scikit-learn's fit (preprocessing included) over nnfc's training loop (train_seconds);")
     print("fit/run: over nnfc's whole run (wall_seconds: reading the CSV, fitting the schema, training, test evaluation, writing the run)")
 

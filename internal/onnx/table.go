@@ -71,6 +71,9 @@ func tableInput(g *graph, s *source, state json.RawMessage) (string, error) {
 	if w := sc.Width(); w != s.net.Spec.InputDim {
 		return "", fmt.Errorf("the table schema encodes %d inputs, the network takes %d", w, s.net.Spec.InputDim)
 	}
+	if sc.Target.Kind == data.TargetNumber {
+		s.target = targetScaling{Names: sc.Target.Names, Mean: sc.Target.Mean, Std: sc.Target.Std}
+	}
 	na := naStrings(sc.NAValues)
 	var blocks []string
 	var meta []TableInput

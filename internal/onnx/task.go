@@ -17,6 +17,16 @@ type source struct {
 	opts    Options
 	meta    map[string]string
 	classes []string
+	// target is the data source's fitted target scaling (a table's number
+	// target), set by the input exporter; nil Mean: none.
+	target targetScaling
+}
+
+// targetScaling maps a regression's standardized outputs o back to the
+// data's units: Mean[j] + Std[j]·o_j for target j, named Names[j].
+type targetScaling struct {
+	Names     []string
+	Mean, Std []float64
 }
 
 // A taskExporter writes the graph of one model kind (model.Kind, by
