@@ -257,7 +257,11 @@ func Build(dir string, o Options) (*Page, error) {
 	if raw.D != net.Spec.InputDim {
 		return nil, fmt.Errorf("%s has %s per sample, but the model %s expects %d", raw.Name, english.Count(raw.D, "feature"), modelPath, net.Spec.InputDim)
 	}
-	ds := &data.Dataset{Name: raw.Name, X: append([]float32(nil), raw.X...), Y: raw.Y, N: raw.N, D: raw.D, Classes: raw.Classes}
+	// The network's copy: normalized inputs (float32), the labels, float
+	// targets and weights as they are.
+	cp := *raw
+	cp.X, cp.X64 = append([]float32(nil), raw.X...), nil
+	ds := &cp
 	if norm != nil {
 		if err := norm.Apply(ds); err != nil {
 			return nil, err
@@ -285,11 +289,13 @@ func Build(dir string, o Options) (*Page, error) {
 	if p.Figures, err = metricFigures(ev.Curves, ev.Metrics, split); err != nil {
 		return nil, err
 	}
-	if p.Conf, err = uri(plots.Confusion(ev.Confusion, names)); err != nil {
-		return nil, err
-	}
-	if p.PerClass, err = perClassPlot(p.Classes); err != nil {
-		return nil, err
+	if len(ev.Confusion) > 0 { // a task with classes
+		if p.Conf, err = uri(plots.Confusion(ev.Confusion, names)); err != nil {
+			return nil, err
+		}
+		if p.PerClass, err = perClassPlot(p.Classes); err != nil {
+			return nil, err
+		}
 	}
 
 	switch side := squareSide(net.Spec.InputDim); {
