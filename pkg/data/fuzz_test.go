@@ -153,6 +153,7 @@ func FuzzTable(f *testing.F) {
 	f.Add([]byte("a;b;c\n\"x;y\";1;NA\n\"q\"\"\n\";2;3\nz;?;4\n"), uint8(2), false)
 	f.Add([]byte("y\tx\n1\t1e308\n2\t-1e308\n1\t\n"), uint8(0), true)
 	f.Add([]byte("y,x\na,\"1\nb,2\n"), uint8(1), false)
+	f.Add([]byte("x,\"2\n1a,\",y\n1,2,3\n4,2,5\n"), uint8(1), false)
 	f.Fuzz(func(t *testing.T, b []byte, target uint8, stratify bool) {
 		p := fuzzFile(t, t.TempDir(), "d.csv", b)
 		td, err := LoadTable(TableConfig{Train: p, Test: p, Fit: FitOptions{Target: strconv.Itoa(int(target % 8))}, ValFraction: 0.25, Stratify: stratify}, rand.New(rand.NewPCG(1, 1)))

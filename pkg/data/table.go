@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/nnfc/nnfc/pkg/limits"
 )
@@ -252,6 +253,12 @@ func (t *Table) setHeader(rec []string, noHeader bool) error {
 		name := strings.TrimSpace(f)
 		if noHeader || name == "" {
 			name = "col" + strconv.Itoa(j+1)
+		}
+		// A name goes into config keys and one-line messages: a quoted
+		// header field holding a line break (or another control
+		// character) cannot be either.
+		if strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) && r != '\t' }) >= 0 {
+			return fmt.Errorf("column %d is named %q, which holds a line break or another control character; expected a one-line column name", j+1, name)
 		}
 		if k, dup := seen[name]; dup {
 			return fmt.Errorf("columns %d and %d are both named %q, expected distinct column names", k+1, j+1, name)

@@ -123,6 +123,9 @@ func TestReadTableBadFiles(t *testing.T) {
 		{"header only", "a,b,c\n", "t.csv: a header and no data rows"},
 		{"empty", "", "t.csv: empty file"},
 		{"duplicate names", "a,b,a\n1,2,3\n", `columns 1 and 3 are both named "a"`},
+		// Found by FuzzTable in CI: the name reached a data.target error
+		// with its line break.
+		{"line break in a name", "x,\"2\n1a\",y\n1,2,3\n", `t.csv:1: column 2 is named "2\n1a", which holds a line break`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadTable(writeTable(t, "t.csv", tc.text), TableOptions{})
