@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
@@ -427,10 +428,10 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 			at = fmt.Sprintf("%s:%d", src, n)
 		}
 		if mapAt[k] {
-			errs = append(errs, fmt.Errorf("%s: %s: must be %s, got a map", at, k, valueKind(defaults[k])))
+			errs = append(errs, fmt.Errorf("%s: %s: must be %s, got a map", at, showKey(k), valueKind(defaults[k])))
 			continue
 		}
-		errs = append(errs, fmt.Errorf("%s: unknown key %s%s", at, k, suggest(k)))
+		errs = append(errs, fmt.Errorf("%s: unknown key %s%s", at, showKey(k), suggest(k)))
 	}
 	for _, k := range mapKeysAt {
 		v.Set(k, defaults[k]) // reported above: decoding it would say it again
@@ -1149,4 +1150,14 @@ func keyLines(path string) map[string]int {
 	}
 	walk(doc.Content[0], "")
 	return lines
+}
+
+// showKey is a key of the file as a message shows it: quoted (Go syntax)
+// when it holds a character that is not printable, such as a line break
+// inside a YAML key, so that the message stays one line.
+func showKey(k string) string {
+	if strings.IndexFunc(k, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(k)
+	}
+	return k
 }
