@@ -178,7 +178,7 @@ func runEmbed(o *embedOptions) error {
 	}
 	_, err = embedrun.Run(net, ds, embedrun.Options{Layer: k, LayerName: layerName, Methods: o.Methods, Kernel: o.Kernel,
 		MaxPoints: o.MaxPoints, Seed: o.Seed, Iters: o.Iters, Batch: o.Batch, Prefix: o.Out,
-		Model: o.ModelPath, Split: o.Data.split, Out: o.IO.Out, Log: o.IO.ErrOut})
+		Model: o.ModelPath, Split: o.Data.split, ClassNames: m.ClassNames, Out: o.IO.Out, Log: o.IO.ErrOut})
 	return err
 }
 

@@ -61,6 +61,9 @@ type Options struct {
 	Prefix    string
 	// Model and Split are recorded in the JSON and the messages.
 	Model, Split string
+	// ClassNames name the classes in the pictures' legend (nil: class 0,
+	// class 1, ...).
+	ClassNames []string
 	// Out gets the results (one line per method and the files written),
 	// Log the progress.
 	Out, Log io.Writer
@@ -128,7 +131,7 @@ func Run(net Net, ds *data.Dataset, o Options) ([]Result, error) {
 		}
 		r.KNN1Error = embed.KNN1Error(xy, labels)
 		prefix := o.Prefix + Name(o.LayerName, m, r.Kernel)
-		if err := write(prefix, r, xy, rows, labels, xlab, ylab); err != nil {
+		if err := write(prefix, r, xy, rows, labels, xlab, ylab, o.ClassNames); err != nil {
 			return nil, err
 		}
 		line := fmt.Sprintf("%-6s 1-NN error %.2f%%", m, 100*r.KNN1Error)
@@ -210,7 +213,7 @@ func Activations(net Net, ds *data.Dataset, rows []int, k, batch int) (*mat.Dens
 }
 
 // write writes prefix.csv, prefix.png and prefix.json, each atomically.
-func write(prefix string, r Result, xy *mat.Dense, rows []int, labels []int32, xlab, ylab string) error {
+func write(prefix string, r Result, xy *mat.Dense, rows []int, labels []int32, xlab, ylab string, classNames []string) error {
 	if dir := filepath.Dir(prefix + "x"); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("--out: %v", err)
@@ -232,7 +235,7 @@ func write(prefix string, r Result, xy *mat.Dense, rows []int, labels []int32, x
 	title := fmt.Sprintf("%s of layer %s (%d-d), %d points of %s\n1-NN error %.1f%% (in the %d-d layer: %.1f%%)",
 		name, r.Layer, r.Dims, r.Points, r.Data, 100*r.KNN1Error, r.Dims, 100*r.KNN1ErrorFull)
 	if err := atomicfile.Write(prefix+".png", 0o644, func(w io.Writer) error {
-		return plots.WriteScatter(w, xy, labels, plots.ScatterOptions{Title: title, XLabel: xlab, YLabel: ylab})
+		return plots.WriteScatter(w, xy, labels, plots.ScatterOptions{Title: title, XLabel: xlab, YLabel: ylab, ClassNames: classNames})
 	}); err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ type ScatterOptions struct {
 
 // Size of the scatter plot: shown one to a row in the report.
 const (
-	scatterW, scatterH, scatterLegendW = 9 * vg.Inch, 7 * vg.Inch, 1.2 * vg.Inch
+	scatterW, scatterH, scatterLegendW = 9 * vg.Inch, 7 * vg.Inch, 1.7 * vg.Inch
 )
 
 // WriteScatter draws 2-D points (the first two columns of x, one row per
