@@ -23,6 +23,9 @@ type Prediction struct {
 // row index: class, p0, p1, ...; or, when the classes have names
 // (ClassNames), class, p_NAME, ...
 func (m *Model) Columns() []string {
+	if rp, ok := task.Of(m.Spec).(task.RowPredictor); ok {
+		return rp.PredictColumns(m.Spec, m.ClassNames)
+	}
 	cols := []string{"class"}
 	for j := 0; j < m.Spec.Classes; j++ {
 		if m.ClassNames != nil {
@@ -97,9 +100,15 @@ func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 		return err
 	}
 	var line []byte
+	rp, _ := task.Of(m.Spec).(task.RowPredictor)
 	return m.Predict(ds, batch, func(row int, p Prediction) error {
 		line = strconv.AppendInt(line[:0], int64(row), 10)
 		line = append(line, ',')
+		if rp != nil {
+			line = rp.AppendPrediction(line, m.Spec, m.ClassNames, p.Probs, appendCSVField)
+			_, err := w.Write(append(line, '\n'))
+			return err
+		}
 		if m.ClassNames != nil {
 			line = appendCSVField(line, m.ClassNames[p.Class])
 		} else {
