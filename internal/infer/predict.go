@@ -92,7 +92,7 @@ func predictValues[T layers.Float](net *model.Net[T], ds *data.Dataset, batch in
 	for lo := 0; lo < ds.N; lo += batch {
 		var in *layers.Matrix[T]
 		in, idx = matrix(ds, lo, min(lo+batch, ds.N), x, idx, y)
-		out := net.Scores(in)
+		out := net.Infer(in)
 		for i := 0; i < out.Rows; i++ {
 			p.Values = p.Values[:0]
 			for _, v := range out.Row(i) {
