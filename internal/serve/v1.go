@@ -67,14 +67,18 @@ func decodeV1(body []byte, m *Model, maxRows int) (*request, error) {
 	if len(raw) == 0 || raw[0] != '[' || raw[skipSpace(raw, 1)] != '[' {
 		return nil, bad("instances: expected an array of rows, each an array of %d numbers", m.inputDim)
 	}
-	x, n, err := scanMatrix(raw, m.inputDim, maxRows, "instances", make([]float32, 0, min(len(raw)/2, maxRows*m.inputDim)))
+	// At least 2 bytes a number ("0,"): room for all of them, as many
+	// rows as the limit allows.
+	buf := getRows(min(len(raw)/2, maxRows*m.inputDim))
+	x, n, err := scanMatrix(raw, m.inputDim, maxRows, "instances", *buf)
 	if err != nil {
+		putRows(buf)
 		if re, ok := err.(*rowsError); ok {
 			return nil, &badRequest{413, re.Error()}
 		}
 		return nil, bad("%v", err)
 	}
-	return allOutputs(&request{x: x, n: n}, m), nil
+	return allOutputs(&request{x: x, n: n, kept: buf}, m), nil
 }
 
 // decodeRecords refuses {"column": value} records for a model of plain
