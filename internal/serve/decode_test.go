@@ -76,7 +76,7 @@ func tableModel(t testing.TB) *Model {
 // NaN, NA) imputes as the schema says.
 func TestTableDecoders(t *testing.T) {
 	m := tableModel(t)
-	want, _, err := encodeTable([]byte("x,color,yes\n2,blue,b\nNA,purple,a\n"), m, data.TableOptions{}, "w", -1)
+	want, _, _, err := encodeTable([]byte("x,color,yes\n2,blue,b\nNA,purple,a\n"), m, data.TableOptions{}, "w", -1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ type v2Request struct {
 type request struct {
 	id      string
 	x       []float32 // n rows of the model's width, not yet normalized
+	x64     []float64 // instead of x, for a model that reads its rows in float64 (Model.wide)
 	n       int
 	outputs []string        // names to answer, in order
 	binary  map[string]bool // outputs to answer as binary data
@@ -101,7 +102,7 @@ func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, erro
 			return nil, err
 		}
 		req := &request{id: r.ID}
-		if req.x, req.n, err = rows.encode(m, "inputs"); err != nil {
+		if req.x, req.x64, req.n, err = rows.encode(m, "inputs"); err != nil {
 			return nil, err
 		}
 		return req, chooseOutputs(&r, m, req)

@@ -610,7 +610,7 @@ func putRows(buf *[]float32) {
 // run puts the request's normalized rows through the batcher, answering
 // 500 if the forward pass failed.
 func (s *Server) run(w http.ResponseWriter, m *Model, req *request) ([]Tensor, bool) {
-	j := &job{m: m, x: req.x, n: req.n}
+	j := &job{m: m, x: req.x, x64: req.x64, n: req.n}
 	s.batch.submit(j)
 	if j.err != nil {
 		writeError(w, http.StatusInternalServerError, j.err.Error())
@@ -648,8 +648,8 @@ func (s *Server) inferV2(w http.ResponseWriter, r *http.Request, m *Model, body 
 		return
 	}
 	defer req.release()
-	if r, c, ok := m.prepare(req.x); !ok {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("inputs[0]: row %d, column %d is %v: inputs must be finite numbers", r, c, req.x[r*m.inputDim+c]))
+	if r, c, v, ok := m.prepareRequest(req); !ok {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("inputs[0]: row %d, column %d is %v: inputs must be finite numbers", r, c, v))
 		return
 	}
 	ph.done("decode")
@@ -711,8 +711,8 @@ func (s *Server) predictV1(w http.ResponseWriter, r *http.Request, m *Model, bod
 		return
 	}
 	defer req.release()
-	if r, c, ok := m.prepare(req.x); !ok {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("instances: row %d, column %d is %v: inputs must be finite numbers", r, c, req.x[r*m.inputDim+c]))
+	if r, c, v, ok := m.prepareRequest(req); !ok {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("instances: row %d, column %d is %v: inputs must be finite numbers", r, c, v))
 		return
 	}
 	ph.done("decode")

@@ -56,7 +56,7 @@ func decodeV1(body []byte, m *Model, maxRows int) (*request, error) {
 			return nil, err
 		}
 		req := &request{}
-		if req.x, req.n, err = rows.encode(m, "instances"); err != nil {
+		if req.x, req.x64, req.n, err = rows.encode(m, "instances"); err != nil {
 			return nil, err
 		}
 		return allOutputs(req, m), nil
@@ -104,14 +104,14 @@ func decodeRecords(raw []byte, m *Model) error {
 func decodeCSV(body []byte, m *Model, maxRows int) (*request, error) {
 	if m.schema != nil {
 		// A table model's CSV is read as nnfc predict reads its file.
-		x, n, err := encodeTable(body, m, data.TableOptions{NAValues: m.schema.NAValues, NoHeader: m.schema.NoHeader}, "CSV", -1)
+		x, x64, n, err := encodeTable(body, m, data.TableOptions{NAValues: m.schema.NAValues, NoHeader: m.schema.NoHeader}, "CSV", -1)
 		if err != nil {
 			return nil, err
 		}
 		if n > maxRows {
 			return nil, &badRequest{413, fmt.Sprintf("CSV: %d rows, more than the server's --max-rows %d", n, maxRows)}
 		}
-		return allOutputs(&request{x: x, n: n}, m), nil
+		return allOutputs(&request{x: x, x64: x64, n: n}, m), nil
 	}
 	r := csv.NewReader(bytes.NewReader(body))
 	r.ReuseRecord = true
