@@ -240,7 +240,7 @@ func (a *valueAnswer[T]) Answer64(x []float64, n int) []Column {
 }
 
 func (a *valueAnswer[T]) answer(in *layers.Matrix[T], n int) []Column {
-	out := a.net.Scores(in)
+	out := a.net.Infer(in)
 	c := Column{Name: "predictions", Datatype: "FP64", Shape: []int{n, out.Cols}, F64: make([]float64, n*out.Cols)}
 	for i, v := range out.Data[:n*out.Cols] {
 		c.F64[i] = float64(v)
