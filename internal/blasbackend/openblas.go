@@ -60,16 +60,21 @@ func Init(threads int) error {
 		// The float32 update rules share a large weight out over the same
 		// OpenMP team as oneDNN's GEMMs.
 		vec.SetTeam(setOMPThreads(0))
+		// and a float32 weight's update rule takes its gradient from a
+		// GEMM of vec's, tile by tile in registers (vec.GemmRule32).
+		vec.SetGemmRules(true)
 	case OpenBLASName:
 		blas32.Use(netlib.Implementation{})
 		blas64.Use(netlib.Implementation{})
 		lapack64.Use(openBLASLapack{})
 		vec.SetTeam(1)
+		vec.SetGemmRules(false)
 	default:
 		blas32.Use(gonum.Implementation{})
 		blas64.Use(gonum.Implementation{})
 		lapack64.Use(lapackgonum.Implementation{})
 		vec.SetTeam(1)
+		vec.SetGemmRules(false)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/vec"
 )
 
 // TestEveryBackend runs the fused-versus-reference and TrainStep tests with
@@ -16,6 +17,8 @@ import (
 // between a row alone and the same row in a batch).
 func TestEveryBackend(t *testing.T) {
 	im32, im64 := blas32.Implementation(), blas64.Implementation()
+	defer vec.SetGemmRules(vec.GemmRules())
+	defer vec.SetTeam(vec.Team())
 	defer func() {
 		if err := blasbackend.Select(""); err != nil {
 			t.Error(err)
