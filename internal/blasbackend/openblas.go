@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/nnfc/nnfc/internal/vec"
+	"github.com/nnfc/nnfc/pkg/layers"
 
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -63,18 +64,25 @@ func Init(threads int) error {
 		// and a float32 weight's update rule takes its gradient from a
 		// GEMM of vec's, tile by tile in registers (vec.GemmRule32).
 		vec.SetGemmRules(true)
+		if usePacked {
+			layers.SetPacker(onednnPacker{})
+		} else {
+			layers.SetPacker(nil)
+		}
 	case OpenBLASName:
 		blas32.Use(netlib.Implementation{})
 		blas64.Use(netlib.Implementation{})
 		lapack64.Use(openBLASLapack{})
 		vec.SetTeam(1)
 		vec.SetGemmRules(false)
+		layers.SetPacker(nil)
 	default:
 		blas32.Use(gonum.Implementation{})
 		blas64.Use(gonum.Implementation{})
 		lapack64.Use(lapackgonum.Implementation{})
 		vec.SetTeam(1)
 		vec.SetGemmRules(false)
+		layers.SetPacker(nil)
 	}
 	return nil
 }

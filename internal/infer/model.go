@@ -49,12 +49,23 @@ type Model struct {
 	// table's target values, from its stored preprocessing; the names a
 	// source gives its classes, data.Normalizer.Classes), else nil.
 	ClassNames []string
+	// TargetNames, TargetMean and TargetStd are a model's number targets
+	// (a regression's data.target columns, from its stored preprocessing):
+	// its outputs, standardized for training, map back to the data's
+	// units as TargetMean[j] + TargetStd[j]·output. Nil for other models.
+	TargetNames           []string
+	TargetMean, TargetStd []float64
 
 	// Exactly one of the two networks is set: net64 for float64, net32
 	// for float32 and bfloat16.
 	net32 *model.Net[float32]
 	net64 *model.Net[float64]
 	off   func()
+	// Classify's buffers: the widened rows of a float64 model, the
+	// probabilities in the network's type.
+	x64 layers.Matrix[float64]
+	p32 layers.Matrix[float32]
+	p64 layers.Matrix[float64]
 }
 
 // Open reads the model file at path and builds its network in precision
@@ -92,12 +103,18 @@ func Open(path, precision string) (*Model, error) {
 		m.Spec = m.net64.Spec
 	} else {
 		m.Spec = m.net32.Spec
+		// The weights no longer change: the backend's packed copy for
+		// Infer (none in the bfloat16 mode or without oneDNN).
+		m.net32.Pack()
 	}
 	if m.Norm != nil {
 		if names := source.FittedClassNames(m.Norm.Source); len(names) == m.Spec.Classes {
 			m.ClassNames = names
 		} else if len(m.Norm.Classes) == m.Spec.Classes {
 			m.ClassNames = m.Norm.Classes // the source's names (Fashion-MNIST)
+		}
+		if names, mean, std := source.FittedTargets(m.Norm.Source); len(mean) == m.Spec.Targets {
+			m.TargetNames, m.TargetMean, m.TargetStd = names, mean, std
 		}
 	}
 	return m, nil
@@ -178,6 +195,7 @@ func matrix[T layers.Float](ds *data.Dataset, lo, hi int, x *layers.Matrix[T], i
 func (m *Model) Replica() (*Model, error) {
 	r := *m
 	r.off = func() {}
+	r.x64, r.p32, r.p64 = layers.Matrix[float64]{}, layers.Matrix[float32]{}, layers.Matrix[float64]{} // not shared
 	var err error
 	if m.net64 != nil {
 		r.net64, err = replicate(m.net64)
@@ -200,5 +218,6 @@ func replicate[T layers.Float](n *model.Net[T]) (*model.Net[T], error) {
 	copy(dst, src)
 	copy(c.FlatBuffers(), n.FlatBuffers())
 	c.SetTraining(false)
+	c.Pack() // as Open packs its network (nothing for float64)
 	return c, nil
 }

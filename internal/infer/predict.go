@@ -3,6 +3,7 @@ package infer
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,16 +14,34 @@ import (
 )
 
 // Prediction is the model's output for one row: for a classifier, the
-// predicted class and the softmax probability of every class.
+// predicted class and the probability of every class; for a model that
+// predicts numbers (Values), the number of each target in the data's
+// units, and no class.
 type Prediction struct {
-	Class int32
-	Probs []float64 // valid only during the callback that receives it
+	Class  int32
+	Probs  []float64 // valid only during the callback that receives it
+	Values []float64 // likewise
 }
+
+// Values reports whether the model predicts numbers per row (its task's
+// target is numbers: a regression), not a class and its probabilities.
+func (m *Model) Values() bool { return task.Of(m.Spec).Target() == data.TargetNumber }
 
 // Columns names the outputs of a row as WriteCSV writes them after the
 // row index: class, p0, p1, ...; or, when the classes have names
-// (ClassNames), class, p_NAME, ...
+// (ClassNames), class, p_NAME, ...; for a model predicting numbers, the
+// names of its targets (TargetNames; target0, target1, ... without).
 func (m *Model) Columns() []string {
+	if m.Values() {
+		if len(m.TargetNames) == m.Spec.Targets {
+			return slices.Clone(m.TargetNames)
+		}
+		cols := make([]string, m.Spec.Targets)
+		for j := range cols {
+			cols[j] = "target" + strconv.Itoa(j)
+		}
+		return cols
+	}
 	cols := []string{"class"}
 	for j := 0; j < m.Spec.Classes; j++ {
 		if m.ClassNames != nil {
@@ -48,10 +67,46 @@ func (m *Model) Predict(ds *data.Dataset, batch int, emit func(row int, p Predic
 	if batch <= 0 {
 		panic(fmt.Sprintf("infer: Predict with batch %d", batch))
 	}
+	if m.Values() {
+		if m.net64 != nil {
+			return predictValues(m.net64, ds, batch, m.TargetMean, m.TargetStd, emit)
+		}
+		return predictValues(m.net32, ds, batch, m.TargetMean, m.TargetStd, emit)
+	}
 	if m.net64 != nil {
 		return predict(m.net64, ds, batch, emit)
 	}
 	return predict(m.net32, ds, batch, emit)
+}
+
+// predictValues emits each row's outputs as numbers, mapped back to the
+// data's units with mean and std (task.Unscale, as nnfc eval and serve
+// do) when the model has a target scaling.
+func predictValues[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, mean, std []float64, emit func(int, Prediction) error) error {
+	net.SetTraining(false)
+	batch = min(batch, ds.N)
+	x := &layers.Matrix[T]{}
+	idx := make([]int, 0, batch)
+	y := make([]int32, batch)
+	var p Prediction
+	for lo := 0; lo < ds.N; lo += batch {
+		var in *layers.Matrix[T]
+		in, idx = matrix(ds, lo, min(lo+batch, ds.N), x, idx, y)
+		out := net.Infer(in)
+		for i := 0; i < out.Rows; i++ {
+			p.Values = p.Values[:0]
+			for _, v := range out.Row(i) {
+				p.Values = append(p.Values, float64(v))
+			}
+			if mean != nil {
+				task.Unscale(p.Values, mean, std)
+			}
+			if err := emit(lo+i, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, emit func(int, Prediction) error) error {
@@ -66,7 +121,7 @@ func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, emi
 	for lo := 0; lo < ds.N; lo += batch {
 		var in *layers.Matrix[T]
 		in, idx = matrix(ds, lo, min(lo+batch, ds.N), x, idx, y)
-		scores := net.Scores(in)
+		scores := net.Infer(in)
 		net.Probs(scores, probs)
 		net.Decide(scores, probs, pred)
 		for i := 0; i < scores.Rows; i++ {
@@ -84,7 +139,9 @@ func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, emi
 
 // WriteCSV writes the predictions for the prepared data set ds as CSV: a
 // header (row, then Columns), then per row its index, class and
-// probabilities (6 significant digits).
+// probabilities (6 significant digits); or, for a model predicting
+// numbers, its index and the values in the data's units (the shortest
+// decimal that reads back as the value in the model's precision).
 func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 	head := []byte("row")
 	for _, c := range m.Columns() {
@@ -97,6 +154,20 @@ func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 		return err
 	}
 	var line []byte
+	if m.Values() {
+		bits := 32
+		if m.net64 != nil {
+			bits = 64
+		}
+		return m.Predict(ds, batch, func(row int, p Prediction) error {
+			line = strconv.AppendInt(line[:0], int64(row), 10)
+			for _, v := range p.Values {
+				line = strconv.AppendFloat(append(line, ','), v, 'g', -1, bits)
+			}
+			_, err := w.Write(append(line, '\n'))
+			return err
+		})
+	}
 	return m.Predict(ds, batch, func(row int, p Prediction) error {
 		line = strconv.AppendInt(line[:0], int64(row), 10)
 		line = append(line, ',')
@@ -121,4 +192,45 @@ func appendCSVField(b []byte, s string) []byte {
 		return append(b, s...)
 	}
 	return append(append(b, '"'), strings.ReplaceAll(s, `"`, `""`)+`"`...)
+}
+
+// Classify runs the n prepared (normalized) rows x (n×Spec.InputDim,
+// row-major) through the network's inference forward pass (model.Net's
+// Infer: packed weights, the rows cut in blocks over the BLAS threads)
+// and writes each row's probabilities (n×Spec.Classes: the kind's, as
+// Predict gives them) into probs and its class into pred: Predict's
+// numbers, bit for bit, without a data set or a call per row. A float64
+// model widens x, as Predict does. It fails, writing nothing, when the
+// model cannot predict (CanPredict); it panics when x, probs or pred is
+// too short. Not safe for concurrent use: give each goroutine a Replica.
+func (m *Model) Classify(x []float32, n int, probs []float64, pred []int32) error {
+	if err := m.CanPredict(); err != nil {
+		return err
+	}
+	d, k := m.Spec.InputDim, m.Spec.Classes
+	if len(x) < n*d || len(probs) < n*k || len(pred) < n {
+		panic(fmt.Sprintf("infer: Classify of %d rows of %d with %d inputs, %d probabilities and %d classes", n, d, len(x), len(probs), len(pred)))
+	}
+	if n == 0 {
+		return nil
+	}
+	if m.net64 != nil {
+		m.x64.Resize(n, d)
+		for i, v := range x[:n*d] {
+			m.x64.Data[i] = float64(v)
+		}
+		classify(m.net64, &m.x64, &m.p64, probs, pred)
+		return nil
+	}
+	classify(m.net32, &layers.Matrix[float32]{Rows: n, Cols: d, Data: x[:n*d]}, &m.p32, probs, pred)
+	return nil
+}
+
+func classify[T layers.Float](net *model.Net[T], x, p *layers.Matrix[T], probs []float64, pred []int32) {
+	scores := net.Infer(x)
+	net.Probs(scores, p)
+	net.Decide(scores, p, pred)
+	for i, v := range p.Data {
+		probs[i] = float64(v)
+	}
 }

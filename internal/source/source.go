@@ -46,6 +46,9 @@ type Config struct {
 	// (one against the rest: data.positive: 9 on MNIST).
 	Positive string `mapstructure:"positive" yaml:"positive,omitempty"`
 	Spiral   Spiral `mapstructure:"spiral" yaml:"spiral"`
+	// Augment is the random change of every training image each epoch
+	// (data.augment.*), for sources of images (Imager) only.
+	Augment data.Augment `mapstructure:"augment" yaml:"augment"`
 	// Table holds the table source's keys (data.target, data.types, ...).
 	Table `mapstructure:",squash" yaml:",inline"`
 }
@@ -158,6 +161,15 @@ type ClassNamer interface {
 	ClassNames() []string
 }
 
+// A TargetScaler is a FittedReader whose target is numbers (a table's
+// data.target columns, data.TargetNumber), standardized for training:
+// their names and the training split's mean and standard deviation of
+// each, which map a model's outputs back to the data's units
+// (mean[j] + std[j]·output); nil when the target is not numbers.
+type TargetScaler interface {
+	TargetScaling() (names []string, mean, std []float64)
+}
+
 // A Defaulter is a source whose keys change the defaults of others
 // (the table source standardizes its columns itself: data.normalize
 // defaults to none). set holds the keys the user set.
@@ -178,6 +190,39 @@ type KeyOwner interface {
 // table source's inferred schema), for nnfc train --print-config.
 type Describer interface {
 	Describe(c Config, o Options) ([]string, error)
+}
+
+// An Imager is a source of pictures: each sample is ch planes of h×w
+// pixels, plane after plane, each row-major (what data.augment warps).
+type Imager interface {
+	ImageShape(c Config) (h, w, ch int)
+}
+
+// ImageShape is the picture shape of c's samples, when its source reads
+// pictures (Imager).
+func ImageShape(c Config) (h, w, ch int, ok bool) {
+	s, err := Lookup(c.Source)
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	im, ok := s.(Imager)
+	if !ok {
+		return 0, 0, 0, false
+	}
+	h, w, ch = im.ImageShape(c)
+	return h, w, ch, true
+}
+
+// imageSources names the sources of pictures, for the error that refuses
+// data.augment elsewhere.
+func imageSources() string {
+	var names []string
+	for _, s := range All {
+		if _, ok := s.(Imager); ok {
+			names = append(names, s.Name())
+		}
+	}
+	return orList(names)
 }
 
 // Bad reports one problem of a key.
@@ -311,6 +356,11 @@ func Check(c Config, set map[string]bool, bad Bad) {
 			}
 		}
 	}
+	if h, w, _, ok := ImageShape(c); ok {
+		c.Augment.Check("data.augment.", h, w, bad)
+	} else if keys := c.Augment.SetKeys("data.augment."); len(keys) > 0 {
+		bad(keys[0], "augmentation applies to pictures (data.source %s); data.source %s has none", imageSources(), c.Source)
+	}
 	if c.ValCount < 0 {
 		bad("data.val_count", "must be ≥ 0, got %d", c.ValCount)
 	}
@@ -401,6 +451,19 @@ func FittedClassNames(stored json.RawMessage) []string {
 		return n.ClassNames()
 	}
 	return nil
+}
+
+// FittedTargets are the number targets stored preprocessing knows (see
+// TargetScaler), or nils.
+func FittedTargets(stored json.RawMessage) (names []string, mean, std []float64) {
+	fr, err := Fit(stored)
+	if err != nil || fr == nil {
+		return nil, nil, nil
+	}
+	if ts, ok := fr.(TargetScaler); ok {
+		return ts.TargetScaling()
+	}
+	return nil, nil, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

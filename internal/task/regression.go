@@ -199,9 +199,9 @@ func (regression) WriteEval(w io.Writer, ev Eval, _ int) {
 	}
 }
 
-func (regression) Predicts(path string) error {
-	return fmt.Errorf("%s: nnfc predict does not write a regression's values yet; nnfc eval --data shows its RMSE, MAE and R²", path)
-}
+// Predicts: nnfc predict writes each row's values in the data's units,
+// one column per target, named after it (infer.Model.Values).
+func (regression) Predicts(string) error { return nil }
 
 func (regression) Reports(string, string) error { return nil }
 
@@ -232,7 +232,7 @@ func (a *valueAnswer[T]) Outputs() []Column {
 }
 
 func (a *valueAnswer[T]) Answer(x []float32, n int) []Column {
-	out := a.net.Scores(input(&a.buf, x, n, a.m.Spec.InputDim))
+	out := a.net.Infer(input(&a.buf, x, n, a.m.Spec.InputDim))
 	c := Column{Name: "predictions", Datatype: "FP64", Shape: []int{n, out.Cols}, F64: make([]float64, n*out.Cols)}
 	for i, v := range out.Data[:n*out.Cols] {
 		c.F64[i] = float64(v)

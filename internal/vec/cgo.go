@@ -67,6 +67,13 @@ func swish32(out, sig, z []float32) {
 		(*C.float)(unsafe.Pointer(&z[0])), C.int64_t(len(z)))
 }
 
+func swishInPlace32(z []float32) {
+	if len(z) == 0 {
+		return
+	}
+	C.nnfc_swish_inplace_f32((*C.float)(unsafe.Pointer(&z[0])), C.int64_t(len(z)))
+}
+
 func swishBackward32(dx, g, sig, out []float32) {
 	if len(g) == 0 {
 		return
@@ -175,4 +182,16 @@ func gemmRule32(r Rule32, w []float32, decay float32, dz []float32, ldz int, x [
 	k := r.K
 	return C.nnfc_gemm_rule_f32(C.int(r.Kind), (*C.float)(unsafe.Pointer(&k[0])), f32p(w), f32p(r.S1), s2, C.float(decay),
 		f32p(dz), C.int64_t(ldz), f32p(x), C.int64_t(n), C.int64_t(out), C.int64_t(in), C.nnfc_vec_get_team()) != 0
+}
+
+func normalizeFinite32(x []float32, cols int, shift, scale []float32) int {
+	if len(x) == 0 {
+		return -1
+	}
+	var sh, sc *C.float
+	if shift != nil {
+		sh, sc = (*C.float)(unsafe.Pointer(&shift[0])), (*C.float)(unsafe.Pointer(&scale[0]))
+	}
+	return int(C.nnfc_normalize_finite_f32((*C.float)(unsafe.Pointer(&x[0])), sh, sc,
+		C.int64_t(len(x)/cols), C.int64_t(cols)))
 }

@@ -10,6 +10,7 @@ void nnfc_relu_mask_bias_grad_f64(double *d, const double *h, double *db, int64_
 
 void nnfc_sigmoid_f32(float *dst, const float *src, int64_t n);
 void nnfc_swish_f32(float *out, float *sig, const float *z, int64_t n);
+void nnfc_swish_inplace_f32(float *z, int64_t n);
 void nnfc_swish_backward_f32(float *dx, const float *g, const float *sig, const float *out, int64_t n);
 
 // The optimizer update rules of pkg/optim over n elements (see vec_optim.go).
@@ -52,3 +53,6 @@ void nnfc_par_adamw_f32(float *w, const float *dw, float *m, float *v, float b1,
 enum { NNFC_RULE_MOMENTUM = 1, NNFC_RULE_NESTEROV, NNFC_RULE_RMSPROP, NNFC_RULE_ADAM, NNFC_RULE_ADAMW };
 int nnfc_gemm_rule_f32(int kind, const float *k, float *w, float *s1, float *s2, float decay, const float *dz,
                        int64_t ldz, const float *x, int64_t n, int64_t out, int64_t in, int team);
+
+// Input rows checked for NaN/±Inf and normalized (see vec.go's NormalizeFinite32).
+int64_t nnfc_normalize_finite_f32(float *x, const float *shift, const float *scale, int64_t rows, int64_t cols);
