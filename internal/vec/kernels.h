@@ -10,6 +10,7 @@ void nnfc_relu_mask_bias_grad_f64(double *d, const double *h, double *db, int64_
 
 void nnfc_sigmoid_f32(float *dst, const float *src, int64_t n);
 void nnfc_swish_f32(float *out, float *sig, const float *z, int64_t n);
+void nnfc_swish_inplace_f32(float *z, int64_t n);
 void nnfc_swish_backward_f32(float *dx, const float *g, const float *sig, const float *out, int64_t n);
 
 // The optimizer update rules of pkg/optim over n elements (see vec_optim.go).
@@ -42,3 +43,6 @@ void nnfc_par_adam_f32(float *w, const float *dw, float *m, float *v, float b1, 
                        float s, float eps, int64_t n);
 void nnfc_par_adamw_f32(float *w, const float *dw, float *m, float *v, float b1, float c1, float b2, float c2,
                         float a, float s, float eps, float wd, int64_t n);
+
+// Input rows checked for NaN/±Inf and normalized (see vec.go's NormalizeFinite32).
+int64_t nnfc_normalize_finite_f32(float *x, const float *shift, const float *scale, int64_t rows, int64_t cols);

@@ -34,7 +34,7 @@ func ReLUMaskBiasGrad64(d, h []float64, cols int, db []float64) {
 }
 
 // Sigmoid32 writes σ(src[i]) = 1/(1+e^(−src[i])) into dst[i] (len(dst) ≥
-// len(src); the two must not overlap), with e^x from exp32, Cephes' expf
+// len(src); dst may be src itself but must not overlap it otherwise), with e^x from exp32, Cephes' expf
 // (≤ 2 ulp where e^x is a normal float32; see ref.go), rounding each
 // operation to float32. σ is 1 above 87.33654 (where exp32 returns 0 for
 // e^(−z)) and +0 below −88.72283 (where it returns +Inf); ±Inf give 1 and
@@ -53,6 +53,10 @@ func Swish32(out, sig, z []float32) {
 	swish32(out, sig, z)
 }
 
+// SwishInPlace32 is Swish32's out written over z, without σ (inference:
+// nothing is kept for a backward pass); the same bits as Swish32's out.
+func SwishInPlace32(z []float32) { swishInPlace32(z) }
+
 // SwishBackward32 is the backward pass of Swish32 for the gradient g:
 // dx[i] = g[i]·(s + h·(1−s)) with s = sig[i] and h = out[i], Swish32's
 // outputs (dh/dz = σ + z·σ·(1−σ) = σ + h·(1−σ)), each operation rounded
@@ -63,6 +67,24 @@ func SwishBackward32(dx, g, sig, out []float32) {
 	checkSame("SwishBackward32", len(g), len(sig))
 	checkSame("SwishBackward32", len(g), len(out))
 	swishBackward32(dx, g, sig, out)
+}
+
+// NormalizeFinite32 checks the row-major matrix x (cols columns) for NaN
+// and ±Inf values and, when there is none, normalizes it in place: every
+// row r becomes (r − shift)·scale, the subtraction and the product each
+// rounded to float32 (as pkg/data's Normalizer.Apply computes), and it
+// returns -1. Otherwise x is left as it was and the index of the first
+// NaN or ±Inf is returned. With shift and scale nil, x is only checked.
+// nnfc serve's input pass: one call per request, vectorized in the cgo
+// build.
+func NormalizeFinite32(x []float32, cols int, shift, scale []float32) int {
+	if shift != nil || scale != nil {
+		checkRows("NormalizeFinite32", len(x), cols, len(shift))
+		checkRows("NormalizeFinite32", len(x), cols, len(scale))
+	} else if cols < 1 || len(x)%cols != 0 {
+		checkRows("NormalizeFinite32", len(x), cols, cols)
+	}
+	return normalizeFinite32(x, cols, shift, scale)
 }
 
 func checkRows(name string, n, cols, nb int) {
