@@ -9,12 +9,15 @@
 #   bin1000   1,000-row OIP V2 requests, binary tensor data in and out
 #   json1000  the same rows as OIP V2 JSON text
 #
-# each with rows/s, p50/p99 latency, the load average, and for nnfc serve
-# where the time went (the server's per-phase means from /metrics: read,
+# each with rows/s, p50/p99 latency, the load average, the server's and
+# the load generator's CPU time per request (/proc and getrusage: under
+# load these vary less than rows/s), and for nnfc serve where the time went (the server's per-phase means from /metrics: read,
 # decode, wait = queue + forward pass, write; and the forward pass alone).
 # With ONNX Runtime for Node installed (make deps: tools/ort) the same
 # scenarios run against the model exported by nnfc export, served by
-# scripts/ort_serve.js (Node's http + onnxruntime-node).
+# scripts/ort_serve.js (Node's http + onnxruntime-node), paired scenario
+# by scenario, and a "ratio" line per scenario and round compares the two
+# (and bin1000 with nnfc eval); a summary repeats the ratio lines at the end.
 #
 #   scripts/serve-bench.sh MODEL.safetensors [MNIST_DIR]
 #   ROUNDS=3 REQUESTS=20000 DURATION=20s scripts/serve-bench.sh runs/mnist-swish/model.safetensors
@@ -87,23 +90,55 @@ print("  where the time goes (server means per request): " + ", ".join(out))
 EOF
 }
 
-load() {
-  bin/serveload --url "$url" --model mnist --data "$mnist" --duration "$DURATION" "$@"
+load() { # URL PID ARGS...
+  local u=$1 p=$2; shift 2
+  bin/serveload --url "$u" --server-pid "$p" --model mnist --data "$mnist" --duration "$DURATION" "$@"
 }
 
-scenarios() { # WHO
-  local who=$1
-  for s in single bin1000 json1000; do
-    case $s in
-      single)   args=(--mode v2-json --rows 1 --clients 32 --requests "$REQUESTS" --warmup 200) ;;
-      bin1000)  args=(--mode v2-binary --rows 1000 --clients 2 --requests $((REQUESTS / 50)) --warmup 4) ;;
-      json1000) args=(--mode v2-json --rows 1000 --clients 2 --requests $((REQUESTS / 100)) --warmup 2) ;;
-    esac
-    [ "$who" = nnfc ] && metrics "$url" "$tmp/m0"
-    line=$(load "${args[@]}")
-    echo "$who $s ${line#SERVELOAD }"
-    if [ "$who" = nnfc ]; then metrics "$url" "$tmp/m1"; phases "$tmp/m0" "$tmp/m1" v2_infer; fi
-  done
+# ratio SCENARIO: one line comparing nnfc serve with the peer (and, for
+# bin1000, with nnfc eval) in this round, from $tmp/results.
+ratio() {
+  python3 - "$tmp/results" "$1" "$r" <<'EOF2'
+import json, sys
+res, scen, rnd = {}, sys.argv[2], sys.argv[3]
+for line in open(sys.argv[1]):
+    k, who, s, j = line.split(" ", 3)
+    if k == rnd:
+        res[(who, s)] = json.loads(j)
+n = res.get(("nnfc", scen))
+o = res.get(("ort-node", scen))
+if n is None:
+    sys.exit(0)
+parts = []
+if o:
+    worse = "no worse" if n["p99_ms"] <= o["p99_ms"] else "WORSE"
+    parts.append(f'nnfc/ort-node {n["rows_per_s"] / o["rows_per_s"]:.2f}x rows/s ({n["rows_per_s"]:,.0f} vs {o["rows_per_s"]:,.0f}), '
+                 f'p99 {n["p99_ms"]} vs {o["p99_ms"]} ms ({worse})')
+    if "server_cpu_ms_per_request" in n and "server_cpu_ms_per_request" in o:
+        parts.append(f'server CPU per request {n["server_cpu_ms_per_request"]} vs {o["server_cpu_ms_per_request"]} ms, '
+                     f'client {n["client_cpu_ms_per_request"]} vs {o["client_cpu_ms_per_request"]} ms')
+if scen == "bin1000":
+    for who, lab in (("eval", "eval 2 threads"), ("eval-1-thread", "eval 1 thread")):
+        e = res.get((who, "eval"))
+        if e:
+            parts.append(f'{100 * n["rows_per_s"] / e["eval_rows_per_s"]:.0f}% of {lab} ({e["eval_rows_per_s"]:,.0f})')
+print(f"ratio {scen} round {rnd}: " + "; ".join(parts))
+EOF2
+}
+
+run_one() { # WHO SCENARIO
+  local who=$1 s=$2 u p
+  if [ "$who" = nnfc ]; then u=$nurl p=$npid; else u=$ourl p=$opid; fi
+  case $s in
+    single)   args=(--mode v2-json --rows 1 --clients 32 --requests "$REQUESTS" --warmup 200) ;;
+    bin1000)  args=(--mode v2-binary --rows 1000 --clients 2 --requests $((REQUESTS / 50)) --warmup 4) ;;
+    json1000) args=(--mode v2-json --rows 1000 --clients 2 --requests $((REQUESTS / 100)) --warmup 2) ;;
+  esac
+  [ "$who" = nnfc ] && metrics "$u" "$tmp/m0"
+  line=$(load "$u" "$p" "${args[@]}")
+  echo "$who $s ${line#SERVELOAD }"
+  echo "$r $who $s ${line#SERVELOAD }" >> "$tmp/results"
+  if [ "$who" = nnfc ]; then metrics "$u" "$tmp/m1"; phases "$tmp/m0" "$tmp/m1" v2_infer; fi
 }
 
 ort=""
@@ -113,19 +148,37 @@ else
   echo "ONNX Runtime for Node not installed (make deps installs it into tools/ort): the peer is left out" >&2
 fi
 
+# Both servers are up for the whole round (an idle one takes no CPU); each
+# scenario runs on one then the other, nnfc first in odd rounds and the
+# peer first in even ones, so that a pair is measured close in time.
 echo "# serve-bench $(date -u +%FT%TZ) $(git rev-parse --short HEAD 2>/dev/null) model $model; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+: > "$tmp/results"
 for r in $(seq 1 "$ROUNDS"); do
   echo "# round $r"
   line=$(bin/serveload --eval "$model" --data "$mnist" --eval-seconds 3)
   echo "eval ${line#EVAL }"
+  echo "$r eval eval ${line#EVAL }" >> "$tmp/results"
   line=$(bin/serveload --eval "$model" --data "$mnist" --eval-seconds 3 --eval-threads 1)
   echo "eval-1-thread ${line#EVAL }"
+  echo "$r eval-1-thread eval ${line#EVAL }" >> "$tmp/results"
   start "$tmp/serve.log" bin/nnfc serve --model "mnist=$model" --addr 127.0.0.1:0 $SERVE_FLAGS
-  scenarios nnfc
-  stop
+  nurl=$url npid=${pids[-1]}
   if [ -n "$ort" ]; then
     start "$tmp/ort.log" node scripts/ort_serve.js "$tmp/model.onnx" mnist "$ORT_THREADS"
-    scenarios ort-node
-    stop
+    ourl=$url opid=${pids[-1]}
   fi
+  for s in single bin1000 json1000; do
+    order=(nnfc)
+    if [ -n "$ort" ]; then
+      if [ $((r % 2)) = 1 ]; then order=(nnfc ort-node); else order=(ort-node nnfc); fi
+    fi
+    for who in "${order[@]}"; do run_one "$who" "$s"; done
+    ratio "$s"
+  done
+  [ -n "$ort" ] && stop
+  stop
 done
+
+# The ratio lines of every round again, together, for the record.
+echo "# summary (target: bin1000 nnfc/ort-node >= 1.5x at p99 no worse, >= 80% of eval 2 threads; single >= 10,000 rows/s at p99 <= 10 ms)"
+for r in $(seq 1 "$ROUNDS"); do for s in single bin1000 json1000; do ratio "$s"; done; done

@@ -27,11 +27,14 @@ func newCmdPredict(io IO, runF func(*predictOptions) error) *cobra.Command {
 	o := &predictOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "predict --model FILE --input FILE [--input FILE ...] [--output FILE]",
-		Short: "Predict the class and class probabilities of each input sample, as CSV",
+		Short: "Predict the class and class probabilities (or the values) of each input sample, as CSV",
 		Long: `Read samples, normalize them with the model's stored statistics, and write
-one CSV row per sample: row index, predicted class, and the softmax
-probability of each class. Rows are numbered from 0 across the inputs, in
-the order given. The kind of each input is recognized from its contents:
+one CSV row per sample: row index, predicted class, and the probability of
+each class (a binary model: the class at its stored threshold). A
+regression writes the row index and the predicted value of each target in
+the data's units, under the target columns' names (a target column in the
+input is ignored). Rows are numbered from 0 across the inputs, in the
+order given. The kind of each input is recognized from its contents:
 
   CSV         one sample per row, features only (a header row is detected)
   IDX         an IDX image file (magic 0x00000803, as MNIST's

@@ -188,7 +188,7 @@ func sortBy(key string) func(a, b *rundir.Summary) int {
 	if f, ok := runSorts[key]; ok {
 		return f
 	}
-	name, ok := strings.CutPrefix(key, metrics.MonitorPrefix)
+	_, name, ok := metrics.SplitMonitor(key)
 	if _, known := metrics.Lookup(name); !ok || !known {
 		return nil
 	}

@@ -27,7 +27,7 @@ func TestAutoencoderKeys(t *testing.T) {
 		{"model: {kind: autoencoder, code_dim: 8, hidden: [10]}", "model.hidden: does not apply to model.kind autoencoder"},
 		{"model: {kind: autoencoder, code_dim: 8, loss: mse}", "model.loss: does not apply to model.kind autoencoder"},
 		{"model: {kind: autoencoder, code_dim: 8, activation: gelu}", `model.activation: must be one of identity, relu`},
-		{"model: {kind: autoencoder, code_dim: 8}\ntrain: {monitor: val_acc}", `train.monitor: must be one of val_loss↓, val_mse↓, got "val_acc" (the validation metrics of the autoencoder task`},
+		{"model: {kind: autoencoder, code_dim: 8}\ntrain: {monitor: val_acc}", `train.monitor: must be one of val_loss↓, val_mse↓, or train_ and one of the same names (the training split's figure), got "val_acc" (the metrics of the autoencoder task`},
 		{"model: {code_dim: 8}", "model.code_dim: applies only to model.kind autoencoder"},
 		{"model: {kind: vae}", `model.kind: must be one of classifier, autoencoder, binary, regression, got "vae"`},
 		{"model: {activation: identity}", `model.activation: must be one of relu`},

@@ -27,6 +27,7 @@ import (
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/limits"
+	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/optim"
 )
 
@@ -898,15 +899,16 @@ func (c *Config) validate(set map[string]bool) []error {
 // validateSplits reports the keys that need a validation split when there
 // is none.
 func (c *Config) validateSplits(p *problems) {
-	if c.Data.ValCount != 0 || c.Data.ValFraction != 0 {
+	if c.Data.ValCount != 0 || c.Data.ValFraction != 0 || strings.HasPrefix(c.Train.Monitor, metrics.TrainPrefix) {
 		return
 	}
-	// No validation split: nothing can be monitored.
+	// No validation split: nothing on it can be monitored (a train_
+	// monitor can).
 	if c.Train.Patience > 0 {
-		p.bad("train.patience", "early stopping needs a validation split (data.val_count or data.val_fraction > 0)")
+		p.bad("train.patience", "early stopping needs a validation split (data.val_count or data.val_fraction > 0) or a train_ monitor (train.monitor: train_loss)")
 	}
 	if c.Schedule.Kind == "plateau" {
-		p.bad("schedule.kind", "plateau watches the validation metric train.monitor and needs a validation split (data.val_count or data.val_fraction > 0)")
+		p.bad("schedule.kind", "plateau watches train.monitor, a validation metric that needs a validation split (data.val_count or data.val_fraction > 0), or a train_ one (train.monitor: train_loss)")
 	}
 }
 

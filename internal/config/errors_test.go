@@ -47,8 +47,10 @@ func TestBadConfigs(t *testing.T) {
 		{"weight_scale with he", "model: {init: he, weight_scale: 0.01}", []string{"model.weight_scale: applies only to model.init normal, not he"}},
 		{"count and fraction", "data: {val_count: 10, val_fraction: 0.2}", []string{"data.val_count: set data.val_count or data.val_fraction, not both"}},
 		{"patience without validation", "data: {val_count: 0}\ntrain: {patience: 3}", []string{"train.patience: early stopping needs a validation split"}},
-		{"monitor the task does not report", "train: {monitor: val_rmse}", []string{`train.monitor: must be one of val_loss↓, val_acc↑, val_precision_macro↑`, `got "val_rmse" (the validation metrics of the classifier task`}},
-		{"plateau without validation", "data: {val_fraction: 0}\nschedule: {kind: plateau}", []string{"schedule.kind: plateau watches the validation metric train.monitor"}},
+		{"monitor the task does not report", "train: {monitor: val_rmse}", []string{`train.monitor: must be one of val_loss↓, val_acc↑, val_precision_macro↑`, `got "val_rmse" (the metrics of the classifier task`}},
+		{"train_ monitor the task does not report", "train: {monitor: train_rmse}", []string{`or train_ and one of the same names (the training split's figure), got "train_rmse"`}},
+		{"plateau on a val_ monitor without validation", "data: {val_count: 0}\nschedule: {kind: plateau}\ntrain: {monitor: val_loss}", []string{"schedule.kind: plateau watches train.monitor, a validation metric that needs a validation split"}},
+		{"plateau without validation", "data: {val_fraction: 0}\nschedule: {kind: plateau}", []string{"schedule.kind: plateau watches train.monitor, a validation metric"}},
 		{"too many hidden layers", "model: {hidden: [" + strings.Repeat("1,", 1500) + "1]}", []string{"model.hidden: lists 1501 layers, at most 1000"}},
 		// YAML the parser rejects, and shapes refused before viper: one line each.
 		{"duplicate key", "seed: 1\nseed: 2", []string{`not valid YAML: line 2: mapping key "seed" already defined at line 1`}},
@@ -258,6 +260,11 @@ func TestNoValidationSplit(t *testing.T) {
 		if err != nil || c2.Data.ValCount != 0 || c2.Data.ValFraction != 0 {
 			t.Errorf("%s: stored config reads back as %d, %g, %v", y, c2.Data.ValCount, c2.Data.ValFraction, err)
 		}
+	}
+	// A train_ monitor needs no validation split: early stopping and the
+	// plateau schedule watch the training split's figure.
+	if _, err := Load(write(t, "data: {val_count: 0}\nschedule: {kind: plateau}\ntrain: {monitor: train_loss, patience: 3}\n"), nil); err != nil {
+		t.Errorf("train_loss with patience and plateau, no validation split: %v", err)
 	}
 	c, err := Load(write(t, "seed: 2\n"), nil)
 	if err != nil || c.Data.ValFraction != 0.1 {

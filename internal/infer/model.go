@@ -49,6 +49,12 @@ type Model struct {
 	// table's target values, from its stored preprocessing; the names a
 	// source gives its classes, data.Normalizer.Classes), else nil.
 	ClassNames []string
+	// TargetNames, TargetMean and TargetStd are a model's number targets
+	// (a regression's data.target columns, from its stored preprocessing):
+	// its outputs, standardized for training, map back to the data's
+	// units as TargetMean[j] + TargetStd[j]·output. Nil for other models.
+	TargetNames           []string
+	TargetMean, TargetStd []float64
 
 	// Exactly one of the two networks is set: net64 for float64, net32
 	// for float32 and bfloat16.
@@ -98,6 +104,9 @@ func Open(path, precision string) (*Model, error) {
 			m.ClassNames = names
 		} else if len(m.Norm.Classes) == m.Spec.Classes {
 			m.ClassNames = m.Norm.Classes // the source's names (Fashion-MNIST)
+		}
+		if names, mean, std := source.FittedTargets(m.Norm.Source); len(mean) == m.Spec.Targets {
+			m.TargetNames, m.TargetMean, m.TargetStd = names, mean, std
 		}
 	}
 	return m, nil

@@ -3,6 +3,7 @@ package infer
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,16 +14,34 @@ import (
 )
 
 // Prediction is the model's output for one row: for a classifier, the
-// predicted class and the softmax probability of every class.
+// predicted class and the probability of every class; for a model that
+// predicts numbers (Values), the number of each target in the data's
+// units, and no class.
 type Prediction struct {
-	Class int32
-	Probs []float64 // valid only during the callback that receives it
+	Class  int32
+	Probs  []float64 // valid only during the callback that receives it
+	Values []float64 // likewise
 }
+
+// Values reports whether the model predicts numbers per row (its task's
+// target is numbers: a regression), not a class and its probabilities.
+func (m *Model) Values() bool { return task.Of(m.Spec).Target() == data.TargetNumber }
 
 // Columns names the outputs of a row as WriteCSV writes them after the
 // row index: class, p0, p1, ...; or, when the classes have names
-// (ClassNames), class, p_NAME, ...
+// (ClassNames), class, p_NAME, ...; for a model predicting numbers, the
+// names of its targets (TargetNames; target0, target1, ... without).
 func (m *Model) Columns() []string {
+	if m.Values() {
+		if len(m.TargetNames) == m.Spec.Targets {
+			return slices.Clone(m.TargetNames)
+		}
+		cols := make([]string, m.Spec.Targets)
+		for j := range cols {
+			cols[j] = "target" + strconv.Itoa(j)
+		}
+		return cols
+	}
 	cols := []string{"class"}
 	for j := 0; j < m.Spec.Classes; j++ {
 		if m.ClassNames != nil {
@@ -48,10 +67,46 @@ func (m *Model) Predict(ds *data.Dataset, batch int, emit func(row int, p Predic
 	if batch <= 0 {
 		panic(fmt.Sprintf("infer: Predict with batch %d", batch))
 	}
+	if m.Values() {
+		if m.net64 != nil {
+			return predictValues(m.net64, ds, batch, m.TargetMean, m.TargetStd, emit)
+		}
+		return predictValues(m.net32, ds, batch, m.TargetMean, m.TargetStd, emit)
+	}
 	if m.net64 != nil {
 		return predict(m.net64, ds, batch, emit)
 	}
 	return predict(m.net32, ds, batch, emit)
+}
+
+// predictValues emits each row's outputs as numbers, mapped back to the
+// data's units with mean and std (task.Unscale, as nnfc eval and serve
+// do) when the model has a target scaling.
+func predictValues[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, mean, std []float64, emit func(int, Prediction) error) error {
+	net.SetTraining(false)
+	batch = min(batch, ds.N)
+	x := &layers.Matrix[T]{}
+	idx := make([]int, 0, batch)
+	y := make([]int32, batch)
+	var p Prediction
+	for lo := 0; lo < ds.N; lo += batch {
+		var in *layers.Matrix[T]
+		in, idx = matrix(ds, lo, min(lo+batch, ds.N), x, idx, y)
+		out := net.Scores(in)
+		for i := 0; i < out.Rows; i++ {
+			p.Values = p.Values[:0]
+			for _, v := range out.Row(i) {
+				p.Values = append(p.Values, float64(v))
+			}
+			if mean != nil {
+				task.Unscale(p.Values, mean, std)
+			}
+			if err := emit(lo+i, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, emit func(int, Prediction) error) error {
@@ -84,7 +139,9 @@ func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, emi
 
 // WriteCSV writes the predictions for the prepared data set ds as CSV: a
 // header (row, then Columns), then per row its index, class and
-// probabilities (6 significant digits).
+// probabilities (6 significant digits); or, for a model predicting
+// numbers, its index and the values in the data's units (the shortest
+// decimal that reads back as the value in the model's precision).
 func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 	head := []byte("row")
 	for _, c := range m.Columns() {
@@ -97,6 +154,20 @@ func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 		return err
 	}
 	var line []byte
+	if m.Values() {
+		bits := 32
+		if m.net64 != nil {
+			bits = 64
+		}
+		return m.Predict(ds, batch, func(row int, p Prediction) error {
+			line = strconv.AppendInt(line[:0], int64(row), 10)
+			for _, v := range p.Values {
+				line = strconv.AppendFloat(append(line, ','), v, 'g', -1, bits)
+			}
+			_, err := w.Write(append(line, '\n'))
+			return err
+		})
+	}
 	return m.Predict(ds, batch, func(row int, p Prediction) error {
 		line = strconv.AppendInt(line[:0], int64(row), 10)
 		line = append(line, ',')

@@ -8,16 +8,13 @@ import (
 
 	"github.com/nnfc/nnfc/internal/infer"
 	datasource "github.com/nnfc/nnfc/internal/source"
-	"github.com/nnfc/nnfc/internal/task"
-	"github.com/nnfc/nnfc/pkg/data"
-	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
-// nnfcRegress runs nnfc's code on a raw CSV: the table's fitted reader,
-// the network's forward pass in the model's precision and the target
-// scaling undone, mean + std·o (task.Unscale, what nnfc serve answers
-// and eval measures); the predictions row by row.
+// nnfcRegress is nnfc predict's answer for a raw CSV (infer.Model's
+// Predict, which WriteCSV prints): the table's fitted reader, the forward
+// pass in the model's precision and the target scaling undone, mean +
+// std·o, in the data's units; the predictions row by row.
 func nnfcRegress(t *testing.T, path, csvPath string) (pred []float64, targets int) {
 	t.Helper()
 	m, err := infer.Open(path, "")
@@ -25,6 +22,9 @@ func nnfcRegress(t *testing.T, path, csvPath string) (pred []float64, targets in
 		t.Fatal(err)
 	}
 	defer m.Close()
+	if !m.Values() || m.TargetMean == nil {
+		t.Fatalf("%s: infer says Values %v with target means %v: a regression predicts numbers in the data's units", path, m.Values(), m.TargetMean)
+	}
 	ds, err := datasource.ReadInput(csvPath, datasource.InputOptions{Dim: m.Spec.InputDim, Fitted: m.Norm.Source, Float64: m.TypeName() == "float64"})
 	if err != nil {
 		t.Fatal(err)
@@ -32,42 +32,14 @@ func nnfcRegress(t *testing.T, path, csvPath string) (pred []float64, targets in
 	if err := m.Prepare(ds, false); err != nil {
 		t.Fatal(err)
 	}
-	if n := m.Net64(); n != nil {
-		pred = scores(n, ds)
-	} else {
-		pred = scores(m.Net32(), ds)
-	}
-	_, state, err := datasource.DecodeFitted(m.Norm.Source)
+	err = m.Predict(ds, 1000, func(_ int, p infer.Prediction) error {
+		pred = append(pred, p.Values...)
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := datasource.TableSchema(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	task.Unscale(pred, sc.Target.Mean, sc.Target.Std)
 	return pred, m.Spec.Targets
-}
-
-// scores is the network's forward pass on the prepared rows of ds, in
-// float64 where the data has them (a float64 model's).
-func scores[T layers.Float](n *model.Net[T], ds *data.Dataset) []float64 {
-	x := layers.NewMatrix[T](ds.N, ds.D)
-	if ds.X64 != nil {
-		for i, v := range ds.X64 {
-			x.Data[i] = T(v)
-		}
-	} else {
-		for i, v := range ds.X {
-			x.Data[i] = T(v)
-		}
-	}
-	out := n.Scores(x)
-	pred := make([]float64, len(out.Data))
-	for i, v := range out.Data {
-		pred[i] = float64(v)
-	}
-	return pred
 }
 
 // TestRegressionInONNXRuntime trains regressions (model.task regression)
@@ -77,9 +49,9 @@ func scores[T layers.Float](n *model.Net[T], ds *data.Dataset) []float64 {
 // every row, against nnfc's forward pass with the target scaling undone:
 // the predictions, in the data's units, within 1e-5 relative of nnfc's
 // plus 1e-6 of the target's standard deviation (float32; float64: 1e-12
-// and 1e-12). nnfc predict does not write a regression's values yet: the
-// reference is what nnfc eval and serve compute. Negative twin: the graph without the
-// target's mean added back must fail. Debian's onnx.checker accepts the
+// and 1e-12). The reference is nnfc predict's answer (infer's Predict;
+// serve's and eval's are the same forward pass and scaling). Negative
+// twin: the graph without the target's mean added back must fail. Debian's onnx.checker accepts the
 // files.
 func TestRegressionInONNXRuntime(t *testing.T) {
 	dir := t.TempDir()

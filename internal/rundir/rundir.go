@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/sysinfo"
@@ -73,25 +72,32 @@ const DefaultMonitor = "val_acc"
 
 // Value is the record's figure of the monitored metric monitor
 // (train.monitor: val_acc, val_loss, val_mse or val_<name> of a metric in
-// Val); NaN when the record has none.
+// Val; or train_ and the same names: train_loss is the epoch's mean
+// training data loss, the others the training subsample's figures, Train);
+// NaN when the record has none.
 func (m Metrics) Value(monitor string) float64 {
 	if monitor == "" {
 		monitor = DefaultMonitor
 	}
-	name, ok := strings.CutPrefix(monitor, metrics.MonitorPrefix)
+	prefix, name, ok := metrics.SplitMonitor(monitor)
 	if !ok {
 		return math.NaN()
 	}
-	if v, ok := m.Val[name]; ok {
+	train := prefix == metrics.TrainPrefix
+	figures, acc, loss, mse := m.Val, m.ValAcc, m.ValLoss, m.ValMSE
+	if train {
+		figures, acc, loss, mse = m.Train, m.TrainAcc, m.DataLoss, m.TrainMSE
+	}
+	if v, ok := figures[name]; ok {
 		return v
 	}
 	switch metric, _ := metrics.Lookup(name); metric.Name {
 	case "accuracy":
-		return m.ValAcc
+		return acc
 	case "loss":
-		return m.ValLoss
+		return loss
 	case "mse":
-		return m.ValMSE
+		return mse
 	}
 	return math.NaN()
 }
@@ -109,7 +115,8 @@ func Score(monitor string, v float64) float64 {
 	if monitor == "" {
 		monitor = DefaultMonitor
 	}
-	metric, _ := metrics.Lookup(strings.TrimPrefix(monitor, metrics.MonitorPrefix))
+	_, name, _ := metrics.SplitMonitor(monitor)
+	metric, _ := metrics.Lookup(name)
 	if metric.Name == "" {
 		metric.Higher = true // unknown: as val_acc; config validation refuses it
 	}
@@ -120,23 +127,12 @@ func Score(monitor string, v float64) float64 {
 }
 
 // Figure is the record's figure of metrics.jsonl key key, as a task's
-// Curve names them: train_acc, train_mse, data_loss, or a monitored
-// metric (Value: val_acc, val_mse, val_loss, val_<metric>); NaN when the
-// record has none.
+// Curve names them: data_loss, or a monitored metric (Value: train_acc,
+// train_mse, train_<metric>, val_acc, val_mse, val_loss, val_<metric>);
+// NaN when the record has none.
 func (m Metrics) Figure(key string) float64 {
-	switch key {
-	case "train_acc":
-		return m.TrainAcc
-	case "train_mse":
-		return m.TrainMSE
-	case "data_loss":
+	if key == "data_loss" {
 		return m.DataLoss
-	}
-	if name, ok := strings.CutPrefix(key, "train_"); ok {
-		if v, ok := m.Train[name]; ok {
-			return v
-		}
-		return math.NaN()
 	}
 	return m.Value(key)
 }

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
+	"github.com/nnfc/nnfc/internal/vec"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/stfile"
@@ -110,28 +110,17 @@ func datatypeOf(precision string) string {
 // prepare checks that rows x are finite and applies the model's stored
 // input normalization to them in place, in float32, as nnfc predict does
 // (it reads its input as float32 and normalizes that), so that the two
-// agree; one pass over the rows. It returns the row and column of the
-// first value that is NaN or ±Inf (its row left unnormalized), else
-// ok = true.
+// agree: internal/vec's NormalizeFinite32, vectorized, one call per
+// request. It returns the row and column of the first value that is NaN
+// or ±Inf (the rows then left as they were), else ok = true.
 func (m *Model) prepare(x []float32) (row, col int, ok bool) {
 	D := m.inputDim
 	var shift, scale []float32
 	if m.norm != nil {
 		shift, scale = m.norm.Shift[:D], m.norm.Scale[:D]
 	}
-	for i := 0; i+D <= len(x); i += D {
-		r := x[i : i+D]
-		for j, v := range r {
-			if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
-				return i / D, j, false
-			}
-		}
-		if shift == nil {
-			continue
-		}
-		for j, v := range r {
-			r[j] = (v - shift[j]) * scale[j]
-		}
+	if i := vec.NormalizeFinite32(x, D, shift, scale); i >= 0 {
+		return i / D, i % D, false
 	}
 	return 0, 0, true
 }

@@ -46,6 +46,7 @@ func (t Tensor) rows(lo, hi int) Tensor {
 func answerer(im *infer.Model, m *Model) task.Answerer {
 	return task.Of(im.Spec).Serve(task.Served{
 		Spec: im.Spec, Net32: im.Net32(), Net64: im.Net64(), Norm: m.norm, Classes: m.Classes,
+		TargetMean: im.TargetMean, TargetStd: im.TargetStd,
 		Predict: func(x []float32, n int, emit func(int, int32, []float64)) error {
 			ds := &data.Dataset{Name: "request", X: x[:n*m.inputDim], N: n, D: m.inputDim}
 			return im.Predict(ds, max(n, 1), func(i int, p infer.Prediction) error {

@@ -158,6 +158,15 @@ type ClassNamer interface {
 	ClassNames() []string
 }
 
+// A TargetScaler is a FittedReader whose target is numbers (a table's
+// data.target columns, data.TargetNumber), standardized for training:
+// their names and the training split's mean and standard deviation of
+// each, which map a model's outputs back to the data's units
+// (mean[j] + std[j]·output); nil when the target is not numbers.
+type TargetScaler interface {
+	TargetScaling() (names []string, mean, std []float64)
+}
+
 // A Defaulter is a source whose keys change the defaults of others
 // (the table source standardizes its columns itself: data.normalize
 // defaults to none). set holds the keys the user set.
@@ -401,6 +410,19 @@ func FittedClassNames(stored json.RawMessage) []string {
 		return n.ClassNames()
 	}
 	return nil
+}
+
+// FittedTargets are the number targets stored preprocessing knows (see
+// TargetScaler), or nils.
+func FittedTargets(stored json.RawMessage) (names []string, mean, std []float64) {
+	fr, err := Fit(stored)
+	if err != nil || fr == nil {
+		return nil, nil, nil
+	}
+	if ts, ok := fr.(TargetScaler); ok {
+		return ts.TargetScaling()
+	}
+	return nil, nil, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -302,6 +302,14 @@ func (r tableReader) ReadFitted(path string, labels, f64 bool, notes io.Writer) 
 // ClassNames are the schema's classes.
 func (r tableReader) ClassNames() []string { return r.s.Target.Classes }
 
+// TargetScaling is the schema's number target (nils for a class target).
+func (r tableReader) TargetScaling() (names []string, mean, std []float64) {
+	if tg := r.s.Target; tg.Kind == data.TargetNumber {
+		return tg.Names, tg.Mean, tg.Std
+	}
+	return nil, nil, nil
+}
+
 // OwnKeys lists the table keys of c that hold other than their default.
 func (table) OwnKeys(c Config) []string {
 	t := c.Table

@@ -199,9 +199,9 @@ func (regression) WriteEval(w io.Writer, ev Eval, _ int) {
 	}
 }
 
-func (regression) Predicts(path string) error {
-	return fmt.Errorf("%s: nnfc predict does not write a regression's values yet; nnfc eval --data shows its RMSE, MAE and R²", path)
-}
+// Predicts: nnfc predict writes each row's values in the data's units,
+// one column per target, named after it (infer.Model.Values).
+func (regression) Predicts(string) error { return nil }
 
 func (regression) Reports(string, string) error { return nil }
 

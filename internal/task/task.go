@@ -420,7 +420,7 @@ func Check(m Model, monitor string, set map[string]bool, bad Bad) {
 		}
 	}
 	if _, err := metrics.ParseMonitor(monitor, MonitorNames(t)); err != nil {
-		bad("train.monitor", "%v (the validation metrics of the %s task; ↑ higher is better, ↓ lower)", err, t.Name())
+		bad("train.monitor", "%v (the metrics of the %s task; ↑ higher is better, ↓ lower)", err, t.Name())
 	}
 	checkTaskKeys(t, set, bad)
 	t.Check(m, monitor, set, bad)

@@ -11,11 +11,13 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/task"
+	"github.com/nnfc/nnfc/pkg/metrics"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -85,9 +87,11 @@ func (t *trainer[T]) keepBest(m rundir.Metrics) {
 	if math.IsInf(monitored, 0) {
 		monitored = -math.MaxFloat64 // missing or NaN: never an improvement; JSON-safe
 	}
-	// Without a validation split every epoch is the best so far: the
-	// model file is the last epoch's.
-	if st.BestEpoch == 0 || monitored > st.Best+c.Train.MinDelta || t.splits.Val.N == 0 {
+	// Without a validation split every epoch is the best so far by a
+	// validation metric: the model file is the last epoch's (a train_
+	// monitor picks by the training split's figure).
+	noVal := t.splits.Val.N == 0 && !strings.HasPrefix(c.Train.Monitor, metrics.TrainPrefix)
+	if st.BestEpoch == 0 || monitored > st.Best+c.Train.MinDelta || noVal {
 		st.Best, st.BestEpoch, st.Bad = monitored, m.Epoch, 0
 		copyState(t.best, t.model())
 		t.modelDirty = true

@@ -166,3 +166,15 @@ func SetTeam(team int) { C.nnfc_vec_set_team(C.int(team)) }
 
 // Team returns SetTeam's count.
 func Team() int { return int(C.nnfc_vec_get_team()) }
+
+func normalizeFinite32(x []float32, cols int, shift, scale []float32) int {
+	if len(x) == 0 {
+		return -1
+	}
+	var sh, sc *C.float
+	if shift != nil {
+		sh, sc = (*C.float)(unsafe.Pointer(&shift[0])), (*C.float)(unsafe.Pointer(&scale[0]))
+	}
+	return int(C.nnfc_normalize_finite_f32((*C.float)(unsafe.Pointer(&x[0])), sh, sc,
+		C.int64_t(len(x)/cols), C.int64_t(cols)))
+}

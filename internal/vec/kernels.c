@@ -262,3 +262,34 @@ CLONES void nnfc_adamw_f64(double *w, const double *dw, double *m, double *v, do
 		w[j] = wj - a * mj / (sqrt(vj) * s + eps) - wd * wj;
 	}
 }
+
+// nnfc_normalize_finite_f32: rows × cols values x, row-major. When every
+// value is finite, each row r becomes (r − shift) · scale (each operation
+// rounded to float32, as pkg/data's Normalizer.Apply) and -1 is returned;
+// else x is left as it was and the index of the first NaN or ±Inf is
+// returned. shift may be NULL: the values are only checked.
+CLONES int64_t nnfc_normalize_finite_f32(float *x, const float *shift, const float *scale, int64_t rows,
+                                         int64_t cols) {
+	int64_t n = rows * cols;
+	uint32_t bad = 0;
+	for (int64_t i = 0; i < n; i++) {
+		bad |= (bits32(x[i]) & 0x7f800000u) == 0x7f800000u;
+	}
+	if (bad) {
+		for (int64_t i = 0; i < n; i++) {
+			if ((bits32(x[i]) & 0x7f800000u) == 0x7f800000u) {
+				return i;
+			}
+		}
+	}
+	if (shift == NULL) {
+		return -1;
+	}
+	for (int64_t r = 0; r < rows; r++) {
+		float *row = x + r * cols;
+		for (int64_t j = 0; j < cols; j++) {
+			row[j] = (row[j] - shift[j]) * scale[j];
+		}
+	}
+	return -1;
+}

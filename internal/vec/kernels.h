@@ -42,3 +42,6 @@ void nnfc_par_adam_f32(float *w, const float *dw, float *m, float *v, float b1, 
                        float s, float eps, int64_t n);
 void nnfc_par_adamw_f32(float *w, const float *dw, float *m, float *v, float b1, float c1, float b2, float c2,
                         float a, float s, float eps, float wd, int64_t n);
+
+// Input rows checked for NaN/±Inf and normalized (see vec.go's NormalizeFinite32).
+int64_t nnfc_normalize_finite_f32(float *x, const float *shift, const float *scale, int64_t rows, int64_t cols);

@@ -55,3 +55,7 @@ func SetTeam(team int) {}
 
 // Team returns 1 in the pure-Go build.
 func Team() int { return 1 }
+
+func normalizeFinite32(x []float32, cols int, shift, scale []float32) int {
+	return normalizeFiniteRef32(x, cols, shift, scale)
+}

@@ -156,3 +156,25 @@ func swishBackwardRef32(dx, g, sig, out []float32) {
 		dx[i] = v * (s + float32(out[i]*(1-s)))
 	}
 }
+
+// normalizeFiniteRef32 returns the index of the first NaN or ±Inf in x,
+// leaving x as it is, else normalizes every row r (cols columns) to
+// (r − shift) · scale and returns -1 (with shift nil, only checks).
+func normalizeFiniteRef32(x []float32, cols int, shift, scale []float32) int {
+	for i, v := range x {
+		if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
+			return i
+		}
+	}
+	if shift == nil {
+		return -1
+	}
+	shift, scale = shift[:cols], scale[:cols]
+	for i := 0; i+cols <= len(x); i += cols {
+		row := x[i : i+cols]
+		for j, v := range row {
+			row[j] = (v - shift[j]) * scale[j]
+		}
+	}
+	return -1
+}

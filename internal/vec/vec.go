@@ -65,6 +65,24 @@ func SwishBackward32(dx, g, sig, out []float32) {
 	swishBackward32(dx, g, sig, out)
 }
 
+// NormalizeFinite32 checks the row-major matrix x (cols columns) for NaN
+// and ±Inf values and, when there is none, normalizes it in place: every
+// row r becomes (r − shift)·scale, the subtraction and the product each
+// rounded to float32 (as pkg/data's Normalizer.Apply computes), and it
+// returns -1. Otherwise x is left as it was and the index of the first
+// NaN or ±Inf is returned. With shift and scale nil, x is only checked.
+// nnfc serve's input pass: one call per request, vectorized in the cgo
+// build.
+func NormalizeFinite32(x []float32, cols int, shift, scale []float32) int {
+	if shift != nil || scale != nil {
+		checkRows("NormalizeFinite32", len(x), cols, len(shift))
+		checkRows("NormalizeFinite32", len(x), cols, len(scale))
+	} else if cols < 1 || len(x)%cols != 0 {
+		checkRows("NormalizeFinite32", len(x), cols, cols)
+	}
+	return normalizeFinite32(x, cols, shift, scale)
+}
+
 func checkRows(name string, n, cols, nb int) {
 	if cols < 1 || n%cols != 0 || nb < cols {
 		panic(fmt.Sprintf("vec: %s: %d elements in rows of %d columns with a vector of %d", name, n, cols, nb))

@@ -8,7 +8,8 @@ import (
 )
 
 // A Metric is one named figure of the table: its name in metrics maps,
-// metrics.jsonl and train.monitor (after "val_"), and its direction.
+// metrics.jsonl and train.monitor (after "val_" or "train_"), and its
+// direction.
 type Metric struct {
 	Name   string
 	Higher bool // a larger value is better
@@ -72,25 +73,44 @@ func (m Metric) Arrow() string {
 	return "↓"
 }
 
-// A Monitor is train.monitor parsed: "val_" + a metric name.
+// A Monitor is train.monitor parsed: "val_" (or "train_") + a metric
+// name.
 type Monitor struct {
 	Key    string // as written, e.g. val_acc
 	Metric Metric
+	// Train is set for a train_ monitor: the figure on the training split
+	// (see TrainPrefix), not the validation split's.
+	Train bool
 }
 
-// MonitorPrefix is the split a monitored metric is measured on.
-const MonitorPrefix = "val_"
+// MonitorPrefix is the split a monitored metric is measured on: the
+// validation split; TrainPrefix the training split: train_loss is the
+// epoch's mean training data loss, any other train_ metric the task's
+// figure on the training subsample (train.train_acc_samples rows).
+const (
+	MonitorPrefix = "val_"
+	TrainPrefix   = "train_"
+)
 
-// ParseMonitor parses s, "val_" + one of the metric names valid (a task's
-// Metrics; acc stands for accuracy). The error lists the valid values.
-func ParseMonitor(s string, valid []string) (Monitor, error) {
-	name, ok := strings.CutPrefix(s, MonitorPrefix)
-	if ok {
-		if a, isAlias := aliases[name]; isAlias {
-			name = a
+// SplitMonitor splits a monitor key into its split prefix (MonitorPrefix
+// or TrainPrefix) and the metric's name as written (Lookup resolves an
+// alias: acc); ok is false without a prefix.
+func SplitMonitor(s string) (prefix, name string, ok bool) {
+	for _, p := range []string{MonitorPrefix, TrainPrefix} {
+		if n, found := strings.CutPrefix(s, p); found {
+			return p, n, true
 		}
+	}
+	return "", "", false
+}
+
+// ParseMonitor parses s, "val_" or "train_" + one of the metric names
+// valid (a task's Metrics; acc stands for accuracy). The error lists the
+// valid values.
+func ParseMonitor(s string, valid []string) (Monitor, error) {
+	if prefix, name, ok := SplitMonitor(s); ok {
 		if m, found := Lookup(name); found && slices.Contains(valid, m.Name) {
-			return Monitor{Key: s, Metric: m}, nil
+			return Monitor{Key: s, Metric: m, Train: prefix == TrainPrefix}, nil
 		}
 	}
 	opts := make([]string, len(valid))
@@ -103,7 +123,7 @@ func ParseMonitor(s string, valid []string) (Monitor, error) {
 		}
 		opts[i] = MonitorPrefix + v + m.Arrow()
 	}
-	return Monitor{}, fmt.Errorf("must be one of %s, got %q", strings.Join(opts, ", "), s)
+	return Monitor{}, fmt.Errorf("must be one of %s, or train_ and one of the same names (the training split's figure), got %q", strings.Join(opts, ", "), s)
 }
 
 // Put sets m[name] = v unless v is NaN or infinite: a metrics map holds

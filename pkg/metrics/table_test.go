@@ -16,20 +16,21 @@ func TestParseMonitor(t *testing.T) {
 		name   string
 		higher bool
 	}{{"val_acc", "accuracy", true}, {"val_accuracy", "accuracy", true}, {"val_f1_macro", "f1_macro", true},
-		{"val_loss", "loss", false}, {"val_log_loss", "log_loss", false}} {
+		{"val_loss", "loss", false}, {"val_log_loss", "log_loss", false},
+		{"train_acc", "accuracy", true}, {"train_f1_macro", "f1_macro", true}, {"train_loss", "loss", false}} {
 		m, err := ParseMonitor(c.in, valid)
-		if err != nil || m.Metric.Name != c.name || m.Metric.Higher != c.higher || m.Key != c.in {
+		if err != nil || m.Metric.Name != c.name || m.Metric.Higher != c.higher || m.Key != c.in || m.Train != strings.HasPrefix(c.in, "train_") {
 			t.Errorf("ParseMonitor(%q) = %+v, %v; want metric %s, higher %v", c.in, m, err, c.name, c.higher)
 		}
 	}
-	for _, in := range []string{"val_rmse", "f1_macro", "train_acc", "val_", "val_f1"} {
+	for _, in := range []string{"val_rmse", "f1_macro", "train_rmse", "val_", "val_f1", "train_", "test_acc", "trainacc"} {
 		_, err := ParseMonitor(in, valid)
 		if err == nil {
 			t.Errorf("ParseMonitor(%q) accepted a name the task does not report", in)
 			continue
 		}
 		msg := err.Error()
-		if strings.Contains(msg, "\n") || !strings.Contains(msg, "val_f1_macro↑") || !strings.Contains(msg, "val_loss↓") || !strings.Contains(msg, in) {
+		if strings.Contains(msg, "\n") || !strings.Contains(msg, "val_f1_macro↑") || !strings.Contains(msg, "val_loss↓") || !strings.Contains(msg, "train_") || !strings.Contains(msg, in) {
 			t.Errorf("ParseMonitor(%q): %q should be one line naming the valid values with their directions and the input", in, msg)
 		}
 	}

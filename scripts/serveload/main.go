@@ -35,6 +35,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
@@ -59,6 +60,7 @@ func main() {
 		eval     = flag.String("eval", "", "instead: time nnfc eval's forward pass (train.Evaluator) of this model file on the MNIST test set")
 		evalSecs = flag.Float64("eval-seconds", 3, "with --eval: measure for at least this long")
 		evalThr  = flag.Int("eval-threads", 0, "with --eval: BLAS threads (0: the default, as nnfc eval without --threads)")
+		srvPID   = flag.Int("server-pid", 0, "also report this (server) process's CPU time per counted request, from /proc/PID/stat")
 	)
 	flag.Parse()
 	if *eval != "" {
@@ -130,6 +132,8 @@ func main() {
 	}
 
 	load0 := loadavg()
+	srv0, _ := procCPU(*srvPID)
+	cli0 := selfCPU()
 	var next, errs atomic.Int64
 	lat := make([][]time.Duration, *clients)
 	var firstErr atomic.Value
@@ -170,6 +174,8 @@ func main() {
 	}
 	wg.Wait()
 	wall := time.Since(t0)
+	srv1, srvErr := procCPU(*srvPID)
+	cli1 := selfCPU()
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -189,6 +195,14 @@ func main() {
 		"p50_ms":         round(pct(0.50)), "p90_ms": round(pct(0.90)), "p99_ms": round(pct(0.99)), "max_ms": round(pct(1)),
 		"loadavg_before": load0, "loadavg_after": loadavg(),
 		"request_bytes": len(bodies[0].data),
+	}
+	if len(all) > 0 {
+		// CPU time per counted request (errors are sent too; a run
+		// with errors is not a measurement anyway).
+		out["client_cpu_ms_per_request"] = round3(1e3 * (cli1 - cli0) / float64(len(all)))
+		if *srvPID > 0 && srvErr == nil {
+			out["server_cpu_ms_per_request"] = round3(1e3 * (srv1 - srv0) / float64(len(all)))
+		}
 	}
 	if e := firstErr.Load(); e != nil {
 		out["first_error"] = e
@@ -293,6 +307,42 @@ func loadavg() string {
 }
 
 func round(v float64) float64 { return math.Round(v*100) / 100 }
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// procCPU is the user + system CPU seconds process pid has used (its
+// /proc/PID/stat utime and stime, in clock ticks of 1/100 s: Linux's
+// USER_HZ on every architecture Go supports).
+func procCPU(pid int) (float64, error) {
+	if pid <= 0 {
+		return 0, nil
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses and may
+	// hold spaces: state is field 3, utime 14, stime 15.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	u, err1 := strconv.ParseFloat(f[11], 64)
+	s, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: utime %q, stime %q", pid, f[11], f[12])
+	}
+	return (u + s) / 100, nil
+}
+
+// selfCPU is this process's user + system CPU seconds.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return math.NaN()
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
 
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "serveload:", err)
