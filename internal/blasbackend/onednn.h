@@ -15,5 +15,9 @@ int nnfc_dnnl_isa(void);
 void nnfc_dnnl_version(int *v);
 int nnfc_omp_team(int threads);
 int nnfc_bf16_probe(char *buf, int len);
+typedef struct nnfc_packed nnfc_packed;
+nnfc_packed *nnfc_pack(const float *w, int64_t n, int64_t k, int64_t ref);
+int nnfc_packed_affine(nnfc_packed *pk, int threads, int64_t m, const float *x, const float *b, float *c);
+void nnfc_packed_free(nnfc_packed *pk);
 
 #endif

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/nnfc/nnfc/internal/vec"
+	"github.com/nnfc/nnfc/pkg/layers"
 
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -60,16 +61,23 @@ func Init(threads int) error {
 		// The float32 update rules share a large weight out over the same
 		// OpenMP team as oneDNN's GEMMs.
 		vec.SetTeam(setOMPThreads(0))
+		if usePacked {
+			layers.SetPacker(onednnPacker{})
+		} else {
+			layers.SetPacker(nil)
+		}
 	case OpenBLASName:
 		blas32.Use(netlib.Implementation{})
 		blas64.Use(netlib.Implementation{})
 		lapack64.Use(openBLASLapack{})
 		vec.SetTeam(1)
+		layers.SetPacker(nil)
 	default:
 		blas32.Use(gonum.Implementation{})
 		blas64.Use(gonum.Implementation{})
 		lapack64.Use(lapackgonum.Implementation{})
 		vec.SetTeam(1)
+		layers.SetPacker(nil)
 	}
 	return nil
 }

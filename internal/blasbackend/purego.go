@@ -66,3 +66,7 @@ func BFloat16() bool { return false }
 
 // BFloat16Calls returns 0: there is no bfloat16 mode in this build.
 func BFloat16Calls() int64 { return 0 }
+
+// PackedCalls returns how many affine products ran on packed weights:
+// none in this build (no Packer).
+func PackedCalls() int64 { return 0 }

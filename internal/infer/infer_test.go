@@ -336,3 +336,67 @@ func TestReplica(t *testing.T) {
 		}
 	}
 }
+
+// TestClassifyMatchesPredict: Classify gives Predict's probabilities and
+// classes bit for bit, in one call of all rows and in calls of a few, in
+// both precisions and on a Replica; an autoencoder is refused.
+func TestClassifyMatchesPredict(t *testing.T) {
+	for _, precision := range []string{"float32", "float64"} {
+		t.Run(precision, func(t *testing.T) {
+			path, _ := saveModel[float32](t, spec)
+			m, err := Open(path, precision)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			ds := points(23)
+			if err := m.Prepare(ds, false); err != nil {
+				t.Fatal(err)
+			}
+			var want []float64
+			var wantPred []int32
+			if err := m.Predict(ds, 5, func(_ int, p Prediction) error {
+				want = append(want, p.Probs...)
+				wantPred = append(wantPred, p.Class)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			r, err := m.Replica()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				m    *Model
+				step int
+			}{{m, 23}, {m, 4}, {r, 23}} {
+				probs, pred := make([]float64, len(want)), make([]int32, len(wantPred))
+				for lo := 0; lo < ds.N; lo += c.step {
+					hi := min(lo+c.step, ds.N)
+					if err := c.m.Classify(ds.X[lo*3:hi*3], hi-lo, probs[lo*4:hi*4], pred[lo:hi]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for i := range want {
+					if math.Float64bits(probs[i]) != math.Float64bits(want[i]) {
+						t.Fatalf("step %d: probability %d: Classify %v, Predict %v", c.step, i, probs[i], want[i])
+					}
+				}
+				for i := range wantPred {
+					if pred[i] != wantPred[i] {
+						t.Fatalf("step %d: row %d: class %d, Predict %d", c.step, i, pred[i], wantPred[i])
+					}
+				}
+			}
+		})
+	}
+	ae := model.Spec{Kind: model.KindAutoencoder, InputDim: 3, CodeDim: 2, Activations: []string{"sigmoid"}, Init: "he"}
+	path, _ := saveModel[float32](t, ae)
+	m, err := Open(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Classify(make([]float32, 3), 1, make([]float64, 3), make([]int32, 1)); err == nil {
+		t.Error("Classify of an autoencoder: no error")
+	}
+}

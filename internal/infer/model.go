@@ -61,6 +61,11 @@ type Model struct {
 	net32 *model.Net[float32]
 	net64 *model.Net[float64]
 	off   func()
+	// Classify's buffers: the widened rows of a float64 model, the
+	// probabilities in the network's type.
+	x64 layers.Matrix[float64]
+	p32 layers.Matrix[float32]
+	p64 layers.Matrix[float64]
 }
 
 // Open reads the model file at path and builds its network in precision
@@ -98,6 +103,9 @@ func Open(path, precision string) (*Model, error) {
 		m.Spec = m.net64.Spec
 	} else {
 		m.Spec = m.net32.Spec
+		// The weights no longer change: the backend's packed copy for
+		// Infer (none in the bfloat16 mode or without oneDNN).
+		m.net32.Pack()
 	}
 	if m.Norm != nil {
 		if names := source.FittedClassNames(m.Norm.Source); len(names) == m.Spec.Classes {
@@ -187,6 +195,7 @@ func matrix[T layers.Float](ds *data.Dataset, lo, hi int, x *layers.Matrix[T], i
 func (m *Model) Replica() (*Model, error) {
 	r := *m
 	r.off = func() {}
+	r.x64, r.p32, r.p64 = layers.Matrix[float64]{}, layers.Matrix[float32]{}, layers.Matrix[float64]{} // not shared
 	var err error
 	if m.net64 != nil {
 		r.net64, err = replicate(m.net64)
@@ -209,5 +218,6 @@ func replicate[T layers.Float](n *model.Net[T]) (*model.Net[T], error) {
 	copy(dst, src)
 	copy(c.FlatBuffers(), n.FlatBuffers())
 	c.SetTraining(false)
+	c.Pack() // as Open packs its network (nothing for float64)
 	return c, nil
 }

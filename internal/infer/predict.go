@@ -32,6 +32,9 @@ func (m *Model) Values() bool { return task.Of(m.Spec).Target() == data.TargetNu
 // (ClassNames), class, p_NAME, ...; for a model predicting numbers, the
 // names of its targets (TargetNames; target0, target1, ... without).
 func (m *Model) Columns() []string {
+	if rp, ok := task.Of(m.Spec).(task.RowPredictor); ok {
+		return rp.PredictColumns(m.Spec, m.ClassNames)
+	}
 	if m.Values() {
 		if len(m.TargetNames) == m.Spec.Targets {
 			return slices.Clone(m.TargetNames)
@@ -92,7 +95,7 @@ func predictValues[T layers.Float](net *model.Net[T], ds *data.Dataset, batch in
 	for lo := 0; lo < ds.N; lo += batch {
 		var in *layers.Matrix[T]
 		in, idx = matrix(ds, lo, min(lo+batch, ds.N), x, idx, y)
-		out := net.Scores(in)
+		out := net.Infer(in)
 		for i := 0; i < out.Rows; i++ {
 			p.Values = p.Values[:0]
 			for _, v := range out.Row(i) {
@@ -121,7 +124,7 @@ func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, emi
 	for lo := 0; lo < ds.N; lo += batch {
 		var in *layers.Matrix[T]
 		in, idx = matrix(ds, lo, min(lo+batch, ds.N), x, idx, y)
-		scores := net.Scores(in)
+		scores := net.Infer(in)
 		net.Probs(scores, probs)
 		net.Decide(scores, probs, pred)
 		for i := 0; i < scores.Rows; i++ {
@@ -154,6 +157,7 @@ func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 		return err
 	}
 	var line []byte
+	rp, _ := task.Of(m.Spec).(task.RowPredictor)
 	if m.Values() {
 		bits := 32
 		if m.net64 != nil {
@@ -171,6 +175,11 @@ func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 	return m.Predict(ds, batch, func(row int, p Prediction) error {
 		line = strconv.AppendInt(line[:0], int64(row), 10)
 		line = append(line, ',')
+		if rp != nil {
+			line = rp.AppendPrediction(line, m.Spec, m.ClassNames, p.Probs, appendCSVField)
+			_, err := w.Write(append(line, '\n'))
+			return err
+		}
 		if m.ClassNames != nil {
 			line = appendCSVField(line, m.ClassNames[p.Class])
 		} else {
@@ -192,4 +201,45 @@ func appendCSVField(b []byte, s string) []byte {
 		return append(b, s...)
 	}
 	return append(append(b, '"'), strings.ReplaceAll(s, `"`, `""`)+`"`...)
+}
+
+// Classify runs the n prepared (normalized) rows x (n×Spec.InputDim,
+// row-major) through the network's inference forward pass (model.Net's
+// Infer: packed weights, the rows cut in blocks over the BLAS threads)
+// and writes each row's probabilities (n×Spec.Classes: the kind's, as
+// Predict gives them) into probs and its class into pred: Predict's
+// numbers, bit for bit, without a data set or a call per row. A float64
+// model widens x, as Predict does. It fails, writing nothing, when the
+// model cannot predict (CanPredict); it panics when x, probs or pred is
+// too short. Not safe for concurrent use: give each goroutine a Replica.
+func (m *Model) Classify(x []float32, n int, probs []float64, pred []int32) error {
+	if err := m.CanPredict(); err != nil {
+		return err
+	}
+	d, k := m.Spec.InputDim, m.Spec.Classes
+	if len(x) < n*d || len(probs) < n*k || len(pred) < n {
+		panic(fmt.Sprintf("infer: Classify of %d rows of %d with %d inputs, %d probabilities and %d classes", n, d, len(x), len(probs), len(pred)))
+	}
+	if n == 0 {
+		return nil
+	}
+	if m.net64 != nil {
+		m.x64.Resize(n, d)
+		for i, v := range x[:n*d] {
+			m.x64.Data[i] = float64(v)
+		}
+		classify(m.net64, &m.x64, &m.p64, probs, pred)
+		return nil
+	}
+	classify(m.net32, &layers.Matrix[float32]{Rows: n, Cols: d, Data: x[:n*d]}, &m.p32, probs, pred)
+	return nil
+}
+
+func classify[T layers.Float](net *model.Net[T], x, p *layers.Matrix[T], probs []float64, pred []int32) {
+	scores := net.Infer(x)
+	net.Probs(scores, p)
+	net.Decide(scores, p, pred)
+	for i, v := range p.Data {
+		probs[i] = float64(v)
+	}
 }

@@ -26,6 +26,8 @@ const (
 	// nnfc plot's pictures of an autoencoder (plots.Pictures).
 	Reconstructions = "reconstructions.png"
 	Weights         = "weights.png"
+	// nnfc plot's picture of a run's data.augment.
+	Augmented = "augment.png"
 	// nnfc report's page, nnfc export's ONNX file and nnfc embed's
 	// directory, when given the run directory (--run).
 	Report   = "report.html"
@@ -64,6 +66,10 @@ type Metrics struct {
 	GradNorm      float64            `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
 	Seconds       float64            `json:"seconds"`
 	SamplesPerSec float64            `json:"samples_per_s"`
+	// AugmentSeconds is the wall time of the epoch's data.augment
+	// (within Seconds), in the process that finished the epoch; 0
+	// without augmentation.
+	AugmentSeconds float64 `json:"augment_seconds,omitempty"`
 }
 
 // DefaultMonitor is train.monitor's default and the monitor of a run

@@ -232,7 +232,7 @@ func (a *valueAnswer[T]) Outputs() []Column {
 }
 
 func (a *valueAnswer[T]) Answer(x []float32, n int) []Column {
-	out := a.net.Scores(input(&a.buf, x, n, a.m.Spec.InputDim))
+	out := a.net.Infer(input(&a.buf, x, n, a.m.Spec.InputDim))
 	c := Column{Name: "predictions", Datatype: "FP64", Shape: []int{n, out.Cols}, F64: make([]float64, n*out.Cols)}
 	for i, v := range out.Data[:n*out.Cols] {
 		c.F64[i] = float64(v)

@@ -275,6 +275,9 @@ type Eval struct {
 	// data's units (Metrics holds their means), named by TargetNames.
 	Targets     []metrics.Regression `json:"targets,omitempty"`
 	TargetNames []string             `json:"target_names,omitempty"`
+	// Labels is a multilabel model's report per label (named by
+	// TargetNames) with its micro, macro and weighted means.
+	Labels *metrics.LabelReport `json:"labels,omitempty"`
 	// Curves are the numbers of the report's pictures, filled by the
 	// Meter of a full evaluation (NewMeter's confusion); not in JSON.
 	Curves *Curves `json:"-"`
@@ -338,7 +341,7 @@ func NewMeter(s model.Spec, confusion bool) Meter {
 type Bad func(key, format string, a ...any)
 
 // All is the table of tasks; the first is the default.
-var All = []Task{classifier{}, autoencoder{}, binary{}, regression{}}
+var All = []Task{classifier{}, autoencoder{}, binary{}, regression{}, multilabel{}}
 
 // Names lists the tasks' names.
 func Names() []string {

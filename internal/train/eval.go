@@ -68,9 +68,12 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 			e.w = grow(e.w, b)
 			tgt = BatchTarget(ds, e.idx, e.y, &e.v, e.w)
 		}
-		lossSum += e.Net.EvalLoss(x, tgt) * float64(b)
-		// EvalLoss ran the forward pass: the scores are the last layer's output.
-		meter.Add(e.meterBatch(ds, meter, e.Net.LastScores()))
+		// The inference forward pass: Scores' outputs bit for bit, without
+		// what a backward pass needs (and on packed weights when the
+		// network's owner packed them: infer.Open).
+		out := e.Net.Infer(x)
+		lossSum += e.Net.OutputLoss(out, x, tgt) * float64(b)
+		meter.Add(e.meterBatch(ds, meter, out))
 	}
 	if n > 0 {
 		r.Loss = lossSum / float64(n)

@@ -67,6 +67,13 @@ func swish32(out, sig, z []float32) {
 		(*C.float)(unsafe.Pointer(&z[0])), C.int64_t(len(z)))
 }
 
+func swishInPlace32(z []float32) {
+	if len(z) == 0 {
+		return
+	}
+	C.nnfc_swish_inplace_f32((*C.float)(unsafe.Pointer(&z[0])), C.int64_t(len(z)))
+}
+
 func swishBackward32(dx, g, sig, out []float32) {
 	if len(g) == 0 {
 		return

@@ -10,6 +10,7 @@ void nnfc_relu_mask_bias_grad_f64(double *d, const double *h, double *db, int64_
 
 void nnfc_sigmoid_f32(float *dst, const float *src, int64_t n);
 void nnfc_swish_f32(float *out, float *sig, const float *z, int64_t n);
+void nnfc_swish_inplace_f32(float *z, int64_t n);
 void nnfc_swish_backward_f32(float *dx, const float *g, const float *sig, const float *out, int64_t n);
 
 // The optimizer update rules of pkg/optim over n elements (see vec_optim.go).

@@ -18,6 +18,7 @@ func reluMaskBiasGrad64(d, h []float64, cols int, db []float64) {
 
 func sigmoid32(dst, src []float32)              { sigmoidRef32(dst, src) }
 func swish32(out, sig, z []float32)             { swishRef32(out, sig, z) }
+func swishInPlace32(z []float32)                { swishInPlaceRef32(z) }
 func swishBackward32(dx, g, sig, out []float32) { swishBackwardRef32(dx, g, sig, out) }
 
 func momentum32(w, dw, v []float32, mu, lr float32)      { momentumRef32(w, dw, v, mu, lr) }

@@ -147,6 +147,13 @@ func swishRef32(out, sig, z []float32) {
 	}
 }
 
+// swishInPlaceRef32 writes z[i]·σ(z[i]) over z[i], as swishRef32's out.
+func swishInPlaceRef32(z []float32) {
+	for i, v := range z {
+		z[i] = v * (1 / (1 + exp32(-v)))
+	}
+}
+
 // swishBackwardRef32 writes dx[i] = g[i]·(s + h·(1−s)) with s = sig[i],
 // h = out[i]: dh/dz = σ + z·σ·(1−σ) = σ + h·(1−σ).
 func swishBackwardRef32(dx, g, sig, out []float32) {

@@ -34,7 +34,7 @@ func ReLUMaskBiasGrad64(d, h []float64, cols int, db []float64) {
 }
 
 // Sigmoid32 writes σ(src[i]) = 1/(1+e^(−src[i])) into dst[i] (len(dst) ≥
-// len(src); the two must not overlap), with e^x from exp32, Cephes' expf
+// len(src); dst may be src itself but must not overlap it otherwise), with e^x from exp32, Cephes' expf
 // (≤ 2 ulp where e^x is a normal float32; see ref.go), rounding each
 // operation to float32. σ is 1 above 87.33654 (where exp32 returns 0 for
 // e^(−z)) and +0 below −88.72283 (where it returns +Inf); ±Inf give 1 and
@@ -52,6 +52,10 @@ func Swish32(out, sig, z []float32) {
 	checkSame("Swish32", len(z), len(sig))
 	swish32(out, sig, z)
 }
+
+// SwishInPlace32 is Swish32's out written over z, without σ (inference:
+// nothing is kept for a backward pass); the same bits as Swish32's out.
+func SwishInPlace32(z []float32) { swishInPlace32(z) }
 
 // SwishBackward32 is the backward pass of Swish32 for the gradient g:
 // dx[i] = g[i]·(s + h·(1−s)) with s = sig[i] and h = out[i], Swish32's

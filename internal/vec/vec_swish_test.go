@@ -70,6 +70,14 @@ func TestSwishMatchesReference(t *testing.T) {
 			swishRef32(rout, rsig, z)
 			same32(t, "Swish32 sig", sig, rsig)
 			same32(t, "Swish32 out", out, rout)
+			// In place (inference): the same bits as Swish32's out, in the
+			// C kernel and in the reference.
+			inplace := append([]float32(nil), z...)
+			SwishInPlace32(inplace)
+			same32(t, "SwishInPlace32", inplace, out)
+			inplace = append(inplace[:0], z...)
+			swishInPlaceRef32(inplace)
+			same32(t, "swishInPlaceRef32", inplace, rout)
 
 			// Backward on the forward's σ and h, and on arbitrary values
 			// (special ones included) in their place.
@@ -104,6 +112,9 @@ func TestSwishMatchesReferenceSweep(t *testing.T) {
 	swishRef32(rout, rsig, z)
 	same32(t, "Swish32 sig", sig, rsig)
 	same32(t, "Swish32 out", out, rout)
+	inplace := append([]float32(nil), z...)
+	SwishInPlace32(inplace)
+	same32(t, "SwishInPlace32", inplace, rout)
 	Sigmoid32(sig, z)
 	same32(t, "Sigmoid32", sig, rsig)
 }

@@ -26,24 +26,32 @@ type ReLU[T Float] struct{ out, dx *Matrix[T] }
 // +0; a NaN keeps its payload when positive and becomes 0 when negative.
 func (l *ReLU[T]) Forward(x *Matrix[T]) *Matrix[T] {
 	l.out = ensure(l.out, x.Rows, x.Cols)
+	relu(l.out.Data, x.Data)
+	return l.out
+}
+
+// InferInPlace is Forward written over x, keeping nothing.
+func (l *ReLU[T]) InferInPlace(x *Matrix[T]) { relu(x.Data, x.Data) }
+
+// relu writes max(0, src) into dst (dst may be src), by the sign bit.
+func relu[T Float](dst, src []T) {
 	var zero T
 	switch any(zero).(type) {
 	case float32:
-		src, dst := f32(x.Data), f32(l.out.Data)
+		src, dst := f32(src), f32(dst)
 		dst = dst[:len(src)]
 		for i, v := range src {
 			b := math.Float32bits(v)
 			dst[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
 		}
 	case float64:
-		src, dst := f64(x.Data), f64(l.out.Data)
+		src, dst := f64(src), f64(dst)
 		dst = dst[:len(src)]
 		for i, v := range src {
 			b := math.Float64bits(v)
 			dst[i] = math.Float64frombits(b &^ uint64(int64(b)>>63))
 		}
 	}
-	return l.out
 }
 
 // Backward: dx = dout where out > 0, else 0. out ≥ 0, so out > 0 exactly
@@ -98,6 +106,15 @@ func (l *LeakyReLU[T]) Forward(x *Matrix[T]) *Matrix[T] {
 	return l.out
 }
 
+// InferInPlace is Forward written over x, keeping nothing.
+func (l *LeakyReLU[T]) InferInPlace(x *Matrix[T]) {
+	for i, v := range x.Data {
+		if !(v > 0) {
+			x.Data[i] = l.Alpha * v
+		}
+	}
+}
+
 // Backward: dx = dout·(1 if x > 0 else Alpha).
 func (l *LeakyReLU[T]) Backward(dout *Matrix[T]) *Matrix[T] {
 	checkSame("leaky_relu", l.x, dout)
@@ -142,6 +159,17 @@ func (l *Sigmoid[T]) Forward(x *Matrix[T]) *Matrix[T] {
 	return l.out
 }
 
+// InferInPlace is Forward written over x, keeping nothing.
+func (l *Sigmoid[T]) InferInPlace(x *Matrix[T]) {
+	if d, ok := any(x.Data).([]float32); ok {
+		vec.Sigmoid32(d, d)
+		return
+	}
+	for i, v := range x.Data {
+		x.Data[i] = sigmoid(v)
+	}
+}
+
 // Backward: dσ/dx = σ(1−σ), so dx = dout·out·(1−out).
 func (l *Sigmoid[T]) Backward(dout *Matrix[T]) *Matrix[T] {
 	checkSame("sigmoid", l.out, dout)
@@ -166,6 +194,13 @@ func (l *Tanh[T]) Forward(x *Matrix[T]) *Matrix[T] {
 		l.out.Data[i] = T(math.Tanh(float64(v)))
 	}
 	return l.out
+}
+
+// InferInPlace is Forward written over x, keeping nothing.
+func (l *Tanh[T]) InferInPlace(x *Matrix[T]) {
+	for i, v := range x.Data {
+		x.Data[i] = T(math.Tanh(float64(v)))
+	}
 }
 
 // Backward: dtanh/dx = 1−tanh², so dx = dout·(1−out²).
@@ -200,6 +235,18 @@ func (l *Swish[T]) Forward(z *Matrix[T]) *Matrix[T] {
 		l.out.Data[i] = v * s
 	}
 	return l.out
+}
+
+// InferInPlace is Forward's h written over z, without σ (nothing is kept
+// for Backward): vec.SwishInPlace32 for float32, the same bits.
+func (l *Swish[T]) InferInPlace(z *Matrix[T]) {
+	if d, ok := any(z.Data).([]float32); ok {
+		vec.SwishInPlace32(d)
+		return
+	}
+	for i, v := range z.Data {
+		z.Data[i] = v * sigmoid(v)
+	}
 }
 
 // Backward: dh/dz = σ(z) + z·σ(z)·(1−σ(z)) = σ(z) + h·(1−σ(z)), reusing

@@ -24,6 +24,7 @@ type Affine[T Float] struct {
 
 	x       *Matrix[T] // cache: the input of the last Forward (not a copy)
 	out, dx *Matrix[T]
+	packed  Packed // W as the Packer holds it (Pack), or nil
 }
 
 // NewAffine returns an In→Out affine layer with zero weights; the
@@ -51,6 +52,46 @@ func (l *Affine[T]) Forward(x *Matrix[T]) *Matrix[T] {
 	}
 	Gemm(false, true, 1, x, l.W.AsMatrix(false), 1, l.out)
 	return l.out
+}
+
+// Pack hands W to the registered Packer (SetPacker), which keeps it in
+// the layout its GEMM reads fastest, for Infer: for inference, once the
+// weights stop changing. Infer does not see a later change of W until the
+// next Pack (Unpack drops the copy). A float64 layer, or a process
+// without a Packer, keeps the plain path; Pack reports whether it packed.
+func (l *Affine[T]) Pack() bool {
+	l.packed = nil
+	p := currentPacker()
+	if w, ok := any(l.W.Data).([]float32); ok && p != nil {
+		l.packed = p.Pack(w, l.Out, l.In)
+	}
+	return l.packed != nil
+}
+
+// Unpack drops the packed copy of W: Infer takes the plain path again.
+func (l *Affine[T]) Unpack() { l.packed = nil }
+
+// Packed reports whether Infer uses a packed copy of W (Pack).
+func (l *Affine[T]) Packed() bool { return l.packed != nil }
+
+// Infer writes x·Wᵀ + b into out (x.Rows × Out), the forward pass of
+// inference: nothing is kept for Backward, and threads (0: the default)
+// is the BLAS thread count of a packed product. With packed weights
+// (Pack) it is one product with the bias added in it, the same sums
+// rounded as the Packer's kernel rounds them; otherwise exactly
+// Forward's arithmetic (b in every row, then the GEMM with beta = 1).
+func (l *Affine[T]) Infer(x, out *Matrix[T], threads int) {
+	l.checkInput(x)
+	if out.Rows != x.Rows || out.Cols != l.Out {
+		panic(fmt.Sprintf("layers: affine %s Infer into %d×%d, want %d×%d", l.W.Name, out.Rows, out.Cols, x.Rows, l.Out))
+	}
+	if l.packed != nil && l.packed.Affine(f32(x.Data), x.Rows, f32(l.B.Data), f32(out.Data), threads) {
+		return
+	}
+	for i := 0; i < x.Rows; i++ {
+		copy(out.Row(i), l.B.Data)
+	}
+	Gemm(false, true, 1, x, l.W.AsMatrix(false), 1, out)
 }
 
 // Backward: forward was out = x·Wᵀ + b, so

@@ -1,6 +1,10 @@
 package layers
 
-import "github.com/nnfc/nnfc/internal/vec"
+import (
+	"fmt"
+
+	"github.com/nnfc/nnfc/internal/vec"
+)
 
 // AffineReLU is an Affine layer followed directly by a ReLU, run as one
 // stage: the same arithmetic as the two layers' Forward and Backward, in
@@ -31,6 +35,24 @@ func (f *AffineReLU[T]) Forward(x *Matrix[T]) *Matrix[T] {
 	Gemm(false, true, 1, x, a.W.AsMatrix(false), 0, a.out)
 	biasReLU(a.out, a.B.Data)
 	return a.out
+}
+
+// Infer writes h = max(0, x·Wᵀ + b) into out (x.Rows × Out), the
+// forward pass of inference (see Affine.Infer): with packed weights the
+// product with its bias, then the ReLU in place; otherwise exactly
+// Forward's arithmetic (the GEMM with beta = 0, then max(0, h + b)).
+func (f *AffineReLU[T]) Infer(x, out *Matrix[T], threads int) {
+	a := f.A
+	a.checkInput(x)
+	if out.Rows != x.Rows || out.Cols != a.Out {
+		panic(fmt.Sprintf("layers: affine %s Infer into %d×%d, want %d×%d", a.W.Name, out.Rows, out.Cols, x.Rows, a.Out))
+	}
+	if a.packed != nil && a.packed.Affine(f32(x.Data), x.Rows, f32(a.B.Data), f32(out.Data), threads) {
+		f.R.InferInPlace(out)
+		return
+	}
+	Gemm(false, true, 1, x, a.W.AsMatrix(false), 0, out)
+	biasReLU(out, a.B.Data)
 }
 
 // Backward: forward was h = max(0, z), z = x·Wᵀ + b, so dz = dout where

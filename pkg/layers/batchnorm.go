@@ -145,6 +145,28 @@ func (l *BatchNorm[T]) Forward(x *Matrix[T]) *Matrix[T] {
 	return l.out
 }
 
+// InferInPlace is Forward in evaluation mode written over x, keeping
+// nothing: out = γ·(x − running mean)·invstd + β, invstd = 1/√(running
+// var + eps), the same operations as Forward's.
+func (l *BatchNorm[T]) InferInPlace(x *Matrix[T]) {
+	if x.Cols != l.D {
+		panic(fmt.Sprintf("layers: batchnorm %s expects %d input columns, got %d", l.Gamma.Name, l.D, x.Cols))
+	}
+	mean := l.RunningMean.Data
+	invstd := make([]T, l.D) // not l.invstd: Net.Infer may run row blocks at once
+	for j, v := range l.RunningVar.Data {
+		invstd[j] = T(1 / math.Sqrt(float64(v)+l.Eps))
+	}
+	g, b := l.Gamma.Data, l.Beta.Data
+	for i := range x.Rows {
+		xr := x.Row(i)
+		for j, v := range xr {
+			h := (v - mean[j]) * invstd[j]
+			xr[j] = g[j]*h + b[j]
+		}
+	}
+}
+
 // Backward: forward was out = γ·x̂ + β, so dβ += Σ_i dout and
 // dγ += Σ_i dout⊙x̂. In training x̂ = (x − μ)·invstd, where μ and
 // invstd = 1/√(σ²+eps) depend on the whole batch; differentiating through

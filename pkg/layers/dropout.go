@@ -81,6 +81,10 @@ func (l *Dropout[T]) Forward(x *Matrix[T]) *Matrix[T] {
 	return l.out
 }
 
+// InferInPlace is Forward in evaluation mode (the identity) over x: it
+// leaves x as it is.
+func (l *Dropout[T]) InferInPlace(*Matrix[T]) {}
+
 // draw fills the mask for a rows×cols batch. Each 64-bit PCG draw gives
 // two 32-bit uniforms u (half the generator calls of one draw per unit);
 // a unit is dropped when u < P·2³², so the drop rate is P to within 2⁻³².

@@ -13,3 +13,11 @@ type Layer[T Float] interface {
 type Trainer interface {
 	SetTraining(training bool)
 }
+
+// InPlace is implemented by element-wise layers with an inference forward
+// pass (pkg/model's Net.Infer): InferInPlace overwrites x with the layer's
+// output in evaluation mode and keeps nothing for Backward, with the same
+// bits as Forward's output in evaluation mode.
+type InPlace[T Float] interface {
+	InferInPlace(x *Matrix[T])
+}

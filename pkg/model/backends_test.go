@@ -1,12 +1,17 @@
 package model_test
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/pkg/layers"
+	"github.com/nnfc/nnfc/pkg/model"
 )
 
 // TestEveryBackend runs the fused-versus-reference and TrainStep tests with
@@ -22,6 +27,7 @@ func TestEveryBackend(t *testing.T) {
 		}
 		blas32.Use(im32)
 		blas64.Use(im64)
+		layers.SetPacker(nil)
 	}()
 	for _, b := range blasbackend.Backends() {
 		if err := blasbackend.Select(b); err != nil {
@@ -33,5 +39,75 @@ func TestEveryBackend(t *testing.T) {
 		t.Run(b+"/fused", TestFusedMatchesReference)
 		t.Run(b+"/trainstep", TestTrainStepMatchesLossThenStep)
 		t.Run(b+"/gradients", TestNetGradients)
+		t.Run(b+"/infer", TestInferMatchesScores)
+	}
+}
+
+// TestInferPacked: with oneDNN's packed weights (Net.Pack), Infer equals
+// Scores in evaluation mode to float32 rounding, on one thread and on two
+// (the batch cut in two blocks of rows run at once, and whole on a
+// two-thread product); the products did run packed (blasbackend's count);
+// and Infer keeps the packed copy: W changed after Pack is not seen until
+// Pack again (the negative twin: the packed path is the one measured).
+func TestInferPacked(t *testing.T) {
+	if !slices.Contains(blasbackend.Backends(), blasbackend.OneDNNName) {
+		t.Skip("no oneDNN in this build (purego): nothing packs")
+	}
+	im32, im64 := blas32.Implementation(), blas64.Implementation()
+	defer func() {
+		if err := blasbackend.Select(""); err != nil {
+			t.Error(err)
+		}
+		blas32.Use(im32)
+		blas64.Use(im64)
+		layers.SetPacker(nil)
+	}()
+	if err := blasbackend.Select(blasbackend.OneDNNName); err != nil {
+		t.Fatal(err)
+	}
+	spec := model.Spec{InputDim: 300, Hidden: []int{256, 128}, Activations: []string{"swish", "relu"}, Classes: 10, Loss: "softmax", Init: "he"}
+	net, err := model.New[float32](spec, rand.New(rand.NewPCG(11, 12)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.SetTraining(false)
+	x, _ := randomBatch[float32](rand.New(rand.NewPCG(13, 14)), 200, spec)
+	for _, threads := range []int{1, 2} {
+		if err := blasbackend.Init(threads); err != nil {
+			t.Fatal(err)
+		}
+		want := append([]float32(nil), net.Scores(x).Data...)
+		if got := net.Pack(); got != len(net.Affine) {
+			t.Fatalf("threads %d: Pack packed %d of %d affine layers", threads, got, len(net.Affine))
+		}
+		for _, blockRows := range []int{64, 0} {
+			model.InferBlockRows = blockRows
+			before := blasbackend.PackedCalls()
+			got := net.Infer(x).Data
+			model.InferBlockRows = 64
+			// The two large products ran packed in every block of rows
+			// (the last one, 10 wide, may be below the packed path's
+			// threshold in a block).
+			blocks := 1
+			if threads == 2 && blockRows > 0 {
+				blocks = 2
+			}
+			if n := blasbackend.PackedCalls() - before; n < int64(2*blocks) {
+				t.Errorf("threads %d, blocks %d: %d packed products, want %d or more", threads, blocks, n, 2*blocks)
+			}
+			closeAll(t, fmt.Sprintf("threads %d, block rows %d: Infer (packed) vs Scores", threads, blockRows), got, want, 1e-5)
+		}
+		// The twin: W moved after Pack; Infer still gives the old outputs
+		// until Pack again, then the new ones.
+		w := net.Affine[0].W.Data
+		old := w[0]
+		w[0] += 0.5
+		changed := append([]float32(nil), net.Scores(x).Data...)
+		closeAll(t, fmt.Sprintf("threads %d: Infer on the packed copy after W changed", threads), net.Infer(x).Data, want, 1e-5)
+		net.Pack()
+		closeAll(t, fmt.Sprintf("threads %d: Infer after Pack again", threads), net.Infer(x).Data, changed, 1e-5)
+		w[0] = old
+		net.Unpack()
+		bitEqual(t, fmt.Sprintf("threads %d: Infer unpacked", threads), net.Infer(x).Data, want)
 	}
 }

@@ -33,6 +33,7 @@ type Net[T layers.Float] struct {
 	stats      []T // every buffer's value, back to back
 	dscores    *layers.Matrix[T]
 	scores     *layers.Matrix[T] // output of the last forward pass
+	inf        *inference[T]     // Infer's buffers (infer.go)
 }
 
 // New builds the network a valid spec describes and initializes its
@@ -317,6 +318,12 @@ func (n *Net[T]) LastScores() *layers.Matrix[T] { return n.scores }
 // EvalLoss returns the data loss of a batch without touching gradients.
 func (n *Net[T]) EvalLoss(x *layers.Matrix[T], t layers.Target[T]) float64 {
 	return n.dataLoss(n.Scores(x), x, t)
+}
+
+// OutputLoss returns the data loss of the outputs out of a forward pass
+// (Infer's) for the batch (x, t), as EvalLoss computes it from Scores'.
+func (n *Net[T]) OutputLoss(out, x *layers.Matrix[T], t layers.Target[T]) float64 {
+	return n.dataLoss(out, x, t)
 }
 
 // dataLoss is the kind's loss of the output for the batch (x, t), with
