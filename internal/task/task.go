@@ -251,9 +251,9 @@ type Curve struct {
 // Eval is the outcome of evaluating a network on a data set.
 type Eval struct {
 	N        int     `json:"n"`
-	Loss     float64 `json:"loss"`     // data loss, mean over samples
-	RegLoss  float64 `json:"reg_loss"` // the L2 term 0.5·reg·ΣW²
-	Accuracy float64 `json:"accuracy"` // fraction correct (0 for an autoencoder)
+	Loss     float64 `json:"loss"`               // data loss, mean over samples
+	RegLoss  float64 `json:"reg_loss"`           // the L2 term 0.5·reg·ΣW²
+	Accuracy float64 `json:"accuracy,omitempty"` // fraction correct (0, left out, for a task without classes)
 	// MSE is an autoencoder's reconstruction mean squared error per input
 	// entry, mean over samples and entries of (r − x)²: 2·Loss/D.
 	MSE      float64   `json:"mse,omitempty"`
