@@ -41,6 +41,10 @@ type Config struct {
 	Optimizer Optimizer            `mapstructure:"optimizer" yaml:"optimizer"`
 	Schedule  optim.ScheduleConfig `mapstructure:"schedule" yaml:"schedule"`
 	Train     Train                `mapstructure:"train" yaml:"train"`
+	// Inferred says which task was inferred from the target column, and
+	// why, when the config names none (model.task, model.kind) and its
+	// data is a table; "" otherwise. Not a key: nnfc train prints it.
+	Inferred string `mapstructure:"-" yaml:"-"`
 }
 
 // Data is the data section (data.*): where the samples come from and how
@@ -208,6 +212,9 @@ func Keys() []string {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			tag := strings.Split(f.Tag.Get("mapstructure"), ",")
+			if tag[0] == "-" {
+				continue // not a key (Config.Inferred)
+			}
 			if slices.Contains(tag[1:], "squash") {
 				walk(f.Type, prefix)
 				continue
@@ -232,6 +239,9 @@ var mapKeys = func() []string {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			tag := strings.Split(f.Tag.Get("mapstructure"), ",")
+			if tag[0] == "-" {
+				continue // not a key (Config.Inferred)
+			}
 			switch {
 			case slices.Contains(tag[1:], "squash"):
 				walk(f.Type, prefix)
@@ -802,6 +812,9 @@ func toMap(v reflect.Value) map[string]any {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := strings.Split(f.Tag.Get("mapstructure"), ",")
+		if tag[0] == "-" {
+			continue // not a key (Config.Inferred)
+		}
 		switch {
 		case slices.Contains(tag[1:], "squash"):
 			for k, val := range toMap(v.Field(i)) {
@@ -816,9 +829,31 @@ func toMap(v reflect.Value) map[string]any {
 	return m
 }
 
+// inferTask sets model.task from the table's target column when neither
+// model.task nor model.kind is set (source.InferTarget: scikit-learn's
+// type_of_target rules), and says so in c.Inferred; a class target keeps
+// the default task, classification.
+func (c *Config) inferTask(set map[string]bool) {
+	if set["model.task"] || set["model.kind"] {
+		return
+	}
+	kind, why := source.InferTarget(c.Data)
+	t := task.ForTarget(kind)
+	if t == nil {
+		return
+	}
+	name := task.Spelling(t.Name())
+	if kind != data.TargetClass {
+		c.Model.Task = name
+		set["model.task"] = true
+	}
+	c.Inferred = fmt.Sprintf("model.task %s, inferred: %s; set model.task to choose another", name, why)
+}
+
 // fillRuleDefaults gives every optimizer and schedule key the user did not
 // set the default of the chosen rule and kind.
 func (c *Config) fillRuleDefaults(set map[string]bool) {
+	c.inferTask(set)
 	task.Defaults(&c.Model, &c.Train.Monitor, set)
 	source.FillDefaults(&c.Data, set)
 	if set["data.val_count"] && !set["data.val_fraction"] {
@@ -1121,6 +1156,9 @@ func toNode(v reflect.Value, prefix string, omit map[string]bool) *yaml.Node {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := strings.Split(f.Tag.Get("mapstructure"), ",")
+		if tag[0] == "-" {
+			continue // not a key (Config.Inferred)
+		}
 		if slices.Contains(tag[1:], "squash") {
 			n.Content = append(n.Content, toNode(v.Field(i), prefix, omit).Content...)
 			continue

@@ -88,6 +88,9 @@ func fieldNamed(v reflect.Value, name string) reflect.Value {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		tag := strings.Split(t.Field(i).Tag.Get("mapstructure"), ",")
+		if tag[0] == "-" {
+			continue // not a key (Config.Inferred)
+		}
 		if slices.Contains(tag[1:], "squash") {
 			if f := fieldNamed(v.Field(i), name); f.IsValid() {
 				return f

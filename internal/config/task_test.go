@@ -1,6 +1,9 @@
 package config
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -127,5 +130,48 @@ func TestMultilabelKeys(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "\n") > 0 {
 			t.Errorf("%s: error %v, want one line with %q", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+// TestInferTask: with no model.task (nor model.kind) and a table, the
+// task comes from the training file's target column (scikit-learn's
+// type_of_target rules, data.InferTarget) with its defaults, and
+// Config.Inferred says so in one line with how to override; a config
+// that names a task, a non-table source and an unreadable file infer
+// nothing; the resolved config names the task, so it loads back the same.
+func TestInferTask(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "t.csv")
+	if err := os.WriteFile(csv, []byte("x,price,a,b,tags,kind\n1,1.5,0,1,u;v,p\n2,2.25,1,1,u,q\n3,4,0,0,,p\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ data, model, kind, monitor, inferred string }{
+		{"target: price, exclude: [a, b, tags, kind]", "{}", "regression", "val_rmse", "model.task regression, inferred: target column price holds numbers that are not integers"},
+		{"target: [a, b], exclude: [price, tags, kind]", "{}", "multilabel", "val_f1_micro", "model.task multilabel, inferred: the 2 target columns a, b hold only 0 and 1 (scikit-learn's type_of_target: multilabel-indicator); set model.task to choose another"},
+		{"target: tags, exclude: [a, b, price, kind]", "{}", "multilabel", "val_f1_micro", `model.task multilabel, inferred: target column tags holds labels separated by ";"`},
+		{"target: kind, exclude: [a, b, price, tags]", "{}", "classifier", "val_acc", "model.task classification, inferred: target column kind holds 2 distinct values (type_of_target: binary; a 2-class softmax here, model.task binary for one sigmoid output and a threshold)"},
+		{"target: price", "{task: classification}", "classifier", "val_acc", ""},
+		{"target: price", "{kind: classifier}", "classifier", "val_acc", ""},
+	} {
+		yaml := fmt.Sprintf("data: {source: table, train: %s, %s}\nmodel: %s\n", csv, tc.data, tc.model)
+		c, err := Load(write(t, yaml), nil)
+		if err != nil {
+			t.Errorf("%s: %v", yaml, err)
+			continue
+		}
+		if c.Model.Kind != tc.kind || c.Train.Monitor != tc.monitor || !strings.HasPrefix(c.Inferred, tc.inferred) || (tc.inferred == "") != (c.Inferred == "") || strings.Contains(c.Inferred, "\n") {
+			t.Errorf("%s: kind %q monitor %q inferred %q; want %q %q %q", yaml, c.Model.Kind, c.Train.Monitor, c.Inferred, tc.kind, tc.monitor, tc.inferred)
+		}
+		if strings.Contains(c.YAML(), "inferred") {
+			t.Errorf("%s: the resolved config holds the note:\n%s", yaml, c.YAML())
+		}
+		back, err := LoadStored(write(t, c.YAML()))
+		if err != nil || back.Model.Kind != c.Model.Kind || back.Inferred != "" {
+			t.Errorf("%s: stored config: %v, kind %q, inferred %q", yaml, err, back.Model.Kind, back.Inferred)
+		}
+	}
+	if c, _ := Load(write(t, "data: {source: table, train: missing.csv, target: y}\n"), nil); c.Inferred != "" {
+		t.Errorf("missing file: inferred %q", c.Inferred)
 	}
 }

@@ -338,3 +338,23 @@ func (table) OwnKeys(c Config) []string {
 	add("data.positive", c.Positive != "")
 	return keys
 }
+
+// InferTarget is the kind of target data.target holds in the training
+// file of a table config (data.InferTarget), and why; "" when the config
+// is not a table's or its file cannot be read (reading it again reports
+// that).
+func InferTarget(c Config) (kind, why string) {
+	if c.Source != "table" || c.Train == "" || len(c.Table.Target) == 0 {
+		return "", ""
+	}
+	tc := tableConfig(c)
+	t, err := data.ReadTable(tc.Train, tc.Read)
+	if err != nil {
+		return "", ""
+	}
+	cols, err := data.ResolveTargets(t, c.Table.Target)
+	if err != nil {
+		return "", ""
+	}
+	return data.InferTarget(t, cols)
+}

@@ -392,6 +392,18 @@ func Lookup(name string) (Task, error) {
 	return nil, fmt.Errorf("model.kind: must be one of %s, got %q", strings.Join(Names(), ", "), name)
 }
 
+// ForTarget is the first task of All whose target is of kind (a
+// data.Target* constant): classification for classes, regression for
+// numbers, multilabel for labels; nil for none.
+func ForTarget(kind string) Task {
+	for _, t := range All {
+		if t.Target() == kind {
+			return t
+		}
+	}
+	return nil
+}
+
 // Of returns the task of a model spec (the classifier for an unknown
 // kind, which model.Spec.Validate refuses).
 func Of(s model.Spec) Task {

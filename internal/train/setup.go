@@ -291,6 +291,9 @@ func (t *trainer[T]) startMetrics(resume bool) error {
 // announce prints the "training ..." line: network, data, rule, schedule.
 func (t *trainer[T]) announce() {
 	c, splits, spec, o := t.c, t.splits, t.net.Spec, t.o
+	if c.Inferred != "" {
+		fmt.Fprintln(o.Stdout, c.Inferred)
+	}
 	for _, l := range splits.Notes {
 		fmt.Fprintln(o.Stdout, l)
 	}
