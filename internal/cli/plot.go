@@ -34,7 +34,12 @@ rest of the curve.
 One --run writes RUN_DIR/curves.png by default; several --run flags overlay
 the runs (a color per run, training dashed, validation solid) and write
 curves.png in the current directory by default. The file written is printed
-on stdout.`,
+on stdout.
+
+For one run, the run's pictures follow: an autoencoder's reconstructions
+and weights, and, when the run's config sets data.augment on gray
+pictures, augment.png: a training picture of each class, then what the
+augmentation makes of it in epochs 1 to 8.`,
 		Example: `  nnfc plot --run runs/mnist-swish
   nnfc plot --run runs/spiral-7 --output spiral.png
   nnfc plot --run runs/mnist-swish --run runs/quick --output compare.png`,
@@ -90,6 +95,13 @@ func runPlot(o *plotOptions) error {
 			return err
 		}
 		for _, f := range files {
+			fmt.Fprintln(o.IO.Out, f)
+		}
+		f, err := plotAugment(o.Runs[0])
+		if err != nil {
+			return err
+		}
+		if f != "" {
 			fmt.Fprintln(o.IO.Out, f)
 		}
 	}

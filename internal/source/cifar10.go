@@ -14,7 +14,7 @@ type cifar10 struct{}
 
 func (cifar10) Name() string { return "cifar10" }
 
-func (cifar10) ReadsKeys() []string { return []string{"data.dir"} }
+func (cifar10) ReadsKeys() []string { return []string{"data.dir", "data.augment"} }
 
 func (cifar10) Check(c Config, bad Bad) {
 	if c.Dir == "" {
@@ -41,6 +41,9 @@ func cifarTrain(dir string) []string {
 	}
 	return batches
 }
+
+// ImageShape: 32×32 RGB pictures.
+func (cifar10) ImageShape(Config) (int, int, int) { return 32, 32, 3 }
 
 func (cifar10) Known(Config) (int, int) { return 3 * 32 * 32, 10 }
 

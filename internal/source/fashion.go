@@ -29,7 +29,7 @@ var fashionNames = []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat
 
 func (fashionMNIST) Name() string { return "fashion-mnist" }
 
-func (fashionMNIST) ReadsKeys() []string { return []string{"data.dir"} }
+func (fashionMNIST) ReadsKeys() []string { return []string{"data.dir", "data.augment"} }
 
 func (fashionMNIST) Check(c Config, bad Bad) {
 	if c.Dir == "" {
@@ -61,6 +61,9 @@ func (fashionMNIST) Read(c Config, _ Options) (*Splits, error) {
 	train.Name, test.Name = "fashion-mnist/train", "fashion-mnist/test"
 	return &Splits{Train: train, Test: test}, nil
 }
+
+// ImageShape: 28×28 gray pictures.
+func (fashionMNIST) ImageShape(Config) (int, int, int) { return 28, 28, 1 }
 
 func (fashionMNIST) Known(Config) (int, int) { return 28 * 28, 10 }
 

@@ -20,7 +20,7 @@ type mnist struct{}
 
 func (mnist) Name() string { return "mnist" }
 
-func (mnist) ReadsKeys() []string { return []string{"data.dir"} }
+func (mnist) ReadsKeys() []string { return []string{"data.dir", "data.augment"} }
 
 func (mnist) Check(c Config, bad Bad) {
 	if c.Dir == "" {
@@ -42,6 +42,9 @@ func (mnist) Read(c Config, _ Options) (*Splits, error) {
 	}
 	return &Splits{Train: train, Test: test}, nil
 }
+
+// ImageShape: 28×28 gray pictures.
+func (mnist) ImageShape(Config) (int, int, int) { return 28, 28, 1 }
 
 func (mnist) Known(Config) (int, int) { return 28 * 28, 10 }
 

@@ -46,6 +46,9 @@ type Config struct {
 	// (one against the rest: data.positive: 9 on MNIST).
 	Positive string `mapstructure:"positive" yaml:"positive,omitempty"`
 	Spiral   Spiral `mapstructure:"spiral" yaml:"spiral"`
+	// Augment is the random change of every training image each epoch
+	// (data.augment.*), for sources of images (Imager) only.
+	Augment data.Augment `mapstructure:"augment" yaml:"augment"`
 	// Table holds the table source's keys (data.target, data.types, ...).
 	Table `mapstructure:",squash" yaml:",inline"`
 }
@@ -189,6 +192,39 @@ type Describer interface {
 	Describe(c Config, o Options) ([]string, error)
 }
 
+// An Imager is a source of pictures: each sample is ch planes of h×w
+// pixels, plane after plane, each row-major (what data.augment warps).
+type Imager interface {
+	ImageShape(c Config) (h, w, ch int)
+}
+
+// ImageShape is the picture shape of c's samples, when its source reads
+// pictures (Imager).
+func ImageShape(c Config) (h, w, ch int, ok bool) {
+	s, err := Lookup(c.Source)
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	im, ok := s.(Imager)
+	if !ok {
+		return 0, 0, 0, false
+	}
+	h, w, ch = im.ImageShape(c)
+	return h, w, ch, true
+}
+
+// imageSources names the sources of pictures, for the error that refuses
+// data.augment elsewhere.
+func imageSources() string {
+	var names []string
+	for _, s := range All {
+		if _, ok := s.(Imager); ok {
+			names = append(names, s.Name())
+		}
+	}
+	return orList(names)
+}
+
 // Bad reports one problem of a key.
 type Bad func(key, format string, a ...any)
 
@@ -319,6 +355,11 @@ func Check(c Config, set map[string]bool, bad Bad) {
 				}
 			}
 		}
+	}
+	if h, w, _, ok := ImageShape(c); ok {
+		c.Augment.Check("data.augment.", h, w, bad)
+	} else if keys := c.Augment.SetKeys("data.augment."); len(keys) > 0 {
+		bad(keys[0], "augmentation applies to pictures (data.source %s); data.source %s has none", imageSources(), c.Source)
 	}
 	if c.ValCount < 0 {
 		bad("data.val_count", "must be ≥ 0, got %d", c.ValCount)

@@ -124,3 +124,42 @@ func BuildNNFC(dir string) (string, error) {
 	}
 	return bin, nil
 }
+
+// Pictures writes n made-up 28×28 gray pictures of four classes (labels
+// i mod 4: a bright 8×8 square in the quarter the label names, on dark
+// noise) as MNIST's uncompressed IDX files prefix-images-idx3-ubyte and
+// prefix-labels-idx1-ubyte in dir (prefix train or t10k), the same for
+// the same seed.
+func Pictures(tb testing.TB, dir, prefix string, n int, seed uint64) {
+	tb.Helper()
+	s := seed*6364136223846793005 + 1442695040888963407
+	next := func(k int) int { // a linear congruential draw in 0..k-1
+		s = s*6364136223846793005 + 1442695040888963407
+		return int((s >> 33) % uint64(k))
+	}
+	img := make([]byte, 0, n*28*28)
+	lab := make([]byte, 0, n)
+	for i := range n {
+		c := i % 4
+		lab = append(lab, byte(c))
+		px := make([]byte, 28*28)
+		for j := range px {
+			px[j] = byte(next(40))
+		}
+		x0, y0 := 4+12*(c%2)+next(3), 4+12*(c/2)+next(3)
+		for y := y0; y < y0+8; y++ {
+			for x := x0; x < x0+8; x++ {
+				px[y*28+x] = 200 + byte(next(56))
+			}
+		}
+		img = append(img, px...)
+	}
+	for name, b := range map[string][]byte{
+		prefix + "-images-idx3-ubyte": IDX(3, []uint32{uint32(n), 28, 28}, img),
+		prefix + "-labels-idx1-ubyte": IDX(1, []uint32{uint32(n)}, lab),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}

@@ -61,7 +61,7 @@ func (t *trainer[T]) measure(lr float64, steps int, secs, rate float64) (m rundi
 	valEv = t.eval.Evaluate(t.splits.Val, nil, false)
 	m = rundir.Metrics{Epoch: e + 1, Loss: st.LossSum / float64(steps), DataLoss: st.DataLossSum / float64(steps), L2: valEv.RegLoss,
 		TrainAcc: trainEv.Accuracy, ValAcc: valEv.Accuracy, ValLoss: valEv.Loss, LR: lr, Seconds: secs, SamplesPerSec: rate,
-		TrainMSE: trainEv.MSE, ValMSE: valEv.MSE, Val: valEv.Metrics, Train: trainEv.Metrics}
+		TrainMSE: trainEv.MSE, ValMSE: valEv.MSE, Val: valEv.Metrics, Train: trainEv.Metrics, AugmentSeconds: t.augSecs}
 	if c.Train.GradClip > 0 {
 		m.GradNorm = st.NormSum / float64(steps)
 	}
@@ -75,8 +75,12 @@ func (t *trainer[T]) logEpoch(m rundir.Metrics, trainEv, valEv Eval) {
 	if c.Model.Reg > 0 {
 		l2 = fmt.Sprintf(" (L2 %.4f)", m.L2)
 	}
-	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  %s  lr %.3g  %.1fs  %.0f samples/s\n",
-		m.Epoch, c.Train.Epochs, task.Of(t.net.Spec).EpochLine(m.Loss, l2, trainEv, valEv), m.LR, m.Seconds, m.SamplesPerSec)
+	aug := ""
+	if m.AugmentSeconds > 0 {
+		aug = fmt.Sprintf(" (augment %.1fs)", m.AugmentSeconds)
+	}
+	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  %s  lr %.3g  %.1fs%s  %.0f samples/s\n",
+		m.Epoch, c.Train.Epochs, task.Of(t.net.Spec).EpochLine(m.Loss, l2, trainEv, valEv), m.LR, m.Seconds, aug, m.SamplesPerSec)
 }
 
 // keepBest copies the network into best when the monitored metric

@@ -5,6 +5,7 @@ package train
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/source"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -49,6 +51,10 @@ type trainer[T layers.Float] struct {
 	y    []int32
 	v    *layers.Matrix[T]
 	w    []T
+	// aug warps the minibatch's images (data.augment), nil when off;
+	// augSecs is its wall time in the current epoch, in this process.
+	aug     *data.Augmenter[T]
+	augSecs float64
 
 	wallStart  time.Time // this process's start
 	lastSave   time.Time // of the last checkpoint
@@ -70,6 +76,16 @@ func (t *trainer[T]) loop(ctx context.Context) (*Result, error) {
 	t.v = &layers.Matrix[T]{}
 	if train.W != nil {
 		t.w = make([]T, min(t.c.Train.BatchSize, train.N))
+	}
+	if a := t.c.Data.Augment; a.Active() {
+		h, w, ch, ok := source.ImageShape(t.c.Data)
+		if !ok || h*w*ch != train.D {
+			// config.Validate refuses data.augment for sources of no pictures.
+			panic(fmt.Sprintf("train: data.augment on %s: %d features, not pictures", t.c.Data.Source, train.D))
+		}
+		// As many workers as BLAS threads: the warp runs between GEMMs.
+		t.aug = data.NewAugmenter[T](a, h, w, ch, t.splits.Norm, max(1, blasbackend.Threads()))
+		defer t.aug.Close()
 	}
 	bl := blasbackend.BeginLoop() // one OS thread, one OpenMP pool: see Loop
 	defer bl.End()
@@ -137,7 +153,9 @@ func (t *trainer[T]) epoch(ctx context.Context, bl *blasbackend.Loop) error {
 	rate := float64(train.N-startStep*bs) / secs // samples trained in this process
 	t.rates = append(t.rates, rate)
 	t.trainSecs += secs
-	return t.endEpoch(lr, steps, st.Seconds+secs, rate)
+	err := t.endEpoch(lr, steps, st.Seconds+secs, rate)
+	t.augSecs = 0
+	return err
 }
 
 // step trains on minibatch b of epoch e, as the course Solver's _step:
@@ -150,6 +168,13 @@ func (t *trainer[T]) step(e, b int, lr float64) error {
 	x, y := t.x, t.y[:len(idx)]
 	x.Resize(len(idx), train.D)
 	data.Gather(train, idx, x.Data, y)
+	if t.aug != nil {
+		// Each image's warp depends only on (seed, epoch, step, its
+		// place in the batch): exact resume.
+		t0 := time.Now()
+		t.aug.Apply(x.Data, len(idx), t.c.Seed, e, b)
+		t.augSecs += time.Since(t0).Seconds()
+	}
 	tgt := layers.Target[T]{Class: y}
 	if train.Target != nil || train.W != nil {
 		tgt = BatchTarget(train, idx, y, t.v, t.w)

@@ -119,6 +119,20 @@
 //		...
 //	}
 //
+// # Augmentation
+//
+// An Augmenter warps the images of a training minibatch in place
+// (data.augment): a random whole-pixel translation, rotation and zoom
+// about the center, a left–right flip and Simard et al.'s elastic
+// distortion, composed into one map per image and applied by one
+// bilinear resample (0 outside the picture, in raw pixel values, however
+// the data are normalized). Image k of a minibatch draws from a generator
+// seeded by (seed, epoch, step, k) only, so a resumed run draws what the
+// uninterrupted run drew; the images are split over worker goroutines
+// started once, and Apply allocates nothing. SciPy's gaussian_filter and
+// map_coordinates agree with the field and the warp
+// (scripts/scipy-augment-oracle.py).
+//
 // # Errors and panics
 //
 // Readers and FitNormalizer return errors for anything that depends on
