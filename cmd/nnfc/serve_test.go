@@ -749,6 +749,46 @@ func readAnswer(t *testing.T, conn net.Conn) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// TestServeWriteTimeout: a client that sends a request and does not read
+// its answer holds the server's write no longer than --write-timeout.
+// The answer is larger than the connection can buffer (over three times
+// the kernel's largest TCP send buffer, the client's receive buffer set
+// to 4 KiB), so the handler can only return, and the request be
+// counted, once the write is cut; the test waits for that count (an
+// event, not a clock), and the server then answers the next client.
+// (The cut answer is not read: its buffered megabytes would crawl
+// through 4 KiB windows.)
+func TestServeWriteTimeout(t *testing.T) {
+	dir := t.TempDir()
+	clf := filepath.Join(dir, "clf.safetensors")
+	saveClassifier(t, clf, 1)
+	wmem := 4 << 20 // Linux's default largest send buffer
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/tcp_wmem"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 3 {
+			if v, err := strconv.Atoi(f[2]); err == nil {
+				wmem = v
+			}
+		}
+	}
+	rows := 3 * wmem / 40 // each answer row is over 40 bytes of JSON
+	p := startServe(t, "--model", clf, "--max-rows", strconv.Itoa(rows), "--write-timeout", "2s")
+	body := `{"instances":[` + strings.Repeat("[1,2,3,4],", rows-1) + "[1,2,3,4]]}"
+
+	conn := dial(t, p.url)
+	if err := conn.(*net.TCPConn).SetReadBuffer(4096); err != nil { // no receive-buffer autotuning
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /v1/models/clf/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	p.waitMetric(`nnfc_serve_requests_total{code="200",endpoint="v1_predict"}`, 1) // its handler has returned
+	if got := p.metric("nnfc_serve_in_flight_requests"); got != 0 {
+		t.Fatalf("in flight after the cut answer: %v", got)
+	}
+	conn.Close()
+	if a := p.do("POST", "/v1/models/clf/predict", []byte(`{"instances":[[1,2,3,4]]}`)); a.code != 200 {
+		t.Fatalf("after the cut answer: %v", a)
+	}
+}
+
 // TestServeToken: with --token-file, a request without the token, or
 // with another, gets 401 and nothing else; a non-loopback address without
 // a token file is refused at start.

@@ -63,6 +63,9 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	if err != nil {
 		return nil, err
 	}
+	if c.Train.TestEachEpoch && splits.Test == nil {
+		return nil, fmt.Errorf("train.test_each_epoch: data.source %s has no test split to evaluate", c.Data.Source)
+	}
 	net, err := newNet(c, splits, src, stored)
 	if err != nil {
 		return nil, err
