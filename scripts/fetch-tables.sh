@@ -4,8 +4,8 @@
 #
 #   r-cran-palmerpenguins  extdata/penguins.csv, copied as it is (a header,
 #                          species/island/sex strings, NA cells)
-#   python3-sklearn        sklearn/datasets/data/{breast_cancer,wine_data,iris}.csv
-#                          and diabetes_{data_raw,target}.csv.gz
+#   python3-sklearn        sklearn/datasets/data/{breast_cancer,wine_data,iris}.csv,
+#                          diabetes_{data_raw,target}.csv.gz and digits.csv.gz
 #
 # scikit-learn's class tables are not plain CSVs: their first row is
 # "n_samples,n_features,class name 0,class name 1,..." and their last column
@@ -33,7 +33,7 @@ cd - >/dev/null
 sk=$tmp/x/usr/lib/python3/dist-packages/sklearn/datasets/data
 mkdir -p "$dir/sklearn"
 cp "$tmp"/x/usr/lib/R/site-library/palmerpenguins/extdata/penguins.csv "$dir/penguins.csv"
-cp "$sk"/breast_cancer.csv "$sk"/wine_data.csv "$sk"/iris.csv "$sk"/diabetes_data_raw.csv.gz "$sk"/diabetes_target.csv.gz "$dir/sklearn/"
+cp "$sk"/breast_cancer.csv "$sk"/wine_data.csv "$sk"/iris.csv "$sk"/diabetes_data_raw.csv.gz "$sk"/diabetes_target.csv.gz "$sk"/digits.csv.gz "$dir/sklearn/"
 
 # named SRC DST TARGET COL1,COL2,...: rewrite one scikit-learn class table.
 named() {
@@ -87,4 +87,29 @@ awk -v tr="$dir/diabetes-train.csv" -v te="$dir/diabetes-test.csv" '
 	NR == 1 { print > tr; print > te; next }
 	{ if (++n % 5 == 0) print > te; else print > tr }
 ' "$dir/diabetes.csv"
+# digit-labels: scikit-learn's 8x8 digits (1,797 rows of 64 pixels 0..16,
+# the UCI optdigits test set; no header, the digit last) as a multi-label
+# table derived from the digit: the labels even, ge5 (digit >= 5) and prime
+# (2, 3, 5, 7), each a 0/1 column, and the same labels in one column tags
+# separated by ";" (blank for 1: no label). The digit is kept as the column
+# digit (not an input of configs/digits-multilabel.yaml). Every fifth row
+# (in file order) goes to digit-labels-test.csv, the rest to -train.csv.
+zcat "$sk/digits.csv.gz" | awk -F, -v OFS=, '
+	NR == 1 { for (i = 0; i < 64; i++) printf "p%d,", i; print "digit,even,ge5,prime,tags" }
+	{
+		if (NF != 65) { printf "digits.csv.gz:%d: %d fields, expected 65\n", NR, NF > "/dev/stderr"; exit 1 }
+		d = $65; even = (d % 2 == 0); ge5 = (d >= 5); prime = (d == 2 || d == 3 || d == 5 || d == 7)
+		tags = ""
+		if (even) tags = "even"
+		if (ge5) tags = tags (tags == "" ? "" : ";") "ge5"
+		if (prime) tags = tags (tags == "" ? "" : ";") "prime"
+		print $0, even, ge5, prime, tags
+	}
+	END { if (NR != 1797) { printf "digits.csv.gz: %d rows, expected 1797\n", NR > "/dev/stderr"; exit 1 } }
+' >"$dir/digit-labels.csv.tmp"
+mv "$dir/digit-labels.csv.tmp" "$dir/digit-labels.csv"
+awk -v tr="$dir/digit-labels-train.csv" -v te="$dir/digit-labels-test.csv" '
+	NR == 1 { print > tr; print > te; next }
+	{ if (++n % 5 == 0) print > te; else print > tr }
+' "$dir/digit-labels.csv"
 wc -l "$dir"/*.csv

@@ -108,6 +108,33 @@ def regression_case(name, k, y, p, w=None):
     return c
 
 
+def multilabel_case(name, y, p, t, w=None):
+    """An indicator matrix y (n×k), probabilities p, thresholds t per label."""
+    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    k = y.shape[1]
+    pred = (p >= np.asarray(t)).astype(int)
+    c = {"name": name, "k": k, "y": y.ravel().tolist(), "p": p.ravel().tolist(), "threshold": list(map(float, t)),
+         "weight": None if w is None else list(map(float, w))}
+    P, R, F, S = skm.precision_recall_fscore_support(y, pred, sample_weight=w, zero_division=0)
+    c["per_label"] = {"precision": P.tolist(), "recall": R.tolist(), "f1": F.tolist(), "support": S.astype(float).tolist()}
+    for avg in ("micro", "macro", "weighted"):
+        P, R, F, _ = skm.precision_recall_fscore_support(y, pred, average=avg, sample_weight=w, zero_division=0)
+        c[avg] = {"precision": P, "recall": R, "f1": F}
+    c["subset_accuracy"] = skm.accuracy_score(y, pred, sample_weight=w)
+    c["hamming_loss"] = skm.hamming_loss(y, pred, sample_weight=w)
+    # Per label, where defined: roc_auc_score raises for a label with one
+    # class only; average precision needs a positive row.
+    c["roc_auc"] = [nan_none(try_(lambda: skm.roc_auc_score(y[:, j], p[:, j], sample_weight=w))) for j in range(k)]
+    c["pr_auc"] = [nan_none(skm.average_precision_score(y[:, j], p[:, j], sample_weight=w)) if y[:, j].any() else None for j in range(k)]
+    both = [j for j in range(k) if 0 < y[:, j].sum() < len(y)]
+    if len(both) == k:  # sklearn's own macro means, on labels where every one is defined
+        c["roc_auc_macro"] = skm.roc_auc_score(y, p, average="macro", sample_weight=w)
+        c["pr_auc_macro"] = skm.average_precision_score(y, p, average="macro", sample_weight=w)
+    # The mean of the labels' binary log losses (the BCE the model trains on).
+    c["log_loss"] = float(np.mean([skm.log_loss(y[:, j], p[:, j], sample_weight=w, labels=[0, 1]) for j in range(k)]))
+    return c
+
+
 def softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
@@ -164,8 +191,23 @@ def main():
     regression.append(regression_case("constant target predicted wrong", 1, yc, yc + np.arange(6).reshape(-1, 1)))
     regression.append(regression_case("one row", 1, [[1.0]], [[2.0]]))
 
+    multilabel = []
+    n, k = 50, 4
+    z = rng.normal(size=(n, k))
+    y = (z + rng.normal(size=(n, k)) > 0.3).astype(int)
+    p = np.round(1 / (1 + np.exp(-1.5 * z)), 1)  # rounded: ties within labels
+    mw = np.round(rng.uniform(0, 2, n), 3)
+    mw[3] = 0
+    multilabel.append(multilabel_case("4 labels, tied probabilities", y, p, [0.5] * k))
+    multilabel.append(multilabel_case("4 labels, weighted, per-label thresholds", y, p, [0.5, 0.3, 0.7, 0.2], mw))
+    y2 = y.copy()
+    y2[:, 2] = 0  # a label no row has: its precision, recall, F1 are 0, its AUCs undefined
+    y2[:, 3] = 1  # a label every row has: its ROC-AUC is undefined
+    multilabel.append(multilabel_case("a label never set, a label always set", y2, p, [0.5] * k))
+    multilabel.append(multilabel_case("probabilities 0 and 1", [[1, 0], [0, 1], [1, 1], [0, 0]], [[1.0, 0.0], [0.0, 0.9], [0.6, 1.0], [0.4, 0.1]], [0.5, 0.5]))
+
     doc = {"generator": "scripts/metrics-oracle.py", "sklearn": sklearn.__version__, "numpy": np.__version__,
-           "binary": binary, "classes": classes, "regression": regression}
+           "binary": binary, "classes": classes, "regression": regression, "multilabel": multilabel}
     with open(out, "w") as f:
         json.dump(doc, f, indent=1, allow_nan=False)
         f.write("\n")

@@ -67,15 +67,28 @@ type namedPrediction struct {
 // V2 with one input per column in JSON and in binary data (NaN and null
 // for missing cells) — each get nnfc predict's answer for the same rows
 // (label names exactly, probabilities to predict's 6 digits), and bad
-// records get a 400 naming the column.
+// records get a 400 naming the column. Twice: a float32 model, and a
+// float64 one, whose rows the server reads in float64 as nnfc predict
+// does (numbers FP64 in its metadata and binary requests).
 func TestServeTable(t *testing.T) {
+	for _, precision := range []string{"float32", "float64"} {
+		t.Run(precision, func(t *testing.T) { testServeTable(t, precision) })
+	}
+}
+
+func testServeTable(t *testing.T, precision string) {
 	dir := t.TempDir()
+	num := "FP32" // the datatype of the model's numeric inputs
+	if precision == "float64" {
+		num = "FP64"
+	}
 	cfg := writeFile(t, filepath.Join(dir, "penguins.yaml"), []byte(fmt.Sprintf(`seed: 1
+precision: %s
 data: {source: table, train: %s, target: species, val_fraction: 0}
 model: {hidden: [8]}
 optimizer: {rule: adam, lr: 0.01}
 train: {epochs: 5, batch_size: 16, out_dir: %s}
-`, tableFile(t, "penguins.csv"), filepath.Join(dir, "run"))))
+`, precision, tableFile(t, "penguins.csv"), filepath.Join(dir, "run"))))
 	if o := run(t, 2*time.Minute, nil, "train", "--config", cfg, "--progress", "none"); o.code != 0 {
 		t.Fatalf("nnfc train: exit %d\n%s", o.code, o.stderr)
 	}
@@ -133,7 +146,7 @@ train: {epochs: 5, batch_size: 16, out_dir: %s}
 		t.Fatalf("metadata: %d inputs and classes %v, want %d inputs and 3 classes", len(meta.Inputs), meta.Classes, len(penguinColumns))
 	}
 	for k, c := range penguinColumns {
-		dt := "FP32"
+		dt := num
 		if !c.numeric {
 			dt = "BYTES"
 		}
@@ -217,7 +230,13 @@ train: {epochs: 5, batch_size: 16, out_dir: %s}
 	check("V1 records", p.do("POST", "/v1/models/peng/predict", body))
 
 	// OIP V2, one input per column: JSON ([rows, 1], null for missing),
-	// and binary data (FP32 NaN and the NA string for missing).
+	// and binary data (FP32 or FP64 NaN and the NA string for missing).
+	number := func(raw []byte, v float64) []byte {
+		if num == "FP64" {
+			return binary.LittleEndian.AppendUint64(raw, math.Float64bits(v))
+		}
+		return binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(v)))
+	}
 	var inputs []map[string]any
 	var binInputs []map[string]any
 	var bin []byte
@@ -229,11 +248,11 @@ train: {epochs: 5, batch_size: 16, out_dir: %s}
 			switch {
 			case c.numeric && isNA(v):
 				vals = append(vals, nil)
-				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(math.NaN())))
+				raw = number(raw, math.NaN())
 			case c.numeric:
 				vals = append(vals, json.Number(v))
-				f, _ := strconv.ParseFloat(v, 32)
-				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(f)))
+				f, _ := strconv.ParseFloat(v, 64)
+				raw = number(raw, f)
 			case isNA(v):
 				vals = append(vals, nil)
 				raw = append(binary.LittleEndian.AppendUint32(raw, 2), "NA"...)
@@ -244,7 +263,7 @@ train: {epochs: 5, batch_size: 16, out_dir: %s}
 		}
 		dt := "BYTES"
 		if c.numeric {
-			dt = "FP32"
+			dt = num
 		}
 		inputs = append(inputs, map[string]any{"name": c.name, "datatype": dt, "shape": []int{len(rows), 1}, "data": vals})
 		binInputs = append(binInputs, map[string]any{"name": c.name, "datatype": dt, "shape": []int{len(rows)},

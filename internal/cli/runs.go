@@ -46,8 +46,10 @@ func newCmdRuns(io IO, runF func(*runsOptions) error) *cobra.Command {
 		Long: `List every run directory under DIR (default runs), searched four levels
 deep (so a sweep's trials, runs/sweeps/NAME/trials/NNN, are included): one
 line per run with its status, epochs, network, optimizer, learning rate,
-batch size, the best validation accuracy and its epoch, the test accuracy
-and data loss, and the training time. The figures come from each run's
+batch size, the best epoch's validation figure and the test figure of its
+task (a classifier's accuracy, a binary model's accuracy and ROC-AUC, a
+regression's R²; "(no val)" without a validation split), the test data
+loss, and the training time. The figures come from each run's
 results.json (or, for runs that did not write one, config.yaml and
 metrics.jsonl).
 
@@ -153,17 +155,27 @@ func runRuns(o *runsOptions) error {
 		return nil
 	}
 	w := tabwriter.NewWriter(o.IO.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "RUN\tSTATUS\tEPOCHS\tMODEL\tOPTIMIZER\tLR\tBATCH\tBEST VAL_ACC\tMONITORED\tTEST ACC\tTEST LOSS\tTRAIN TIME")
+	// BEST VAL and TEST are each task's figures (task.Show's ListBest,
+	// ListTest: accuracy, R², AUC, ...).
+	fmt.Fprintln(w, "RUN\tSTATUS\tEPOCHS\tMODEL\tOPTIMIZER\tLR\tBATCH\tBEST VAL\tMONITORED\tTEST\tTEST LOSS\tTRAIN TIME")
 	for _, r := range runs {
 		best, monitored, test, tloss := "-", "-", "-", "-"
 		tk, err := task.Lookup(r.Kind) // what the figures mean
 		if err != nil {
 			tk = task.All[0]
 		}
-		if r.Best != nil {
+		// A run without a validation split measured nothing on it.
+		noVal := r.Best != nil && r.Best.ValLoss == 0 && len(r.Best.Val) == 0 && r.Best.ValAcc == 0 && r.Best.ValMSE == 0
+		switch {
+		case noVal:
+			best = fmt.Sprintf("(no val) @%d", r.BestEpoch)
+		case r.Best != nil:
 			best = tk.ListBest(task.Eval{Accuracy: r.Best.ValAcc, MSE: r.Best.ValMSE, Metrics: r.Best.Val}, r.BestEpoch)
-			if v := r.Best.Value(r.Monitor); !math.IsNaN(v) {
-				monitored = fmt.Sprintf("%s %.4f", cmp.Or(r.Monitor, rundir.DefaultMonitor), v)
+		}
+		mon := cmp.Or(r.Monitor, rundir.DefaultMonitor)
+		if r.Best != nil && !(noVal && strings.HasPrefix(mon, metrics.MonitorPrefix)) {
+			if v := r.Best.Value(mon); !math.IsNaN(v) {
+				monitored = fmt.Sprintf("%s %.4f", mon, v)
 			}
 		}
 		if r.Test != nil {

@@ -29,7 +29,7 @@ func TestAutoencoderKeys(t *testing.T) {
 		{"model: {kind: autoencoder, code_dim: 8, activation: gelu}", `model.activation: must be one of identity, relu`},
 		{"model: {kind: autoencoder, code_dim: 8}\ntrain: {monitor: val_acc}", `train.monitor: must be one of val_loss↓, val_mse↓, or train_ and one of the same names (the training split's figure), got "val_acc" (the metrics of the autoencoder task`},
 		{"model: {code_dim: 8}", "model.code_dim: applies only to model.kind autoencoder"},
-		{"model: {kind: vae}", `model.kind: must be one of classifier, autoencoder, binary, regression, got "vae"`},
+		{"model: {kind: vae}", `model.kind: must be one of classifier, autoencoder, binary, regression, multilabel, got "vae"`},
 		{"model: {activation: identity}", `model.activation: must be one of relu`},
 	} {
 		_, err := Load(write(t, tc.yaml+"\n"), nil)

@@ -924,7 +924,9 @@ func (c *Config) validateTarget(p *problems) {
 	switch kind, tg := t.Target(), c.Data.Table.Target; {
 	case kind == data.TargetNumber && !source.ReadsNumbers(c.Data.Source):
 		p.bad(key, "%s predicts numbers, the columns data.target names in a table (data.source table), and data.source %s has classes", task.Spelling(t.Name()), c.Data.Source)
-	case kind == data.TargetNumber && c.Data.Table.Stratify:
+	case kind == data.TargetLabels && !source.ReadsNumbers(c.Data.Source):
+		p.bad(key, "%s predicts labels, from the 0/1 columns data.target lists or one column of labels separated by %q in a table (data.source table), and data.source %s has classes", task.Spelling(t.Name()), data.LabelSep, c.Data.Source)
+	case kind != data.TargetClass && c.Data.Table.Stratify:
 		p.bad("data.stratify", "keeps each class's share in the validation split, and model.task %s has no classes", task.Spelling(t.Name()))
 	case kind == data.TargetClass && c.Data.Source == "table" && len(tg) > 1:
 		p.bad("data.target", "lists %d columns, and model.task %s predicts one (model.task regression predicts several numbers)", len(tg), task.Spelling(t.Name()))

@@ -37,7 +37,7 @@ func TestTaskKey(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ yaml, want string }{
-		{"model: {task: vae}", `model.task: must be one of classification, autoencoder, binary, regression, got "vae"`},
+		{"model: {task: vae}", `model.task: must be one of classification, autoencoder, binary, regression, multilabel, got "vae"`},
 		{"model: {task: classification, kind: autoencoder}", `model.kind: "autoencoder" names another task than model.task "classification"`},
 		{"model: {task: classifier, kind: autoencoder}", `model.kind: "autoencoder" names another task than model.task "classifier"`},
 	} {
@@ -83,6 +83,45 @@ func TestRegressionKeys(t *testing.T) {
 		{"data: {source: table, train: t.csv, target: price, stratify: true}\nmodel: {task: regression}", "data.stratify: keeps each class's share in the validation split, and model.task regression has no classes"},
 		{"data: {source: table, train: t.csv, target: [a, b]}", "data.target: lists 2 columns, and model.task classification predicts one"},
 		{table + "model: {task: regression}\ntrain: {monitor: val_acc}", "train.monitor: must be one of"},
+	} {
+		_, err := Load(write(t, tc.yaml+"\n"), nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "\n") > 0 {
+			t.Errorf("%s: error %v, want one line with %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+// TestMultilabelKeys: model.task multilabel reads label columns or one
+// column of labels, monitors val_f1_micro, takes pos_weight and a
+// threshold in (0,1); the keys that do not fit it are one-line errors at
+// load time, before anything is written.
+func TestMultilabelKeys(t *testing.T) {
+	clearEnv(t)
+	table := "data: {source: table, train: t.csv, target: [a, b, c]}\n"
+	c, err := Load(write(t, table+"model: {task: multilabel, pos_weight: 2, threshold: 0.3}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Model.Kind != "multilabel" || c.Train.Monitor != "val_f1_micro" || c.Model.Threshold != 0.3 || c.Model.PosWeight != 2 {
+		t.Errorf("defaults: kind %q, monitor %q, threshold %g, pos_weight %g", c.Model.Kind, c.Train.Monitor, c.Model.Threshold, c.Model.PosWeight)
+	}
+	if back, err := Load(write(t, c.YAML()), nil); err != nil || back.YAML() != c.YAML() {
+		t.Errorf("YAML round trip: %v\n%s", err, c.YAML())
+	}
+	if c, err := Load(write(t, "data: {source: table, train: t.csv, target: tags}\nmodel: {task: multilabel}\ntrain: {monitor: val_hamming_loss}\n"), nil); err != nil || c.Model.Threshold != 0.5 {
+		t.Errorf("one label column: %v", err)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{table + "model: {task: multilabel, loss: softmax}", `model.loss: does not apply to model.task multilabel (its loss is binary cross-entropy from each label's logit, not "softmax"`},
+		{table + "model: {task: multilabel, threshold: 1}", "model.threshold: must be in (0,1)"},
+		{table + "model: {task: multilabel, threshold: 0}", "model.threshold: must be in (0,1)"},
+		{table + "model: {task: multilabel, pos_weight: -1}", "model.pos_weight: must be a number > 0"},
+		{table + "model: {task: multilabel, label_smoothing: 0.1}", "model.label_smoothing: does not apply to model.task multilabel"},
+		{table + "model: {task: multilabel}\ntrain: {class_weights: balanced}", "train.class_weights: applies only to model.task classification and binary, not multilabel"},
+		{"data: {source: table, train: t.csv, target: [a, b], positive: a}\nmodel: {task: multilabel}", "data.positive: applies only to model.task binary, not multilabel"},
+		{table + "model: {task: multilabel}\ntrain: {monitor: val_acc}", "train.monitor: must be one of val_loss↓, val_f1_micro↑"},
+		{"data: {source: table, train: t.csv, target: [a, b], stratify: true}\nmodel: {task: multilabel}", "data.stratify: keeps each class's share in the validation split, and model.task multilabel has no classes"},
+		{"model: {task: multilabel}", "model.task: multilabel predicts labels, from the 0/1 columns data.target lists or one column of labels separated by \";\" in a table (data.source table), and data.source mnist has classes"},
 	} {
 		_, err := Load(write(t, tc.yaml+"\n"), nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "\n") > 0 {

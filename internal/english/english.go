@@ -30,3 +30,20 @@ func Count(n int, noun string) string {
 	}
 	return strconv.Itoa(n) + " " + Plural(noun)
 }
+
+// Ordinal writes n as an English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th,
+// 13th, 21st, 22nd, 101st, 111th.
+func Ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
+}

@@ -32,6 +32,9 @@ func (m *Model) Values() bool { return task.Of(m.Spec).Target() == data.TargetNu
 // (ClassNames), class, p_NAME, ...; for a model predicting numbers, the
 // names of its targets (TargetNames; target0, target1, ... without).
 func (m *Model) Columns() []string {
+	if rp, ok := task.Of(m.Spec).(task.RowPredictor); ok {
+		return rp.PredictColumns(m.Spec, m.ClassNames)
+	}
 	if m.Values() {
 		if len(m.TargetNames) == m.Spec.Targets {
 			return slices.Clone(m.TargetNames)
@@ -154,6 +157,7 @@ func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 		return err
 	}
 	var line []byte
+	rp, _ := task.Of(m.Spec).(task.RowPredictor)
 	if m.Values() {
 		bits := 32
 		if m.net64 != nil {
@@ -171,6 +175,11 @@ func (m *Model) WriteCSV(w io.Writer, ds *data.Dataset, batch int) error {
 	return m.Predict(ds, batch, func(row int, p Prediction) error {
 		line = strconv.AppendInt(line[:0], int64(row), 10)
 		line = append(line, ',')
+		if rp != nil {
+			line = rp.AppendPrediction(line, m.Spec, m.ClassNames, p.Probs, appendCSVField)
+			_, err := w.Write(append(line, '\n'))
+			return err
+		}
 		if m.ClassNames != nil {
 			line = appendCSVField(line, m.ClassNames[p.Class])
 		} else {

@@ -133,8 +133,7 @@ func compareBinary(t *testing.T, r ortResult, probs []float64, labels []int32, n
 }
 
 // TestMultilabelInONNXRuntime exports multi-label networks (one logit
-// per label, a threshold; pkg/model's multilabel kind, which no config
-// trains yet) with random weights and a standardizing normalizer, in
+// per label, a threshold; pkg/model's multilabel kind) with random weights and a standardizing normalizer, in
 // float32 and float64, and runs them in ONNX Runtime on raw rows against
 // nnfc's forward pass and its probabilities (Net.Probs, σ of each logit):
 // probabilities within 1e-5 relative (+1e-7; float64 1e-12), and each
@@ -252,4 +251,119 @@ func multilabelProbs[T layers.Float](t *testing.T, path string, x []float32, n i
 		out[i] = float64(v)
 	}
 	return out
+}
+
+// TestMultilabelTableInONNXRuntime trains multilabel models (model.task
+// multilabel) on the real digits table of make data (labels even, ge5,
+// prime; as three 0/1 columns in float32 at threshold 0.5, as one ";"
+// column in float64 at threshold 0.3), exports them with the table's
+// preprocessing inside and runs them in ONNX Runtime on every raw row of
+// the test file, against nnfc predict's code (infer.Predict): each
+// label's probability within 1e-5 relative (+1e-7; float64 1e-12), each
+// label 1 exactly where nnfc's probability reaches the threshold, the
+// label names in the metadata. Negative twin: the float32 model's
+// threshold moved to 0.9 must fail the comparison.
+func TestMultilabelTableInONNXRuntime(t *testing.T) {
+	dir := t.TempDir()
+	test := tablePath(t, "digit-labels-test.csv")
+	type tcase struct {
+		name, prec, model string
+		threshold         float64
+		probs             []float64
+		names             []string
+		job               int
+	}
+	var cases []*tcase
+	var jobs []ortJob
+	var files []string
+	for i, c := range []*tcase{
+		{name: "columns-float32", prec: "float32", threshold: 0.5},
+		{name: "tags-float64", prec: "float64", threshold: 0.3},
+	} {
+		target, exclude := "[even, ge5, prime]", "[digit, tags]"
+		if i == 1 {
+			target, exclude = "tags", "[digit, even, ge5, prime]"
+		}
+		c.model = trainTable(t, dir, c.name, fmt.Sprintf(`seed: %d
+precision: %s
+data: {source: table, train: %s, target: %s, exclude: %s, types: {p16: numeric, p31: numeric, p56: numeric}, val_fraction: 0}
+model: {task: multilabel, hidden: [32], activation: relu, threshold: %g}
+optimizer: {rule: adam, lr: 0.002}
+`, i+1, c.prec, tablePath(t, "digit-labels-train.csv"), target, exclude, c.threshold))
+		c.probs, _, c.names = nnfcPredictTable(t, c.model, test)
+		m, err := ExportFile(c.model, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := Metadata(m)[MetaClasses]; got != `["even","ge5","prime"]` {
+			t.Errorf("%s: metadata %s = %s, want the labels", c.name, MetaClasses, got)
+		}
+		out := filepath.Join(dir, c.name+".onnx")
+		if err := Write(out, m); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, out)
+		c.job = len(jobs)
+		jobs = append(jobs, ortJob{Model: out, Feeds: tableFeeds(t, test, m, 0, -1)})
+		cases = append(cases, c)
+	}
+	m, err := ExportFile(cases[0].model, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, init := range m.Graph.Initializer {
+		if init.GetName() == "threshold" {
+			init.RawData = (&graph{elem: onnxpb.TensorProto_FLOAT, consts: map[string]*constant{"t": {vals: []float64{0.9}}}, order: []string{"t"}}).finish("", "").Initializer[0].RawData
+		}
+	}
+	twin := filepath.Join(dir, "twin-threshold.onnx")
+	if err := Write(twin, m); err != nil {
+		t.Fatal(err)
+	}
+	twinJob := len(jobs)
+	jobs = append(jobs, ortJob{Model: twin, Feeds: jobs[0].Feeds})
+
+	res := runORT(t, jobs)
+	compare := func(c *tcase, r ortResult) string {
+		if r.Error != "" {
+			return "ONNX Runtime: " + r.Error
+		}
+		tol := tol32
+		if c.prec == "float64" {
+			tol = tol64
+		}
+		got := r.floats(t, OutProbabilities)
+		if len(got) != len(c.probs) || len(got) == 0 {
+			return fmt.Sprintf("%d probabilities, nnfc has %d", len(got), len(c.probs))
+		}
+		if msg, ok := tol.within(got, c.probs); !ok {
+			return "probabilities: " + msg
+		}
+		gl := r.floats(t, OutLabels)
+		for i, p := range c.probs {
+			if want := map[bool]float64{true: 1, false: 0}[p >= c.threshold]; gl[i] != want {
+				return fmt.Sprintf("row %d label %s: %v, nnfc's probability %.9g at threshold %g", i/3, c.names[i%3], gl[i], p, c.threshold)
+			}
+		}
+		return ""
+	}
+	for _, c := range cases {
+		if msg := compare(c, res[c.job]); msg != "" {
+			t.Errorf("%s: %s", c.name, msg)
+			continue
+		}
+		ones := 0
+		for _, p := range c.probs {
+			if p >= c.threshold {
+				ones++
+			}
+		}
+		t.Logf("%s: %d rows × 3 labels (%d set): probabilities within %.2g relative of nnfc predict's, labels equal", c.name, len(c.probs)/3, ones, relErr(res[c.job].floats(t, OutProbabilities), c.probs))
+	}
+	if msg := compare(cases[0], res[twinJob]); msg == "" {
+		t.Errorf("negative twin (threshold 0.9): ONNX Runtime's outputs still match nnfc's: the comparison cannot fail")
+	} else {
+		t.Logf("negative twin (threshold 0.9) fails as it must: %s", msg)
+	}
+	checkONNX(t, files...)
 }

@@ -168,11 +168,15 @@ func tail(s string, n int) string {
 var external = regexp.MustCompile(`(?i)((src|href)\s*=\s*["']?\s*(https?:)?//|url\(\s*["']?\s*(https?:)?//|<script)`)
 
 // TestReportInBrowser writes the report of a small spiral run (2-D inputs:
-// decision regions) and of a run on 4×4 images (weight images and
-// mistakes) and opens each in chromium.
+// decision regions), of a run on 4×4 images (weight images and
+// mistakes), of a diabetes regression and of a breast-cancer binary model
+// (real tables), and opens each in chromium.
 func TestReportInBrowser(t *testing.T) {
 	chromiumPath(t) // fail early, before training
 	spiral, _ := sharedSpiral(t)
+	diabetes, _ := diabetesRun(t)
+	cancer, _ := cancerRun(t)
+	classIDs := []string{"confusion", "per-class", "classes"}
 	for _, c := range []struct {
 		name    string
 		dir     string
@@ -181,9 +185,16 @@ func TestReportInBrowser(t *testing.T) {
 		minImgs int      // embedded PNGs at least
 		colors  map[string]color.RGBA
 	}{
-		{"spiral", spiral, []string{"regions"}, []string{"weights", "mistakes"}, 4,
-			map[string]color.RGBA{"the decision regions' tint of class 0": plots.Tint(plots.ClassColors(5)[0], 0.72)}},
-		{"squares", squaresRun(t), []string{"weights", "mistakes"}, []string{"regions"}, 6, nil},
+		{"spiral", spiral, append([]string{"regions"}, classIDs...), []string{"weights", "mistakes"}, 4,
+			map[string]color.RGBA{"the decision regions' tint of class 0": plots.Tint(plots.ClassColors(5)[0], 0.72),
+				"the per-class bars' orange": plots.Orange, "the reliability diagram's bars": plots.Tint(plots.Blue, 0.15)}},
+		{"squares", squaresRun(t), append([]string{"weights", "mistakes"}, classIDs...), []string{"regions"}, 6,
+			map[string]color.RGBA{"the per-class bars' orange": plots.Orange, "the reliability diagram's bars": plots.Tint(plots.Blue, 0.15)}},
+		// The tasks beyond classification on real tables: a regression
+		// has no class sections, a binary model's per-class bars stay.
+		{"diabetes", diabetes, nil, append([]string{"weights", "mistakes", "regions"}, classIDs...), 2, nil},
+		{"breast-cancer", cancer, classIDs, []string{"weights", "mistakes", "regions"}, 4,
+			map[string]color.RGBA{"the per-class bars' orange": plots.Orange}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path, err := Write(c.dir, "", Options{})
@@ -207,7 +218,7 @@ func TestReportInBrowser(t *testing.T) {
 			for _, u := range r.requests {
 				t.Errorf("network request: %s", u)
 			}
-			for _, id := range append([]string{"summary", "curves", "epochs", "test", "metrics", "metric-pictures", "confusion", "per-class", "classes", "network", "layers", "config"}, c.ids...) {
+			for _, id := range append([]string{"summary", "curves", "epochs", "test", "metrics", "metric-pictures", "network", "layers", "config"}, c.ids...) {
 				if !strings.Contains(r.dom, `id="`+id+`"`) {
 					t.Errorf("the DOM has no element id=%q", id)
 				}
@@ -226,11 +237,7 @@ func TestReportInBrowser(t *testing.T) {
 			if h := r.shot.Bounds().Dy(); h < 2500 || h > r.height-100 {
 				t.Errorf("screenshot content is %d px tall: want the whole page, between 2500 and %d", h, r.height-100)
 			}
-			colors := map[string]color.RGBA{"the per-class bars' orange": plots.Orange, "the reliability diagram's bars": plots.Tint(plots.Blue, 0.15)}
-			for k, v := range c.colors {
-				colors[k] = v
-			}
-			for what, col := range colors {
+			for what, col := range c.colors {
 				if n := countColor(r.shot, col); n < 500 {
 					t.Errorf("screenshot has %d pixels of %s: that plot did not render", n, what)
 				}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,11 +49,24 @@ type Page struct {
 	ShowL2    bool // some epoch has an L2 term
 	NumEpochs int
 	Monitor   string
-	NoVal     bool // no validation split: no validation figures, the model is the last epoch's
+	LossName  string // the model's loss, in words ("softmax cross-entropy")
+	// CurveTitle names the task's figure beside the loss in the curves.
+	CurveTitle string
+	NoVal      bool // no validation split: no validation figures, the model is the last epoch's
 
-	Test     TestRow
-	Metrics  []MetricRow // the task's metrics on the test split
-	Results  []KV        // from results.json, when the run has one
+	Test TestRow
+	// Headlines are the task's first figures of the test split
+	// (task.Headlines): the first two are cards, all head the test table.
+	Headlines []task.Headline
+	// Cols are the epoch table's columns beside the training loss
+	// (task.EpochColumns), BestValue the monitored figure of the best
+	// epoch.
+	Cols      []task.EpochColumn
+	BestValue string
+	Metrics   []MetricRow // the task's metrics on the test split
+	// Targets are a regression's figures per target, in the data's units.
+	Targets  []TargetRow
+	Results  []KV // from results.json, when the run has one
 	Classes  []ClassRow
 	Conf     template.URL // confusion heat map
 	PerClass template.URL // per-class error bar chart
@@ -82,7 +96,14 @@ type LayerRow struct {
 type EpochRow struct {
 	rundir.Metrics
 	Best      bool
-	Monitored string // the monitored metric's value, when MonitorCol
+	Cells     []string // the figures of Page.Cols
+	Monitored string   // the monitored metric's value, when MonitorCol
+}
+
+// TargetRow is one target's RMSE, MAE and R² on the test split.
+type TargetRow struct {
+	Name          string
+	RMSE, MAE, R2 string
 }
 
 // MetricRow is one metric of the test split.
@@ -90,7 +111,9 @@ type MetricRow struct {
 	Name, Value, Arrow, Doc string
 }
 
-// TestRow holds the test metrics of the best model.
+// TestRow holds the test split's size and losses of the best model, and
+// the accuracy and errors of a task with classes (the page shows the
+// task's figures: Page.Headlines and Page.Metrics).
 type TestRow struct {
 	Split    string // "test" (or "validation" when the data has no test split)
 	N        int
@@ -206,7 +229,8 @@ func Build(dir string, o Options) (*Page, error) {
 		return nil, err
 	}
 	p := &Page{Dir: dir, Generated: o.Now().UTC().Format("2006-01-02 15:04 MST"), Spec: net.Spec.String(),
-		Config: c.YAML(), Params: net.Spec.NumParams(), Monitor: c.Train.Monitor}
+		Config: c.YAML(), Params: net.Spec.NumParams(), Monitor: cmp.Or(c.Train.Monitor, rundir.DefaultMonitor),
+		LossName: cmp.Or(lossNames[net.Spec.Loss], net.Spec.Loss)}
 	p.Layers = layerRows(net)
 	p.NumEpochs = len(ms)
 	best := rundir.BestEpoch(dir, ms)
@@ -215,17 +239,10 @@ func Build(dir string, o Options) (*Page, error) {
 	}
 	p.Best = EpochRow{Metrics: ms[best-1], Best: true}
 	p.Epochs, p.EpochsOf = epochTable(ms, best)
-	if mon := c.Train.Monitor; mon != "" && mon != rundir.DefaultMonitor && mon != "val_loss" {
-		p.MonitorCol = strings.ReplaceAll(mon, "_", " ")
-		for i := range p.Epochs {
-			if v := p.Epochs[i].Value(mon); !math.IsNaN(v) {
-				p.Epochs[i].Monitored = fmt.Sprintf("%.4f", v)
-			}
-		}
-	}
 	for _, m := range ms {
 		p.ShowL2 = p.ShowL2 || m.L2 > 0
 	}
+	p.CurveTitle = task.Of(net.Spec).Curve().Title
 	if p.Curves, err = uri(plots.RunCurves(ms, best, task.Of(net.Spec).Curve())); err != nil {
 		return nil, err
 	}
@@ -248,6 +265,7 @@ func Build(dir string, o Options) (*Page, error) {
 	}
 	p.Data = fmt.Sprintf("%s: %d train, %d validation", c.Data.Source, splits.Train.N, splits.Val.N)
 	p.NoVal = splits.Val.N == 0
+	p.epochColumns(task.Of(net.Spec), cmp.Or(c.Train.Monitor, rundir.DefaultMonitor))
 	raw, split := splits.Test, "test"
 	if raw == nil {
 		raw, split = splits.Val, "validation"
@@ -272,6 +290,17 @@ func Build(dir string, o Options) (*Page, error) {
 	for i := range ev.Confusion {
 		p.Test.Errors -= ev.Confusion[i][i]
 	}
+	p.Headlines = task.Headlines(task.Of(net.Spec), ev)
+	for j, r := range ev.Targets {
+		if len(ev.Targets) < 2 {
+			break // the headlines and the metrics table say it
+		}
+		name := fmt.Sprint(j)
+		if j < len(ev.TargetNames) {
+			name = ev.TargetNames[j]
+		}
+		p.Targets = append(p.Targets, TargetRow{Name: name, RMSE: fmt.Sprintf("%.4g", r.RMSE), MAE: fmt.Sprintf("%.4g", r.MAE), R2: fmt.Sprintf("%.4f", r.R2)})
+	}
 	names := source.ClassNames(c.Data, net.Spec.Classes)
 	if norm != nil {
 		if fitted := source.FittedClassNames(norm.Source); len(fitted) == net.Spec.Classes {
@@ -284,8 +313,7 @@ func Build(dir string, o Options) (*Page, error) {
 			p.Classes[i].Precision, p.Classes[i].F1 = cl.Precision, cl.F1
 		}
 	}
-	tk := task.Of(net.Spec)
-	p.Metrics = metricRows(ev.Metrics, tk.Metrics())
+	p.Metrics = metricRows(ev.Metrics, task.Of(net.Spec).Metrics())
 	if p.Figures, err = metricFigures(ev.Curves, ev.Metrics, split); err != nil {
 		return nil, err
 	}
@@ -313,6 +341,62 @@ func Build(dir string, o Options) (*Page, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// lossNames say the losses (model.loss) in words.
+var lossNames = map[string]string{"softmax": "softmax cross-entropy", "svm": "multiclass hinge", "bce": "binary cross-entropy",
+	"mse": "mean squared error", "mae": "mean absolute error", "huber": "Huber"}
+
+// epochColumns fills the epoch table's columns of task t (task.EpochColumns),
+// a column of the monitored metric mon when none of them is it, and the
+// best epoch's monitored figure.
+func (p *Page) epochColumns(t task.Task, mon string) {
+	p.Cols = task.EpochColumns(t)
+	shown := false
+	for _, col := range p.Cols {
+		shown = shown || sameFigure(col.Key, mon)
+	}
+	if !shown {
+		p.MonitorCol = strings.ReplaceAll(mon, "_", " ")
+	}
+	noVal := func(key string) bool { return p.NoVal && strings.HasPrefix(key, metrics.MonitorPrefix) }
+	for i := range p.Epochs {
+		e := &p.Epochs[i]
+		for _, col := range p.Cols {
+			e.Cells = append(e.Cells, cell(e.Figure(col.Key), col.Percent, noVal(col.Key)))
+		}
+		if p.MonitorCol != "" {
+			e.Monitored = cell(e.Value(mon), false, noVal(mon))
+		}
+	}
+	_, name, _ := metrics.SplitMonitor(mon)
+	m, _ := metrics.Lookup(name)
+	p.BestValue = cell(p.Best.Value(mon), m.Name == "accuracy", noVal(mon))
+}
+
+// sameFigure reports whether metrics.jsonl keys a and b name the same
+// figure (val_acc and val_accuracy do).
+func sameFigure(a, b string) bool {
+	pa, na, _ := metrics.SplitMonitor(a)
+	pb, nb, _ := metrics.SplitMonitor(b)
+	ma, _ := metrics.Lookup(na)
+	mb, _ := metrics.Lookup(nb)
+	return a == b || (pa == pb && ma.Name != "" && ma.Name == mb.Name)
+}
+
+// cell formats an epoch table's figure: a percentage or 4 significant
+// digits, trailing zeros kept (1.000, 66.40); "—" for a validation figure without a validation split, "–"
+// for a figure the record lacks.
+func cell(v float64, percent, noVal bool) string {
+	switch {
+	case noVal:
+		return "—"
+	case math.IsNaN(v):
+		return "–"
+	case percent:
+		return fmt.Sprintf("%.2f%%", 100*v)
+	}
+	return fmt.Sprintf("%#.4g", v)
 }
 
 // layerRows lists the network's modules as nn.Sequential numbers them.
@@ -368,7 +452,7 @@ func epochTable(ms []rundir.Metrics, best int) ([]EpochRow, string) {
 	if every == 1 {
 		return rows, fmt.Sprintf("All %d epochs.", len(ms))
 	}
-	return rows, fmt.Sprintf("Every %dth of the %d epochs, and the first, the best and the last; metrics.jsonl has them all.", every, len(ms))
+	return rows, fmt.Sprintf("Every %s of the %d epochs, and the first, the best and the last; metrics.jsonl has them all.", english.Ordinal(every), len(ms))
 }
 
 // resultRows are the lines of the run table from results.json.
@@ -385,7 +469,12 @@ func resultRows(r *rundir.Results) []KV {
 		{"optimizer", fmt.Sprintf("%s, lr %g, batch %d, seed %d, %s", r.Optimizer, r.LR, r.BatchSize, r.Seed, r.Precision)},
 	}
 	if r.Test != nil {
-		kv = append(kv, KV{"test (at training)", fmt.Sprintf("%.2f%% accuracy, loss %.4f, %d samples", 100*r.Test.Accuracy, r.Test.Loss, r.Test.N)})
+		tk, err := task.Lookup(r.Kind)
+		if err != nil {
+			tk = task.All[0]
+		}
+		test := tk.ListTest(task.Eval{Accuracy: r.Test.Accuracy, MSE: r.Test.MSE, Metrics: r.Test.Metrics})
+		kv = append(kv, KV{"test (at training)", fmt.Sprintf("%s, loss %.4f, %d samples", test, r.Test.Loss, r.Test.N)})
 	}
 	b := r.BLAS
 	blas := b.Backend

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -369,5 +370,117 @@ train: {epochs: 1, batch_size: 16}
 	_, err := Build(dir, Options{})
 	if err == nil || !strings.Contains(err.Error(), "an autoencoder") || !strings.Contains(err.Error(), "nnfc plot --run "+dir) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("autoencoder run: err = %v", err)
+	}
+}
+
+// tableFile is data/tables/NAME of this checkout (make data), or under
+// $NNFC_TABLES_DIR.
+func tableFile(t *testing.T, name string) string {
+	t.Helper()
+	dir := os.Getenv("NNFC_TABLES_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "data", "tables")
+	}
+	p, err := filepath.Abs(filepath.Join(dir, name))
+	if err == nil {
+		_, err = os.Stat(p)
+	}
+	if err != nil {
+		t.Fatalf("%v: run make data (it fetches the real tables into data/tables)", err)
+	}
+	return p
+}
+
+// diabetesRun and cancerRun train a regression on the real diabetes table
+// and a binary model on the real breast-cancer table, each with a
+// validation split and a test file.
+func diabetesRun(t *testing.T) (string, *train.Result) {
+	return trainRun(t, fmt.Sprintf(`seed: 1
+data: {source: table, train: %s, test: %s, target: progression, val_fraction: 0.2}
+model: {task: regression, hidden: [16]}
+optimizer: {rule: adam, lr: 0.01}
+train: {epochs: 8, batch_size: 16}
+`, tableFile(t, "diabetes-train.csv"), tableFile(t, "diabetes-test.csv")))
+}
+
+func cancerRun(t *testing.T) (string, *train.Result) {
+	return trainRun(t, fmt.Sprintf(`seed: 1
+data: {source: table, train: %s, test: %s, target: diagnosis, positive: malignant, val_fraction: 0.2}
+model: {task: binary, hidden: [8]}
+optimizer: {rule: adam, lr: 0.01}
+train: {epochs: 4, batch_size: 16, monitor: val_roc_auc}
+`, tableFile(t, "breast_cancer-train.csv"), tableFile(t, "breast_cancer-test.csv")))
+}
+
+// TestReportPerTask: the page of each task leads with its own figures —
+// a regression's R², RMSE and MAE (no accuracy anywhere: not in the cards,
+// the test table, the epoch table, results.json or metrics.jsonl), a
+// binary model's ROC-AUC and F1 at its threshold, a classifier's accuracy
+// — each equal to the trainer's test figure, and the epoch table's columns
+// and best-epoch card follow the task and train.monitor.
+func TestReportPerTask(t *testing.T) {
+	spiral, spiralRes := sharedSpiral(t)
+	diabetes, diabetesRes := diabetesRun(t)
+	cancer, cancerRes := cancerRun(t)
+	for _, c := range []struct {
+		name, dir string
+		res       *train.Result
+		heads     []string // the headlines' names
+		first     string   // the first headline's value, from the trainer's test figures
+		cols      []string
+		absent    []string // in the HTML
+	}{
+		{"classifier", spiral, spiralRes, []string{"accuracy", "macro F1"}, fmt.Sprintf("%.2f%%", 100*spiralRes.Test.Accuracy),
+			[]string{"train acc", "val acc", "val loss"}, nil},
+		{"regression", diabetes, diabetesRes, []string{"R²", "RMSE", "MAE"}, fmt.Sprintf("%.4f", diabetesRes.Test.Metrics["r2"]),
+			[]string{"train RMSE", "val RMSE", "val R²", "val loss"}, []string{"accuracy", "wrong)", "train acc", "Confusion matrix"}},
+		{"binary", cancer, cancerRes, []string{"ROC-AUC", "F1", "accuracy"}, fmt.Sprintf("%.4f", cancerRes.Test.Metrics["roc_auc"]),
+			[]string{"train acc", "val acc", "val ROC-AUC", "val loss"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Build(c.dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var heads, cols []string
+			for _, h := range p.Headlines {
+				heads = append(heads, h.Name)
+			}
+			for _, col := range p.Cols {
+				cols = append(cols, col.Head)
+			}
+			if !slices.Equal(heads, c.heads) || p.Headlines[0].Value != c.first {
+				t.Errorf("headlines %v, first %q; want %v, first %s", heads, p.Headlines[0].Value, c.heads, c.first)
+			}
+			if !slices.Equal(cols, c.cols) {
+				t.Errorf("epoch columns %v, want %v", cols, c.cols)
+			}
+			best := p.Best.Value(p.Monitor)
+			if want := fmt.Sprintf("%#.4g", best); p.BestValue != want && p.BestValue != fmt.Sprintf("%.2f%%", 100*best) {
+				t.Errorf("best card %q, the best epoch's %s is %v", p.BestValue, p.Monitor, best)
+			}
+			var b strings.Builder
+			if err := Render(&b, p); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range c.absent {
+				if strings.Contains(b.String(), s) {
+					i := strings.Index(b.String(), s)
+					t.Errorf("the page says %q: …%s…", s, b.String()[max(0, i-80):min(len(b.String()), i+40)])
+				}
+			}
+			if c.name != "regression" {
+				return
+			}
+			for _, f := range []string{rundir.ResultsLog, rundir.MetricsLog} {
+				raw, err := os.ReadFile(filepath.Join(c.dir, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s := string(raw); strings.Contains(s, `"accuracy"`) || strings.Contains(s, `"val_acc"`) || strings.Contains(s, `"train_acc"`) {
+					t.Errorf("%s of a regression has an accuracy:\n%s", f, s)
+				}
+			}
+		})
 	}
 }

@@ -50,8 +50,10 @@ type Metrics struct {
 	Loss     float64 `json:"loss"`      // mean training objective over the epoch's steps: data loss + L2 term
 	DataLoss float64 `json:"data_loss"` // mean training data loss (without the L2 term)
 	L2       float64 `json:"l2"`        // the L2 term 0.5·reg·ΣW² at the end of the epoch
-	TrainAcc float64 `json:"train_acc"`
-	ValAcc   float64 `json:"val_acc"`
+	// TrainAcc and ValAcc are a task's accuracy (left out of the JSON
+	// when 0: a task without classes has none).
+	TrainAcc float64 `json:"train_acc,omitempty"`
+	ValAcc   float64 `json:"val_acc,omitempty"`
 	ValLoss  float64 `json:"val_loss"` // validation data loss (without the L2 term), like the test loss
 	// TrainMSE and ValMSE are an autoencoder's reconstruction mean squared
 	// error per input entry (its accuracies stay 0).
@@ -247,10 +249,10 @@ type Results struct {
 // TestMetrics is the test split's evaluation.
 type TestMetrics struct {
 	N        int     `json:"n"`
-	Accuracy float64 `json:"accuracy"`
-	Loss     float64 `json:"loss"`          // data loss, like val_loss
-	L2       float64 `json:"l2"`            // the L2 term 0.5·reg·ΣW² of the model
-	MSE      float64 `json:"mse,omitempty"` // an autoencoder's reconstruction MSE
+	Accuracy float64 `json:"accuracy,omitempty"` // none (0) for a task without classes
+	Loss     float64 `json:"loss"`               // data loss, like val_loss
+	L2       float64 `json:"l2"`                 // the L2 term 0.5·reg·ΣW² of the model
+	MSE      float64 `json:"mse,omitempty"`      // an autoencoder's reconstruction MSE
 	// Metrics are the task's figures on the test split by their names in
 	// pkg/metrics' Table; ClassMetrics a classifier's per-class rows.
 	Metrics      map[string]float64   `json:"metrics,omitempty"`

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/task"
 )
 
 // job is one request's rows on their way through a forward pass.
 type job struct {
 	m    *Model
 	x    []float32 // n normalized rows
+	x64  []float64 // instead of x, for a model that reads float64 rows (Model.wide)
 	n    int
 	out  []Tensor // this job's rows of each output, set by the batcher
 	err  error
@@ -71,6 +73,7 @@ type worker struct {
 	small, large <-chan *job // the queues it takes jobs from (small: nil for id > 0)
 	pending      []*job      // received but left for a later batch
 	x            []float32   // the rows of a batch of several jobs
+	x64          []float64   // the same, of float64 rows
 }
 
 func newBatcher(window time.Duration, maxBatch, workers int, m *metrics) *batcher {
@@ -235,20 +238,31 @@ func (b *worker) collect(first *job) ([]*job, int) {
 // its rows of the outputs.
 func (b *worker) forward(batch []*job, rows int) {
 	m := batch[0].m
-	x := batch[0].x
+	x, x64 := batch[0].x, batch[0].x64
 	if len(batch) > 1 {
 		d := m.inputDim
-		if cap(b.x) < rows*d {
-			b.x = make([]float32, rows*d)
+		if x64 != nil {
+			if cap(b.x64) < rows*d {
+				b.x64 = make([]float64, rows*d)
+			}
+			x64 = b.x64[:rows*d]
+		} else {
+			if cap(b.x) < rows*d {
+				b.x = make([]float32, rows*d)
+			}
+			x = b.x[:rows*d]
 		}
-		x = b.x[:rows*d]
 		off := 0
 		for _, j := range batch {
-			off += copy(x[off:], j.x[:j.n*d])
+			if x64 != nil {
+				off += copy(x64[off:], j.x64[:j.n*d])
+			} else {
+				off += copy(x[off:], j.x[:j.n*d])
+			}
 		}
 	}
 	t0 := time.Now()
-	out, err := runTask(m, b.id, x, rows)
+	out, err := runTask(m, b.id, x, x64, rows)
 	b.metrics.batch(m.Name, rows, time.Since(t0))
 	lo := 0
 	for _, j := range batch {
@@ -267,11 +281,14 @@ func (b *worker) forward(batch []*job, rows int) {
 
 // runTask runs the model's task, turning a panic (a bug) into an error so
 // that one bad batch does not take the server down.
-func runTask(m *Model, id int, x []float32, n int) (out []Tensor, err error) {
+func runTask(m *Model, id int, x []float32, x64 []float64, n int) (out []Tensor, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("internal error in the forward pass of model %s: %v", m.Name, r)
 		}
 	}()
+	if x64 != nil {
+		return run64(m.answers[id].(task.Answerer64), x64, n), nil
+	}
 	return run(m.answers[id], x, n), nil
 }

@@ -76,7 +76,7 @@ func tableModel(t testing.TB) *Model {
 // NaN, NA) imputes as the schema says.
 func TestTableDecoders(t *testing.T) {
 	m := tableModel(t)
-	want, _, err := encodeTable([]byte("x,color,yes\n2,blue,b\nNA,purple,a\n"), m, data.TableOptions{}, "w", -1)
+	want, _, _, err := encodeTable([]byte("x,color,yes\n2,blue,b\nNA,purple,a\n"), m, data.TableOptions{}, "w", -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,6 +238,7 @@ func FuzzDecoders(f *testing.F) {
 			}
 			return
 		}
+		defer r.release()
 		if r.n < 1 || r.n > maxRows || len(r.x) != r.n*m.inputDim {
 			t.Fatalf("accepted %d rows, %d values", r.n, len(r.x))
 		}
@@ -326,6 +327,98 @@ func TestSpliceData(t *testing.T) {
 		}
 		if want := strings.Replace(c.in, c.data, "null", 1); string(rest) != want {
 			t.Errorf("spliceData(%s): rest %s, want %s", c.in, rest, want)
+		}
+	}
+}
+
+// TestRowBuffersReused: the rows of a JSON request decode into a buffer
+// kept from an earlier request (getRows/release); what it held before
+// must not leak into the next request's rows. A buffer full of NaN given
+// to scanMatrix yields the same bits as a fresh one, and requests decoded
+// one after another, each released, equal their fresh decodes (V2 nested
+// and flat, V1), with sizes over pooledRows.
+func TestRowBuffersReused(t *testing.T) {
+	m := testModel(t)
+	const n, d = 6000, 3 // 18,000 values ≥ pooledRows
+	rng := rand.New(rand.NewPCG(7, 8))
+	body := func(v1, flat bool) ([]byte, []float32) {
+		var b strings.Builder
+		var want []float32
+		if v1 {
+			b.WriteString(`{"instances":[`)
+		} else {
+			b.WriteString(`{"inputs":[{"name":"input","shape":[6000,3],"datatype":"FP32","data":[`)
+		}
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if !flat {
+				b.WriteByte('[')
+			}
+			for j := range d {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				s := strconv.FormatFloat(rng.NormFloat64()*100, 'g', -1, 32)
+				v, _ := strconv.ParseFloat(s, 64)
+				want = append(want, float32(v))
+				b.WriteString(s)
+			}
+			if !flat {
+				b.WriteByte(']')
+			}
+		}
+		if v1 {
+			b.WriteString("]}")
+		} else {
+			b.WriteString("]}]}")
+		}
+		return []byte(b.String()), want
+	}
+	same := func(what string, got, want []float32) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: value %d is %v, want %v", what, i, got[i], want[i])
+			}
+		}
+	}
+	// scanMatrix into a used buffer (length and capacity full of NaN).
+	raw, want := body(true, false)
+	dirty := make([]float32, n*d)
+	for i := range dirty {
+		dirty[i] = float32(math.NaN())
+	}
+	v := raw[len(`{"instances":`) : len(raw)-1]
+	x, rows, err := scanMatrix(v, d, n, "instances", dirty)
+	if err != nil || rows != n {
+		t.Fatalf("scanMatrix into a used buffer: %d rows, %v", rows, err)
+	}
+	same("scanMatrix into a used buffer", x, want)
+	// Requests one after another, each released after use.
+	for k := range 6 {
+		v1, flat := k%2 == 1, k == 2 // V1 rows are arrays; V2 data may be flat
+		raw, want := body(v1, flat)
+		var r *request
+		if v1 {
+			r, err = decodeV1(raw, m, n)
+		} else {
+			r, err = decodeV2(raw, -1, m, n)
+		}
+		if err != nil {
+			t.Fatalf("request %d: %v", k, err)
+		}
+		if r.kept == nil {
+			t.Fatalf("request %d: %d values not in a kept buffer", k, len(r.x))
+		}
+		same("request "+strconv.Itoa(k), r.x, want)
+		r.release()
+		if r.x != nil || r.kept != nil {
+			t.Fatalf("request %d: rows still held after release", k)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,62 @@ func datatypeOf(precision string) string {
 		return "FP64"
 	}
 	return "FP32"
+}
+
+// wide reports whether the model reads its rows in float64: a table
+// model that computes in float64, whose task answers float64 rows
+// (task.Answerer64). nnfc predict reads such a model's input unrounded
+// (its table reader's Dataset.X64), so the table decoders give
+// request.x64 and prepare64 normalizes it in float64. A float64 model of
+// plain numeric rows reads them as predict reads a CSV of numbers: in
+// float32, widened in the forward pass.
+func (m *Model) wide() bool {
+	if m.Precision != "float64" || m.schema == nil {
+		return false
+	}
+	_, ok := m.answers[0].(task.Answerer64)
+	return ok
+}
+
+// prepareRequest is prepare for either kind of rows of r; v is the
+// non-finite value found.
+func (m *Model) prepareRequest(r *request) (row, col int, v float64, ok bool) {
+	if r.x64 == nil {
+		row, col, ok = m.prepare(r.x)
+		if !ok {
+			v = float64(r.x[row*m.inputDim+col])
+		}
+		return row, col, v, ok
+	}
+	row, col, ok = m.prepare64(r.x64)
+	if !ok {
+		v = r.x64[row*m.inputDim+col]
+	}
+	return row, col, v, ok
+}
+
+// prepare64 is prepare for float64 rows, normalized in float64 as
+// pkg/data's Normalizer.Apply normalizes Dataset.X64: (x − shift)·scale
+// with shift and scale widened. The rows are left as they were when one
+// value is not finite.
+func (m *Model) prepare64(x []float64) (row, col int, ok bool) {
+	D := m.inputDim
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return i / D, i % D, false
+		}
+	}
+	if m.norm == nil {
+		return 0, 0, true
+	}
+	shift, scale := m.norm.Shift[:D], m.norm.Scale[:D]
+	for i := 0; i+D <= len(x); i += D {
+		r := x[i : i+D]
+		for j, v := range r {
+			r[j] = (v - float64(shift[j])) * float64(scale[j])
+		}
+	}
+	return 0, 0, true
 }
 
 // prepare checks that rows x are finite and applies the model's stored

@@ -39,7 +39,7 @@ func scanMatrix(raw []byte, d, maxRows int, where string, dst []float32) ([]floa
 			}
 			start := len(x)
 			var err error
-			x, i, err = scanNumbers(raw, i+1, x, d, fmt.Sprintf("%s[%d]", where, n))
+			x, i, err = scanNumbers(raw, i+1, x, d, where, n)
 			if errors.Is(err, errTooMany) {
 				return nil, 0, fmt.Errorf("%s[%d]: has more than %d numbers, the model takes %d per row", where, n, d, d)
 			}
@@ -61,7 +61,7 @@ func scanMatrix(raw []byte, d, maxRows int, where string, dst []float32) ([]floa
 			return nil, 0, fmt.Errorf("%s: malformed array", where)
 		}
 	}
-	x, _, err := scanNumbers(raw, i, x, maxRows*d, where)
+	x, _, err := scanNumbers(raw, i, x, maxRows*d, where, -1)
 	if errors.Is(err, errTooMany) {
 		return nil, 0, &rowsError{where: where, max: maxRows}
 	}
@@ -88,9 +88,17 @@ func (e *rowsError) Error() string {
 
 // scanNumbers reads numbers separated by commas up to the closing ']' (i
 // is just after the '['), appending at most limit of them to x; it returns
-// the index after the ']'.
-func scanNumbers(raw []byte, i int, x []float32, limit int, where string) ([]float32, int, error) {
+// the index after the ']'. Errors name the field where, or its row-th
+// row when row ≥ 0 (put together only for an error: a 1,000-row request
+// would otherwise format 1,000 names).
+func scanNumbers(raw []byte, i int, x []float32, limit int, field string, row int) ([]float32, int, error) {
 	start := len(x)
+	name := func() string {
+		if row < 0 {
+			return field
+		}
+		return field + "[" + strconv.Itoa(row) + "]"
+	}
 	i = skipSpace(raw, i)
 	if i < len(raw) && raw[i] == ']' {
 		return x, i + 1, nil
@@ -103,21 +111,21 @@ func scanNumbers(raw []byte, i int, x []float32, limit int, where string) ([]flo
 			j++
 		}
 		if j == i {
-			return nil, 0, fmt.Errorf("%s[%d]: expected a number, got %s", where, k, kindAt(raw, i))
+			return nil, 0, fmt.Errorf("%s[%d]: expected a number, got %s", name(), k, kindAt(raw, i))
 		}
 		if c, e := raw[i], raw[j-1]; !(c == '-' || c >= '0' && c <= '9') || !(e >= '0' && e <= '9') {
-			return nil, 0, fmt.Errorf("%s[%d]: %q is not a JSON number", where, k, raw[i:j])
+			return nil, 0, fmt.Errorf("%s[%d]: %q is not a JSON number", name(), k, raw[i:j])
 		}
 		if k >= limit {
-			return nil, 0, fmt.Errorf("%s: more than %d numbers: %w", where, limit, errTooMany)
+			return nil, 0, fmt.Errorf("%s: more than %d numbers: %w", name(), limit, errTooMany)
 		}
 		v, err := parseNumber(raw[i:j])
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return nil, 0, fmt.Errorf("%s[%d]: %q is not a number", where, k, raw[i:j])
+			return nil, 0, fmt.Errorf("%s[%d]: %q is not a number", name(), k, raw[i:j])
 		}
 		v32 := float32(v)
 		if math.IsInf(float64(v32), 0) || math.IsNaN(v) {
-			return nil, 0, fmt.Errorf("%s[%d]: %s is not a finite FP32 number", where, k, raw[i:j])
+			return nil, 0, fmt.Errorf("%s[%d]: %s is not a finite FP32 number", name(), k, raw[i:j])
 		}
 		x = append(x, v32)
 		i = skipSpace(raw, j)
@@ -128,7 +136,7 @@ func scanNumbers(raw []byte, i int, x []float32, limit int, where string) ([]flo
 		if i < len(raw) && raw[i] == ']' {
 			return x, i + 1, nil
 		}
-		return nil, 0, fmt.Errorf("%s[%d]: expected ',' or ']' after a number, got %s", where, k, kindAt(raw, i))
+		return nil, 0, fmt.Errorf("%s[%d]: expected ',' or ']' after a number, got %s", name(), k, kindAt(raw, i))
 	}
 }
 

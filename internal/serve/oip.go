@@ -41,9 +41,22 @@ type v2Request struct {
 type request struct {
 	id      string
 	x       []float32 // n rows of the model's width, not yet normalized
+	x64     []float64 // instead of x, for a model that reads its rows in float64 (Model.wide)
 	n       int
 	outputs []string        // names to answer, in order
 	binary  map[string]bool // outputs to answer as binary data
+	// kept is x's buffer when it is one kept for later requests
+	// (getRows); release hands it back.
+	kept *[]float32
+}
+
+// release hands the request's row buffer back for a later request: call
+// it once nothing refers to x any more (after its forward pass).
+func (r *request) release() {
+	if r != nil && r.kept != nil {
+		putRows(r.kept)
+		r.kept, r.x = nil, nil
+	}
 }
 
 // badRequest is a client error: its status and one-line message.
@@ -89,7 +102,7 @@ func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, erro
 			return nil, err
 		}
 		req := &request{id: r.ID}
-		if req.x, req.n, err = rows.encode(m, "inputs"); err != nil {
+		if req.x, req.x64, req.n, err = rows.encode(m, "inputs"); err != nil {
 			return nil, err
 		}
 		return req, chooseOutputs(&r, m, req)
@@ -158,7 +171,11 @@ func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, erro
 		if in.Data == nil {
 			return nil, bad("inputs[0].data: missing (and no binary_data_size)")
 		}
-		x, rows, err := scanMatrix(in.Data, d, maxRows, "inputs[0].data", make([]float32, 0, n*d))
+		buf := getRows(n * d)
+		x, rows, err := scanMatrix(in.Data, d, maxRows, "inputs[0].data", *buf)
+		if err != nil || rows != n {
+			putRows(buf)
+		}
 		if err != nil {
 			if re, ok := err.(*rowsError); ok {
 				return nil, &badRequest{413, re.Error()}
@@ -168,7 +185,7 @@ func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, erro
 		if rows != n {
 			return nil, bad("inputs[0].data: holds %d values, shape %v needs %d", rows*d, in.Shape, n*d)
 		}
-		req.x = x
+		req.x, req.kept = x, buf
 	}
 	return req, chooseOutputs(&r, m, req)
 }

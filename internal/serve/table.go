@@ -351,8 +351,9 @@ func quoteAll(names []string) string {
 
 // encode writes the rows as CSV text and reads them back through the
 // schema, as nnfc predict reads a file: the encoded, not yet normalized,
-// rows.
-func (t *tableRows) encode(m *Model, where string) ([]float32, int, error) {
+// rows: float32, or float64 for a model that reads its rows in float64
+// (Model.wide), as nnfc predict reads them (data.Dataset.X64).
+func (t *tableRows) encode(m *Model, where string) ([]float32, []float64, int, error) {
 	s := m.schema
 	na := s.NAValues
 	if na == nil {
@@ -368,7 +369,7 @@ func (t *tableRows) encode(m *Model, where string) ([]float32, int, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	if err := w.Write(t.names); err != nil {
-		return nil, 0, bad("%s: %v", where, err)
+		return nil, nil, 0, bad("%s: %v", where, err)
 	}
 	rec := make([]string, len(t.names))
 	for i := 0; i < t.n; i++ {
@@ -376,7 +377,7 @@ func (t *tableRows) encode(m *Model, where string) ([]float32, int, error) {
 			c := t.cols[k][i]
 			if c.missing {
 				if len(na) == 0 {
-					return nil, 0, bad("%s: row %d, column %s is missing, but the model reads no cell as missing (its data.na_values is empty)", where, i, t.names[k])
+					return nil, nil, 0, bad("%s: row %d, column %s is missing, but the model reads no cell as missing (its data.na_values is empty)", where, i, t.names[k])
 				}
 				rec[k] = missing
 				continue
@@ -384,7 +385,7 @@ func (t *tableRows) encode(m *Model, where string) ([]float32, int, error) {
 			rec[k] = c.text
 		}
 		if err := w.Write(rec); err != nil {
-			return nil, 0, bad("%s: %v", where, err)
+			return nil, nil, 0, bad("%s: %v", where, err)
 		}
 	}
 	w.Flush()
@@ -395,16 +396,19 @@ func (t *tableRows) encode(m *Model, where string) ([]float32, int, error) {
 // model's schema; lineBase maps the text's lines to the request's rows
 // in errors (0: the records of a request, line 2 is row 0; -1: a CSV
 // body, whose lines are named as they are).
-func encodeTable(text []byte, m *Model, opt data.TableOptions, where string, lineBase int) ([]float32, int, error) {
+func encodeTable(text []byte, m *Model, opt data.TableOptions, where string, lineBase int) ([]float32, []float64, int, error) {
 	t, err := data.ReadTableFrom(bytes.NewReader(text), where, opt)
 	if err != nil {
-		return nil, 0, bad("%s", requestLines(err.Error(), where, lineBase))
+		return nil, nil, 0, bad("%s", requestLines(err.Error(), where, lineBase))
 	}
-	ds, _, err := m.schema.EncodeTable(t, false)
+	ds, _, err := m.schema.EncodeTableAs(t, false, m.wide())
 	if err != nil {
-		return nil, 0, bad("%s", requestLines(err.Error(), where, lineBase))
+		return nil, nil, 0, bad("%s", requestLines(err.Error(), where, lineBase))
 	}
-	return ds.X, ds.N, nil
+	if m.wide() {
+		return nil, ds.X64, ds.N, nil
+	}
+	return ds.X, nil, ds.N, nil
 }
 
 // requestLines rewrites "WHERE:LINE:" in a table reader's message as the

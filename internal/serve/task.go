@@ -54,6 +54,14 @@ func answerer(im *infer.Model, m *Model) task.Answerer {
 				return nil
 			})
 		},
+		Predict64: func(x []float64, n int, emit func(int, int32, []float64)) error {
+			// As nnfc predict runs a float64 model: its rows from X64.
+			ds := &data.Dataset{Name: "request", X64: x[:n*m.inputDim], N: n, D: m.inputDim}
+			return im.Predict(ds, max(n, 1), func(i int, p infer.Prediction) error {
+				emit(i, p.Class, p.Probs)
+				return nil
+			})
+		},
 	})
 }
 
@@ -67,8 +75,12 @@ func outputs(a task.Answerer) []TensorMeta {
 }
 
 // run runs the model's task on the batch's n normalized rows x.
-func run(a task.Answerer, x []float32, n int) []Tensor {
-	cs := a.Answer(x, n)
+func run(a task.Answerer, x []float32, n int) []Tensor { return tensors(a.Answer(x, n)) }
+
+// run64 runs it on float64 rows (Model.wide).
+func run64(a task.Answerer64, x []float64, n int) []Tensor { return tensors(a.Answer64(x, n)) }
+
+func tensors(cs []task.Column) []Tensor {
 	ts := make([]Tensor, len(cs))
 	for i, c := range cs {
 		ts[i] = Tensor(c)

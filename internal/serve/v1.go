@@ -56,7 +56,7 @@ func decodeV1(body []byte, m *Model, maxRows int) (*request, error) {
 			return nil, err
 		}
 		req := &request{}
-		if req.x, req.n, err = rows.encode(m, "instances"); err != nil {
+		if req.x, req.x64, req.n, err = rows.encode(m, "instances"); err != nil {
 			return nil, err
 		}
 		return allOutputs(req, m), nil
@@ -67,14 +67,18 @@ func decodeV1(body []byte, m *Model, maxRows int) (*request, error) {
 	if len(raw) == 0 || raw[0] != '[' || raw[skipSpace(raw, 1)] != '[' {
 		return nil, bad("instances: expected an array of rows, each an array of %d numbers", m.inputDim)
 	}
-	x, n, err := scanMatrix(raw, m.inputDim, maxRows, "instances", make([]float32, 0, min(len(raw)/2, maxRows*m.inputDim)))
+	// At least 2 bytes a number ("0,"): room for all of them, as many
+	// rows as the limit allows.
+	buf := getRows(min(len(raw)/2, maxRows*m.inputDim))
+	x, n, err := scanMatrix(raw, m.inputDim, maxRows, "instances", *buf)
 	if err != nil {
+		putRows(buf)
 		if re, ok := err.(*rowsError); ok {
 			return nil, &badRequest{413, re.Error()}
 		}
 		return nil, bad("%v", err)
 	}
-	return allOutputs(&request{x: x, n: n}, m), nil
+	return allOutputs(&request{x: x, n: n, kept: buf}, m), nil
 }
 
 // decodeRecords refuses {"column": value} records for a model of plain
@@ -100,14 +104,14 @@ func decodeRecords(raw []byte, m *Model) error {
 func decodeCSV(body []byte, m *Model, maxRows int) (*request, error) {
 	if m.schema != nil {
 		// A table model's CSV is read as nnfc predict reads its file.
-		x, n, err := encodeTable(body, m, data.TableOptions{NAValues: m.schema.NAValues, NoHeader: m.schema.NoHeader}, "CSV", -1)
+		x, x64, n, err := encodeTable(body, m, data.TableOptions{NAValues: m.schema.NAValues, NoHeader: m.schema.NoHeader}, "CSV", -1)
 		if err != nil {
 			return nil, err
 		}
 		if n > maxRows {
 			return nil, &badRequest{413, fmt.Sprintf("CSV: %d rows, more than the server's --max-rows %d", n, maxRows)}
 		}
-		return allOutputs(&request{x: x, n: n}, m), nil
+		return allOutputs(&request{x: x, x64: x64, n: n}, m), nil
 	}
 	r := csv.NewReader(bytes.NewReader(body))
 	r.ReuseRecord = true

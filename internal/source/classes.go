@@ -15,10 +15,16 @@ import (
 // (train and validation splits): labels 1..3 make a 4-class model whose
 // class 0 is a phantom. Data whose classes are declared, or named (a
 // table's string labels), get none; nor does data with every class
-// present. (The readers refuse labels that leave most classes empty.)
+// present, nor data without class labels (Y nil). (The readers refuse
+// labels that leave most classes empty.)
 func EmptyClassesWarning(c Config, classes int, sets ...*data.Dataset) string {
 	if c.Classes > 0 || classes == 0 {
 		return ""
+	}
+	for _, s := range sets {
+		if s != nil && s.Y == nil {
+			return "" // no class labels (a multilabel or number target)
+		}
 	}
 	empty := data.EmptyClasses(classes, sets...)
 	if len(empty) == 0 {

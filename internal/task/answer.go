@@ -24,6 +24,10 @@ type Served struct {
 	// Predict is nnfc predict's classification (infer.Model.Predict) of
 	// n normalized rows x: emit gets each row's class and probabilities.
 	Predict func(x []float32, n int, emit func(row int, class int32, probs []float64)) error
+	// Predict64 is Predict of float64 rows, for a model that computes in
+	// float64 (Net64): nnfc predict reads such a model's input in float64
+	// (data.Dataset.X64) and runs it unrounded.
+	Predict64 func(x []float64, n int, emit func(row int, class int32, probs []float64)) error
 }
 
 // An Answerer computes a task's outputs for a batch of normalized rows:
@@ -35,6 +39,15 @@ type Answerer interface {
 	// is the rows.
 	Outputs() []Column
 	Answer(x []float32, n int) []Column
+}
+
+// An Answerer64 also answers float64 rows: those of a model that computes
+// in float64, read and normalized in float64 as nnfc predict reads them
+// (data.Dataset.X64), so that no input is rounded to float32 on the way.
+// nnfc serve uses it for such a model when the task's Answerer has it.
+type Answerer64 interface {
+	Answerer
+	Answer64(x []float64, n int) []Column
 }
 
 // Column is one output for a batch of rows: a name, an OIP V2 datatype
@@ -62,6 +75,19 @@ func (m Served) floatType() string {
 // float32 networks, a widened copy for float64 ones (nnfc predict widens
 // its float32 rows the same way).
 func input[T layers.Float](buf *layers.Matrix[T], x []float32, n, d int) *layers.Matrix[T] {
+	if v, ok := any(x).([]T); ok {
+		return &layers.Matrix[T]{Rows: n, Cols: d, Data: v[:n*d]}
+	}
+	buf.Resize(n, d)
+	for i, v := range x[:n*d] {
+		buf.Data[i] = T(v)
+	}
+	return buf
+}
+
+// input64 wraps float64 rows as a matrix of T: a view for float64
+// networks, a rounded copy for float32 ones.
+func input64[T layers.Float](buf *layers.Matrix[T], x []float64, n, d int) *layers.Matrix[T] {
 	if v, ok := any(x).([]T); ok {
 		return &layers.Matrix[T]{Rows: n, Cols: d, Data: v[:n*d]}
 	}

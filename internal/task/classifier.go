@@ -309,6 +309,15 @@ func (c *classAnswer) Outputs() []Column {
 }
 
 func (c *classAnswer) Answer(x []float32, n int) []Column {
+	return c.answer(n, func(emit func(int, int32, []float64)) error { return c.m.Predict(x, n, emit) })
+}
+
+// Answer64: float64 rows through Predict64 (a float64 model's).
+func (c *classAnswer) Answer64(x []float64, n int) []Column {
+	return c.answer(n, func(emit func(int, int32, []float64)) error { return c.m.Predict64(x, n, emit) })
+}
+
+func (c *classAnswer) answer(n int, predict func(emit func(int, int32, []float64)) error) []Column {
 	k := c.m.Spec.Classes
 	probs := Column{Name: "probabilities", Datatype: c.m.floatType(), Shape: []int{n, k}}
 	if probs.Datatype == "FP64" {
@@ -317,7 +326,7 @@ func (c *classAnswer) Answer(x []float32, n int) []Column {
 		probs.F32 = make([]float32, n*k)
 	}
 	label := make([]int64, n)
-	err := c.m.Predict(x, n, func(i int, class int32, p []float64) {
+	err := predict(func(i int, class int32, p []float64) {
 		label[i] = int64(class)
 		if probs.F64 != nil {
 			copy(probs.F64[i*k:], p)

@@ -232,7 +232,15 @@ func (a *valueAnswer[T]) Outputs() []Column {
 }
 
 func (a *valueAnswer[T]) Answer(x []float32, n int) []Column {
-	out := a.net.Infer(input(&a.buf, x, n, a.m.Spec.InputDim))
+	return a.answer(input(&a.buf, x, n, a.m.Spec.InputDim), n)
+}
+
+func (a *valueAnswer[T]) Answer64(x []float64, n int) []Column {
+	return a.answer(input64(&a.buf, x, n, a.m.Spec.InputDim), n)
+}
+
+func (a *valueAnswer[T]) answer(in *layers.Matrix[T], n int) []Column {
+	out := a.net.Infer(in)
 	c := Column{Name: "predictions", Datatype: "FP64", Shape: []int{n, out.Cols}, F64: make([]float64, n*out.Cols)}
 	for i, v := range out.Data[:n*out.Cols] {
 		c.F64[i] = float64(v)

@@ -251,9 +251,9 @@ type Curve struct {
 // Eval is the outcome of evaluating a network on a data set.
 type Eval struct {
 	N        int     `json:"n"`
-	Loss     float64 `json:"loss"`     // data loss, mean over samples
-	RegLoss  float64 `json:"reg_loss"` // the L2 term 0.5·reg·ΣW²
-	Accuracy float64 `json:"accuracy"` // fraction correct (0 for an autoencoder)
+	Loss     float64 `json:"loss"`               // data loss, mean over samples
+	RegLoss  float64 `json:"reg_loss"`           // the L2 term 0.5·reg·ΣW²
+	Accuracy float64 `json:"accuracy,omitempty"` // fraction correct (0, left out, for a task without classes)
 	// MSE is an autoencoder's reconstruction mean squared error per input
 	// entry, mean over samples and entries of (r − x)²: 2·Loss/D.
 	MSE      float64   `json:"mse,omitempty"`
@@ -275,6 +275,9 @@ type Eval struct {
 	// data's units (Metrics holds their means), named by TargetNames.
 	Targets     []metrics.Regression `json:"targets,omitempty"`
 	TargetNames []string             `json:"target_names,omitempty"`
+	// Labels is a multilabel model's report per label (named by
+	// TargetNames) with its micro, macro and weighted means.
+	Labels *metrics.LabelReport `json:"labels,omitempty"`
 	// Curves are the numbers of the report's pictures, filled by the
 	// Meter of a full evaluation (NewMeter's confusion); not in JSON.
 	Curves *Curves `json:"-"`
@@ -338,7 +341,7 @@ func NewMeter(s model.Spec, confusion bool) Meter {
 type Bad func(key, format string, a ...any)
 
 // All is the table of tasks; the first is the default.
-var All = []Task{classifier{}, autoencoder{}, binary{}, regression{}}
+var All = []Task{classifier{}, autoencoder{}, binary{}, regression{}, multilabel{}}
 
 // Names lists the tasks' names.
 func Names() []string {

@@ -17,7 +17,7 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v, %v", tc.kind, tk, err)
 		}
 	}
-	if _, err := Lookup("vae"); err == nil || err.Error() != `model.kind: must be one of classifier, autoencoder, binary, regression, got "vae"` {
+	if _, err := Lookup("vae"); err == nil || err.Error() != `model.kind: must be one of classifier, autoencoder, binary, regression, multilabel, got "vae"` {
 		t.Errorf("Lookup(vae): %v", err)
 	}
 	// A task's spec is of its model kind, and Of finds the task back.

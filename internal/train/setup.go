@@ -286,8 +286,8 @@ func (t *trainer[T]) announce() {
 	for _, l := range splits.Notes {
 		fmt.Fprintln(o.Stdout, l)
 	}
-	classes := "" // an autoencoder has none
-	if spec.Classes > 0 {
+	classes := "" // an autoencoder has none; labels or numbers are not classes
+	if spec.Classes > 0 && splits.Train.Y != nil {
 		classes = source.DescribeClasses(c.Data, spec.Classes) + "; "
 	}
 	fmt.Fprintf(o.Stdout, "training %s on %s: %s%d train, %d val", spec, splits.Train.Name, classes, splits.Train.N, splits.Val.N)

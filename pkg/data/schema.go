@@ -116,14 +116,19 @@ type Target struct {
 	// the first), each standardized for training as (v − Mean[j]) /
 	// Std[j] with the training split's mean and population standard
 	// deviation (1 for a constant column); a model's output o of target
-	// j is Mean[j] + Std[j]·o in the data's units.
+	// j is Mean[j] + Std[j]·o in the data's units. Or it is TargetLabels:
+	// Classes are the labels, Counts the training rows with each, from
+	// the 0/1 columns Names or from the one column Name (Sep).
 	Kind    string   `json:"kind"`
 	Classes []string `json:"classes"`
 	// Counts is the number of training rows of each class.
-	Counts []int     `json:"counts"`
-	Names  []string  `json:"names,omitempty"`
-	Mean   []float64 `json:"mean,omitempty"`
-	Std    []float64 `json:"std,omitempty"`
+	Counts []int    `json:"counts"`
+	Names  []string `json:"names,omitempty"`
+	// Sep is LabelSep for a label target read from one column (Name) of
+	// separated labels, "" otherwise (TargetLabels).
+	Sep  string    `json:"sep,omitempty"`
+	Mean []float64 `json:"mean,omitempty"`
+	Std  []float64 `json:"std,omitempty"`
 }
 
 // Column is one input column's fitted encoding.

@@ -32,7 +32,9 @@ type TableConfig struct {
 	// to float32.
 	Float64 bool
 	// TargetKind is the kind of target the task predicts: TargetClass
-	// ("" too), or TargetNumber (the numbers of Fit's target columns).
+	// ("" too), TargetNumber (the numbers of Fit's target columns) or
+	// TargetLabels (0/1 columns, or one column of labels separated by
+	// LabelSep).
 	TargetKind string
 }
 
@@ -63,12 +65,29 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	var rt rowTarget
 	var classes []string
 	number := c.TargetKind == TargetNumber
-	if c.Schema != nil && (c.Schema.Target.Kind == TargetNumber) != number {
-		return nil, fmt.Errorf("data.target: the model's stored preprocessing predicts a %s target, the config's task a %s one", c.Schema.Target.Kind, map[bool]string{true: TargetNumber, false: TargetClass}[number])
+	labels := c.TargetKind == TargetLabels
+	kind := c.TargetKind
+	if kind == "" {
+		kind = TargetClass
 	}
+	if c.Schema != nil && c.Schema.Target.Kind != kind {
+		return nil, fmt.Errorf("data.target: the model's stored preprocessing predicts a %s target, the config's task a %s one", c.Schema.Target.Kind, kind)
+	}
+	var labelSetsOf [][]string // one label column: its sets, made a matrix once the training rows are drawn
+	var notes []string
 	switch {
-	case number && c.Stratify:
-		return nil, fmt.Errorf("data.stratify: keeps each class's share in the validation split, and a number target (model.task regression) has no classes")
+	case (number || labels) && c.Stratify:
+		return nil, fmt.Errorf("data.stratify: keeps each class's share in the validation split, and a %s target (model.task %s) has no classes", kind, map[bool]string{true: "regression", false: "multilabel"}[number])
+	case labels && len(tcs) == 1 && c.Schema == nil:
+		labelSetsOf = labelSets(tc, t.N)
+	case labels:
+		var known []string
+		if c.Schema != nil {
+			known = c.Schema.Target.Classes
+		}
+		if rt, classes, notes, err = readLabels(t, tcs, known); err != nil {
+			return nil, err
+		}
 	case number:
 		if rt.v, err = NumberTargets(t, tcs); err != nil {
 			return nil, err
@@ -96,15 +115,15 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 			rows = append(rows, i)
 		}
 	}
-	out := &TableData{}
+	out := &TableData{Notes: notes}
 	dropped := t.N - len(rows)
 	if dropped > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("%s: %d of %d row(s) have no %s (the target): dropped", t.Path, dropped, t.N, targetList(tcs)))
 	}
-	if len(rows) == 0 && number {
+	if len(rows) == 0 && (number || labels) {
 		return nil, fmt.Errorf("data.target: %s has no row with a value in %s", t.Path, targetList(tcs))
 	}
-	if len(classes) < 2 && !number {
+	if len(classes) < 2 && !number && !labels {
 		only := "no value"
 		if len(classes) == 1 {
 			only = fmt.Sprintf("the one value %q", classes[0])
@@ -135,6 +154,18 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	for k := range ti {
 		ti[k] = rows[ti[k]]
 	}
+	if labelSetsOf != nil {
+		// The labels are those of the training rows.
+		if classes = labelUnion(labelSetsOf, ti); len(classes) == 0 {
+			return nil, fmt.Errorf("data.target: column %s of %s has no label in its training rows, expected labels separated by %q (model.task multilabel)", tc.Name, t.Path, LabelSep)
+		}
+		var unknown int
+		rt.v, unknown = labelMatrix(labelSetsOf, classes)
+		rt.k = len(classes)
+		if unknown > 0 {
+			out.Notes = append(out.Notes, unknownLabels(t.Path, unknown, tc.Name, len(classes))+" (they occur in validation rows only)")
+		}
+	}
 	s := c.Schema
 	if s == nil {
 		if s, err = FitSchema(t, tc, classes, ti, c.Fit); err != nil {
@@ -142,6 +173,9 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 		}
 		if number {
 			s.Target = fitNumberTarget(tcs, rt.v, ti)
+		}
+		if labels {
+			s.Target = labelTarget(tcs, classes, rt.v, ti)
 		}
 		s.DroppedTarget = dropped
 		s.NoHeader = c.Read.NoHeader
@@ -160,7 +194,7 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 	if len(ti) == 0 {
 		return nil, fmt.Errorf("%s: no training rows left after dropping rows with missing cells (data.impute)", t.Path)
 	}
-	if c.Schema == nil && !number {
+	if c.Schema == nil && !number && !labels {
 		s.Target.Counts = ClassCounts(rt.y, ti, len(classes))
 	}
 	for _, col := range s.Columns {
@@ -272,8 +306,11 @@ func (s *Schema) EncodeTableAs(t *Table, needTarget, f64 bool) (*Dataset, []stri
 	for i := range rows {
 		rows[i] = i
 	}
-	if s.Target.Kind == TargetNumber {
+	switch s.Target.Kind {
+	case TargetNumber:
 		return s.encodeNumbers(t, cols, rows, notes, needTarget, f64)
+	case TargetLabels:
+		return s.encodeLabels(t, cols, rows, notes, needTarget, f64)
 	}
 	y := make([]int32, t.N)
 	tc := t.Column(s.Target.Name)

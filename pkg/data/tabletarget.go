@@ -24,6 +24,9 @@ type rowTarget struct {
 
 // missing reports whether row i has no target.
 func (r rowTarget) missing(i int) bool {
+	if r.v == nil && r.y == nil {
+		return false // a label column's sets: a missing cell has no label
+	}
 	if r.v == nil {
 		return r.y[i] < 0
 	}
@@ -130,15 +133,17 @@ func (tg *Target) validate() error {
 				return fmt.Errorf("table schema: target %q: mean %g, std %g: expected finite numbers and std > 0", tg.Names[j], m, s)
 			}
 		}
+	case TargetLabels:
+		return tg.validateLabels()
 	default:
-		return fmt.Errorf("table schema: target %q of kind %q, expected %s or %s", tg.Name, tg.Kind, TargetClass, TargetNumber)
+		return fmt.Errorf("table schema: target %q of kind %q, expected %s, %s or %s", tg.Name, tg.Kind, TargetClass, TargetNumber, TargetLabels)
 	}
 	return nil
 }
 
 // columns names the target's columns.
 func (tg *Target) columns() []string {
-	if tg.Kind == TargetNumber {
+	if tg.Kind == TargetNumber || (tg.Kind == TargetLabels && tg.Sep == "") {
 		return tg.Names
 	}
 	return []string{tg.Name}
@@ -146,6 +151,9 @@ func (tg *Target) columns() []string {
 
 // describe is the schema's line about its target.
 func (tg *Target) describe(dropped string) string {
+	if tg.Kind == TargetLabels {
+		return tg.describeLabels(dropped)
+	}
 	if tg.Kind != TargetNumber {
 		var cls []string
 		for i, c := range tg.Classes {
@@ -168,6 +176,10 @@ func (tg *Target) describe(dropped string) string {
 // target, or the standardized numbers of a number target with their
 // scaling and names.
 func (s *Schema) setTarget(ds *Dataset, rows []int, rt rowTarget) {
+	if s.Target.Kind == TargetLabels {
+		s.setLabels(ds, rows, rt)
+		return
+	}
 	if s.Target.Kind != TargetNumber {
 		ds.Y = make([]int32, len(rows))
 		for k, i := range rows {

@@ -1,0 +1,166 @@
+package serve
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nnfc/nnfc/internal/infer"
+	"github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/pkg/data"
+	"github.com/nnfc/nnfc/pkg/model"
+)
+
+// TestFloat64TableAsPredict: a float64 table model answers every request
+// form (CSV, V1 records, OIP V2 JSON, OIP V2 binary FP64) with exactly
+// the probabilities nnfc predict's code computes — source.ReadInput with
+// Float64 (its X64), infer.Model.Prepare and Predict — bit for bit. The
+// twin: the same rows through the float32 path (rounded before the
+// normalization) give other bits, so the comparison can tell.
+func TestFloat64TableAsPredict(t *testing.T) {
+	tab, err := data.ReadTableFrom(strings.NewReader("x,color,z,y\n1.5,red,10.25,p\nNA,blue,-3.5,q\n3,red,0.125,p\n4,green,7,q\n"), "t.csv", data.TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := data.FitSchema(tab, tab.Column("y"), []string{"p", "q"}, []int{0, 1, 2, 3}, data.FitOptions{Target: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fitted, err := source.EncodeFitted("table", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.Width()
+	spec := model.Spec{InputDim: w, Hidden: []int{16}, Activations: []string{"swish"}, Classes: 2, Loss: "softmax", Init: "he"}
+	net, err := model.New[float64](spec, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm := &data.Normalizer{Mode: data.NormStandardize, Shift: make([]float32, w), Scale: make([]float32, w), Source: fitted}
+	for i := range norm.Scale {
+		norm.Shift[i], norm.Scale[i] = 0.3+0.1*float32(i), 1.7-0.1*float32(i)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wide.safetensors")
+	if err := model.Save(path, net, norm); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadModel(ModelRef{Name: "wide", Path: path}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Precision != "float64" || !m.wide() {
+		t.Fatalf("model precision %s, wide %v: want a float64 model read in float64", m.Precision, m.wide())
+	}
+
+	// nnfc predict's answer: its reader, preparation and prediction.
+	const csvText = "x,color,z\n2.123456789012345,blue,-1.0000001192092896\n,purple,3.3333333333333335\n0.1,red,1e-7\n"
+	in := filepath.Join(dir, "rows.csv")
+	if err := os.WriteFile(in, []byte(csvText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	im, err := infer.Open(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := source.ReadInput(in, source.InputOptions{Dim: w, Fitted: norm.Source, Float64: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := im.Prepare(ds, false); err != nil {
+		t.Fatal(err)
+	}
+	var want [][]float64
+	if err := im.Predict(ds, ds.N, func(_ int, p infer.Prediction) error {
+		want = append(want, append([]float64(nil), p.Probs...))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	f64 := func(vs ...float64) (b []byte) {
+		for _, v := range vs {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+		return b
+	}
+	str := func(ss ...string) (b []byte) {
+		for _, s := range ss {
+			b = append(binary.LittleEndian.AppendUint32(b, uint32(len(s))), s...)
+		}
+		return b
+	}
+	bin := append(append(f64(2.123456789012345, math.NaN(), 0.1), str("blue", "purple", "red")...), f64(-1.0000001192092896, 3.3333333333333335, 1e-7)...)
+	head := `{"inputs":[{"name":"x","datatype":"FP64","shape":[3,1],"parameters":{"binary_data_size":24}},` +
+		`{"name":"color","datatype":"BYTES","shape":[3],"parameters":{"binary_data_size":25}},` +
+		`{"name":"z","datatype":"FP64","shape":[3],"parameters":{"binary_data_size":24}}]}`
+	probs := func(what string, r *request) []float64 {
+		t.Helper()
+		if _, _, v, ok := m.prepareRequest(r); !ok {
+			t.Fatalf("%s: %v refused", what, v)
+		}
+		out, err := runTask(m, 0, r.x, r.x64, r.n)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		p := tensorNamed(out, "probabilities")
+		if p.Datatype != "FP64" || len(p.F64) != 2*len(want) {
+			t.Fatalf("%s: probabilities %s of %d values, want FP64 of %d", what, p.Datatype, len(p.F64), 2*len(want))
+		}
+		return p.F64
+	}
+	for _, c := range []struct {
+		what string
+		dec  func() (*request, error)
+	}{
+		{"CSV", func() (*request, error) { return decodeCSV([]byte(csvText), m, 10) }},
+		{"V1 records", func() (*request, error) {
+			return decodeV1([]byte(`{"instances":[{"x":2.123456789012345,"color":"blue","z":-1.0000001192092896},{"color":"purple","z":3.3333333333333335},{"x":0.1,"color":"red","z":1e-7}]}`), m, 10)
+		}},
+		{"V2 JSON", func() (*request, error) {
+			return decodeV2([]byte(`{"inputs":[{"name":"x","datatype":"FP64","shape":[3,1],"data":[2.123456789012345,null,0.1]},{"name":"color","datatype":"BYTES","shape":[3],"data":["blue","purple","red"]},{"name":"z","datatype":"FP64","shape":[3],"data":[-1.0000001192092896,3.3333333333333335,1e-7]}]}`), -1, m, 10)
+		}},
+		{"V2 binary", func() (*request, error) { return decodeV2(append([]byte(head), bin...), len(head), m, 10) }},
+	} {
+		r, err := c.dec()
+		if err != nil {
+			t.Fatalf("%s: %v", c.what, err)
+		}
+		if r.x64 == nil || r.x != nil {
+			t.Fatalf("%s: rows decoded in float32, want float64", c.what)
+		}
+		got := probs(c.what, r)
+		for i, row := range want {
+			for k, v := range row {
+				if math.Float64bits(got[2*i+k]) != math.Float64bits(v) {
+					t.Errorf("%s: row %d p%d = %v, nnfc predict's code %v", c.what, i, k, got[2*i+k], v)
+				}
+			}
+		}
+	}
+	// The twin: rounded to float32 first, the answer is not predict's.
+	r, err := decodeCSV([]byte(csvText), m, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.x = make([]float32, len(r.x64))
+	for i, v := range r.x64 {
+		r.x[i] = float32(v)
+	}
+	r.x64 = nil
+	got, differ := probs("float32 twin", r), 0
+	for i, row := range want {
+		for k, v := range row {
+			if got[2*i+k] != v {
+				differ++
+			}
+		}
+	}
+	if differ == 0 {
+		t.Fatal("rows rounded to float32 answer predict's float64 probabilities exactly: the comparison cannot tell")
+	}
+}
