@@ -17,7 +17,7 @@ LDFLAGS   := -X github.com/nnfc/nnfc/internal/sysinfo.Version=$(VERSION) -X gith
 # install puts commands), e.g. make install INSTALL_DIR=/usr/local/bin.
 INSTALL_DIR ?= $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)
 
-.PHONY: help deps bench-deps slurm-up build install test fuzz lint gradcheck bench bench-compare data train clean
+.PHONY: help deps bench-deps slurm-up build install test fuzz lint gradcheck bench bench-compare speedrun lrfind-check data train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -109,6 +109,13 @@ bench: deps ## nnfc's train/eval samples/s (1, 2 threads × float32, float64; SU
 
 bench-compare: bench-deps ## nnfc vs ../shared/bench peers (torch, numpy), alternating, ≥3 rounds: medians, ratios, targets MET/NOT MET
 	scripts/bench-compare.sh
+
+SPEEDRUN_CONFIG ?= configs/mnist-speedrun.yaml
+speedrun: bench-deps build data ## time to 98% MNIST test accuracy over 5 seeds, nnfc and the same recipe in PyTorch alternating (scripts/speedrun.sh; a benchmark, not a test)
+	scripts/speedrun.sh $(SPEEDRUN_CONFIG)
+
+lrfind-check: bench-deps build data ## nnfc lrfind's suggestion with one-cycle vs a 7-point LR grid on MNIST and Fashion-MNIST (scripts/lrfind-check.sh)
+	scripts/lrfind-check.sh
 
 clean: ## remove build output (keeps data/ and runs/)
 	rm -rf bin

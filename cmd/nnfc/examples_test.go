@@ -41,7 +41,8 @@ var exampleEnv = []string{"NNFC_TRAIN_EPOCHS=1", "NNFC_MODEL_HIDDEN=32", "NNFC_B
 // notRunHere are the examples that need what a fresh clone does not have,
 // with the test that runs them instead.
 var notRunHere = map[string]string{
-	"nnfc sweep --config configs/sweeps/spiral-7.yaml --executor slurm --parallel 4 --wait": "needs a Slurm cluster (sbatch, squeue): internal/sweep's TestExampleSlurm runs this sweep on the one scripts/slurm-up.sh starts",
+	"nnfc sweep --config configs/sweeps/spiral-7.yaml --executor slurm --parallel 4 --wait":                            "needs a Slurm cluster (sbatch, squeue): internal/sweep's TestExampleSlurm runs this sweep on the one scripts/slurm-up.sh starts",
+	"nnfc cv --config configs/penguins.yaml --folds 5 --stratify --executor slurm --wait --out runs/cv/penguins-slurm": "needs a Slurm cluster (sbatch, squeue): internal/sweep's TestCV runs nnfc cv --executor slurm on the one scripts/slurm-up.sh starts",
 }
 
 // TestHelpExamplesRun (issue 28 item 21): every example line of every

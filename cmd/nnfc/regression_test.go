@@ -186,3 +186,117 @@ train: {epochs: 20, batch_size: 16, out_dir: %s}
 		})
 	}
 }
+
+// TestPredictBinaryThreshold trains a binary model on the real breast
+// cancer table with a stored threshold of 0.3 (not the default 0.5) and
+// asks for the 113 rows of the test file:
+//   - nnfc predict's class is the positive one (malignant) exactly where its
+//     p_malignant reaches 0.3, and some rows lie in [0.3, 0.5), where the
+//     threshold decides;
+//   - nnfc eval --json's accuracy, precision, recall and F1 (at the
+//     threshold) equal those of predict's classes against the file's labels
+//     (pkg/metrics), and its ROC-AUC that of predict's probabilities (to
+//     1e-3: predict prints 6 digits, which can tie scores);
+//   - nnfc serve (CSV body) answers every row with predict's class name and
+//     probabilities.
+//
+// ONNX Runtime's agreement with predict, threshold included, is
+// internal/onnx's TestBinaryInONNXRuntime.
+func TestPredictBinaryThreshold(t *testing.T) {
+	dir := t.TempDir()
+	test := tableFile(t, "breast_cancer-test.csv")
+	raw, err := os.ReadFile(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	diag := slices.Index(recs[0], "diagnosis")
+	cfg := writeFile(t, filepath.Join(dir, "bc.yaml"), []byte(fmt.Sprintf(`seed: 2
+data: {source: table, train: %s, target: diagnosis, positive: malignant, val_fraction: 0}
+model: {task: binary, hidden: [8], threshold: 0.3}
+optimizer: {rule: sgd, lr: 0.05}
+train: {epochs: 2, batch_size: 32, out_dir: %s}
+`, tableFile(t, "breast_cancer-train.csv"), filepath.Join(dir, "run"))))
+	if o := run(t, 2*time.Minute, nil, "train", "--config", cfg, "--progress", "none"); o.code != 0 {
+		t.Fatalf("nnfc train: exit %d\n%s", o.code, o.stderr)
+	}
+	modelPath := filepath.Join(dir, "run", "model.safetensors")
+	o := run(t, time.Minute, nil, "predict", "--model", modelPath, "--input", test)
+	if o.code != 0 {
+		t.Fatalf("nnfc predict: exit %d\n%s", o.code, o.stderr)
+	}
+	got, err := csv.NewReader(strings.NewReader(o.stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"row", "class", "p_benign", "p_malignant"}; !slices.Equal(got[0], want) || len(got)-1 != len(recs)-1 {
+		t.Fatalf("nnfc predict: header %v and %d rows; want %v and %d rows", got[0], len(got)-1, want, len(recs)-1)
+	}
+	var want []namedPrediction
+	var truth, decided []int32
+	var pos []bool
+	var p []float64
+	between := 0
+	for i, r := range got[1:] {
+		pm, _ := strconv.ParseFloat(r[3], 64)
+		pb, _ := strconv.ParseFloat(r[2], 64)
+		if (r[1] == "malignant") != (pm >= 0.3) {
+			t.Errorf("row %d: class %s with p_malignant %v: the stored threshold is 0.3", i, r[1], pm)
+		}
+		if pm >= 0.3 && pm < 0.5 {
+			between++
+		}
+		want = append(want, namedPrediction{class: r[1], probs: []float64{pb, pm}})
+		pos = append(pos, recs[i+1][diag] == "malignant")
+		truth = append(truth, map[bool]int32{true: 1}[pos[i]])
+		decided = append(decided, map[bool]int32{true: 1}[r[1] == "malignant"])
+		p = append(p, pm)
+	}
+	if between == 0 {
+		t.Error("no test row has p_malignant in [0.3, 0.5): the test does not show the threshold deciding")
+	}
+
+	o = run(t, time.Minute, nil, "eval", "--model", modelPath, "--data", test, "--json")
+	if o.code != 0 {
+		t.Fatalf("nnfc eval: exit %d\n%s", o.code, o.stderr)
+	}
+	var ev struct {
+		Metrics map[string]float64 `json:"metrics"`
+	}
+	if err := json.Unmarshal([]byte(o.stdout), &ev); err != nil {
+		t.Fatalf("nnfc eval --json: %v\n%s", err, o.stdout)
+	}
+	rep := metrics.Report(metrics.Confusion(truth, decided, 2, nil))
+	mine := map[string]float64{"accuracy": metrics.Accuracy(truth, decided, nil), "precision": rep.Classes[1].Precision,
+		"recall": rep.Classes[1].Recall, "f1": rep.Classes[1].F1}
+	for k, v := range mine {
+		if math.Abs(ev.Metrics[k]-v) > 1e-12 {
+			t.Errorf("%s: nnfc eval %v, from predict's classes %v", k, ev.Metrics[k], v)
+		}
+	}
+	if auc := metrics.ROCAUC(pos, p, nil); math.Abs(ev.Metrics["roc_auc"]-auc) > 1e-3 {
+		t.Errorf("roc_auc: nnfc eval %v, from predict's probabilities %v", ev.Metrics["roc_auc"], auc)
+	}
+	t.Logf("threshold 0.3: %d of %d rows in [0.3, 0.5); eval and predict agree: %v, roc_auc %.4f", between, len(p), mine, ev.Metrics["roc_auc"])
+
+	s := startServe(t, "--model", "bc="+modelPath)
+	a := s.do("POST", "/v1/models/bc/predict", raw, "Content-Type", "text/csv")
+	var r struct {
+		Predictions []struct {
+			Probabilities []float64 `json:"probabilities"`
+			LabelName     string    `json:"label_name"`
+		} `json:"predictions"`
+	}
+	if err := json.Unmarshal(a.body, &r); err != nil || a.code != 200 || len(r.Predictions) != len(want) {
+		t.Fatalf("nnfc serve: %v: %s", err, a)
+	}
+	for i, pr := range r.Predictions {
+		if pr.LabelName != want[i].class {
+			t.Errorf("serve row %d: %s, nnfc predict says %s", i, pr.LabelName, want[i].class)
+		}
+		sameAsPredict(t, "serve", i, 0, pr.Probabilities, predicted{probs: want[i].probs})
+	}
+}

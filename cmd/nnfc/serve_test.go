@@ -749,6 +749,46 @@ func readAnswer(t *testing.T, conn net.Conn) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// TestServeWriteTimeout: a client that sends a request and does not read
+// its answer holds the server's write no longer than --write-timeout.
+// The answer is larger than the connection can buffer (over three times
+// the kernel's largest TCP send buffer, the client's receive buffer set
+// to 4 KiB), so the handler can only return, and the request be
+// counted, once the write is cut; the test waits for that count (an
+// event, not a clock), and the server then answers the next client.
+// (The cut answer is not read: its buffered megabytes would crawl
+// through 4 KiB windows.)
+func TestServeWriteTimeout(t *testing.T) {
+	dir := t.TempDir()
+	clf := filepath.Join(dir, "clf.safetensors")
+	saveClassifier(t, clf, 1)
+	wmem := 4 << 20 // Linux's default largest send buffer
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/tcp_wmem"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 3 {
+			if v, err := strconv.Atoi(f[2]); err == nil {
+				wmem = v
+			}
+		}
+	}
+	rows := 3 * wmem / 40 // each answer row is over 40 bytes of JSON
+	p := startServe(t, "--model", clf, "--max-rows", strconv.Itoa(rows), "--write-timeout", "2s")
+	body := `{"instances":[` + strings.Repeat("[1,2,3,4],", rows-1) + "[1,2,3,4]]}"
+
+	conn := dial(t, p.url)
+	if err := conn.(*net.TCPConn).SetReadBuffer(4096); err != nil { // no receive-buffer autotuning
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /v1/models/clf/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	p.waitMetric(`nnfc_serve_requests_total{code="200",endpoint="v1_predict"}`, 1) // its handler has returned
+	if got := p.metric("nnfc_serve_in_flight_requests"); got != 0 {
+		t.Fatalf("in flight after the cut answer: %v", got)
+	}
+	conn.Close()
+	if a := p.do("POST", "/v1/models/clf/predict", []byte(`{"instances":[[1,2,3,4]]}`)); a.code != 200 {
+		t.Fatalf("after the cut answer: %v", a)
+	}
+}
+
 // TestServeToken: with --token-file, a request without the token, or
 // with another, gets 401 and nothing else; a non-loopback address without
 // a token file is refused at start.
@@ -1009,5 +1049,89 @@ func TestServePythonClient(t *testing.T) {
 	}
 	for i := range rows {
 		sameAsPredict(t, "python", i, got.Labels[i], got.Probs[i], want[i])
+	}
+}
+
+// TestServeStoredClassNames: a model whose data source names its classes
+// (Fashion-MNIST, cut to its first images) is served with those names
+// without --class-names: the metadata lists them, the label_name output
+// exists, and each row's label_name is the class nnfc predict prints for
+// the same row. The twin: an MNIST-like model of unnamed classes has no
+// label_name output.
+func TestServeStoredClassNames(t *testing.T) {
+	dir := t.TempDir()
+	fm := filepath.Join(dir, "fashion-mnist")
+	cutIDX(t, filepath.Join(repoRoot, "data", "fashion-mnist"), fm)
+	cfg := writeFile(t, filepath.Join(dir, "fm.yaml"), []byte(fmt.Sprintf(`seed: 1
+data: {source: fashion-mnist, dir: %s, val_count: 500}
+model: {hidden: [8]}
+optimizer: {rule: adam, lr: 0.01}
+train: {epochs: 1, batch_size: 128, out_dir: %s}
+`, fm, filepath.Join(dir, "run"))))
+	if o := run(t, 2*time.Minute, nil, "train", "--config", cfg, "--progress", "none"); o.code != 0 {
+		t.Fatalf("nnfc train: exit %d\n%s", o.code, o.stderr)
+	}
+	modelPath := filepath.Join(dir, "run", "model.safetensors")
+	ds, err := data.ReadIDXImages(filepath.Join(fm, "t10k-images-idx3-ubyte.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]float32
+	for i := range 6 {
+		rows = append(rows, ds.X[i*784:(i+1)*784])
+	}
+	in := writeFile(t, filepath.Join(dir, "rows.csv"), rowsCSV(rows))
+	o := run(t, time.Minute, nil, "predict", "--model", modelPath, "--input", in)
+	if o.code != 0 {
+		t.Fatalf("nnfc predict: exit %d\n%s", o.code, o.stderr)
+	}
+	recs, err := csv.NewReader(strings.NewReader(o.stdout)).ReadAll()
+	if err != nil || len(recs) != len(rows)+1 {
+		t.Fatalf("nnfc predict: %d records, %v:\n%s", len(recs), err, o.stdout)
+	}
+
+	p := startServe(t, "--model", "fm="+modelPath)
+	var meta struct {
+		Classes []string         `json:"classes"`
+		Outputs []map[string]any `json:"outputs"`
+	}
+	if err := json.Unmarshal(p.do("GET", "/v2/models/fm", nil).body, &meta); err != nil {
+		t.Fatal(err)
+	}
+	if len(meta.Classes) != 10 || meta.Classes[0] != "T-shirt/top" || meta.Classes[9] != "Ankle boot" ||
+		len(meta.Outputs) != 3 || meta.Outputs[2]["name"] != "label_name" {
+		t.Fatalf("metadata: classes %q, outputs %v; want Fashion-MNIST's 10 names and a label_name output", meta.Classes, meta.Outputs)
+	}
+	r, _ := parseV2(t, p.do("POST", "/v2/models/fm/infer", v2JSON(rows)))
+	var names []string
+	for _, out := range r.Outputs {
+		if out.Name == "label_name" {
+			if err := json.Unmarshal(out.Data, &names); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(names) != len(rows) {
+		t.Fatalf("label_name: %q, want %d names", names, len(rows))
+	}
+	for i, rec := range recs[1:] {
+		if names[i] != rec[1] {
+			t.Errorf("row %d: label_name %q, nnfc predict says %q", i, names[i], rec[1])
+		}
+	}
+
+	// The twin: classes without names, no label_name.
+	plain := filepath.Join(dir, "plain.safetensors")
+	saveClassifier(t, plain, 1)
+	q := startServe(t, "--model", "plain="+plain)
+	var meta2 struct {
+		Classes any              `json:"classes"`
+		Outputs []map[string]any `json:"outputs"`
+	}
+	if err := json.Unmarshal(q.do("GET", "/v2/models/plain", nil).body, &meta2); err != nil {
+		t.Fatal(err)
+	}
+	if len(meta2.Outputs) != 2 {
+		t.Fatalf("a model of unnamed classes: outputs %v, classes %v; want probabilities and label only", meta2.Outputs, meta2.Classes)
 	}
 }

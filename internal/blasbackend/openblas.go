@@ -61,6 +61,9 @@ func Init(threads int) error {
 		// The float32 update rules share a large weight out over the same
 		// OpenMP team as oneDNN's GEMMs.
 		vec.SetTeam(setOMPThreads(0))
+		// and a float32 weight's update rule takes its gradient from a
+		// GEMM of vec's, tile by tile in registers (vec.GemmRule32).
+		vec.SetGemmRules(true)
 		if usePacked {
 			layers.SetPacker(onednnPacker{})
 		} else {
@@ -71,12 +74,14 @@ func Init(threads int) error {
 		blas64.Use(netlib.Implementation{})
 		lapack64.Use(openBLASLapack{})
 		vec.SetTeam(1)
+		vec.SetGemmRules(false)
 		layers.SetPacker(nil)
 	default:
 		blas32.Use(gonum.Implementation{})
 		blas64.Use(gonum.Implementation{})
 		lapack64.Use(lapackgonum.Implementation{})
 		vec.SetTeam(1)
+		vec.SetGemmRules(false)
 		layers.SetPacker(nil)
 	}
 	return nil

@@ -60,14 +60,15 @@ the 2-D layout: lower means the classes are better separated.
 --max-points (default 1000) subsamples the split (seeded by --seed):
 every GP-LVM iteration factorizes an N×N matrix, O(N³) time and O(N²)
 memory. How long a run takes: at 1000 points of a 512-wide layer one
-evaluation of L and its gradient is about 2.5 GFLOP, and an L-BFGS
-iteration makes one or two; measured on a shared 2-vCPU AMD EPYC (other
-jobs running) the set-up took 1.5 s of CPU and each iteration about
-0.15 s of CPU: the default --iters 1000 with the RBF kernel on MNIST took
-160 s of CPU (17 minutes of wall time on that busy machine); the linear
-kernel converges in under 50 iterations. The factorizations grow as N³:
-5000 points (the limit) cost up to 125 times as much per iteration. Both
-methods embed the same points.
+evaluation of L and its gradient is about 2.5 GFLOP of OpenBLAS calls
+(Cholesky, inverse, two symmetric products), and an L-BFGS iteration
+makes about one (stderr counts them); on a shared 2-vCPU AMD EPYC (load
+average ~25, other jobs running) one thread took about 1.2 s of CPU to
+set up and 80-92 ms of CPU per iteration: the default --iters 1000 with
+the RBF kernel on MNIST took 87 s of CPU (19 minutes of wall time on that
+busy machine); the linear kernel converges in under 50 iterations. The
+factorizations grow as N³: 5000 points (the limit) cost up to 125 times
+as much per iteration. Both methods embed the same points.
 
 NNFC_EMBED_MAX_POINTS and NNFC_EMBED_ITERS set the defaults of
 --max-points and --iters (the flags win), e.g. to try the examples in

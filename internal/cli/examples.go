@@ -12,7 +12,7 @@ import (
 // check it), and the examples run in this order from a fresh clone after
 // make data (cmd/nnfc's TestHelpExamplesRun runs them).
 var ExampleOrder = []string{"train", "lrfind", "eval", "predict", "plot", "embed", "sweep", "sweep status", "sweep results",
-	"report", "export", "import", "runs", "gradcheck", "serve", "bench", "version", "completion"}
+	"cv", "report", "export", "import", "runs", "gradcheck", "serve", "bench", "version", "completion"}
 
 // Example is one line of a command's --help examples.
 type Example struct {

@@ -21,7 +21,8 @@ var repoRoot = filepath.Join("..", "..")
 // needsOutside are the examples that need what a fresh clone does not
 // have (a Slurm cluster), which the test checks for flags only.
 var needsOutside = map[string]string{
-	"nnfc sweep --config configs/sweeps/spiral-7.yaml --executor slurm --parallel 4 --wait": "Slurm (sbatch, squeue)",
+	"nnfc sweep --config configs/sweeps/spiral-7.yaml --executor slurm --parallel 4 --wait":                            "Slurm (sbatch, squeue)",
+	"nnfc cv --config configs/penguins.yaml --folds 5 --stratify --executor slurm --wait --out runs/cv/penguins-slurm": "Slurm (sbatch, squeue)",
 	"nnfc import --onnx mlp.onnx":                                     "an MLP exported by PyTorch (torch.onnx.export)",
 	"nnfc import --onnx mlp.onnx --output runs/mlp/model.safetensors": "an MLP exported by PyTorch (torch.onnx.export)",
 }
@@ -46,6 +47,7 @@ func captureRoot(report func(format string, args ...any), io IO, got *any) *cobr
 		"serve":     newCmdServe(io, func(o *ServeOptions) error { return capture(o) }),
 		"import":    newCmdImport(io, func(o *importOptions) error { return capture(o) }),
 		"lrfind":    newCmdLRFind(io, func(o *lrfindOptions) error { return capture(o) }),
+		"cv":        newCmdCV(io, func(o *cvOptions) error { return capture(o) }),
 	}
 	sw := newCmdSweep(io, func(o *sweepOptions) error { return capture(o) })
 	for _, c := range sw.Commands() {
@@ -189,6 +191,15 @@ func (w *exampleWorld) check(o any, line string) error {
 		}
 		if dir == "" {
 			dir = filepath.Join("runs", "sweeps", s.Name)
+		}
+		makes(dir)
+	case *cvOptions:
+		if err := need(o.ConfigPath); err != nil {
+			return err
+		}
+		dir := o.Out
+		if dir == "" {
+			dir = filepath.Join("runs", "cv", strings.TrimSuffix(filepath.Base(o.ConfigPath), filepath.Ext(o.ConfigPath)))
 		}
 		makes(dir)
 	case *sweepStatusOptions:

@@ -44,6 +44,7 @@ var badFlagValues = map[string][]string{
 	"nnfc serve --workers": {"-1"}, "nnfc serve --write-timeout": {"0s"},
 
 	"nnfc sweep --cpus-per-task": {"-1"}, "nnfc sweep --executor": {"k8s"}, "nnfc sweep --parallel": {"-1"},
+	"nnfc cv --cpus-per-task": {"-1"}, "nnfc cv --executor": {"k8s"}, "nnfc cv --parallel": {"-1"}, "nnfc cv --folds": {"1", "-3"},
 
 	"nnfc gradcheck --only": {""},
 
@@ -72,7 +73,9 @@ var freeFlags = map[string]bool{
 	"nnfc sweep --config": true, "nnfc sweep --out": true, "nnfc sweep --nnfc-binary": true,
 	"nnfc sweep --partition": true, "nnfc sweep --time": true, "nnfc sweep --mem": true, "nnfc sweep --sbatch-arg": true,
 	"nnfc sweep results --plot": true,
-	"nnfc train --config":       true, "nnfc train --out": true, "nnfc train --resume": true,
+	"nnfc cv --config":          true, "nnfc cv --out": true, "nnfc cv --nnfc-binary": true,
+	"nnfc cv --partition": true, "nnfc cv --time": true, "nnfc cv --mem": true, "nnfc cv --sbatch-arg": true,
+	"nnfc train --config": true, "nnfc train --out": true, "nnfc train --resume": true,
 }
 
 // TestBadFlagValuesExit2 walks every command's flags (item 17 of issue
@@ -100,6 +103,7 @@ func TestBadFlagValuesExit2(t *testing.T) {
 		"nnfc runs":          {"runs", missing},
 		"nnfc serve":         {"serve", "--model", missing},
 		"nnfc sweep":         {"sweep", "--config", missing},
+		"nnfc cv":            {"cv", "--config", missing, "--folds", "3"},
 		"nnfc sweep results": {"sweep", "results", missing},
 		"nnfc sweep status":  {"sweep", "status", missing},
 		"nnfc train":         {"train", "--config", spiralConfig, "--print-config"},

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,5 +90,56 @@ func TestForceRemovesOldRun(t *testing.T) {
 	}
 	if p := string(page); strings.Contains(p, `id="embedding"`) || strings.Contains(p, "h1-pca") || strings.Contains(p, "2-100(relu)-3") || !strings.Contains(p, "2-200(relu)-3") {
 		t.Errorf("the report after --force shows the old run (its embedding, or 2-100(relu)-3) or not the new one (2-200(relu)-3)")
+	}
+}
+
+// TestForceKeepsRunOnBadInput (issue 28, noticed): train --force removes
+// the old run only once the new one has been checked: a data file that is
+// missing, a target column the table does not have, an MNIST directory
+// that does not exist. Each is refused in one line naming the key or file,
+// and the old run's files are left as they were (before, --force cleared
+// the directory first and then failed on the data, losing the old run).
+func TestForceKeepsRunOnBadInput(t *testing.T) {
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "run")
+	good := writeFile(t, tmp, "good.yaml", fmt.Sprintf(forceYAML, 16, dir))
+	ctx := context.Background()
+	if code, out, errOut := nnfc(t, ctx, "train", "--config", good, "--progress", "none"); code != ExitOK {
+		t.Fatalf("train: exit %d\n%s\n%s", code, out, errOut)
+	}
+	snapshot := func() map[string]string {
+		files := map[string]string{}
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				b, _ := os.ReadFile(p)
+				rel, _ := filepath.Rel(dir, p)
+				files[rel] = string(b)
+			}
+			return nil
+		})
+		return files
+	}
+	before := snapshot()
+	if _, ok := before["checkpoint.safetensors"]; !ok {
+		t.Fatalf("the old run has no checkpoint: %v", before)
+	}
+	table := writeFile(t, tmp, "t.csv", "a,b,y\n1,2,x\n2,1,z\n3,0,x\n0,3,z\n1,1,x\n2,2,z\n")
+	for _, c := range []struct{ name, data, want string }{
+		{"missing file", "source: table\n  train: " + filepath.Join(tmp, "missing.csv") + "\n  target: y", "missing.csv"},
+		{"missing target column", "source: table\n  train: " + table + "\n  target: nosuch", "nosuch"},
+		{"missing MNIST directory", "source: mnist\n  dir: " + filepath.Join(tmp, "nomnist"), "nomnist"},
+	} {
+		cfg := writeFile(t, tmp, "bad.yaml", fmt.Sprintf("seed: 1\ndata:\n  %s\nmodel: {hidden: [8]}\noptimizer: {rule: sgd, lr: 0.1}\ntrain: {epochs: 1, out_dir: %s}\n", c.data, dir))
+		code, _, errOut := nnfc(t, ctx, "train", "--config", cfg, "--progress", "none", "--force")
+		msg := strings.TrimSpace(errOut)
+		if i := strings.LastIndex(msg, "\n"); i >= 0 && strings.HasPrefix(msg, "blas:") {
+			msg = msg[i+1:]
+		}
+		if code == ExitOK || !strings.Contains(msg, c.want) || strings.Contains(msg, "\n") {
+			t.Errorf("%s: exit %d, want a one-line error naming %q:\n%s", c.name, code, c.want, errOut)
+		}
+		if after := snapshot(); !maps.Equal(before, after) {
+			t.Errorf("%s: train --force changed the old run's directory: %d files before, %d after", c.name, len(before), len(after))
+		}
 	}
 }

@@ -145,7 +145,7 @@ with hand-written backward passes proven by finite differences.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{flagSuggestion(c, err)} })
 	root.AddCommand(newCmdTrain(io, nil), newCmdEval(io, nil), newCmdPredict(io, nil), newCmdGradcheck(io, nil),
 		newCmdPlot(io, nil), newCmdEmbed(io, nil), newCmdVersion(io, nil), newCmdRuns(io, nil), newCmdBench(io, nil),
-		newCmdSweep(io, nil), newCmdReport(io, nil), newCmdExport(io, nil), newCmdImport(io, nil), newCmdServe(io, nil), newCmdLRFind(io, nil))
+		newCmdSweep(io, nil), newCmdCV(io, nil), newCmdReport(io, nil), newCmdExport(io, nil), newCmdImport(io, nil), newCmdServe(io, nil), newCmdLRFind(io, nil))
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {

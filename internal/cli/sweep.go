@@ -82,25 +82,11 @@ the base config's train.monitor; SWEEP_DIR/search.png plots the search.`,
 			if o.ConfigPath == "" {
 				return usageError{errors.New("sweep: --config SWEEP.yaml is required (or: nnfc sweep status|results DIR)")}
 			}
-			d, ok := o.Drivers[o.Executor]
-			if !ok {
-				return usageError{fmt.Errorf("--executor: must be %s, got %q", strings.Join(names, " or "), o.Executor)}
-			}
-			if o.Parallel < 0 {
-				return usageError{fmt.Errorf("--parallel: must be ≥ 0, got %d", o.Parallel)}
-			}
-			for flag, owner := range owners {
-				if owner != o.Executor && cmd.Flags().Changed(flag) {
-					return usageError{fmt.Errorf("--%s: applies to --executor %s only", flag, owner)}
-				}
-			}
-			if err := d.Check(); err != nil {
-				return usageError{err}
+			if err := checkExecutorFlags(cmd, o.Drivers, owners, o.Executor, o.Parallel); err != nil {
+				return err
 			}
 			o.Ctx = cmd.Context()
-			if f := cmd.Flags().Lookup("threads"); f != nil {
-				o.Threads, _ = strconv.Atoi(f.Value.String())
-			}
+			o.Threads = globalThreads(cmd)
 			if runF != nil {
 				return runF(o)
 			}
@@ -110,28 +96,12 @@ the base config's train.monitor; SWEEP_DIR/search.png plots the search.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.ConfigPath, "config", "c", "", "sweep file (YAML)")
 	f.StringVar(&o.Out, "out", "", "sweep directory (default: the file's out_dir, else runs/sweeps/NAME)")
-	f.StringVar(&o.Executor, "executor", names[0], strings.Join(names, " or "))
-	f.IntVar(&o.Parallel, "parallel", 0, "trials at once (local; default cores / threads) or the array's %M throttle (slurm; default none)")
-	f.BoolVar(&o.RetryFailed, "retry-failed", false, "run failed and NaN-stopped trials again")
-	for _, name := range names {
-		fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-		o.Drivers[name].AddFlags(fs)
-		fs.VisitAll(func(fl *pflag.Flag) {
-			owners[fl.Name] = name
-			f.AddFlag(fl)
-		})
-	}
-	f.StringVar(&o.Binary, "nnfc-binary", "", "the nnfc executable trials run (default: this one)")
-	_ = f.MarkHidden("nnfc-binary")
+	addExecutorFlags(f, o.Drivers, owners, &o.Executor, &o.Parallel, &o.RetryFailed, &o.Binary, "trials")
 	cmd.AddCommand(newCmdSweepStatus(io, nil), newCmdSweepResults(io, nil))
 	return cmd
 }
 
 func runSweep(o *sweepOptions) error {
-	threads := o.Threads
-	if threads == 0 {
-		threads = 1
-	}
 	s, err := sweep.Parse(o.ConfigPath)
 	if err != nil {
 		return err
@@ -143,24 +113,7 @@ func runSweep(o *sweepOptions) error {
 	if dir == "" {
 		dir = filepath.Join("runs", "sweeps", s.Name)
 	}
-	if _, err := sweep.Prepare(s, dir); err != nil {
-		return err
-	}
-	bin := o.Binary
-	if bin == "" {
-		if bin, err = os.Executable(); err != nil {
-			return fmt.Errorf("sweep: cannot find the nnfc executable: %v", err)
-		}
-	}
-	if bin, err = filepath.Abs(bin); err != nil {
-		return err
-	}
-	opts := sweep.Options{Binary: bin, Threads: threads, Parallel: o.Parallel, RetryFailed: o.RetryFailed,
-		Stdout: o.IO.Out, Stderr: o.IO.ErrOut, Terminal: o.IO.StderrTerminal}
-	finished, err := o.Drivers[o.Executor].Run(o.Ctx, s, dir, opts)
-	if errors.Is(err, sweep.ErrInterrupted) {
-		return &exitError{ExitInterrupted, err}
-	}
+	finished, err := runTrials(o.Ctx, o.IO, s, dir, o.Drivers[o.Executor], o.Binary, o.Threads, o.Parallel, o.RetryFailed)
 	if err != nil || !finished {
 		return err
 	}
@@ -169,8 +122,91 @@ func runSweep(o *sweepOptions) error {
 		return err
 	}
 	printTable(o.IO.Out, tab, false)
+	printCV(o.IO.Out, tab)
+	if tab.CV != nil {
+		if err := sweep.WriteCV(dir, tab.CV); err != nil {
+			return err
+		}
+	}
 	writePlot(o.IO.ErrOut, tab, filepath.Join(dir, "search.png"))
 	return nil
+}
+
+// addExecutorFlags adds the flags of nnfc sweep and nnfc cv that choose
+// and drive the executor (every executor's own flags from its Driver,
+// recorded in owners), what runs being "trials" or "folds".
+func addExecutorFlags(f *pflag.FlagSet, drivers map[string]sweep.Driver, owners map[string]string, executor *string, parallel *int, retry *bool, binary *string, what string) {
+	names := sweep.ExecutorNames()
+	f.StringVar(executor, "executor", names[0], strings.Join(names, " or "))
+	f.IntVar(parallel, "parallel", 0, what+" at once (local; default cores / threads) or the array's %M throttle (slurm; default none)")
+	f.BoolVar(retry, "retry-failed", false, "run failed and NaN-stopped "+what+" again")
+	for _, name := range names {
+		fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+		drivers[name].AddFlags(fs)
+		fs.VisitAll(func(fl *pflag.Flag) {
+			owners[fl.Name] = name
+			f.AddFlag(fl)
+		})
+	}
+	f.StringVar(binary, "nnfc-binary", "", "the nnfc executable "+what+" run (default: this one)")
+	_ = f.MarkHidden("nnfc-binary")
+}
+
+// checkExecutorFlags refuses an unknown executor, a negative --parallel
+// and another executor's flags, and checks the executor's own.
+func checkExecutorFlags(cmd *cobra.Command, drivers map[string]sweep.Driver, owners map[string]string, executor string, parallel int) error {
+	d, ok := drivers[executor]
+	if !ok {
+		return usageError{fmt.Errorf("--executor: must be %s, got %q", strings.Join(sweep.ExecutorNames(), " or "), executor)}
+	}
+	if parallel < 0 {
+		return usageError{fmt.Errorf("--parallel: must be ≥ 0, got %d", parallel)}
+	}
+	for flag, owner := range owners {
+		if owner != executor && cmd.Flags().Changed(flag) {
+			return usageError{fmt.Errorf("--%s: applies to --executor %s only", flag, owner)}
+		}
+	}
+	if err := d.Check(); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// globalThreads is the global --threads flag's value (0: unset).
+func globalThreads(cmd *cobra.Command) int {
+	n := 0
+	if f := cmd.Flags().Lookup("threads"); f != nil {
+		n, _ = strconv.Atoi(f.Value.String())
+	}
+	return n
+}
+
+// runTrials prepares the sweep directory of s and runs its trials with
+// the driver d (threads BLAS threads each, default 1); finished is
+// false when they go on without this process.
+func runTrials(ctx context.Context, io IO, s *sweep.Sweep, dir string, d sweep.Driver, bin string, threads, parallel int, retry bool) (finished bool, err error) {
+	if threads == 0 {
+		threads = 1
+	}
+	if _, err := sweep.Prepare(s, dir); err != nil {
+		return false, err
+	}
+	if bin == "" {
+		if bin, err = os.Executable(); err != nil {
+			return false, fmt.Errorf("sweep: cannot find the nnfc executable: %v", err)
+		}
+	}
+	if bin, err = filepath.Abs(bin); err != nil {
+		return false, err
+	}
+	opts := sweep.Options{Binary: bin, Threads: threads, Parallel: parallel, RetryFailed: retry,
+		Stdout: io.Out, Stderr: io.ErrOut, Terminal: io.StderrTerminal}
+	finished, err = d.Run(ctx, s, dir, opts)
+	if errors.Is(err, sweep.ErrInterrupted) {
+		return false, &exitError{ExitInterrupted, err}
+	}
+	return finished, err
 }
 
 // writePlot draws the search plot, saying on w where it went.
@@ -276,6 +312,7 @@ func runSweepResults(o *sweepResultsOptions) error {
 		return writeCSV(o.IO.Out, tab)
 	}
 	printTable(o.IO.Out, tab, false)
+	printCV(o.IO.Out, tab)
 	writePlot(o.IO.ErrOut, tab, o.Plot)
 	return nil
 }

@@ -53,8 +53,10 @@ or train.checkpoint_every epochs, at the end and on Ctrl-C) and results.json
 A directory that holds a run is refused; --force replaces it: it removes
 every file nnfc wrote there (the run's, and report.html, model.onnx, the
 plots and embed/ that other commands wrote) and leaves, naming them in one
-line, the files it did not write. A --force stopped part-way leaves no run
-there; the next nnfc train in the directory finishes the removal.
+line, the files it did not write. It removes nothing until the new run is
+checked (config, data, target, network): bad input leaves the old run. A
+--force stopped part-way leaves no run there; the next nnfc train in the
+directory finishes the removal.
 
 Flags override the file; so do environment variables named after the key
 (NNFC_TRAIN_EPOCHS for train.epochs). Ctrl-C finishes the current step,

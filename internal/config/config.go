@@ -105,6 +105,13 @@ type Train struct {
 	// each epoch evaluates and what the run keeps and saves as its model.
 	// 0 is off.
 	EMA float64 `mapstructure:"ema" yaml:"ema"`
+	// TestEachEpoch evaluates the test split after every epoch and
+	// records test_acc, test_loss and the epoch's training CPU seconds
+	// (cpu_s) in metrics.jsonl, for time-to-accuracy measurements
+	// (scripts/speedrun.sh). It is a record only:
+	// nothing selects, stops or schedules on it (that would tune on the
+	// test set), and its time is not in the epoch's training seconds.
+	TestEachEpoch bool `mapstructure:"test_each_epoch" yaml:"test_each_epoch"`
 }
 
 // ParseClassWeights reads the value of train.class_weights: balanced, a
@@ -819,6 +826,9 @@ func (c *Config) fillRuleDefaults(set map[string]bool) {
 		// validation split.
 		c.Data.ValFraction = 0
 	}
+	if c.Data.CV.Folds > 0 && !set["data.val_fraction"] {
+		c.Data.ValFraction = 0 // data.cv's fold is the validation split
+	}
 	if d, err := optim.Defaults(c.Optimizer.Rule); err == nil {
 		o := &c.Optimizer.Config
 		pick := func(key string, dst *float64, def float64) {
@@ -1086,6 +1096,9 @@ func (c Config) YAML() string {
 	}
 	if c.Train.ClassWeights == nil {
 		omit[task.ClassWeightsKey] = true
+	}
+	if c.Data.CV.Folds == 0 {
+		omit["data.cv"] = true // no cross-validation
 	}
 	if len(c.Model.Activations) > 0 {
 		omit["model.activation"] = true // one or the other

@@ -55,6 +55,12 @@ func TestExampleConfigs(t *testing.T) {
 		"spiral-7": func(t *testing.T, c Config) {
 			want(t, c.Data.Source == "spiral" && c.Data.Spiral.Classes == 7, "the spiral with 7 classes")
 		},
+		"mnist-speedrun": func(t *testing.T, c Config) {
+			// Issue 26 item 7: the speedrun recipe, trained on all 60,000
+			// images with the test split recorded after every epoch.
+			want(t, c.Data.Source == "mnist" && c.Data.ValCount == 0 && c.Data.ValFraction == 0 && c.Train.TestEachEpoch &&
+				c.Schedule.Kind == "onecycle", "mnist without a validation split, one-cycle, test_each_epoch")
+		},
 		"fashion-mnist": func(t *testing.T, c Config) {
 			// Issue 26 items 1 and 4: a fully connected recipe on
 			// Fashion-MNIST with one-cycle and the weights' average.

@@ -24,6 +24,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/plots"
 	"github.com/nnfc/nnfc/pkg/atomicfile"
 	"github.com/nnfc/nnfc/pkg/data"
@@ -96,6 +97,8 @@ type Result struct {
 	Beta              float64   `json:"beta,omitempty"`
 	Gamma             float64   `json:"gamma,omitempty"`
 	Iterations        int       `json:"iterations,omitempty"`
+	Evaluations       int       `json:"evaluations,omitempty"` // gplvm: of L, the initialization's included
+	Gradients         int       `json:"gradients,omitempty"`   // gplvm: of those, with ∂L/∂θ too
 	Status            string    `json:"status,omitempty"`
 	KNN1Error         float64   `json:"knn1_error"`      // leave-one-out, in the 2-D embedding
 	KNN1ErrorFull     float64   `json:"knn1_error_full"` // the same in the layer's own space
@@ -172,9 +175,11 @@ func layout(y *mat.Dense, m string, o Options, r *Result) (xy *mat.Dense, xlab, 
 		if err != nil {
 			return nil, "", "", err
 		}
-		fmt.Fprintf(o.Log, "gplvm: stopped after %d iterations (%s)\n", fit.Iterations, fit.Status)
+		fmt.Fprintf(o.Log, "gplvm: stopped after %s (%s); %s of L, %d with its gradient\n",
+			english.Count(fit.Iterations, "iteration"), fit.Status, english.Count(fit.Values, "evaluation"), fit.Gradients)
 		r.Kernel, r.LogLikInit, r.LogLikFinal = o.Kernel, &fit.LogLikInit, &fit.LogLik
 		r.Alpha, r.Beta, r.Iterations, r.Status = fit.Alpha, fit.Beta, fit.Iterations, fit.Status
+		r.Evaluations, r.Gradients = fit.Values, fit.Gradients
 		if o.Kernel == embed.RBF {
 			r.Gamma = fit.Gamma
 		}

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // GrayTiles lays side×side gray tiles out in rows of cols (a 2-pixel
@@ -38,27 +39,44 @@ func GrayTiles(title string, tiles [][]uint8, side, cols int, rowNames []string)
 	w, h := float64(img.Bounds().Dx()), float64(img.Bounds().Dy())
 	p.Add(plotter.NewImage(img, 0, 0, w, h))
 	p.HideX()
-	p.Y.LineStyle.Width = 0
-	p.Y.Tick.LineStyle.Width = 0
-	p.Y.Tick.Label.Font.Size = vg.Points(10)
-	var ticks []plot.Tick
-	for i, name := range rowNames {
-		ticks = append(ticks, plot.Tick{Value: h - float64(gap) - (float64(i)+0.5)*float64(cell), Label: name})
+	p.HideY()
+	// The row names are drawn beside the tiles, right-aligned a few points
+	// to their left, and the names and tiles are centred together under a
+	// title that may be wider: with the names as the y axis's labels they
+	// stood at the picture's left edge, far from narrow tiles (3 columns).
+	const pad = 6 // points between a row name and its row's tiles
+	font := p.Title.TextStyle
+	font.Font.Size = vg.Points(10)
+	font.XAlign, font.YAlign = draw.XRight, draw.YCenter
+	names := vg.Length(0)
+	for _, name := range rowNames {
+		names = max(names, font.Width(name)+vg.Points(pad))
 	}
-	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-	left := vg.Length(0)
 	if len(rowNames) > 0 {
-		left = vg.Points(80)
+		var xys plotter.XYLabels
+		for i, name := range rowNames {
+			xys.XYs = append(xys.XYs, plotter.XY{X: -pad / 0.75, Y: h - float64(gap) - (float64(i)+0.5)*float64(cell)})
+			xys.Labels = append(xys.Labels, name)
+		}
+		labels, err := plotter.NewLabels(xys)
+		if err != nil {
+			return nil, err
+		}
+		for i := range labels.TextStyle {
+			labels.TextStyle[i] = font
+		}
+		p.Add(labels)
 	}
-	// As wide as the title's longest line: the tiles keep their aspect,
-	// centred in a wider x range.
+	// As wide as the title's longest line: one data unit is 0.75 pt (a
+	// pixel of the tiles at 96 dpi).
 	lines := strings.Split(title, "\n")
-	width := vg.Length(w)*0.75 + left
+	block := names + vg.Length(w)*0.75
+	width := block
 	for _, l := range lines {
-		width = max(width, p.Title.TextStyle.Width(l)+left/2+vg.Points(16))
+		width = max(width, p.Title.TextStyle.Width(l)+vg.Points(16))
 	}
-	extra := float64((width-left)/0.75) - w
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -extra/2, w+extra/2, 0, h
+	margin := float64((width-block)/0.75) / 2
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -float64(names/0.75)-margin, w+margin, 0, h
 	height := vg.Length(h)*0.75 + vg.Points(20+16*float64(len(lines)))
 	return render(width, height, [][]*plot.Plot{{p}})
 }

@@ -65,9 +65,11 @@ type Page struct {
 	BestValue string
 	Metrics   []MetricRow // the task's metrics on the test split
 	// Targets are a regression's figures per target, in the data's units.
-	Targets  []TargetRow
-	Results  []KV // from results.json, when the run has one
-	Classes  []ClassRow
+	Targets []TargetRow
+	Results []KV // from results.json, when the run has one
+	Classes []ClassRow
+	// Labels are a multilabel model's rows per label (task.Eval.Labels).
+	Labels   []LabelRow
 	Conf     template.URL // confusion heat map
 	PerClass template.URL // per-class error bar chart
 
@@ -109,6 +111,43 @@ type TargetRow struct {
 // MetricRow is one metric of the test split.
 type MetricRow struct {
 	Name, Value, Arrow, Doc string
+}
+
+// LabelRow is one label of a multilabel model on the test split: the
+// rows that have it (support), precision, recall and F1 at the model's
+// threshold, and ROC-AUC and PR-AUC of its probability ("–" where
+// undefined); the last rows are the micro, macro and weighted means.
+type LabelRow struct {
+	Label, Support, Precision, Recall, F1, ROCAUC, PRAUC string
+	Mean                                                 bool
+}
+
+// labelRows lists the report r's labels, named names, and their means.
+func labelRows(r *metrics.LabelReport, names []string) []LabelRow {
+	if r == nil {
+		return nil
+	}
+	auc := func(v *float64) string {
+		if v == nil || math.IsNaN(*v) {
+			return "–"
+		}
+		return fmt.Sprintf("%.4f", *v)
+	}
+	row := func(label string, c metrics.Class, roc, pr string, mean bool) LabelRow {
+		return LabelRow{Label: label, Support: fmt.Sprintf("%.6g", c.Support), Precision: fmt.Sprintf("%.4f", c.Precision),
+			Recall: fmt.Sprintf("%.4f", c.Recall), F1: fmt.Sprintf("%.4f", c.F1), ROCAUC: roc, PRAUC: pr, Mean: mean}
+	}
+	var rows []LabelRow
+	for j, c := range r.Labels {
+		name := strconv.Itoa(j)
+		if len(names) == len(r.Labels) {
+			name = names[j]
+		}
+		rows = append(rows, row(name, c, auc(r.ROCAUC[j]), auc(r.PRAUC[j]), false))
+	}
+	roc, pr := metrics.MeanDefined(r.ROCAUC), metrics.MeanDefined(r.PRAUC)
+	rows = append(rows, row("micro mean", r.Micro, "", "", true), row("macro mean", r.Macro, auc(&roc), auc(&pr), true), row("weighted mean", r.Weighted, "", "", true))
+	return rows
 }
 
 // TestRow holds the test split's size and losses of the best model, and
@@ -289,6 +328,10 @@ func Build(dir string, o Options) (*Page, error) {
 	p.Test = TestRow{Split: split, N: ev.N, Loss: ev.Loss, RegLoss: ev.RegLoss, Accuracy: ev.Accuracy, Errors: ev.N}
 	for i := range ev.Confusion {
 		p.Test.Errors -= ev.Confusion[i][i]
+	}
+	if ev.Labels != nil { // multilabel: accuracy is the subset accuracy, a row is wrong when any label is
+		p.Test.Errors = int(math.Round(float64(ev.N) * (1 - ev.Labels.SubsetAccuracy)))
+		p.Labels = labelRows(ev.Labels, ev.TargetNames)
 	}
 	p.Headlines = task.Headlines(task.Of(net.Spec), ev)
 	for j, r := range ev.Targets {

@@ -32,6 +32,33 @@ type SweepPage struct {
 	SearchNote string       // why there is no search plot
 	Curves     template.URL // the top trials' curves overlaid
 	CurvesOf   string
+	// CV is the cross-validation (nnfc cv, cv: in a sweep file): each
+	// point's folds and their mean ± std, the best point first; nil
+	// without.
+	CV *CVView
+}
+
+// CVView is the cross-validation section of the sweep page.
+type CVView struct {
+	Folds    int
+	Stratify bool
+	Monitor  string
+	Points   []CVPointView
+}
+
+// CVPointView is one cross-validated point: its values, its folds'
+// monitored metric, their mean and standard deviation.
+type CVPointView struct {
+	Rank      int
+	Params    []string
+	Mean, Std string
+	Folds     []CVFoldView
+}
+
+// CVFoldView is one fold of a point.
+type CVFoldView struct {
+	Fold, Trial, BestEpoch int
+	State, Value           string
 }
 
 // SweepRow is one trial of the table.
@@ -157,14 +184,41 @@ func BuildSweep(dir string, o Options) (*SweepPage, error) {
 		}
 		p.CurvesOf = fmt.Sprintf("The validation curves of the %d best trials by %s (rank, trial and values in the legend); a ring marks each trial's best epoch.", len(runs), tab.Metric)
 	}
+	p.CV = cvView(tab.CV)
 	// The search plot of nnfc sweep, drawn afresh.
 	switch b, err := sweep.SearchPNG(tab); {
 	case err == nil:
 		p.Search = pngURI(b)
-	case errors.Is(err, sweep.ErrNoPlot):
+	case errors.Is(err, sweep.ErrNoPlot) && !(p.CV != nil && len(tab.Keys) == 1):
 		p.SearchNote = "No search plot: it needs two numeric searched keys and a trial with a finished epoch."
+	case errors.Is(err, sweep.ErrNoPlot): // nnfc cv: nothing searched
 	default:
 		return nil, err
 	}
 	return p, nil
+}
+
+// cvView formats the cross-validation summary for the page; nil without.
+func cvView(cv *sweep.CVSummary) *CVView {
+	if cv == nil {
+		return nil
+	}
+	num := func(x sweep.Num) string {
+		if math.IsNaN(float64(x)) {
+			return "–"
+		}
+		return fmt.Sprintf("%.4f", float64(x))
+	}
+	v := &CVView{Folds: cv.Folds, Stratify: cv.Stratify, Monitor: cv.Monitor}
+	for i, pt := range cv.Points {
+		pv := CVPointView{Rank: i + 1, Mean: num(pt.Mean), Std: num(pt.Std)}
+		for _, pr := range pt.Params {
+			pv.Params = append(pv.Params, pr.Text())
+		}
+		for _, f := range pt.Folds {
+			pv.Folds = append(pv.Folds, CVFoldView{Fold: f.Fold, Trial: f.Trial, BestEpoch: f.BestEpoch, State: f.State, Value: num(f.Value)})
+		}
+		v.Points = append(v.Points, pv)
+	}
+	return v
 }

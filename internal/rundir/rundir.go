@@ -68,6 +68,15 @@ type Metrics struct {
 	GradNorm      float64            `json:"grad_norm,omitempty"` // mean pre-clip global norm, when clipping
 	Seconds       float64            `json:"seconds"`
 	SamplesPerSec float64            `json:"samples_per_s"`
+	// TestAcc and TestLoss are the test split's accuracy and data loss
+	// after the epoch, with train.test_each_epoch only (nil otherwise):
+	// a record for time-to-accuracy, never used to select or stop.
+	// CPUSeconds is the process's CPU time (all threads) over the
+	// epoch's steps, also with train.test_each_epoch only: under load,
+	// a steadier measure of the work than Seconds.
+	TestAcc    *float64 `json:"test_acc,omitempty"`
+	TestLoss   *float64 `json:"test_loss,omitempty"`
+	CPUSeconds float64  `json:"cpu_s,omitempty"`
 	// AugmentSeconds is the wall time of the epoch's data.augment
 	// (within Seconds), in the process that finished the epoch; 0
 	// without augmentation.

@@ -23,8 +23,9 @@ import (
 // directory's name for a run directory).
 type ModelRef struct {
 	Name, Path string
-	// Classes names a classifier's classes, in class order (nil: none;
-	// model files do not record names yet): adds the label_name output.
+	// Classes names a classifier's classes, in class order (--class-names;
+	// nil: the names the model file records, a table's target values or
+	// a data source's class names, if any): adds the label_name output.
 	Classes []string
 }
 

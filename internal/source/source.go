@@ -46,11 +46,34 @@ type Config struct {
 	// (one against the rest: data.positive: 9 on MNIST).
 	Positive string `mapstructure:"positive" yaml:"positive,omitempty"`
 	Spiral   Spiral `mapstructure:"spiral" yaml:"spiral"`
+	// CV makes the validation split one fold of a k-fold partition of the
+	// training rows (nnfc cv writes it into each fold's run).
+	CV CV `mapstructure:"cv" yaml:"cv"`
 	// Augment is the random change of every training image each epoch
 	// (data.augment.*), for sources of images (Imager) only.
 	Augment data.Augment `mapstructure:"augment" yaml:"augment"`
 	// Table holds the table source's keys (data.target, data.types, ...).
 	Table `mapstructure:",squash" yaml:",inline"`
+}
+
+// CV is data.cv: fold Fold (1-based) of Folds folds of the training rows
+// is the validation split, the other folds the training split, instead
+// of data.val_count / data.val_fraction. The partition (data.Folds) is
+// drawn from the run's seed, so the runs of the Folds folds with one
+// seed partition the rows; Stratify keeps each class's share in every
+// fold within one row. Folds 0 is off.
+type CV struct {
+	Folds    int  `mapstructure:"folds" yaml:"folds"`
+	Fold     int  `mapstructure:"fold" yaml:"fold"`
+	Stratify bool `mapstructure:"stratify" yaml:"stratify"`
+}
+
+// Spec is the fold as pkg/data takes it (K 0 when off).
+func (cv CV) Spec() data.FoldSpec {
+	if cv.Folds == 0 {
+		return data.FoldSpec{}
+	}
+	return data.FoldSpec{K: cv.Folds, Index: cv.Fold - 1, Stratify: cv.Stratify}
 }
 
 // A Source is one value of data.source.
@@ -370,10 +393,36 @@ func Check(c Config, set map[string]bool, bad Bad) {
 	if set["data.val_count"] && set["data.val_fraction"] && c.ValCount > 0 && c.ValFraction > 0 {
 		bad("data.val_count", "set data.val_count or data.val_fraction, not both")
 	}
+	checkCV(c, set, bad)
 	oneOf("data.normalize", c.Normalize, normalizes)
 	oneOf("data.header", c.Header, []string{"auto", "yes", "no"})
 	if c.Classes < 0 {
 		bad("data.classes", "must be ≥ 0 (0: from the data), got %d", c.Classes)
+	}
+}
+
+// checkCV reports the problems of data.cv.
+func checkCV(c Config, set map[string]bool, bad Bad) {
+	cv := c.CV
+	if cv.Folds == 0 {
+		for _, k := range []string{"data.cv.fold", "data.cv.stratify"} {
+			if set[k] {
+				bad(k, "applies only with data.cv.folds ≥ 2")
+			}
+		}
+		return
+	}
+	if cv.Folds < 2 {
+		bad("data.cv.folds", "must be ≥ 2 (or 0: no cross-validation), got %d", cv.Folds)
+		return
+	}
+	if cv.Fold < 1 || cv.Fold > cv.Folds {
+		bad("data.cv.fold", "must be in 1…%d (data.cv.folds), got %d", cv.Folds, cv.Fold)
+	}
+	for _, k := range []string{"data.val_count", "data.val_fraction"} {
+		if set[k] && (c.ValCount > 0 || c.ValFraction > 0) {
+			bad(k, "the validation split is data.cv's fold: leave %s out (or 0) with data.cv", k)
+		}
 	}
 }
 

@@ -181,7 +181,7 @@ func tableConfig(c Config) data.TableConfig {
 			Embed: t.Embed, EmbedAbove: t.EmbedAbove,
 			WeightColumn: t.WeightColumn,
 		},
-		ValCount: c.ValCount, ValFraction: c.ValFraction, Stratify: t.Stratify,
+		ValCount: c.ValCount, ValFraction: c.ValFraction, Stratify: t.Stratify, Fold: c.CV.Spec(),
 		Positive: c.Positive,
 	}
 }

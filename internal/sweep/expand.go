@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,6 +55,7 @@ func (s *Sweep) Expand() ([]TrialSpec, error) {
 			combos = append(combos, c)
 		}
 	}
+	combos = s.withFolds(combos)
 	var trials []TrialSpec
 	var errs []error
 	seen := map[string]bool{}
@@ -99,7 +101,7 @@ func (d Dim) draw(rng *rand.Rand) any {
 // reproducible). Problems name the trial's values.
 func (s *Sweep) trialConfig(params []Param) (config.Config, error) {
 	m := deepCopy(s.Base).(map[string]any)
-	for _, p := range append(append([]Param(nil), s.Set...), params...) {
+	for _, p := range slices.Concat(s.Set, s.cvSet(), params) {
 		setPath(m, p.Key, p.Value)
 	}
 	b, err := yaml.Marshal(m)

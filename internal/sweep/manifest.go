@@ -36,6 +36,7 @@ type Manifest struct {
 	Monitor     string            `json:"monitor"`
 	Fingerprint map[string]string `json:"fingerprint"`
 	EarlyStop   *EarlyStop        `json:"early_stop,omitempty"`
+	CV          *CV               `json:"cv,omitempty"`
 	Trials      []ManifestTrial   `json:"trials"`
 }
 
@@ -66,6 +67,9 @@ func (s *Sweep) fingerprint() map[string]string {
 	if s.EarlyStop != nil {
 		fp["early_stop"] = js(s.EarlyStop)
 	}
+	if s.CV != nil {
+		fp["cv"] = js(s.CV)
+	}
 	for _, d := range s.Space {
 		if d.Kind == "grid" || d.Kind == "choice" {
 			fp["space."+d.Key] = js(map[string]any{d.Kind: d.Values})
@@ -81,6 +85,9 @@ func (s *Sweep) fingerprint() map[string]string {
 		flat := map[string]any{}
 		flattenMap("", m, flat)
 		own := map[string]bool{"train.out_dir": true, "train.threads": true}
+		for _, k := range cvKeys {
+			own[k] = s.CV != nil
+		}
 		for _, p := range s.Set {
 			own[p.Key] = true
 		}
@@ -175,12 +182,15 @@ func Prepare(s *Sweep, dir string) (*Manifest, error) {
 		return nil, err
 	}
 	fp := s.fingerprint()
-	m := &Manifest{Version: 1, Name: s.Name, SweepFile: s.Path, Workdir: wd, Monitor: "val_acc", Fingerprint: fp, EarlyStop: s.EarlyStop}
+	m := &Manifest{Version: 1, Name: s.Name, SweepFile: s.Path, Workdir: wd, Monitor: "val_acc", Fingerprint: fp, EarlyStop: s.EarlyStop, CV: s.CV}
 	if len(trials) > 0 {
 		m.Monitor = trials[0].Config.Train.Monitor
 	}
 	for _, d := range s.Space {
 		m.Keys = append(m.Keys, d.Key)
+	}
+	if s.CV != nil {
+		m.Keys = append(m.Keys, FoldKey)
 	}
 	for _, t := range trials {
 		m.Trials = append(m.Trials, ManifestTrial{Index: t.Index, Dir: filepath.Base(TrialDir(dir, t.Index)), Params: t.Params, Epochs: t.Config.Train.Epochs})

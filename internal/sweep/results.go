@@ -103,6 +103,9 @@ type Table struct {
 	Trials []Trial        `json:"trials"`
 	Counts map[string]int `json:"counts"` // trials per state
 	Best   *Trial         `json:"best,omitempty"`
+	// CV is the folds' mean ± std per point of a cross-validated sweep
+	// (cv: in the sweep file, nnfc cv), the best point first; nil without.
+	CV *CVSummary `json:"cv,omitempty"`
 }
 
 // Results reads the sweep directory dir and returns its trials table,
@@ -139,6 +142,7 @@ func Results(dir string) (*Table, error) {
 			tab.Best = t
 		}
 	}
+	tab.CV = CVResults(m, tab)
 	return tab, nil
 }
 

@@ -33,6 +33,8 @@ type Sweep struct {
 	Slurm  SlurmOptions
 	// EarlyStop, when set, stops unpromising trials (local executor).
 	EarlyStop *EarlyStop
+	// CV, when set, runs every point once per fold (cv.go).
+	CV *CV
 }
 
 // EarlyStop is asynchronous successive halving in its stopping form (as
@@ -81,12 +83,15 @@ func FormatValue(v any) string {
 }
 
 var (
-	topKeys   = []string{"name", "base", "set", "method", "seed", "trials", "space", "out_dir", "slurm", "early_stop"}
+	topKeys   = []string{"name", "base", "set", "method", "seed", "trials", "space", "out_dir", "slurm", "early_stop", "cv"}
 	distKinds = []string{"choice", "uniform", "log_uniform", "int"}
 	// notSearchable are config keys a sweep sets itself.
 	notSearchable = map[string]string{
-		"train.out_dir": "the sweep gives each trial its own directory",
-		"train.threads": "set the threads per trial with nnfc --threads",
+		"train.out_dir":    "the sweep gives each trial its own directory",
+		"train.threads":    "set the threads per trial with nnfc --threads",
+		"data.cv.folds":    "cross-validation is the sweep's cv: {folds: K, stratify: true|false}",
+		"data.cv.fold":     "cross-validation is the sweep's cv: {folds: K, stratify: true|false}",
+		"data.cv.stratify": "cross-validation is the sweep's cv: {folds: K, stratify: true|false}",
 	}
 )
 
@@ -222,6 +227,30 @@ func (p *parser) sweep(doc *yaml.Node) *Sweep {
 	}
 	if v := seen["slurm"]; v != nil {
 		p.slurm(s, v)
+	}
+	if v := seen["cv"]; v != nil {
+		s.CV = &CV{}
+		for _, kv := range p.pairs("cv", v) {
+			k, val := kv[0].Value, kv[1]
+			switch k {
+			case "folds":
+				if err := val.Decode(&s.CV.Folds); err != nil || s.CV.Folds < 2 {
+					p.bad("cv.folds", val, "must be an integer ≥ 2, got %s", val.Value)
+				}
+			case "stratify":
+				if err := val.Decode(&s.CV.Stratify); err != nil {
+					p.bad("cv.stratify", val, "must be true or false, got %s", val.Value)
+				}
+			default:
+				p.bad("cv."+k, kv[0], "unknown key (want folds or stratify)")
+			}
+		}
+		if s.CV.Folds == 0 && v.Kind == yaml.MappingNode {
+			p.bad("cv.folds", v, "missing: the number of folds, e.g. cv: {folds: 5}")
+		}
+	}
+	if seen["early_stop"] != nil && s.CV != nil {
+		p.bad("early_stop", seen["early_stop"], "does not apply with cv (it would stop single folds, and a point is the mean of all its folds)")
 	}
 	if v := seen["early_stop"]; v != nil {
 		s.EarlyStop = &EarlyStop{MinEpochs: 1, Eta: 3}
@@ -438,11 +467,17 @@ const maxTrials = 10000
 // a grid of many large lists cannot overflow it.
 func (s *Sweep) count() float64 {
 	if s.Method != "grid" { // random, or a method already reported as unknown
+		if s.CV != nil && s.CV.Folds > 0 {
+			return float64(s.Trials) * float64(s.CV.Folds)
+		}
 		return float64(s.Trials)
 	}
 	n := 1.0
 	for _, d := range s.Space {
 		n *= float64(len(d.Values))
+	}
+	if s.CV != nil && s.CV.Folds > 0 {
+		n *= float64(s.CV.Folds)
 	}
 	return n
 }

@@ -3,6 +3,7 @@ package task
 import (
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -306,6 +307,27 @@ func predictedLabels(s model.Spec, names []string, probs []float64) string {
 type RowPredictor interface {
 	PredictColumns(s model.Spec, names []string) []string
 	AppendPrediction(line []byte, s model.Spec, names []string, probs []float64, quote func([]byte, string) []byte) []byte
+}
+
+// Headlines: the micro F1 (with micro precision and recall), the subset
+// accuracy (and how many rows have a wrong label) and the Hamming loss.
+func (multilabel) Headlines(ev Eval) []Headline {
+	wrong := ""
+	if ev.Labels != nil {
+		wrong = fmt.Sprintf(", %d with a wrong label", int(math.Round(float64(ev.N)*(1-ev.Labels.SubsetAccuracy))))
+	}
+	return []Headline{
+		{Name: "micro F1", Value: figure(ev, "f1_micro", "%.4f"), Note: fmt.Sprintf("every label's decisions pooled: precision %s, recall %s",
+			figure(ev, "precision_micro", "%.4f"), figure(ev, "recall_micro", "%.4f"))},
+		{Name: "subset accuracy", Value: figure(ev, "subset_accuracy", "%.4f"), Note: fmt.Sprintf("rows with every label right; %d samples%s", ev.N, wrong)},
+		{Name: "Hamming loss", Value: figure(ev, "hamming_loss", "%.4f"), Note: "share of wrong label decisions"},
+	}
+}
+
+func (multilabel) EpochColumns() []EpochColumn {
+	return []EpochColumn{{Head: "train F1 (micro)", Key: "train_f1_micro"},
+		{Head: "val F1 (micro)", Key: "val_f1_micro", Val: true}, {Head: "val subset acc", Key: "val_subset_accuracy", Val: true},
+		{Head: "val loss", Key: "val_loss", Val: true}}
 }
 
 // Curve: the micro F1, the train figure on a subsample.

@@ -87,6 +87,16 @@ func rawSplits(c config.Config, fitted json.RawMessage) (*Splits, error) {
 		return nil, err
 	}
 	train, test := raw.Train, raw.Test
+	if f := c.Data.CV.Spec(); f.K > 0 && raw.Val == nil {
+		// k-fold cross-validation: the fold is the validation split
+		// (a source that carves its own, the table, carved the fold).
+		vi, ti, err := f.Rows(train.N, train.Y, train.Classes, rand.New(rand.NewPCG(c.Seed, streamSplit)))
+		if err != nil {
+			return nil, err
+		}
+		tr, val := train.PartitionInPlace(vi, ti)
+		return &Splits{Train: tr, Val: val, Test: test, Fitted: raw.Fitted, Notes: raw.Notes}, nil
+	}
 	if raw.Val != nil { // the source carved its own
 		return &Splits{Train: train, Val: raw.Val, Test: test, Fitted: raw.Fitted, Notes: raw.Notes}, nil
 	}

@@ -65,6 +65,12 @@ func (t *trainer[T]) measure(lr float64, steps int, secs, rate float64) (m rundi
 	if c.Train.GradClip > 0 {
 		m.GradNorm = st.NormSum / float64(steps)
 	}
+	if c.Train.TestEachEpoch && t.splits.Test != nil {
+		// A record only (train.test_each_epoch): keepBest, early
+		// stopping and the plateau schedule never read it.
+		testEv := t.eval.Evaluate(t.splits.Test, nil, false)
+		m.TestAcc, m.TestLoss, m.CPUSeconds = &testEv.Accuracy, &testEv.Loss, t.epochCPU
+	}
 	return m, trainEv, valEv
 }
 
@@ -75,12 +81,16 @@ func (t *trainer[T]) logEpoch(m rundir.Metrics, trainEv, valEv Eval) {
 	if c.Model.Reg > 0 {
 		l2 = fmt.Sprintf(" (L2 %.4f)", m.L2)
 	}
+	test := ""
+	if m.TestAcc != nil {
+		test = fmt.Sprintf("  test_acc %.4f (record only)", *m.TestAcc)
+	}
 	aug := ""
 	if m.AugmentSeconds > 0 {
 		aug = fmt.Sprintf(" (augment %.1fs)", m.AugmentSeconds)
 	}
-	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  %s  lr %.3g  %.1fs%s  %.0f samples/s\n",
-		m.Epoch, c.Train.Epochs, task.Of(t.net.Spec).EpochLine(m.Loss, l2, trainEv, valEv), m.LR, m.Seconds, aug, m.SamplesPerSec)
+	fmt.Fprintf(t.o.Stdout, "epoch %d/%d  %s%s  lr %.3g  %.1fs%s  %.0f samples/s\n",
+		m.Epoch, c.Train.Epochs, task.Of(t.net.Spec).EpochLine(m.Loss, l2, trainEv, valEv), test, m.LR, m.Seconds, aug, m.SamplesPerSec)
 }
 
 // keepBest copies the network into best when the monitored metric

@@ -15,6 +15,7 @@ import (
 	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/sysinfo"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -64,6 +65,7 @@ type trainer[T layers.Float] struct {
 	stepsHere  int       // steps taken in this process
 	rates      []float64 // samples/s of each epoch trained in this process
 	trainSecs  float64   // seconds of those epochs
+	epochCPU   float64   // CPU seconds of the process over the epoch's steps
 }
 
 // loop trains epoch after epoch until the run finishes (its epochs done,
@@ -124,7 +126,7 @@ func (t *trainer[T]) epoch(ctx context.Context, bl *blasbackend.Loop) error {
 		t.perm[i] = i
 	}
 	data.Shuffle(t.perm, rand.New(rand.NewPCG(t.c.Seed, streamShuffle+uint64(e))))
-	t0 := time.Now()
+	t0, c0 := time.Now(), sysinfo.CPUSeconds()
 	startStep := st.Step
 	t.prog.start(e+1, t.c.Train.Epochs, train.N, min(st.Step*bs, train.N))
 	stepSched, perStep := t.sched.(optim.StepSchedule)
@@ -150,6 +152,7 @@ func (t *trainer[T]) epoch(ctx context.Context, bl *blasbackend.Loop) error {
 	}
 	t.prog.end()
 	secs := time.Since(t0).Seconds()
+	t.epochCPU = sysinfo.CPUSeconds() - c0
 	rate := float64(train.N-startStep*bs) / secs // samples trained in this process
 	t.rates = append(t.rates, rate)
 	t.trainSecs += secs

@@ -110,7 +110,11 @@ func (e *NonFiniteError) Error() string {
 }
 
 // Start begins a new run in c.Train.OutDir. It refuses a directory that
-// already holds a run, so nothing good is ever overwritten.
+// already holds a run, so nothing good is ever overwritten; with
+// o.Force it replaces it, but only once everything the run needs has
+// been checked: the config, the data (read, and its targets checked by
+// the task) and the network built from them. Bad input leaves the old
+// run as it was.
 //
 // A directory without a checkpoint holds no run yet, whatever else it
 // holds: a run killed before its first checkpoint leaves config.yaml and
@@ -118,7 +122,8 @@ func (e *NonFiniteError) Error() string {
 // would do too. Temporary files of killed writes are removed.
 func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 	dir := c.Train.OutDir
-	if err := checkFresh(dir, o.Force, o.Stderr); err != nil {
+	replace, err := checkFresh(dir, o.Force)
+	if err != nil {
 		return nil, err
 	}
 	if c.Precision == "bfloat16" { // refused before the run directory exists
@@ -127,16 +132,26 @@ func Start(ctx context.Context, c config.Config, o Options) (*Result, error) {
 		}
 		blasbackend.SetBFloat16(false)
 	}
-	_, statErr := os.Stat(dir)
-	created := errors.Is(statErr, os.ErrNotExist)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("train.out_dir: %v", err)
-	}
-	if err := cleanDir(dir, o.Stderr); err != nil {
-		return nil, err
-	}
-	res, err := start(ctx, c, o)
-	if err != nil && !errors.Is(err, ErrInterrupted) {
+	began, created := false, false
+	res, err := dispatch(ctx, c, o, false, func() error {
+		// Everything checked: the old run goes, the new one begins.
+		began = true
+		if replace {
+			if err := rundir.Clear(dir, o.Stderr); err != nil {
+				return err
+			}
+		}
+		_, statErr := os.Stat(dir)
+		created = errors.Is(statErr, os.ErrNotExist)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("train.out_dir: %v", err)
+		}
+		if err := cleanDir(dir, o.Stderr); err != nil {
+			return err
+		}
+		return writeConfig(c)
+	})
+	if began && err != nil && !errors.Is(err, ErrInterrupted) {
 		removeUnstarted(dir, created)
 	}
 	return res, err
@@ -160,16 +175,12 @@ func removeUnstarted(dir string, created bool) {
 	}
 }
 
-// start writes the config of a new run into its directory and runs it.
-func start(ctx context.Context, c config.Config, o Options) (*Result, error) {
-	dir := c.Train.OutDir
-	if err := atomicfile.Write(filepath.Join(dir, rundir.Config), 0o644, func(w io.Writer) error {
+// writeConfig writes the config of a new run into its directory.
+func writeConfig(c config.Config) error {
+	return atomicfile.Write(filepath.Join(c.Train.OutDir, rundir.Config), 0o644, func(w io.Writer) error {
 		_, err := io.WriteString(w, c.YAML())
 		return err
-	}); err != nil {
-		return nil, err
-	}
-	return dispatch(ctx, c, o, false)
+	})
 }
 
 // Resume continues the run in dir from its checkpoint, with the config it
@@ -202,34 +213,35 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 		if o.Stderr != nil {
 			fmt.Fprintf(o.Stderr, "%s has no checkpoint yet (the run stopped before its first epoch ended): starting it from epoch 1 with its %s\n", dir, rundir.Config)
 		}
-		return start(ctx, c, o)
+		return dispatch(ctx, c, o, false, func() error { return writeConfig(c) })
 	}
-	return dispatch(ctx, c, o, true)
+	return dispatch(ctx, c, o, true, nil)
 }
 
 // checkFresh refuses a directory that holds a run, saying what the run is
-// and what to do instead; with force it removes everything nnfc wrote
-// there (rundir.Clear), noting on w the files it leaves. A directory
-// whose removal an earlier --force did not finish holds no run: the
-// removal is finished first, with or without force.
-func checkFresh(dir string, force bool, w io.Writer) error {
+// and what to do instead; with force it accepts it, and replace says
+// that everything nnfc wrote there is to be removed (rundir.Clear) before
+// the new run writes anything. A directory whose removal an earlier
+// --force did not finish holds no run: the removal is to be finished,
+// with or without force.
+func checkFresh(dir string, force bool) (replace bool, err error) {
 	if force || rundir.Replacing(dir) {
-		return rundir.Clear(dir, w)
+		return true, nil
 	}
 	// Only a checkpoint makes a run: without one (a run killed before its
 	// first checkpoint) there is nothing to resume, and starting afresh is
 	// what --resume would do too.
 	held := rundir.Checkpoint
 	if _, err := os.Stat(filepath.Join(dir, held)); err != nil {
-		return nil
+		return false, nil
 	}
 	if st, err := peekState(filepath.Join(dir, rundir.Checkpoint)); err == nil && !st.Finished {
-		return fmt.Errorf("train.out_dir: %s holds an unfinished run (stopped in epoch %d); continue it with nnfc train --resume %s, or start over with --force (deletes it) or another --out",
+		return false, fmt.Errorf("train.out_dir: %s holds an unfinished run (stopped in epoch %d); continue it with nnfc train --resume %s, or start over with --force (deletes it) or another --out",
 			dir, st.Epoch+1, dir)
 	} else if err == nil {
-		return fmt.Errorf("train.out_dir: %s holds a finished run (%s); choose another --out, or replace it with --force", dir, st.Reason)
+		return false, fmt.Errorf("train.out_dir: %s holds a finished run (%s); choose another --out, or replace it with --force", dir, st.Reason)
 	}
-	return fmt.Errorf("train.out_dir: %s already holds a run (%s); choose another --out, or replace it with --force", dir, held)
+	return false, fmt.Errorf("train.out_dir: %s already holds a run (%s); choose another --out, or replace it with --force", dir, held)
 }
 
 // cleanDir removes the temporary files that killed writes left in a run
@@ -245,7 +257,11 @@ func cleanDir(dir string, w io.Writer) error {
 	return nil
 }
 
-func dispatch(ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
+// dispatch runs the run at c's precision. begin, when not nil, is called
+// once the run is set up (data read and checked, network and optimizer
+// built) and before it writes anything: Start clears a replaced run
+// there and writes the new config.
+func dispatch(ctx context.Context, c config.Config, o Options, resume bool, begin func() error) (*Result, error) {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
 	}
@@ -254,7 +270,7 @@ func dispatch(ctx context.Context, c config.Config, o Options, resume bool) (*Re
 	}
 	switch c.Precision {
 	case "float64":
-		return run[float64](ctx, c, o, resume)
+		return run[float64](ctx, c, o, resume, begin)
 	case "bfloat16":
 		// float32 weights and everything else; the large GEMMs take
 		// bfloat16 inputs (blasbackend.SetBFloat16).
@@ -265,5 +281,5 @@ func dispatch(ctx context.Context, c config.Config, o Options, resume bool) (*Re
 		defer blasbackend.SetBFloat16(false)
 		fmt.Fprintf(o.Stderr, "precision: bfloat16 inputs to the GEMMs of 2^23 multiply-adds and more (oneDNN kernel %s); float32 weights and the rest\n", kernel)
 	}
-	return run[float32](ctx, c, o, resume)
+	return run[float32](ctx, c, o, resume, begin)
 }

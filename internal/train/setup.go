@@ -47,7 +47,7 @@ func Spec(c config.Config, train *data.Dataset) model.Spec {
 
 // run builds the run of c in its directory (resuming it from its
 // checkpoint with resume) and trains it.
-func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume bool) (*Result, error) {
+func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume bool, begin func() error) (*Result, error) {
 	wallStart := time.Now()
 	// Refuse a network too large for memory before reading any data; the
 	// input width is not known yet, so the data source's known width (or
@@ -62,6 +62,9 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	splits, err := LoadData(c, norm)
 	if err != nil {
 		return nil, err
+	}
+	if c.Train.TestEachEpoch && splits.Test == nil {
+		return nil, fmt.Errorf("train.test_each_epoch: data.source %s has no test split to evaluate", c.Data.Source)
 	}
 	net, err := newNet(c, splits, src, stored)
 	if err != nil {
@@ -78,6 +81,11 @@ func run[T layers.Float](ctx context.Context, c config.Config, o Options, resume
 	// normalization statistics.
 	t.best, _ = model.New[T](net.Spec, nil)
 	copyState(t.best, net)
+	if begin != nil {
+		if err := begin(); err != nil {
+			return nil, err
+		}
+	}
 	if resume {
 		if res, err := t.restore(); res != nil || err != nil {
 			return res, err

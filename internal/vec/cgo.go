@@ -174,6 +174,16 @@ func SetTeam(team int) { C.nnfc_vec_set_team(C.int(team)) }
 // Team returns SetTeam's count.
 func Team() int { return int(C.nnfc_vec_get_team()) }
 
+func gemmRule32(r Rule32, w []float32, decay float32, dz []float32, ldz int, x []float32, n, out, in int) bool {
+	var s2 *C.float
+	if r.S2 != nil {
+		s2 = f32p(r.S2)
+	}
+	k := r.K
+	return C.nnfc_gemm_rule_f32(C.int(r.Kind), (*C.float)(unsafe.Pointer(&k[0])), f32p(w), f32p(r.S1), s2, C.float(decay),
+		f32p(dz), C.int64_t(ldz), f32p(x), C.int64_t(n), C.int64_t(out), C.int64_t(in), C.nnfc_vec_get_team()) != 0
+}
+
 func normalizeFinite32(x []float32, cols int, shift, scale []float32) int {
 	if len(x) == 0 {
 		return -1

@@ -44,5 +44,15 @@ void nnfc_par_adam_f32(float *w, const float *dw, float *m, float *v, float b1, 
 void nnfc_par_adamw_f32(float *w, const float *dw, float *m, float *v, float b1, float c1, float b2, float c2,
                         float a, float s, float eps, float wd, int64_t n);
 
+// gemmrule.c: W's gradient dW = dzᵀ·x (dz: n×out with rows ldz apart, x:
+// n×in, W: out×in; plus decay·W when decay ≠ 0) with the float32 rule kind
+// applied to W and its state s1 (and s2) tile by tile, on team threads;
+// k holds the rule's per-step constants in the order of its kernel above.
+// Returns 0, having done nothing, where the CPU or the compiler has no
+// AVX-512F.
+enum { NNFC_RULE_MOMENTUM = 1, NNFC_RULE_NESTEROV, NNFC_RULE_RMSPROP, NNFC_RULE_ADAM, NNFC_RULE_ADAMW };
+int nnfc_gemm_rule_f32(int kind, const float *k, float *w, float *s1, float *s2, float decay, const float *dz,
+                       int64_t ldz, const float *x, int64_t n, int64_t out, int64_t in, int team);
+
 // Input rows checked for NaN/±Inf and normalized (see vec.go's NormalizeFinite32).
 int64_t nnfc_normalize_finite_f32(float *x, const float *shift, const float *scale, int64_t rows, int64_t cols);

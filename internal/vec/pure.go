@@ -57,6 +57,10 @@ func SetTeam(team int) {}
 // Team returns 1 in the pure-Go build.
 func Team() int { return 1 }
 
+func gemmRule32(Rule32, []float32, float32, []float32, int, []float32, int, int, int) bool {
+	return false
+}
+
 func normalizeFinite32(x []float32, cols int, shift, scale []float32) int {
 	return normalizeFiniteRef32(x, cols, shift, scale)
 }

@@ -170,6 +170,11 @@ func (d *Dataset) Split(val int, rng *rand.Rand) (train, valid *Dataset) {
 // memory a run uses: the split then costs one row of scratch space.
 func (d *Dataset) SplitInPlace(val int, rng *rand.Rand) (train, valid *Dataset) {
 	vi, ti := d.splitIndices("SplitInPlace", val, rng)
+	return d.partitionInPlace(vi, ti)
+}
+
+// partitionInPlace is PartitionInPlace without its checks.
+func (d *Dataset) partitionInPlace(vi, ti []int) (train, valid *Dataset) {
 	// Row k of the result is row order[k] of d. Apply the permutation
 	// cycle by cycle: each cycle moves its rows along with one row of
 	// scratch.

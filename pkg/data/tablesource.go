@@ -20,6 +20,9 @@ type TableConfig struct {
 	ValCount    int
 	ValFraction float64
 	Stratify    bool
+	// Fold, when its K is set, holds out fold Index of a K-fold partition
+	// of the training file's rows (Folds) instead, before the fit.
+	Fold FoldSpec
 	// Positive, when set, names the target value that is the positive
 	// class of a binary task: it is numbered last (class 1 of two).
 	Positive string
@@ -131,7 +134,7 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 		return nil, fmt.Errorf("data.target: column %s of %s holds %s, expected at least 2 classes", tc.Name, t.Path, only)
 	}
 	frac := c.ValFraction
-	if c.ValCount > 0 {
+	if c.ValCount > 0 || c.Fold.K > 0 {
 		frac = 0
 	}
 	nval, err := ValCount(len(rows), c.ValCount, frac)
@@ -139,7 +142,20 @@ func LoadTable(c TableConfig, rng *rand.Rand) (*TableData, error) {
 		return nil, fmt.Errorf("data: %v", err)
 	}
 	var vi, ti []int
-	if c.Stratify {
+	if c.Fold.K > 0 {
+		if number && c.Fold.Stratify {
+			return nil, fmt.Errorf("data.cv.stratify: keeps each class's share in every fold, and a number target (model.task regression) has no classes")
+		}
+		var sub []int32 // the labels of rows (class targets)
+		for _, i := range rows {
+			if rt.y != nil {
+				sub = append(sub, rt.y[i])
+			}
+		}
+		if vi, ti, err = c.Fold.Rows(len(rows), sub, len(classes), rng); err != nil {
+			return nil, fmt.Errorf("%s: %v", t.Path, err)
+		}
+	} else if c.Stratify {
 		sub := make([]int32, len(rows))
 		for k, i := range rows {
 			sub[k] = rt.y[i]

@@ -3,6 +3,8 @@ package embed
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -135,5 +137,96 @@ func TestKNN1Error(t *testing.T) {
 	}
 	if e := KNN1Error(x, []int32{0, 0, 1, 1, 2, 3}); math.Abs(e-2.0/6) > 1e-15 {
 		t.Errorf("one split pair: error %g, want 1/3", e)
+	}
+}
+
+// TestEvaluatorStages: the minimizer's Func runs value alone and Grad
+// continues from it at the same θ; at another θ, or after a Func
+// elsewhere, Grad recomputes. Each answer equals LogLik's at its θ (a
+// stale workspace would give θ1's gradient at θ2), and the counts say
+// how many values and gradients ran.
+func TestEvaluatorStages(t *testing.T) {
+	for _, kernel := range Kernels {
+		g := &GPLVM{Y: lowRank(80, 6, 2, 0.3, 5), Q: 2, Kernel: kernel}
+		x, a, b, c, err := g.Init()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t1 := g.Theta(x, a, b, c)
+		t2 := g.Theta(x, 1.2*a, 0.9*b, 0.8*c)
+		want := func(theta []float64) (float64, []float64) {
+			ref := &GPLVM{Y: g.Y, Q: g.Q, Kernel: kernel}
+			grad := make([]float64, len(theta))
+			l, err := ref.LogLik(theta, grad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l, grad
+		}
+		l1, g1 := want(t1)
+		l2, g2 := want(t2)
+		e := &evaluator{g: g, grad: make([]float64, len(t1))}
+		got := make([]float64, len(t1))
+		check := func(step string, theta []float64, l float64, grad []float64) {
+			if f := e.Func(theta); f != -l {
+				t.Errorf("%s %s: Func %.15g, want −L %.15g", kernel, step, f, -l)
+			}
+			e.Grad(got, theta)
+			for i := range got {
+				if got[i] != -grad[i] {
+					t.Fatalf("%s %s: Grad[%d] %.15g, want %.15g", kernel, step, i, got[i], -grad[i])
+				}
+			}
+		}
+		e.Func(t1)
+		e.Func(t2) // a rejected trial point: value only
+		check("θ2 after θ1", t2, l2, g2)
+		check("θ1 again", t1, l1, g1)
+		check("θ1 once more (cached)", t1, l1, g1)
+		if e.values != 3 || e.grads != 2 {
+			t.Errorf("%s: %d values and %d gradients, want 3 and 2", kernel, e.values, e.grads)
+		}
+	}
+}
+
+// TestTriangleChunks: triangle's chunks cover every row once, in order,
+// with about the same number of lower-triangle entries each, and the
+// gradient is bit-for-bit the same on one goroutine as on several.
+func TestTriangleChunks(t *testing.T) {
+	for _, n := range []int{1, 7, 64, 1000} {
+		seen := make([]int, n)
+		entries := make([]int, chunks)
+		triangle(n, func(c, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				seen[i]++
+				entries[c] += i + 1
+			}
+		})
+		for i, s := range seen {
+			if s != 1 {
+				t.Fatalf("n=%d: row %d visited %d times", n, i, s)
+			}
+		}
+		if n == 1000 {
+			lo, hi := slices.Min(entries), slices.Max(entries)
+			if float64(hi) > 1.05*float64(lo) {
+				t.Errorf("n=%d: chunk sizes %v: want equal to 5%%", n, entries)
+			}
+		}
+	}
+	g := &GPLVM{Y: lowRank(150, 8, 2, 0.3, 6), Q: 2, Kernel: RBF}
+	x, a, b, c, err := g.Init()
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := g.Theta(x, a, b, c)
+	one, many := make([]float64, len(theta)), make([]float64, len(theta))
+	prev := runtime.GOMAXPROCS(1)
+	l1, _ := g.LogLik(theta, one)
+	runtime.GOMAXPROCS(max(prev, 4))
+	l2, _ := g.LogLik(theta, many)
+	runtime.GOMAXPROCS(prev)
+	if l1 != l2 || !slices.Equal(one, many) {
+		t.Errorf("GOMAXPROCS 1 and %d differ: L %.17g vs %.17g", max(prev, 4), l1, l2)
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -33,6 +36,11 @@ type GPLVM struct {
 	Kernel string
 
 	ws *workspace // LogLik's buffers
+	// solve: L alone by one triangular solve (B = L⁻¹Y), the gradient's
+	// K⁻¹Y by a second; else K⁻¹ first and K⁻¹Y as one symmetric product
+	// (Dsymm, GEMM-shaped). Both return the same numbers to rounding
+	// (TestLogLikMatchesReference); BenchmarkLogLik times each.
+	solve bool
 }
 
 // NumParams is len(θ): N·Q latent coordinates and the hyperparameters.
@@ -57,35 +65,50 @@ var errNotPD = errors.New("embed: GP-LVM kernel matrix is not positive definite"
 //	        ∂L/∂log γ = −(γ/2) Σ_ij G_ij k_ij ‖x_i − x_j‖²
 //
 // Every N×N and N×D operation is one level-3 call on the registered BLAS
-// and LAPACK (internal/blasbackend registers OpenBLAS's): Dpotrf for K =
-// LLᵀ, two Dtrsm for K⁻¹Y, Dpotri for K⁻¹ and one Dsyrk that forms G
+// and LAPACK (internal/blasbackend registers OpenBLAS's), in two stages.
+// L alone (value): Dpotrf for K = LLᵀ and one Dtrsm for B = L⁻¹Y, so
+// that log|K| = 2Σ log L_ii and tr(K⁻¹YYᵀ) = ‖B‖²: about a third of the
+// arithmetic. The gradient (gradient) continues from there: a second
+// Dtrsm for A = L⁻ᵀB = K⁻¹Y, Dpotri for K⁻¹ and one Dsyrk that forms G
 // over it; the element-wise sums run over the lower triangles of flat
 // buffers. The buffers are kept between calls: a GPLVM is not safe for
 // concurrent use.
 func (g *GPLVM) LogLik(theta, grad []float64) (float64, error) {
+	l, err := g.value(theta)
+	if err != nil || grad == nil {
+		return l, err
+	}
+	return l, g.gradient(theta, grad)
+}
+
+// value computes L(θ) and leaves in the workspace what gradient needs:
+// the kernel without the noise (kf), the Cholesky factor L and B = L⁻¹Y.
+func (g *GPLVM) value(theta []float64) (float64, error) {
 	n, d := g.Y.Dims()
 	q := g.Q
 	if len(theta) != g.NumParams() {
 		panic(fmt.Sprintf("embed: θ has %d entries, want %d", len(theta), g.NumParams()))
 	}
 	w := g.workspace(n, d)
+	w.stage = 0
 	x := theta[:n*q] // N×Q, row-major
 	alpha, beta := math.Exp(theta[n*q]), math.Exp(theta[n*q+1])
-	gamma := 0.0
 	// kf, the kernel without the noise term, in its lower triangle.
 	kf := w.kf
 	switch g.Kernel {
 	case Linear:
 		blas64.Syrk(blas.NoTrans, alpha, blas64.General{Rows: n, Cols: q, Stride: q, Data: x}, 0, sym(n, kf))
 	case RBF:
-		gamma = math.Exp(theta[n*q+2])
-		for i := range n {
-			xi := x[i*q : i*q+q]
-			row := kf[i*n : i*n+i+1]
-			for j := range row {
-				row[j] = alpha * math.Exp(-gamma/2*sqDist(xi, x[j*q:j*q+q]))
+		gamma := math.Exp(theta[n*q+2])
+		triangle(n, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				xi := x[i*q : i*q+q]
+				row := kf[i*n : i*n+i+1]
+				for j := range row {
+					row[j] = alpha * math.Exp(-gamma/2*sqDist(xi, x[j*q:j*q+q]))
+				}
 			}
-		}
+		})
 	default:
 		panic("embed: unknown kernel " + g.Kernel)
 	}
@@ -102,73 +125,181 @@ func (g *GPLVM) LogLik(theta, grad []float64) (float64, error) {
 	for i := range n {
 		logDet += 2 * math.Log(l[i*n+i])
 	}
-	// A = K⁻¹Y = L⁻ᵀ(L⁻¹Y).
 	yr := g.Y.RawMatrix()
-	a := w.a
-	for i := range n {
-		copy(a[i*d:(i+1)*d], yr.Data[i*yr.Stride:i*yr.Stride+d])
+	var tr float64 // tr(K⁻¹YYᵀ)
+	if g.solve {
+		// B = L⁻¹Y, tr = tr(BᵀB) = ‖B‖².
+		b := w.a
+		for i := range n {
+			copy(b[i*d:(i+1)*d], yr.Data[i*yr.Stride:i*yr.Stride+d])
+		}
+		blas64.Trsm(blas.Left, blas.NoTrans, 1, w.lower(), w.ag())
+		tr = dot(b, b)
+	} else {
+		// K⁻¹ over L, then A = K⁻¹Y and tr = Σ Y ⊙ A.
+		if _, ok := lapack64.Potri(w.lower()); !ok {
+			return math.Inf(-1), errNotPD
+		}
+		blas64.Symm(blas.Left, 1, sym(n, l), blas64.General{Rows: n, Cols: d, Stride: yr.Stride, Data: yr.Data}, 0, w.ag())
+		for i := range n {
+			tr += dot(yr.Data[i*yr.Stride:i*yr.Stride+d], w.a[i*d:(i+1)*d])
+		}
 	}
-	lt := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: n, Stride: n, Data: l}
-	ag := blas64.General{Rows: n, Cols: d, Stride: d, Data: a}
-	blas64.Trsm(blas.Left, blas.NoTrans, 1, lt, ag)
-	blas64.Trsm(blas.Left, blas.Trans, 1, lt, ag)
-	var tr float64 // tr(K⁻¹YYᵀ) = Σ Y ⊙ K⁻¹Y
-	for i := range n {
-		tr += dot(yr.Data[i*yr.Stride:i*yr.Stride+d], a[i*d:(i+1)*d])
+	w.stage = 1
+	return -float64(d)/2*logDet - 0.5*tr, nil
+}
+
+// gradient writes ∂L/∂θ into grad, continuing from value(θ) at the same
+// θ (the workspace must hold its stage).
+func (g *GPLVM) gradient(theta, grad []float64) error {
+	n, d := g.Y.Dims()
+	q := g.Q
+	w := g.ws
+	if w == nil || w.stage != 1 {
+		panic("embed: gradient without value at the same θ")
 	}
-	L := -float64(d)/2*logDet - 0.5*tr
-	if grad == nil {
-		return L, nil
+	w.stage = 2 // L's and B's buffers are overwritten below
+	x := theta[:n*q]
+	alpha, beta := math.Exp(theta[n*q]), math.Exp(theta[n*q+1])
+	kf, lt, ag := w.kf, w.lower(), w.ag()
+	if g.solve {
+		// A = L⁻ᵀB = K⁻¹Y, over B, and K⁻¹ over L.
+		blas64.Trsm(blas.Left, blas.Trans, 1, lt, ag)
+		if _, ok := lapack64.Potri(lt); !ok {
+			return errNotPD
+		}
 	}
-	// G = ½AAᵀ − (D/2)K⁻¹, in the lower triangle of L's buffer.
-	if _, ok := lapack64.Potri(lt); !ok {
-		return math.Inf(-1), errNotPD
-	}
-	gm := l
+	// G = ½AAᵀ − (D/2)K⁻¹, over K⁻¹.
+	gm := w.l
 	blas64.Syrk(blas.NoTrans, 0.5, ag, -float64(d)/2, sym(n, gm))
-	var sumGK, sumGKR, trG float64
+	var trG float64
 	for i := range n {
-		gi, ki := gm[i*n:i*n+i], kf[i*n:i*n+i]
-		sumGK += 2*dot(gi, ki) + gm[i*n+i]*kf[i*n+i]
 		trG += gm[i*n+i]
 	}
 	gx := grad[:n*q]
+	xg := blas64.General{Rows: n, Cols: q, Stride: q, Data: x}
+	var sumGK float64 // Σ_ij G_ij k_ij
 	switch g.Kernel {
 	case Linear:
-		// ∂L/∂X = 2αGX.
-		blas64.Symm(blas.Left, 2*alpha, sym(n, gm), blas64.General{Rows: n, Cols: q, Stride: q, Data: x}, 0,
-			blas64.General{Rows: n, Cols: q, Stride: q, Data: gx})
+		// ∂L/∂X = 2αGX; Σ_ij G_ij·α x_i·x_j = Σ_i x_i·(αGX)_i.
+		blas64.Symm(blas.Left, 2*alpha, sym(n, gm), xg, 0, blas64.General{Rows: n, Cols: q, Stride: q, Data: gx})
+		sumGK = dot(x, gx) / 2
 	case RBF:
-		clear(gx)
-		// Each pair j < i once: G and k are symmetric.
-		for i := range n {
-			xi, gxi := x[i*q:i*q+q], gx[i*q:i*q+q]
-			gi, ki := gm[i*n:i*n+i], kf[i*n:i*n+i]
-			for j := range gi {
-				wij := gi[j] * ki[j]
-				xj, gxj := x[j*q:j*q+q], gx[j*q:j*q+q]
-				var r2 float64
-				for k := range xi {
-					t := xi[k] - xj[k]
-					r2 += t * t
-					gxi[k] -= 2 * gamma * wij * t
-					gxj[k] += 2 * gamma * wij * t
+		// With W = G ⊙ k (symmetric), s = W·1 and X̃ = X − 1x̄ᵀ (the
+		// centered points: differences do not change),
+		//	∂L/∂x_i = −2γ Σ_j W_ij (x_i − x_j) = −2γ (s_i x̃_i − (WX̃)_i)
+		//	Σ_ij W_ij ‖x_i − x_j‖² = 2 Σ_i (s_i ‖x̃_i‖² − x̃_i·(WX̃)_i)
+		// and Σ_ij W_ij = Σ_i s_i: one Dsymm of W by [X̃ 1] (N×(Q+1)).
+		gamma := math.Exp(theta[n*q+2])
+		triangle(n, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				gi, ki := gm[i*n:i*n+i+1], kf[i*n:i*n+i+1]
+				for j := range gi {
+					gi[j] *= ki[j]
 				}
-				sumGKR += 2 * wij * r2
+			}
+		})
+		q1 := q + 1
+		xe, p := w.xe(q1), w.p(q1)
+		mean := make([]float64, q)
+		for i := range n {
+			for k := range q {
+				mean[k] += x[i*q+k] / float64(n)
+			}
+		}
+		for i := range n {
+			for k := range q {
+				xe[i*q1+k] = x[i*q+k] - mean[k]
+			}
+			xe[i*q1+q] = 1
+		}
+		blas64.Symm(blas.Left, 1, sym(n, gm), blas64.General{Rows: n, Cols: q1, Stride: q1, Data: xe}, 0,
+			blas64.General{Rows: n, Cols: q1, Stride: q1, Data: p})
+		var sumGKR float64
+		for i := range n {
+			xi, pi, si := xe[i*q1:i*q1+q], p[i*q1:i*q1+q], p[i*q1+q]
+			sumGK += si
+			sumGKR += 2 * (si*dot(xi, xi) - dot(xi, pi))
+			for k := range q {
+				gx[i*q+k] = -2 * gamma * (si*xi[k] - pi[k])
 			}
 		}
 		grad[n*q+2] = -gamma / 2 * sumGKR
 	}
 	grad[n*q] = sumGK
 	grad[n*q+1] = -trG / beta
-	return L, nil
+	return nil
 }
 
 // workspace holds LogLik's buffers: kf and L (N×N, lower triangles used),
-// A (N×D).
+// B and then A (N×D), and how far the evaluation at the last θ got: 0
+// nothing usable, 1 value's (kf, the factor L, B), 2 the gradient's (L's
+// and B's buffers overwritten).
 type workspace struct {
 	n, d     int
 	kf, l, a []float64
+	stage    int
+	xeb, pb  []float64
+}
+
+// xe and p are the RBF gradient's N×(Q+1) buffers.
+func (w *workspace) xe(q1 int) []float64 {
+	if len(w.xeb) != w.n*q1 {
+		w.xeb = make([]float64, w.n*q1)
+	}
+	return w.xeb
+}
+
+func (w *workspace) p(q1 int) []float64 {
+	if len(w.pb) != w.n*q1 {
+		w.pb = make([]float64, w.n*q1)
+	}
+	return w.pb
+}
+
+// chunks is how many pieces triangle cuts the rows into.
+const chunks = 8
+
+// triangle calls f(c, lo, hi) for the chunks c of rows [lo, hi) of an
+// n×n lower triangle, cut so that each holds about the same number of
+// entries, on up to GOMAXPROCS goroutines. The RBF kernel's exponentials
+// and G ⊙ k run here: on one core, about a tenth of an evaluation beside
+// the BLAS calls.
+func triangle(n int, f func(c, lo, hi int)) {
+	bounds := [chunks + 1]int{}
+	for c := 1; c < chunks; c++ {
+		bounds[c] = int(float64(n) * math.Sqrt(float64(c)/chunks))
+	}
+	bounds[chunks] = n
+	workers := min(runtime.GOMAXPROCS(0), chunks)
+	if workers <= 1 || n < 64 {
+		for c := range chunks {
+			f(c, bounds[c], bounds[c+1])
+		}
+		return
+	}
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := int(next.Add(1)) - 1; c < chunks; c = int(next.Add(1)) - 1 {
+				f(c, bounds[c], bounds[c+1])
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// lower is the Cholesky factor in l's lower triangle.
+func (w *workspace) lower() blas64.Triangular {
+	return blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: w.n, Stride: w.n, Data: w.l}
+}
+
+// ag is the N×D buffer a as a matrix.
+func (w *workspace) ag() blas64.General {
+	return blas64.General{Rows: w.n, Cols: w.d, Stride: w.d, Data: w.a}
 }
 
 func (g *GPLVM) workspace(n, d int) *workspace {
@@ -229,8 +360,12 @@ type Fit struct {
 	X                  *mat.Dense // N×Q latent points at the optimum
 	Alpha, Beta, Gamma float64    // Gamma: RBF only
 	LogLikInit, LogLik float64    // L at the initialization and at the optimum
-	Iterations, Evals  int
-	Status             string // why L-BFGS stopped
+	Iterations         int
+	// Values counts the evaluations of L (its initialization's
+	// included), Gradients those of which the gradient was needed too
+	// (the rest are a line search's rejected trial points).
+	Values, Gradients int
+	Status            string // why L-BFGS stopped
 }
 
 // Options control Optimize.
@@ -285,32 +420,8 @@ func (g *GPLVM) Optimize(o Options) (*Fit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embed: GP-LVM at the PCA initialization: %v", err)
 	}
-	// Func and Grad are called at the same points; evaluate once.
-	var lastX, lastG []float64
-	var lastF float64
-	eval := func(theta []float64) {
-		if lastX != nil && slices.Equal(theta, lastX) {
-			return
-		}
-		lastX = slices.Clone(theta)
-		lastG = make([]float64, len(theta))
-		l, err := g.LogLik(theta, lastG)
-		if err != nil {
-			lastF = math.Inf(1)
-			for i := range lastG {
-				lastG[i] = math.NaN()
-			}
-			return
-		}
-		lastF = -l
-		for i := range lastG {
-			lastG[i] = -lastG[i]
-		}
-	}
-	p := optimize.Problem{
-		Func: func(theta []float64) float64 { eval(theta); return lastF },
-		Grad: func(grad, theta []float64) { eval(theta); copy(grad, lastG) },
-	}
+	e := &evaluator{g: g, x: slices.Clone(theta0), f: -l0, ok: true, grad: make([]float64, len(theta0))}
+	p := optimize.Problem{Func: e.Func, Grad: e.Grad}
 	maxIter := o.MaxIter
 	if maxIter <= 0 {
 		maxIter = 1000
@@ -334,12 +445,67 @@ func (g *GPLVM) Optimize(o Options) (*Fit, error) {
 	}
 	fit := &Fit{X: mat.NewDense(n, g.Q, slices.Clone(theta[:n*g.Q])),
 		Alpha: math.Exp(theta[n*g.Q]), Beta: math.Exp(theta[n*g.Q+1]),
-		LogLikInit: l0, LogLik: l1, Iterations: res.Stats.MajorIterations, Evals: res.Stats.FuncEvaluations,
+		LogLikInit: l0, LogLik: l1, Iterations: res.Stats.MajorIterations,
+		Values: e.values + 1, Gradients: e.grads,
 		Status: stopReason(res.Status, err, maxIter)}
 	if g.Kernel == RBF {
 		fit.Gamma = math.Exp(theta[n*g.Q+2])
 	}
 	return fit, nil
+}
+
+// evaluator is −L and −∂L/∂θ for gonum's minimizer. The line search
+// asks for −L alone at a trial point (Func) and for the gradient only at
+// a point it may accept (Grad, at the same θ): value runs once per point
+// and gradient, which costs about twice as much, only when asked.
+type evaluator struct {
+	g       *GPLVM
+	x       []float64 // θ of the last value
+	f       float64   // −L at x, +Inf where K is not positive definite
+	ok      bool      // value succeeded at x
+	grad    []float64 // −∂L/∂θ at x, when hasGrad
+	hasGrad bool
+
+	values, grads int
+}
+
+func (e *evaluator) at(theta []float64) {
+	if slices.Equal(theta, e.x) {
+		return
+	}
+	e.x = append(e.x[:0], theta...)
+	e.hasGrad = false
+	e.values++
+	l, err := e.g.value(theta)
+	e.f, e.ok = -l, err == nil
+	if !e.ok {
+		e.f = math.Inf(1)
+	}
+}
+
+// Func is −L(θ).
+func (e *evaluator) Func(theta []float64) float64 {
+	e.at(theta)
+	return e.f
+}
+
+// Grad writes −∂L/∂θ into grad.
+func (e *evaluator) Grad(grad, theta []float64) {
+	e.at(theta)
+	if !e.hasGrad {
+		e.hasGrad = true
+		e.grads++
+		if !e.ok || e.g.gradient(theta, e.grad) != nil {
+			for i := range e.grad {
+				e.grad[i] = math.NaN()
+			}
+		} else {
+			for i := range e.grad {
+				e.grad[i] = -e.grad[i]
+			}
+		}
+	}
+	copy(grad, e.grad)
 }
 
 // stopReason says in words why L-BFGS stopped. A line search that finds

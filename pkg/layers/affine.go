@@ -115,7 +115,10 @@ func (l *Affine[T]) Backward(dout *Matrix[T]) *Matrix[T] {
 //	W ← (1 − k·decay)·W − k·doutᵀ·x   (one GEMM, alpha −k, beta 1 − k·decay)
 //
 // and W.Grad is left untouched: it does NOT hold this step's gradient.
-// Otherwise W.Grad and B.Grad are written (not added to) and applied.
+// When u hands its float32 rule to vec.GemmRule32 (RuleUpdate, with the
+// kernel on), dW goes from the GEMM's registers into the rule and W.Grad
+// is left untouched too. Otherwise W.Grad and B.Grad are written (not
+// added to) and applied.
 func (l *Affine[T]) BackwardUpdate(dout *Matrix[T], u Update[T], decay T) *Matrix[T] {
 	l.checkDout(dout, l.x.Rows)
 	clear(l.B.Grad)
@@ -146,10 +149,39 @@ func (l *Affine[T]) backwardGemms(dz *Matrix[T], u Update[T], decay T) *Matrix[T
 		Gemm(true, false, -k, dz, l.x, 1-k*decay, l.W.AsMatrix(false))
 		u.Apply(l.B, 0, l.Out)
 	default:
-		l.updateByRows(dz, u, decay)
+		if !l.gemmRule(dz, u, decay) {
+			l.updateByRows(dz, u, decay)
+		}
 		u.Apply(l.B, 0, l.Out)
 	}
 	return dx
+}
+
+// RuleUpdate is an Update that can hand a float32 weight's rule to
+// vec.GemmRule32, which computes the weight's gradient and applies the
+// rule in one pass without storing the gradient. pkg/optim's rules other
+// than SGD are.
+type RuleUpdate interface {
+	// Rule32 returns p's rule for this step, or false when it has none.
+	Rule32(p *Param[float32]) (vec.Rule32, bool)
+}
+
+// gemmRule computes W's gradient and applies u's update of W through
+// vec.GemmRule32 when the weights are float32, u is a RuleUpdate and the
+// kernel is available and on (the oneDNN backend turns it on); W.Grad is
+// then not written. It reports false, having done nothing, otherwise.
+func (l *Affine[T]) gemmRule(dz *Matrix[T], u Update[T], decay T) bool {
+	ru, ok := u.(RuleUpdate)
+	w, f32 := any(l.W).(*Param[float32])
+	if !ok || !f32 || !vec.GemmRules() {
+		return false
+	}
+	r, ok := ru.Rule32(w)
+	if !ok {
+		return false
+	}
+	d, x := any(dz).(*Matrix[float32]), any(l.x).(*Matrix[float32])
+	return vec.GemmRule32(r, w.Data, float32(decay), d.Data, d.Cols, x.Data, d.Rows, l.Out, l.In)
 }
 
 // UpdateRows is how many rows of W updateByRows handles at a time: for

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/vec"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -21,6 +22,8 @@ import (
 // between a row alone and the same row in a batch).
 func TestEveryBackend(t *testing.T) {
 	im32, im64 := blas32.Implementation(), blas64.Implementation()
+	defer vec.SetGemmRules(vec.GemmRules())
+	defer vec.SetTeam(vec.Team())
 	defer func() {
 		if err := blasbackend.Select(""); err != nil {
 			t.Error(err)
@@ -54,6 +57,8 @@ func TestInferPacked(t *testing.T) {
 		t.Skip("no oneDNN in this build (purego): nothing packs")
 	}
 	im32, im64 := blas32.Implementation(), blas64.Implementation()
+	defer vec.SetGemmRules(vec.GemmRules())
+	defer vec.SetTeam(vec.Team())
 	defer func() {
 		if err := blasbackend.Select(""); err != nil {
 			t.Error(err)

@@ -3,6 +3,7 @@ package optim
 import (
 	"fmt"
 
+	"github.com/nnfc/nnfc/internal/vec"
 	"github.com/nnfc/nnfc/pkg/layers"
 )
 
@@ -84,3 +85,50 @@ func (b *base[T]) SetSteps(n int) { checkSteps(n); b.t = n }
 
 // setSelf points base's Step, Fused and Apply at the rule that embeds it.
 func (b *base[T]) setSelf(r rule[T]) { b.self = r }
+
+// Rule32 hands the rule of a float32 weight to vec.GemmRule32 (see
+// layers.RuleUpdate): its kind, this step's constants (as the rule's
+// apply passes them to its vec function) and its state. False for a
+// parameter the optimizer was not built with, or for a rule other than
+// these five.
+func (b *base[T]) Rule32(p *layers.Param[float32]) (vec.Rule32, bool) {
+	q, ok := any(p).(*layers.Param[T])
+	if !ok {
+		return vec.Rule32{}, false
+	}
+	i, ok := b.index[q]
+	if !ok {
+		return vec.Rule32{}, false
+	}
+	var r vec.Rule32
+	k := func(v ...T) {
+		for j, x := range v {
+			r.K[j] = float32(x)
+		}
+	}
+	s := func(v []T) []float32 { return any(v).([]float32) }
+	switch o := b.self.(type) {
+	case *Momentum[T]:
+		r.Kind, r.S1 = vec.RuleMomentum, s(o.v[i])
+		k(o.mu, o.l)
+	case *Nesterov[T]:
+		r.Kind, r.S1 = vec.RuleNesterov, s(o.v[i])
+		k(o.mu, o.mu1, o.l)
+	case *RMSProp[T]:
+		r.Kind, r.S1 = vec.RuleRMSProp, s(o.cache[i])
+		k(o.d, o.d1, o.eps, o.l)
+	case *Adam[T]:
+		r.Kind, r.S1, r.S2 = vec.RuleAdam, s(o.m[i]), s(o.v[i])
+		k(o.k.b1, o.k.c1, o.k.b2, o.k.c2, o.k.a, o.k.s, o.k.eps)
+	case *AdamW[T]:
+		r.Kind, r.S1, r.S2 = vec.RuleAdamW, s(o.m[i]), s(o.v[i])
+		var wd T
+		if q.Decay {
+			wd = T(o.k.lr * o.WeightDecay)
+		}
+		k(o.k.b1, o.k.c1, o.k.b2, o.k.c2, o.k.a, o.k.s, o.k.eps, wd)
+	default:
+		return vec.Rule32{}, false
+	}
+	return r, true
+}

@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/floats/scalar"
 
+	"github.com/nnfc/nnfc/internal/vec"
 	"github.com/nnfc/nnfc/pkg/layers"
 )
 
@@ -679,5 +680,55 @@ func TestStateCopies(t *testing.T) {
 		if got, want := StateCopies(rule), len(o.State())/len(ps); got != want {
 			t.Errorf("%s: StateCopies %d, State holds %d per parameter", rule, got, want)
 		}
+	}
+}
+
+// TestRule32: each float32 rule but SGD hands its kind, this step's
+// constants and its state to vec.GemmRule32 (the values its apply passes
+// to the rule's vec function); SGD, float64 parameters and a parameter the
+// optimizer was not built with get none.
+func TestRule32(t *testing.T) {
+	ps := []*layers.Param[float32]{layers.NewParam[float32]("w", true, 2, 3), layers.NewParam[float32]("b", false, 2)}
+	kinds := map[string]int{"momentum": vec.RuleMomentum, "nesterov": vec.RuleNesterov, "rmsprop": vec.RuleRMSProp, "adam": vec.RuleAdam, "adamw": vec.RuleAdamW}
+	for _, rule := range Rules {
+		cfg, _ := Defaults(rule)
+		o, err := New(cfg, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := o.(Fuser[float32]).Fused(0.5)
+		ru, ok := u.(layers.RuleUpdate)
+		if !ok {
+			t.Fatalf("%s: the update is not a layers.RuleUpdate", rule)
+		}
+		r, ok := ru.Rule32(ps[0])
+		if rule == "sgd" {
+			if ok {
+				t.Errorf("sgd handed a rule: %+v", r)
+			}
+			continue
+		}
+		if !ok || r.Kind != kinds[rule] || len(r.S1) != 6 || (r.S2 != nil) != (rule == "adam" || rule == "adamw") {
+			t.Fatalf("%s: rule %+v, %v", rule, r, ok)
+		}
+		lr := float32(0.5)
+		want := map[string][]float32{
+			"momentum": {0.9, lr}, "nesterov": {0.9, 1.9, lr}, "rmsprop": {0.99, float32(1 - 0.99), 1e-8, lr},
+			"adam": {0.9, float32(1 - 0.9), 0.999, float32(1 - 0.999), float32(0.5 / (1 - 0.9)), float32(1 / math.Sqrt(1-0.999)), 1e-8},
+		}
+		want["adamw"] = append(want["adam"], float32(0.5*cfg.WeightDecay))
+		for i, v := range want[rule] {
+			if r.K[i] != v {
+				t.Errorf("%s: constant %d is %v, want %v", rule, i, r.K[i], v)
+			}
+		}
+		if _, ok := ru.Rule32(layers.NewParam[float32]("other", true, 2, 3)); ok {
+			t.Errorf("%s: a rule for a parameter it was not built with", rule)
+		}
+	}
+	p64 := []*layers.Param[float64]{layers.NewParam[float64]("w", true, 2, 3)}
+	o, _ := New(Config{Rule: "adam", Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, p64)
+	if _, ok := o.(Fuser[float64]).Fused(0.5).(layers.RuleUpdate).Rule32(layers.NewParam[float32]("w", true, 2, 3)); ok {
+		t.Error("a float64 Adam handed a float32 rule")
 	}
 }
