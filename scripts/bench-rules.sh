@@ -5,15 +5,22 @@
 # PyTorch for REPS rounds at each thread count; prints each rule's ratio to
 # SGD (wall clock and per CPU second) with the load average beside it.
 #   REPS=2 THREADS="1 2" BATCH=64 ROUNDS=10 STEPS=30 scripts/bench-rules.sh
-# TORCH=0 leaves PyTorch out (make bench-deps installs it).
+# TORCH=0 leaves PyTorch out (make bench-deps installs it). BIN=path times
+# that binary instead of building bin/nnfc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-2} THREADS=${THREADS:-"1 2"} BATCH=${BATCH:-64} ROUNDS=${ROUNDS:-10} STEPS=${STEPS:-30}
 RULES=${RULES:-sgd,momentum,nesterov,rmsprop,adam,adamw} TORCH=${TORCH:-1}
-BIN=${BIN:-bin/nnfc} PY=${PY:-/usr/bin/python3}
-[ -x "$BIN" ] || go build -o "$BIN" ./cmd/nnfc
+PY=${PY:-/usr/bin/python3}
+# Without BIN, bin/nnfc is (re)built from this checkout first, so that a
+# stale binary left in bin/ is never the one measured.
+if [ -z "${BIN:-}" ]; then
+	BIN=bin/nnfc
+	go build -o "$BIN" ./cmd/nnfc
+fi
 out=$(mktemp -d /tmp/nnfc-bench-rules.XXXX)
 echo "CPU: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(nproc) vCPUs; results in $out"
+echo "nnfc: $BIN ($(git rev-parse --short HEAD 2>/dev/null || echo '?') checkout), load $(cut -d' ' -f1-3 /proc/loadavg)"
 show() { # file label
 	python3 - "$1" "$2" <<'PY'
 import json, sys

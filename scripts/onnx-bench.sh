@@ -7,7 +7,10 @@
 # Without MODEL it trains configs/mnist-swish.yaml (784-512(swish)-10,
 # float32) for one epoch into a temporary directory. nnfc's side is
 # BenchmarkEval (internal/onnx: internal/infer's Evaluate, what nnfc eval
-# runs, on the MNIST test set); ONNX Runtime's is tools/ort/bench.js
+# runs, on the MNIST test set: forward pass, loss and every metric) and
+# BenchmarkInfer (inference alone: normalization, infer.Model.Classify's
+# forward pass on packed weights, softmax and arg-max, what the exported
+# graph computes); ONNX Runtime's is tools/ort/bench.js
 # (onnxruntime-node 1.30, CPU provider, from Node) on the .onnx file that
 # nnfc export writes. Needs make deps and make data. Timings on a shared
 # machine are noisy: compare within a round.
@@ -36,8 +39,9 @@ for r in $(seq "$ROUNDS"); do
 	for t in 1 2; do
 		node tools/ort/bench.js "$tmp/model.onnx" "$images" "$SECONDS_EACH" "$t" 1,1000 | sed "s/^RESULT /RESULT round=$r /"
 		(cd internal/onnx && NNFC_ONNX_BENCH_MODEL="$model" NNFC_BENCH_THREADS=$t NNFC_MNIST_DIR="$MNIST" \
-			"$tmp/onnx.test" -test.run '^$' -test.bench BenchmarkEval -test.benchtime "${SECONDS_EACH}s") |
-			sed -n "s|^BenchmarkEval/threads=\([0-9]*\)/batch=\([0-9]*\)[-0-9]* .* \([0-9.e+]*\) samples/s.*|RESULT round=$r nnfc threads=\1 batch=\2 samples_per_s=\3|p"
+			"$tmp/onnx.test" -test.run '^$' -test.bench 'BenchmarkEval|BenchmarkInfer' -test.benchtime "${SECONDS_EACH}s") |
+			sed -n -e "s|^BenchmarkEval/threads=\([0-9]*\)/batch=\([0-9]*\)[-0-9]* .* \([0-9.e+]*\) samples/s.*|RESULT round=$r nnfc threads=\1 batch=\2 samples_per_s=\3|p" \
+				-e "s|^BenchmarkInfer/threads=\([0-9]*\)/batch=\([0-9]*\)[-0-9]* .* \([0-9.e+]*\) samples/s.*|RESULT round=$r infer threads=\1 batch=\2 samples_per_s=\3|p"
 	done
 done | tee "$tmp/results"
 /usr/bin/python3 - "$tmp/results" <<'PY'
@@ -48,10 +52,12 @@ for line in open(sys.argv[1]):
     if m:
         rows.setdefault((int(m[3]), int(m[2]), m[1]), []).append(float(m[4]))
 print("\nmedian samples/s over %d rounds" % max(len(v) for v in rows.values()))
-print("%-7s %-8s %12s %12s %8s" % ("batch", "threads", "nnfc eval", "ORT", "nnfc/ORT"))
+print("%-7s %-8s %12s %12s %12s %9s %10s" % ("batch", "threads", "nnfc eval", "nnfc infer", "ORT", "eval/ORT", "infer/ORT"))
 for b in sorted({k[0] for k in rows}):
     for t in sorted({k[1] for k in rows}):
-        n, o = rows.get((b, t, "nnfc")), rows.get((b, t, "ort"))
+        n, i, o = rows.get((b, t, "nnfc")), rows.get((b, t, "infer")), rows.get((b, t, "ort"))
         if n and o:
-            print("%-7d %-8d %12.0f %12.0f %8.2f" % (b, t, statistics.median(n), statistics.median(o), statistics.median(n) / statistics.median(o)))
+            mi = statistics.median(i) if i else float("nan")
+            print("%-7d %-8d %12.0f %12.0f %12.0f %9.2f %10.2f" % (b, t, statistics.median(n), mi, statistics.median(o),
+                  statistics.median(n) / statistics.median(o), mi / statistics.median(o)))
 PY

@@ -43,7 +43,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 NNFC_DATA_DIR="$MNIST_DIR" "$BIN" train --config "$CONFIG" --print-config >"$OUT/resolved.yaml"
 
 echo "speedrun: $CONFIG, target test accuracy $TARGET, seeds $SEEDS, $THREADS threads; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs"
-echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY (both); nnfc $("$BIN" version 2>/dev/null | head -1)"
+echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY (both); $("$BIN" version 2>/dev/null | head -1)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 run_nnfc() { # seed

@@ -389,8 +389,9 @@ void nnfc_dnnl_version(int *v) {
 // read). Without it every call of nnfc_matmul reads W in its plain layout,
 // which the kernel copies into its own blocks each time: the forward
 // product 1000×784·784×512 took 7.0-7.3 ms of CPU packed against
-// 7.7-8.0 ms plain, one row 0.019 ms against 0.048 ms (one thread, load
-// 12, best of 30-300 calls). A primitive is built per row count m and
+// 7.7-8.0 ms plain (one thread, load 12, best of 30 calls; a lone row was
+// 0.019 against 0.048 ms there, but inside a forward pass a row ran
+// slower packed: packed.go takes products of 2^23 multiply-adds and more). A primitive is built per row count m and
 // thread count and kept for the packed matrix's life: up to NNFC_PK_PRIMS
 // of them (none is ever replaced, since another thread may be running
 // it); a row count beyond those takes the plain path.

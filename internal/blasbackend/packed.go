@@ -64,12 +64,16 @@ type packedWeights struct {
 	out, in int
 }
 
-// Affine runs x·Wᵀ + b on the packed weights. Products too small for
-// oneDNN's threaded path (m·out·in below tinyGemm), the bfloat16 mode,
+// Affine runs x·Wᵀ + b on the packed weights. Products below smallGemm
+// multiply-adds (a 784-512 layer: fewer than 21 rows), the bfloat16 mode,
 // and row counts without a primitive report false: the caller's plain
-// GEMM takes them.
+// GEMM takes them. Below smallGemm the packed kernel did not pay: one row
+// of a 784-512(swish)-10 forward pass took 29.2-29.4 µs of CPU packed,
+// 25.0-25.2 plain (pkg/model's BenchmarkForward, load 33), while 64 rows
+// took 8.9 µs a row packed against 9.6-9.9 plain, 1,000 rows 8.7 against
+// 9.2.
 func (p *packedWeights) Affine(x []float32, m int, b, c []float32, threads int) bool {
-	if m <= 0 || m*p.out*p.in < tinyGemm || bf16.Load() {
+	if m <= 0 || m*p.out*p.in < smallGemm || bf16.Load() {
 		return false
 	}
 	if len(x) < m*p.in || len(b) < p.out || len(c) < m*p.out {
@@ -77,9 +81,6 @@ func (p *packedWeights) Affine(x []float32, m int, b, c []float32, threads int) 
 	}
 	if threads <= 0 {
 		threads = setOMPThreads(0)
-	}
-	if m*p.out*p.in < smallGemm {
-		threads = 1 // as Sgemm: a second thread costs more than it saves
 	}
 	switch C.nnfc_packed_affine(p.pk, C.int(threads), C.int64_t(m), (*C.float)(unsafe.Pointer(&x[0])),
 		(*C.float)(unsafe.Pointer(&b[0])), (*C.float)(unsafe.Pointer(&c[0]))) {

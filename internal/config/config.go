@@ -297,8 +297,10 @@ func EnvName(key string) string {
 
 // OtherEnv are the NNFC_* environment variables nnfc reads that are not
 // configuration keys; UnknownEnv does not warn about them (nor about
-// NNFC_TEST_*, the tests' own).
-var OtherEnv = []string{"NNFC_OPENBLAS_GUARD", "NNFC_GUARD_CHILD", "NNFC_MNIST_DIR", "NNFC_FASHION_MNIST_DIR", "NNFC_BENCH_THREADS",
+// NNFC_TEST_*, the tests' own). NNFC_TABLES_DIR is where the tests find
+// make data's tables: set for go test, it reaches the nnfc processes the
+// tests start.
+var OtherEnv = []string{"NNFC_OPENBLAS_GUARD", "NNFC_GUARD_CHILD", "NNFC_MNIST_DIR", "NNFC_FASHION_MNIST_DIR", "NNFC_TABLES_DIR", "NNFC_BENCH_THREADS",
 	"NNFC_ONEDNN_MATMUL", "NNFC_ONEDNN_SPLIT",
 	"NNFC_BENCH_SAMPLES", "NNFC_BENCH_HIDDEN", "NNFC_BENCH_GEMM_SECONDS", "NNFC_EMBED_MAX_POINTS", "NNFC_EMBED_ITERS"}
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/infer"
+	"github.com/nnfc/nnfc/internal/vec"
 	"github.com/nnfc/nnfc/pkg/data"
 )
 
@@ -75,8 +76,9 @@ func BenchmarkEval(b *testing.B) {
 }
 
 // BenchmarkInfer is nnfc's inference alone on the same data as
-// BenchmarkEval: per batch, the raw pixels normalized into a buffer (the
-// graph's Sub/Mul on ONNX Runtime's side), then infer.Model.Classify (the
+// BenchmarkEval: per batch, the raw pixels copied into a buffer, checked
+// and normalized there (vec.NormalizeFinite32, nnfc serve's input pass;
+// the graph's Sub/Mul on ONNX Runtime's side), then infer.Model.Classify (the
 // inference forward pass on packed weights, softmax and arg-max: what
 // the exported graph computes), no loss and no metrics. The nnfc-infer
 // side of scripts/onnx-bench.sh.
@@ -120,11 +122,9 @@ func BenchmarkInfer(b *testing.B) {
 		probs, pred := make([]float64, batch*k), make([]int32, batch)
 		pass := func() {
 			for lo := 0; lo+batch <= n; lo += batch {
-				for r := range batch {
-					src, dst := raw[(lo+r)*d:(lo+r+1)*d], x[r*d:(r+1)*d]
-					for j, v := range src {
-						dst[j] = (v - shift[j]) * scale[j]
-					}
+				copy(x, raw[lo*d:(lo+batch)*d])
+				if vec.NormalizeFinite32(x, d, shift, scale) >= 0 {
+					b.Fatal("a pixel that is not finite")
 				}
 				if err := m.Classify(x, batch, probs, pred); err != nil {
 					b.Fatal(err)

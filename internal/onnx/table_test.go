@@ -44,7 +44,8 @@ func tablePath(t *testing.T, name string) string {
 
 // rawPenguins are raw rows as a user has them: NA cells in every
 // measurement, a blank and a "?" sex, islands the training data never had
-// (Atlantis, Lemuria), the columns in another order and an extra column.
+// (Atlantis, Lemuria), white space around cells, the columns in another
+// order and an extra column.
 const rawPenguins = `note,island,sex,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,year,species
 a,Torgersen,NA,34.1,18.1,193,3475,2007,Adelie
 b,Atlantis,male,50.0,15.3,220,5550,2009,Gentoo
@@ -54,7 +55,12 @@ e,Lemuria,,45.2,17.8,198,3950,2007,Chinstrap
 f,Dream,male,39.2,21.1,196,4150,2007,Adelie
 g,Biscoe,?,47.3,13.8,216,,2009,Gentoo
 h,Atlantis,female,NA,18.4,184,3475,2008,Adelie
-`
+` +
+	// White space around cells (tabs, a no-break space): nnfc reads every
+	// cell trimmed; the graph takes strings as they come (ONNX has no
+	// strip op), so its caller trims them, as tableFeeds does.
+	"i,\tTorgersen, female\t, 36.7,19.3,193,3450,2007 ,Adelie\n" +
+	"j,Dream\u00a0,\u00a0male,51.3,19.2,193,3650,\t2007,Chinstrap\n"
 
 // trainTable trains the run the YAML describes (its out_dir is
 // dir/name) as nnfc train does, and returns its model file.

@@ -33,8 +33,10 @@ func tableFile(t *testing.T, name string) string {
 
 // TestSweepPerTask sweeps each task beyond classification with the real
 // binary on a real table, three learning rates of a few epochs each: a
-// regression (diabetes) ranked by val_rmse, lower first, and a binary
-// model (breast cancer) ranked by val_roc_auc, higher first. For every
+// regression (diabetes) ranked by val_rmse, lower first, a binary model
+// (breast cancer) ranked by val_roc_auc, higher first, and a multilabel
+// model (the digits' even/≥5/prime labels) by its default val_f1_micro,
+// higher first. For every
 // trial the best epoch and value are recomputed from its metrics.jsonl in
 // the metric's direction; the table is sorted by them, names its metric,
 // and the progress and --json answer show the best trial's value.
@@ -55,6 +57,12 @@ model: {task: binary, hidden: [8]}
 optimizer: {rule: sgd}
 train: {epochs: 3, batch_size: 32, monitor: val_roc_auc}
 `, tableFile(t, "breast_cancer-train.csv")), "val_roc_auc", "roc_auc", true},
+		{"multilabel", fmt.Sprintf(`seed: 1
+data: {source: table, train: %s, target: [even, ge5, prime], exclude: [digit, tags], types: {p16: numeric, p31: numeric, p56: numeric}, val_fraction: 0.15}
+model: {task: multilabel, hidden: [16]}
+optimizer: {rule: adam}
+train: {epochs: 3, batch_size: 64}
+`, tableFile(t, "digit-labels-train.csv")), "val_f1_micro", "f1_micro", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

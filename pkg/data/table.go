@@ -269,9 +269,20 @@ func (t *Table) setHeader(rec []string, noHeader bool) error {
 	return nil
 }
 
-// add appends one cell; n is the number of rows already in the column.
+// padByte reports whether a cell starting or ending with b may have
+// white space to trim: ASCII white space, or the first byte of a
+// multi-byte rune (strings.TrimSpace also trims U+0085 and U+00A0). Every
+// cell is trimmed the same way, whichever white space surrounds it (a
+// cell of tabs once kept them: only a space at either end triggered the
+// trim).
+func padByte(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f' || b >= 0x80
+}
+
+// add appends one cell (trimmed of surrounding white space); n is the
+// number of rows already in the column.
 func (c *TableColumn) add(field string, isNA func(string) bool, n int) {
-	if len(field) > 0 && (field[0] == ' ' || field[len(field)-1] == ' ') {
+	if len(field) > 0 && (padByte(field[0]) || padByte(field[len(field)-1])) {
 		field = strings.TrimSpace(field)
 	}
 	if isNA(field) {

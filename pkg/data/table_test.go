@@ -78,6 +78,31 @@ func TestReadTableRFC4180(t *testing.T) {
 	}
 }
 
+// TestReadTableTrimsEveryCell: a cell is read without the white space
+// around it, whichever it is (spaces, tabs, a no-break space, in a quoted
+// field too), for categories, numbers and NA strings alike; white space
+// inside a cell stays. Before, only a space at either end set the trim
+// off, so a tab-padded category was a category of its own.
+func TestReadTableTrimsEveryCell(t *testing.T) {
+	text := "species,x\nAdelie,1\n Adelie ,\t2\n\"\tAdelie\",3\u00a0\nAdelie\u00a0,NA\t\n\"Adelie\r\n\", ?\nSea Lion,5\n"
+	tb, err := ReadTable(writeTable(t, "t.csv", text), TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, x := tb.Column("species"), tb.Column("x")
+	for i := range 5 {
+		if got := sp.String(i); got != "Adelie" || sp.Codes[i] != sp.Codes[0] {
+			t.Errorf("row %d: species %q (code %d), want Adelie (code %d)", i, got, sp.Codes[i], sp.Codes[0])
+		}
+	}
+	if got := sp.String(5); got != "Sea Lion" {
+		t.Errorf("row 5: species %q, want the inner space kept", got)
+	}
+	if !x.IsNumeric() || x.Num[0] != 1 || x.Num[1] != 2 || x.Num[2] != 3 || !x.Missing(3) || !x.Missing(4) || x.Num[5] != 5 {
+		t.Errorf("x = %v (numeric %v), want 1, 2, 3, NA, NA, 5", x.Num, x.IsNumeric())
+	}
+}
+
 // TestTableColumnTurnsToStrings: a numeric column meeting a string keeps
 // its earlier numbers in their shortest form.
 func TestTableColumnTurnsToStrings(t *testing.T) {

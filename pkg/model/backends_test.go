@@ -70,13 +70,16 @@ func TestInferPacked(t *testing.T) {
 	if err := blasbackend.Select(blasbackend.OneDNNName); err != nil {
 		t.Fatal(err)
 	}
-	spec := model.Spec{InputDim: 300, Hidden: []int{256, 128}, Activations: []string{"swish", "relu"}, Classes: 10, Loss: "softmax", Init: "he"}
+	// 200-row blocks of 400 rows: the first two products of each are
+	// above the packed path's threshold (2^23 multiply-adds), the last
+	// below it.
+	spec := model.Spec{InputDim: 600, Hidden: []int{512, 256}, Activations: []string{"swish", "relu"}, Classes: 10, Loss: "softmax", Init: "he"}
 	net, err := model.New[float32](spec, rand.New(rand.NewPCG(11, 12)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	net.SetTraining(false)
-	x, _ := randomBatch[float32](rand.New(rand.NewPCG(13, 14)), 200, spec)
+	x, _ := randomBatch[float32](rand.New(rand.NewPCG(13, 14)), 400, spec)
 	for _, threads := range []int{1, 2} {
 		if err := blasbackend.Init(threads); err != nil {
 			t.Fatal(err)
@@ -90,15 +93,13 @@ func TestInferPacked(t *testing.T) {
 			before := blasbackend.PackedCalls()
 			got := net.Infer(x).Data
 			model.InferBlockRows = 64
-			// The two large products ran packed in every block of rows
-			// (the last one, 10 wide, may be below the packed path's
-			// threshold in a block).
+			// The two large products ran packed in every block of rows.
 			blocks := 1
 			if threads == 2 && blockRows > 0 {
 				blocks = 2
 			}
-			if n := blasbackend.PackedCalls() - before; n < int64(2*blocks) {
-				t.Errorf("threads %d, blocks %d: %d packed products, want %d or more", threads, blocks, n, 2*blocks)
+			if n := blasbackend.PackedCalls() - before; n != int64(2*blocks) {
+				t.Errorf("threads %d, blocks %d: %d packed products, want %d", threads, blocks, n, 2*blocks)
 			}
 			closeAll(t, fmt.Sprintf("threads %d, block rows %d: Infer (packed) vs Scores", threads, blockRows), got, want, 1e-5)
 		}

@@ -6,9 +6,11 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/vec"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 	"github.com/nnfc/nnfc/pkg/optim"
@@ -132,4 +134,107 @@ func benchThreads() int {
 		return v
 	}
 	return 1
+}
+
+// BenchmarkTrainStepRules is Net.TrainStep of bench-rules.sh's network
+// (784-512-10 ReLU, float32, batch 64) under each update rule, with W's
+// gradient and the rule in one pass (gemm=fused, vec.GemmRule32: the
+// oneDNN default) and without it (gemm=blas: the BLAS GEMM, then the
+// rule's loop), for a before/after comparison in one binary.
+// NNFC_BENCH_THREADS=2 runs it on two threads.
+func BenchmarkTrainStepRules(b *testing.B) {
+	const n, d, h, c = 64, 784, 512, 10
+	for _, rule := range optim.Rules {
+		for _, gemm := range []string{"fused", "blas"} {
+			if rule == "sgd" && gemm == "blas" {
+				continue // SGD's update is in the BLAS GEMM either way
+			}
+			b.Run(fmt.Sprintf("rule=%s,gemm=%s", rule, gemm), func(b *testing.B) {
+				useBLAS(b)
+				defer vec.SetGemmRules(vec.GemmRules())
+				vec.SetGemmRules(gemm == "fused" && vec.GemmRules())
+				spec := model.Spec{InputDim: d, Hidden: []int{h}, Activations: []string{"relu"}, Classes: c, Loss: "softmax", Init: "he"}
+				rng := rand.New(rand.NewPCG(1, 2))
+				net, err := model.New[float32](spec, rng)
+				if err != nil {
+					b.Fatal(err)
+				}
+				cfg, _ := optim.Defaults(rule)
+				opt, err := optim.New(cfg, net.Params())
+				if err != nil {
+					b.Fatal(err)
+				}
+				x := layers.NewMatrix[float32](n, d)
+				for i := range x.Data {
+					x.Data[i] = float32(rng.Float64())
+				}
+				y := make([]int32, n)
+				for i := range y {
+					y[i] = int32(rng.IntN(c))
+				}
+				blasbackend.OnPoolThread(func() {
+					bl := blasbackend.BeginLoop()
+					defer bl.End()
+					net.TrainStep(x, layers.Classes[float32](y), opt, 1e-3)
+					b.ResetTimer()
+					for b.Loop() {
+						net.TrainStep(x, layers.Classes[float32](y), opt, 1e-3)
+						bl.Step()
+					}
+				})
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+			})
+		}
+	}
+}
+
+// BenchmarkForward compares the forward passes of a 784-512(swish)-10
+// float32 network in evaluation mode: Scores (what eval ran before
+// Infer), Infer on the plain GEMM, and Infer on packed weights (Net.Pack:
+// what infer.Open sets up), at 1, 64 and 1000 rows, with the CPU time of
+// the process per row beside the wall time.
+func BenchmarkForward(b *testing.B) {
+	useBLAS(b)
+	spec := model.Spec{InputDim: 784, Hidden: []int{512}, Activations: []string{"swish"}, Classes: 10, Loss: "softmax", Init: "he"}
+	net, err := model.New[float32](spec, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	net.SetTraining(false)
+	for _, rows := range []int{1, 64, 1000} {
+		x, _ := randomBatch[float32](rand.New(rand.NewPCG(3, 4)), rows, spec)
+		for _, path := range []string{"scores", "infer", "infer-packed"} {
+			b.Run(fmt.Sprintf("rows=%d/%s", rows, path), func(b *testing.B) {
+				net.Unpack()
+				run := net.Infer
+				switch path {
+				case "scores":
+					run = net.Scores
+				case "infer-packed":
+					if net.Pack() == 0 {
+						b.Skip("no Packer in this build")
+					}
+				}
+				blasbackend.OnPoolThread(func() {
+					run(x)
+					b.ResetTimer()
+					c0 := processCPU()
+					for b.Loop() {
+						run(x)
+					}
+					b.ReportMetric(float64(processCPU()-c0)/float64(b.N*rows), "cpu-ns/row")
+				})
+			})
+		}
+	}
+	net.Unpack()
+}
+
+// processCPU is the process's CPU time (every thread's) in nanoseconds.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

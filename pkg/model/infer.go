@@ -1,15 +1,25 @@
 package model
 
 import (
+	"os"
+	"strconv"
 	"sync"
 
 	"github.com/nnfc/nnfc/pkg/layers"
 )
 
 // InferBlockRows is the fewest rows per block for which Infer cuts a
-// batch into blocks run at once (see Infer); 0 or less: never. A variable
-// for benchmarks.
-var InferBlockRows = 64
+// batch into blocks run at once (see Infer); 0 or less: never (each
+// product then runs on the Packer's threads). A variable for benchmarks;
+// NNFC_INFER_BLOCK_ROWS sets it at start, to compare the two.
+var InferBlockRows = envInt("NNFC_INFER_BLOCK_ROWS", 64)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
 
 // inference holds Infer's buffers: one output matrix per layer that
 // changes the width (an affine or fused stage), kept between calls.
