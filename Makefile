@@ -51,9 +51,12 @@ install: build ## build, then copy bin/nnfc to INSTALL_DIR (default GOBIN or GOP
 	@mkdir -p $(INSTALL_DIR) && install -m 755 $(BIN) $(INSTALL_DIR)/nnfc && echo "installed $(INSTALL_DIR)/nnfc"
 	@case ":$$PATH:" in *":$(INSTALL_DIR):"*) ;; *) echo "$(INSTALL_DIR) is not on your PATH: export PATH=\"$(INSTALL_DIR):\$$PATH\" (or run bin/nnfc)";; esac
 
+# -timeout 30m: cmd/nnfc runs the real binary end to end (~1.5 min on CI's quiet
+# 2 cores, 5-9 min at load 35-45); go test's default 10 minutes per package was
+# too close under load. A hang still fails, at 30 minutes, inside CI's 90.
 test: deps data slurm-up ## vet, gofmt, the whole test suite (real MNIST included), a short fuzz of every reader, and the pure-Go build's tests
 	@$(MAKE) --no-print-directory lint
-	NNFC_MNIST_DIR=$(CURDIR)/$(MNIST_DIR) NNFC_FASHION_MNIST_DIR=$(CURDIR)/$(FASHION_DIR) $(GO) test ./...
+	NNFC_MNIST_DIR=$(CURDIR)/$(MNIST_DIR) NNFC_FASHION_MNIST_DIR=$(CURDIR)/$(FASHION_DIR) $(GO) test -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
 	CGO_ENABLED=0 $(GO) test ./pkg/... ./internal/config/ ./internal/blasbackend/ ./internal/vec/ ./internal/bench/ ./internal/train/
 
