@@ -31,9 +31,11 @@ func newCmdPredict(io IO, runF func(*predictOptions) error) *cobra.Command {
 		Long: `Read samples, normalize them with the model's stored statistics, and write
 one CSV row per sample: row index, predicted class, and the probability of
 each class (a binary model: the class at its stored threshold). A
-regression writes the row index and the predicted value of each target in
-the data's units, under the target columns' names (a target column in the
-input is ignored). Rows are numbered from 0 across the inputs, in the
+multilabel model writes the labels at or above its threshold (labels,
+';'-joined) and each label's probability (p_<label>). A regression writes
+the row index and the predicted value of each target in the data's units,
+under the target columns' names (a target column in the input is
+ignored). Rows are numbered from 0 across the inputs, in the
 order given. The kind of each input is recognized from its contents:
 
   CSV         one sample per row, features only (a header row is detected)
