@@ -48,7 +48,7 @@ func (binary) Takes() []string {
 }
 
 func (binary) Omit() []string {
-	return []string{"model.code_dim", "model.loss", "model.label_smoothing"}
+	return []string{"model.code_dim", "model.loss", "model.label_smoothing", "model.huber_delta"}
 }
 
 func (binary) Spec(m Model, inputDim, classes, _ int) model.Spec {

@@ -33,9 +33,6 @@ func (classifier) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	if !slices.Contains(layers.Losses, m.Loss) {
 		bad("model.loss", "must be one of %s, got %q", strings.Join(layers.Losses, ", "), m.Loss)
 	}
-	if set["model.huber_delta"] {
-		bad("model.huber_delta", "applies only to model.task regression with model.loss huber")
-	}
 	if !(m.LabelSmoothing >= 0 && m.LabelSmoothing <= 1) {
 		bad("model.label_smoothing", "must be in [0,1] (the ε of the targets (1−ε)·onehot + ε/classes; 0: off), got %g", m.LabelSmoothing)
 	} else if m.LabelSmoothing > 0 && m.Loss != "softmax" {

@@ -57,7 +57,7 @@ func (multilabel) Check(m Model, _ string, set map[string]bool, bad Bad) {
 func (multilabel) Takes() []string { return []string{"model.pos_weight", "model.threshold"} }
 
 func (multilabel) Omit() []string {
-	return []string{"model.code_dim", "model.loss", "model.label_smoothing"}
+	return []string{"model.code_dim", "model.loss", "model.label_smoothing", "model.huber_delta"}
 }
 
 // Spec: one logit per label (Classes = the labels, data.Dataset.K).

@@ -64,6 +64,9 @@ func (regression) Check(m Model, _ string, set map[string]bool, bad Bad) {
 	}
 }
 
+// Takes: model.huber_delta (with model.loss huber, checked in Check).
+func (regression) Takes() []string { return []string{"model.huber_delta"} }
+
 func (regression) Omit() []string {
 	return []string{"model.code_dim", "model.label_smoothing", "model.pos_weight", "model.threshold"}
 }

@@ -58,7 +58,7 @@ type Model struct {
 // taskKeys are the keys only some tasks take; a task names those it
 // takes with a Takes method (taker), and Check reports the others when
 // set.
-var taskKeys = []string{"model.pos_weight", "model.threshold", ClassWeightsKey, "data.positive"}
+var taskKeys = []string{"model.pos_weight", "model.threshold", ClassWeightsKey, "data.positive", "model.huber_delta"}
 
 // A taker is a task that takes some of taskKeys.
 type taker interface {
