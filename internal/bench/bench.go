@@ -10,10 +10,10 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/sysinfo"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
@@ -300,7 +300,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 	tAll := time.Now()
 	for e := 0; e < o.Epochs; e++ {
 		bound := gb.rate(o.GemmSeconds)
-		c0 := cpuSeconds()
+		c0 := sysinfo.CPUSeconds()
 		t0 := time.Now()
 		data.Shuffle(perm, shuffle)
 		var lossSum float64
@@ -313,7 +313,7 @@ func run[T layers.Float](o Options, ds *data.Dataset) (*Summary, error) {
 			bl.Step()
 		}
 		trainS := time.Since(t0).Seconds()
-		trainCPU := cpuSeconds() - c0
+		trainCPU := sysinfo.CPUSeconds() - c0
 		if math.IsNaN(lossSum) || math.IsInf(lossSum, 0) {
 			// A step with a non-finite loss skips its backward pass: the
 			// rate would not be a training rate.
@@ -410,16 +410,6 @@ func median(xs []float64) float64 {
 		return s[k/2]
 	}
 	return (s[k/2-1] + s[k/2]) / 2
-}
-
-// cpuSeconds is the user+system CPU time of the process so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return math.NaN()
-	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)*1e-6 }
-	return tv(ru.Utime) + tv(ru.Stime)
 }
 
 // bfloat16 turns the backend's bfloat16 mode on for --precision bfloat16

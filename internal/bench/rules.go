@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
+	"github.com/nnfc/nnfc/internal/sysinfo"
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/layers"
 )
@@ -115,12 +116,12 @@ func ruleRates[T layers.Float](o Options, ds *data.Dataset, rules []string, roun
 		for k := range vs {
 			v := vs[(k+r)%len(vs)]
 			trainStep(v) // untimed: the previous block left other rules' data in cache
-			c0, t0 := cpuSeconds(), time.Now()
+			c0, t0 := sysinfo.CPUSeconds(), time.Now()
 			for i := 0; i < steps; i++ {
 				trainStep(v)
 				bl.Step()
 			}
-			el, cpu := time.Since(t0).Seconds(), cpuSeconds()-c0
+			el, cpu := time.Since(t0).Seconds(), sysinfo.CPUSeconds()-c0
 			v.wall = append(v.wall, float64(steps*bs)/el)
 			v.cpu = append(v.cpu, float64(steps*bs)/cpu)
 		}
