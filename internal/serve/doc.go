@@ -29,8 +29,9 @@
 //	metrics.go  Prometheus metrics (client_golang)
 //
 // A request's rows are read as nnfc predict reads a CSV cell (float64,
-// then float32; a binary FP32 tensor is used in place), normalized in float32 with the model's stored
-// statistics, and run by the same calls as nnfc predict (Net.Scores,
-// layers.Softmax, model.Predict): answers equal predict's to the digits
+// then float32; a binary FP32 tensor is used in place; a float64 table
+// model's rows stay float64), normalized with the model's stored
+// statistics, and run by the same calls as nnfc predict (Net.Infer on the
+// weights infer.Open packed, then the task's probabilities and decision): answers equal predict's to the digits
 // it prints (a batch of other rows may change the last bit of a GEMM).
 package serve

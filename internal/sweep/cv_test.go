@@ -18,17 +18,7 @@ import (
 // fetches it into data/tables; NNFC_TABLES_DIR overrides).
 func penguinsCV(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("NNFC_TABLES_DIR")
-	if dir == "" {
-		dir = "../../data/tables"
-	}
-	p, err := filepath.Abs(filepath.Join(dir, "penguins.csv"))
-	if err == nil {
-		_, err = os.Stat(p)
-	}
-	if err != nil {
-		t.Fatalf("%v: run make data (it fetches the real tables into data/tables)", err)
-	}
+	p := tableFile(t, "penguins.csv")
 	return writeFile(t, t.TempDir(), "penguins.yaml", fmt.Sprintf(`seed: 3
 data: {source: table, train: %s, target: species, normalize: none}
 model: {hidden: [8]}

@@ -369,7 +369,6 @@ func sameShapes[T layers.Float](a, b *model.Net[T]) bool {
 	return true
 }
 
-// bestValue is the monitored metric's value at the best epoch.
 // bestMetrics are the validation metrics of the best epoch, nil before
 // one.
 func bestMetrics(st *state) map[string]float64 {
@@ -379,6 +378,7 @@ func bestMetrics(st *state) map[string]float64 {
 	return nil
 }
 
+// bestValue is the monitored metric's value at the best epoch.
 func bestValue(st *state, monitor string) float64 {
 	if st.BestEpoch >= 1 && st.BestEpoch <= len(st.History) {
 		return st.History[st.BestEpoch-1].Value(monitor)

@@ -470,9 +470,6 @@ func (d *Dataset) cut(n int) (a, b *Dataset) {
 	if d.X64 != nil {
 		a.X64, b.X64 = d.X64[:n*D:n*D], d.X64[n*D:]
 	}
-	if d.W != nil {
-		a.W, b.W = d.W[:n:n], d.W[n:]
-	}
 	return a, b
 }
 

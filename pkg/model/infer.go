@@ -137,7 +137,7 @@ func (f *inference[T]) whole(end, rows int) *layers.Matrix[T] {
 }
 
 // inferRows runs rows [lo, hi) of x through the network, writing rows
-// [lo, hi) of the buffers (threads: the packed products' thread count,
+// [lo, hi) of the buffers inferBlocks sized (threads: the packed products' thread count,
 // 0 for the default), and returns the last layer's output for those rows
 // (a layer without an inference pass returns its Forward's).
 func (n *Net[T]) inferRows(x *layers.Matrix[T], lo, hi, threads int) *layers.Matrix[T] {
@@ -145,7 +145,6 @@ func (n *Net[T]) inferRows(x *layers.Matrix[T], lo, hi, threads int) *layers.Mat
 	for i := 0; i < len(n.Layers); i++ {
 		switch l := n.Layers[i].(type) {
 		case *layers.Affine[T]:
-			n.inf.size0(i, x.Rows, l.Out)
 			out := rowView(n.inf.out[i], lo, hi)
 			if f := n.fusedAt(i); f != nil {
 				f.Infer(h, out, threads)
@@ -161,14 +160,6 @@ func (n *Net[T]) inferRows(x *layers.Matrix[T], lo, hi, threads int) *layers.Mat
 		}
 	}
 	return h
-}
-
-// size0 sizes buffer i for a whole batch unless it already is (the
-// blocks' calls find it sized by inferBlocks).
-func (f *inference[T]) size0(i, rows, cols int) {
-	if m := f.out[i]; m == nil || m.Rows != rows || m.Cols != cols {
-		f.size(i, rows, cols)
-	}
 }
 
 // rowView is rows [lo, hi) of m, sharing its data.
