@@ -37,10 +37,12 @@ early when it passes 4× its minimum. The suggested rate is printed and
 written with the curve to OUT/lrfind.json, and the curve drawn in
 OUT/lrfind.png (OUT: the config's train.out_dir with -lrfind added).
 
---rule edge (the default) takes the rate at which the test diverged,
-divided by 10: a one-cycle schedule's peak wants a rate near the edge of
-stability (make lrfind-check measures it against a 7-point grid on MNIST
-and Fashion-MNIST). valley (fastai's) takes the rate 5/9 along the longest
+--rule auto (the default) is edge for sgd, momentum and nesterov, valley
+for rmsprop, adam and adamw. edge takes the rate at which the test
+diverged, divided by 10: with SGD-family rules a one-cycle schedule's peak
+wants a rate near the edge of stability (make lrfind-check measures it
+against a 7-point grid on MNIST and Fashion-MNIST); an adaptive rule's
+loss rises long before it blows up, and may not blow up at all. valley (fastai's) takes the rate 5/9 along the longest
 descending stretch of the smoothed curve, near the start of the fall: a
 cautious constant rate, far below one-cycle's best peak. steepest takes
 the rate where the smoothed curve falls fastest against log(rate);
@@ -119,7 +121,11 @@ func runLRFind(o *lrfindOptions) error {
 	fmt.Fprintf(w, "valley    %.3g\n", r.Valley)
 	fmt.Fprintf(w, "steepest  %.3g\n", r.Steepest)
 	fmt.Fprintf(w, "min/10    %.3g\n", r.MinimumBy10)
-	fmt.Fprintf(w, "suggested lr %.3g (rule %s; the peak of schedule.kind onecycle)\n", r.Suggested, r.Rule)
+	rule := r.Rule
+	if r.RuleAsked == "auto" {
+		rule += ", auto for " + r.Optimizer
+	}
+	fmt.Fprintf(w, "suggested lr %.3g (rule %s; the peak of schedule.kind onecycle)\n", r.Suggested, rule)
 	fmt.Fprintf(w, "wrote %s, %s\n", jsonPath, pngPath)
 	if o.Apply != "" {
 		src, err := os.ReadFile(o.ConfigPath)

@@ -29,11 +29,24 @@ type Options struct {
 }
 
 // Defaults are fastai's lr_find defaults (1e-7 to 10 over 100 steps) with
-// the edge rule.
-func Defaults() Options { return Options{MinLR: 1e-7, MaxLR: 10, Steps: 100, Rule: "edge"} }
+// the auto rule.
+func Defaults() Options { return Options{MinLR: 1e-7, MaxLR: 10, Steps: 100, Rule: "auto"} }
 
 // Rules lists the suggestion rules, the default first.
-var Rules = []string{"edge", "valley", "steepest", "minimum"}
+var Rules = []string{"auto", "edge", "valley", "steepest", "minimum"}
+
+// AutoRule is the rule auto stands for with the update rule optRule:
+// valley for the adaptive rules (rmsprop, adam, adamw: their step does
+// not grow with the gradient, so the loss rises long before it blows
+// up, and fastai's valley is made with Adam), edge for the others (sgd,
+// momentum, nesterov: measured against a grid by make lrfind-check).
+func AutoRule(optRule string) string {
+	switch optRule {
+	case "rmsprop", "adam", "adamw":
+		return "valley"
+	}
+	return "edge"
+}
 
 // EdgeDivisor: the edge rule suggests the rate at which the test
 // diverged divided by this (an order of magnitude below the blow-up).
@@ -58,7 +71,8 @@ func (o Options) Check() error {
 // the suggestions. It is written as JSON (lrfind.json).
 type Result struct {
 	Config    string  `json:"config"`
-	Rule      string  `json:"rule"`
+	Rule      string  `json:"rule"`       // the rule of the suggestion
+	RuleAsked string  `json:"rule_asked"` // --rule: Rule, or auto
 	Suggested float64 `json:"suggested_lr"`
 	// The rates each rule gives: Edge (DivergedLR / EdgeDivisor; 0 when
 	// the test did not diverge), Valley, Steepest, and the rate of the
@@ -128,7 +142,11 @@ func run[T layers.Float](c config.Config, o Options) (*Result, error) {
 	perm := make([]int, tr.N)
 	x, y := &layers.Matrix[T]{}, make([]int32, bs)
 	v, w := &layers.Matrix[T]{}, make([]T, bs)
-	r := &Result{Rule: o.Rule, MinLR: o.MinLR, MaxLR: o.MaxLR, Steps: o.Steps, Stopped: "completed",
+	rule := o.Rule
+	if rule == "auto" {
+		rule = AutoRule(c.Optimizer.Rule)
+	}
+	r := &Result{Rule: rule, RuleAsked: o.Rule, MinLR: o.MinLR, MaxLR: o.MaxLR, Steps: o.Steps, Stopped: "completed",
 		Optimizer: c.Optimizer.Rule, BatchSize: bs}
 	bl := blasbackend.BeginLoop()
 	defer bl.End()
@@ -207,7 +225,11 @@ func (r *Result) suggest() error {
 		r.Suggested = r.MinimumBy10
 	default:
 		if r.Edge == 0 {
-			return fmt.Errorf("--rule edge: the loss did not diverge by --max-lr %g (%d steps, %s); raise --max-lr, or choose --rule valley, steepest or minimum", r.MaxLR, len(r.LR), r.Stopped)
+			rule := "--rule edge"
+			if r.RuleAsked == "auto" {
+				rule = "--rule auto (edge for " + r.Optimizer + ")"
+			}
+			return fmt.Errorf("%s: the loss did not diverge by --max-lr %g (%d steps, %s); raise --max-lr, or choose --rule valley, steepest or minimum", rule, r.MaxLR, len(r.LR), r.Stopped)
 		}
 		r.Suggested = r.Edge
 	}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/nnfc/nnfc/pkg/optim"
 )
 
 // TestRules checks the two suggestion rules on curves whose answers are
@@ -76,7 +78,7 @@ func TestSuggestRules(t *testing.T) {
 	// values; the flat start does not count); fastai's max_start is
 	// 81 − 32 = 49, sections 32/3: step 49 + 10 + 5 = 64.
 	want := map[string]float64{"edge": math.Pow(10, 2.5) / 10, "valley": rate(64), "steepest": rate(65), "minimum": rate(81) / 10}
-	for _, rule := range Rules {
+	for _, rule := range Rules[1:] {
 		r := synthetic(rule, true)
 		if err := r.suggest(); err != nil {
 			t.Fatalf("%s: %v", rule, err)
@@ -103,11 +105,27 @@ func TestSuggestRules(t *testing.T) {
 // TestCheckRule: a rule not in Rules is one line naming --rule.
 func TestCheckRule(t *testing.T) {
 	o := Defaults()
-	if o.Rule != "edge" || o.Check() != nil {
+	if o.Rule != "auto" || o.Check() != nil {
 		t.Fatalf("defaults %+v: %v", o, o.Check())
 	}
 	o.Rule = "lowest"
-	if err := o.Check(); err == nil || err.Error() != `--rule: must be one of edge, valley, steepest, minimum, got "lowest"` {
+	if err := o.Check(); err == nil || err.Error() != `--rule: must be one of auto, edge, valley, steepest, minimum, got "lowest"` {
 		t.Errorf("--rule lowest: %v", err)
+	}
+}
+
+// TestAutoRule: auto is edge for the SGD family, valley for the adaptive
+// rules, and names every update rule.
+func TestAutoRule(t *testing.T) {
+	want := map[string]string{"sgd": "edge", "momentum": "edge", "nesterov": "edge", "rmsprop": "valley", "adam": "valley", "adamw": "valley"}
+	for _, rule := range optim.Rules {
+		if got := AutoRule(rule); got != want[rule] {
+			t.Errorf("AutoRule(%s) = %s, want %q", rule, got, want[rule])
+		}
+	}
+	r := synthetic("edge", false)
+	r.RuleAsked, r.Optimizer = "auto", "nesterov"
+	if err := r.suggest(); err == nil || !strings.HasPrefix(err.Error(), "--rule auto (edge for nesterov): the loss did not diverge") {
+		t.Errorf("auto without a divergence: %v", err)
 	}
 }
