@@ -274,7 +274,7 @@ func TestFloat64MultilabelAsPredict(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, h := encodeV2(m, r, answer("V2 binary", r))
+		resp, h := encodeV2(nil, m, r, answer("V2 binary", r))
 		var got []float64
 		if binOut {
 			if h < 0 {
@@ -307,7 +307,7 @@ func TestFloat64MultilabelAsPredict(t *testing.T) {
 	var v1 struct {
 		Predictions []struct{ Probabilities []float64 }
 	}
-	if err := json.Unmarshal(encodeV1(r, answer("CSV", r)), &v1); err != nil {
+	if err := json.Unmarshal(encodeV1(nil, r, answer("CSV", r)), &v1); err != nil {
 		t.Fatal(err)
 	}
 	var got []float64
