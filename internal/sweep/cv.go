@@ -58,7 +58,7 @@ func ForConfig(path string, folds int, stratify bool) (*Sweep, error) {
 	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	s := &Sweep{Path: path, Name: name, BasePath: path, Base: base, Method: "grid", Seed: 1, CV: &CV{Folds: folds, Stratify: stratify}}
-	if _, err := s.Expand(); err != nil {
+	if _, err := s.Expand(); err != nil { // kept for the caller's Expand and Prepare
 		return nil, err
 	}
 	return s, nil
