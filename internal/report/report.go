@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -492,10 +493,24 @@ func epochTable(ms []rundir.Metrics, best int) ([]EpochRow, string) {
 			rows = append(rows, EpochRow{Metrics: m, Best: m.Epoch == best})
 		}
 	}
-	if every == 1 {
-		return rows, fmt.Sprintf("All %d epochs.", len(ms))
+	of := fmt.Sprintf("All %d epochs.", len(ms))
+	if every > 1 {
+		of = fmt.Sprintf("Every %s of the %d epochs, and the first, the best and the last; metrics.jsonl has them all.", english.Ordinal(every), len(ms))
 	}
-	return rows, fmt.Sprintf("Every %s of the %d epochs, and the first, the best and the last; metrics.jsonl has them all.", english.Ordinal(every), len(ms))
+	if slices.ContainsFunc(rows, func(r EpochRow) bool { return r.Seconds < minRateSeconds }) {
+		of += fmt.Sprintf(" No samples/s (–) for an epoch under %s: too short to say how fast training runs.", duration(minRateSeconds))
+	}
+	return rows, of
+}
+
+// trainingTime is the run's training time and its median samples/s
+// (over the epochs), the rate left out when the epochs took under
+// minRateSeconds each on average.
+func trainingTime(r *rundir.Results) string {
+	if r.Epochs > 0 && r.TrainSeconds/float64(r.Epochs) >= minRateSeconds {
+		return fmt.Sprintf("%s, median %s samples/s", duration(r.TrainSeconds), groupThousands(int(r.SamplesPerSec+0.5)))
+	}
+	return fmt.Sprintf("%s (epochs too short for a samples/s figure)", duration(r.TrainSeconds))
 }
 
 // resultRows are the lines of the run table from results.json.
@@ -507,8 +522,8 @@ func resultRows(r *rundir.Results) []KV {
 	kv := []KV{
 		{"status", status},
 		{"epochs", fmt.Sprintf("%d of %d planned", r.Epochs, r.EpochsPlanned)},
-		{"training time", fmt.Sprintf("%.1f s, median %s samples/s", r.TrainSeconds, groupThousands(int(r.SamplesPerSec+0.5)))},
-		{"wall time", fmt.Sprintf("%.1f s (the last training process: loading, training, evaluation)", r.WallSeconds)},
+		{"training time", trainingTime(r)},
+		{"wall time", fmt.Sprintf("%s (the last training process: loading, training, evaluation)", duration(r.WallSeconds))},
 		{"optimizer", fmt.Sprintf("%s, lr %g, batch %d, seed %d, %s", r.Optimizer, r.LR, r.BatchSize, r.Seed, r.Precision)},
 	}
 	if r.Test != nil {
