@@ -242,7 +242,7 @@ func TestBuildSquareImages(t *testing.T) {
 func TestEpochTable(t *testing.T) {
 	var ms []rundir.Metrics
 	for e := 1; e <= 400; e++ {
-		ms = append(ms, rundir.Metrics{Epoch: e})
+		ms = append(ms, rundir.Metrics{Epoch: e, Seconds: 1})
 	}
 	rows, note := epochTable(ms, 383)
 	if len(rows) > 30 || rows[0].Epoch != 1 || rows[len(rows)-1].Epoch != 400 {
