@@ -180,17 +180,9 @@ func (tg *Target) validateLabels() error {
 
 // describeLabels is the schema's line about a label target.
 func (tg *Target) describeLabels(dropped string) string {
-	var ls []string
-	for i, c := range tg.Classes {
-		if i < len(tg.Counts) {
-			ls = append(ls, fmt.Sprintf("%s (%d)", c, tg.Counts[i]))
-		} else {
-			ls = append(ls, c)
-		}
-	}
 	from := "columns " + strings.Join(tg.Names, ", ") + " of 0/1"
 	if tg.Sep != "" {
 		from = fmt.Sprintf("column %s, separated by %q", tg.Name, tg.Sep)
 	}
-	return fmt.Sprintf("target: %d labels from %s, with their training rows: %s%s", len(tg.Classes), from, strings.Join(ls, ", "), dropped)
+	return fmt.Sprintf("target: %d labels from %s, with their training rows: %s%s", len(tg.Classes), from, tg.classesWithCounts(), dropped)
 }

@@ -294,18 +294,13 @@ func OVRRanking(y []int32, p []float64, k int, w []float64) (auc, ap float64) {
 // meanDefined is the mean of vals[c][j] over the classes where it is not
 // NaN; NaN when there is none.
 func meanDefined(vals [][2]float64, j int) float64 {
-	var sum float64
-	var n int
-	for _, v := range vals {
-		if !math.IsNaN(v[j]) {
-			sum += v[j]
-			n++
+	v := make([]*float64, len(vals))
+	for i := range vals {
+		if !math.IsNaN(vals[i][j]) {
+			v[i] = &vals[i][j]
 		}
 	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return sum / float64(n)
+	return MeanDefined(v)
 }
 
 // ovr returns f of each class of p against the rest, NaN for a class
