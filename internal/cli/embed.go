@@ -23,6 +23,7 @@ type embedOptions struct {
 	Layer     string
 	Methods   []string
 	Kernel    string
+	Precision string
 	MaxPoints int
 	Iters     int
 	Seed      uint64
@@ -98,6 +99,7 @@ seconds (the help examples' test does).`,
 	f.StringVar(&o.Layer, "layer", "", "layer: input, h1, h2, ..., scores, or its number (default: the last hidden layer)")
 	f.StringSliceVar(&o.Methods, "method", []string{"pca", "gplvm"}, "embedding methods: pca, gplvm (comma-separated)")
 	f.StringVar(&o.Kernel, "kernel", embed.Linear, "GP-LVM kernel: linear or rbf")
+	f.StringVar(&o.Precision, "precision", embed.Float64, "GP-LVM arithmetic: float64, or mixed (the gradient's two N×D products in float32; L, K's Cholesky and K⁻¹ in float64)")
 	f.IntVar(&o.MaxPoints, "max-points", 1000, fmt.Sprintf("embed at most this many points, a seeded random subsample (GP-LVM costs O(N³) per iteration; at most %d with gplvm, %d with pca)", embedrun.MaxPointsGPLVM, embedrun.MaxPointsPCA))
 	f.IntVar(&o.Iters, "iters", 1000, "GP-LVM: maximum L-BFGS iterations")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the subsample")
@@ -147,6 +149,9 @@ func (o *embedOptions) check() error {
 		}
 		return usageError{fmt.Errorf("--max-points: must be in 3..%d%s, got %d", limit, why, o.MaxPoints)}
 	}
+	if !slices.Contains(embed.Precisions, o.Precision) {
+		return usageError{fmt.Errorf("--precision: unknown %q, want float64 or mixed", o.Precision)}
+	}
 	if o.Iters <= 0 || o.Batch <= 0 {
 		return usageError{fmt.Errorf("--iters and --batch: must be > 0, got %d and %d", o.Iters, o.Batch)}
 	}
@@ -177,7 +182,7 @@ func runEmbed(o *embedOptions) error {
 	if err := m.Prepare(ds, true); err != nil {
 		return err
 	}
-	_, err = embedrun.Run(net, ds, embedrun.Options{Layer: k, LayerName: layerName, Methods: o.Methods, Kernel: o.Kernel,
+	_, err = embedrun.Run(net, ds, embedrun.Options{Layer: k, LayerName: layerName, Methods: o.Methods, Kernel: o.Kernel, Precision: o.Precision,
 		MaxPoints: o.MaxPoints, Seed: o.Seed, Iters: o.Iters, Batch: o.Batch, Prefix: o.Out,
 		Model: o.ModelPath, Split: o.Data.split, ClassNames: m.ClassNames, Out: o.IO.Out, Log: o.IO.ErrOut})
 	return err
