@@ -232,6 +232,30 @@ func TestTriangleChunks(t *testing.T) {
 	}
 }
 
+// TestRBFKernelQ2: the RBF kernel's unrolled Q = 2 loop gives the bits of
+// the general one, α·exp(−γ/2·sqDist(x_i, x_j)), in every entry.
+func TestRBFKernelQ2(t *testing.T) {
+	g := &GPLVM{Y: lowRank(70, 6, 2, 0.3, 5), Q: 2, Kernel: RBF}
+	x, a, b, c, err := g.Init()
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := g.Theta(x, a, b, 0.6*c)
+	if _, err := g.value(theta); err != nil {
+		t.Fatal(err)
+	}
+	n := 70
+	xs, alpha, gamma := theta[:2*n], math.Exp(theta[2*n]), math.Exp(theta[2*n+2])
+	for i := range n {
+		for j := 0; j <= i; j++ {
+			want := alpha * math.Exp(-gamma/2*sqDist(xs[2*i:2*i+2], xs[2*j:2*j+2]))
+			if got := g.ws.kf[i*n+j]; got != want {
+				t.Fatalf("k[%d][%d] = %.17g, want %.17g", i, j, got, want)
+			}
+		}
+	}
+}
+
 // TestMixedPrecision: with Float32 (the gradient's N×D products in
 // float32), L is the float64 reference's to rounding and the gradient is
 // the reference's to float32's precision, at the PCA initialization and at

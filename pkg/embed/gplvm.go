@@ -118,8 +118,21 @@ func (g *GPLVM) value(theta []float64) (float64, error) {
 		gamma := math.Exp(theta[n*q+2])
 		triangle(n, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
-				xi := x[i*q : i*q+q]
 				row := kf[i*n : i*n+i+1]
+				if q == 2 {
+					// sqDist's arithmetic, in the same order, without
+					// its loop: the same bits, ~15% less time.
+					xi0, xi1 := x[2*i], x[2*i+1]
+					xs := x[:2*len(row)]
+					for j := range row {
+						t0, t1 := xi0-xs[2*j], xi1-xs[2*j+1]
+						r := t0 * t0
+						r += t1 * t1
+						row[j] = alpha * math.Exp(-gamma/2*r)
+					}
+					continue
+				}
+				xi := x[i*q : i*q+q]
 				for j := range row {
 					row[j] = alpha * math.Exp(-gamma/2*sqDist(xi, x[j*q:j*q+q]))
 				}
