@@ -28,7 +28,7 @@
 # OUT (runs/lrfind-check; replaced), DATASETS ("mnist fashion-mnist"),
 # GRID (the 7 rates, comma-separated), SEED (1), OPT (nesterov: the update
 # rule, with momentum 0.9 for momentum and nesterov; lrfind's rule auto
-# follows it, edge for the SGD family and valley for adaptive rules).
+# follows it: edge for the SGD family, steepest for adaptive rules).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EPOCHS=${EPOCHS:-3}

@@ -37,8 +37,8 @@ early when it passes 4× its minimum. The suggested rate is printed and
 written with the curve to OUT/lrfind.json, and the curve drawn in
 OUT/lrfind.png (OUT: the config's train.out_dir with -lrfind added).
 
---rule auto (the default) is edge for sgd, momentum and nesterov, valley
-for rmsprop, adam and adamw. edge takes the rate at which the test
+--rule auto (the default) is edge for sgd, momentum and nesterov,
+steepest for rmsprop, adam and adamw. edge takes the rate at which the test
 diverged, divided by 10: with SGD-family rules a one-cycle schedule's peak
 wants a rate near the edge of stability (make lrfind-check measures it
 against a 7-point grid on MNIST and Fashion-MNIST); an adaptive rule's

@@ -46,8 +46,8 @@ train: {epochs: 30, batch_size: 16, out_dir: %s}
 		t.Fatal(err)
 	}
 	s := r.Suggested
-	if math.IsNaN(s) || s < r.MinLR || s > r.MaxLR || r.MinLR != 1e-7 || r.MaxLR != 10 || r.Rule != "valley" || r.RuleAsked != "auto" || s != r.Valley {
-		t.Errorf("suggested %g (valley %g, rule %s asked %s) outside [%g, %g]", s, r.Valley, r.Rule, r.RuleAsked, r.MinLR, r.MaxLR)
+	if math.IsNaN(s) || s < r.MinLR || s > r.MaxLR || r.MinLR != 1e-7 || r.MaxLR != 10 || r.Rule != "steepest" || r.RuleAsked != "auto" || s != r.Steepest {
+		t.Errorf("suggested %g (steepest %g, rule %s asked %s) outside [%g, %g]", s, r.Steepest, r.Rule, r.RuleAsked, r.MinLR, r.MaxLR)
 	}
 	if r.Edge != r.DivergedLR/lrfind.EdgeDivisor {
 		t.Errorf("edge %g, diverged at %g", r.Edge, r.DivergedLR)
@@ -70,7 +70,7 @@ train: {epochs: 30, batch_size: 16, out_dir: %s}
 	if !(lowest < 0.8*r.Smoothed[0]) {
 		t.Errorf("the smoothed loss never fell below 80%% of its start %g (lowest %g)", r.Smoothed[0], lowest)
 	}
-	for _, want := range []string{"suggested lr", "rule valley, auto for adam", "lrfind.png", "wrote " + tuned} {
+	for _, want := range []string{"suggested lr", "rule steepest, auto for adam", "lrfind.png", "wrote " + tuned} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

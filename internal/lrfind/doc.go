@@ -7,7 +7,9 @@
 // with bias correction, β = 0.98), and stops early once the smoothed
 // loss exceeds 4× its minimum (divergence) or a loss is not finite.
 //
-// It suggests a rate by one of four rules:
+// It suggests a rate by one of four rules; the default, auto, is edge
+// for sgd, momentum and nesterov and steepest for rmsprop, adam and adamw
+// (AutoRule):
 //
 //   - edge (the default): the rate at which the test diverged, divided by
 //     EdgeDivisor (10). A one-cycle schedule warms up to its peak, so its

@@ -114,10 +114,10 @@ func TestCheckRule(t *testing.T) {
 	}
 }
 
-// TestAutoRule: auto is edge for the SGD family, valley for the adaptive
+// TestAutoRule: auto is edge for the SGD family, steepest for the adaptive
 // rules, and names every update rule.
 func TestAutoRule(t *testing.T) {
-	want := map[string]string{"sgd": "edge", "momentum": "edge", "nesterov": "edge", "rmsprop": "valley", "adam": "valley", "adamw": "valley"}
+	want := map[string]string{"sgd": "edge", "momentum": "edge", "nesterov": "edge", "rmsprop": "steepest", "adam": "steepest", "adamw": "steepest"}
 	for _, rule := range optim.Rules {
 		if got := AutoRule(rule); got != want[rule] {
 			t.Errorf("AutoRule(%s) = %s, want %q", rule, got, want[rule])
