@@ -37,22 +37,23 @@ early when it passes 4× its minimum. The suggested rate is printed and
 written with the curve to OUT/lrfind.json, and the curve drawn in
 OUT/lrfind.png (OUT: the config's train.out_dir with -lrfind added).
 
---rule auto (the default) is edge for sgd, momentum and nesterov,
-steepest for rmsprop, adam and adamw. edge takes the rate at which the test
-diverged, divided by 10: with SGD-family rules a one-cycle schedule's peak
-wants a rate near the edge of stability (make lrfind-check measures it
-against a 7-point grid on MNIST and Fashion-MNIST); an adaptive rule's
-loss rises long before it blows up, and may not blow up at all. valley (fastai's) takes the rate 5/9 along the longest
-descending stretch of the smoothed curve, near the start of the fall: a
-cautious constant rate, far below one-cycle's best peak. steepest takes
-the rate where the smoothed curve falls fastest against log(rate);
-minimum, the rate of its minimum over 10. The smoothing lags the raw loss
-(by about a decade of rate at 100 steps), which moves steepest and
-minimum; edge rests on the blow-up, which it follows within a few
-steps. The suggestion is meant as the peak rate of a one-cycle schedule
-(schedule.kind: onecycle), which takes optimizer.lr as its peak. --apply
-FILE writes a copy of the config with optimizer.lr set to the suggestion.
-The test uses the config's data, network, seed, update rule and batch size; not its schedule.`,
+--rule auto (the default) is edge for sgd, momentum and nesterov and
+steepest for rmsprop, adam and adamw. edge takes the rate at which the
+test diverged, divided by 10: with the SGD family a one-cycle schedule's
+peak wants a rate near the edge of stability (make lrfind-check measures
+each rule against a 7-point grid on MNIST and Fashion-MNIST); an adaptive
+rule's loss rises long before it blows up, and may not blow up at all.
+valley (fastai's) takes the rate 5/9 along the longest descending stretch
+of the smoothed curve, near the start of the fall: a cautious constant
+rate, far below one-cycle's best peak. steepest takes the rate where the
+smoothed curve falls fastest against log(rate); minimum, the rate of its
+minimum over 10. The smoothing lags the raw loss (by about a decade of
+rate at 100 steps), which moves steepest and minimum; edge rests on the
+blow-up, which it follows within a few steps. The suggestion is meant as
+the peak rate of a one-cycle schedule (schedule.kind: onecycle), which
+takes optimizer.lr as its peak. --apply FILE writes a copy of the config
+with optimizer.lr set to the suggestion. The test uses the config's data,
+network, seed, update rule and batch size; not its schedule.`,
 		Example: `  nnfc lrfind --config configs/fashion-mnist.yaml
   nnfc lrfind --config configs/mnist-swish.yaml --rule steepest --steps 200
   nnfc lrfind --config configs/fashion-mnist.yaml --apply runs/fashion-tuned.yaml`,
