@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"unsafe"
 
@@ -25,6 +26,11 @@ var usePacked = os.Getenv("NNFC_ONEDNN_PACK") != "0"
 // packRefRows is the batch whose kernel picks the packed layout; other
 // row counts get primitives built for that layout (nnfc_pack).
 const packRefRows = 1000
+
+// packMinRows is the fewest rows for which a product smaller than
+// smallGemm multiply-adds still runs packed (NNFC_PACK_MIN_ROWS sets it,
+// to compare).
+var packMinRows = envInt("NNFC_PACK_MIN_ROWS", 256)
 
 // packedCalls counts the products run on packed weights (for tests).
 var packedCalls atomic.Int64
@@ -65,15 +71,19 @@ type packedWeights struct {
 }
 
 // Affine runs x·Wᵀ + b on the packed weights. Products below smallGemm
-// multiply-adds (a 784-512 layer: fewer than 21 rows), the bfloat16 mode,
+// multiply-adds (a 784-512 layer: fewer than 21 rows) of fewer than
+// packMinRows rows (a 512-10 layer: fewer than 256), the bfloat16 mode,
 // and row counts without a primitive report false: the caller's plain
-// GEMM takes them. Below smallGemm the packed kernel did not pay: one row
+// GEMM takes them. The 512-10 product of 1,000 rows took 0.147 ms packed
+// against 0.22-0.37 ms plain (C, one thread, load ~1), and a 784-512(swish)-10
+// forward of 1,000 rows 8,068 CPU ns a row against 8,316 (medians of 3,
+// load 2); 64 rows were slower packed (8,998-9,113 against 8,782-8,845). Below smallGemm the packed kernel did not pay: one row
 // of a 784-512(swish)-10 forward pass took 29.2-29.4 µs of CPU packed,
 // 25.0-25.2 plain (pkg/model's BenchmarkForward, load 33), while 64 rows
 // took 8.9 µs a row packed against 9.6-9.9 plain, 1,000 rows 8.7 against
 // 9.2.
 func (p *packedWeights) Affine(x []float32, m int, b, c []float32, threads int) bool {
-	if m <= 0 || m*p.out*p.in < smallGemm || bf16.Load() {
+	if m <= 0 || (m*p.out*p.in < smallGemm && m < packMinRows) || bf16.Load() {
 		return false
 	}
 	if len(x) < m*p.in || len(b) < p.out || len(c) < m*p.out {
@@ -93,4 +103,11 @@ func (p *packedWeights) Affine(x []float32, m int, b, c []float32, threads int) 
 		return false
 	}
 	panic(fmt.Sprintf("blasbackend: packed affine %d×%d with %d rows failed", p.out, p.in, m))
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
 }

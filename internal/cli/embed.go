@@ -23,6 +23,7 @@ type embedOptions struct {
 	Layer     string
 	Methods   []string
 	Kernel    string
+	Precision string
 	MaxPoints int
 	Iters     int
 	Seed      uint64
@@ -62,11 +63,16 @@ every GP-LVM iteration factorizes an N×N matrix, O(N³) time and O(N²)
 memory. How long a run takes: at 1000 points of a 512-wide layer one
 evaluation of L and its gradient is about 2.5 GFLOP of OpenBLAS calls
 (Cholesky, inverse, two symmetric products), and an L-BFGS iteration
-makes about one (stderr counts them); on a shared 2-vCPU AMD EPYC (load
-average ~25, other jobs running) one thread took about 1.2 s of CPU to
-set up and 80-92 ms of CPU per iteration: the default --iters 1000 with
-the RBF kernel on MNIST took 87 s of CPU (19 minutes of wall time on that
-busy machine); the linear kernel converges in under 50 iterations. The
+makes about one (stderr counts them). On a quiet 2-vCPU AMD EPYC one
+evaluation takes 76-77 ms on one thread and 43-48 ms on two; shared
+(load average 15-23), one thread took about 1.2 s of CPU to set up and
+78-81 ms of CPU per iteration, so the default --iters 1000 with the RBF
+kernel on MNIST is 1.5-2 minutes of CPU (under a minute of wall time
+quiet on two threads, 11 minutes on that busy machine); the linear
+kernel converges in under 50 iterations. --gplvm-precision mixed runs
+the gradient's two N×D products in float32 (L stays float64): 61-66 ms
+of CPU per iteration there, but a long climb takes another path (MNIST:
+L 366,459 against float64's 365,252), so float64 is the default. The
 factorizations grow as N³: 5000 points (the limit) cost up to 125 times
 as much per iteration. Both methods embed the same points.
 
@@ -98,6 +104,7 @@ seconds (the help examples' test does).`,
 	f.StringVar(&o.Layer, "layer", "", "layer: input, h1, h2, ..., scores, or its number (default: the last hidden layer)")
 	f.StringSliceVar(&o.Methods, "method", []string{"pca", "gplvm"}, "embedding methods: pca, gplvm (comma-separated)")
 	f.StringVar(&o.Kernel, "kernel", embed.Linear, "GP-LVM kernel: linear or rbf")
+	f.StringVar(&o.Precision, "gplvm-precision", embed.Float64, "GP-LVM arithmetic: float64, or mixed (the gradient's two N×D products in float32; L, K's Cholesky and K⁻¹ in float64)")
 	f.IntVar(&o.MaxPoints, "max-points", 1000, fmt.Sprintf("embed at most this many points, a seeded random subsample (GP-LVM costs O(N³) per iteration; at most %d with gplvm, %d with pca)", embedrun.MaxPointsGPLVM, embedrun.MaxPointsPCA))
 	f.IntVar(&o.Iters, "iters", 1000, "GP-LVM: maximum L-BFGS iterations")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the subsample")
@@ -147,6 +154,9 @@ func (o *embedOptions) check() error {
 		}
 		return usageError{fmt.Errorf("--max-points: must be in 3..%d%s, got %d", limit, why, o.MaxPoints)}
 	}
+	if !slices.Contains(embed.Precisions, o.Precision) {
+		return usageError{fmt.Errorf("--gplvm-precision: unknown %q, want float64 or mixed", o.Precision)}
+	}
 	if o.Iters <= 0 || o.Batch <= 0 {
 		return usageError{fmt.Errorf("--iters and --batch: must be > 0, got %d and %d", o.Iters, o.Batch)}
 	}
@@ -177,7 +187,7 @@ func runEmbed(o *embedOptions) error {
 	if err := m.Prepare(ds, true); err != nil {
 		return err
 	}
-	_, err = embedrun.Run(net, ds, embedrun.Options{Layer: k, LayerName: layerName, Methods: o.Methods, Kernel: o.Kernel,
+	_, err = embedrun.Run(net, ds, embedrun.Options{Layer: k, LayerName: layerName, Methods: o.Methods, Kernel: o.Kernel, Precision: o.Precision,
 		MaxPoints: o.MaxPoints, Seed: o.Seed, Iters: o.Iters, Batch: o.Batch, Prefix: o.Out,
 		Model: o.ModelPath, Split: o.Data.split, ClassNames: m.ClassNames, Out: o.IO.Out, Log: o.IO.ErrOut})
 	return err

@@ -90,6 +90,18 @@ func TestEmbed(t *testing.T) {
 	if again, err := os.ReadFile(filepath.Join(dir, "embed", "h1-gplvm.json")); err != nil || string(again) != string(linear) {
 		t.Errorf("--kernel rbf replaced the linear kernel's h1-gplvm.json (%v)", err)
 	}
+	// --gplvm-precision mixed: the JSON says which arithmetic ran.
+	mixed := filepath.Join(t.TempDir(), "m-")
+	code, out, errOut = nnfc(t, ctx, "embed", "--run", dir, "--method", "gplvm", "--kernel", "rbf", "--gplvm-precision", "mixed",
+		"--max-points", "150", "--iters", "5", "--out", mixed)
+	if code != ExitOK {
+		t.Fatalf("embed --gplvm-precision mixed exited %d:\n%s\n%s", code, out, errOut)
+	}
+	for file, want := range map[string]string{mixed + "rbf-h1-gplvm.json": `"precision": "mixed"`, filepath.Join(dir, "embed", "rbf-h1-gplvm.json"): `"precision": "float64"`} {
+		if b, err := os.ReadFile(file); err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s: want %s (%v)", file, want, err)
+		}
+	}
 
 	// --model with --out PREFIX, the raw input, PCA only.
 	prefix := filepath.Join(t.TempDir(), "sub", "spiral-")

@@ -253,7 +253,7 @@ func TestPlotFlags(t *testing.T) {
 
 func TestEmbedFlags(t *testing.T) {
 	def := func(f func(*embedOptions)) embedOptions {
-		o := embedOptions{Data: dataArgs{split: "test"}, Methods: []string{"pca", "gplvm"}, Kernel: "linear", MaxPoints: 1000, Iters: 1000, Seed: 1, Batch: 1000}
+		o := embedOptions{Data: dataArgs{split: "test"}, Methods: []string{"pca", "gplvm"}, Kernel: "linear", Precision: "float64", MaxPoints: 1000, Iters: 1000, Seed: 1, Batch: 1000}
 		f(&o)
 		return o
 	}
@@ -261,13 +261,14 @@ func TestEmbedFlags(t *testing.T) {
 		{name: "run", args: []string{"--run", "runs/x"}, want: def(func(o *embedOptions) {
 			o.Run, o.ModelPath, o.Data.configPath, o.Out = "runs/x", "runs/x/model.safetensors", "runs/x/config.yaml", "runs/x/embed/"
 		})},
-		{name: "model", args: []string{"--model", "m", "--data", "d", "--out", "p-", "--layer", "h1", "--method", "pca", "--kernel", "rbf", "--max-points", "20000", "--iters", "5", "--seed", "3", "--batch", "10", "--split", "train"},
+		{name: "model", args: []string{"--model", "m", "--data", "d", "--out", "p-", "--layer", "h1", "--method", "pca", "--kernel", "rbf", "--gplvm-precision", "mixed", "--max-points", "20000", "--iters", "5", "--seed", "3", "--batch", "10", "--split", "train"},
 			want: def(func(o *embedOptions) {
-				o.ModelPath, o.Data.data, o.Out, o.Layer, o.Methods, o.Kernel, o.MaxPoints, o.Iters, o.Seed, o.Batch, o.Data.split = "m", "d", "p-", "h1", []string{"pca"}, "rbf", 20000, 5, 3, 10, "train"
+				o.ModelPath, o.Data.data, o.Out, o.Layer, o.Methods, o.Kernel, o.Precision, o.MaxPoints, o.Iters, o.Seed, o.Batch, o.Data.split = "m", "d", "p-", "h1", []string{"pca"}, "rbf", "mixed", 20000, 5, 3, 10, "train"
 			})},
 		{name: "no out", args: []string{"--model", "m", "--data", "d"}, code: ExitUsage, err: "--out PREFIX is required"},
 		{name: "bad method", args: []string{"--run", "r", "--method", "tsne"}, code: ExitUsage, err: `--method: unknown "tsne"`},
 		{name: "bad kernel", args: []string{"--run", "r", "--kernel", "poly"}, code: ExitUsage, err: `--kernel: unknown "poly"`},
+		{name: "bad gplvm precision", args: []string{"--run", "r", "--gplvm-precision", "float32"}, code: ExitUsage, err: `--gplvm-precision: unknown "float32", want float64 or mixed`},
 		{name: "too many points for gplvm", args: []string{"--run", "r", "--max-points", "5001"}, code: ExitUsage, err: "--max-points: must be in 3..5000"},
 		{name: "too few points", args: []string{"--run", "r", "--method", "pca", "--max-points", "2"}, code: ExitUsage, err: "--max-points: must be in 3..20000"},
 		{name: "bad iters", args: []string{"--run", "r", "--iters", "0"}, code: ExitUsage, err: "--iters and --batch: must be > 0"},

@@ -55,6 +55,7 @@ type Options struct {
 	LayerName string // its name: input, h1, ..., scores
 	Methods   []string
 	Kernel    string // the GP-LVM's: embed.Linear or embed.RBF
+	Precision string // the GP-LVM's arithmetic: embed.Float64 or embed.Mixed ("": float64)
 	MaxPoints int    // a seeded subsample of at most this many points
 	Seed      uint64
 	Iters     int // GP-LVM: maximum L-BFGS iterations
@@ -90,6 +91,7 @@ type Result struct {
 	Split             string    `json:"split"`
 	ExplainedVariance []float64 `json:"explained_variance,omitempty"` // pca: fraction per component
 	Kernel            string    `json:"kernel,omitempty"`
+	Precision         string    `json:"precision,omitempty"`    // gplvm: float64 or mixed
 	LogLikInit        *float64  `json:"loglik_init,omitempty"`  // gplvm, at the PCA initialization
 	LogLikFinal       *float64  `json:"loglik_final,omitempty"` // gplvm, at the optimum
 	LogLikPPCA        *float64  `json:"loglik_ppca_closed_form,omitempty"`
@@ -166,7 +168,7 @@ func layout(y *mat.Dense, m string, o Options, r *Result) (xy *mat.Dense, xlab, 
 		return xy, xlab, ylab, nil
 	case "gplvm":
 		yc := embed.Center(y)
-		g := &embed.GPLVM{Y: yc, Q: 2, Kernel: o.Kernel}
+		g := &embed.GPLVM{Y: yc, Q: 2, Kernel: o.Kernel, Float32: o.Precision == embed.Mixed}
 		fit, err := g.Optimize(embed.Options{MaxIter: o.Iters, Progress: func(it int, l float64) {
 			if it == 1 || it%10 == 0 {
 				fmt.Fprintf(o.Log, "gplvm: iteration %d  log-likelihood %.6g\n", it, l)
@@ -178,6 +180,10 @@ func layout(y *mat.Dense, m string, o Options, r *Result) (xy *mat.Dense, xlab, 
 		fmt.Fprintf(o.Log, "gplvm: stopped after %s (%s); %s of L, %d with its gradient\n",
 			english.Count(fit.Iterations, "iteration"), fit.Status, english.Count(fit.Values, "evaluation"), fit.Gradients)
 		r.Kernel, r.LogLikInit, r.LogLikFinal = o.Kernel, &fit.LogLikInit, &fit.LogLik
+		r.Precision = embed.Float64
+		if g.Float32 {
+			r.Precision = embed.Mixed
+		}
 		r.Alpha, r.Beta, r.Iterations, r.Status = fit.Alpha, fit.Beta, fit.Iterations, fit.Status
 		r.Evaluations, r.Gradients = fit.Values, fit.Gradients
 		if o.Kernel == embed.RBF {

@@ -70,67 +70,49 @@ func (m *Model) Predict(ds *data.Dataset, batch int, emit func(row int, p Predic
 	if batch <= 0 {
 		panic(fmt.Sprintf("infer: Predict with batch %d", batch))
 	}
-	if m.Values() {
-		if m.net64 != nil {
-			return predictValues(m.net64, ds, batch, m.TargetMean, m.TargetStd, emit)
-		}
-		return predictValues(m.net32, ds, batch, m.TargetMean, m.TargetStd, emit)
-	}
 	if m.net64 != nil {
-		return predict(m.net64, ds, batch, emit)
+		return predict(m.net64, ds, batch, m.Values(), m.TargetMean, m.TargetStd, emit)
 	}
-	return predict(m.net32, ds, batch, emit)
+	return predict(m.net32, ds, batch, m.Values(), m.TargetMean, m.TargetStd, emit)
 }
 
-// predictValues emits each row's outputs as numbers, mapped back to the
-// data's units with mean and std (task.Unscale, as nnfc eval and serve
-// do) when the model has a target scaling.
-func predictValues[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, mean, std []float64, emit func(int, Prediction) error) error {
+// predict runs ds through net in batches of batch rows and emits each
+// row: its class and probabilities, or (values) its outputs as numbers,
+// mapped back to the data's units with mean and std (task.Unscale, as
+// nnfc eval and serve do) when the model has a target scaling.
+func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, values bool, mean, std []float64, emit func(int, Prediction) error) error {
 	net.SetTraining(false)
 	batch = min(batch, ds.N)
-	x := &layers.Matrix[T]{}
+	x, probs := &layers.Matrix[T]{}, &layers.Matrix[T]{}
+	pred := make([]int32, batch)
 	idx := make([]int, 0, batch)
 	y := make([]int32, batch)
 	var p Prediction
+	if !values {
+		p.Probs = make([]float64, net.Spec.Classes)
+	}
 	for lo := 0; lo < ds.N; lo += batch {
 		var in *layers.Matrix[T]
 		in, idx = matrix(ds, lo, min(lo+batch, ds.N), x, idx, y)
 		out := net.Infer(in)
-		for i := 0; i < out.Rows; i++ {
-			p.Values = p.Values[:0]
-			for _, v := range out.Row(i) {
-				p.Values = append(p.Values, float64(v))
-			}
-			if mean != nil {
-				task.Unscale(p.Values, mean, std)
-			}
-			if err := emit(lo+i, p); err != nil {
-				return err
-			}
+		if !values {
+			net.Probs(out, probs)
+			net.Decide(out, probs, pred)
 		}
-	}
-	return nil
-}
-
-func predict[T layers.Float](net *model.Net[T], ds *data.Dataset, batch int, emit func(int, Prediction) error) error {
-	net.SetTraining(false)
-	batch = min(batch, ds.N)
-	x := &layers.Matrix[T]{}
-	probs := &layers.Matrix[T]{}
-	pred := make([]int32, batch)
-	idx := make([]int, 0, batch)
-	y := make([]int32, batch)
-	p := Prediction{Probs: make([]float64, net.Spec.Classes)}
-	for lo := 0; lo < ds.N; lo += batch {
-		var in *layers.Matrix[T]
-		in, idx = matrix(ds, lo, min(lo+batch, ds.N), x, idx, y)
-		scores := net.Infer(in)
-		net.Probs(scores, probs)
-		net.Decide(scores, probs, pred)
-		for i := 0; i < scores.Rows; i++ {
-			p.Class = pred[i]
-			for j, v := range probs.Row(i) {
-				p.Probs[j] = float64(v)
+		for i := 0; i < out.Rows; i++ {
+			if values {
+				p.Values = p.Values[:0]
+				for _, v := range out.Row(i) {
+					p.Values = append(p.Values, float64(v))
+				}
+				if mean != nil {
+					task.Unscale(p.Values, mean, std)
+				}
+			} else {
+				p.Class = pred[i]
+				for j, v := range probs.Row(i) {
+					p.Probs[j] = float64(v)
+				}
 			}
 			if err := emit(lo+i, p); err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/nnfc/nnfc/pkg/data"
 	"github.com/nnfc/nnfc/pkg/gradcheck/suite"
@@ -134,24 +135,45 @@ func (m *classMeter) Add(b Batch) {
 		m.tooMany, m.probs = true, nil
 		return
 	}
-	// The softmax of each output row, in float64 with its maximum
-	// subtracted: the probabilities whatever the loss (for svm and mse,
-	// the softmax of their scores).
-	for r := range len(b.Pred) {
-		row := b.Out[r*b.Cols : (r+1)*b.Cols]
+	at, n := len(m.probs), len(b.Pred)
+	m.probs = slices.Grow(m.probs, n*b.Cols)[:at+n*b.Cols]
+	dst := m.probs[at:]
+	parts := min(max(b.Threads, 1), n/softmaxRows)
+	if parts <= 1 {
+		softmaxRows64(b.Out, dst, b.Cols, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() { softmaxRows64(b.Out, dst, b.Cols, n*p/parts, n*(p+1)/parts) })
+	}
+	wg.Wait()
+}
+
+// softmaxRows is the fewest rows per goroutine when classMeter.Add
+// shares its softmax out (Batch.Threads).
+const softmaxRows = 128
+
+// softmaxRows64 writes the softmax of rows [lo, hi) of out (cols each)
+// into the same rows of p, in float64 with each row's maximum subtracted:
+// the probabilities whatever the loss (for svm and mse, the softmax of
+// their scores). Each row on its own: the same bits however the rows are
+// shared out.
+func softmaxRows64(out, p []float64, cols, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		row, dst := out[r*cols:(r+1)*cols], p[r*cols:(r+1)*cols]
 		mx := math.Inf(-1)
 		for _, v := range row {
 			mx = max(mx, v)
 		}
 		var sum float64
-		at := len(m.probs)
-		for _, v := range row {
+		for j, v := range row {
 			e := math.Exp(v - mx)
-			m.probs = append(m.probs, e)
+			dst[j] = e
 			sum += e
 		}
-		for j := at; j < len(m.probs); j++ {
-			m.probs[j] /= sum
+		for j := range dst {
+			dst[j] /= sum
 		}
 	}
 }

@@ -209,6 +209,9 @@ type Batch struct {
 	K      int
 	// Weight is the sample weight of each row; nil: every row weighs 1.
 	Weight []float64
+	// Threads is how many goroutines Add may share its per-row work
+	// over (the evaluation's BLAS threads); 0 or 1: Add's own.
+	Threads int
 }
 
 // Show is what the commands print of a task.

@@ -3,6 +3,8 @@ package task
 import (
 	"bytes"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,5 +106,53 @@ func TestDefaultsAndCheck(t *testing.T) {
 	Check(Model{Kind: "x", Activation: "relu", Loss: "softmax"}, "val_acc", map[string]bool{"model.code_dim": true}, bad)
 	if strings.Join(got, ",") != "model.kind,model.code_dim" {
 		t.Errorf("unknown kind: problems %v", got)
+	}
+}
+
+// TestClassMeterThreads: a classMeter that shares its softmax over
+// goroutines (Batch.Threads) keeps the probabilities and metrics of one
+// goroutine bit for bit, over batches whose rows split unevenly (and one
+// below softmaxRows per part). Twin: one output moved by 1e-12 of itself
+// changes the kept probabilities, so the comparison sees a row computed
+// wrong.
+func TestClassMeterThreads(t *testing.T) {
+	const k = 7
+	rng := rand.New(rand.NewPCG(5, 6))
+	n := 5*softmaxRows + 37 // the middle batch, 450 rows, splits in up to 3
+	out := make([]float64, n*k)
+	for i := range out {
+		out[i] = rng.NormFloat64() * 4
+	}
+	y, pred := make([]int32, n), make([]int32, n)
+	for i := range y {
+		y[i] = int32(rng.IntN(k))
+		pred[i] = int32(rng.IntN(k))
+	}
+	run := func(threads int, out []float64) (*classMeter, Eval) {
+		m := classifier{}.NewMeter(k, true).(*classMeter)
+		for _, cut := range [][2]int{{0, softmaxRows - 1}, {softmaxRows - 1, n - 100}, {n - 100, n}} {
+			lo, hi := cut[0], cut[1]
+			m.Add(Batch{Pred: pred[lo:hi], Class: y[lo:hi], Out: out[lo*k : hi*k], Cols: k, Threads: threads})
+		}
+		ev := Eval{N: n}
+		m.Done(&ev, 3)
+		return m, ev
+	}
+	m1, ev1 := run(1, out)
+	for _, threads := range []int{2, 3, 8} {
+		m, ev := run(threads, out)
+		if !slices.Equal(m.probs, m1.probs) {
+			t.Errorf("%d threads: probabilities differ from one thread's", threads)
+		}
+		for name, v := range ev1.Metrics {
+			if math.Float64bits(ev.Metrics[name]) != math.Float64bits(v) {
+				t.Errorf("%d threads: %s %v, one thread %v", threads, name, ev.Metrics[name], v)
+			}
+		}
+	}
+	moved := slices.Clone(out)
+	moved[(n-50)*k+3] *= 1 + 1e-12
+	if m, _ := run(2, moved); slices.Equal(m.probs, m1.probs) {
+		t.Error("twin: an output moved by 1e-12 left every probability as it was")
 	}
 }

@@ -1,6 +1,9 @@
 package train
 
 import (
+	"sync"
+	"sync/atomic"
+
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/data"
@@ -24,6 +27,15 @@ type Evaluator[T layers.Float] struct {
 	w     []T
 	batch task.Batch // the meter's view; its buffers are reused
 }
+
+// concurrentRows is the fewest rows of a batch for which Evaluate, on
+// more than one BLAS thread (layers.PackThreads), runs the batch's loss
+// beside its meter instead of after it.
+const concurrentRows = 256
+
+// concurrentBatches counts the batches whose loss ran beside their meter
+// (for tests).
+var concurrentBatches atomic.Int64
 
 // Evaluate returns loss and accuracy of the network on ds (or on the rows
 // idx of ds when idx is not nil), with the confusion matrix when asked.
@@ -72,6 +84,22 @@ func (e *Evaluator[T]) Evaluate(ds *data.Dataset, idx []int, confusion bool) Eva
 		// what a backward pass needs (and on packed weights when the
 		// network's owner packed them: infer.Open).
 		out := e.Net.Infer(x)
+		if threads := layers.PackThreads(); threads > 1 && b >= concurrentRows {
+			// The loss and the meter read out and write nothing the other
+			// reads: on two threads they run at once, and the meter may
+			// share its rows out (Batch.Threads). Each computes what it
+			// computes on one thread, in the same order: the same bits.
+			concurrentBatches.Add(1)
+			var loss float64
+			var wg sync.WaitGroup
+			wg.Go(func() { loss = e.Net.OutputLoss(out, x, tgt) })
+			mb := e.meterBatch(ds, meter, out)
+			mb.Threads = threads
+			meter.Add(mb)
+			wg.Wait()
+			lossSum += loss * float64(b)
+			continue
+		}
 		lossSum += e.Net.OutputLoss(out, x, tgt) * float64(b)
 		meter.Add(e.meterBatch(ds, meter, out))
 	}

@@ -34,10 +34,12 @@ func BenchmarkLogLik(b *testing.B) {
 		theta := g.Theta(x, a, be, c)
 		grad := make([]float64, len(theta))
 		gs := &GPLVM{Y: g.Y, Q: g.Q, Kernel: kernel, solve: true}
+		g32 := &GPLVM{Y: g.Y, Q: g.Q, Kernel: kernel, Float32: true}
 		for _, f := range []struct {
 			name string
 			f    func(theta, grad []float64) (float64, error)
 		}{{"N=1000,D=512/" + kernel + "/level3", g.LogLik}, {"N=1000,D=512/" + kernel + "/level3-solve", gs.LogLik},
+			{"N=1000,D=512/" + kernel + "/level3-mixed", g32.LogLik},
 			{"N=1000,D=512/" + kernel + "/reference", g.logLikRef}} {
 			b.Run(f.name, func(b *testing.B) {
 				b.ReportAllocs()

@@ -9,6 +9,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/pkg/gradcheck"
 )
 
@@ -228,5 +229,114 @@ func TestTriangleChunks(t *testing.T) {
 	runtime.GOMAXPROCS(prev)
 	if l1 != l2 || !slices.Equal(one, many) {
 		t.Errorf("GOMAXPROCS 1 and %d differ: L %.17g vs %.17g", max(prev, 4), l1, l2)
+	}
+}
+
+// TestRBFKernelQ2: the RBF kernel's unrolled Q = 2 loop gives the bits of
+// the general one, α·exp(−γ/2·sqDist(x_i, x_j)), in every entry.
+func TestRBFKernelQ2(t *testing.T) {
+	g := &GPLVM{Y: lowRank(70, 6, 2, 0.3, 5), Q: 2, Kernel: RBF}
+	x, a, b, c, err := g.Init()
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := g.Theta(x, a, b, 0.6*c)
+	if _, err := g.value(theta); err != nil {
+		t.Fatal(err)
+	}
+	n := 70
+	xs, alpha, gamma := theta[:2*n], math.Exp(theta[2*n]), math.Exp(theta[2*n+2])
+	for i := range n {
+		for j := 0; j <= i; j++ {
+			want := alpha * math.Exp(-gamma/2*sqDist(xs[2*i:2*i+2], xs[2*j:2*j+2]))
+			if got := g.ws.kf[i*n+j]; got != want {
+				t.Fatalf("k[%d][%d] = %.17g, want %.17g", i, j, got, want)
+			}
+		}
+	}
+}
+
+// TestMixedPrecision: with Float32 (the gradient's N×D products in
+// float32), L is the float64 reference's to rounding and the gradient is
+// the reference's to float32's precision, at the PCA initialization and at
+// a random θ, on both kernels; and it matches finite differences of L. The
+// negative twins: the same comparisons with ∂L/∂X halved must fail, so
+// the tolerances tell a wrong gradient from float32 rounding.
+func TestMixedPrecision(t *testing.T) {
+	if err := blasbackend.Init(0); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	// worst is the largest |got − want| over the largest |want|.
+	worst := func(got, want []float64) float64 {
+		var d, s float64
+		for i := range got {
+			d, s = max(d, math.Abs(got[i]-want[i])), max(s, math.Abs(want[i]))
+		}
+		return d / s
+	}
+	halve := func(g []float64, nq int) []float64 {
+		h := slices.Clone(g)
+		for i := range nq {
+			h[i] /= 2
+		}
+		return h
+	}
+	for _, kernel := range Kernels {
+		g := &GPLVM{Y: Center(lowRank(120, 30, 5, 0.3, 3)), Q: 2, Kernel: kernel, Float32: true}
+		x, a, b, c, err := g.Init()
+		if err != nil {
+			t.Fatal(err)
+		}
+		nq := 120 * 2
+		random := g.Theta(x, a, b, c)
+		for i := range random {
+			random[i] += 0.3 * rng.NormFloat64()
+		}
+		for name, theta := range map[string][]float64{"init": g.Theta(x, a, b, c), "random": random} {
+			got, want := make([]float64, len(theta)), make([]float64, len(theta))
+			l, err := g.LogLik(theta, got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lr, err := g.logLikRef(theta, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(l-lr) > 1e-10*math.Abs(lr) {
+				t.Errorf("%s/%s: L %.15g, reference %.15g", kernel, name, l, lr)
+			}
+			t.Logf("%s/%s: gradient off the reference by %.3g of its largest entry", kernel, name, worst(got, want))
+			if w := worst(got, want); w > 1e-5 {
+				t.Errorf("%s/%s: gradient off the reference by %.3g of its largest entry", kernel, name, w)
+			}
+			if w := worst(halve(got, nq), want); w <= 1e-5 {
+				t.Errorf("%s/%s: negative twin: ∂L/∂X halved passes (%.3g)", kernel, name, w)
+			}
+			if l2, _ := g.LogLik(theta, nil); l2 != l {
+				t.Errorf("%s/%s: L without the gradient %.15g, with %.15g", kernel, name, l2, l)
+			}
+		}
+		// Finite differences of L (float64) on a small problem.
+		gs := &GPLVM{Y: lowRank(12, 5, 2, 0.3, 3), Q: 2, Kernel: kernel, Float32: true}
+		x, a, b, c, err = gs.Init()
+		if err != nil {
+			t.Fatal(err)
+		}
+		theta := gs.Theta(x, 1.3*a, 0.7*b, 0.8*c)
+		grad := make([]float64, len(theta))
+		if _, err := gs.LogLik(theta, grad); err != nil {
+			t.Fatal(err)
+		}
+		f := func() float64 { l, _ := gs.LogLik(theta, nil); return l }
+		num := gradcheck.Numerical(f, theta, 1e-4)
+		rel, _ := gradcheck.RelError(grad, num)
+		t.Logf("%s: finite differences: max relative error %.3g", kernel, rel)
+		if rel, i := gradcheck.RelError(grad, num); rel > 1e-5 {
+			t.Errorf("%s: finite differences: max relative error %.3g at θ[%d]: analytic %g, numerical %g", kernel, rel, i, grad[i], num[i])
+		}
+		if rel, _ := gradcheck.RelError(halve(grad, 24), num); rel <= 1e-5 {
+			t.Errorf("%s: negative twin: finite differences pass ∂L/∂X halved (%.3g)", kernel, rel)
+		}
 	}
 }

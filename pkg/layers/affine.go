@@ -81,17 +81,23 @@ func (l *Affine[T]) Packed() bool { return l.packed != nil }
 // rounded as the Packer's kernel rounds them; otherwise exactly
 // Forward's arithmetic (b in every row, then the GEMM with beta = 1).
 func (l *Affine[T]) Infer(x, out *Matrix[T], threads int) {
-	l.checkInput(x)
-	if out.Rows != x.Rows || out.Cols != l.Out {
-		panic(fmt.Sprintf("layers: affine %s Infer into %d×%d, want %d×%d", l.W.Name, out.Rows, out.Cols, x.Rows, l.Out))
-	}
-	if l.packed != nil && l.packed.Affine(f32(x.Data), x.Rows, f32(l.B.Data), f32(out.Data), threads) {
+	if l.inferPacked(x, out, threads) {
 		return
 	}
 	for i := 0; i < x.Rows; i++ {
 		copy(out.Row(i), l.B.Data)
 	}
 	Gemm(false, true, 1, x, l.W.AsMatrix(false), 1, out)
+}
+
+// inferPacked checks Infer's shapes and, with packed weights (Pack),
+// writes x·Wᵀ + b into out; false: nothing written, the plain path's.
+func (l *Affine[T]) inferPacked(x, out *Matrix[T], threads int) bool {
+	l.checkInput(x)
+	if out.Rows != x.Rows || out.Cols != l.Out {
+		panic(fmt.Sprintf("layers: affine %s Infer into %d×%d, want %d×%d", l.W.Name, out.Rows, out.Cols, x.Rows, l.Out))
+	}
+	return l.packed != nil && l.packed.Affine(f32(x.Data), x.Rows, f32(l.B.Data), f32(out.Data), threads)
 }
 
 // Backward: forward was out = x·Wᵀ + b, so

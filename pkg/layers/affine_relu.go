@@ -1,10 +1,6 @@
 package layers
 
-import (
-	"fmt"
-
-	"github.com/nnfc/nnfc/internal/vec"
-)
+import "github.com/nnfc/nnfc/internal/vec"
 
 // AffineReLU is an Affine layer followed directly by a ReLU, run as one
 // stage: the same arithmetic as the two layers' Forward and Backward, in
@@ -43,11 +39,7 @@ func (f *AffineReLU[T]) Forward(x *Matrix[T]) *Matrix[T] {
 // Forward's arithmetic (the GEMM with beta = 0, then max(0, h + b)).
 func (f *AffineReLU[T]) Infer(x, out *Matrix[T], threads int) {
 	a := f.A
-	a.checkInput(x)
-	if out.Rows != x.Rows || out.Cols != a.Out {
-		panic(fmt.Sprintf("layers: affine %s Infer into %d×%d, want %d×%d", a.W.Name, out.Rows, out.Cols, x.Rows, a.Out))
-	}
-	if a.packed != nil && a.packed.Affine(f32(x.Data), x.Rows, f32(a.B.Data), f32(out.Data), threads) {
+	if a.inferPacked(x, out, threads) {
 		f.R.InferInPlace(out)
 		return
 	}

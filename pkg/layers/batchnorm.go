@@ -126,9 +126,7 @@ func (l *BatchNorm[T]) Forward(x *Matrix[T]) *Matrix[T] {
 		}
 	} else {
 		copy(mean, l.RunningMean.Data)
-		for j, v := range l.RunningVar.Data {
-			invstd[j] = T(1 / math.Sqrt(float64(v)+l.Eps))
-		}
+		l.evalInvstd(invstd, 0)
 	}
 	// x̂ = (x − μ)·invstd, out = γ·x̂ + β
 	l.xhat = ensure(l.xhat, n, l.D)
@@ -152,18 +150,29 @@ func (l *BatchNorm[T]) InferInPlace(x *Matrix[T]) {
 	if x.Cols != l.D {
 		panic(fmt.Sprintf("layers: batchnorm %s expects %d input columns, got %d", l.Gamma.Name, l.D, x.Cols))
 	}
-	mean := l.RunningMean.Data
-	invstd := make([]T, l.D) // not l.invstd: Net.Infer may run row blocks at once
-	for j, v := range l.RunningVar.Data {
-		invstd[j] = T(1 / math.Sqrt(float64(v)+l.Eps))
-	}
-	g, b := l.Gamma.Data, l.Beta.Data
-	for i := range x.Rows {
-		xr := x.Row(i)
-		for j, v := range xr {
-			h := (v - mean[j]) * invstd[j]
-			xr[j] = g[j]*h + b[j]
+	// invstd a strip of columns at a time, on the stack: not l.invstd
+	// (Net.Infer may run row blocks at once) and no allocation per call.
+	var buf [64]T
+	for lo := 0; lo < l.D; lo += len(buf) {
+		hi := min(lo+len(buf), l.D)
+		invstd := buf[:hi-lo]
+		l.evalInvstd(invstd, lo)
+		mean, g, b := l.RunningMean.Data[lo:hi], l.Gamma.Data[lo:hi], l.Beta.Data[lo:hi]
+		for i := range x.Rows {
+			xr := x.Row(i)[lo:hi]
+			for j, v := range xr {
+				h := (v - mean[j]) * invstd[j]
+				xr[j] = g[j]*h + b[j]
+			}
 		}
+	}
+}
+
+// evalInvstd writes 1/√(running var + eps) of columns [lo, lo+len(dst))
+// into dst: evaluation mode's invstd.
+func (l *BatchNorm[T]) evalInvstd(dst []T, lo int) {
+	for j, v := range l.RunningVar.Data[lo : lo+len(dst)] {
+		dst[j] = T(1 / math.Sqrt(float64(v)+l.Eps))
 	}
 }
 

@@ -35,6 +35,10 @@ func SetPacker(p Packer) {
 	packer.Store(&p)
 }
 
+// CurrentPacker is the registered Packer, or nil (for a test that sets
+// its own and puts this one back).
+func CurrentPacker() Packer { return currentPacker() }
+
 // currentPacker is the registered Packer, or nil.
 func currentPacker() Packer {
 	if p := packer.Load(); p != nil {

@@ -472,3 +472,40 @@ func BenchmarkDropout(b *testing.B) {
 		})
 	}
 }
+
+// TestBatchNormInferInPlace: InferInPlace over 150 columns (three strips
+// of its stack buffer, the last partial) writes Forward's evaluation-mode
+// outputs bit for bit, allocating nothing. Twin: one running variance
+// changed after the reference changes column 140's outputs (the third
+// strip), so the comparison sees a column computed from stale statistics.
+func TestBatchNormInferInPlace(t *testing.T) {
+	const n, d = 7, 150
+	rng := rand.New(rand.NewPCG(21, 22))
+	bn := layers.NewBatchNorm[float32]("bn", d)
+	for j := range d {
+		bn.RunningMean.Data[j] = float32(rng.NormFloat64())
+		bn.RunningVar.Data[j] = float32(0.1 + rng.Float64())
+		bn.Gamma.Data[j] = float32(1 + rng.NormFloat64()/4)
+		bn.Beta.Data[j] = float32(rng.NormFloat64() / 4)
+	}
+	x := &layers.Matrix[float32]{Rows: n, Cols: d, Data: make([]float32, n*d)}
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64() * 2)
+	}
+	bn.SetTraining(false)
+	want := slices.Clone(bn.Forward(x).Data)
+	got := &layers.Matrix[float32]{Rows: n, Cols: d, Data: slices.Clone(x.Data)}
+	bn.InferInPlace(got)
+	if !slices.Equal(got.Data, want) {
+		t.Error("InferInPlace differs from Forward in evaluation mode")
+	}
+	if a := testing.AllocsPerRun(10, func() { copy(got.Data, x.Data); bn.InferInPlace(got) }); a != 0 {
+		t.Errorf("InferInPlace allocated %v times a call", a)
+	}
+	bn.RunningVar.Data[140] *= 2
+	copy(got.Data, x.Data)
+	bn.InferInPlace(got)
+	if got.Data[140] == want[140] {
+		t.Error("twin: a running variance changed after the reference left column 140 as it was")
+	}
+}
