@@ -42,6 +42,16 @@ MNIST_DIR=${MNIST_DIR:-data/mnist}
 OUT=${OUT:-runs/speedrun}
 WAIT_POLICIES=${WAIT_POLICIES:-$(echo "${OMP_WAIT_POLICY:-passive}" | tr A-Z a-z)}
 
+# policy_env POLICY: the environment of a run under POLICY.
+policy_env() {
+	case $1 in
+	passive | active) echo "OMP_WAIT_POLICY=$1" ;;
+	default) echo "-u OMP_WAIT_POLICY" ;;
+	*) echo "speedrun: WAIT_POLICIES: passive, default or active, got $1" >&2; exit 2 ;;
+	esac
+}
+
+for p in $WAIT_POLICIES; do policy_env "$p" >/dev/null; done
 [ -f "$CONFIG" ] || { echo "speedrun: $CONFIG: no such config" >&2; exit 2; }
 [ -x "$BIN" ] || { echo "speedrun: $BIN: not built (make build)" >&2; exit 2; }
 [ -f "$MNIST_DIR/train-images-idx3-ubyte.gz" ] || { echo "speedrun: $MNIST_DIR: no MNIST (make data)" >&2; exit 2; }
@@ -52,15 +62,6 @@ NNFC_DATA_DIR="$MNIST_DIR" "$BIN" train --config "$CONFIG" --print-config >"$OUT
 echo "speedrun: $CONFIG, target test accuracy $TARGET, seeds $SEEDS, $THREADS threads; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs"
 echo "OMP_WAIT_POLICY: $WAIT_POLICIES (each for both); $("$BIN" version 2>/dev/null | head -1)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-
-# policy_env POLICY: the environment of a run under POLICY.
-policy_env() {
-	case $1 in
-	passive | active) echo "OMP_WAIT_POLICY=$1" ;;
-	default) echo "-u OMP_WAIT_POLICY" ;;
-	*) echo "speedrun: WAIT_POLICIES: passive, default or active, got $1" >&2; exit 2 ;;
-	esac
-}
 
 run_nnfc() { # policy seed
 	local dir="$OUT/$1/nnfc-$2" load
@@ -81,7 +82,6 @@ run_torch() { # policy seed
 }
 
 for p in $WAIT_POLICIES; do
-	policy_env "$p" >/dev/null
 	mkdir -p "$OUT/$p"
 	i=0
 	for s in $SEEDS; do
