@@ -162,7 +162,7 @@ func runRuns(o *runsOptions) error {
 		best, monitored, test, tloss := "-", "-", "-", "-"
 		tk := r.Task() // what the figures mean
 		// A run without a validation split measured nothing on it.
-		noVal := r.Best != nil && r.Best.ValLoss == 0 && len(r.Best.Val) == 0 && r.Best.ValAcc == 0 && r.Best.ValMSE == 0
+		noVal := r.Best != nil && r.Best.NoVal()
 		switch {
 		case noVal:
 			best = fmt.Sprintf("(no val) @%d", r.BestEpoch)
