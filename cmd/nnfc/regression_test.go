@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nnfc/nnfc/internal/testfix"
 	"github.com/nnfc/nnfc/pkg/metrics"
 )
 
@@ -33,7 +34,7 @@ import (
 // TestRegressionInONNXRuntime.
 func TestPredictRegression(t *testing.T) {
 	dir := t.TempDir()
-	test := tableFile(t, "diabetes-test.csv")
+	test := testfix.TableFile(t, "diabetes-test.csv")
 	raw, err := os.ReadFile(test)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +58,7 @@ data: {source: table, train: %s, target: [%s], val_fraction: 0}
 model: {task: regression, hidden: [16]}
 optimizer: {rule: adam, lr: 0.01}
 train: {epochs: 20, batch_size: 16, out_dir: %s}
-`, c.precision, tableFile(t, "diabetes-train.csv"), strings.Join(c.targets, ", "), filepath.Join(dir, c.name))))
+`, c.precision, testfix.TableFile(t, "diabetes-train.csv"), strings.Join(c.targets, ", "), filepath.Join(dir, c.name))))
 			if o := run(t, 2*time.Minute, nil, "train", "--config", cfg, "--progress", "none"); o.code != 0 {
 				t.Fatalf("nnfc train: exit %d\n%s", o.code, o.stderr)
 			}
@@ -204,7 +205,7 @@ train: {epochs: 20, batch_size: 16, out_dir: %s}
 // internal/onnx's TestBinaryInONNXRuntime.
 func TestPredictBinaryThreshold(t *testing.T) {
 	dir := t.TempDir()
-	test := tableFile(t, "breast_cancer-test.csv")
+	test := testfix.TableFile(t, "breast_cancer-test.csv")
 	raw, err := os.ReadFile(test)
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +220,7 @@ data: {source: table, train: %s, target: diagnosis, positive: malignant, val_fra
 model: {task: binary, hidden: [8], threshold: 0.3}
 optimizer: {rule: sgd, lr: 0.05}
 train: {epochs: 2, batch_size: 32, out_dir: %s}
-`, tableFile(t, "breast_cancer-train.csv"), filepath.Join(dir, "run"))))
+`, testfix.TableFile(t, "breast_cancer-train.csv"), filepath.Join(dir, "run"))))
 	if o := run(t, 2*time.Minute, nil, "train", "--config", cfg, "--progress", "none"); o.code != 0 {
 		t.Fatalf("nnfc train: exit %d\n%s", o.code, o.stderr)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nnfc/nnfc/internal/testfix"
 )
 
 // TestServeMultilabel trains model.task multilabel on the real digits
@@ -26,12 +28,12 @@ data: {source: table, train: %s, target: tags, exclude: [digit, even, ge5, prime
 model: {task: multilabel, hidden: [16], threshold: 0.4}
 optimizer: {rule: adam, lr: 0.01}
 train: {epochs: 5, batch_size: 32, out_dir: %s}
-`, tableFile(t, "digit-labels-train.csv"), filepath.Join(dir, "run"))))
+`, testfix.TableFile(t, "digit-labels-train.csv"), filepath.Join(dir, "run"))))
 	if o := run(t, 2*time.Minute, nil, "train", "--config", cfg, "--progress", "none"); o.code != 0 {
 		t.Fatalf("nnfc train: exit %d\n%s", o.code, o.stderr)
 	}
 	modelPath := filepath.Join(dir, "run", "model.safetensors")
-	b, err := os.ReadFile(tableFile(t, "digit-labels-test.csv"))
+	b, err := os.ReadFile(testfix.TableFile(t, "digit-labels-test.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

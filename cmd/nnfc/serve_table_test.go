@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nnfc/nnfc/internal/testfix"
 )
 
 // servePenguins are raw penguins as a user has them: NA cells (NA, an
@@ -36,25 +36,6 @@ var penguinColumns = []struct {
 	numeric bool
 }{{"island", false}, {"bill_length_mm", true}, {"bill_depth_mm", true}, {"flipper_length_mm", true},
 	{"body_mass_g", true}, {"sex", false}, {"year", true}}
-
-// tableFile is data/tables/NAME of this checkout (make data), or under
-// $NNFC_TABLES_DIR.
-func tableFile(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("NNFC_TABLES_DIR")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "data", "tables")
-	}
-	p, err := filepath.Abs(filepath.Join(dir, name))
-	if err == nil {
-		_, err = os.Stat(p)
-	}
-	if err != nil {
-		t.Fatalf("%v: run make data (it fetches the real tables into data/tables)", err)
-	}
-	return p
-}
 
 // namedPrediction is one row of nnfc predict's answer for a table model.
 type namedPrediction struct {
@@ -88,7 +69,7 @@ data: {source: table, train: %s, target: species, val_fraction: 0}
 model: {hidden: [8]}
 optimizer: {rule: adam, lr: 0.01}
 train: {epochs: 5, batch_size: 16, out_dir: %s}
-`, precision, tableFile(t, "penguins.csv"), filepath.Join(dir, "run"))))
+`, precision, testfix.TableFile(t, "penguins.csv"), filepath.Join(dir, "run"))))
 	if o := run(t, 2*time.Minute, nil, "train", "--config", cfg, "--progress", "none"); o.code != 0 {
 		t.Fatalf("nnfc train: exit %d\n%s", o.code, o.stderr)
 	}

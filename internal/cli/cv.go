@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -139,12 +138,7 @@ func printCV(w io.Writer, tab *sweep.Table) {
 	if cv == nil {
 		return
 	}
-	num := func(x sweep.Num) string {
-		if math.IsNaN(float64(x)) {
-			return "-"
-		}
-		return fmt.Sprintf("%.4f", float64(x))
-	}
+	num := func(x sweep.Num) string { return x.Text("-") }
 	strat := ""
 	if cv.Stratify {
 		strat = ", stratified"

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/lrfind"
+	"github.com/nnfc/nnfc/internal/testfix"
 )
 
 // TestLRFindPenguins (issue 26 item 2): the range test on the real Palmer
@@ -29,7 +30,7 @@ model: {hidden: [16]}
 optimizer: {rule: adam, lr: 0.01}
 schedule: {kind: onecycle}
 train: {epochs: 30, batch_size: 16, out_dir: %s}
-`, tablePath(t, "penguins.csv"), filepath.Join(dir, "run")))
+`, testfix.TableFile(t, "penguins.csv"), filepath.Join(dir, "run")))
 	tuned := filepath.Join(dir, "tuned.yaml")
 	ctx := context.Background()
 	code, out, errOut := nnfc(t, ctx, "lrfind", "--config", cfg, "--apply", tuned, "--steps", "120")

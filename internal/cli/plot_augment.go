@@ -32,24 +32,21 @@ func plotAugment(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// The first training row of each class, in class order.
+	first := make([]int, s.Train.Classes)
+	for k := range first {
+		first[k] = -1
+	}
+	for i, y := range s.Train.Y {
+		if first[y] < 0 {
+			first[y] = i
+		}
+	}
 	var rows []int
 	var names []string
 	all := source.ClassNames(c.Data, s.Train.Classes)
-	seen := map[int32]bool{}
-	for i, y := range s.Train.Y {
-		if !seen[y] {
-			seen[y] = true
-			rows = append(rows, i)
-		}
-	}
-	// In class order.
-	byClass := make([]int, s.Train.Classes)
-	for _, i := range rows {
-		byClass[s.Train.Y[i]] = i
-	}
-	rows = rows[:0]
-	for k, i := range byClass {
-		if seen[int32(k)] {
+	for k, i := range first {
+		if i >= 0 {
 			rows = append(rows, i)
 			names = append(names, all[k])
 		}

@@ -160,10 +160,7 @@ func runRuns(o *runsOptions) error {
 	fmt.Fprintln(w, "RUN\tSTATUS\tEPOCHS\tMODEL\tOPTIMIZER\tLR\tBATCH\tBEST VAL\tMONITORED\tTEST\tTEST LOSS\tTRAIN TIME")
 	for _, r := range runs {
 		best, monitored, test, tloss := "-", "-", "-", "-"
-		tk, err := task.Lookup(r.Kind) // what the figures mean
-		if err != nil {
-			tk = task.All[0]
-		}
+		tk := r.Task() // what the figures mean
 		// A run without a validation split measured nothing on it.
 		noVal := r.Best != nil && r.Best.ValLoss == 0 && len(r.Best.Val) == 0 && r.Best.ValAcc == 0 && r.Best.ValMSE == 0
 		switch {
@@ -179,7 +176,7 @@ func runRuns(o *runsOptions) error {
 			}
 		}
 		if r.Test != nil {
-			test, tloss = tk.ListTest(task.Eval{Accuracy: r.Test.Accuracy, MSE: r.Test.MSE, Metrics: r.Test.Metrics}), fmt.Sprintf("%.4f", r.Test.Loss)
+			test, tloss = r.TestFigure(), fmt.Sprintf("%.4f", r.Test.Loss)
 		}
 		status := r.Status
 		if len(r.Warnings) > 0 {

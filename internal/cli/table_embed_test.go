@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nnfc/nnfc/internal/testfix"
 )
 
 // TestTablePenguinsEmbedding trains on the real penguins with the island
@@ -24,7 +26,7 @@ data: {source: table, train: %s, target: species, embed: {island: 2}, val_fracti
 model: {hidden: [16], reg: 0.001}
 optimizer: {rule: adam, lr: 0.01}
 train: {epochs: 30, batch_size: 16, out_dir: %s}
-`, tablePath(t, "penguins.csv"), filepath.Join(dir, "run")))
+`, testfix.TableFile(t, "penguins.csv"), filepath.Join(dir, "run")))
 	ctx := context.Background()
 	code, out, errOut := nnfc(t, ctx, "train", "--config", cfg, "--progress", "none", "--report")
 	if code != ExitOK {
@@ -82,7 +84,7 @@ train: {epochs: 30, batch_size: 16, out_dir: %s}
 func TestTableNoHeader(t *testing.T) {
 	dir := t.TempDir()
 	strip := func(name string) (string, int) {
-		b, err := os.ReadFile(tablePath(t, name))
+		b, err := os.ReadFile(testfix.TableFile(t, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,14 +132,14 @@ train: {epochs: 20, batch_size: 16, out_dir: %s}
 // float32 before).
 func TestTableFloat64Eval(t *testing.T) {
 	dir := t.TempDir()
-	test := tablePath(t, "penguins-test.csv")
+	test := testfix.TableFile(t, "penguins-test.csv")
 	cfg := writeFile(t, dir, "c.yaml", fmt.Sprintf(`seed: 1
 precision: float64
 data: {source: table, train: %s, test: %s, target: species, embed: {island: 2}, val_fraction: 0}
 model: {hidden: [8]}
 optimizer: {rule: adam, lr: 0.01}
 train: {epochs: 5, batch_size: 16, out_dir: %s}
-`, tablePath(t, "penguins-train.csv"), test, filepath.Join(dir, "run")))
+`, testfix.TableFile(t, "penguins-train.csv"), test, filepath.Join(dir, "run")))
 	ctx := context.Background()
 	if code, out, errOut := nnfc(t, ctx, "train", "--config", cfg, "--progress", "none"); code != ExitOK {
 		t.Fatalf("train: exit %d\n%s\n%s", code, out, errOut)

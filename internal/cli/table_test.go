@@ -5,33 +5,13 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
-)
 
-// tablePath is data/tables/NAME of this checkout (make data fetches the
-// real tables there), or under $NNFC_TABLES_DIR; missing is a failure
-// that says how to fetch it.
-func tablePath(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("NNFC_TABLES_DIR")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "data", "tables")
-	}
-	p, err := filepath.Abs(filepath.Join(dir, name))
-	if err == nil {
-		_, err = os.Stat(p)
-	}
-	if err != nil {
-		t.Fatalf("%v: run make data (it fetches the real tables into data/tables)", err)
-	}
-	return p
-}
+	"github.com/nnfc/nnfc/internal/testfix"
+)
 
 // rawPenguins are raw rows as a user has them: NA cells in every
 // measurement, a missing sex, islands the training data never had, the
@@ -59,7 +39,7 @@ data: {source: table, train: %s, target: species, stratify: true, val_fraction: 
 model: {hidden: [16]}
 optimizer: {rule: adam, lr: 0.01}
 train: {epochs: 30, batch_size: 16, out_dir: %s}
-`, tablePath(t, "penguins.csv"), filepath.Join(dir, "run")))
+`, testfix.TableFile(t, "penguins.csv"), filepath.Join(dir, "run")))
 	ctx := context.Background()
 	code, out, errOut := nnfc(t, ctx, "train", "--config", cfg, "--progress", "none")
 	if code != ExitOK {
@@ -176,7 +156,7 @@ func predictIsEval(t *testing.T, ctx context.Context, dir, model, raw string) {
 // is written.
 func TestTableConfigErrors(t *testing.T) {
 	dir := t.TempDir()
-	pen := tablePath(t, "penguins.csv")
+	pen := testfix.TableFile(t, "penguins.csv")
 	for _, tc := range []struct{ name, data, want string }{
 		{"unknown target", "target: specie", `data.target: ` + pen + ` has no column "specie" (did you mean "species"?)`},
 		{"unknown type", "target: species, types: {island: text}", `data.types.island: must be one of numeric, categorical, binary, ignore, got "text"`},

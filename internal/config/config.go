@@ -387,25 +387,44 @@ func LoadStored(path string) (Config, error) {
 	return load(path, nil, false)
 }
 
+// ParseStored is LoadStored of YAML text b already in memory, named name
+// in its errors (as a file path would be): a sweep checks each trial's
+// config with it without writing a file.
+func ParseStored(name string, b []byte) (Config, error) {
+	if len(b) > limits.MaxConfigBytes {
+		return Config{}, fmt.Errorf("%s: config larger than %d bytes (a config is a few hundred bytes)", name, limits.MaxConfigBytes)
+	}
+	return loadYAML(name, b, nil, false)
+}
+
 func load(path string, flags []Flag, env bool) (Config, error) {
-	v := viper.New()
-	var file []byte // the YAML, for the case of map keys (restoreMapKeys)
 	if st, err := os.Stat(path); path != "" && err == nil && st.IsDir() {
 		return Config{}, fmt.Errorf("%s: is a directory, not a YAML config file", path)
 	}
+	if path == "" {
+		return loadYAML("", nil, flags, env)
+	}
+	b, err := readCapped(path)
+	if err != nil {
+		return Config{}, err
+	}
+	return loadYAML(path, b, flags, env)
+}
+
+// loadYAML is load of the YAML text file read from path ("" and nil: no
+// file, the defaults only).
+func loadYAML(path string, file []byte, flags []Flag, env bool) (Config, error) {
+	v := viper.New()
+	lines := map[string]int{}
 	if path != "" {
-		b, err := readCapped(path)
-		if err != nil {
+		if err := CheckYAML(path, file); err != nil {
 			return Config{}, err
 		}
-		if err := CheckYAML(path, b); err != nil {
-			return Config{}, err
-		}
-		file = b
 		v.SetConfigType("yaml")
-		if err := v.ReadConfig(bytes.NewReader(b)); err != nil {
+		if err := v.ReadConfig(bytes.NewReader(file)); err != nil {
 			return Config{}, fmt.Errorf("%s: not valid YAML: %s", path, oneLine(err.Error()))
 		}
+		lines = keyLines(file)
 	}
 	src := path
 	if src == "" {
@@ -417,10 +436,6 @@ func load(path string, flags []Flag, env bool) (Config, error) {
 	}
 	var errs []error
 	set := map[string]bool{}
-	lines := map[string]int{}
-	if path != "" {
-		lines = keyLines(path)
-	}
 	var unknown []string
 	mapAt := map[string]bool{} // leaf keys given a map: one error each, below
 	for _, k := range v.AllKeys() {
@@ -1180,15 +1195,11 @@ func toNode(v reflect.Value, prefix string, omit map[string]bool) *yaml.Node {
 	return n
 }
 
-// keyLines maps each dotted key of the YAML file at path to the line it
-// is on, for error messages ("configs/x.yaml:12: train.epochs: ...").
-// It is empty when the file does not parse (the parse error says where).
-func keyLines(path string) map[string]int {
+// keyLines maps each dotted key of the YAML text b to the line it is on,
+// for error messages ("configs/x.yaml:12: train.epochs: ..."). It is
+// empty when b does not parse (the parse error says where).
+func keyLines(b []byte) map[string]int {
 	lines := map[string]int{}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return lines
-	}
 	var doc yaml.Node
 	if yaml.Unmarshal(b, &doc) != nil || len(doc.Content) == 0 {
 		return lines

@@ -40,11 +40,22 @@ func classifier(g *graph, s *source) error {
 	g.output(g.node("Softmax", OutProbabilities, []string{scores}, attrInt("axis", -1)), g.elem, spec.Classes)
 	label := g.node("ArgMax", OutLabel, []string{scores}, attrInt("axis", 1), attrInt("keepdims", 0))
 	g.output(label, onnxpb.TensorProto_INT64)
+	classOutput(g, s, label, names)
+	return nil
+}
+
+// classOutput records the class names (none: nothing) in the metadata
+// and, when label (an int64 class index 0..len(names)-1) is not "", adds
+// the class output: a LabelEncoder from the index to its name.
+func classOutput(g *graph, s *source, label string, names []string) {
 	if names == nil {
-		return nil
+		return
 	}
 	b, _ := json.Marshal(names)
 	s.meta[MetaClasses] = string(b)
+	if label == "" {
+		return
+	}
 	keys := make([]int64, len(names))
 	for i := range keys {
 		keys[i] = int64(i)
@@ -52,7 +63,6 @@ func classifier(g *graph, s *source) error {
 	class := g.domainNode(DomainML, "LabelEncoder", OutClass, []string{label},
 		attrInts("keys_int64s", keys), attrStrings("values_strings", names), attrString("default_string", ""))
 	g.output(class, onnxpb.TensorProto_STRING)
-	return nil
 }
 
 // classNames are the names the options give the classes, else the ones

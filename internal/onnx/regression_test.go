@@ -8,6 +8,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/infer"
 	datasource "github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/testfix"
 	"github.com/nnfc/nnfc/pkg/model"
 )
 
@@ -55,7 +56,7 @@ func nnfcRegress(t *testing.T, path, csvPath string) (pred []float64, targets in
 // files.
 func TestRegressionInONNXRuntime(t *testing.T) {
 	dir := t.TempDir()
-	diabetes := tablePath(t, "diabetes.csv")
+	diabetes := testfix.TableFile(t, "diabetes.csv")
 	type tcase struct {
 		name, model string
 		tol         tolerance
@@ -82,7 +83,7 @@ precision: %s
 data: {source: table, train: %s, target: %s, val_fraction: 0}
 model: {task: regression, hidden: [16], activation: tanh}
 optimizer: {rule: adam, lr: 0.01}
-`, i+1, c.precision, tablePath(t, "diabetes-train.csv"), c.target))
+`, i+1, c.precision, testfix.TableFile(t, "diabetes-train.csv"), c.target))
 		tc.pred, tc.targets = nnfcRegress(t, tc.model, diabetes)
 		m, err := ExportFile(tc.model, Options{})
 		if err != nil {

@@ -1,7 +1,6 @@
 package onnx
 
 import (
-	"encoding/json"
 	"math"
 
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
@@ -53,14 +52,7 @@ func binaryTask(g *graph, s *source) error {
 	g.output(p2, g.elem, 2)
 	g.output(p, g.elem)
 	g.output(label, onnxpb.TensorProto_INT64)
-	if names == nil {
-		return nil
-	}
-	b, _ := json.Marshal(names)
-	s.meta[MetaClasses] = string(b)
-	class := g.domainNode(DomainML, "LabelEncoder", OutClass, []string{label},
-		attrInts("keys_int64s", []int64{0, 1}), attrStrings("values_strings", names), attrString("default_string", ""))
-	g.output(class, onnxpb.TensorProto_STRING)
+	classOutput(g, s, label, names)
 	return nil
 }
 
@@ -88,10 +80,7 @@ func multilabelTask(g *graph, s *source) error {
 	labels := g.node("Cast", OutLabels, []string{threshold(g, p, spec.Threshold)}, attrInt("to", int64(onnxpb.TensorProto_INT64)))
 	g.output(p, g.elem, spec.Classes)
 	g.output(labels, onnxpb.TensorProto_INT64, spec.Classes)
-	if names != nil {
-		b, _ := json.Marshal(names)
-		s.meta[MetaClasses] = string(b)
-	}
+	classOutput(g, s, "", names) // the names in the metadata only
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
+	"github.com/nnfc/nnfc/internal/testfix"
 	"github.com/nnfc/nnfc/pkg/layers"
 	"github.com/nnfc/nnfc/pkg/model"
 )
@@ -22,7 +23,7 @@ import (
 // accepts the files.
 func TestBinaryInONNXRuntime(t *testing.T) {
 	dir := t.TempDir()
-	cancer := tablePath(t, "breast_cancer.csv")
+	cancer := testfix.TableFile(t, "breast_cancer.csv")
 	type tcase struct {
 		name, model string
 		probs       []float64
@@ -39,7 +40,7 @@ func TestBinaryInONNXRuntime(t *testing.T) {
 data: {source: table, train: %s, target: diagnosis, val_fraction: 0}
 model: {task: binary, hidden: [16], activation: relu, threshold: %g}
 optimizer: {rule: adam, lr: 0.001}
-`, i+1, tablePath(t, "breast_cancer-train.csv"), thr))
+`, i+1, testfix.TableFile(t, "breast_cancer-train.csv"), thr))
 		c.probs, c.labels, c.names = nnfcPredictTable(t, c.model, cancer)
 		m, err := ExportFile(c.model, Options{})
 		if err != nil {
@@ -265,7 +266,7 @@ func multilabelProbs[T layers.Float](t *testing.T, path string, x []float32, n i
 // threshold moved to 0.9 must fail the comparison.
 func TestMultilabelTableInONNXRuntime(t *testing.T) {
 	dir := t.TempDir()
-	test := tablePath(t, "digit-labels-test.csv")
+	test := testfix.TableFile(t, "digit-labels-test.csv")
 	type tcase struct {
 		name, prec, model string
 		threshold         float64
@@ -289,7 +290,7 @@ precision: %s
 data: {source: table, train: %s, target: %s, exclude: %s, types: {p16: numeric, p31: numeric, p56: numeric}, val_fraction: 0}
 model: {task: multilabel, hidden: [32], activation: relu, threshold: %g}
 optimizer: {rule: adam, lr: 0.002}
-`, i+1, c.prec, tablePath(t, "digit-labels-train.csv"), target, exclude, c.threshold))
+`, i+1, c.prec, testfix.TableFile(t, "digit-labels-train.csv"), target, exclude, c.threshold))
 		c.probs, _, c.names = nnfcPredictTable(t, c.model, test)
 		m, err := ExportFile(c.model, Options{})
 		if err != nil {

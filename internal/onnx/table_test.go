@@ -18,29 +18,11 @@ import (
 	"github.com/nnfc/nnfc/internal/onnx/onnxpb"
 	"github.com/nnfc/nnfc/internal/rundir"
 	datasource "github.com/nnfc/nnfc/internal/source"
+	"github.com/nnfc/nnfc/internal/testfix"
 	"github.com/nnfc/nnfc/internal/train"
 	"github.com/nnfc/nnfc/pkg/model"
 	"google.golang.org/protobuf/proto"
 )
-
-// tablePath is data/tables/NAME of this checkout (make data fetches the
-// real tables there), or under $NNFC_TABLES_DIR; missing is a failure
-// that says how to fetch it.
-func tablePath(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("NNFC_TABLES_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "data", "tables")
-	}
-	p, err := filepath.Abs(filepath.Join(dir, name))
-	if err == nil {
-		_, err = os.Stat(p)
-	}
-	if err != nil {
-		t.Fatalf("%v: run make data (it fetches the real tables into data/tables)", err)
-	}
-	return p
-}
 
 // rawPenguins are raw rows as a user has them: NA cells in every
 // measurement, a blank and a "?" sex, islands the training data never had
@@ -195,7 +177,7 @@ func TestTableInONNXRuntime(t *testing.T) {
 	if err := os.WriteFile(raw, []byte(rawPenguins), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	penguins, cancer := tablePath(t, "penguins.csv"), tablePath(t, "breast_cancer.csv")
+	penguins, cancer := testfix.TableFile(t, "penguins.csv"), testfix.TableFile(t, "breast_cancer.csv")
 	type tcase struct {
 		name, model, prec string
 		inputs            []string // CSV files
@@ -205,7 +187,7 @@ func TestTableInONNXRuntime(t *testing.T) {
 data: {source: table, train: %s, target: species, val_fraction: 0}
 model: {hidden: [16], activation: relu}
 optimizer: {rule: adam, lr: 0.01}
-`, tablePath(t, "penguins-train.csv")))},
+`, testfix.TableFile(t, "penguins-train.csv")))},
 		{name: "penguins-indicator-mode", prec: "", inputs: []string{penguins, raw}, model: trainTable(t, dir, "penguins2", fmt.Sprintf(`seed: 2
 data:
   source: table
@@ -221,18 +203,18 @@ optimizer: {rule: adam, lr: 0.01}
 data: {source: table, train: %s, target: species, val_fraction: 0, embed: {island: 2, sex: 3}}
 model: {hidden: [16], activation: relu}
 optimizer: {rule: adam, lr: 0.01}
-`, tablePath(t, "penguins-train.csv")))},
+`, testfix.TableFile(t, "penguins-train.csv")))},
 		{name: "penguins-float64", prec: "", inputs: []string{penguins, raw}, model: trainTable(t, dir, "penguins64", fmt.Sprintf(`seed: 4
 precision: float64
 data: {source: table, train: %s, target: species, val_fraction: 0, impute: {indicator: true}}
 model: {hidden: [16], activation: tanh}
 optimizer: {rule: adam, lr: 0.01}
-`, tablePath(t, "penguins-train.csv")))},
+`, testfix.TableFile(t, "penguins-train.csv")))},
 		{name: "breast-cancer", prec: "", inputs: []string{cancer}, model: trainTable(t, dir, "cancer", fmt.Sprintf(`seed: 1
 data: {source: table, train: %s, target: diagnosis, val_fraction: 0}
 model: {hidden: [32], activation: tanh}
 optimizer: {rule: adam, lr: 0.001}
-`, tablePath(t, "breast_cancer-train.csv")))},
+`, testfix.TableFile(t, "breast_cancer-train.csv")))},
 	}
 	cases = append(cases, tcase{name: "penguins-double", prec: "float64", inputs: cases[0].inputs, model: cases[0].model})
 

@@ -22,8 +22,8 @@ var funcs = template.FuncMap{
 	"pct":  func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
 	"f4":   func(v float64) string { return fmt.Sprintf("%.4f", v) },
 	"g3":   func(v float64) string { return fmt.Sprintf("%.3g", v) },
-	"secs": func(v float64) string { return fmt.Sprintf("%.2f s", v) },
-	"rate": func(v float64) string { return groupThousands(int(v + 0.5)) },
+	"secs": duration,
+	"rate": rate,
 	"int":  func(v int) string { return groupThousands(v) },
 	"px":   func(v int) template.CSS { return template.CSS(fmt.Sprintf("width:%dpx", v)) },
 	// src writes an image's src attribute as is: html/template would
@@ -49,6 +49,37 @@ func Render(w io.Writer, p *Page) error { return page.Execute(w, p) }
 
 // RenderSweep writes the sweep page as HTML.
 func RenderSweep(w io.Writer, p *SweepPage) error { return sweepPage.Execute(w, p) }
+
+// minRateSeconds is the shortest time a samples/s figure is shown for:
+// an epoch of a tiny table takes tens of microseconds, and samples over
+// such a time ("4,152,568 samples/s") says nothing about the speed of
+// training.
+const minRateSeconds = 0.01
+
+// duration formats a time in seconds readably at any size: "12.34 s",
+// "0.25 s", "34 ms", "3.2 ms", "26 µs" ("0.00 s" said nothing); "–" for none.
+func duration(v float64) string {
+	switch {
+	case v >= 0.1:
+		return fmt.Sprintf("%.2f s", v)
+	case v >= 0.01:
+		return fmt.Sprintf("%.0f ms", 1e3*v)
+	case v >= 0.001:
+		return fmt.Sprintf("%.1f ms", 1e3*v)
+	case v > 0:
+		return fmt.Sprintf("%.0f µs", 1e6*v)
+	}
+	return "–"
+}
+
+// rate formats samples/s measured over seconds: "–" when that is under
+// minRateSeconds.
+func rate(v, seconds float64) string {
+	if seconds < minRateSeconds {
+		return "–"
+	}
+	return groupThousands(int(v + 0.5))
+}
 
 // groupThousands formats 407050 as "407,050".
 func groupThousands(v int) string {

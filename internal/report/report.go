@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -264,7 +265,8 @@ func Build(dir string, o Options) (*Page, error) {
 		return nil, err
 	}
 
-	if err := task.Of(net.Spec).Reports(modelPath, dir); err != nil {
+	tk := task.Of(net.Spec)
+	if err := tk.Reports(modelPath, dir); err != nil {
 		return nil, err
 	}
 	p := &Page{Dir: dir, Generated: o.Now().UTC().Format("2006-01-02 15:04 MST"), Spec: net.Spec.String(),
@@ -281,8 +283,8 @@ func Build(dir string, o Options) (*Page, error) {
 	for _, m := range ms {
 		p.ShowL2 = p.ShowL2 || m.L2 > 0
 	}
-	p.CurveTitle = task.Of(net.Spec).Curve().Title
-	if p.Curves, err = uri(plots.RunCurves(ms, best, task.Of(net.Spec).Curve())); err != nil {
+	p.CurveTitle = tk.Curve().Title
+	if p.Curves, err = uri(plots.RunCurves(ms, best, tk.Curve())); err != nil {
 		return nil, err
 	}
 	switch r, err := rundir.ReadResults(dir); {
@@ -304,7 +306,7 @@ func Build(dir string, o Options) (*Page, error) {
 	}
 	p.Data = fmt.Sprintf("%s: %d train, %d validation", c.Data.Source, splits.Train.N, splits.Val.N)
 	p.NoVal = splits.Val.N == 0
-	p.epochColumns(task.Of(net.Spec), cmp.Or(c.Train.Monitor, rundir.DefaultMonitor))
+	p.epochColumns(tk, cmp.Or(c.Train.Monitor, rundir.DefaultMonitor))
 	raw, split := splits.Test, "test"
 	if raw == nil {
 		raw, split = splits.Val, "validation"
@@ -333,7 +335,7 @@ func Build(dir string, o Options) (*Page, error) {
 		p.Test.Errors = int(math.Round(float64(ev.N) * (1 - ev.Labels.SubsetAccuracy)))
 		p.Labels = labelRows(ev.Labels, ev.TargetNames)
 	}
-	p.Headlines = task.Headlines(task.Of(net.Spec), ev)
+	p.Headlines = task.Headlines(tk, ev)
 	for j, r := range ev.Targets {
 		if len(ev.Targets) < 2 {
 			break // the headlines and the metrics table say it
@@ -356,7 +358,7 @@ func Build(dir string, o Options) (*Page, error) {
 			p.Classes[i].Precision, p.Classes[i].F1 = cl.Precision, cl.F1
 		}
 	}
-	p.Metrics = metricRows(ev.Metrics, task.Of(net.Spec).Metrics())
+	p.Metrics = metricRows(ev.Metrics, tk.Metrics())
 	if p.Figures, err = metricFigures(ev.Curves, ev.Metrics, split); err != nil {
 		return nil, err
 	}
@@ -492,10 +494,24 @@ func epochTable(ms []rundir.Metrics, best int) ([]EpochRow, string) {
 			rows = append(rows, EpochRow{Metrics: m, Best: m.Epoch == best})
 		}
 	}
-	if every == 1 {
-		return rows, fmt.Sprintf("All %d epochs.", len(ms))
+	of := fmt.Sprintf("All %d epochs.", len(ms))
+	if every > 1 {
+		of = fmt.Sprintf("Every %s of the %d epochs, and the first, the best and the last; metrics.jsonl has them all.", english.Ordinal(every), len(ms))
 	}
-	return rows, fmt.Sprintf("Every %s of the %d epochs, and the first, the best and the last; metrics.jsonl has them all.", english.Ordinal(every), len(ms))
+	if slices.ContainsFunc(rows, func(r EpochRow) bool { return r.Seconds < minRateSeconds }) {
+		of += fmt.Sprintf(" No samples/s (–) for an epoch under %s: too short to say how fast training runs.", duration(minRateSeconds))
+	}
+	return rows, of
+}
+
+// trainingTime is the run's training time and its median samples/s
+// (over the epochs), the rate left out when the epochs took under
+// minRateSeconds each on average.
+func trainingTime(r *rundir.Results) string {
+	if r.Epochs > 0 && r.TrainSeconds/float64(r.Epochs) >= minRateSeconds {
+		return fmt.Sprintf("%s, median %s samples/s", duration(r.TrainSeconds), groupThousands(int(r.SamplesPerSec+0.5)))
+	}
+	return fmt.Sprintf("%s (epochs too short for a samples/s figure)", duration(r.TrainSeconds))
 }
 
 // resultRows are the lines of the run table from results.json.
@@ -507,17 +523,12 @@ func resultRows(r *rundir.Results) []KV {
 	kv := []KV{
 		{"status", status},
 		{"epochs", fmt.Sprintf("%d of %d planned", r.Epochs, r.EpochsPlanned)},
-		{"training time", fmt.Sprintf("%.1f s, median %s samples/s", r.TrainSeconds, groupThousands(int(r.SamplesPerSec+0.5)))},
-		{"wall time", fmt.Sprintf("%.1f s (the last training process: loading, training, evaluation)", r.WallSeconds)},
+		{"training time", trainingTime(r)},
+		{"wall time", fmt.Sprintf("%s (the last training process: loading, training, evaluation)", duration(r.WallSeconds))},
 		{"optimizer", fmt.Sprintf("%s, lr %g, batch %d, seed %d, %s", r.Optimizer, r.LR, r.BatchSize, r.Seed, r.Precision)},
 	}
 	if r.Test != nil {
-		tk, err := task.Lookup(r.Kind)
-		if err != nil {
-			tk = task.All[0]
-		}
-		test := tk.ListTest(task.Eval{Accuracy: r.Test.Accuracy, MSE: r.Test.MSE, Metrics: r.Test.Metrics})
-		kv = append(kv, KV{"test (at training)", fmt.Sprintf("%s, loss %.4f, %d samples", test, r.Test.Loss, r.Test.N)})
+		kv = append(kv, KV{"test (at training)", fmt.Sprintf("%s, loss %.4f, %d samples", r.TestFigure(), r.Test.Loss, r.Test.N)})
 	}
 	b := r.BLAS
 	blas := b.Backend

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nnfc/nnfc/internal/config"
 	"github.com/nnfc/nnfc/internal/rundir"
+	"github.com/nnfc/nnfc/internal/testfix"
 	"github.com/nnfc/nnfc/internal/train"
 )
 
@@ -241,7 +242,7 @@ func TestBuildSquareImages(t *testing.T) {
 func TestEpochTable(t *testing.T) {
 	var ms []rundir.Metrics
 	for e := 1; e <= 400; e++ {
-		ms = append(ms, rundir.Metrics{Epoch: e})
+		ms = append(ms, rundir.Metrics{Epoch: e, Seconds: 1})
 	}
 	rows, note := epochTable(ms, 383)
 	if len(rows) > 30 || rows[0].Epoch != 1 || rows[len(rows)-1].Epoch != 400 {
@@ -373,24 +374,6 @@ train: {epochs: 1, batch_size: 16}
 	}
 }
 
-// tableFile is data/tables/NAME of this checkout (make data), or under
-// $NNFC_TABLES_DIR.
-func tableFile(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("NNFC_TABLES_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "data", "tables")
-	}
-	p, err := filepath.Abs(filepath.Join(dir, name))
-	if err == nil {
-		_, err = os.Stat(p)
-	}
-	if err != nil {
-		t.Fatalf("%v: run make data (it fetches the real tables into data/tables)", err)
-	}
-	return p
-}
-
 // diabetesRun and cancerRun train a regression on the real diabetes table
 // and a binary model on the real breast-cancer table, each with a
 // validation split and a test file.
@@ -400,7 +383,7 @@ data: {source: table, train: %s, test: %s, target: progression, val_fraction: 0.
 model: {task: regression, hidden: [16]}
 optimizer: {rule: adam, lr: 0.01}
 train: {epochs: 8, batch_size: 16}
-`, tableFile(t, "diabetes-train.csv"), tableFile(t, "diabetes-test.csv")))
+`, testfix.TableFile(t, "diabetes-train.csv"), testfix.TableFile(t, "diabetes-test.csv")))
 }
 
 func cancerRun(t *testing.T) (string, *train.Result) {
@@ -409,7 +392,7 @@ data: {source: table, train: %s, test: %s, target: diagnosis, positive: malignan
 model: {task: binary, hidden: [8]}
 optimizer: {rule: adam, lr: 0.01}
 train: {epochs: 4, batch_size: 16, monitor: val_roc_auc}
-`, tableFile(t, "breast_cancer-train.csv"), tableFile(t, "breast_cancer-test.csv")))
+`, testfix.TableFile(t, "breast_cancer-train.csv"), testfix.TableFile(t, "breast_cancer-test.csv")))
 }
 
 // TestReportPerTask: the page of each task leads with its own figures —

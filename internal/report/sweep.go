@@ -203,12 +203,7 @@ func cvView(cv *sweep.CVSummary) *CVView {
 	if cv == nil {
 		return nil
 	}
-	num := func(x sweep.Num) string {
-		if math.IsNaN(float64(x)) {
-			return "–"
-		}
-		return fmt.Sprintf("%.4f", float64(x))
-	}
+	num := func(x sweep.Num) string { return x.Text("–") }
 	v := &CVView{Folds: cv.Folds, Stratify: cv.Stratify, Monitor: cv.Monitor}
 	for i, pt := range cv.Points {
 		pv := CVPointView{Rank: i + 1, Mean: num(pt.Mean), Std: num(pt.Std)}

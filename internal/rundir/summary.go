@@ -21,6 +21,24 @@ func Task(dir string) task.Task {
 	return task.All[0]
 }
 
+// Task is the task of the run's model as results.json records it
+// (Kind): what its figures mean; the default task for an unknown kind.
+func (r *Results) Task() task.Task {
+	if t, err := task.Lookup(r.Kind); err == nil {
+		return t
+	}
+	return task.All[0]
+}
+
+// TestFigure is the run's test figure as its task lists it (ListTest:
+// accuracy, R², AUC, ...); "" without a test split.
+func (r *Results) TestFigure() string {
+	if r.Test == nil {
+		return ""
+	}
+	return r.Task().ListTest(task.Eval{Accuracy: r.Test.Accuracy, MSE: r.Test.MSE, Metrics: r.Test.Metrics})
+}
+
 // BestEpoch returns the best epoch (1-based) of the run in dir with the
 // records ms: results.json's when there is one, else the epoch of the best
 // value of its config's train.monitor (val_acc when unreadable). 0 when ms

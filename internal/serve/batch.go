@@ -242,23 +242,9 @@ func (b *worker) forward(batch []*job, rows int) {
 	if len(batch) > 1 {
 		d := m.inputDim
 		if x64 != nil {
-			if cap(b.x64) < rows*d {
-				b.x64 = make([]float64, rows*d)
-			}
-			x64 = b.x64[:rows*d]
+			x64 = gather(&b.x64, rows*d, batch, func(j *job) []float64 { return j.x64[:j.n*d] })
 		} else {
-			if cap(b.x) < rows*d {
-				b.x = make([]float32, rows*d)
-			}
-			x = b.x[:rows*d]
-		}
-		off := 0
-		for _, j := range batch {
-			if x64 != nil {
-				off += copy(x64[off:], j.x64[:j.n*d])
-			} else {
-				off += copy(x[off:], j.x[:j.n*d])
-			}
+			x = gather(&b.x, rows*d, batch, func(j *job) []float32 { return j.x[:j.n*d] })
 		}
 	}
 	t0 := time.Now()
@@ -277,6 +263,19 @@ func (b *worker) forward(batch []*job, rows int) {
 		lo += j.n
 		close(j.done)
 	}
+}
+
+// gather copies the batch's rows (rows of each job) into buf, grown to
+// n values when it is smaller, and returns them.
+func gather[T any](buf *[]T, n int, batch []*job, rows func(*job) []T) []T {
+	if cap(*buf) < n {
+		*buf = make([]T, n)
+	}
+	x, off := (*buf)[:n], 0
+	for _, j := range batch {
+		off += copy(x[off:], rows(j))
+	}
+	return x
 }
 
 // runTask runs the model's task, turning a panic (a bug) into an error so

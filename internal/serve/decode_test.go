@@ -258,9 +258,9 @@ func FuzzDecoders(f *testing.F) {
 		}
 		out := run(m.answers[0], r.x, r.n)
 		if kind%3 == 0 {
-			encodeV2(m, r, out)
+			encodeV2(nil, m, r, out)
 		} else {
-			encodeV1(r, out)
+			encodeV1(nil, r, out)
 		}
 	})
 }
@@ -332,14 +332,14 @@ func TestSpliceData(t *testing.T) {
 }
 
 // TestRowBuffersReused: the rows of a JSON request decode into a buffer
-// kept from an earlier request (getRows/release); what it held before
+// kept from an earlier request (rowBuffers, release); what it held before
 // must not leak into the next request's rows. A buffer full of NaN given
 // to scanMatrix yields the same bits as a fresh one, and requests decoded
 // one after another, each released, equal their fresh decodes (V2 nested
-// and flat, V1), with sizes over pooledRows.
+// and flat, V1), with sizes over the pool's minimum.
 func TestRowBuffersReused(t *testing.T) {
 	m := testModel(t)
-	const n, d = 6000, 3 // 18,000 values ≥ pooledRows
+	const n, d = 6000, 3 // 18,000 values ≥ rowBuffers.min
 	rng := rand.New(rand.NewPCG(7, 8))
 	body := func(v1, flat bool) ([]byte, []float32) {
 		var b strings.Builder
@@ -419,6 +419,54 @@ func TestRowBuffersReused(t *testing.T) {
 		r.release()
 		if r.x != nil || r.kept != nil {
 			t.Fatalf("request %d: rows still held after release", k)
+		}
+	}
+}
+
+// TestResponseSized: the response buffer (responseSize) holds the longest
+// answers whole, so encodeV2 and encodeV1 never grow it: every number at
+// its longest text (float32 and float64 with 17/9 digits and a 3-digit
+// exponent, the most negative int64), names, V1's per-row keys, binary
+// outputs; 1 and 1,000 rows. Nor is the room more than twice the V2
+// JSON answer (V1 repeats the names per row, V2 does not).
+func TestResponseSized(t *testing.T) {
+	m := testModel(t)
+	for _, n := range []int{1, 1000} {
+		f32, f64, i64, str := make([]float32, 3*n), make([]float64, 2*n), make([]int64, n), make([]string, n)
+		for i := range f32 {
+			f32[i] = -1.1754944e-38
+		}
+		for i := range f64 {
+			f64[i] = -2.2250738585072014e-308
+		}
+		for i := range i64 {
+			i64[i] = math.MinInt64
+			str[i] = "a label name"
+		}
+		out := []Tensor{
+			{Name: "probabilities", Datatype: "FP32", Shape: []int{n, 3}, F32: f32},
+			{Name: "values", Datatype: "FP64", Shape: []int{n, 2}, F64: f64},
+			{Name: "label", Datatype: "INT64", Shape: []int{n}, I64: i64},
+			{Name: "label_name", Datatype: "BYTES", Shape: []int{n}, Str: str},
+		}
+		for _, binOut := range []bool{false, true} {
+			r := &request{id: "request-7", n: n, binary: map[string]bool{}}
+			for _, o := range out {
+				r.outputs = append(r.outputs, o.Name)
+				r.binary[o.Name] = binOut
+			}
+			size := responseSize(m, r, out)
+			if v2, _ := encodeV2(nil, m, r, out); len(v2) > size {
+				t.Errorf("%d rows, binary %v: V2 answer of %d bytes, responseSize %d", n, binOut, len(v2), size)
+			} else if !binOut && 2*len(v2) < size {
+				t.Errorf("%d rows: V2 answer of %d bytes, responseSize %d: far too much room", n, len(v2), size)
+			}
+			if binOut {
+				continue
+			}
+			if v1 := encodeV1(nil, r, out); len(v1) > size {
+				t.Errorf("%d rows: V1 answer of %d bytes, responseSize %d", n, len(v1), size)
+			}
 		}
 	}
 }

@@ -142,8 +142,7 @@ func (m *Model) prepareRequest(r *request) (row, col int, v float64, ok bool) {
 }
 
 // prepare64 is prepare for float64 rows, normalized in float64 as
-// pkg/data's Normalizer.Apply normalizes Dataset.X64: (x − shift)·scale
-// with shift and scale widened. The rows are left as they were when one
+// nnfc predict normalizes Dataset.X64 (Normalizer.Apply64). The rows are left as they were when one
 // value is not finite.
 func (m *Model) prepare64(x []float64) (row, col int, ok bool) {
 	D := m.inputDim
@@ -152,15 +151,8 @@ func (m *Model) prepare64(x []float64) (row, col int, ok bool) {
 			return i / D, i % D, false
 		}
 	}
-	if m.norm == nil {
-		return 0, 0, true
-	}
-	shift, scale := m.norm.Shift[:D], m.norm.Scale[:D]
-	for i := 0; i+D <= len(x); i += D {
-		r := x[i : i+D]
-		for j, v := range r {
-			r[j] = (v - float64(shift[j])) * float64(scale[j])
-		}
+	if m.norm != nil {
+		m.norm.Apply64(x, D)
 	}
 	return 0, 0, true
 }

@@ -46,7 +46,7 @@ type request struct {
 	outputs []string        // names to answer, in order
 	binary  map[string]bool // outputs to answer as binary data
 	// kept is x's buffer when it is one kept for later requests
-	// (getRows); release hands it back.
+	// (rowBuffers); release hands it back.
 	kept *[]float32
 }
 
@@ -54,7 +54,7 @@ type request struct {
 // it once nothing refers to x any more (after its forward pass).
 func (r *request) release() {
 	if r != nil && r.kept != nil {
-		putRows(r.kept)
+		rowBuffers.put(r.kept)
 		r.kept, r.x = nil, nil
 	}
 }
@@ -171,10 +171,10 @@ func decodeV2(body []byte, headerLen int, m *Model, maxRows int) (*request, erro
 		if in.Data == nil {
 			return nil, bad("inputs[0].data: missing (and no binary_data_size)")
 		}
-		buf := getRows(n * d)
+		buf := rowBuffers.get(n * d)
 		x, rows, err := scanMatrix(in.Data, d, maxRows, "inputs[0].data", *buf)
 		if err != nil || rows != n {
-			putRows(buf)
+			rowBuffers.put(buf)
 		}
 		if err != nil {
 			if re, ok := err.(*rowsError); ok {
@@ -416,8 +416,9 @@ func strictJSON(b []byte, v any) error {
 // encodeV2 writes the response to r: the JSON, and after it the binary
 // outputs (then the JSON's length is returned for the
 // Inference-Header-Content-Length header; -1 for a JSON-only answer).
-func encodeV2(m *Model, r *request, out []Tensor) ([]byte, int) {
-	b := make([]byte, 0, 256)
+//
+// It appends to b, best of capacity responseSize (a kept buffer: responses).
+func encodeV2(b []byte, m *Model, r *request, out []Tensor) ([]byte, int) {
 	b = append(b, `{"model_name":`...)
 	b = strconv.AppendQuote(b, m.Name)
 	b = append(b, `,"model_version":`...)
@@ -463,6 +464,37 @@ func encodeV2(m *Model, r *request, out []Tensor) ([]byte, int) {
 	}
 	h := len(b)
 	return append(b, bin...), h
+}
+
+// responseSize is the room an answer to r needs (encodeV2, encodeV1): at
+// most the longest text of each number (float32 'g' -1: 15 bytes with its
+// comma; float64: 25; int64: 21), strings as they are with their quotes,
+// the binary outputs' bytes, and the names around them per row (V1) or
+// per output (V2). Only strings that need escapes can take more.
+func responseSize(m *Model, r *request, out []Tensor) int {
+	n := 64 + len(m.Name) + len(m.Version) + len(r.id) + 3*r.n
+	for _, name := range r.outputs {
+		t := tensorNamed(out, name)
+		n += 2*len(name) + 80 + r.n*(len(name)+6)
+		switch {
+		case r.binary[name]:
+			n += 8*(len(t.F32)+len(t.F64)+len(t.I64)) + 4*len(t.Str)
+			for _, s := range t.Str {
+				n += len(s)
+			}
+		case t.F32 != nil:
+			n += 15 * len(t.F32)
+		case t.F64 != nil:
+			n += 25 * len(t.F64)
+		case t.I64 != nil:
+			n += 21 * len(t.I64)
+		default:
+			for _, s := range t.Str {
+				n += len(s) + 3
+			}
+		}
+	}
+	return n
 }
 
 func tensorNamed(out []Tensor, name string) Tensor {

@@ -484,7 +484,7 @@ func (s *Server) inference(endpoint string, h func(http.ResponseWriter, *http.Re
 			align = hl
 		}
 		body, buf, err := readBody(w, r, s.cfg.MaxBody, align)
-		defer putBody(buf)
+		defer bodies.put(buf)
 		ph.done("read")
 		if err != nil {
 			var mb *http.MaxBytesError
@@ -518,15 +518,15 @@ func (p *phases) done(phase string) {
 // readBody reads the request body (at most max bytes) into a buffer of
 // the size its Content-Length declares, placed so that body[align:]
 // starts 8-byte aligned. Bodies of 64 KiB or more are read into buffers
-// kept for the next request (putBody): a 1,000-row MNIST request is 3 MB,
+// kept for the next request (bodies): a 1,000-row MNIST request is 3 MB,
 // which is then not allocated (and zeroed, and collected) per request.
-// buf is what to hand back to putBody once nothing refers to the body any
+// buf is what to hand back to bodies.put once nothing refers to the body any
 // more (nil for an unpooled one).
 func readBody(w http.ResponseWriter, r *http.Request, max int64, align int) (body []byte, buf *[]byte, err error) {
 	rd := http.MaxBytesReader(w, r.Body, max)
 	pad := (8 - align%8) % 8
 	if n := r.ContentLength; n >= 0 {
-		buf = getBody(pad + int(n))
+		buf = bodies.get(pad + int(n))
 		body = (*buf)[pad : pad+int(n)]
 		if k, err := io.ReadFull(rd, body); err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
@@ -552,60 +552,45 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64, align int) (bod
 	}
 }
 
-// pooledBody is the smallest body read into a kept buffer.
+// pool keeps buffers of min values or more for later requests: request
+// bodies (a 1,000-row MNIST request is 3 MB), the rows a JSON or CSV
+// request decodes to (784,000 float32) and JSON responses, which are then
+// not allocated (and zeroed, and collected) per request.
+type pool[T any] struct {
+	min int
+	p   sync.Pool // of *[]T, each of min values or more
+}
+
+// get returns an empty buffer for n or more values: a kept one when
+// n ≥ min and one large enough is at hand.
+func (p *pool[T]) get(n int) *[]T {
+	if n >= p.min {
+		if b, _ := p.p.Get().(*[]T); b != nil && cap(*b) >= n {
+			*b = (*b)[:0]
+			return b
+		}
+	}
+	b := make([]T, 0, n)
+	return &b
+}
+
+// put keeps buf for a later request (nil and small buffers are left to
+// the garbage collector).
+func (p *pool[T]) put(buf *[]T) {
+	if buf != nil && cap(*buf) >= p.min {
+		p.p.Put(buf)
+	}
+}
+
+// pooledBody is the smallest body, or JSON response, kept for later
+// requests; row buffers are kept from the same 64 KiB.
 const pooledBody = 64 << 10
 
-var bodies sync.Pool // of *[]byte, each of pooledBody bytes or more
-
-// getBody returns a buffer of n bytes: a kept one when n ≥ pooledBody
-// and one large enough is at hand.
-func getBody(n int) *[]byte {
-	if n >= pooledBody {
-		if p, _ := bodies.Get().(*[]byte); p != nil && cap(*p) >= n {
-			*p = (*p)[:n]
-			return p
-		}
-	}
-	b := make([]byte, n)
-	return &b
-}
-
-// putBody keeps buf for a later request (nil and small buffers are left
-// to the garbage collector).
-func putBody(buf *[]byte) {
-	if buf != nil && cap(*buf) >= pooledBody {
-		bodies.Put(buf)
-	}
-}
-
-// pooledRows is the fewest values of a row buffer kept for later
-// requests: 64 KiB, as pooledBody.
-const pooledRows = pooledBody / 4
-
-var rowBuffers sync.Pool // of *[]float32, each of pooledRows values or more
-
-// getRows returns an empty buffer for n or more values (the rows a JSON
-// or CSV request decodes to): a kept one when n ≥ pooledRows and one
-// large enough is at hand, so that a 1,000-row MNIST request (784,000
-// values, 3 MB) does not allocate its rows.
-func getRows(n int) *[]float32 {
-	if n >= pooledRows {
-		if p, _ := rowBuffers.Get().(*[]float32); p != nil && cap(*p) >= n {
-			*p = (*p)[:0]
-			return p
-		}
-	}
-	b := make([]float32, 0, n)
-	return &b
-}
-
-// putRows keeps buf for a later request (small buffers are left to the
-// garbage collector).
-func putRows(buf *[]float32) {
-	if buf != nil && cap(*buf) >= pooledRows {
-		rowBuffers.Put(buf)
-	}
-}
+var (
+	bodies     = &pool[byte]{min: pooledBody}
+	rowBuffers = &pool[float32]{min: pooledBody / 4}
+	responses  = &pool[byte]{min: pooledBody}
+)
 
 // run puts the request's normalized rows through the batcher, answering
 // 500 if the forward pass failed.
@@ -659,7 +644,10 @@ func (s *Server) inferV2(w http.ResponseWriter, r *http.Request, m *Model, body 
 		return
 	}
 	defer ph.done("write")
-	resp, h := encodeV2(m, req, out)
+	buf := responses.get(responseSize(m, req, out))
+	defer responses.put(buf)
+	resp, h := encodeV2(*buf, m, req, out)
+	*buf = resp[:0]
 	if h >= 0 {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Inference-Header-Content-Length", strconv.Itoa(h))
@@ -722,7 +710,10 @@ func (s *Server) predictV1(w http.ResponseWriter, r *http.Request, m *Model, bod
 		return
 	}
 	defer ph.done("write")
-	resp := encodeV1(req, out)
+	buf := responses.get(responseSize(m, req, out))
+	defer responses.put(buf)
+	resp := encodeV1(*buf, req, out)
+	*buf = resp[:0]
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(resp)))
 	w.Write(resp)

@@ -401,11 +401,12 @@ func encodeTable(text []byte, m *Model, opt data.TableOptions, where string, lin
 	if err != nil {
 		return nil, nil, 0, bad("%s", requestLines(err.Error(), where, lineBase))
 	}
-	ds, _, err := m.schema.EncodeTableAs(t, false, m.wide())
+	wide := m.wide()
+	ds, _, err := m.schema.EncodeTableAs(t, false, wide)
 	if err != nil {
 		return nil, nil, 0, bad("%s", requestLines(err.Error(), where, lineBase))
 	}
-	if m.wide() {
+	if wide {
 		return nil, ds.X64, ds.N, nil
 	}
 	return ds.X, nil, ds.N, nil

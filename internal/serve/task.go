@@ -44,23 +44,21 @@ func (t Tensor) rows(lo, hi int) Tensor {
 // (internal/task's Serve), with nnfc predict's classification as the
 // Predict it calls.
 func answerer(im *infer.Model, m *Model) task.Answerer {
+	predict := func(ds *data.Dataset, emit func(int, int32, []float64)) error {
+		return im.Predict(ds, max(ds.N, 1), func(i int, p infer.Prediction) error {
+			emit(i, p.Class, p.Probs)
+			return nil
+		})
+	}
 	return task.Of(im.Spec).Serve(task.Served{
 		Spec: im.Spec, Net32: im.Net32(), Net64: im.Net64(), Norm: m.norm, Classes: m.Classes,
 		TargetMean: im.TargetMean, TargetStd: im.TargetStd,
 		Predict: func(x []float32, n int, emit func(int, int32, []float64)) error {
-			ds := &data.Dataset{Name: "request", X: x[:n*m.inputDim], N: n, D: m.inputDim}
-			return im.Predict(ds, max(n, 1), func(i int, p infer.Prediction) error {
-				emit(i, p.Class, p.Probs)
-				return nil
-			})
+			return predict(&data.Dataset{Name: "request", X: x[:n*m.inputDim], N: n, D: m.inputDim}, emit)
 		},
 		Predict64: func(x []float64, n int, emit func(int, int32, []float64)) error {
 			// As nnfc predict runs a float64 model: its rows from X64.
-			ds := &data.Dataset{Name: "request", X64: x[:n*m.inputDim], N: n, D: m.inputDim}
-			return im.Predict(ds, max(n, 1), func(i int, p infer.Prediction) error {
-				emit(i, p.Class, p.Probs)
-				return nil
-			})
+			return predict(&data.Dataset{Name: "request", X64: x[:n*m.inputDim], N: n, D: m.inputDim}, emit)
 		},
 	})
 }

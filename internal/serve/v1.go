@@ -69,10 +69,10 @@ func decodeV1(body []byte, m *Model, maxRows int) (*request, error) {
 	}
 	// At least 2 bytes a number ("0,"): room for all of them, as many
 	// rows as the limit allows.
-	buf := getRows(min(len(raw)/2, maxRows*m.inputDim))
+	buf := rowBuffers.get(min(len(raw)/2, maxRows*m.inputDim))
 	x, n, err := scanMatrix(raw, m.inputDim, maxRows, "instances", *buf)
 	if err != nil {
-		putRows(buf)
+		rowBuffers.put(buf)
 		if re, ok := err.(*rowsError); ok {
 			return nil, &badRequest{413, re.Error()}
 		}
@@ -174,8 +174,7 @@ func allOutputs(r *request, m *Model) *request {
 // encodeV1 writes {"predictions": [...]}: one object per row holding
 // each output's value for that row (a number or string for a one-value
 // output, an array for a vector).
-func encodeV1(r *request, out []Tensor) []byte {
-	b := make([]byte, 0, 64*r.n)
+func encodeV1(b []byte, r *request, out []Tensor) []byte {
 	b = append(b, `{"predictions":[`...)
 	for i := 0; i < r.n; i++ {
 		if i > 0 {
@@ -193,11 +192,11 @@ func encodeV1(r *request, out []Tensor) []byte {
 			if len(t.Shape) > 1 {
 				w = t.Shape[1]
 			}
-			a := appendData(nil, t, i*w, (i+1)*w)
-			if len(t.Shape) == 1 {
-				a = a[1 : len(a)-1] // the one element, not an array
+			at := len(b)
+			b = appendData(b, t, i*w, (i+1)*w)
+			if len(t.Shape) == 1 { // the one element, not an array
+				b = append(b[:at], b[at+1:len(b)-1]...)
 			}
-			b = append(b, a...)
 		}
 		b = append(b, '}')
 	}

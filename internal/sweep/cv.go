@@ -58,7 +58,7 @@ func ForConfig(path string, folds int, stratify bool) (*Sweep, error) {
 	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	s := &Sweep{Path: path, Name: name, BasePath: path, Base: base, Method: "grid", Seed: 1, CV: &CV{Folds: folds, Stratify: stratify}}
-	if _, err := s.Expand(); err != nil {
+	if _, err := s.Expand(); err != nil { // kept for the caller's Expand and Prepare
 		return nil, err
 	}
 	return s, nil
@@ -98,9 +98,8 @@ type CVPoint struct {
 	Folds  []CVFold `json:"folds"`
 	// Mean and Std (the sample standard deviation, n−1) of the folds'
 	// values: NaN ("null" in JSON) until every fold has one.
-	Mean   Num       `json:"mean"`
-	Std    Num       `json:"std"`
-	Values []float64 `json:"-"`
+	Mean Num `json:"mean"`
+	Std  Num `json:"std"`
 }
 
 // CVFold is one fold's trial.
@@ -115,6 +114,14 @@ type CVFold struct {
 
 // Num is a float64 that JSON writes as null when NaN.
 type Num float64
+
+// Text is x to 4 decimals, or none (what to show for NaN: no value yet).
+func (x Num) Text(none string) string {
+	if math.IsNaN(float64(x)) {
+		return none
+	}
+	return fmt.Sprintf("%.4f", float64(x))
+}
 
 // MarshalJSON writes NaN as null.
 func (x Num) MarshalJSON() ([]byte, error) {
@@ -176,11 +183,14 @@ func CVResults(m *Manifest, tab *Table) *CVSummary {
 		}
 		pt := &sum.Points[i]
 		pt.Folds = append(pt.Folds, CVFold{Fold: fold, Trial: t.Index, Dir: t.Dir, State: t.State, Value: Num(t.Best), BestEpoch: t.BestEpoch})
-		pt.Values = append(pt.Values, t.Best)
 	}
 	for i := range sum.Points {
 		pt := &sum.Points[i]
-		m, sd := meanStd(pt.Values)
+		values := make([]float64, len(pt.Folds))
+		for k, f := range pt.Folds {
+			values[k] = float64(f.Value)
+		}
+		m, sd := meanStd(values)
 		pt.Mean, pt.Std = Num(m), Num(sd)
 	}
 	slices.SortStableFunc(sum.Points, func(a, b CVPoint) int {

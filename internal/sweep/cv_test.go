@@ -12,13 +12,14 @@ import (
 	"github.com/nnfc/nnfc/internal/report"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
+	"github.com/nnfc/nnfc/internal/testfix"
 )
 
 // penguinsCV is a short run config on the real penguins table (make data
 // fetches it into data/tables; NNFC_TABLES_DIR overrides).
 func penguinsCV(t *testing.T) string {
 	t.Helper()
-	p := tableFile(t, "penguins.csv")
+	p := testfix.TableFile(t, "penguins.csv")
 	return writeFile(t, t.TempDir(), "penguins.yaml", fmt.Sprintf(`seed: 3
 data: {source: table, train: %s, target: species, normalize: none}
 model: {hidden: [8]}

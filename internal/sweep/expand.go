@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -32,7 +31,24 @@ type TrialSpec struct {
 // varies slowest), or Trials draws for random, deterministic from Seed.
 // Each trial's config is the base config with set and the trial's values
 // applied, validated like a run config; the error lists every problem.
+// The result is kept: a sweep is expanded once however often Expand is
+// called (Parse checks the trials, nnfc cv reads its first fold, Prepare
+// writes them), so no field may change after the first call.
 func (s *Sweep) Expand() ([]TrialSpec, error) {
+	if s.expanded == nil {
+		trials, err := s.expand()
+		s.expanded = &expansion{trials, err}
+	}
+	return slices.Clone(s.expanded.trials), s.expanded.err
+}
+
+// expansion is Expand's result.
+type expansion struct {
+	trials []TrialSpec
+	err    error
+}
+
+func (s *Sweep) expand() ([]TrialSpec, error) {
 	var combos [][]Param
 	if s.Method == "grid" {
 		combos = [][]Param{nil}
@@ -59,8 +75,9 @@ func (s *Sweep) Expand() ([]TrialSpec, error) {
 	var trials []TrialSpec
 	var errs []error
 	seen := map[string]bool{}
+	loaded := map[string]loadedConfig{}
 	for i, params := range combos {
-		c, err := s.trialConfig(params)
+		c, err := s.trialConfig(params, loaded)
 		if err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				if !seen[line] {
@@ -96,10 +113,20 @@ func (d Dim) draw(rng *rand.Rand) any {
 	return d.Values[rng.IntN(len(d.Values))]
 }
 
+// trialName names a trial's config while it is checked (trialConfig
+// replaces it with the sweep file's path and the trial).
+const trialName = "nnfc-sweep-trial.yaml"
+
+// loadedConfig is a trial config checked, or its problems.
+type loadedConfig struct {
+	c   config.Config
+	err error
+}
+
 // trialConfig applies set and params to the base config and loads the
 // result as a stored run config (no environment overrides: a sweep is
 // reproducible). Problems name the trial's values.
-func (s *Sweep) trialConfig(params []Param) (config.Config, error) {
+func (s *Sweep) trialConfig(params []Param, loaded map[string]loadedConfig) (config.Config, error) {
 	m := deepCopy(s.Base).(map[string]any)
 	for _, p := range slices.Concat(s.Set, s.cvSet(), params) {
 		setPath(m, p.Key, p.Value)
@@ -108,19 +135,15 @@ func (s *Sweep) trialConfig(params []Param) (config.Config, error) {
 	if err != nil {
 		return config.Config{}, fmt.Errorf("%s: %v", s.Path, err)
 	}
-	f, err := os.CreateTemp("", "nnfc-sweep-*.yaml")
-	if err != nil {
-		return config.Config{}, err
+	// Checked in memory, once per distinct config (a random search over
+	// few values draws the same trial again).
+	text := string(b)
+	r, ok := loaded[text]
+	if !ok {
+		r.c, r.err = config.ParseStored(trialName, b)
+		loaded[text] = r
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return config.Config{}, err
-	}
-	if err := f.Close(); err != nil {
-		return config.Config{}, err
-	}
-	c, err := config.LoadStored(f.Name())
+	c, err := r.c, r.err
 	if err != nil {
 		where := "base"
 		if s.BasePath != "" {
@@ -133,9 +156,9 @@ func (s *Sweep) trialConfig(params []Param) (config.Config, error) {
 			}
 			where = "trial " + strings.Join(ps, " ")
 		}
-		// The temporary file's name (and line, which means nothing to
-		// the user) becomes the sweep file and the trial.
-		re := regexp.MustCompile(regexp.QuoteMeta(f.Name()) + `(:\d+)?: `)
+		// The config's name (and line, which means nothing to the user)
+		// becomes the sweep file and the trial.
+		re := regexp.MustCompile(regexp.QuoteMeta(trialName) + `(:\d+)?: `)
 		msg := re.ReplaceAllLiteralString(err.Error(), s.Path+": "+where+": ")
 		return config.Config{}, errors.New(msg)
 	}

@@ -75,3 +75,41 @@ func TestSweepCaps(t *testing.T) {
 		t.Logf("refused in %v", time.Since(t0))
 	}
 }
+
+// TestParseChecksTrialsInMemory: Parse checks every trial's config
+// without writing a file (the fuzzer's 1,000-trial seed wrote and read
+// 1,000 temporary files, which could pass the fuzzer's 10 s limit on a
+// loaded machine): with TMPDIR a directory that does not exist, the
+// seed's 1,000 trials (over a space of two seeds) parse, and a bad trial
+// value is still one line naming the sweep file and the trial. The
+// trials are expanded once: Expand after Parse gives a copy of Parse's.
+func TestParseChecksTrialsInMemory(t *testing.T) {
+	dir := t.TempDir()
+	base, err := os.ReadFile(filepath.Join("..", "..", "configs", "spiral-7.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "base.yaml"), base, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", filepath.Join(dir, "no-such-dir"))
+	p := filepath.Join(dir, "seed.yaml")
+	os.WriteFile(p, []byte("base: base.yaml\nmethod: random\ntrials: 1000\nspace:\n  seed: [1, 2]\n"), 0o644)
+	s, err := Parse(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.expanded == nil || len(s.expanded.trials) != 1000 {
+		t.Fatalf("Parse kept %v, want its 1000 trials", s.expanded)
+	}
+	trials, err := s.Expand()
+	if err != nil || len(trials) != 1000 || &trials[0] == &s.expanded.trials[0] {
+		t.Fatalf("Expand: %d trials, %v; want a copy of Parse's 1000", len(trials), err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("base: base.yaml\nspace:\n  optimizer.lr: [0.1, -1]\n"), 0o644)
+	_, err = Parse(bad)
+	if want := bad + ": trial optimizer.lr=-1: optimizer.lr: must be > 0, got -1"; err == nil || err.Error() != want {
+		t.Errorf("bad trial: %v, want %s", err, want)
+	}
+}

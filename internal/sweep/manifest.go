@@ -79,7 +79,7 @@ func (s *Sweep) fingerprint() map[string]string {
 	}
 	// The base config as resolved (defaults filled in), without the
 	// searched and fixed keys, which the entries above cover.
-	base, _ := s.trialConfig(nil)
+	base, _ := s.trialConfig(nil, map[string]loadedConfig{})
 	var m map[string]any
 	if err := yaml.Unmarshal([]byte(base.YAML()), &m); err == nil {
 		flat := map[string]any{}

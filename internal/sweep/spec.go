@@ -35,6 +35,8 @@ type Sweep struct {
 	EarlyStop *EarlyStop
 	// CV, when set, runs every point once per fold (cv.go).
 	CV *CV
+
+	expanded *expansion // Expand's trials, once expanded
 }
 
 // EarlyStop is asynchronous successive halving in its stopping form (as

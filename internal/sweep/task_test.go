@@ -4,32 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/sweep"
+	"github.com/nnfc/nnfc/internal/testfix"
 )
-
-// tableFile is data/tables/NAME of this checkout (make data), or under
-// $NNFC_TABLES_DIR.
-func tableFile(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("NNFC_TABLES_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "data", "tables")
-	}
-	p, err := filepath.Abs(filepath.Join(dir, name))
-	if err == nil {
-		_, err = os.Stat(p)
-	}
-	if err != nil {
-		t.Fatalf("%v: run make data (it fetches the real tables into data/tables)", err)
-	}
-	return p
-}
 
 // TestSweepPerTask sweeps each task beyond classification with the real
 // binary on a real table, three learning rates of a few epochs each: a
@@ -50,19 +32,19 @@ data: {source: table, train: %s, target: progression, val_fraction: 0.2}
 model: {task: regression, hidden: [16]}
 optimizer: {rule: adam}
 train: {epochs: 4, batch_size: 32}
-`, tableFile(t, "diabetes-train.csv")), "val_rmse", "rmse", false},
+`, testfix.TableFile(t, "diabetes-train.csv")), "val_rmse", "rmse", false},
 		{"binary", fmt.Sprintf(`seed: 1
 data: {source: table, train: %s, target: diagnosis, positive: malignant, val_fraction: 0.2}
 model: {task: binary, hidden: [8]}
 optimizer: {rule: sgd}
 train: {epochs: 3, batch_size: 32, monitor: val_roc_auc}
-`, tableFile(t, "breast_cancer-train.csv")), "val_roc_auc", "roc_auc", true},
+`, testfix.TableFile(t, "breast_cancer-train.csv")), "val_roc_auc", "roc_auc", true},
 		{"multilabel", fmt.Sprintf(`seed: 1
 data: {source: table, train: %s, target: [even, ge5, prime], exclude: [digit, tags], types: {p16: numeric, p31: numeric, p56: numeric}, val_fraction: 0.15}
 model: {task: multilabel, hidden: [16]}
 optimizer: {rule: adam}
 train: {epochs: 3, batch_size: 64}
-`, tableFile(t, "digit-labels-train.csv")), "val_f1_micro", "f1_micro", true},
+`, testfix.TableFile(t, "digit-labels-train.csv")), "val_f1_micro", "f1_micro", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

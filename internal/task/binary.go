@@ -170,13 +170,19 @@ func (m *binaryMeter) Done(ev *Eval, _ int) {
 		metrics.Put(ev.Metrics, "f1", r.Classes[1].F1)
 		metrics.Put(ev.Metrics, "f1_macro", r.Macro.F1)
 		metrics.Put(ev.Metrics, "recall_macro", r.Macro.Recall)
-		metrics.Put(ev.Metrics, "roc_auc", metrics.ROCAUC(m.pos, m.prob, w))
-		metrics.Put(ev.Metrics, "pr_auc", metrics.AveragePrecision(m.pos, m.prob, w))
-		metrics.Put(ev.Metrics, "log_loss", metrics.LogLossBinary(m.pos, m.prob, w))
+		// One sort of the scores for every ranking figure.
+		var auc, ap float64
 		if m.curves {
-			ev.Curves = &Curves{ROC: metrics.ROC(m.pos, m.prob, w), PR: metrics.PR(m.pos, m.prob, w),
-				Threshold: m.threshold, PositiveRate: (c[1][0] + c[1][1]) / total}
+			var roc []metrics.ROCPoint
+			var pr []metrics.PRPoint
+			auc, ap, roc, pr = metrics.RankingCurves(m.pos, m.prob, w)
+			ev.Curves = &Curves{ROC: roc, PR: pr, Threshold: m.threshold, PositiveRate: (c[1][0] + c[1][1]) / total}
+		} else {
+			auc, ap = metrics.Ranking(m.pos, m.prob, w)
 		}
+		metrics.Put(ev.Metrics, "roc_auc", auc)
+		metrics.Put(ev.Metrics, "pr_auc", ap)
+		metrics.Put(ev.Metrics, "log_loss", metrics.LogLossBinary(m.pos, m.prob, w))
 	}
 }
 

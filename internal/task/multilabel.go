@@ -355,6 +355,16 @@ func (a *labelAnswer) Outputs() []Column {
 }
 
 func (a *labelAnswer) Answer(x []float32, n int) []Column {
+	return a.answer(n, func(emit func(int, int32, []float64)) error { return a.m.Predict(x, n, emit) })
+}
+
+// Answer64: float64 rows through Predict64 (a float64 model's), as nnfc
+// predict reads such a model's table rows (Dataset.X64).
+func (a *labelAnswer) Answer64(x []float64, n int) []Column {
+	return a.answer(n, func(emit func(int, int32, []float64)) error { return a.m.Predict64(x, n, emit) })
+}
+
+func (a *labelAnswer) answer(n int, predict func(emit func(int, int32, []float64)) error) []Column {
 	k := a.m.Spec.Classes
 	probs := Column{Name: "probabilities", Datatype: a.m.floatType(), Shape: []int{n, k}}
 	if probs.Datatype == "FP64" {
@@ -364,7 +374,7 @@ func (a *labelAnswer) Answer(x []float32, n int) []Column {
 	}
 	on := make([]int64, n*k)
 	names := make([]string, n)
-	err := a.m.Predict(x, n, func(i int, _ int32, p []float64) {
+	err := predict(func(i int, _ int32, p []float64) {
 		for j, v := range p {
 			if v >= a.m.Spec.Threshold {
 				on[i*k+j] = 1

@@ -163,3 +163,23 @@ func Pictures(tb testing.TB, dir, prefix string, n int, seed uint64) {
 		}
 	}
 }
+
+// TableFile is the real table NAME (make data fetches them into
+// data/tables of this checkout), or NAME under $NNFC_TABLES_DIR, as an
+// absolute path; a missing file fails the test, saying how to fetch it.
+func TableFile(tb testing.TB, name string) string {
+	tb.Helper()
+	dir := os.Getenv("NNFC_TABLES_DIR")
+	if dir == "" {
+		_, file, _, _ := runtime.Caller(0)
+		dir = filepath.Join(filepath.Dir(file), "..", "..", "data", "tables")
+	}
+	p, err := filepath.Abs(filepath.Join(dir, name))
+	if err == nil {
+		_, err = os.Stat(p)
+	}
+	if err != nil {
+		tb.Fatalf("%v: run make data (it fetches the real tables into data/tables)", err)
+	}
+	return p
+}

@@ -152,14 +152,22 @@ func (n *Normalizer) Apply(d *Dataset) error {
 		}
 	}
 	if d.X64 != nil {
-		for i := range d.N {
-			row := d.X64[i*D : (i+1)*D]
-			for j, v := range row {
-				row[j] = (v - float64(n.Shift[j])) * float64(n.Scale[j])
-			}
-		}
+		n.Apply64(d.X64[:d.N*D], D)
 	}
 	return nil
+}
+
+// Apply64 normalizes float64 rows x of D features in place, in float64:
+// (x − shift)·scale with shift and scale widened (Dataset.X64, and the
+// rows nnfc serve reads in float64).
+func (n *Normalizer) Apply64(x []float64, D int) {
+	shift, scale := n.Shift[:D], n.Scale[:D]
+	for i := 0; i+D <= len(x); i += D {
+		row := x[i : i+D]
+		for j, v := range row {
+			row[j] = (v - float64(shift[j])) * float64(scale[j])
+		}
+	}
 }
 
 // Validate checks a normalizer read from a file: a known mode, as many

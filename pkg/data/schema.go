@@ -392,16 +392,16 @@ func FitSchema(t *Table, target *TableColumn, classes []string, train []int, opt
 		opt.CategoricalImpute = ImputeMissing
 	}
 	names := t.Names()
-	isTarget := func(c *TableColumn) bool {
-		if c == target {
-			return true
+	targets := map[*TableColumn]bool{target: true}
+	for _, n := range opt.Targets {
+		if tc, _ := ResolveTarget(t, n); tc != nil {
+			targets[tc] = true
 		}
-		for _, n := range opt.Targets {
-			if tc, _ := ResolveTarget(t, n); tc == c {
-				return true
-			}
-		}
-		return false
+	}
+	isTarget := func(c *TableColumn) bool { return c != nil && targets[c] }
+	the := "the target column"
+	if len(targets) > 1 {
+		the = "a target column"
 	}
 	check := func(key string, cols []string) error {
 		for _, n := range cols {
@@ -425,8 +425,8 @@ func FitSchema(t *Table, target *TableColumn, classes []string, train []int, opt
 		if t.Column(w) == nil {
 			return nil, fmt.Errorf("data.weight_column: %s has no column %q%s, its columns are %s", t.Path, w, suggestName(w, names), quoteNames(names))
 		}
-		if w == target.Name {
-			return nil, fmt.Errorf("data.weight_column: %q is the target column (data.target), it cannot weigh the rows", w)
+		if isTarget(t.Column(w)) {
+			return nil, fmt.Errorf("data.weight_column: %q is %s (data.target), it cannot weigh the rows", w, the)
 		}
 		if slices.Contains(opt.Features, w) {
 			return nil, fmt.Errorf("data.features: %q is the weight column (data.weight_column), it cannot be an input", w)

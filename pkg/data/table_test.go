@@ -8,29 +8,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/nnfc/nnfc/internal/testfix"
 	"github.com/nnfc/nnfc/pkg/limits"
 )
-
-// tablesDir is data/tables of this checkout (make data fetches it), or
-// $NNFC_TABLES_DIR. A missing file is a failure that says how to fetch it.
-func tableFile(t testing.TB, name string) string {
-	t.Helper()
-	dir := os.Getenv("NNFC_TABLES_DIR")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "data", "tables")
-	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%v: run make data (it fetches the real tables into data/tables)", err)
-	}
-	return p
-}
 
 func writeTable(t testing.TB, name, text string) string {
 	t.Helper()
@@ -355,7 +339,7 @@ func TestStratifiedSplit(t *testing.T) {
 // TestPenguinsSchema reads the real Palmer penguins table (make data):
 // 344 rows, 2 without any measurement, 11 without sex.
 func TestPenguinsSchema(t *testing.T) {
-	td, err := LoadTable(TableConfig{Train: tableFile(t, "penguins.csv"), Fit: FitOptions{Target: "species"}, ValFraction: 0.2, Stratify: true}, rand.New(rand.NewPCG(1, 2)))
+	td, err := LoadTable(TableConfig{Train: testfix.TableFile(t, "penguins.csv"), Fit: FitOptions{Target: "species"}, ValFraction: 0.2, Stratify: true}, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}

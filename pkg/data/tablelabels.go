@@ -150,44 +150,6 @@ func unknownLabels(path string, n int, column string, k int) string {
 	return fmt.Sprintf("%s: %d label(s) in column %s are none of the %d of the training rows: left out", path, n, column, k)
 }
 
-// encodeLabels is EncodeTable for a label target: with needTarget the
-// target column(s) must be there, and rows with a missing 0/1 cell are
-// dropped (noted); a label column's unknown labels are left out (noted).
-func (s *Schema) encodeLabels(t *Table, cols []*TableColumn, rows []int, notes []string, needTarget, f64 bool) (*Dataset, []string, error) {
-	var rt rowTarget
-	if needTarget {
-		var tcs []*TableColumn
-		for _, n := range s.Target.columns() {
-			tc := t.Column(n)
-			if tc == nil {
-				return nil, nil, fmt.Errorf("%s: no column %q, a target the model predicts", t.Path, n)
-			}
-			tcs = append(tcs, tc)
-		}
-		var more []string
-		var err error
-		if rt, _, more, err = readLabels(t, tcs, s.Target.Classes); err != nil {
-			return nil, nil, err
-		}
-		notes = append(notes, more...)
-		rows = rows[:0]
-		for i := range t.N {
-			if !rt.missing(i) {
-				rows = append(rows, i)
-			}
-		}
-		if d := t.N - len(rows); d > 0 {
-			notes = append(notes, fmt.Sprintf("%s: %d row(s) have no %s (the target): dropped", t.Path, d, targetList(tcs)))
-		}
-	}
-	ds, more, err := s.encodeRows(t, cols, rows, rt, f64)
-	if err != nil {
-		return nil, nil, err
-	}
-	notes = append(notes, more...)
-	return ds, notes, s.evalWeights(t, ds, rows, needTarget, &notes)
-}
-
 // setLabels gives ds the 0/1 label matrix of rows (as they are: no
 // scaling) and the label names.
 func (s *Schema) setLabels(ds *Dataset, rows []int, rt rowTarget) {
@@ -218,17 +180,9 @@ func (tg *Target) validateLabels() error {
 
 // describeLabels is the schema's line about a label target.
 func (tg *Target) describeLabels(dropped string) string {
-	var ls []string
-	for i, c := range tg.Classes {
-		if i < len(tg.Counts) {
-			ls = append(ls, fmt.Sprintf("%s (%d)", c, tg.Counts[i]))
-		} else {
-			ls = append(ls, c)
-		}
-	}
 	from := "columns " + strings.Join(tg.Names, ", ") + " of 0/1"
 	if tg.Sep != "" {
 		from = fmt.Sprintf("column %s, separated by %q", tg.Name, tg.Sep)
 	}
-	return fmt.Sprintf("target: %d labels from %s, with their training rows: %s%s", len(tg.Classes), from, strings.Join(ls, ", "), dropped)
+	return fmt.Sprintf("target: %d labels from %s, with their training rows: %s%s", len(tg.Classes), from, tg.classesWithCounts(), dropped)
 }

@@ -322,11 +322,8 @@ func (s *Schema) EncodeTableAs(t *Table, needTarget, f64 bool) (*Dataset, []stri
 	for i := range rows {
 		rows[i] = i
 	}
-	switch s.Target.Kind {
-	case TargetNumber:
-		return s.encodeNumbers(t, cols, rows, notes, needTarget, f64)
-	case TargetLabels:
-		return s.encodeLabels(t, cols, rows, notes, needTarget, f64)
+	if s.Target.Kind == TargetNumber || s.Target.Kind == TargetLabels {
+		return s.encodeValues(t, cols, rows, notes, needTarget, f64)
 	}
 	y := make([]int32, t.N)
 	tc := t.Column(s.Target.Name)
@@ -373,25 +370,36 @@ func (s *Schema) EncodeTableAs(t *Table, needTarget, f64 bool) (*Dataset, []stri
 	return ds, notes, s.evalWeights(t, ds, rows, needTarget, &notes)
 }
 
-// encodeNumbers is EncodeTable for a number target: with needTarget every
-// target column must be there, and rows with a missing target are
-// dropped (noted).
-func (s *Schema) encodeNumbers(t *Table, cols []*TableColumn, rows []int, notes []string, needTarget, f64 bool) (*Dataset, []string, error) {
+// encodeValues is EncodeTable for a number or a labels target (the
+// Dataset's Target matrix): with needTarget every target column must be
+// there, and rows with a missing target (a number, or a 0/1 label cell)
+// are dropped (noted); a label column's unknown labels are left out
+// (noted).
+func (s *Schema) encodeValues(t *Table, cols []*TableColumn, rows []int, notes []string, needTarget, f64 bool) (*Dataset, []string, error) {
 	var rt rowTarget
 	if needTarget {
 		var tcs []*TableColumn
-		for _, n := range s.Target.Names {
+		for _, n := range s.Target.columns() {
 			tc := t.Column(n)
 			if tc == nil {
 				return nil, nil, fmt.Errorf("%s: no column %q, a target the model predicts", t.Path, n)
 			}
 			tcs = append(tcs, tc)
 		}
-		v, err := NumberTargets(t, tcs)
-		if err != nil {
-			return nil, nil, err
+		if s.Target.Kind == TargetLabels {
+			var more []string
+			var err error
+			if rt, _, more, err = readLabels(t, tcs, s.Target.Classes); err != nil {
+				return nil, nil, err
+			}
+			notes = append(notes, more...)
+		} else {
+			v, err := NumberTargets(t, tcs)
+			if err != nil {
+				return nil, nil, err
+			}
+			rt = rowTarget{v: v, k: len(tcs)}
 		}
-		rt = rowTarget{v: v, k: len(tcs)}
 		rows = rows[:0]
 		for i := range t.N {
 			if !rt.missing(i) {

@@ -155,21 +155,27 @@ func (tg *Target) describe(dropped string) string {
 		return tg.describeLabels(dropped)
 	}
 	if tg.Kind != TargetNumber {
-		var cls []string
-		for i, c := range tg.Classes {
-			if i < len(tg.Counts) {
-				cls = append(cls, fmt.Sprintf("%s (%d)", c, tg.Counts[i]))
-			} else {
-				cls = append(cls, c)
-			}
-		}
-		return fmt.Sprintf("target %s: %d classes: %s%s", tg.Name, len(tg.Classes), strings.Join(cls, ", "), dropped)
+		return fmt.Sprintf("target %s: %d classes: %s%s", tg.Name, len(tg.Classes), tg.classesWithCounts(), dropped)
 	}
 	var parts []string
 	for j, n := range tg.Names {
 		parts = append(parts, fmt.Sprintf("%s (mean %.4g, std %.4g)", n, tg.Mean[j], tg.Std[j]))
 	}
 	return fmt.Sprintf("target: %s, standardized on the training split for training; predictions in the data's units%s", strings.Join(parts, ", "), dropped)
+}
+
+// classesWithCounts lists the classes (or labels) with their training
+// rows: "a (3), b (2)"; a name without a count when Counts is short.
+func (tg *Target) classesWithCounts() string {
+	var cls []string
+	for i, c := range tg.Classes {
+		if i < len(tg.Counts) {
+			cls = append(cls, fmt.Sprintf("%s (%d)", c, tg.Counts[i]))
+		} else {
+			cls = append(cls, c)
+		}
+	}
+	return strings.Join(cls, ", ")
 }
 
 // setTarget gives ds the encoded target of rows: the labels of a class

@@ -103,6 +103,16 @@ func TestWeightColumn(t *testing.T) {
 			t.Errorf("%+v: %v, want one line starting %s", *opt, err, want)
 		}
 	}
+	// Every target of a number target with several columns is refused,
+	// not only the first.
+	q := writeTable(t, "two.csv", "y,z,x\n1,2,3\n4,5,6\n7,8,9\n")
+	for _, w := range []string{"y", "z"} {
+		_, err := LoadTable(TableConfig{Train: q, Fit: FitOptions{Target: "y", Targets: []string{"y", "z"}, WeightColumn: w}, TargetKind: TargetNumber}, rand.New(rand.NewPCG(1, 1)))
+		want := `data.weight_column: "` + w + `" is a target column (data.target), it cannot weigh the rows`
+		if err == nil || err.Error() != want {
+			t.Errorf("targets y, z, weight column %s: %v, want %s", w, err, want)
+		}
+	}
 }
 
 // TestPositiveLast: data.positive numbers the named value last (class 1

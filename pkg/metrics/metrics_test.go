@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"slices"
@@ -137,6 +138,11 @@ func TestBinaryAgainstSklearn(t *testing.T) {
 			auc, ap := Ranking(c.Pos, s, w)
 			check(t, "Ranking's ROC-AUC", auc, float64(c.ROCAUC))
 			check(t, "Ranking's average precision", ap, float64(c.AP))
+			// RankingCurves: the same four figures from one sort.
+			auc2, ap2, roc2, pr2 := RankingCurves(c.Pos, s, w)
+			if got, want := fmt.Sprint(auc2, ap2, roc2, pr2), fmt.Sprint(auc, ap, ROC(c.Pos, s, w), PR(c.Pos, s, w)); got != want {
+				t.Errorf("RankingCurves %s, Ranking, ROC and PR %s", got, want)
+			}
 			if c.LogLoss != nil {
 				check(t, "LogLossBinary", LogLossBinary(c.Pos, s, w), float64(*c.LogLoss))
 			}

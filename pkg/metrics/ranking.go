@@ -124,7 +124,11 @@ type ROCPoint struct {
 // drop_intermediate=True, except that its first threshold is
 // max(score)+1). A rate whose class is absent is NaN.
 func ROC(pos []bool, score, w []float64) []ROCPoint {
-	fps, tps, thr := clfCurve(pos, score, w)
+	return rocOf(clfCurve(pos, score, w))
+}
+
+// rocOf is ROC of clfCurve's counts; it reuses (overwrites) them.
+func rocOf(fps, tps, thr []float64) []ROCPoint {
 	if len(fps) > 2 {
 		keep := []int{0}
 		for i := 1; i+1 < len(fps); i++ {
@@ -191,7 +195,11 @@ type PRPoint struct {
 // precision_recall_curve appends, in sklearn's order: decreasing recall.
 // Without positive rows recall is 1 throughout (as sklearn).
 func PR(pos []bool, score, w []float64) []PRPoint {
-	fps, tps, thr := clfCurve(pos, score, w)
+	return prOf(clfCurve(pos, score, w))
+}
+
+// prOf is PR of clfCurve's counts.
+func prOf(fps, tps, thr []float64) []PRPoint {
 	n := len(tps)
 	pts := make([]PRPoint, n+1)
 	for i := range n {
@@ -229,6 +237,20 @@ func AveragePrecision(pos []bool, score, w []float64) float64 {
 // only ROC's corners: the same area).
 func Ranking(pos []bool, score, w []float64) (auc, ap float64) {
 	fps, tps, _ := clfCurve(pos, score, w)
+	return rankingOf(fps, tps)
+}
+
+// RankingCurves is Ranking, ROC and PR of the same rows from one sort of
+// the scores.
+func RankingCurves(pos []bool, score, w []float64) (auc, ap float64, roc []ROCPoint, pr []PRPoint) {
+	fps, tps, thr := clfCurve(pos, score, w)
+	auc, ap = rankingOf(fps, tps)
+	pr = prOf(fps, tps, thr)
+	return auc, ap, rocOf(fps, tps, thr), pr // rocOf last: it overwrites the counts
+}
+
+// rankingOf is Ranking of clfCurve's counts.
+func rankingOf(fps, tps []float64) (auc, ap float64) {
 	n := len(tps)
 	if n == 0 {
 		return math.NaN(), math.NaN()
@@ -272,18 +294,13 @@ func OVRRanking(y []int32, p []float64, k int, w []float64) (auc, ap float64) {
 // meanDefined is the mean of vals[c][j] over the classes where it is not
 // NaN; NaN when there is none.
 func meanDefined(vals [][2]float64, j int) float64 {
-	var sum float64
-	var n int
-	for _, v := range vals {
-		if !math.IsNaN(v[j]) {
-			sum += v[j]
-			n++
+	v := make([]*float64, len(vals))
+	for i := range vals {
+		if !math.IsNaN(vals[i][j]) {
+			v[i] = &vals[i][j]
 		}
 	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return sum / float64(n)
+	return MeanDefined(v)
 }
 
 // ovr returns f of each class of p against the rest, NaN for a class
