@@ -25,7 +25,7 @@ var badFlagValues = map[string][]string{
 
 	"nnfc embed --batch": {"0"}, "nnfc embed --iters": {"0"}, "nnfc embed --kernel": {"poly"}, "nnfc embed --gplvm-precision": {"float32"},
 	"nnfc embed --label-column": {"-2"}, "nnfc embed --max-points": {"2", "5001"}, "nnfc embed --method": {"tsne"},
-	"nnfc embed --seed": {"-1"}, "nnfc embed --split": {"dev"},
+	"nnfc embed --seed": {"-1"}, "nnfc embed --split": {"dev"}, "nnfc embed --gplvm-precision": {"float32"},
 
 	"nnfc eval --batch": {"0"}, "nnfc eval --label-column": {"-2"}, "nnfc eval --precision": {"float16"},
 	"nnfc eval --split": {"dev"},

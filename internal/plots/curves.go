@@ -193,11 +193,10 @@ func curves(runs []Run) (*figure, error) {
 	return f, nil
 }
 
-// noValidation reports whether a run had no validation split: every
-// epoch's validation figures are 0 (a validation split has a positive
-// cross-entropy, or, at a hinge or squared loss of 0, an accuracy of 1).
+// noValidation reports whether a run had no validation split: no epoch
+// measured one (Metrics.NoVal).
 func noValidation(ms []rundir.Metrics) bool {
-	return !slices.ContainsFunc(ms, func(m rundir.Metrics) bool { return m.ValLoss != 0 || m.ValAcc != 0 || m.ValMSE != 0 })
+	return !slices.ContainsFunc(ms, func(m rundir.Metrics) bool { return !m.NoVal() })
 }
 
 // ring is the best epoch's marker.

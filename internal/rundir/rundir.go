@@ -87,6 +87,13 @@ type Metrics struct {
 // whose config is unreadable.
 const DefaultMonitor = "val_acc"
 
+// NoVal reports whether the record measured no validation split: every
+// validation figure 0 (a validation split has a positive cross-entropy,
+// or, at a hinge or squared loss of 0, an accuracy of 1).
+func (m Metrics) NoVal() bool {
+	return m.ValLoss == 0 && m.ValAcc == 0 && m.ValMSE == 0 && len(m.Val) == 0
+}
+
 // Value is the record's figure of the monitored metric monitor
 // (train.monitor: val_acc, val_loss, val_mse or val_<name> of a metric in
 // Val; or train_ and the same names: train_loss is the epoch's mean

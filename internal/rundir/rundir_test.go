@@ -38,3 +38,22 @@ func TestAppendRead(t *testing.T) {
 		t.Errorf("bad line: %v", err)
 	}
 }
+
+// TestNoVal: a record measured no validation split only when every
+// validation figure is 0 and it has no validation metrics.
+func TestNoVal(t *testing.T) {
+	for _, c := range []struct {
+		m    Metrics
+		want bool
+	}{
+		{Metrics{Epoch: 1, Loss: 0.5, TrainAcc: 0.9}, true},
+		{Metrics{ValLoss: 0.3}, false},
+		{Metrics{ValAcc: 1}, false},
+		{Metrics{ValMSE: 0.2}, false},
+		{Metrics{Val: map[string]float64{"roc_auc": 0.9}}, false},
+	} {
+		if got := c.m.NoVal(); got != c.want {
+			t.Errorf("%+v: NoVal %v, want %v", c.m, got, c.want)
+		}
+	}
+}

@@ -135,18 +135,25 @@ func classWeights(c config.Config, spec model.Spec, splits *Splits) ([]float64, 
 	if err != nil || (!balanced && given == nil) {
 		return nil, err
 	}
-	fitted := splits.Fitted
-	if splits.Norm != nil {
-		fitted = splits.Norm.Source
-	}
-	names := source.FittedClassNames(fitted)
-	if names == nil {
-		names = source.ClassNames(c.Data, spec.Classes)
-	}
+	names := classNames(c, spec, splits)
 	if balanced {
 		return data.BalancedWeights(splits.Train.Y, spec.Classes, names)
 	}
 	return data.ResolveClassWeights(given, spec.Classes, names)
+}
+
+// classNames names spec's classes: the ones the data source fitted (the
+// table's target values), else its source's names (class 0, digit
+// names, ...).
+func classNames(c config.Config, spec model.Spec, splits *Splits) []string {
+	fitted := splits.Fitted
+	if splits.Norm != nil {
+		fitted = splits.Norm.Source
+	}
+	if names := source.FittedClassNames(fitted); names != nil {
+		return names
+	}
+	return source.ClassNames(c.Data, spec.Classes)
 }
 
 // NetSpec is the network spec of c for its (raw or prepared) splits, with
@@ -306,10 +313,7 @@ func (t *trainer[T]) announce() {
 		fmt.Fprintf(o.Stdout, ", %d test", splits.Test.N)
 	}
 	fmt.Fprintf(o.Stdout, "; %s %s lr %g, batch %d, %s, %s\n", c.Optimizer.Rule, c.Schedule.Kind, c.Optimizer.LR, c.Train.BatchSize, english.Count(c.Train.Epochs, "epoch"), c.Precision)
-	names := source.FittedClassNames(splits.Norm.Source)
-	if names == nil {
-		names = source.ClassNames(c.Data, spec.Classes)
-	}
+	names := classNames(c, spec, splits)
 	if a, ok := task.Of(spec).(task.Announcer); ok {
 		fmt.Fprintln(o.Stdout, a.Announce(spec, names))
 	}
