@@ -23,7 +23,7 @@ var badFlagValues = map[string][]string{
 	"nnfc bench --precision": {"float16"}, "nnfc bench --rounds": {"0"}, "nnfc bench --steps": {"0"},
 	"nnfc bench --seed": {"-1"},
 
-	"nnfc embed --batch": {"0"}, "nnfc embed --iters": {"0"}, "nnfc embed --kernel": {"poly"}, "nnfc embed --gplvm-precision": {"float32"},
+	"nnfc embed --batch": {"0"}, "nnfc embed --iters": {"0"}, "nnfc embed --kernel": {"poly"},
 	"nnfc embed --label-column": {"-2"}, "nnfc embed --max-points": {"2", "5001"}, "nnfc embed --method": {"tsne"},
 	"nnfc embed --seed": {"-1"}, "nnfc embed --split": {"dev"}, "nnfc embed --gplvm-precision": {"float32"},
 
