@@ -19,17 +19,18 @@
 # libgomp's own spin-a-while-then-sleep; active: spin), all seeds of one
 # policy before the next. The summary gives the ratio per policy and the
 # ratio of each side's fastest policy (neither side runs under a setting
-# chosen for the other). The default is passive alone: on this shared
-# 2-vCPU machine spinning threads cost both sides 10-100x (load average ~18,
-# seed 1: nnfc 43.4 s to 98% against 2.7 s passive; PyTorch 323 s against
-# 27 s); WAIT_POLICIES="passive default" on a quiet machine to compare.
+# chosen for the other). On this shared 2-vCPU machine spinning threads cost
+# both sides 10-16x (load average ~18, seed 1: nnfc 43.4 s to 98% against
+# 2.7 s passive; PyTorch 323 s against 27 s), so each run has at most
+# RUN_TIMEOUT seconds: a run that takes longer is stopped and the rest of its
+# policy skipped (it counts as not reached), and the passive figures stand.
 #
 # Environment: SEEDS ("1 2 3 4 5"), TARGET (0.98), THREADS (2), BIN (bin/nnfc,
 # built by make speedrun), PY (/usr/bin/python3, Debian's python3-torch),
 # MNIST_DIR (data/mnist), OUT (runs/speedrun; replaced), NNFC_ONLY=1 (skip
-# PyTorch), WAIT_POLICIES (OMP_WAIT_POLICY or "passive"; a list of passive, default and
-# active). Prints one line per run and a summary per policy; writes
-# OUT/speedrun.json.
+# PyTorch), WAIT_POLICIES (OMP_WAIT_POLICY or "passive default"; a list of
+# passive, default and active), RUN_TIMEOUT (120 s per run). Prints one line
+# per run and a summary per policy; writes OUT/speedrun.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${1:-configs/mnist-speedrun.yaml}
@@ -40,7 +41,8 @@ BIN=${BIN:-bin/nnfc}
 PY=${PY:-/usr/bin/python3}
 MNIST_DIR=${MNIST_DIR:-data/mnist}
 OUT=${OUT:-runs/speedrun}
-WAIT_POLICIES=${WAIT_POLICIES:-$(echo "${OMP_WAIT_POLICY:-passive}" | tr A-Z a-z)}
+WAIT_POLICIES=${WAIT_POLICIES:-$(echo "${OMP_WAIT_POLICY:-passive default}" | tr A-Z a-z)}
+RUN_TIMEOUT=${RUN_TIMEOUT:-120}
 
 # policy_env POLICY: the environment of a run under POLICY.
 policy_env() {
@@ -63,22 +65,40 @@ echo "speedrun: $CONFIG, target test accuracy $TARGET, seeds $SEEDS, $THREADS th
 echo "OMP_WAIT_POLICY: $WAIT_POLICIES (each for both); $("$BIN" version 2>/dev/null | head -1)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# run NAME POLICY SEED OUT ERR CMD...: one run under POLICY (stdout to OUT,
+# stderr to ERR), at most RUN_TIMEOUT seconds; a run that takes longer is
+# stopped (nnfc checkpoints on SIGTERM) and the rest of POLICY's runs are
+# skipped (the stopped run's finished epochs are read: not reached).
+run() {
+	local name=$1 pol=$2 seed=$3 out=$4 log=$5 rc=0
+	shift 5
+	[ -e "$OUT/$pol/timed-out" ] && return 0
+	cut -d' ' -f1 /proc/loadavg >"$OUT/$pol/$name-$seed.load"
+	if [ "$out" = "$log" ]; then
+		# shellcheck disable=SC2046
+		env $(policy_env "$pol") timeout "$RUN_TIMEOUT" "$@" >"$out" 2>&1 || rc=$?
+	else
+		# shellcheck disable=SC2046
+		env $(policy_env "$pol") timeout "$RUN_TIMEOUT" "$@" >"$out" 2>"$log" || rc=$?
+	fi
+	if [ "$rc" = 124 ]; then
+		echo "speedrun: $name seed $seed ($pol) took over $RUN_TIMEOUT s: stopped; the rest of $pol is skipped" >&2
+		echo "$name seed $seed" >"$OUT/$pol/timed-out"
+	elif [ "$rc" != 0 ]; then
+		echo "speedrun: $name seed $seed ($pol) failed:" >&2; tail -3 "$log" >&2; exit 1
+	fi
+}
+
 run_nnfc() { # policy seed
-	local dir="$OUT/$1/nnfc-$2" load
-	load=$(cut -d' ' -f1 /proc/loadavg)
-	# shellcheck disable=SC2046
-	env $(policy_env "$1") NNFC_DATA_DIR="$MNIST_DIR" NNFC_TRAIN_TEST_EACH_EPOCH=true "$BIN" train --config "$CONFIG" --seed "$2" \
-		--threads "$THREADS" --out "$dir" --progress none >"$dir.log" 2>&1 || { echo "speedrun: nnfc seed $2 ($1) failed:" >&2; tail -3 "$dir.log" >&2; exit 1; }
-	echo "$load" >"$dir.load"
+	local dir="$OUT/$1/nnfc-$2"
+	run nnfc "$1" "$2" "$dir.log" "$dir.log" env NNFC_DATA_DIR="$MNIST_DIR" NNFC_TRAIN_TEST_EACH_EPOCH=true "$BIN" train \
+		--config "$CONFIG" --seed "$2" --threads "$THREADS" --out "$dir" --progress none
 }
 
 run_torch() { # policy seed
-	local f="$OUT/$1/torch-$2" load
-	load=$(cut -d' ' -f1 /proc/loadavg)
-	# shellcheck disable=SC2046
-	env $(policy_env "$1") "$PY" scripts/torch_speedrun.py --config "$OUT/resolved.yaml" --mnist-dir "$MNIST_DIR" --seed "$2" \
-		--threads "$THREADS" --wait-policy "$1" >"$f.jsonl" 2>"$f.err" || { echo "speedrun: PyTorch seed $2 ($1) failed:" >&2; tail -3 "$f.err" >&2; exit 1; }
-	echo "$load" >"$f.load"
+	local f="$OUT/$1/torch-$2"
+	run torch "$1" "$2" "$f.jsonl" "$f.err" "$PY" scripts/torch_speedrun.py --config "$OUT/resolved.yaml" \
+		--mnist-dir "$MNIST_DIR" --seed "$2" --threads "$THREADS" --wait-policy "$1"
 }
 
 for p in $WAIT_POLICIES; do
@@ -102,15 +122,19 @@ import json, os, statistics, sys
 out, target, seeds, policies = sys.argv[1], float(sys.argv[2]), sys.argv[3].split(), sys.argv[4].split()
 
 def epochs_of(d, impl, seed):
+    # A run that started (its .load written) but was stopped before its
+    # first epoch has no records: [] (not reached).
+    if not os.path.exists(os.path.join(d, f"{impl}-{seed}.load")):
+        return None
     if impl == "nnfc":
         p = os.path.join(d, f"nnfc-{seed}", "metrics.jsonl")
         if not os.path.exists(p):
-            return None
+            return []
         with open(p) as f:
             return [(r["seconds"], r.get("cpu_s", float("nan")), r["test_acc"]) for r in map(json.loads, f)]
     p = os.path.join(d, f"torch-{seed}.jsonl")
     if not os.path.exists(p):
-        return None
+        return []
     with open(p) as f:
         return [(r["train_s"], r["cpu_s"], r["test_acc"]) for r in map(json.loads, (l for l in f if l.startswith("{")))]
 
@@ -140,6 +164,9 @@ for pol in policies:
     d = os.path.join(out, pol)
     summ = {}
     print(f"-- OMP_WAIT_POLICY {pol}")
+    if os.path.exists(os.path.join(d, "timed-out")):
+        with open(os.path.join(d, "timed-out")) as f:
+            print(f"{f.read().strip()} took over the run time limit: stopped, the rest of {pol} skipped")
     for impl in ("nnfc", "torch"):
         rows = []
         for s in seeds:
@@ -150,7 +177,7 @@ for pol in policies:
                 load = float(f.read())
             n, wall, cpu = reach(eps)
             r = {"impl": impl, "wait_policy": pol, "seed": int(s), "epochs_to_target": n, "seconds_to_target": wall if n else None,
-                 "cpu_s_to_target": cpu if n else None, "final_test_acc": eps[-1][2], "epochs": len(eps),
+                 "cpu_s_to_target": cpu if n else None, "final_test_acc": eps[-1][2] if eps else None, "epochs": len(eps),
                  "train_seconds_total": sum(e[0] for e in eps), "load_at_start": load,
                  "test_acc_per_epoch": [e[2] for e in eps]}
             rows.append(r)
@@ -162,7 +189,7 @@ for pol in policies:
     for impl, s in summ.items():
         reached = sum(x is not None for x in s["epochs_to_target"])
         print(f"{impl} ({pol}): reached {target} in {reached}/{len(s['epochs_to_target'])} seeds; seconds to target {stats(s['seconds_to_target'])}; "
-              f"CPU s {stats(s['cpu_s_to_target'])}; final test acc mean {statistics.mean(s['final_test_acc']):.4f}")
+              f"CPU s {stats(s['cpu_s_to_target'])}; final test acc mean {statistics.mean([a for a in s['final_test_acc'] if a is not None] or [float('nan')]):.4f}")
         m = {"wall": mean(s["seconds_to_target"]), "cpu": mean(s["cpu_s_to_target"])}
         res["summary"].setdefault(pol, {})[impl] = m
         if m["wall"] == m["wall"] and (impl not in best or m["wall"] < best[impl][1]["wall"]):
