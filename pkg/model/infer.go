@@ -78,11 +78,15 @@ func (n *Net[T]) Infer(x *layers.Matrix[T]) *layers.Matrix[T] {
 	if split <= 1 {
 		return n.inferRows(x, 0, rows, 0)
 	}
+	// The calling goroutine runs the first block itself: one goroutine
+	// fewer to wake, and its thread is the one already running.
 	var wg sync.WaitGroup
-	for b := range split {
+	for b := 1; b < split; b++ {
 		lo, hi := blockRows(rows, b, split)
 		wg.Go(func() { n.inferRows(x, lo, hi, 1) })
 	}
+	lo, hi := blockRows(rows, 0, split)
+	n.inferRows(x, lo, hi, 1)
 	wg.Wait()
 	return n.inf.whole(len(n.Layers), rows)
 }
