@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nnfc/nnfc/internal/english"
 	"github.com/nnfc/nnfc/internal/rundir"
 	"github.com/nnfc/nnfc/internal/task"
 	"github.com/nnfc/nnfc/pkg/metrics"
@@ -182,8 +183,8 @@ func runRuns(o *runsOptions) error {
 		if len(r.Warnings) > 0 {
 			status += " (diverging)"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%s\t%g\t%d\t%s\t%s\t%s\t%s\t%.1fs\n", r.Dir, status, r.Epochs, r.EpochsPlanned,
-			r.Model, r.Optimizer, r.LR, r.BatchSize, best, monitored, test, tloss, r.TrainSeconds)
+		fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%s\t%g\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Dir, status, r.Epochs, r.EpochsPlanned,
+			r.Model, r.Optimizer, r.LR, r.BatchSize, best, monitored, test, tloss, english.Duration(r.TrainSeconds))
 	}
 	return w.Flush()
 }

@@ -1,8 +1,29 @@
 // Package english words nnfc's messages: counts with their nouns in the
-// right number ("1 feature", "2 features").
+// right number ("1 feature", "2 features"), ordinals, and times.
 package english
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
+
+// Duration is a time in seconds as a reader wants it at any size:
+// "12.35 s", "0.25 s", "34 ms", "3.2 ms", "26 µs" (an epoch of a tiny
+// table; "0.00 s" would say nothing); "–" for none (0 or less).
+func Duration(seconds float64) string {
+	v := seconds
+	switch {
+	case v >= 0.1:
+		return fmt.Sprintf("%.2f s", v)
+	case v >= 0.01:
+		return fmt.Sprintf("%.0f ms", 1e3*v)
+	case v >= 0.001:
+		return fmt.Sprintf("%.1f ms", 1e3*v)
+	case v > 0:
+		return fmt.Sprintf("%.0f µs", 1e6*v)
+	}
+	return "–"
+}
 
 // Plural is noun in the plural: an s, or es after s and x ("class" →
 // "classes"; "epoch" → "epochs"); the irregular nouns nnfc counts are

@@ -30,3 +30,13 @@ func TestOrdinal(t *testing.T) {
 		}
 	}
 }
+
+// TestDuration: times read at every size, from an epoch of a tiny table
+// (26 µs, which "%.2f s" showed as 0.00 s) to minutes.
+func TestDuration(t *testing.T) {
+	for v, want := range map[float64]string{123.456: "123.46 s", 12.345: "12.35 s", 0.25: "0.25 s", 0.0344: "34 ms", 0.0032: "3.2 ms", 0.000026: "26 µs", 0: "–"} {
+		if got := Duration(v); got != want {
+			t.Errorf("Duration(%g) = %q, want %q", v, got, want)
+		}
+	}
+}

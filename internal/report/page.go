@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+
+	"github.com/nnfc/nnfc/internal/english"
 )
 
 //go:embed page.html.tmpl
@@ -22,7 +24,7 @@ var funcs = template.FuncMap{
 	"pct":  func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
 	"f4":   func(v float64) string { return fmt.Sprintf("%.4f", v) },
 	"g3":   func(v float64) string { return fmt.Sprintf("%.3g", v) },
-	"secs": duration,
+	"secs": english.Duration,
 	"rate": rate,
 	"int":  func(v int) string { return groupThousands(v) },
 	"px":   func(v int) template.CSS { return template.CSS(fmt.Sprintf("width:%dpx", v)) },
@@ -55,22 +57,6 @@ func RenderSweep(w io.Writer, p *SweepPage) error { return sweepPage.Execute(w, 
 // such a time ("4,152,568 samples/s") says nothing about the speed of
 // training.
 const minRateSeconds = 0.01
-
-// duration formats a time in seconds readably at any size: "12.34 s",
-// "0.25 s", "34 ms", "3.2 ms", "26 µs" ("0.00 s" said nothing); "–" for none.
-func duration(v float64) string {
-	switch {
-	case v >= 0.1:
-		return fmt.Sprintf("%.2f s", v)
-	case v >= 0.01:
-		return fmt.Sprintf("%.0f ms", 1e3*v)
-	case v >= 0.001:
-		return fmt.Sprintf("%.1f ms", 1e3*v)
-	case v > 0:
-		return fmt.Sprintf("%.0f µs", 1e6*v)
-	}
-	return "–"
-}
 
 // rate formats samples/s measured over seconds: "–" when that is under
 // minRateSeconds.

@@ -499,7 +499,7 @@ func epochTable(ms []rundir.Metrics, best int) ([]EpochRow, string) {
 		of = fmt.Sprintf("Every %s of the %d epochs, and the first, the best and the last; metrics.jsonl has them all.", english.Ordinal(every), len(ms))
 	}
 	if slices.ContainsFunc(rows, func(r EpochRow) bool { return r.Seconds < minRateSeconds }) {
-		of += fmt.Sprintf(" No samples/s (–) for an epoch under %s: too short to say how fast training runs.", duration(minRateSeconds))
+		of += fmt.Sprintf(" No samples/s (–) for an epoch under %s: too short to say how fast training runs.", english.Duration(minRateSeconds))
 	}
 	return rows, of
 }
@@ -509,9 +509,9 @@ func epochTable(ms []rundir.Metrics, best int) ([]EpochRow, string) {
 // minRateSeconds each on average.
 func trainingTime(r *rundir.Results) string {
 	if r.Epochs > 0 && r.TrainSeconds/float64(r.Epochs) >= minRateSeconds {
-		return fmt.Sprintf("%s, median %s samples/s", duration(r.TrainSeconds), groupThousands(int(r.SamplesPerSec+0.5)))
+		return fmt.Sprintf("%s, median %s samples/s", english.Duration(r.TrainSeconds), groupThousands(int(r.SamplesPerSec+0.5)))
 	}
-	return fmt.Sprintf("%s (epochs too short for a samples/s figure)", duration(r.TrainSeconds))
+	return fmt.Sprintf("%s (epochs too short for a samples/s figure)", english.Duration(r.TrainSeconds))
 }
 
 // resultRows are the lines of the run table from results.json.
@@ -524,7 +524,7 @@ func resultRows(r *rundir.Results) []KV {
 		{"status", status},
 		{"epochs", fmt.Sprintf("%d of %d planned", r.Epochs, r.EpochsPlanned)},
 		{"training time", trainingTime(r)},
-		{"wall time", fmt.Sprintf("%s (the last training process: loading, training, evaluation)", duration(r.WallSeconds))},
+		{"wall time", fmt.Sprintf("%s (the last training process: loading, training, evaluation)", english.Duration(r.WallSeconds))},
 		{"optimizer", fmt.Sprintf("%s, lr %g, batch %d, seed %d, %s", r.Optimizer, r.LR, r.BatchSize, r.Seed, r.Precision)},
 	}
 	if r.Test != nil {
