@@ -44,11 +44,18 @@ ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--epochs", type=int, default=0, help="override train.epochs")
 ap.add_argument("--eval-batch", type=int, default=1000)
+ap.add_argument("--wait-policy", choices=["passive", "active", "default"], default=os.environ.get("OMP_WAIT_POLICY", "passive").lower() or "passive")
+ap.add_argument("--no-foreach", action="store_true", help="the per-tensor SGD update (1.13's default) instead of foreach")
 args = ap.parse_args()
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads))
 os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+# --wait-policy default leaves OMP_WAIT_POLICY unset: libgomp's own (spin a
+# while, then sleep); passive (the default here, as torch_mlp.py) or active.
+if args.wait_policy == "default":
+    os.environ.pop("OMP_WAIT_POLICY", None)
+else:
+    os.environ["OMP_WAIT_POLICY"] = args.wait_policy
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -130,7 +137,10 @@ with torch.no_grad():
             torch.nn.init.normal_(m.weight, 0.0, math.sqrt(2.0 / m.in_features))
             torch.nn.init.zeros_(m.bias)
 lossf = torch.nn.CrossEntropyLoss(label_smoothing=smoothing)
-opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=mu, nesterov=(rule == "nesterov"))
+# foreach: the multi-tensor update (one call over the four tensors), PyTorch's
+# faster form here: 1.98-2.55 ms per batch-64 step against 2.06-3.89 ms for
+# 1.13's default per-tensor loop (2 threads, alternating, load 14).
+opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=mu, nesterov=(rule == "nesterov"), foreach=not args.no_foreach)
 
 N = Xtr.shape[0]
 steps = (N + batch - 1) // batch
@@ -198,6 +208,6 @@ for e in range(epochs):
 print("SUMMARY " + json.dumps({
     "impl": "torch-" + torch.__version__, "config": args.config, "seed": args.seed, "threads": args.threads,
     "hidden": hidden, "activation": act_name, "rule": rule, "lr": lr, "momentum": mu, "schedule": kind,
-    "batch": batch, "epochs": epochs, "label_smoothing": smoothing,
-    "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+    "batch": batch, "epochs": epochs, "label_smoothing": smoothing, "foreach": not args.no_foreach,
+    "omp_wait_policy": args.wait_policy,
 }), flush=True)

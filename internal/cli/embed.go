@@ -67,9 +67,9 @@ makes about one (stderr counts them). On a quiet 2-vCPU AMD EPYC one
 evaluation takes 76-77 ms on one thread and 43-48 ms on two; shared
 (load average 15-23), one thread took about 1.2 s of CPU to set up and
 78-81 ms of CPU per iteration, so the default --iters 1000 with the RBF
-kernel on MNIST is 1.5-2 minutes of CPU (under a minute of wall time
-quiet on two threads, 11 minutes on that busy machine); the linear
-kernel converges in under 50 iterations. --gplvm-precision mixed runs
+kernel on MNIST took 78 s of CPU on one thread (7 minutes of wall
+time on that busy machine; two threads spent 128 s of CPU there, 11
+minutes); the linear kernel converges in under 50 iterations. --gplvm-precision mixed runs
 the gradient's two N×D products in float32 (L stays float64): 61-66 ms
 of CPU per iteration there, but a long climb takes another path (MNIST:
 L 366,459 against float64's 365,252), so float64 is the default. The

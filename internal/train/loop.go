@@ -122,11 +122,11 @@ func (t *trainer[T]) epoch(ctx context.Context, bl *blasbackend.Loop) error {
 	st, train, bs, steps := t.st, t.splits.Train, t.c.Train.BatchSize, t.steps()
 	e := st.Epoch
 	lr := t.sched.LR(e)
+	t0, c0 := time.Now(), sysinfo.CPUSeconds() // the epoch's shuffle is training time too
 	for i := range t.perm {
 		t.perm[i] = i
 	}
 	data.Shuffle(t.perm, rand.New(rand.NewPCG(t.c.Seed, streamShuffle+uint64(e))))
-	t0, c0 := time.Now(), sysinfo.CPUSeconds()
 	startStep := st.Step
 	t.prog.start(e+1, t.c.Train.Epochs, train.N, min(st.Step*bs, train.N))
 	stepSched, perStep := t.sched.(optim.StepSchedule)
