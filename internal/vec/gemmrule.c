@@ -77,9 +77,9 @@ INLINE void apply1(const rule *r, const int kind, int64_t o, __m512 g, __mmask16
 		_mm512_mask_storeu_ps(wp, mk, _mm512_add_ps(w, d));
 		break;
 	}
-	case NNFC_RULE_RMSPROP: { // c = decay·c + (decay1·g)·g; w = w − (lr·g)/(√c + eps)
-		__m512 cj = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(k[0]), _mm512_maskz_loadu_ps(mk, s1)),
-		                          _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(k[1]), g), g));
+	case NNFC_RULE_RMSPROP: { // c = fma(decay1, fma(g, g, −c), c); w = w − (lr·g)/(√c + eps)
+		__m512 c0 = _mm512_maskz_loadu_ps(mk, s1);
+		__m512 cj = _mm512_fmadd_ps(_mm512_set1_ps(k[1]), _mm512_fmsub_ps(g, g, c0), c0);
 		_mm512_mask_storeu_ps(s1, mk, cj);
 		__m512 q = _mm512_div_ps(_mm512_mul_ps(_mm512_set1_ps(k[3]), g),
 		                         _mm512_add_ps(_mm512_sqrt_ps(cj), _mm512_set1_ps(k[2])));

@@ -210,7 +210,8 @@ CLONES void nnfc_rmsprop_f32(float *w, const float *dw, float *cache, float deca
                              float lr, int64_t n) {
 	for (int64_t j = 0; j < n; j++) {
 		float g = dw[j];
-		float cj = decay * cache[j] + decay1 * g * g;
+		float c0 = cache[j];
+		float cj = fmaf(decay1, fmaf(g, g, -c0), c0); // c + decay1·(g² − c), two FMAs
 		cache[j] = cj;
 		w[j] = w[j] - lr * g / (sqrtf(cj) + eps);
 	}
@@ -220,7 +221,8 @@ CLONES void nnfc_rmsprop_f64(double *w, const double *dw, double *cache, double 
                              double lr, int64_t n) {
 	for (int64_t j = 0; j < n; j++) {
 		double g = dw[j];
-		double cj = decay * cache[j] + decay1 * g * g;
+		double c0 = cache[j];
+		double cj = fma(decay1, fma(g, g, -c0), c0); // c + decay1·(g² − c), two FMAs
 		cache[j] = cj;
 		w[j] = w[j] - lr * g / (sqrt(cj) + eps);
 	}

@@ -48,11 +48,34 @@ func nesterovRef64(w, dw, v []float64, mu, mu1, lr float64) {
 	}
 }
 
+// fma32 is a·b + c rounded once to float32, as C's fmaf: a·b is exact in
+// float64; the sum is rounded to float64 with its error kept (TwoSum) and
+// made round-to-odd (an inexact sum gets an odd last bit), so that the
+// second rounding, to float32, gives the correctly rounded result. A sum
+// that is ±Inf or NaN is left as is.
+func fma32(a, b, c float32) float32 {
+	p, z := float64(float64(a)*float64(b)), float64(c)
+	s := p + z
+	bb := s - p
+	e := (p - (s - bb)) + (z - bb)
+	if s-s == 0 && e != 0 && math.Float64bits(s)&1 == 0 { // s finite, inexact, even
+		bits := math.Float64bits(s)
+		if (e > 0) == (s > 0) {
+			bits++
+		} else {
+			bits--
+		}
+		s = math.Float64frombits(bits)
+	}
+	return float32(s)
+}
+
 func rmsPropRef32(w, dw, cache []float32, decay, decay1, eps, lr float32) {
 	dw, cache = dw[:len(w)], cache[:len(w)]
 	for j := range w {
 		g := dw[j]
-		cj := float32(decay*cache[j]) + float32(decay1*g*g)
+		c0 := cache[j]
+		cj := fma32(decay1, fma32(g, g, -c0), c0)
 		cache[j] = cj
 		w[j] -= lr * g / (float32(math.Sqrt(float64(cj))) + eps)
 	}
@@ -62,7 +85,8 @@ func rmsPropRef64(w, dw, cache []float64, decay, decay1, eps, lr float64) {
 	dw, cache = dw[:len(w)], cache[:len(w)]
 	for j := range w {
 		g := dw[j]
-		cj := float64(decay*cache[j]) + float64(decay1*g*g)
+		c0 := cache[j]
+		cj := math.FMA(decay1, math.FMA(g, g, -c0), c0)
 		cache[j] = cj
 		w[j] -= lr * g / (math.Sqrt(cj) + eps)
 	}

@@ -39,7 +39,9 @@ func Nesterov64(w, dw, v []float64, mu, mu1, lr float64) {
 }
 
 // RMSProp32 is RMSProp, with decay1 = 1−decay: for g = dw,
-// cache = decay·cache + (decay1·g)·g, then w = w − (lr·g)/(√cache + eps).
+// cache = cache + decay1·(g·g − cache) as two FMAs (fma(decay1,
+// fma(g, g, −cache), cache), PyTorch's form of decay·cache + decay1·g²),
+// then w = w − (lr·g)/(√cache + eps). decay is no longer used.
 func RMSProp32(w, dw, cache []float32, decay, decay1, eps, lr float32) {
 	checkSame("RMSProp32", len(w), len(dw))
 	checkSame("RMSProp32", len(w), len(cache))

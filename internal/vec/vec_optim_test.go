@@ -3,6 +3,7 @@ package vec
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"testing"
 )
@@ -448,6 +449,35 @@ func TestOptimTeamMatchesReference(t *testing.T) {
 				testOptim32(t, rng, n, 0)
 				testOptim32(t, rng, n, 1)
 			})
+		}
+	}
+}
+
+// TestFMA32: the reference's fma32 is a·b + c rounded once to float32 —
+// checked against big.Float on random triples and on a triple whose sum,
+// rounded first to float64, lands on a float32 midpoint: there the naive
+// float32(math.FMA(...)) rounds twice and is wrong (the negative twin).
+func TestFMA32(t *testing.T) {
+	exact := func(a, b, c float32) float32 {
+		p := new(big.Float).SetPrec(200).Mul(big.NewFloat(float64(a)).SetPrec(200), big.NewFloat(float64(b)).SetPrec(200))
+		f, _ := p.Add(p, big.NewFloat(float64(c)).SetPrec(200)).Float32()
+		return f
+	}
+	a := float32(math.Ldexp(1+math.Ldexp(1, -18), -24)) // a·b = 2^-24·(1 − 2^-36)
+	b := float32(1 - math.Ldexp(1, -18))
+	c := float32(1 + math.Ldexp(1, -23))
+	if got, want := fma32(a, b, c), exact(a, b, c); got != want || want != c {
+		t.Errorf("fma32(%g, %g, %g) = %x, want %x", a, b, c, math.Float32bits(got), math.Float32bits(want))
+	}
+	if naive := float32(math.FMA(float64(a), float64(b), float64(c))); naive == c {
+		t.Errorf("twin: the doubly rounded sum also gives %x", math.Float32bits(naive))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	r := func() float32 { return float32(math.Ldexp(rng.NormFloat64(), rng.IntN(40)-20)) }
+	for i := 0; i < 20000; i++ {
+		a, b, c := r(), r(), r()
+		if got, want := fma32(a, b, c), exact(a, b, c); got != want {
+			t.Fatalf("fma32(%g, %g, %g) = %g, want %g", a, b, c, got, want)
 		}
 	}
 }

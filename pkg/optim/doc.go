@@ -32,7 +32,7 @@
 //	          v = μ·v − lr·dw
 //	          w += −μ·v_prev + (1+μ)·v
 //
-//	rmsprop   cache = decay·cache + (1−decay)·dw²      decay = 0.99
+//	rmsprop   cache += (1−decay)·(dw² − cache)         decay = 0.99
 //	          w -= lr·dw / (√cache + eps)              eps = 1e-8
 //
 //	adam      t += 1                                   β1 = 0.9
