@@ -36,7 +36,7 @@ var badFlagValues = map[string][]string{
 
 	"nnfc runs --sort": {"acc"},
 
-	"nnfc lrfind --min-lr": {"0", "-1"}, "nnfc lrfind --max-lr": {"1e-9"}, "nnfc lrfind --steps": {"5"}, "nnfc lrfind --rule": {"minimum"},
+	"nnfc lrfind --min-lr": {"0", "-1"}, "nnfc lrfind --max-lr": {"1e-9"}, "nnfc lrfind --steps": {"5"}, "nnfc lrfind --rule": {"newton"},
 
 	"nnfc serve --addr": {"nohost"}, "nnfc serve --batch-window": {"-1s"}, "nnfc serve --class-names": {"a,b,c"}, "nnfc serve --max-batch": {"0"},
 	"nnfc serve --max-body": {"lots"}, "nnfc serve --max-concurrent": {"0"}, "nnfc serve --max-rows": {"0"},

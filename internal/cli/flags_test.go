@@ -238,7 +238,8 @@ func TestLRFindFlags(t *testing.T) {
 		{name: "min-lr 0", args: []string{"-c", "c.yaml", "--min-lr", "0"}, code: ExitUsage, err: "--min-lr: must be > 0, got 0"},
 		{name: "max below min", args: []string{"-c", "c.yaml", "--min-lr", "0.1", "--max-lr", "0.01"}, code: ExitUsage, err: "--max-lr: must be above --min-lr (0.1) and finite, got 0.01"},
 		{name: "few steps", args: []string{"-c", "c.yaml", "--steps", "10"}, code: ExitUsage, err: "--steps: must be in [20, 100000]"},
-		{name: "rule", args: []string{"-c", "c.yaml", "--rule", "min"}, code: ExitUsage, err: `--rule: must be valley or steepest, got "min"`},
+		{name: "rule", args: []string{"-c", "c.yaml", "--rule", "min"}, code: ExitUsage, err: `--rule: must be one of auto, edge, valley, steepest, minimum, got "min"`},
+		{name: "rule minimum", args: []string{"-c", "c.yaml", "--rule", "minimum"}, want: def(func(o *lrfindOptions) { o.Rule = "minimum" })},
 		{name: "apply exists", args: []string{"-c", "c.yaml", "--apply", exists}, code: ExitUsage, err: "--apply: " + exists + " exists; name a new file"},
 	}, func(o *lrfindOptions) { o.IO = IO{} })
 }

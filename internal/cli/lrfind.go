@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -36,12 +37,22 @@ early when it passes 4× its minimum. The suggested rate is printed and
 written with the curve to OUT/lrfind.json, and the curve drawn in
 OUT/lrfind.png (OUT: the config's train.out_dir with -lrfind added).
 
---rule valley (the default; fastai's) takes the rate 5/9 along the longest
-descending stretch of the smoothed curve; steepest takes the rate where it
-falls fastest against log(rate). The suggestion is meant as the peak rate
-of a one-cycle schedule (schedule.kind: onecycle), which takes
-optimizer.lr as its peak. --apply FILE writes a copy of the config with
-optimizer.lr set to the suggestion. The test uses the config's data,
+--rule auto (the default) is edge for sgd, momentum and nesterov and
+steepest for rmsprop, adam and adamw. edge takes the rate at which the
+test diverged, divided by 10: with the SGD family a one-cycle schedule's
+peak wants a rate near the edge of stability (make lrfind-check measures
+each rule against a 7-point grid on MNIST and Fashion-MNIST); an adaptive
+rule's loss rises long before it blows up, and may not blow up at all.
+valley (fastai's) takes the rate 5/9 along the longest descending stretch
+of the smoothed curve, near the start of the fall: a cautious constant
+rate, far below one-cycle's best peak. steepest takes the rate where the
+smoothed curve falls fastest against log(rate); minimum, the rate of its
+minimum over 10. The smoothing lags the raw loss (by about a decade of
+rate at 100 steps), which moves steepest and minimum; edge rests on the
+blow-up, which it follows within a few steps. The suggestion is meant as
+the peak rate of a one-cycle schedule (schedule.kind: onecycle), which
+takes optimizer.lr as its peak. --apply FILE writes a copy of the config
+with optimizer.lr set to the suggestion. The test uses the config's data,
 network, seed, update rule and batch size; not its schedule.`,
 		Example: `  nnfc lrfind --config configs/fashion-mnist.yaml
   nnfc lrfind --config configs/mnist-swish.yaml --rule steepest --steps 200
@@ -73,7 +84,7 @@ network, seed, update rule and batch size; not its schedule.`,
 	f.Float64Var(&o.MinLR, "min-lr", o.MinLR, "rate of the first step")
 	f.Float64Var(&o.MaxLR, "max-lr", o.MaxLR, "rate of the last step")
 	f.IntVar(&o.Steps, "steps", o.Steps, "steps (minibatches) at most; the test stops earlier on divergence")
-	f.StringVar(&o.Rule, "rule", o.Rule, "rule of the suggestion: valley or steepest")
+	f.StringVar(&o.Rule, "rule", o.Rule, "rule of the suggestion: "+strings.Join(lrfind.Rules, ", "))
 	return cmd
 }
 
@@ -92,9 +103,9 @@ func runLRFind(o *lrfindOptions) error {
 		out = filepath.Clean(c.Train.OutDir) + "-lrfind"
 	}
 	fmt.Fprintf(o.IO.ErrOut, "lrfind: %d steps of %s, batch %d, lr %g to %g\n", o.Steps, c.Optimizer.Rule, c.Train.BatchSize, o.MinLR, o.MaxLR)
-	r, err := lrfind.Run(c, o.Options)
-	if err != nil {
-		return err
+	r, runErr := lrfind.Run(c, o.Options)
+	if r == nil {
+		return runErr
 	}
 	r.Config = o.ConfigPath
 	jsonPath, pngPath, err := r.Write(out)
@@ -103,10 +114,19 @@ func runLRFind(o *lrfindOptions) error {
 	}
 	w := o.IO.Out
 	fmt.Fprintf(w, "steps     %d of %d (%s)\n", r.StepsRun, r.Steps, r.Stopped)
+	if runErr != nil {
+		fmt.Fprintf(w, "wrote %s, %s\n", jsonPath, pngPath)
+		return runErr
+	}
+	fmt.Fprintf(w, "edge      %.3g (diverged at %.3g, / %d)\n", r.Edge, r.DivergedLR, lrfind.EdgeDivisor)
 	fmt.Fprintf(w, "valley    %.3g\n", r.Valley)
 	fmt.Fprintf(w, "steepest  %.3g\n", r.Steepest)
 	fmt.Fprintf(w, "min/10    %.3g\n", r.MinimumBy10)
-	fmt.Fprintf(w, "suggested lr %.3g (rule %s; the peak of schedule.kind onecycle)\n", r.Suggested, r.Rule)
+	rule := r.Rule
+	if r.RuleAsked == "auto" {
+		rule += ", auto for " + r.Optimizer
+	}
+	fmt.Fprintf(w, "suggested lr %.3g (rule %s; the peak of schedule.kind onecycle)\n", r.Suggested, rule)
 	fmt.Fprintf(w, "wrote %s, %s\n", jsonPath, pngPath)
 	if o.Apply != "" {
 		src, err := os.ReadFile(o.ConfigPath)

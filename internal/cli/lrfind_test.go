@@ -46,8 +46,11 @@ train: {epochs: 30, batch_size: 16, out_dir: %s}
 		t.Fatal(err)
 	}
 	s := r.Suggested
-	if math.IsNaN(s) || s < r.MinLR || s > r.MaxLR || r.MinLR != 1e-7 || r.MaxLR != 10 || r.Rule != "valley" || s != r.Valley {
-		t.Errorf("suggested %g (valley %g, rule %s) outside [%g, %g]", s, r.Valley, r.Rule, r.MinLR, r.MaxLR)
+	if math.IsNaN(s) || s < r.MinLR || s > r.MaxLR || r.MinLR != 1e-7 || r.MaxLR != 10 || r.Rule != "steepest" || r.RuleAsked != "auto" || s != r.Steepest {
+		t.Errorf("suggested %g (steepest %g, rule %s asked %s) outside [%g, %g]", s, r.Steepest, r.Rule, r.RuleAsked, r.MinLR, r.MaxLR)
+	}
+	if r.Edge != r.DivergedLR/lrfind.EdgeDivisor {
+		t.Errorf("edge %g, diverged at %g", r.Edge, r.DivergedLR)
 	}
 	if r.StepsRun < 30 || len(r.LR) != r.StepsRun || len(r.Loss) != r.StepsRun || len(r.Smoothed) != r.StepsRun || r.Steps != 120 {
 		t.Errorf("%d steps run of %d; %d rates, %d losses, %d smoothed", r.StepsRun, r.Steps, len(r.LR), len(r.Loss), len(r.Smoothed))
@@ -67,7 +70,7 @@ train: {epochs: 30, batch_size: 16, out_dir: %s}
 	if !(lowest < 0.8*r.Smoothed[0]) {
 		t.Errorf("the smoothed loss never fell below 80%% of its start %g (lowest %g)", r.Smoothed[0], lowest)
 	}
-	for _, want := range []string{"suggested lr", "rule valley", "lrfind.png", "wrote " + tuned} {
+	for _, want := range []string{"suggested lr", "rule steepest, auto for adam", "lrfind.png", "wrote " + tuned} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -90,6 +93,22 @@ train: {epochs: 30, batch_size: 16, out_dir: %s}
 	}
 	if text, _ := os.ReadFile(tuned); !strings.Contains(string(text), "# the penguins, for lrfind") {
 		t.Errorf("%s lost the config's comment:\n%s", tuned, text)
+	}
+	// A test that never diverges has no edge: one line saying so, and
+	// the curve is still written; the other rules still suggest.
+	low := filepath.Join(dir, "low")
+	code, out, errOut = nnfc(t, ctx, "lrfind", "--config", cfg, "--max-lr", "1e-4", "--steps", "30", "--out", low, "--rule", "edge")
+	// (stderr: the test's header line, then the error's one line)
+	if lines := strings.Split(strings.TrimSpace(errOut), "\n"); code == ExitOK || len(lines) != 2 ||
+		!strings.HasPrefix(lines[1], "nnfc: --rule edge: the loss did not diverge by --max-lr 0.0001 (30 steps, completed); raise --max-lr") {
+		t.Errorf("lrfind --max-lr 1e-4: exit %d, %q; want an error of one line", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(low, "lrfind.json")); err != nil || !strings.Contains(out, "completed") {
+		t.Errorf("lrfind --max-lr 1e-4 wrote no curve (%v):\n%s", err, out)
+	}
+	code, out, errOut = nnfc(t, ctx, "lrfind", "--config", cfg, "--max-lr", "1e-4", "--steps", "30", "--out", low, "--rule", "valley")
+	if code != ExitOK || !strings.Contains(out, "rule valley") {
+		t.Errorf("lrfind --max-lr 1e-4 --rule valley: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// --apply never overwrites: the second time it is refused.
 	code, _, errOut = nnfc(t, ctx, "lrfind", "--config", cfg, "--apply", tuned)

@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/nnfc/nnfc/internal/blasbackend"
 	"github.com/nnfc/nnfc/internal/config"
@@ -23,15 +25,34 @@ import (
 type Options struct {
 	MinLR, MaxLR float64 // the rates of the first and last step
 	Steps        int     // at most this many steps (minibatches)
-	Rule         string  // the rule of the suggestion: valley | steepest
+	Rule         string  // the rule of the suggestion: one of Rules
 }
 
-// Defaults are fastai's lr_find defaults: 1e-7 to 10 over 100 steps,
-// the valley rule.
-func Defaults() Options { return Options{MinLR: 1e-7, MaxLR: 10, Steps: 100, Rule: "valley"} }
+// Defaults are fastai's lr_find defaults (1e-7 to 10 over 100 steps) with
+// the auto rule.
+func Defaults() Options { return Options{MinLR: 1e-7, MaxLR: 10, Steps: 100, Rule: "auto"} }
 
-// Rules lists the suggestion rules.
-var Rules = []string{"valley", "steepest"}
+// Rules lists the suggestion rules, the default first.
+var Rules = []string{"auto", "edge", "valley", "steepest", "minimum"}
+
+// AutoRule is the rule auto stands for with the update rule optRule:
+// edge for sgd, momentum and nesterov; steepest for the adaptive rules
+// (rmsprop, adam, adamw), whose step does not grow with the gradient, so
+// that the loss rises long before it blows up, and may not blow up by
+// MaxLR at all. Both measured by make lrfind-check against a 7-point grid
+// (with OPT=adamw, steepest came within 0.28 and 0.38 points of the
+// grid's best, valley 5.8 and 2.4, edge 2.0 and 2.6).
+func AutoRule(optRule string) string {
+	switch optRule {
+	case "rmsprop", "adam", "adamw":
+		return "steepest"
+	}
+	return "edge"
+}
+
+// EdgeDivisor: the edge rule suggests the rate at which the test
+// diverged divided by this (an order of magnitude below the blow-up).
+const EdgeDivisor = 10
 
 // Check reports the first bad option, naming its flag.
 func (o Options) Check() error {
@@ -42,8 +63,8 @@ func (o Options) Check() error {
 		return fmt.Errorf("--max-lr: must be above --min-lr (%g) and finite, got %g", o.MinLR, o.MaxLR)
 	case o.Steps < 20 || o.Steps > 100000:
 		return fmt.Errorf("--steps: must be in [20, 100000] (the suggestion skips the first tenth and the last 5 steps), got %d", o.Steps)
-	case o.Rule != "valley" && o.Rule != "steepest":
-		return fmt.Errorf("--rule: must be valley or steepest, got %q", o.Rule)
+	case !slices.Contains(Rules, o.Rule):
+		return fmt.Errorf("--rule: must be one of %s, got %q", strings.Join(Rules, ", "), o.Rule)
 	}
 	return nil
 }
@@ -52,10 +73,13 @@ func (o Options) Check() error {
 // the suggestions. It is written as JSON (lrfind.json).
 type Result struct {
 	Config    string  `json:"config"`
-	Rule      string  `json:"rule"`
+	Rule      string  `json:"rule"`       // the rule of the suggestion
+	RuleAsked string  `json:"rule_asked"` // --rule: Rule, or auto
 	Suggested float64 `json:"suggested_lr"`
-	// The rates each rule gives (Valley, Steepest), and the rate of the
-	// smoothed minimum over 10.
+	// The rates each rule gives: Edge (DivergedLR / EdgeDivisor; 0 when
+	// the test did not diverge), Valley, Steepest, and the rate of the
+	// smoothed minimum over 10 (rule minimum).
+	Edge        float64 `json:"edge_lr"`
 	Valley      float64 `json:"valley_lr"`
 	Steepest    float64 `json:"steepest_lr"`
 	MinimumBy10 float64 `json:"minimum_lr_div10"`
@@ -63,13 +87,15 @@ type Result struct {
 	MaxLR       float64 `json:"max_lr"`
 	Steps       int     `json:"steps"`     // asked
 	StepsRun    int     `json:"steps_run"` // recorded
-	// Stopped says why the test ended: "completed", or the divergence.
-	Stopped   string    `json:"stopped"`
-	Optimizer string    `json:"optimizer"`
-	BatchSize int       `json:"batch_size"`
-	LR        []float64 `json:"lr"`
-	Loss      []float64 `json:"loss"`
-	Smoothed  []float64 `json:"smoothed_loss"`
+	// Stopped says why the test ended: "completed", or the divergence;
+	// DivergedLR is the rate of the step that diverged (0: none did).
+	Stopped    string    `json:"stopped"`
+	DivergedLR float64   `json:"diverged_lr"`
+	Optimizer  string    `json:"optimizer"`
+	BatchSize  int       `json:"batch_size"`
+	LR         []float64 `json:"lr"`
+	Loss       []float64 `json:"loss"`
+	Smoothed   []float64 `json:"smoothed_loss"`
 }
 
 // Beta is the smoothing of the loss (fastai's AvgSmoothLoss).
@@ -82,7 +108,10 @@ const divergeFactor = 4
 // Run runs the range test of the run c describes (its data, network,
 // seed, update rule, batch size; not its schedule): from the fresh
 // network, Steps minibatches in the order of the run's shuffles, the
-// rate of step i (0-based) MinLR·(MaxLR/MinLR)^(i/(Steps−1)).
+// rate of step i (0-based) MinLR·(MaxLR/MinLR)^(i/(Steps−1)). When the
+// curve is recorded but no rate can be suggested (it diverged too early;
+// or, for rule edge, not at all), Run returns the result with the error,
+// so that the curve can still be written.
 func Run(c config.Config, o Options) (*Result, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
@@ -115,7 +144,11 @@ func run[T layers.Float](c config.Config, o Options) (*Result, error) {
 	perm := make([]int, tr.N)
 	x, y := &layers.Matrix[T]{}, make([]int32, bs)
 	v, w := &layers.Matrix[T]{}, make([]T, bs)
-	r := &Result{Rule: o.Rule, MinLR: o.MinLR, MaxLR: o.MaxLR, Steps: o.Steps, Stopped: "completed",
+	rule := o.Rule
+	if rule == "auto" {
+		rule = AutoRule(c.Optimizer.Rule)
+	}
+	r := &Result{Rule: rule, RuleAsked: o.Rule, MinLR: o.MinLR, MaxLR: o.MaxLR, Steps: o.Steps, Stopped: "completed",
 		Optimizer: c.Optimizer.Rule, BatchSize: bs}
 	bl := blasbackend.BeginLoop()
 	defer bl.End()
@@ -140,6 +173,7 @@ func run[T layers.Float](c config.Config, o Options) (*Result, error) {
 		bl.Step()
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			r.Stopped = fmt.Sprintf("diverged: the loss became %v at step %d (lr %.3g)", loss, i+1, lr)
+			r.DivergedLR = lr
 			break
 		}
 		avg = Beta*avg + (1-Beta)*loss
@@ -150,22 +184,21 @@ func run[T layers.Float](c config.Config, o Options) (*Result, error) {
 		}
 		if smooth > divergeFactor*best {
 			r.Stopped = fmt.Sprintf("diverged: the smoothed loss %.4g passed %d× its minimum %.4g at step %d (lr %.3g)", smooth, divergeFactor, best, i+1, lr)
+			r.DivergedLR = lr
 			break
 		}
 	}
 	r.StepsRun = len(r.LR)
-	if err := r.suggest(); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return r, r.suggest()
 }
 
 // shuffleStream is the random stream of the test's minibatch order (a
 // run's epochs use their own): the same batches for the same seed.
 const shuffleStream = 5 << 32
 
-// suggest fills in the rules' rates from the smoothed curve without its
-// first tenth and last five steps.
+// suggest fills in the rules' rates: valley, steepest and minimum from
+// the smoothed curve without its first tenth and last five steps, edge
+// from the rate that diverged.
 func (r *Result) suggest() error {
 	lo, hi := r.Steps/10, len(r.LR)-5
 	if hi-lo < 3 {
@@ -182,9 +215,25 @@ func (r *Result) suggest() error {
 		}
 	}
 	r.MinimumBy10 = lrs[m] / 10
-	r.Suggested = r.Valley
-	if r.Rule == "steepest" {
+	if r.DivergedLR > 0 {
+		r.Edge = r.DivergedLR / EdgeDivisor
+	}
+	switch r.Rule {
+	case "valley":
+		r.Suggested = r.Valley
+	case "steepest":
 		r.Suggested = r.Steepest
+	case "minimum":
+		r.Suggested = r.MinimumBy10
+	default:
+		if r.Edge == 0 {
+			rule := "--rule edge"
+			if r.RuleAsked == "auto" {
+				rule = "--rule auto (edge for " + r.Optimizer + ")"
+			}
+			return fmt.Errorf("%s: the loss did not diverge by --max-lr %g (%d steps, %s); raise --max-lr, or choose --rule valley, steepest or minimum", rule, r.MaxLR, len(r.LR), r.Stopped)
+		}
+		r.Suggested = r.Edge
 	}
 	return nil
 }
@@ -241,8 +290,16 @@ func (r *Result) Write(dir string) (jsonPath, pngPath string, err error) {
 	}); err != nil {
 		return "", "", err
 	}
-	marks := []plots.LRMark{{Name: "valley", LR: r.Valley, Loss: r.at(r.Valley), Chosen: r.Rule == "valley"},
-		{Name: "steepest", LR: r.Steepest, Loss: r.at(r.Steepest), Chosen: r.Rule == "steepest"}}
+	var marks []plots.LRMark
+	for _, m := range []struct {
+		rule, name string
+		lr         float64
+	}{{"edge", fmt.Sprintf("edge = diverged %.3g / %d", r.DivergedLR, EdgeDivisor), r.Edge},
+		{"valley", "valley", r.Valley}, {"steepest", "steepest", r.Steepest}, {"minimum", "minimum / 10", r.MinimumBy10}} {
+		if m.lr > 0 && (m.rule != "minimum" || r.Rule == "minimum") {
+			marks = append(marks, plots.LRMark{Name: m.name, LR: m.lr, Loss: r.at(m.lr), Chosen: r.Rule == m.rule})
+		}
+	}
 	png, err := plots.LRFindPNG(plots.LRFind{Title: fmt.Sprintf("LR range test: %s, %s, batch %d", filepath.Base(r.Config), r.Optimizer, r.BatchSize),
 		LR: r.LR, Loss: r.Loss, Smoothed: r.Smoothed, Marks: marks})
 	if err != nil {
@@ -257,12 +314,17 @@ func (r *Result) Write(dir string) (jsonPath, pngPath string, err error) {
 	return jsonPath, pngPath, nil
 }
 
-// at is the smoothed loss at rate lr (one of the steps').
+// at is the smoothed loss of the step whose rate is nearest lr (on the
+// log scale).
 func (r *Result) at(lr float64) float64 {
+	best, at := math.Inf(1), -1
 	for i, v := range r.LR {
-		if v == lr {
-			return r.Smoothed[i]
+		if d := math.Abs(math.Log(v / lr)); d < best {
+			best, at = d, i
 		}
 	}
-	return math.NaN()
+	if at < 0 {
+		return math.NaN()
+	}
+	return r.Smoothed[at]
 }

@@ -33,7 +33,7 @@ type LRMark struct {
 // LRFindPNG draws the range test: the rate on a logarithmic x axis, the
 // raw loss of each step in light gray, the smoothed loss in blue, and each
 // suggestion as a dotted vertical line with a ring on the curve (the
-// chosen one in orange). The y axis spans the losses up to the smoothed
+// chosen one in orange, the others in green, purple and brown). The y axis spans the losses up to the smoothed
 // minimum: what diverges after it leaves through the top.
 func LRFindPNG(f LRFind) ([]byte, error) {
 	n := len(f.LR)
@@ -78,10 +78,13 @@ func LRFindPNG(f LRFind) ([]byte, error) {
 	l.Color, l.Width = Blue, vg.Points(1.8)
 	p.Add(l)
 	add("smoothed loss", l)
+	others := []color.RGBA{Green, tab10[4], tab10[5]}
+	k := 0
 	for _, m := range f.Marks {
-		c := Green
-		if m.Chosen {
-			c = Orange
+		c := Orange
+		if !m.Chosen {
+			c = others[k%len(others)]
+			k++
 		}
 		style := draw.LineStyle{Color: c, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
 		p.Add(&VLine{X: m.LR, Style: style})

@@ -77,20 +77,18 @@ func (b BCEWithLogits[T]) LossOf(scores *Matrix[T], class []int32, value *Matrix
 		panic("layers: bce class weights are two, for a binary target")
 	}
 	p := float64(b.PosWeight)
-	// c_i, the row's weight; its sum normalises.
-	c := func(i int) float64 {
-		w := 1.0
-		if weight != nil {
-			w = float64(weight[i])
+	// classOf is row i's 0/1 class of a binary target (0 for labels, whose
+	// rows have no class weight).
+	classOf := func(i int) int {
+		if value != nil {
+			return 0
 		}
-		if b.ClassWeight != nil {
-			w *= float64(b.ClassWeight[label("bce", class[i], 2)])
-		}
-		return w
+		return label("bce", class[i], 2)
 	}
+	// c_i, the row's weight; its sum normalises.
 	var sumC float64
 	for i := 0; i < n; i++ {
-		sumC += c(i)
+		sumC += rowClassWeight(weight, b.ClassWeight, i, classOf(i))
 	}
 	if sumC == 0 {
 		clear(dscores.Data)
@@ -99,14 +97,13 @@ func (b BCEWithLogits[T]) LossOf(scores *Matrix[T], class []int32, value *Matrix
 	inv := 1 / (float64(k) * sumC)
 	var total float64
 	for i := 0; i < n; i++ {
-		ci := c(i)
+		yc := classOf(i)
+		ci := rowClassWeight(weight, b.ClassWeight, i, yc)
 		z, d := scores.Row(i), dscores.Row(i)
 		for j := range z {
-			var y float64
+			y := float64(yc)
 			if value != nil {
 				y = float64(value.Row(i)[j])
-			} else {
-				y = float64(label("bce", class[i], 2))
 			}
 			l, dz := bceTerm(float64(z[j]), y, p)
 			total += ci * l
@@ -143,19 +140,9 @@ func (l SoftmaxCrossEntropyWeighted[T]) LossOf(scores *Matrix[T], y []int32, wei
 	if weight != nil && len(weight) != n || l.ClassWeight != nil && len(l.ClassWeight) != cls {
 		panic(fmt.Sprintf("layers: weighted softmax: %d rows with %d weights, %d classes with %d weights", n, len(weight), cls, len(l.ClassWeight)))
 	}
-	c := func(i, yi int) float64 {
-		w := 1.0
-		if weight != nil {
-			w = float64(weight[i])
-		}
-		if l.ClassWeight != nil {
-			w *= float64(l.ClassWeight[yi])
-		}
-		return w
-	}
 	var sumC float64
 	for i := 0; i < n; i++ {
-		sumC += c(i, label("softmax", y[i], cls))
+		sumC += rowClassWeight(weight, l.ClassWeight, i, label("softmax", y[i], cls))
 	}
 	if sumC == 0 {
 		clear(dscores.Data)
@@ -166,7 +153,7 @@ func (l SoftmaxCrossEntropyWeighted[T]) LossOf(scores *Matrix[T], y []int32, wei
 	for i := 0; i < n; i++ {
 		s, d := scores.Row(i), dscores.Row(i)
 		yi := label("softmax", y[i], cls)
-		ci := c(i, yi)
+		ci := rowClassWeight(weight, l.ClassWeight, i, yi)
 		m, sum := expShifted(s, d)
 		total += ci * (math.Log(sum) - float64(s[yi]-m))
 		scale := T(ci * inv / sum)
@@ -187,4 +174,18 @@ func (b BCEWithLogits[T]) Loss(scores *Matrix[T], t Target[T], dscores *Matrix[T
 // Loss is LossOf of the batch's classes and weights.
 func (l SoftmaxCrossEntropyWeighted[T]) Loss(scores *Matrix[T], t Target[T], dscores *Matrix[T]) float64 {
 	return l.LossOf(scores, t.Class, t.Weight, dscores)
+}
+
+// rowClassWeight is row i's weight c_i = w_i·classWeight[y] of a loss
+// with sample weights weight (nil: w_i = 1) and class weights
+// classWeight (nil: 1), y the row's class.
+func rowClassWeight[T Float](weight, classWeight []T, i, y int) float64 {
+	w := 1.0
+	if weight != nil {
+		w = float64(weight[i])
+	}
+	if classWeight != nil {
+		w *= float64(classWeight[y])
+	}
+	return w
 }
