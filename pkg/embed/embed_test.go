@@ -284,28 +284,8 @@ func TestMixedPrecision(t *testing.T) {
 	}
 	for _, kernel := range Kernels {
 		g := &GPLVM{Y: Center(lowRank(120, 30, 5, 0.3, 3)), Q: 2, Kernel: kernel, Float32: true}
-		x, a, b, c, err := g.Init()
-		if err != nil {
-			t.Fatal(err)
-		}
 		nq := 120 * 2
-		random := g.Theta(x, a, b, c)
-		for i := range random {
-			random[i] += 0.3 * rng.NormFloat64()
-		}
-		for name, theta := range map[string][]float64{"init": g.Theta(x, a, b, c), "random": random} {
-			got, want := make([]float64, len(theta)), make([]float64, len(theta))
-			l, err := g.LogLik(theta, got)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lr, err := g.logLikRef(theta, want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if math.Abs(l-lr) > 1e-10*math.Abs(lr) {
-				t.Errorf("%s/%s: L %.15g, reference %.15g", kernel, name, l, lr)
-			}
+		againstRef(t, g, kernel, rng, func(name string, got, want []float64) {
 			t.Logf("%s/%s: gradient off the reference by %.3g of its largest entry", kernel, name, worst(got, want))
 			if w := worst(got, want); w > 1e-5 {
 				t.Errorf("%s/%s: gradient off the reference by %.3g of its largest entry", kernel, name, w)
@@ -313,13 +293,10 @@ func TestMixedPrecision(t *testing.T) {
 			if w := worst(halve(got, nq), want); w <= 1e-5 {
 				t.Errorf("%s/%s: negative twin: ∂L/∂X halved passes (%.3g)", kernel, name, w)
 			}
-			if l2, _ := g.LogLik(theta, nil); l2 != l {
-				t.Errorf("%s/%s: L without the gradient %.15g, with %.15g", kernel, name, l2, l)
-			}
-		}
+		})
 		// Finite differences of L (float64) on a small problem.
 		gs := &GPLVM{Y: lowRank(12, 5, 2, 0.3, 3), Q: 2, Kernel: kernel, Float32: true}
-		x, a, b, c, err = gs.Init()
+		x, a, b, c, err := gs.Init()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -135,27 +135,7 @@ func TestLogLikMatchesReference(t *testing.T) {
 			kernel += "(solve)"
 		}
 		g := &GPLVM{Y: Center(lowRank(120, 30, 5, 0.3, 3)), Q: 2, Kernel: route.kernel, solve: route.solve}
-		x, a, b, c, err := g.Init()
-		if err != nil {
-			t.Fatal(err)
-		}
-		random := g.Theta(x, a, b, c)
-		for i := range random {
-			random[i] += 0.3 * rng.NormFloat64()
-		}
-		for name, theta := range map[string][]float64{"init": g.Theta(x, a, b, c), "random": random} {
-			got, want := make([]float64, len(theta)), make([]float64, len(theta))
-			l, err := g.LogLik(theta, got)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lr, err := g.logLikRef(theta, want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if math.Abs(l-lr) > 1e-10*math.Abs(lr) {
-				t.Errorf("%s/%s: L %.15g, reference %.15g", kernel, name, l, lr)
-			}
+		againstRef(t, g, kernel, rng, func(name string, got, want []float64) {
 			scale := 0.0
 			for _, v := range want {
 				scale = max(scale, math.Abs(v))
@@ -165,10 +145,40 @@ func TestLogLikMatchesReference(t *testing.T) {
 					t.Fatalf("%s/%s: ∂L/∂θ[%d] = %.12g, reference %.12g (largest |∂L/∂θ| %.3g)", kernel, name, i, got[i], want[i], scale)
 				}
 			}
-			// L alone (no gradient) is the same number.
-			if l2, _ := g.LogLik(theta, nil); l2 != l {
-				t.Errorf("%s/%s: L without the gradient %.15g, with %.15g", kernel, name, l2, l)
-			}
+		})
+	}
+}
+
+// againstRef evaluates g at its PCA initialization and at a random θ near
+// it (0.3 standard normal per entry, from rng): LogLik's L must be the
+// reference's to 1e-10 relative and L alone (no gradient) the same number;
+// check then judges the two gradients.
+func againstRef(t *testing.T, g *GPLVM, label string, rng *rand.Rand, check func(name string, got, want []float64)) {
+	t.Helper()
+	x, a, b, c, err := g.Init()
+	if err != nil {
+		t.Fatal(err)
+	}
+	random := g.Theta(x, a, b, c)
+	for i := range random {
+		random[i] += 0.3 * rng.NormFloat64()
+	}
+	for name, theta := range map[string][]float64{"init": g.Theta(x, a, b, c), "random": random} {
+		got, want := make([]float64, len(theta)), make([]float64, len(theta))
+		l, err := g.LogLik(theta, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lr, err := g.logLikRef(theta, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(l-lr) > 1e-10*math.Abs(lr) {
+			t.Errorf("%s/%s: L %.15g, reference %.15g", label, name, l, lr)
+		}
+		check(name, got, want)
+		if l2, _ := g.LogLik(theta, nil); l2 != l {
+			t.Errorf("%s/%s: L without the gradient %.15g, with %.15g", label, name, l2, l)
 		}
 	}
 }
