@@ -13,6 +13,10 @@ import (
 	"github.com/nnfc/nnfc/pkg/metrics"
 )
 
+// binGap is the share of a bin's width left empty between neighbouring
+// bars of a histogram (Reliability).
+const binGap = 0.12
+
 // reference is the colour of the "perfect" and "chance" lines.
 var reference = color.Gray{150}
 
@@ -53,7 +57,6 @@ func Reliability(bins []metrics.Bin, ece float64, split string) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	top.Add(diag)
 	var total float64
 	for _, b := range bins {
 		total += b.Weight
@@ -72,18 +75,22 @@ func Reliability(bins []metrics.Bin, ece float64, split string) ([]byte, error) 
 		if b.Weight == 0 {
 			continue
 		}
-		bar, err := rect(b.Lo, b.Hi, 0, b.Accuracy, Tint(Blue, 0.15))
+		// A gap of binGap of the bin's width between neighbours, so
+		// that each bin reads as its own bar.
+		lo, hi := b.Lo+binGap/2*(b.Hi-b.Lo), b.Hi-binGap/2*(b.Hi-b.Lo)
+		bar, err := rect(lo, hi, 0, b.Accuracy, Tint(Blue, 0.15))
 		if err != nil {
 			return nil, err
 		}
 		top.Add(bar)
 		conf = append(conf, plotter.XY{X: b.Confidence, Y: b.Confidence})
-		hb, err := rect(b.Lo, b.Hi, floor, 100*b.Weight/total, Tint(gray, 0.3))
+		hb, err := rect(lo, hi, floor, 100*b.Weight/total, Tint(gray, 0.3))
 		if err != nil {
 			return nil, err
 		}
 		bottom.Add(hb)
 	}
+	top.Add(diag) // over the bars: the line the bars are read against
 	sc, err := plotter.NewScatter(conf)
 	if err != nil {
 		return nil, err

@@ -98,3 +98,79 @@ func TestRegressionPicture(t *testing.T) {
 		t.Errorf("%d pixels of the points' blue: the points are missing", n)
 	}
 }
+
+// TestReliabilityBarsApart: neighbouring bins' bars stand apart, a gap of
+// at least 8% of the bars' pitch between them (they touched, with a thin
+// white outline, and 30 test rows read as one blue block), and the
+// diagonal of perfect calibration is drawn over the bars, not hidden.
+func TestReliabilityBarsApart(t *testing.T) {
+	// Ten bins of equal width from 0.5, every one at accuracy 0.9.
+	var bins []metrics.Bin
+	for i := range 10 {
+		lo := 0.5 + 0.05*float64(i)
+		bins = append(bins, metrics.Bin{Lo: lo, Hi: lo + 0.05, Weight: 10, Confidence: lo + 0.025, Accuracy: 0.9})
+	}
+	b, err := Reliability(bins, 0.05, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := save(t, "reliability-apart.png", b)
+	blue := Tint(Blue, 0.15)
+	cr, cg, cb, _ := blue.RGBA()
+	isBlue := func(x, y int) bool {
+		r, g, bl, _ := img.At(x, y).RGBA()
+		d := func(a, b uint32) bool { return math.Abs(float64(a>>8)-float64(b>>8)) <= 12 }
+		return d(r, cr) && d(g, cg) && d(bl, cb)
+	}
+	// The row of pixels with the most blue crosses every bar below its top.
+	bounds := img.Bounds()
+	bestY, most := 0, 0
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		n := 0
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			if isBlue(x, y) {
+				n++
+			}
+		}
+		if n > most {
+			bestY, most = y, n
+		}
+	}
+	// Runs of blue along it, and the gaps between them.
+	var starts, ends []int
+	in := false
+	for x := bounds.Min.X; x < bounds.Max.X; x++ {
+		switch b := isBlue(x, bestY); {
+		case b && !in:
+			starts, in = append(starts, x), true
+		case !b && in:
+			ends, in = append(ends, x), false
+		}
+	}
+	if in {
+		ends = append(ends, bounds.Max.X)
+	}
+	if len(starts) != 10 {
+		t.Fatalf("%d separate bars on row %d, want 10 (%v – %v)", len(starts), bestY, starts, ends)
+	}
+	pitch := float64(starts[9]-starts[0]) / 9
+	for i := 1; i < 10; i++ {
+		if gap := float64(starts[i] - ends[i-1]); gap < 0.08*pitch {
+			t.Errorf("gap %d between bars %d and %d: %.0f px of a %.1f px pitch, want ≥ 8%%", i, i-1, i, gap, pitch)
+		}
+	}
+	// The diagonal crosses the bars (accuracy 0.9 is above it from 0.5 to
+	// 0.9): some of its grey lies inside the bars' span on the blue rows.
+	gray := 0
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := starts[0]; x < ends[9]; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if d := func(a uint32) float64 { return math.Abs(float64(a>>8) - 150) }; d(r) <= 20 && d(g) <= 20 && d(bl) <= 20 && isBlue(x, y-3) && isBlue(x, y+3) {
+				gray++
+			}
+		}
+	}
+	if gray < 30 {
+		t.Errorf("%d pixels of the diagonal's grey inside the bars: it is hidden behind them", gray)
+	}
+}
