@@ -55,14 +55,7 @@ func benchStep[T layers.Float](b *testing.B, act string, n, d, h, c int, path st
 	if err != nil {
 		b.Fatal(err)
 	}
-	x := layers.NewMatrix[T](n, d)
-	for i := range x.Data {
-		x.Data[i] = T(rng.Float64())
-	}
-	y := make([]int32, n)
-	for i := range y {
-		y[i] = int32(rng.IntN(c))
-	}
+	x, y := uniformBatch[T](rng, n, d, c)
 	step := func() {
 		net.Loss(x, layers.Classes[T](y))
 		opt.Step(1e-3)
@@ -127,6 +120,21 @@ func BenchmarkScores(b *testing.B) {
 	}
 }
 
+// uniformBatch is n rows of d uniform [0,1) inputs (MNIST-like, unlike
+// randomBatch's normal ones) and n labels of c classes, drawn from rng in
+// that order.
+func uniformBatch[T layers.Float](rng *rand.Rand, n, d, c int) (*layers.Matrix[T], []int32) {
+	x := layers.NewMatrix[T](n, d)
+	for i := range x.Data {
+		x.Data[i] = T(rng.Float64())
+	}
+	y := make([]int32, n)
+	for i := range y {
+		y[i] = int32(rng.IntN(c))
+	}
+	return x, y
+}
+
 // benchThreads is the BLAS thread count of the benchmarks:
 // NNFC_BENCH_THREADS, default 1.
 func benchThreads() int {
@@ -164,14 +172,7 @@ func BenchmarkTrainStepRules(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				x := layers.NewMatrix[float32](n, d)
-				for i := range x.Data {
-					x.Data[i] = float32(rng.Float64())
-				}
-				y := make([]int32, n)
-				for i := range y {
-					y[i] = int32(rng.IntN(c))
-				}
+				x, y := uniformBatch[float32](rng, n, d, c)
 				blasbackend.OnPoolThread(func() {
 					bl := blasbackend.BeginLoop()
 					defer bl.End()
